@@ -1,0 +1,160 @@
+import Foundation
+
+/// A named permission, readable in logs and configuration (`enterprise:update`).
+public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let enterpriseRead = Permission(rawValue: "enterprise:read")
+    public static let enterpriseCreate = Permission(rawValue: "enterprise:create")
+    public static let enterpriseUpdate = Permission(rawValue: "enterprise:update")
+    /// Only the contact people (principal, controller, safety manager): what an enterprise may change.
+    public static let enterpriseUpdateContacts = Permission(rawValue: "enterprise:update-contacts")
+    public static let enterpriseDeactivate = Permission(rawValue: "enterprise:deactivate")
+    public static let enterpriseClassify = Permission(rawValue: "enterprise:classify")
+    public static let enterpriseImport = Permission(rawValue: "enterprise:import")
+    public static let enterpriseExport = Permission(rawValue: "enterprise:export")
+    public static let dashboardRead = Permission(rawValue: "dashboard:read")
+    public static let userRead = Permission(rawValue: "user:read")
+    public static let userCreate = Permission(rawValue: "user:create")
+    public static let userUpdate = Permission(rawValue: "user:update")
+    public static let userUnlock = Permission(rawValue: "user:unlock")
+    public static let apiKeyManage = Permission(rawValue: "apikey:manage")
+    public static let auditRead = Permission(rawValue: "audit:read")
+}
+
+/// Roles of DOMAIN.md §2.
+public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
+    case cityAdmin, cityOfficer, countyOfficer, inspector, expert, enterpriseUser
+
+    public var zh: String {
+        switch self {
+        case .cityAdmin: "市局管理员"
+        case .cityOfficer: "市局业务员"
+        case .countyOfficer: "县局业务员"
+        case .inspector: "执法人员"
+        case .expert: "专家"
+        case .enterpriseUser: "企业用户"
+        }
+    }
+
+    public var en: String {
+        switch self {
+        case .cityAdmin: "City administrator"
+        case .cityOfficer: "City officer"
+        case .countyOfficer: "County officer"
+        case .inspector: "Inspector"
+        case .expert: "Expert"
+        case .enterpriseUser: "Enterprise user"
+        }
+    }
+
+    public var permissions: Set<Permission> {
+        switch self {
+        case .cityAdmin:
+            [.enterpriseRead, .enterpriseExport, .dashboardRead, .userRead, .userCreate, .userUpdate, .userUnlock,
+             .apiKeyManage, .auditRead]
+        case .cityOfficer:
+            [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
+             .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead]
+        case .countyOfficer:
+            [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
+             .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead]
+        case .inspector:
+            [.enterpriseRead, .enterpriseExport, .dashboardRead]
+        case .expert:
+            [.enterpriseRead]
+        case .enterpriseUser:
+            [.enterpriseRead, .enterpriseUpdateContacts]
+        }
+    }
+
+    /// What the role's account must be bound to.
+    public var binding: RoleBinding {
+        switch self {
+        case .cityAdmin, .cityOfficer: .city
+        case .countyOfficer, .inspector: .county
+        case .expert: .assignments
+        case .enterpriseUser: .enterprise
+        }
+    }
+}
+
+public enum RoleBinding: Sendable {
+    case city, county, enterprise, assignments
+}
+
+/// What records a caller may see. Every repository query is filtered by it.
+public enum Scope: Sendable, Equatable, Hashable {
+    case city
+    case county(String)
+    case enterprise(UUID)
+    /// Experts see only what they are assigned to; nothing can be assigned yet.
+    case assigned
+
+    public func includes(countyCode: String, enterpriseID: UUID) -> Bool {
+        switch self {
+        case .city: true
+        case .county(let c): c == countyCode
+        case .enterprise(let id): id == enterpriseID
+        case .assigned: false
+        }
+    }
+
+    /// Whether users bound to (county, enterprise) are managed from this scope.
+    public func includesAccount(countyCode: String?, enterpriseCountyCode: String?, enterpriseID: UUID?) -> Bool {
+        switch self {
+        case .city: true
+        case .county(let c): countyCode == c || enterpriseCountyCode == c
+        case .enterprise(let id): enterpriseID == id
+        case .assigned: false
+        }
+    }
+}
+
+/// Who is acting: a signed-in person or a machine client holding an API key.
+public struct Caller: Sendable, Equatable {
+    public enum Kind: String, Sendable { case user, apiKey, system }
+
+    public var kind: Kind
+    public var id: UUID?
+    public var username: String
+    public var role: Role
+    public var scope: Scope
+
+    public init(kind: Kind = .user, id: UUID?, username: String, role: Role, scope: Scope) {
+        self.kind = kind
+        self.id = id
+        self.username = username
+        self.role = role
+        self.scope = scope
+    }
+
+    /// The process itself (seeding, commands): full scope, audited as `system`.
+    public static let system = Caller(kind: .system, id: nil, username: "system", role: .cityOfficer, scope: .city)
+
+    public var permissions: Set<Permission> {
+        switch kind {
+        case .system: Set(Role.allCases.flatMap(\.permissions))
+        // Machine clients read their enterprise; they change nothing through this API yet.
+        case .apiKey: [.enterpriseRead]
+        case .user: role.permissions
+        }
+    }
+
+    public func can(_ p: Permission) -> Bool { permissions.contains(p) }
+
+    public func require(_ p: Permission) throws(DomainError) {
+        guard can(p) else { throw .forbidden(permission: p) }
+    }
+
+    public static func scope(role: Role, countyCode: String?, enterpriseID: UUID?) -> Scope? {
+        switch role.binding {
+        case .city: return .city
+        case .county: return countyCode.map(Scope.county)
+        case .enterprise: return enterpriseID.map(Scope.enterprise)
+        case .assignments: return .assigned
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+public struct Paging: Sendable, Equatable {
+    public static let maxPer = 200
+    public var page: Int
+    public var per: Int
+
+    public init(page: Int = 1, per: Int = 20) {
+        self.page = max(1, page)
+        self.per = min(max(1, per), Self.maxPer)
+    }
+
+    public var offset: Int { (page - 1) * per }
+}
+
+public struct Paged<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var page: Int
+    public var per: Int
+    public var total: Int
+
+    public init(items: [Item], page: Int, per: Int, total: Int) {
+        self.items = items
+        self.page = page
+        self.per = per
+        self.total = total
+    }
+
+    public var pageCount: Int { total == 0 ? 1 : (total + per - 1) / per }
+
+    public func map<T: Sendable>(_ transform: (Item) throws -> T) rethrows -> Paged<T> {
+        Paged<T>(items: try items.map(transform), page: page, per: per, total: total)
+    }
+}
+
+public enum SortDirection: String, Sendable, Codable {
+    case asc, desc
+}

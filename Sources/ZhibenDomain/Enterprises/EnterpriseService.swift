@@ -1,0 +1,180 @@
+import Foundation
+
+extension Enterprise {
+    /// The record flattened to text, field by field: what the audit log compares.
+    public var auditFields: [String: String] {
+        var f = EnterpriseDraft(profile).auditFields
+        f["computedGrade"] = computedGrade.rawValue
+        f["gradeOverride"] = gradeOverride.map { "\($0.grade.rawValue): \($0.reason)" } ?? ""
+        f["active"] = active ? "true" : "false"
+        f["deactivationReason"] = deactivationReason ?? ""
+        return f
+    }
+}
+
+extension EnterpriseDraft {
+    var auditFields: [String: String] {
+        [
+            "creditCode": creditCode, "name": name, "countyCode": countyCode, "township": township,
+            "address": address, "longitude": longitude, "latitude": latitude, "industry": industry,
+            "subIndustry": subIndustry, "scale": scale, "employees": employees, "dustWorkers": dustWorkers,
+            "dustTypes": dustTypes.joined(separator: ","), "specialRisks": specialRisks.joined(separator: ","),
+            Field.principalName: principalName, Field.principalPhone: principalPhone,
+            Field.controllerName: controllerName, Field.controllerPhone: controllerPhone,
+            Field.safetyManagerName: safetyManagerName, Field.safetyManagerPhone: safetyManagerPhone,
+            "standardization": standardization, "standardizationValidUntil": standardizationValidUntil,
+            "status": status, "supervisingDepartment": supervisingDepartment,
+        ]
+    }
+}
+
+/// The enterprise registry's use cases. Each checks the caller's permission and scope itself;
+/// web pages and the API call these and nothing below them.
+public struct EnterpriseService: Sendable {
+    public let repository: any EnterpriseRepository
+    public let clock: any WallClock
+
+    public init(repository: any EnterpriseRepository, clock: any WallClock) {
+        self.repository = repository
+        self.clock = clock
+    }
+
+    public func get(_ id: UUID, actor: Caller) async throws -> Enterprise {
+        try actor.require(.enterpriseRead)
+        guard let e = try await repository.find(id: id, scope: actor.scope) else { throw DomainError.notFound(entity: "enterprise") }
+        return e
+    }
+
+    public func list(_ query: EnterpriseQuery, page: Paging, actor: Caller) async throws -> Paged<Enterprise> {
+        try actor.require(.enterpriseRead)
+        return try await repository.list(query, page: page, scope: actor.scope)
+    }
+
+    public static let exportLimit = 50_000
+
+    public func export(_ query: EnterpriseQuery, actor: Caller) async throws -> [Enterprise] {
+        try actor.require(.enterpriseExport)
+        return try await repository.all(query, scope: actor.scope, limit: Self.exportLimit)
+    }
+
+    public func statistics(actor: Caller) async throws -> EnterpriseStatistics {
+        try actor.require(.dashboardRead)
+        return try await repository.statistics(scope: actor.scope)
+    }
+
+    public func classification(of e: Enterprise) -> Classification {
+        Classifier.classify(e.profile, now: clock.now())
+    }
+
+    /// A county officer may only place enterprises in its own county.
+    private func checkCounty(_ profile: EnterpriseProfile, actor: Caller) throws {
+        if case .county(let c) = actor.scope, profile.countyCode != c {
+            let name = County.named(c)?.zh ?? c
+            throw DomainError.validation([FieldIssue(field: "countyCode", zh: "只能登记本辖区（\(name)）的企业",
+                                                     en: "you can only register enterprises of your own county")])
+        }
+    }
+
+    public func create(_ draft: EnterpriseDraft, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+        try actor.require(.enterpriseCreate)
+        let profile = try draft.validate().get()
+        try checkCounty(profile, actor: actor)
+        if try await !repository.existingCreditCodes([profile.creditCode]).isEmpty {
+            throw DomainError.conflict(FieldIssue(field: "creditCode", zh: "统一社会信用代码\(profile.creditCode)已登记",
+                                                  en: "credit code \(profile.creditCode) is already registered"))
+        }
+        let now = clock.now()
+        let e = Enterprise(id: UUID(), profile: profile, computedGrade: Classifier.classify(profile, now: now).grade,
+                           createdAt: now, updatedAt: now)
+        return try await repository.create(e, audit: AuditContext(actor: actor, at: now, origin: origin))
+    }
+
+    /// Replaces the profile. The credit code is the enterprise's identity and cannot change.
+    public func update(_ id: UUID, draft: EnterpriseDraft, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+        try actor.require(.enterpriseUpdate)
+        let profile = try draft.validate().get()
+        try checkCounty(profile, actor: actor)
+        let now = clock.now()
+        return try await repository.update(id: id, scope: actor.scope, action: .update,
+                                           audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
+            guard e.profile.creditCode == profile.creditCode else {
+                throw DomainError.validation([FieldIssue(field: "creditCode", zh: "统一社会信用代码登记后不可修改",
+                                                         en: "the credit code cannot change once registered")])
+            }
+            var next = e
+            next.profile = profile
+            next.computedGrade = Classifier.classify(profile, now: now).grade
+            next.updatedAt = now
+            return next
+        }
+    }
+
+    /// What an enterprise user may change on its own record: the contact people.
+    public func updateContacts(_ id: UUID, _ update: EnterpriseContactUpdate, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+        try actor.require(.enterpriseUpdateContacts)
+        let now = clock.now()
+        return try await repository.update(id: id, scope: actor.scope, action: .update,
+                                           audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
+            var draft = EnterpriseDraft(e.profile)
+            if let p = update.principal { draft.principalName = p.name; draft.principalPhone = p.phone }
+            if let p = update.actualController { draft.controllerName = p.name; draft.controllerPhone = p.phone }
+            if let p = update.safetyManager { draft.safetyManagerName = p.name; draft.safetyManagerPhone = p.phone }
+            var next = e
+            next.profile = try draft.validate().get()
+            next.updatedAt = now
+            return next
+        }
+    }
+
+    public func deactivate(_ id: UUID, reason: String, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+        try actor.require(.enterpriseDeactivate)
+        let reason = try Self.requireReason(reason)
+        let now = clock.now()
+        return try await repository.update(id: id, scope: actor.scope, action: .deactivate,
+                                           audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
+            guard e.active else { throw DomainError.invalidTransition(from: "inactive", event: "deactivate") }
+            var next = e
+            next.active = false
+            next.deactivationReason = reason
+            next.updatedAt = now
+            return next
+        }
+    }
+
+    public func reactivate(_ id: UUID, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+        try actor.require(.enterpriseDeactivate)
+        let now = clock.now()
+        return try await repository.update(id: id, scope: actor.scope, action: .reactivate,
+                                           audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
+            guard !e.active else { throw DomainError.invalidTransition(from: "active", event: "reactivate") }
+            var next = e
+            next.active = true
+            next.deactivationReason = nil
+            next.updatedAt = now
+            return next
+        }
+    }
+
+    /// Sets (grade non-nil) or clears the manual grade, with the reason recorded.
+    public func overrideGrade(_ id: UUID, grade: SupervisionGrade?, reason: String, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+        try actor.require(.enterpriseClassify)
+        let reason = try Self.requireReason(reason)
+        let now = clock.now()
+        return try await repository.update(id: id, scope: actor.scope, action: .classify,
+                                           audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
+            var next = e
+            next.gradeOverride = grade.map { GradeOverride(grade: $0, reason: reason, byUsername: actor.username, at: now) }
+            next.computedGrade = Classifier.classify(e.profile, now: now).grade
+            next.updatedAt = now
+            return next
+        }
+    }
+
+    static func requireReason(_ text: String) throws -> String {
+        let r = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (2...500).contains(r.count) else {
+            throw DomainError.validation([FieldIssue(field: "reason", zh: "请填写原因（2–500个字）", en: "a reason of 2–500 characters is required")])
+        }
+        return r
+    }
+}

@@ -1,0 +1,206 @@
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+public struct FluentUserRepository: UserRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<UserModel>? {
+        let q = UserModel.query(on: db)
+        switch scope {
+        case .city: return q
+        case .county(let c): return q.group(.or) { $0.filter(\.$countyCode == c).filter(\.$enterpriseCountyCode == c) }
+        case .enterprise(let id): return q.filter(\.$enterpriseID == id)
+        case .assigned: return nil
+        }
+    }
+
+    public func find(username: String) async throws -> User? {
+        try await UserModel.query(on: store.database).filter(\.$username == username).first()?.domain()
+    }
+
+    public func find(id: UUID, scope: Scope) async throws -> User? {
+        try await Self.scoped(scope, on: store.database)?.filter(\.$id == id).first()?.domain()
+    }
+
+    public func list(_ q: UserQuery, page: Paging, scope: Scope, now: Date) async throws -> Paged<User> {
+        guard let query = Self.scoped(scope, on: store.database) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        if let r = q.role { query.filter(\.$role == r.rawValue) }
+        if q.lockedOnly { query.filter(\.$lockedUntil > now) }
+        if let s = q.search?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
+            let pattern = "%" + likeEscaped(s) + "%"
+            query.group(.or) { g in
+                g.filter(.sql(SQLBinaryExpression(SQLColumn("username"), .like, SQLBind(pattern.lowercased()))))
+                g.filter(.sql(SQLBinaryExpression(SQLColumn("display_name"), .like, SQLBind(pattern))))
+            }
+        }
+        let total = try await query.copy().count()
+        let rows = try await query.sort(\.$role).sort(\.$username).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func count() async throws -> Int {
+        try await UserModel.query(on: store.database).count()
+    }
+
+    static func enterpriseCounty(_ id: UUID?, on db: any Database) async throws -> String? {
+        guard let id else { return nil }
+        return try await EnterpriseModel.find(id, on: db)?.countyCode
+    }
+
+    public func create(_ user: User, audit: AuditContext) async throws -> User {
+        try await store.write { db in
+            let county = try await Self.enterpriseCounty(user.enterpriseID, on: db)
+            try await UserModel(user, enterpriseCountyCode: county).create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "user", entityID: user.id.uuidString,
+                                        changes: FieldChange.diff([:], user.auditFields), audit: audit)
+            return user
+        }
+    }
+
+    public func createAll(_ users: [User], audit: AuditContext) async throws {
+        try await store.write { db in
+            let enterpriseIDs = Array(Set(users.compactMap(\.enterpriseID)))
+            var counties: [UUID: String] = [:]
+            for chunk in stride(from: 0, to: enterpriseIDs.count, by: 500) {
+                let ids = Array(enterpriseIDs[chunk..<min(chunk + 500, enterpriseIDs.count)])
+                for e in try await EnterpriseModel.query(on: db).filter(\.$id ~~ ids).field(\.$id).field(\.$countyCode).all() {
+                    counties[e.id!] = e.countyCode
+                }
+            }
+            for chunk in stride(from: 0, to: users.count, by: 200) {
+                let models = users[chunk..<min(chunk + 200, users.count)].map {
+                    UserModel($0, enterpriseCountyCode: $0.enterpriseID.flatMap { counties[$0] })
+                }
+                try await models.create(on: db)
+            }
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "user", entityID: "*",
+                                        changes: [FieldChange(field: "count", before: nil, after: String(users.count))], audit: audit)
+        }
+    }
+
+    public func update(id: UUID, scope: Scope, action: AuditAction, audit: AuditContext,
+                       change: @Sendable (User) throws -> User) async throws -> User {
+        try await withoutActuallyEscaping(change) { change in
+            let box = UncheckedBox(change)
+            return try await store.write { db in
+                guard let model = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else {
+                    throw DomainError.notFound(entity: "user")
+                }
+                let before = try model.domain()
+                let after = try box.value(before)
+                model.apply(after)
+                try await model.update(on: db)
+                var changes = FieldChange.diff(before.auditFields, after.auditFields)
+                if before.passwordHash != after.passwordHash {
+                    changes.append(FieldChange(field: "password", before: nil, after: "changed"))
+                }
+                if before.failedLogins != after.failedLogins {
+                    changes.append(FieldChange(field: "failedLogins", before: String(before.failedLogins), after: String(after.failedLogins)))
+                }
+                try await AuditChain.append(on: db, action: action.rawValue, entityType: "user", entityID: id.uuidString,
+                                            changes: changes, audit: audit)
+                return after
+            }
+        }
+    }
+}
+
+public struct FluentTokenRepository: TokenRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func createSession(userID: UUID, tokenHash: String, expiresAt: Date) async throws {
+        try await store.write { db in
+            let m = SessionTokenModel()
+            m.tokenHash = tokenHash
+            m.userID = userID
+            m.expiresAt = expiresAt
+            try await m.create(on: db)
+        }
+    }
+
+    public func findSession(tokenHash: String, now: Date) async throws -> User? {
+        guard let s = try await SessionTokenModel.query(on: store.database).filter(\.$tokenHash == tokenHash)
+            .filter(\.$expiresAt > now).first() else { return nil }
+        guard let u = try await UserModel.find(s.userID, on: store.database), u.active else { return nil }
+        return try u.domain()
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await store.write { db in
+            try await SessionTokenModel.query(on: db).filter(\.$tokenHash == tokenHash).delete()
+        }
+    }
+
+    public func purgeExpired(now: Date) async throws {
+        try await store.write { db in
+            try await SessionTokenModel.query(on: db).filter(\.$expiresAt <= now).delete()
+        }
+    }
+
+    public func createAPIKey(_ key: APIKey, secretHash: String, audit: AuditContext) async throws {
+        try await store.write { db in
+            guard let e = try await EnterpriseModel.find(key.enterpriseID, on: db) else { throw DomainError.notFound(entity: "enterprise") }
+            let m = APIKeyModel()
+            m.id = key.id
+            m.name = key.name
+            m.enterpriseID = key.enterpriseID
+            m.countyCode = e.countyCode
+            m.prefix = key.prefix
+            m.secretHash = secretHash
+            m.createdBy = key.createdBy
+            m.createdAt = key.createdAt
+            try await m.create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.apiKeyCreate.rawValue, entityType: "apikey",
+                                        entityID: key.id.uuidString,
+                                        changes: [FieldChange(field: "name", before: nil, after: key.name),
+                                                  FieldChange(field: "enterpriseID", before: nil, after: key.enterpriseID.uuidString),
+                                                  FieldChange(field: "prefix", before: nil, after: key.prefix)],
+                                        audit: audit)
+        }
+    }
+
+    public func findAPIKey(secretHash: String) async throws -> APIKey? {
+        try await APIKeyModel.query(on: store.database).filter(\.$secretHash == secretHash).filter(\.$revokedAt == nil).first()?.domain()
+    }
+
+    static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<APIKeyModel>? {
+        let q = APIKeyModel.query(on: db)
+        switch scope {
+        case .city: return q
+        case .county(let c): return q.filter(\.$countyCode == c)
+        case .enterprise(let id): return q.filter(\.$enterpriseID == id)
+        case .assigned: return nil
+        }
+    }
+
+    public func listAPIKeys(scope: Scope) async throws -> [APIKey] {
+        try await Self.scoped(scope, on: store.database)?.sort(\.$createdAt, .descending).limit(1000).all().map { try $0.domain() } ?? []
+    }
+
+    public func revokeAPIKey(id: UUID, scope: Scope, audit: AuditContext) async throws -> APIKey {
+        try await store.write { db in
+            guard let m = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else { throw DomainError.notFound(entity: "apikey") }
+            if m.revokedAt == nil {
+                m.revokedAt = audit.at
+                try await m.update(on: db)
+                try await AuditChain.append(on: db, action: AuditAction.apiKeyRevoke.rawValue, entityType: "apikey", entityID: id.uuidString,
+                                            changes: [FieldChange(field: "revokedAt", before: nil, after: ISOTime.string(audit.at))], audit: audit)
+            }
+            return try m.domain()
+        }
+    }
+
+    public func touchAPIKey(id: UUID, at: Date) async throws {
+        // Bookkeeping, not a state change worth an audit entry.
+        try await store.write { db in
+            try await APIKeyModel.query(on: db).filter(\.$id == id).set(\.$lastUsedAt, to: at).update()
+        }
+    }
+}

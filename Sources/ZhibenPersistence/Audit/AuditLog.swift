@@ -1,0 +1,136 @@
+import Crypto
+import FluentKit
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+final class AuditEntryModel: Model, @unchecked Sendable {
+    static let schema = "audit_log"
+
+    @ID(custom: "seq", generatedBy: .user) var id: Int64?
+    @Field(key: "at_ms") var atMillis: Int64
+    @Field(key: "actor_kind") var actorKind: String
+    @Field(key: "actor_username") var actorUsername: String
+    @Field(key: "action") var action: String
+    @Field(key: "entity_type") var entityType: String
+    @Field(key: "entity_id") var entityID: String
+    /// JSON of `[FieldChange]`, stored as the exact text that was hashed.
+    @Field(key: "changes") var changes: String
+    @OptionalField(key: "origin") var origin: String?
+    @Field(key: "prev_hash") var prevHash: String
+    @Field(key: "hash") var hash: String
+
+    init() {}
+
+    func domain() -> AuditEntry {
+        let decoded = (try? JSONDecoder().decode([FieldChange].self, from: Data(changes.utf8))) ?? []
+        return AuditEntry(seq: id ?? 0, at: Date(timeIntervalSince1970: Double(atMillis) / 1000), actorKind: actorKind,
+                          actorUsername: actorUsername, action: action, entityType: entityType, entityID: entityID,
+                          changes: decoded, origin: origin, prevHash: prevHash, hash: hash)
+    }
+}
+
+/// The append-only audit log. Each row carries the SHA-256 of the previous row's hash and its own
+/// content, so an edited, inserted or deleted row breaks the chain where it happened.
+public enum AuditChain {
+    public static let genesis = String(repeating: "0", count: 64)
+
+    static func hash(seq: Int64, atMillis: Int64, actorKind: String, actorUsername: String, action: String,
+                     entityType: String, entityID: String, changes: String, origin: String?, prevHash: String) -> String {
+        let canonical = [String(seq), String(atMillis), actorKind, actorUsername, action, entityType, entityID, changes,
+                         origin ?? "", prevHash].joined(separator: "\u{1F}")
+        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func hash(of m: AuditEntryModel) -> String {
+        hash(seq: m.id ?? 0, atMillis: m.atMillis, actorKind: m.actorKind, actorUsername: m.actorUsername, action: m.action,
+             entityType: m.entityType, entityID: m.entityID, changes: m.changes, origin: m.origin, prevHash: m.prevHash)
+    }
+
+    static func encode(_ changes: [FieldChange]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(changes)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    /// Appends one entry. Must run inside `Store.write`, which makes the caller the only writer.
+    static func append(on db: any Database, action: String, entityType: String, entityID: String,
+                       changes: [FieldChange], audit: AuditContext) async throws {
+        let last = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first()
+        let m = AuditEntryModel()
+        m.id = (last?.id ?? 0) + 1
+        m.atMillis = Int64((audit.at.timeIntervalSince1970 * 1000).rounded())
+        m.actorKind = audit.actor.kind.rawValue
+        m.actorUsername = audit.actor.username
+        m.action = action
+        m.entityType = entityType
+        m.entityID = entityID
+        m.changes = encode(changes)
+        m.origin = audit.origin.map { String($0.prefix(100)) }
+        m.prevHash = last?.hash ?? genesis
+        m.hash = hash(of: m)
+        try await m.create(on: db)
+    }
+
+    /// Walks the whole chain in order and names the first row that does not fit.
+    static func verify(on db: any Database) async throws -> AuditVerification {
+        var expectedPrev = genesis
+        var expectedSeq: Int64 = 1
+        var count = 0
+        var offset = 0
+        let batch = 5_000
+        while true {
+            let rows = try await AuditEntryModel.query(on: db).sort(\.$id, .ascending).range(offset..<(offset + batch)).all()
+            for m in rows {
+                let seq = m.id ?? 0
+                if seq != expectedSeq {
+                    return .broken(seq: seq, reason: seq > expectedSeq
+                        ? "rows \(expectedSeq)–\(seq - 1) are missing (deleted)"
+                        : "row \(seq) is out of sequence (inserted)")
+                }
+                if m.prevHash != expectedPrev {
+                    return .broken(seq: seq, reason: "row \(seq) does not follow row \(seq - 1): previous-hash mismatch (row \(seq - 1) deleted, replaced or inserted)")
+                }
+                if hash(of: m) != m.hash {
+                    return .broken(seq: seq, reason: "row \(seq) was edited: its content no longer matches its hash")
+                }
+                expectedPrev = m.hash
+                expectedSeq += 1
+                count += 1
+            }
+            if rows.count < batch { break }
+            offset += batch
+        }
+        return .ok(count: count)
+    }
+}
+
+public struct FluentAuditRepository: AuditRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func append(action: AuditAction, entityType: String, entityID: String, changes: [FieldChange], audit: AuditContext) async throws {
+        try await store.write { db in
+            try await AuditChain.append(on: db, action: action.rawValue, entityType: entityType, entityID: entityID,
+                                        changes: changes, audit: audit)
+        }
+    }
+
+    public func list(_ q: AuditQuery) async throws -> Paged<AuditEntry> {
+        let query = AuditEntryModel.query(on: store.database)
+        if let a = q.actor, !a.isEmpty { query.filter(\.$actorUsername == a) }
+        if let a = q.action, !a.isEmpty { query.filter(\.$action == a) }
+        if let t = q.entityType, !t.isEmpty { query.filter(\.$entityType == t) }
+        if let i = q.entityID, !i.isEmpty { query.filter(\.$entityID == i) }
+        if let f = q.from { query.filter(\.$atMillis >= Int64(f.timeIntervalSince1970 * 1000)) }
+        if let t = q.to { query.filter(\.$atMillis < Int64(t.timeIntervalSince1970 * 1000)) }
+        let total = try await query.copy().count()
+        let rows = try await query.sort(\.$id, .descending).range(q.page.offset..<(q.page.offset + q.page.per)).all()
+        return Paged(items: rows.map { $0.domain() }, page: q.page.page, per: q.page.per, total: total)
+    }
+
+    public func verify() async throws -> AuditVerification {
+        try await AuditChain.verify(on: store.database)
+    }
+}

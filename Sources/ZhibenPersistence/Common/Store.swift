@@ -1,0 +1,88 @@
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+/// A mutex for async code: one holder at a time, others wait in order.
+actor AsyncGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func leave() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+}
+
+/// The database behind every repository, and the one way to write to it.
+public final class Store: Sendable {
+    public enum Engine: String, Sendable { case sqlite, postgres }
+
+    public let database: any Database
+    public let engine: Engine
+    /// SQLite allows one writer; a deferred transaction that reads first and writes second fails at
+    /// once (not after waiting) when another connection writes meanwhile. Writes queue here instead.
+    private let writeGate = AsyncGate()
+
+    public init(database: any Database, engine: Engine) {
+        self.database = database
+        self.engine = engine
+    }
+
+    public var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Runs `body` in one transaction: all of it is stored, or none.
+    public func write<T: Sendable>(_ body: @Sendable @escaping (any Database) async throws -> T) async throws -> T {
+        if engine == .sqlite { await writeGate.enter() }
+        do {
+            let result = try await database.transaction { tx in
+                if self.engine == .postgres {
+                    // Serialises writers across app instances, so the audit chain has one head.
+                    try await (tx as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(141100)").run()
+                }
+                return try await body(tx)
+            }
+            if engine == .sqlite { await writeGate.leave() }
+            return result
+        } catch {
+            if engine == .sqlite { await writeGate.leave() }
+            throw error
+        }
+    }
+
+    /// Whether the database answers.
+    public func ping() async -> Bool {
+        do {
+            try await sql.raw("SELECT 1").run()
+            return true
+        } catch { return false }
+    }
+
+    public func isEmpty() async throws -> Bool {
+        try await UserModel.query(on: database).count() == 0
+    }
+}
+
+/// Comma-delimited set stored in one column (",dust,gas,"), so "contains" is a portable LIKE.
+enum TagSet {
+    static func encode<T: RawRepresentable>(_ values: some Sequence<T>) -> String where T.RawValue == String {
+        let raws = values.map(\.rawValue).sorted()
+        return raws.isEmpty ? "" : "," + raws.joined(separator: ",") + ","
+    }
+
+    static func decode<T: RawRepresentable>(_ text: String, as: T.Type) -> Set<T> where T.RawValue == String {
+        Set(text.split(separator: ",").compactMap { T(rawValue: String($0)) })
+    }
+
+    static func pattern(_ raw: String) -> String { "%,\(raw),%" }
+}
+
+/// Escapes LIKE wildcards in user text.
+func likeEscaped(_ s: String) -> String {
+    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+}
