@@ -1,1 +1,15 @@
-print("zhiben")
+import Vapor
+import ZhibenApp
+
+var env = try Environment.detect()
+try LoggingSystem.bootstrap(from: &env)
+let app = try await Application.make(env)
+do {
+    try await configure(app, config: AppConfig.fromEnvironment())
+    try await app.execute()
+} catch {
+    app.logger.report(error: error)
+    try? await app.asyncShutdown()
+    throw error
+}
+try await app.asyncShutdown()

@@ -52,7 +52,7 @@ public struct AccountService: Sendable {
                                    audit: AuditContext(actor: .anonymous(name), at: now, origin: origin))
             throw LoginError.invalidCredentials
         }
-        let ctx = AuditContext(actor: user.actor ?? .anonymous(name), at: now, origin: origin)
+        let ctx = AuditContext(actor: user.caller ?? .anonymous(name), at: now, origin: origin)
         if let until = user.lockedUntil, until > now {
             try await audit.append(action: .loginFailed, entityType: "user", entityID: user.id.uuidString,
                                    changes: [FieldChange(field: "reason", before: nil, after: "locked")], audit: ctx)

@@ -24,7 +24,7 @@ public struct APIKey: Sendable, Equatable, Identifiable {
         self.lastUsedAt = lastUsedAt
     }
 
-    public var actor: Caller {
+    public var caller: Caller {
         Caller(kind: .apiKey, id: id, username: "apikey:\(prefix)", role: .enterpriseUser, scope: .enterprise(enterpriseID))
     }
 }

@@ -37,7 +37,7 @@ public struct User: Sendable, Equatable, Identifiable {
 
     public var scope: Scope? { Caller.scope(role: role, countyCode: countyCode, enterpriseID: enterpriseID) }
 
-    public var actor: Caller? {
+    public var caller: Caller? {
         scope.map { Caller(kind: .user, id: id, username: username, role: role, scope: $0) }
     }
 

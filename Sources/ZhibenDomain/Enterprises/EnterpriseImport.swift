@@ -11,6 +11,12 @@ public struct ImportReport: Sendable {
     public var parsed: EnterpriseCSV.Parsed
     public var imported: Int
     public var committed: Bool
+
+    public init(parsed: EnterpriseCSV.Parsed, imported: Int, committed: Bool) {
+        self.parsed = parsed
+        self.imported = imported
+        self.committed = committed
+    }
 }
 
 extension EnterpriseService {

@@ -1,0 +1,213 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+struct PersonDTO: Content {
+    var name: String
+    var phone: String
+}
+
+struct GradeOverrideDTO: Content {
+    var grade: String
+    var reason: String
+    var by: String
+    var at: String
+}
+
+struct ReasonDTO: Content {
+    var rule: String
+    var zh: String
+    var en: String
+}
+
+/// An enterprise as the API shows it. Dates are ISO 8601 with offset.
+struct EnterpriseDTO: Content {
+    var id: UUID
+    var creditCode: String
+    var name: String
+    var countyCode: String
+    var countyName: String
+    var township: String
+    var address: String
+    var longitude: Double?
+    var latitude: Double?
+    var industry: String
+    var subIndustry: String
+    var scale: String
+    var employees: Int
+    var dustWorkers: Int
+    var dustTypes: [String]
+    var specialRisks: [String]
+    var principal: PersonDTO
+    var actualController: PersonDTO
+    var safetyManager: PersonDTO
+    var standardization: String
+    var standardizationValidUntil: String?
+    var status: String
+    var supervisingDepartment: String
+    var grade: String
+    var computedGrade: String
+    var gradeOverride: GradeOverrideDTO?
+    var classificationReasons: [ReasonDTO]
+    var active: Bool
+    var deactivationReason: String?
+    var createdAt: String
+    var updatedAt: String
+
+    init(_ e: Enterprise, classification: Classification?) {
+        let p = e.profile
+        id = e.id
+        creditCode = p.creditCode
+        name = p.name
+        countyCode = p.countyCode
+        countyName = e.county?.zh ?? ""
+        township = p.township
+        address = p.address
+        longitude = p.coordinates?.longitude
+        latitude = p.coordinates?.latitude
+        industry = p.industry.rawValue
+        subIndustry = p.subIndustry
+        scale = p.scale.rawValue
+        employees = p.employees
+        dustWorkers = p.dustWorkers
+        dustTypes = DustType.allCases.filter(p.dustTypes.contains).map(\.rawValue)
+        specialRisks = SpecialRisk.allCases.filter(p.specialRisks.contains).map(\.rawValue)
+        principal = PersonDTO(name: p.principal.name, phone: p.principal.phone)
+        actualController = PersonDTO(name: p.actualController.name, phone: p.actualController.phone)
+        safetyManager = PersonDTO(name: p.safetyManager.name, phone: p.safetyManager.phone)
+        standardization = p.standardization.rawValue
+        standardizationValidUntil = p.standardizationValidUntil.map(ChinaTime.day)
+        status = p.status.rawValue
+        supervisingDepartment = p.supervisingDepartment
+        grade = e.grade.rawValue
+        computedGrade = e.computedGrade.rawValue
+        gradeOverride = e.gradeOverride.map { GradeOverrideDTO(grade: $0.grade.rawValue, reason: $0.reason, by: $0.byUsername, at: ISOTime.string($0.at)) }
+        classificationReasons = classification?.reasons.map { ReasonDTO(rule: $0.rule, zh: $0.zh, en: $0.en) } ?? []
+        active = e.active
+        deactivationReason = e.deactivationReason
+        createdAt = ISOTime.string(e.createdAt)
+        updatedAt = ISOTime.string(e.updatedAt)
+    }
+}
+
+/// The writable fields of an enterprise. On PATCH every field is optional and absent ones keep their value.
+struct EnterpriseInputDTO: Content {
+    var creditCode: String?
+    var name: String?
+    var countyCode: String?
+    var township: String?
+    var address: String?
+    var longitude: Double?
+    var latitude: Double?
+    var industry: String?
+    var subIndustry: String?
+    var scale: String?
+    var employees: Int?
+    var dustWorkers: Int?
+    var dustTypes: [String]?
+    var specialRisks: [String]?
+    var principal: PersonDTO?
+    var actualController: PersonDTO?
+    var safetyManager: PersonDTO?
+    var standardization: String?
+    var standardizationValidUntil: String?
+    var status: String?
+    var supervisingDepartment: String?
+
+    /// Lays the given fields over `base`.
+    func draft(over base: EnterpriseDraft = EnterpriseDraft()) -> EnterpriseDraft {
+        var d = base
+        if let v = creditCode { d.creditCode = v }
+        if let v = name { d.name = v }
+        if let v = countyCode { d.countyCode = v }
+        if let v = township { d.township = v }
+        if let v = address { d.address = v }
+        if let v = longitude { d.longitude = String(v) }
+        if let v = latitude { d.latitude = String(v) }
+        if let v = industry { d.industry = v }
+        if let v = subIndustry { d.subIndustry = v }
+        if let v = scale { d.scale = v }
+        if let v = employees { d.employees = String(v) }
+        if let v = dustWorkers { d.dustWorkers = String(v) }
+        if let v = dustTypes { d.dustTypes = v }
+        if let v = specialRisks { d.specialRisks = v }
+        if let v = principal { d.principalName = v.name; d.principalPhone = v.phone }
+        if let v = actualController { d.controllerName = v.name; d.controllerPhone = v.phone }
+        if let v = safetyManager { d.safetyManagerName = v.name; d.safetyManagerPhone = v.phone }
+        if let v = standardization { d.standardization = v }
+        if let v = standardizationValidUntil { d.standardizationValidUntil = v }
+        if let v = status { d.status = v }
+        if let v = supervisingDepartment { d.supervisingDepartment = v }
+        return d
+    }
+}
+
+struct PageDTO<Item: Content>: Content {
+    var items: [Item]
+    var page: Int
+    var per: Int
+    var total: Int
+
+    init<T>(_ page: Paged<T>, _ map: (T) -> Item) {
+        items = page.items.map(map)
+        self.page = page.page
+        per = page.per
+        total = page.total
+    }
+}
+
+struct UserDTO: Content {
+    var id: UUID
+    var username: String
+    var displayName: String
+    var role: String
+    var permissions: [String]
+    var countyCode: String?
+    var enterpriseId: UUID?
+    var locale: String
+    var active: Bool
+    var lockedUntil: String?
+    var lastLoginAt: String?
+
+    init(_ u: User) {
+        id = u.id
+        username = u.username
+        displayName = u.displayName
+        role = u.role.rawValue
+        permissions = u.role.permissions.map(\.rawValue).sorted()
+        countyCode = u.countyCode
+        enterpriseId = u.enterpriseID
+        locale = u.locale.rawValue
+        active = u.active
+        lockedUntil = u.lockedUntil.map(ISOTime.string)
+        lastLoginAt = u.lastLoginAt.map(ISOTime.string)
+    }
+}
+
+struct AuditEntryDTO: Content {
+    var seq: Int64
+    var at: String
+    var actorKind: String
+    var actor: String
+    var action: String
+    var entityType: String
+    var entityId: String
+    var changes: [FieldChange]
+    var origin: String?
+    var hash: String
+
+    init(_ e: AuditEntry) {
+        seq = e.seq
+        at = ISOTime.string(e.at)
+        actorKind = e.actorKind
+        actor = e.actorUsername
+        action = e.action
+        entityType = e.entityType
+        entityId = e.entityID
+        changes = e.changes
+        origin = e.origin
+        hash = e.hash
+    }
+}
+
+extension FieldChange: Content {}

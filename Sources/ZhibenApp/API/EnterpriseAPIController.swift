@@ -1,0 +1,155 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+struct EnterpriseAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let e = routes.grouped("enterprises")
+        e.get(use: list)
+        e.post(use: create)
+        e.get("export.csv", use: export)
+        e.on(.POST, "import", body: .collect(maxSize: nil), use: importCSV)
+        e.get(":id", use: show)
+        e.patch(":id", use: update)
+        e.put(":id", "contacts", use: updateContacts)
+        e.post(":id", "deactivate", use: deactivate)
+        e.post(":id", "reactivate", use: reactivate)
+        e.put(":id", "grade-override", use: overrideGrade)
+        e.delete(":id", "grade-override", use: clearOverride)
+    }
+
+    static func id(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw DomainError.notFound(entity: "enterprise") }
+        return id
+    }
+
+    func dto(_ e: Enterprise, _ req: Request) -> EnterpriseDTO {
+        EnterpriseDTO(e, classification: req.zhiben.enterprises.classification(of: e))
+    }
+
+    func list(req: Request) async throws -> PageDTO<EnterpriseDTO> {
+        let page = try await req.zhiben.enterprises.list(req.enterpriseQuery(), page: req.paging(), actor: req.caller)
+        return PageDTO(page) { EnterpriseDTO($0, classification: nil) }
+    }
+
+    func show(req: Request) async throws -> EnterpriseDTO {
+        dto(try await req.zhiben.enterprises.get(Self.id(req), actor: req.caller), req)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let input = try req.content.decode(EnterpriseInputDTO.self)
+        let e = try await req.zhiben.enterprises.create(input.draft(), actor: req.caller, origin: req.origin)
+        let res = Response(status: .created)
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/enterprises/\(e.id.uuidString)")
+        try res.content.encode(dto(e, req))
+        return res
+    }
+
+    func update(req: Request) async throws -> EnterpriseDTO {
+        let caller = try req.caller
+        let id = try Self.id(req)
+        let input = try req.content.decode(EnterpriseInputDTO.self)
+        let current = try await req.zhiben.enterprises.get(id, actor: caller)
+        let e = try await req.zhiben.enterprises.update(id, draft: input.draft(over: EnterpriseDraft(current.profile)), actor: caller, origin: req.origin)
+        return dto(e, req)
+    }
+
+    struct ContactsDTO: Content {
+        var principal: PersonDTO?
+        var actualController: PersonDTO?
+        var safetyManager: PersonDTO?
+    }
+
+    func updateContacts(req: Request) async throws -> EnterpriseDTO {
+        let c = try req.content.decode(ContactsDTO.self)
+        let update = EnterpriseContactUpdate(
+            principal: c.principal.map { ContactPerson(name: $0.name, phone: $0.phone) },
+            actualController: c.actualController.map { ContactPerson(name: $0.name, phone: $0.phone) },
+            safetyManager: c.safetyManager.map { ContactPerson(name: $0.name, phone: $0.phone) })
+        return dto(try await req.zhiben.enterprises.updateContacts(Self.id(req), update, actor: req.caller, origin: req.origin), req)
+    }
+
+    struct ReasonInput: Content {
+        var reason: String
+        var grade: String?
+    }
+
+    func deactivate(req: Request) async throws -> EnterpriseDTO {
+        let input = try req.content.decode(ReasonInput.self)
+        return dto(try await req.zhiben.enterprises.deactivate(Self.id(req), reason: input.reason, actor: req.caller, origin: req.origin), req)
+    }
+
+    func reactivate(req: Request) async throws -> EnterpriseDTO {
+        dto(try await req.zhiben.enterprises.reactivate(Self.id(req), actor: req.caller, origin: req.origin), req)
+    }
+
+    func overrideGrade(req: Request) async throws -> EnterpriseDTO {
+        let input = try req.content.decode(ReasonInput.self)
+        guard let grade = input.grade.flatMap({ SupervisionGrade(rawValue: $0.uppercased()) }) else {
+            throw DomainError.validation([FieldIssue(field: "grade", zh: "等级应为 A、B、C 或 D", en: "grade must be A, B, C or D")])
+        }
+        return dto(try await req.zhiben.enterprises.overrideGrade(Self.id(req), grade: grade, reason: input.reason, actor: req.caller, origin: req.origin), req)
+    }
+
+    func clearOverride(req: Request) async throws -> EnterpriseDTO {
+        let input = try req.content.decode(ReasonInput.self)
+        return dto(try await req.zhiben.enterprises.overrideGrade(Self.id(req), grade: nil, reason: input.reason, actor: req.caller, origin: req.origin), req)
+    }
+
+    func export(req: Request) async throws -> Response {
+        let rows = try await req.zhiben.enterprises.export(req.enterpriseQuery(), actor: req.caller)
+        let res = Response(status: .ok, body: .init(data: CSV.document(header: EnterpriseCSV.exportHeader, rows: rows.map(EnterpriseCSV.exportRow))))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"enterprises.csv\"")
+        return res
+    }
+
+    struct ImportRowIssueDTO: Content {
+        var row: Int
+        var column: String
+        var field: String
+        var reason: String
+        var reasonZh: String
+    }
+
+    struct ImportResultDTO: Content {
+        var encoding: String?
+        var rows: Int
+        var validRows: Int
+        var imported: Int
+        var committed: Bool
+        var fileErrors: [Problem.FieldError]
+        var errors: [ImportRowIssueDTO]
+    }
+
+    /// Body: the CSV file itself. `?mode=all` (default) imports only a clean file, `?mode=valid` the clean
+    /// rows, `?dryRun=true` only checks.
+    func importCSV(req: Request) async throws -> Response {
+        let caller = try req.caller
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw DomainError.validation([FieldIssue(field: "body", zh: "请求体应为 CSV 文件内容", en: "the body must be the CSV file")])
+        }
+        guard buffer.readableBytes <= req.zhiben.config.maxBodyBytes else { throw Abort(.payloadTooLarge) }
+        let data = Data(buffer: buffer)
+        let modeText = req.queryString("mode") ?? "all"
+        guard let mode = ImportMode(rawValue: modeText) else {
+            throw DomainError.validation([FieldIssue(field: "mode", zh: "mode 应为 all 或 valid", en: "mode must be all or valid")])
+        }
+        let report: ImportReport
+        if req.queryString("dryRun") == "true" {
+            report = ImportReport(parsed: try await req.zhiben.enterprises.previewImport(data, actor: caller), imported: 0, committed: false)
+        } else {
+            report = try await req.zhiben.enterprises.importCSV(data, mode: mode, actor: caller, origin: req.origin)
+        }
+        let p = report.parsed
+        let dto = ImportResultDTO(
+            encoding: p.encoding?.rawValue, rows: p.rows.count, validRows: p.validRows.count, imported: report.imported,
+            committed: report.committed,
+            fileErrors: p.fileIssues.map { Problem.FieldError(field: $0.field, reason: $0.reasonEn, reasonZh: $0.reasonZh) },
+            errors: p.rowIssues.map { ImportRowIssueDTO(row: $0.row, column: $0.column, field: $0.issue.field, reason: $0.issue.reasonEn, reasonZh: $0.issue.reasonZh) })
+        let status: HTTPResponseStatus = report.committed ? .created : (p.isClean && req.queryString("dryRun") == "true" ? .ok : .unprocessableEntity)
+        let res = Response(status: status)
+        try res.content.encode(dto)
+        return res
+    }
+}

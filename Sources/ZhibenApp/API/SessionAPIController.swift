@@ -1,0 +1,38 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+struct SessionAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.post("session", use: create)
+        routes.grouped(APIAuthMiddleware()).delete("session", use: delete)
+    }
+
+    struct Credentials: Content {
+        var username: String
+        var password: String
+    }
+
+    struct TokenDTO: Content {
+        var token: String
+        var expiresAt: String
+        var user: UserDTO
+    }
+
+    func create(req: Request) async throws -> Response {
+        let c = try req.content.decode(Credentials.self)
+        let user = try await req.zhiben.accounts.login(username: c.username, password: c.password, origin: req.origin)
+        let (token, expires) = try await Tokens.startSession(for: user, on: req)
+        let res = Response(status: .created)
+        try res.content.encode(TokenDTO(token: token, expiresAt: ISOTime.string(expires), user: UserDTO(user)))
+        return res
+    }
+
+    func delete(req: Request) async throws -> HTTPStatus {
+        guard let a = req.auth, a.user != nil else { throw Abort(.badRequest, reason: "API keys are revoked by an administrator, not signed out") }
+        try await req.zhiben.tokens.deleteSession(tokenHash: Secret.sha256(a.token))
+        try await req.zhiben.audit.append(action: .logout, entityType: "user", entityID: a.caller.id?.uuidString ?? "", changes: [],
+                                            audit: AuditContext(actor: a.caller, at: req.zhiben.clock.now(), origin: req.origin))
+        return .noContent
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// Who made the request, once a cookie or bearer token has been checked.
+struct AuthContext: Sendable {
+    var caller: Caller
+    var user: User?
+    /// The secret the request was authenticated with; CSRF tokens derive from it.
+    var token: String
+}
+
+enum Cookies {
+    static let session = "zhiben_session"
+    static let loginCSRF = "zhiben_csrf"
+    static let language = "zhiben_lang"
+}
+
+extension Request {
+    private struct AuthKey: StorageKey { typealias Value = AuthContext }
+
+    var auth: AuthContext? {
+        get { storage[AuthKey.self] }
+        set { storage[AuthKey.self] = newValue }
+    }
+
+    /// The caller of a route behind a login requirement.
+    var caller: Caller {
+        get throws {
+            guard let a = auth else { throw Abort(.unauthorized) }
+            return a.caller
+        }
+    }
+
+    var language: Language {
+        if let u = auth?.user { return u.locale }
+        if let c = cookies[Cookies.language]?.string, let l = Language(rawValue: c) { return l }
+        return .zh
+    }
+
+    /// Where the request came from, for the audit log.
+    var origin: String? {
+        headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? remoteAddress?.ipAddress
+    }
+
+    var isSecure: Bool {
+        zhiben.config.secureCookies || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
+    }
+
+    func cookie(_ value: String, maxAge: Int?, httpOnly: Bool = true) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: isSecure, isHTTPOnly: httpOnly, sameSite: .lax)
+    }
+}
+
+enum Tokens {
+    /// Prefix of API keys, so a bearer secret says which table to look in.
+    static let apiKeyPrefix = "zbk_"
+
+    static func csrf(for sessionToken: String) -> String {
+        String(Secret.sha256("csrf:" + sessionToken).prefix(32))
+    }
+
+    /// Resolves a session token or an API key to its caller.
+    static func authenticate(_ secret: String, on req: Request) async throws -> AuthContext? {
+        let s = req.zhiben
+        let now = s.clock.now()
+        if secret.hasPrefix(apiKeyPrefix) {
+            guard let key = try await s.tokens.findAPIKey(secretHash: Secret.sha256(secret)) else { return nil }
+            try await s.tokens.touchAPIKey(id: key.id, at: now)
+            return AuthContext(caller: key.caller, user: nil, token: secret)
+        }
+        guard let user = try await s.tokens.findSession(tokenHash: Secret.sha256(secret), now: now),
+              let caller = user.caller else { return nil }
+        return AuthContext(caller: caller, user: user, token: secret)
+    }
+
+    /// Starts a session for a user who has just proved its password; a new token every time.
+    static func startSession(for user: User, on req: Request) async throws -> (token: String, expiresAt: Date) {
+        let token = Secret.make()
+        let expires = req.zhiben.clock.now().addingTimeInterval(req.zhiben.config.sessionTTL)
+        try await req.zhiben.tokens.createSession(userID: user.id, tokenHash: Secret.sha256(token), expiresAt: expires)
+        return (token, expires)
+    }
+}
+
+/// Reads the session cookie; pages that need a login are behind `RequireLogin`.
+struct WebSessionMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let token = req.cookies[Cookies.session]?.string, !token.isEmpty {
+            req.auth = try await Tokens.authenticate(token, on: req)
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+struct RequireLogin: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard req.auth?.user != nil else {
+            let target = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+            let encoded = target.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "?"])) ?? "/"
+            let res = req.redirect(to: "/login?next=" + encoded)
+            if req.cookies[Cookies.session] != nil { res.cookies[Cookies.session] = .expired }
+            return res
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// Every state-changing form carries `_csrf`: derived from the session token when signed in, or
+/// matching the double-submit cookie on the login form.
+struct CSRFMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if req.method != .GET && req.method != .HEAD {
+            let sent = (try? req.content.get(String.self, at: "_csrf")) ?? req.headers.first(name: "X-CSRF-Token") ?? ""
+            let expected: String?
+            if let a = req.auth { expected = Tokens.csrf(for: a.token) } else { expected = req.cookies[Cookies.loginCSRF]?.string }
+            guard let expected, !sent.isEmpty, Secret.equal(sent, expected) else {
+                throw Abort(.forbidden, reason: "CSRF token missing or wrong: reload the page and try again")
+            }
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// `/api/v1`: a bearer token (from POST /api/v1/session) or an API key is required.
+struct APIAuthMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let bearer = req.headers.bearerAuthorization?.token,
+              let auth = try await Tokens.authenticate(bearer, on: req) else {
+            throw Problem(status: .unauthorized, title: "未登录或令牌已失效 / authentication required",
+                          detail: "Send Authorization: Bearer <token> from POST /api/v1/session, or an API key.",
+                          headers: ["WWW-Authenticate": "Bearer"])
+        }
+        req.auth = auth
+        return try await next.respond(to: req)
+    }
+}

@@ -1,0 +1,200 @@
+import Fluent
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// Loads Lüliang's demo data: enterprises from the deterministic generator and an account for every role.
+enum DemoSeeder {
+    struct Result {
+        var enterprises: Int
+        var accounts: [DemoData.Account]
+        var password: String
+        var generatedPassword: Bool
+    }
+
+    static func seed(_ services: ZhibenServices, enterprises count: Int, logger: Logger) async throws -> Result {
+        let password = services.config.demoPassword ?? Secret.password()
+        let profiles = DemoData.enterprises(count: count)
+        let now = services.clock.now()
+        let existing = try await services.enterprises.repository.existingCreditCodes(profiles.map(\.creditCode))
+        let fresh = profiles.filter { !existing.contains($0.creditCode) }
+        let records = fresh.map {
+            Enterprise(id: UUID(), profile: $0, computedGrade: Classifier.classify($0, now: now).grade, createdAt: now, updatedAt: now)
+        }
+        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
+        for chunk in stride(from: 0, to: records.count, by: 2000) {
+            try await services.enterprises.repository.createAll(Array(records[chunk..<min(chunk + 2000, records.count)]), audit: audit)
+        }
+        // Every demo account shares one hash of the one demo password: hashing thousands would take minutes.
+        let hash = try services.hasher.hash(password)
+        var ids: [String: UUID] = [:]
+        for chunk in stride(from: 0, to: profiles.count, by: 500) {
+            let codes = profiles[chunk..<min(chunk + 500, profiles.count)].map(\.creditCode)
+            for code in codes {
+                if let e = try await services.enterprises.repository.find(creditCode: code, scope: .city) { ids[code] = e.id }
+            }
+        }
+        let accounts = DemoData.accounts(for: profiles)
+        var users: [User] = []
+        for a in accounts where try await services.accounts.users.find(username: a.username) == nil {
+            users.append(User(username: a.username, displayName: a.displayName, role: a.role, countyCode: a.countyCode,
+                              enterpriseID: a.enterpriseCreditCode.flatMap { ids[$0] }, passwordHash: hash, createdAt: now))
+        }
+        for chunk in stride(from: 0, to: users.count, by: 2000) {
+            try await services.accounts.users.createAll(Array(users[chunk..<min(chunk + 2000, users.count)]), audit: audit)
+        }
+        logger.info("demo data: \(records.count) enterprises, \(users.count) accounts")
+        return Result(enterprises: records.count, accounts: accounts, password: password, generatedPassword: services.config.demoPassword == nil)
+    }
+
+    static func banner(_ r: Result, url: String?) -> String {
+        var lines: [String] = []
+        if let url { lines.append("治本 Zhiben 已启动 / is running: \(url)") }
+        lines.append("已载入吕梁市演示数据 / Lüliang demo data loaded: \(r.enterprises) 家企业 / enterprises")
+        lines.append("演示账号 / demo accounts (password for all: \(r.password))\(r.generatedPassword ? "  [generated; set ZHIBEN_DEMO_PASSWORD to choose one]" : ""):")
+        let shown = r.accounts.filter { $0.role != .enterpriseUser }
+        for a in shown where a.role != .countyOfficer && a.role != .inspector {
+            lines.append("  \(a.username.padding(toLength: 22, withPad: " ", startingAt: 0)) \(a.role.zh) / \(a.role.en)")
+        }
+        lines.append("  county-<县代码>         县局业务员 / county officer, e.g. county-141181 (孝义市)")
+        lines.append("  inspector-<县代码>      执法人员 / inspector, e.g. inspector-141182 (汾阳市)")
+        for a in shown where a.role == .countyOfficer || a.role == .inspector {
+            if a.countyCode == "141181" { lines.append("  \(a.username.padding(toLength: 22, withPad: " ", startingAt: 0)) \(a.displayName)") }
+        }
+        let ents = r.accounts.filter { $0.role == .enterpriseUser }
+        for a in ents.prefix(3) { lines.append("  \(a.username.padding(toLength: 22, withPad: " ", startingAt: 0)) \(a.displayName)") }
+        if ents.count > 3 { lines.append("  … ent-<统一社会信用代码，小写> for each of \(ents.count) enterprises") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `zhiben serve`: migrates, loads demo data into an empty database, then serves.
+struct ZhibenServeCommand: AsyncCommand {
+    typealias Signature = ServeCommand.Signature
+    var help: String { "Migrates the database, loads Lüliang demo data when it is empty, and serves Zhiben (default 127.0.0.1:8080)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        var seeded: DemoSeeder.Result?
+        let services = app.zhiben
+        if services.config.seedDemoWhenEmpty, try await services.store.isEmpty() {
+            context.console.print("数据库为空，正在载入演示数据… / empty database: loading demo data…")
+            seeded = try await DemoSeeder.seed(services, enterprises: services.config.demoEnterprises, logger: app.logger)
+        }
+        try await app.servers.asyncCommand.run(using: context, signature: signature)
+        let address = app.http.server.shared.localAddress
+        let url = address.map { a -> String in
+            let host = a.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "127.0.0.1"
+            return "http://\(host):\(a.port ?? 8080)/"
+        } ?? "http://127.0.0.1:8080/"
+        if let seeded {
+            context.console.print(DemoSeeder.banner(seeded, url: url))
+        } else {
+            context.console.print("治本 Zhiben 已启动 / is running: \(url)")
+            context.console.print("使用首次启动时打印的演示账号登录；忘记密码可用 zhiben create-user 新建管理员。/ Sign in with the accounts printed on first start.")
+        }
+    }
+}
+
+struct SeedDemoCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "enterprises", short: "n", help: "How many enterprises to generate (1–20000, default 800).")
+        var enterprises: Int?
+        init() {}
+    }
+
+    var help: String { "Loads Lüliang demo data (fictional enterprises, accounts for every role). Existing records are kept." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let n = signature.enterprises ?? app.zhiben.config.demoEnterprises
+        guard (1...DemoData.maxEnterprises).contains(n) else {
+            throw AppConfig.ConfigError.invalid("--enterprises", "must be 1–\(DemoData.maxEnterprises)")
+        }
+        try await app.autoMigrate()
+        let r = try await DemoSeeder.seed(app.zhiben, enterprises: n, logger: app.logger)
+        context.console.print(DemoSeeder.banner(r, url: nil))
+    }
+}
+
+struct CreateUserCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "username", help: "Login name (a–z, 0–9, - _ .).") var username: String?
+        @Option(name: "name", help: "Display name.") var name: String?
+        @Option(name: "role", help: "cityAdmin, cityOfficer, countyOfficer, inspector, expert or enterpriseUser.") var role: String?
+        @Option(name: "county", help: "County code for county officers and inspectors, e.g. 141181.") var county: String?
+        @Option(name: "enterprise", help: "Credit code of the enterprise, for enterprise users.") var enterprise: String?
+        @Option(name: "password", help: "Password; read from ZHIBEN_NEW_PASSWORD or asked when omitted.") var password: String?
+        init() {}
+    }
+
+    var help: String { "Creates an account (audited as 'system')." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        let username = signature.username ?? context.console.ask("username:")
+        let password = signature.password ?? ProcessInfo.processInfo.environment["ZHIBEN_NEW_PASSWORD"]
+            ?? context.console.ask("password:", isSecure: true)
+        let draft = UserDraft(username: username, displayName: signature.name ?? username, role: signature.role ?? "cityAdmin",
+                              countyCode: signature.county, enterpriseCreditCode: signature.enterprise, password: password)
+        do {
+            let u = try await app.zhiben.accounts.create(draft, actor: .system, origin: "create-user")
+            context.console.print("created \(u.username) (\(u.role.rawValue))")
+        } catch let e as DomainError {
+            for i in e.fieldIssues ?? [] { context.console.error("\(i.field): \(i.reasonEn)") }
+            throw e
+        }
+    }
+}
+
+struct CreateAPIKeyCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "enterprise", help: "Credit code of the enterprise the key acts for.") var enterprise: String?
+        @Option(name: "name", help: "What the key is for, e.g. 'gateway 1'.") var name: String?
+        init() {}
+    }
+
+    var help: String { "Issues an API key for an enterprise's machine client; prints it once." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        guard let code = signature.enterprise else {
+            context.console.error("--enterprise <credit code> is required")
+            throw AppConfig.ConfigError.invalid("--enterprise", "is required")
+        }
+        do {
+            let key = try await APIKeys.issue(name: signature.name ?? "gateway", creditCode: code, actor: .system, services: app.zhiben, origin: "create-api-key")
+            context.console.print(key)
+        } catch let e as DomainError {
+            for i in e.fieldIssues ?? [] { context.console.error("\(i.field): \(i.reasonEn)") }
+            throw e
+        }
+    }
+}
+
+struct AuditCommand: AsyncCommandGroup {
+    var help: String { "Audit log tools." }
+    var commands: [String: any AnyAsyncCommand] { ["verify": AuditVerifyCommand()] }
+}
+
+struct AuditVerifyCommand: AsyncCommand {
+    struct Signature: CommandSignature { init() {} }
+    var help: String { "Walks the hash chain of the audit log; names the first edited, inserted or deleted row. Exit 1 when broken." }
+
+    struct Broken: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        switch try await context.application.zhiben.audit.verify() {
+        case .ok(let n):
+            context.console.print("OK: audit chain intact, \(n) entries")
+        case .broken(let seq, let reason):
+            context.console.error("BROKEN at row \(seq): \(reason)")
+            throw Broken(description: "audit chain broken at row \(seq)")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Vapor
+
+/// Every setting the process reads from its environment. README's configuration table lists them.
+public struct AppConfig: Sendable {
+    public enum DatabaseTarget: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    public var database: DatabaseTarget
+    /// Demo accounts' password; generated when unset.
+    public var demoPassword: String?
+    public var demoEnterprises: Int
+    /// Request bodies above this many bytes answer 413.
+    public var maxBodyBytes: Int
+    /// Marks cookies Secure; also set per request when a proxy says X-Forwarded-Proto: https.
+    public var secureCookies: Bool
+    public var bcryptCost: Int
+    public var sessionTTL: TimeInterval
+    /// Loads demo data into an empty database when serving.
+    public var seedDemoWhenEmpty: Bool
+
+    public init(database: DatabaseTarget = .sqlite(path: "zhiben.sqlite"), demoPassword: String? = nil,
+                demoEnterprises: Int = 800, maxBodyBytes: Int = 10 * 1024 * 1024, secureCookies: Bool = false,
+                bcryptCost: Int = 12, sessionTTL: TimeInterval = 12 * 3600, seedDemoWhenEmpty: Bool = true) {
+        self.database = database
+        self.demoPassword = demoPassword
+        self.demoEnterprises = demoEnterprises
+        self.maxBodyBytes = maxBodyBytes
+        self.secureCookies = secureCookies
+        self.bcryptCost = bcryptCost
+        self.sessionTTL = sessionTTL
+        self.seedDemoWhenEmpty = seedDemoWhenEmpty
+    }
+
+    public enum ConfigError: Error, CustomStringConvertible {
+        case invalid(String, String)
+        public var description: String {
+            switch self { case .invalid(let name, let why): "\(name): \(why)" }
+        }
+    }
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        var c = AppConfig()
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            c.database = try parseDatabaseURL(url)
+        }
+        c.demoPassword = env["ZHIBEN_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if let p = c.demoPassword, p.count < 8 {
+            throw ConfigError.invalid("ZHIBEN_DEMO_PASSWORD", "must have at least 8 characters")
+        }
+        if let s = env["ZHIBEN_DEMO_ENTERPRISES"] {
+            guard let n = Int(s), (1...20_000).contains(n) else { throw ConfigError.invalid("ZHIBEN_DEMO_ENTERPRISES", "must be 1–20000") }
+            c.demoEnterprises = n
+        }
+        if let s = env["ZHIBEN_MAX_BODY"] {
+            guard let n = ByteSize(s).map(\.value), n > 0 else { throw ConfigError.invalid("ZHIBEN_MAX_BODY", "must be a size such as 10mb") }
+            c.maxBodyBytes = n
+        }
+        if let s = env["ZHIBEN_SECURE_COOKIES"] { c.secureCookies = ["1", "true", "yes"].contains(s.lowercased()) }
+        if let s = env["ZHIBEN_BCRYPT_COST"] {
+            guard let n = Int(s), (4...31).contains(n) else { throw ConfigError.invalid("ZHIBEN_BCRYPT_COST", "must be 4–31") }
+            c.bcryptCost = n
+        }
+        if let s = env["ZHIBEN_SESSION_HOURS"] {
+            guard let n = Double(s), n > 0, n <= 24 * 30 else { throw ConfigError.invalid("ZHIBEN_SESSION_HOURS", "must be 0–720") }
+            c.sessionTTL = n * 3600
+        }
+        if let s = env["ZHIBEN_SEED_DEMO"] { c.seedDemoWhenEmpty = !["0", "false", "no"].contains(s.lowercased()) }
+        return c
+    }
+
+    public static func parseDatabaseURL(_ url: String) throws -> DatabaseTarget {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return .postgres(url: url) }
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw ConfigError.invalid("DATABASE_URL", "sqlite:// needs a path, e.g. sqlite:///var/lib/zhiben.sqlite") }
+            return .sqlite(path: path)
+        }
+        throw ConfigError.invalid("DATABASE_URL", "must start with postgres:// or sqlite://")
+    }
+}
+
+struct ByteSize {
+    let value: Int
+    init?(_ text: String) {
+        let t = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int)] = [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("b", 1)]
+        for (suffix, factor) in units where t.hasSuffix(suffix) {
+            guard let n = Int(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) else { return nil }
+            value = n * factor
+            return
+        }
+        guard let n = Int(t) else { return nil }
+        value = n
+    }
+}

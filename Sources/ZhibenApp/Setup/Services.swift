@@ -1,0 +1,84 @@
+import Crypto
+import Fluent
+import Foundation
+import Vapor
+import ZhibenDomain
+import ZhibenPersistence
+
+struct BcryptHasher: ZhibenDomain.PasswordHasher {
+    let cost: Int
+    func hash(_ password: String) throws -> String { try Bcrypt.hash(password, cost: cost) }
+    func verify(_ password: String, against hash: String) throws -> Bool { try Bcrypt.verify(password, created: hash) }
+}
+
+/// The composition root's product: every use case the web pages, the API and the commands call.
+public struct ZhibenServices: Sendable {
+    public let config: AppConfig
+    public let store: Store
+    public let enterprises: EnterpriseService
+    public let accounts: AccountService
+    public let tokens: any TokenRepository
+    public let audit: any AuditRepository
+    public let clock: any WallClock
+    public let hasher: any ZhibenDomain.PasswordHasher
+
+    init(config: AppConfig, store: Store, clock: any WallClock) {
+        self.config = config
+        self.store = store
+        self.clock = clock
+        let enterpriseRepo = FluentEnterpriseRepository(store: store)
+        let audit = FluentAuditRepository(store: store)
+        hasher = BcryptHasher(cost: config.bcryptCost)
+        self.audit = audit
+        tokens = FluentTokenRepository(store: store)
+        enterprises = EnterpriseService(repository: enterpriseRepo, clock: clock)
+        accounts = AccountService(users: FluentUserRepository(store: store), audit: audit, enterprises: enterpriseRepo,
+                                  hasher: hasher, clock: clock)
+    }
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey { typealias Value = ZhibenServices }
+
+    public var zhiben: ZhibenServices {
+        get {
+            guard let s = storage[ServicesKey.self] else { fatalError("configure(_:) has not run") }
+            return s
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var zhiben: ZhibenServices { application.zhiben }
+}
+
+/// Random secrets and their stored form.
+enum Secret {
+    /// 32 random bytes, URL-safe base64.
+    static func make() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func sha256(_ s: String) -> String {
+        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares without leaking where two strings first differ.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// A readable password for demo accounts.
+    static func password() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<14).map { _ in alphabet.randomElement(using: &rng)! })
+    }
+}

@@ -1,0 +1,84 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Metrics
+import Prometheus
+import Vapor
+import ZhibenDomain
+import ZhibenPersistence
+
+/// Builds the application: database, services, middleware, routes and commands. Tests call the same function.
+public func configure(_ app: Application, config: AppConfig, clock: any WallClock = SystemClock()) async throws {
+    let engine: Store.Engine
+    switch config.database {
+    case .sqlite(let path):
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        engine = .sqlite
+    case .postgres(let url):
+        var pg = try SQLPostgresConfiguration(url: url)
+        if url.contains("sslmode=disable") || !url.contains("sslmode") { pg.coreConfiguration.tls = .disable }
+        app.databases.use(.postgres(configuration: pg), as: .psql)
+        engine = .postgres
+    }
+    app.migrations.add(Migrations.all)
+
+    let store = Store(database: app.db, engine: engine)
+    if engine == .sqlite {
+        // WAL lets pages read while a write commits; the setting lives in the file. synchronous=FULL (the
+        // default) makes every acknowledged commit durable.
+        try await store.sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+    app.zhiben = ZhibenServices(config: config, store: store, clock: clock)
+
+    app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
+    app.http.server.configuration.hostname = "127.0.0.1"
+    app.http.server.configuration.port = 8080
+
+    Metrics.bootstrapOnce()
+
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
+    app.middleware.use(ProblemMiddleware(environment: app.environment))
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: Resources.publicDirectory, defaultFile: nil))
+
+    try routes(app)
+    app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
+
+    app.asyncCommands.use(SeedDemoCommand(), as: "seed-demo")
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(CreateAPIKeyCommand(), as: "create-api-key")
+    app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(ZhibenServeCommand(), as: "serve", isDefault: true)
+}
+
+/// Bundled files: public assets and the API document.
+enum Resources {
+    static var root: String {
+        (Bundle.module.resourcePath ?? ".") + "/Resources"
+    }
+    static var publicDirectory: String { root + "/Public/" }
+    static var openAPIPath: String { root + "/openapi.yaml" }
+}
+
+/// Prometheus registry shared by the process: swift-metrics allows one bootstrap per process.
+enum Metrics {
+    nonisolated(unsafe) private static var bootstrapped = false
+    private static let lock = NSLock()
+    static let registry = PrometheusCollectorRegistry()
+
+    static func bootstrapOnce() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !bootstrapped else { return }
+        bootstrapped = true
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }
+
+    static func render() -> String {
+        var buffer = [UInt8]()
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

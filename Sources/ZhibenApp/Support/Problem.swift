@@ -1,0 +1,173 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// RFC 9457 problem details, with the bad fields listed.
+struct Problem: Error, Content {
+    struct FieldError: Content {
+        var field: String
+        var reason: String
+        var reasonZh: String
+    }
+
+    var type: String = "about:blank"
+    var title: String
+    var status: Int
+    var detail: String?
+    var errors: [FieldError]?
+    var headers: [String: String]? = nil
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+
+    init(status: HTTPResponseStatus, title: String, detail: String? = nil, errors: [FieldIssue]? = nil, headers: [String: String]? = nil) {
+        self.status = Int(status.code)
+        self.title = title
+        self.detail = detail
+        self.errors = errors?.map { FieldError(field: $0.field, reason: $0.reasonEn, reasonZh: $0.reasonZh) }
+        self.headers = headers
+    }
+
+    /// Maps any error to what a client may see: never a stack trace or SQL.
+    static func from(_ error: any Error, logger: Logger) -> Problem {
+        switch error {
+        case let p as Problem:
+            return p
+        case let d as DomainError:
+            switch d {
+            case .notFound(let entity):
+                return Problem(status: .notFound, title: "记录不存在 / not found", detail: "No \(entity) with this id in your scope.")
+            case .forbidden(let p):
+                return Problem(status: .forbidden, title: "无权操作 / forbidden", detail: "Permission \(p.rawValue) is required.")
+            case .validation(let issues):
+                return Problem(status: .unprocessableEntity, title: "输入有误 / invalid input",
+                               detail: issues.map { "\($0.field): \($0.reasonEn)" }.joined(separator: "; "), errors: issues)
+            case .conflict(let issue):
+                return Problem(status: .conflict, title: "与现有记录冲突 / conflict", detail: "\(issue.field): \(issue.reasonEn)", errors: [issue])
+            case .invalidTransition(let from, let event):
+                return Problem(status: .conflict, title: "当前状态不允许此操作 / not allowed in this state",
+                               detail: "Cannot \(event) a record that is \(from).")
+            }
+        case let l as LoginError:
+            switch l {
+            case .invalidCredentials:
+                return Problem(status: .unauthorized, title: "用户名或密码错误 / wrong username or password")
+            case .locked(let until):
+                return Problem(status: .locked, title: "账号已锁定 / account locked",
+                               detail: "Too many failed logins; locked until \(ISOTime.string(until)).")
+            }
+        case let d as DecodingError:
+            let (path, why) = describe(d)
+            return Problem(status: .badRequest, title: "请求格式错误 / malformed request", detail: "\(path): \(why)",
+                           errors: [FieldIssue(field: path, zh: "格式错误：\(why)", en: why)])
+        case is RouteNotFound:
+            return Problem(status: .notFound, title: "页面不存在 / not found")
+        case let a as any AbortError:
+            var headers: [String: String] = [:]
+            for (k, v) in a.headers { headers[k] = v }
+            let reason = a.status.code >= 500 ? a.status.reasonPhrase : a.reason
+            return Problem(status: a.status, title: title(for: a.status), detail: reason, headers: headers.isEmpty ? nil : headers)
+        default:
+            logger.report(error: error)
+            return Problem(status: .internalServerError, title: "服务器内部错误 / internal error",
+                           detail: "The error has been logged; nothing was changed.")
+        }
+    }
+
+    static func title(for status: HTTPResponseStatus) -> String {
+        switch status.code {
+        case 400: "请求格式错误 / bad request"
+        case 401: "未登录 / authentication required"
+        case 403: "无权操作 / forbidden"
+        case 404: "记录不存在 / not found"
+        case 405: "不支持的请求方法 / method not allowed"
+        case 413: "请求内容过大 / payload too large"
+        case 415: "不支持的内容类型 / unsupported media type"
+        default: status.reasonPhrase
+        }
+    }
+
+    static func describe(_ e: DecodingError) -> (String, String) {
+        func path(_ c: [any CodingKey]) -> String {
+            c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch e {
+        case .keyNotFound(let key, let ctx): return (path(ctx.codingPath + [key]), "is required")
+        case .typeMismatch(let t, let ctx): return (path(ctx.codingPath), "must be \(t)")
+        case .valueNotFound(let t, let ctx): return (path(ctx.codingPath), "must be \(t), not null")
+        case .dataCorrupted(let ctx): return (path(ctx.codingPath).isEmpty ? "body" : path(ctx.codingPath), "is not valid JSON")
+        @unknown default: return ("body", "cannot be read")
+        }
+    }
+
+    func response(for req: Request) -> Response {
+        let res = Response(status: HTTPResponseStatus(statusCode: status))
+        try? res.content.encode(self, as: HTTPMediaType(type: "application", subType: "problem+json", parameters: ["charset": "utf-8"]))
+        for (k, v) in headers ?? [:] { res.headers.replaceOrAdd(name: k, value: v) }
+        return res
+    }
+}
+
+/// Turns every error into problem JSON (API) or a page (web).
+struct ProblemMiddleware: AsyncMiddleware {
+    let environment: Environment
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: req)
+        } catch {
+            let problem = Problem.from(error, logger: req.logger)
+            if req.url.path.hasPrefix("/api/") || req.headers.accept.mediaTypes.contains(where: { $0.subType == "json" }) {
+                return problem.response(for: req)
+            }
+            return ErrorPage.response(problem, req: req)
+        }
+    }
+}
+
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let res = try await next.respond(to: req)
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        // Every asset is served by the app itself: nothing may load from elsewhere.
+        res.headers.replaceOrAdd(name: "Content-Security-Policy",
+                                 value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+        if res.headers.first(name: .cacheControl) == nil, !req.url.path.hasPrefix("/css/"), !req.url.path.hasPrefix("/js/") {
+            res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
+        return res
+    }
+}
+
+/// Answers 405 with `Allow` when the path exists under another method, instead of 404.
+struct MethodNotAllowedMiddleware: AsyncMiddleware {
+    /// Built once before the server starts and only read afterwards.
+    struct Table: @unchecked Sendable { let routers: [(HTTPMethod, TrieRouter<Bool>)] }
+    let table: Table
+
+    init(routes: Routes) {
+        var byMethod: [String: (HTTPMethod, TrieRouter<Bool>)] = [:]
+        for r in routes.all where !r.path.isEmpty {
+            let entry = byMethod[r.method.rawValue] ?? (r.method, TrieRouter<Bool>())
+            entry.1.register(true, at: r.path)
+            byMethod[r.method.rawValue] = entry
+        }
+        table = Table(routers: Array(byMethod.values))
+    }
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: req)
+        } catch let notFound as RouteNotFound {
+            let path = req.url.path.split(separator: "/").map(String.init)
+            let allowed = table.routers.filter { _, router in
+                var params = Parameters()
+                return router.route(path: path, parameters: &params) != nil
+            }.map(\.0.rawValue).sorted()
+            guard !allowed.isEmpty else { throw notFound }
+            throw Abort(.methodNotAllowed, headers: ["Allow": allowed.joined(separator: ", ")],
+                        reason: "Use \(allowed.joined(separator: " or ")) for this path.")
+        }
+    }
+}

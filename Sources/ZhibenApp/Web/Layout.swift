@@ -1,0 +1,162 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// What every signed-in page needs to draw its frame.
+struct PageContext {
+    let lang: Language
+    let caller: Caller
+    let user: User?
+    let csrf: String
+    let path: String
+
+    init(req: Request) throws {
+        guard let auth = req.auth else { throw Abort(.unauthorized) }
+        lang = req.language
+        caller = auth.caller
+        user = auth.user
+        csrf = Tokens.csrf(for: auth.token)
+        path = req.url.path
+    }
+
+    func t(_ zh: String, _ en: String) -> String { lang.t(zh, en) }
+
+    var csrfField: HTML { "<input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">" }
+
+    /// 孝义市应急管理局 · 县局业务员
+    var scopeLabel: String {
+        switch caller.scope {
+        case .city: t("吕梁市应急管理局", "Lüliang Emergency Management Bureau")
+        case .county(let c): (County.named(c).map { lang == .en ? $0.en : $0.zh } ?? c) + t("应急管理局", " EMB")
+        case .enterprise: user?.displayName ?? t("企业", "Enterprise")
+        case .assigned: t("专家库", "Expert pool")
+        }
+    }
+}
+
+enum Layout {
+    struct NavItem {
+        let href: String
+        let zh: String
+        let en: String
+        let permission: Permission?
+    }
+
+    static let nav: [NavItem] = [
+        NavItem(href: "/", zh: "首页", en: "Overview", permission: .dashboardRead),
+        NavItem(href: "/enterprises", zh: "企业基础信息", en: "Enterprises", permission: .enterpriseRead),
+        NavItem(href: "/enterprises/import", zh: "批量导入", en: "Import", permission: .enterpriseImport),
+        NavItem(href: "/users", zh: "用户管理", en: "Users", permission: .userRead),
+        NavItem(href: "/api-keys", zh: "接口密钥", en: "API keys", permission: .apiKeyManage),
+        NavItem(href: "/audit", zh: "审计日志", en: "Audit log", permission: .auditRead),
+        NavItem(href: "/password", zh: "修改密码", en: "Password", permission: nil),
+    ]
+
+    static func page(_ ctx: PageContext, title: String, _ content: HTML) -> HTML {
+        let links = nav.filter { $0.permission.map(ctx.caller.can) ?? true }.map { item -> HTML in
+            let current = item.href == "/" ? ctx.path == "/" : (ctx.path == item.href || (ctx.path.hasPrefix(item.href + "/") && item.href != "/enterprises") || (item.href == "/enterprises" && ctx.path.hasPrefix("/enterprises") && !ctx.path.hasPrefix("/enterprises/import")))
+            return "<li><a href=\"\(item.href)\"\(HTML(raw: current ? " aria-current=\"page\"" : ""))>\(ctx.lang.t(item.zh, item.en))</a></li>"
+        }
+        let other: Language = ctx.lang == .zh ? .en : .zh
+        return document(lang: ctx.lang, title: title, body: """
+        <a class="skip" href="#main">\(ctx.t("跳到正文", "Skip to content"))</a>
+        <header class="topbar">
+          <a class="brand" href="/">治本 <span>\(ctx.t("吕梁市冶金工贸治本攻坚", "Lüliang metallurgy & trade safety"))</span></a>
+          <div class="who">
+            <span class="scope">\(ctx.scopeLabel) · \(ctx.caller.role.label(ctx.lang))</span>
+            <span class="name">\(ctx.user?.displayName ?? ctx.caller.username)</span>
+            <form method="post" action="/language" class="inline">\(ctx.csrfField)<input type="hidden" name="language" value="\(other.rawValue)"><input type="hidden" name="next" value="\(ctx.path)"><button type="submit" class="link" lang="\(other.rawValue)">\(other == .en ? "English" : "中文")</button></form>
+            <form method="post" action="/logout" class="inline">\(ctx.csrfField)<button type="submit" class="link">\(ctx.t("退出", "Sign out"))</button></form>
+          </div>
+        </header>
+        <div class="frame">
+          <nav class="sidenav" aria-label="\(ctx.t("功能模块", "Modules"))"><ul>\(links)</ul></nav>
+          <main id="main">
+            <h1>\(title)</h1>
+            \(content)
+          </main>
+        </div>
+        """)
+    }
+
+    static func document(lang: Language, title: String, body: HTML) -> HTML {
+        """
+        <!doctype html>
+        <html lang="\(lang == .en ? "en" : "zh-CN")">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title) · 治本</title>
+        <link rel="stylesheet" href="/css/app.css">
+        <script src="/js/app.js" defer></script>
+        </head>
+        <body>
+        \(body)
+        </body>
+        </html>
+        """
+    }
+
+    static func flash(_ text: String?, kind: String = "ok") -> HTML {
+        guard let text, !text.isEmpty else { return "" }
+        return "<p class=\"flash \(kind)\" role=\"status\">\(text)</p>"
+    }
+
+    /// Page links: previous, numbers around the current page, next.
+    static func pagination<T>(_ page: Paged<T>, query: QueryString, lang: Language) -> HTML {
+        guard page.pageCount > 1 else { return "" }
+        var parts: [HTML] = []
+        func link(_ p: Int, _ label: String, rel: String? = nil) -> HTML {
+            "<a href=\"\(query.with("page", String(p)).string)\"\(HTML(raw: rel.map { " rel=\"\($0)\"" } ?? ""))>\(label)</a>"
+        }
+        if page.page > 1 { parts.append(link(page.page - 1, lang.t("上一页", "Previous"), rel: "prev")) }
+        let lo = max(1, page.page - 3), hi = min(page.pageCount, page.page + 3)
+        if lo > 1 { parts.append(link(1, "1")); if lo > 2 { parts.append("<span>…</span>") } }
+        for p in lo...hi {
+            parts.append(p == page.page ? "<span aria-current=\"page\">\(p)</span>" : link(p, String(p)))
+        }
+        if hi < page.pageCount { if hi < page.pageCount - 1 { parts.append("<span>…</span>") }; parts.append(link(page.pageCount, String(page.pageCount))) }
+        if page.page < page.pageCount { parts.append(link(page.page + 1, lang.t("下一页", "Next"), rel: "next")) }
+        return "<nav class=\"pager\" aria-label=\"\(lang.t("分页", "Pages"))\">\(parts)</nav>"
+    }
+
+    static func gradeBadge(_ g: SupervisionGrade, lang: Language) -> HTML {
+        "<span class=\"grade grade-\(g.colour.rawValue)\">\(g.label(lang))</span>"
+    }
+
+    /// `<option>`s with one selected.
+    static func options(_ items: [(String, String)], selected: String?, blank: String? = nil) -> HTML {
+        var out: [HTML] = []
+        if let blank { out.append("<option value=\"\">\(blank)</option>") }
+        for (value, label) in items {
+            out.append("<option value=\"\(value)\"\(HTML(raw: value == selected ? " selected" : ""))>\(label)</option>")
+        }
+        return HTML.join(out)
+    }
+}
+
+enum ErrorPage {
+    static func response(_ p: Problem, req: Request) -> Response {
+        let lang = req.language
+        let message: String
+        switch p.status {
+        case 401: message = lang.t("请先登录。", "Please sign in.")
+        case 403: message = lang.t("您没有执行此操作的权限，或表单已过期（请刷新页面后重试）。", "You may not do this, or the form expired (reload and retry).")
+        case 404: message = lang.t("没有找到这个页面或记录，或者它不在您的管辖范围内。", "This page or record does not exist, or is outside your jurisdiction.")
+        case 405: message = lang.t("不支持此请求方法。", "This method is not supported here.")
+        case 413: message = lang.t("上传内容过大。", "The upload is too large.")
+        default: message = p.status >= 500 ? lang.t("服务器出错，已记录日志，数据未被修改。", "Server error; it has been logged and nothing was changed.") : (p.detail ?? p.title)
+        }
+        let body: HTML = """
+        <main class="narrow" id="main">
+          <h1>\(String(p.status)) · \(p.title)</h1>
+          <p>\(message)</p>
+          <p><a href="/">\(lang.t("返回首页", "Back to the overview"))</a></p>
+        </main>
+        """
+        let res = Response.html(Layout.document(lang: lang, title: String(p.status), body: body),
+                                status: HTTPResponseStatus(statusCode: p.status))
+        for (k, v) in p.headers ?? [:] { res.headers.replaceOrAdd(name: k, value: v) }
+        return res
+    }
+}
