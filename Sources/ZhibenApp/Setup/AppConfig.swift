@@ -1,5 +1,6 @@
 import Foundation
 import Vapor
+import ZhibenDomain
 
 /// Every setting the process reads from its environment. README's configuration table lists them.
 public struct AppConfig: Sendable {
@@ -47,8 +48,8 @@ public struct AppConfig: Sendable {
             c.database = try parseDatabaseURL(url)
         }
         c.demoPassword = env["ZHIBEN_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
-        if let p = c.demoPassword, p.count < 8 {
-            throw ConfigError.invalid("ZHIBEN_DEMO_PASSWORD", "must have at least 8 characters")
+        if let p = c.demoPassword, p.count < LoginPolicy.minPasswordLength {
+            throw ConfigError.invalid("ZHIBEN_DEMO_PASSWORD", "must have at least \(LoginPolicy.minPasswordLength) characters")
         }
         if let s = env["ZHIBEN_DEMO_ENTERPRISES"] {
             guard let n = Int(s), (1...20_000).contains(n) else { throw ConfigError.invalid("ZHIBEN_DEMO_ENTERPRISES", "must be 1–20000") }

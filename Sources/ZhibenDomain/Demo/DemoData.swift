@@ -146,8 +146,8 @@ public enum DemoData {
             out.append(EnterpriseProfile(
                 creditCode: code, name: name, countyCode: county, township: township,
                 address: "\(c.zh)\(township)演示路\(Int.random(in: 1...300, using: &rng))号",
-                coordinates: Coordinates(longitude: (lon + Double.random(in: -0.15...0.15, using: &rng) * 1000).rounded() / 1000,
-                                         latitude: (lat + Double.random(in: -0.12...0.12, using: &rng) * 1000).rounded() / 1000),
+                coordinates: Coordinates(longitude: ((lon + Double.random(in: -0.15...0.15, using: &rng)) * 1000).rounded() / 1000,
+                                         latitude: ((lat + Double.random(in: -0.12...0.12, using: &rng)) * 1000).rounded() / 1000),
                 industry: t.industry, subIndustry: t.sub,
                 scale: Double.random(in: 0..<1, using: &rng) < t.aboveSize ? .aboveDesignated : .belowDesignated,
                 employees: employees, dustWorkers: dustWorkers, dustTypes: Set(t.dust), specialRisks: risks,

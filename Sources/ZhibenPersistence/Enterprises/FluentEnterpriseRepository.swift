@@ -93,16 +93,20 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         let byIndustry = try await grouped("industry")
         let byGrade = try await grouped("grade")
 
-        var select = sql.select().from(EnterpriseModel.schema).where(condition)
-        for r in SpecialRisk.allCases {
-            let hit = SQLBinaryExpression(SQLColumn("special_risks"), .like, SQLBind(TagSet.pattern(r.rawValue)))
-            select = select.column(SQLAlias(SQLFunction("SUM", args: SQLRaw("CASE WHEN "), hit, SQLRaw(" THEN 1 ELSE 0 END")),
-                                            as: SQLIdentifier(r.rawValue)))
+        var risks = SQLQueryString("SELECT ")
+        for (i, r) in SpecialRisk.allCases.enumerated() {
+            if i > 0 { risks.appendLiteral(", ") }
+            risks.appendInterpolation(unsafeRaw: "SUM(CASE WHEN special_risks LIKE ")
+            risks.appendInterpolation(bind: TagSet.pattern(r.rawValue))
+            risks.appendInterpolation(unsafeRaw: " THEN 1 ELSE 0 END) AS ")
+            risks.appendInterpolation(ident: r.rawValue)
         }
+        risks.appendInterpolation(unsafeRaw: " FROM \(EnterpriseModel.schema) WHERE ")
+        risks.appendInterpolation(condition)
         var byRisk: [SpecialRisk: Int] = [:]
-        if let row = try await select.first() {
+        if let row = try await sql.raw(risks).first() {
             for r in SpecialRisk.allCases {
-                byRisk[r] = (try? row.decode(column: r.rawValue, as: Int?.self)) ?? 0
+                byRisk[r] = try row.decodeNil(column: r.rawValue) ? 0 : row.decode(column: r.rawValue, as: Int.self)
             }
         }
         return EnterpriseStatistics(
