@@ -55,9 +55,9 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
 
 /// Bundled files: public assets and the API document.
 enum Resources {
-    static var root: String {
-        (Bundle.module.resourcePath ?? ".") + "/Resources"
-    }
+    /// The copied `Resources` folder inside the bundle (bundlePath, since Foundation on Linux may
+    /// already report that folder itself as the resource path).
+    static let root: String = Bundle.module.bundlePath + "/Resources"
     static var publicDirectory: String { root + "/Public/" }
     static var openAPIPath: String { root + "/openapi.yaml" }
 }
