@@ -49,7 +49,13 @@ let package = Package(
         .testTarget(name: "ZhibenDomainTests", dependencies: ["ZhibenDomain"]),
         .testTarget(
             name: "ZhibenPersistenceTests",
-            dependencies: ["ZhibenPersistence", "ZhibenDomain"]
+            dependencies: [
+                "ZhibenPersistence", "ZhibenDomain",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]
         ),
         .testTarget(
             name: "ZhibenAppTests",

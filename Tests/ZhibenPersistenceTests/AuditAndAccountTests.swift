@@ -1,0 +1,144 @@
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+import ZhibenDomain
+@testable import ZhibenPersistence
+
+@Suite("Audit chain", .serialized)
+struct AuditChainTests {
+    func seeded(_ t: TestStore) async throws -> FluentAuditRepository {
+        _ = try await Fixtures.seed(t.store, count: 6)
+        return FluentAuditRepository(store: t.store)
+    }
+
+    @Test("an untouched log verifies")
+    func intact() async throws {
+        try await TestStore.with { t in
+            let audit = try await seeded(t)
+            #expect(try await audit.verify() == .ok(count: 6))
+        }
+    }
+
+    @Test("an edited row is named")
+    func edited() async throws {
+        try await TestStore.with { t in
+            let audit = try await seeded(t)
+            try await t.store.sql.raw("UPDATE audit_log SET actor_username = 'someone-else' WHERE seq = 3").run()
+            guard case .broken(let seq, let reason) = try await audit.verify() else { Issue.record("not detected"); return }
+            #expect(seq == 3)
+            #expect(reason.contains("edited"))
+        }
+    }
+
+    @Test("a deleted row is named")
+    func deleted() async throws {
+        try await TestStore.with { t in
+            let audit = try await seeded(t)
+            try await t.store.sql.raw("DELETE FROM audit_log WHERE seq = 4").run()
+            guard case .broken(let seq, _) = try await audit.verify() else { Issue.record("not detected"); return }
+            #expect(seq == 5)
+        }
+    }
+
+    @Test("a row inserted with a forged hash is named")
+    func inserted() async throws {
+        try await TestStore.with { t in
+            let audit = try await seeded(t)
+            // Shift rows 5…6 up and slip a forged row in at 5, as someone covering tracks would.
+            try await t.store.sql.raw("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 5").run()
+            try await t.store.sql.raw("UPDATE audit_log SET seq = seq - 99 WHERE seq >= 105").run()
+            try await t.store.sql.raw("""
+                INSERT INTO audit_log (seq, at_ms, actor_kind, actor_username, action, entity_type, entity_id, changes, origin, prev_hash, hash)
+                SELECT 5, at_ms, actor_kind, 'forger', action, entity_type, entity_id, changes, origin, hash, 'f00d' FROM audit_log WHERE seq = 4
+                """).run()
+            guard case .broken(let seq, _) = try await audit.verify() else { Issue.record("not detected"); return }
+            #expect(seq == 5)
+        }
+    }
+
+    @Test("entries filter by actor, action and entity")
+    func filters() async throws {
+        try await TestStore.with { t in
+            let audit = try await seeded(t)
+            try await audit.append(action: .loginFailed, entityType: "user", entityID: "u1", changes: [],
+                                   audit: AuditContext(actor: .anonymous("mallory"), at: Fixtures.now))
+            let page = try await audit.list(AuditQuery(actor: "mallory"))
+            #expect(page.total == 1)
+            #expect(page.items.first?.action == "login_failed")
+            #expect(try await audit.list(AuditQuery(action: "create", entityType: "enterprise")).total == 6)
+            #expect(try await audit.verify() == .ok(count: 7))
+        }
+    }
+}
+
+@Suite("Accounts and tokens", .serialized)
+struct AccountRepositoryTests {
+    @Test("a county administrator's scope holds the county's officers, inspectors and enterprise users only")
+    func userScopes() async throws {
+        try await TestStore.with { t in
+            let enterprises = try await Fixtures.seed(t.store, count: 60)
+            let users = FluentUserRepository(store: t.store)
+            let accounts = DemoData.accounts(for: enterprises.map(\.profile))
+            let ids = Dictionary(uniqueKeysWithValues: enterprises.map { ($0.profile.creditCode, $0.id) })
+            try await users.createAll(accounts.map {
+                User(username: $0.username, displayName: $0.displayName, role: $0.role, countyCode: $0.countyCode,
+                     enterpriseID: $0.enterpriseCreditCode.flatMap { ids[$0] }, passwordHash: "x", createdAt: Fixtures.now)
+            }, audit: Fixtures.audit)
+            let county = try await users.list(UserQuery(), page: Paging(per: 200), scope: .county("141181"), now: Fixtures.now)
+            let expected = 2 + enterprises.filter { $0.profile.countyCode == "141181" }.count
+            #expect(county.total == expected)
+            let all = try await users.list(UserQuery(), page: Paging(per: 200), scope: .city, now: Fixtures.now)
+            #expect(all.total == accounts.count)
+            let admin = try #require(try await users.find(username: "admin"))
+            #expect(try await users.find(id: admin.id, scope: .county("141181")) == nil)
+        }
+    }
+
+    @Test("expired session tokens do not authenticate; revoked API keys do not either")
+    func tokens() async throws {
+        try await TestStore.with { t in
+            let enterprises = try await Fixtures.seed(t.store, count: 2)
+            let users = FluentUserRepository(store: t.store)
+            let tokens = FluentTokenRepository(store: t.store)
+            let u = try await users.create(User(username: "u1", displayName: "U", role: .cityOfficer, passwordHash: "x", createdAt: Fixtures.now),
+                                           audit: Fixtures.audit)
+            try await tokens.createSession(userID: u.id, tokenHash: "h1", expiresAt: Fixtures.now.addingTimeInterval(60))
+            #expect(try await tokens.findSession(tokenHash: "h1", now: Fixtures.now)?.id == u.id)
+            #expect(try await tokens.findSession(tokenHash: "h1", now: Fixtures.now.addingTimeInterval(61)) == nil)
+            try await tokens.deleteSession(tokenHash: "h1")
+            #expect(try await tokens.findSession(tokenHash: "h1", now: Fixtures.now) == nil)
+
+            let key = APIKey(name: "gw", enterpriseID: enterprises[0].id, prefix: "abcd", createdBy: "admin", createdAt: Fixtures.now)
+            try await tokens.createAPIKey(key, secretHash: "k1", audit: Fixtures.audit)
+            #expect(try await tokens.findAPIKey(secretHash: "k1")?.id == key.id)
+            let other = enterprises[1].profile.countyCode == enterprises[0].profile.countyCode ? "141100" : enterprises[1].profile.countyCode
+            await #expect(throws: DomainError.notFound(entity: "apikey")) {
+                _ = try await tokens.revokeAPIKey(id: key.id, scope: .county(other), audit: Fixtures.audit)
+            }
+            _ = try await tokens.revokeAPIKey(id: key.id, scope: .city, audit: Fixtures.audit)
+            #expect(try await tokens.findAPIKey(secretHash: "k1") == nil)
+        }
+    }
+
+    @Test("concurrent writers keep one unbroken audit chain")
+    func concurrentWrites() async throws {
+        try await TestStore.with { t in
+            let all = try await Fixtures.seed(t.store, count: 20)
+            let repo = FluentEnterpriseRepository(store: t.store)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (i, e) in all.enumerated() {
+                    group.addTask {
+                        _ = try await repo.update(id: e.id, scope: .city, action: .update, audit: Fixtures.audit) { x in
+                            var n = x
+                            n.profile.employees = 1000 + i
+                            return n
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await FluentAuditRepository(store: t.store).verify() == .ok(count: 40))
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import ZhibenDomain
+import ZhibenPersistence
+
+/// A migrated, empty database for one test: an SQLite file, or a fresh PostgreSQL database when
+/// ZHIBEN_TEST_POSTGRES_URL names a server.
+final class TestStore: @unchecked Sendable {
+    let databases: Databases
+    let store: Store
+    private let cleanup: @Sendable () async throws -> Void
+
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["ZHIBEN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func make() async throws -> TestStore {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let databases = Databases(threadPool: NIOThreadPool.singleton, on: group)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let engine: Store.Engine
+        var cleanup: @Sendable () async throws -> Void = {}
+        if let url = postgresURL {
+            let name = "zt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+            try await PostgresAdmin.run(url: url, sql: "CREATE DATABASE \(name)")
+            var config = try SQLPostgresConfiguration(url: url)
+            config.coreConfiguration.database = String(name)
+            config.coreConfiguration.tls = .disable
+            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 2), as: .psql)
+            engine = .postgres
+            cleanup = { try await PostgresAdmin.run(url: url, sql: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        } else {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("zt-\(UUID().uuidString).sqlite").path
+            databases.use(.sqlite(.file(path)), as: .sqlite)
+            engine = .sqlite
+            cleanup = {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+        }
+        let db = databases.database(logger: logger, on: group.any())!
+        let migrations = FluentKit.Migrations()
+        migrations.add(ZhibenPersistence.Migrations.all)
+        let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: group.any())
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+        if engine == .sqlite { try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run() }
+        return TestStore(databases: databases, store: Store(database: db, engine: engine), cleanup: cleanup)
+    }
+
+    private init(databases: Databases, store: Store, cleanup: @escaping @Sendable () async throws -> Void) {
+        self.databases = databases
+        self.store = store
+        self.cleanup = cleanup
+    }
+
+    func close() async throws {
+        await databases.shutdownAsync()
+        try await cleanup()
+    }
+
+    /// Runs `body` with a fresh store and always closes it.
+    static func with(_ body: (TestStore) async throws -> Void) async throws {
+        let s = try await make()
+        do { try await body(s) } catch {
+            try? await s.close()
+            throw error
+        }
+        try await s.close()
+    }
+}
+
+/// Runs one statement on the server's maintenance database.
+enum PostgresAdmin {
+    static func run(url: String, sql: String) async throws {
+        let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
+        var config = try SQLPostgresConfiguration(url: url)
+        config.coreConfiguration.tls = .disable
+        databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 1), as: .psql)
+        let db = databases.database(logger: Logger(label: "admin"), on: MultiThreadedEventLoopGroup.singleton.any())!
+        do {
+            try await (db as! any SQLDatabase).raw(SQLQueryString(stringLiteral: sql)).run()
+        } catch {
+            await databases.shutdownAsync()
+            throw error
+        }
+        await databases.shutdownAsync()
+    }
+}
+
+enum Fixtures {
+    static let now = ChinaTime.parseDay("2026-06-01")!
+    static let audit = AuditContext(actor: .system, at: now, origin: "test")
+
+    static func enterprise(_ profile: EnterpriseProfile) -> Enterprise {
+        Enterprise(id: UUID(), profile: profile, computedGrade: Classifier.classify(profile, now: now).grade, createdAt: now, updatedAt: now)
+    }
+
+    /// Demo enterprises: a realistic spread over counties.
+    static func seed(_ store: Store, count: Int = 120) async throws -> [Enterprise] {
+        let list = DemoData.enterprises(count: count).map(enterprise)
+        try await FluentEnterpriseRepository(store: store).createAll(list, audit: audit)
+        return list
+    }
+}
