@@ -47,20 +47,30 @@ let package = Package(
         ),
         .executableTarget(name: "zhiben", dependencies: ["ZhibenApp"]),
         .testTarget(name: "ZhibenDomainTests", dependencies: ["ZhibenDomain"]),
-        .testTarget(
-            name: "ZhibenPersistenceTests",
+        // Opens throwaway databases (SQLite files, or PostgreSQL databases on ZHIBEN_TEST_POSTGRES_URL) for tests.
+        .target(
+            name: "ZhibenTestSupport",
             dependencies: [
                 "ZhibenPersistence", "ZhibenDomain",
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Tests/ZhibenTestSupport"
+        ),
+        .testTarget(
+            name: "ZhibenPersistenceTests",
+            dependencies: [
+                "ZhibenPersistence", "ZhibenDomain", "ZhibenTestSupport",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ]
         ),
         .testTarget(
             name: "ZhibenAppTests",
             dependencies: [
-                "ZhibenApp",
+                "ZhibenApp", "ZhibenDomain", "ZhibenTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
             ]
         ),

@@ -3,6 +3,7 @@ import Foundation
 import SQLKit
 import Testing
 import ZhibenDomain
+import ZhibenTestSupport
 @testable import ZhibenPersistence
 
 @Suite("Enterprise repository", .serialized)

@@ -48,6 +48,7 @@ struct EnterpriseAPIController: RouteCollection {
     func update(req: Request) async throws -> EnterpriseDTO {
         let caller = try req.caller
         let id = try Self.id(req)
+        try caller.require(.enterpriseUpdate)
         let input = try req.content.decode(EnterpriseInputDTO.self)
         let current = try await req.zhiben.enterprises.get(id, actor: caller)
         let e = try await req.zhiben.enterprises.update(id, draft: input.draft(over: EnterpriseDraft(current.profile)), actor: caller, origin: req.origin)

@@ -11,16 +11,16 @@ import ZhibenPersistence
 
 /// A migrated, empty database for one test: an SQLite file, or a fresh PostgreSQL database when
 /// ZHIBEN_TEST_POSTGRES_URL names a server.
-final class TestStore: @unchecked Sendable {
-    let databases: Databases
-    let store: Store
+public final class TestStore: @unchecked Sendable {
+    public let databases: Databases
+    public let store: Store
     private let cleanup: @Sendable () async throws -> Void
 
-    static var postgresURL: String? {
+    public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["ZHIBEN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static func make() async throws -> TestStore {
+    public static func make() async throws -> TestStore {
         let group = MultiThreadedEventLoopGroup.singleton
         let databases = Databases(threadPool: NIOThreadPool.singleton, on: group)
         var logger = Logger(label: "test")
@@ -60,13 +60,13 @@ final class TestStore: @unchecked Sendable {
         self.cleanup = cleanup
     }
 
-    func close() async throws {
+    public func close() async throws {
         await databases.shutdownAsync()
         try await cleanup()
     }
 
     /// Runs `body` with a fresh store and always closes it.
-    static func with(_ body: (TestStore) async throws -> Void) async throws {
+    public static func with(_ body: (TestStore) async throws -> Void) async throws {
         let s = try await make()
         do { try await body(s) } catch {
             try? await s.close()
@@ -76,9 +76,18 @@ final class TestStore: @unchecked Sendable {
     }
 }
 
-/// Runs one statement on the server's maintenance database.
-enum PostgresAdmin {
-    static func run(url: String, sql: String) async throws {
+public enum PostgresAdmin {
+    /// A fresh, empty database on the server for one test: its URL, and how to drop it.
+    public static func freshDatabase(url: String) async throws -> (url: String, drop: @Sendable () async throws -> Void) {
+        let name = "zt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try await run(url: url, sql: "CREATE DATABASE \(name)")
+        guard var parts = URLComponents(string: url) else { throw URLError(.badURL) }
+        parts.path = "/" + name
+        return (parts.string!, { try await run(url: url, sql: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
+    }
+
+    /// Runs one statement on the server's maintenance database.
+    public static func run(url: String, sql: String) async throws {
         let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
         var config = try SQLPostgresConfiguration(url: url)
         config.coreConfiguration.tls = .disable
@@ -94,16 +103,16 @@ enum PostgresAdmin {
     }
 }
 
-enum Fixtures {
-    static let now = ChinaTime.parseDay("2026-06-01")!
-    static let audit = AuditContext(actor: .system, at: now, origin: "test")
+public enum Fixtures {
+    public static let now = ChinaTime.parseDay("2026-06-01")!
+    public static let audit = AuditContext(actor: .system, at: now, origin: "test")
 
-    static func enterprise(_ profile: EnterpriseProfile) -> Enterprise {
+    public static func enterprise(_ profile: EnterpriseProfile) -> Enterprise {
         Enterprise(id: UUID(), profile: profile, computedGrade: Classifier.classify(profile, now: now).grade, createdAt: now, updatedAt: now)
     }
 
     /// Demo enterprises: a realistic spread over counties.
-    static func seed(_ store: Store, count: Int = 120) async throws -> [Enterprise] {
+    public static func seed(_ store: Store, count: Int = 120) async throws -> [Enterprise] {
         let list = DemoData.enterprises(count: count).map(enterprise)
         try await FluentEnterpriseRepository(store: store).createAll(list, audit: audit)
         return list

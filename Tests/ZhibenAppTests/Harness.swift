@@ -1,0 +1,126 @@
+import Foundation
+import NIOCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import ZhibenApp
+import ZhibenDomain
+import ZhibenTestSupport
+
+/// A configured app on a fresh database with a small demo data set, as `zhiben serve` would seed it.
+struct Harness {
+    static let password = "test-password-1"
+    let app: Application
+    let seeded: DemoSeeder.Result
+
+    var tester: any TestingApplicationTester { get throws { try app.testing() } }
+
+    static func with(enterprises: Int = 60, _ body: (Harness) async throws -> Void) async throws {
+        var config = AppConfig(demoPassword: password, demoEnterprises: enterprises, maxBodyBytes: 1 << 20, bcryptCost: 4)
+        var drop: (@Sendable () async throws -> Void)?
+        if let url = TestStore.postgresURL {
+            let fresh = try await PostgresAdmin.freshDatabase(url: url)
+            config.database = .postgres(url: fresh.url)
+            drop = fresh.drop
+        } else {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("za-\(UUID().uuidString).sqlite").path
+            config.database = .sqlite(path: path)
+            drop = { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        }
+        let app = try await Application.make(.testing)
+        do {
+            try await configure(app, config: config)
+            try await app.autoMigrate()
+            let seeded = try await DemoSeeder.seed(app.zhiben, enterprises: enterprises, logger: app.logger)
+            try await body(Harness(app: app, seeded: seeded))
+        } catch {
+            try? await app.asyncShutdown()
+            try? await drop?()
+            throw error
+        }
+        try await app.asyncShutdown()
+        try await drop?()
+    }
+
+    // MARK: data
+
+    func enterprises(in county: String) async throws -> [Enterprise] {
+        try await app.zhiben.enterprises.repository.all(EnterpriseQuery(countyCode: county, includeInactive: true), scope: .city, limit: 1000)
+    }
+
+    func enterpriseUsername(_ e: Enterprise) -> String { "ent-" + e.profile.creditCode.lowercased() }
+
+    // MARK: API
+
+    func token(_ username: String) async throws -> String {
+        var token = ""
+        try await tester.test(.POST, "/api/v1/session", beforeRequest: { req in
+            try req.content.encode(["username": username, "password": Self.password])
+        }, afterResponse: { res in
+            #expect(res.status == .created, "login of \(username)")
+            token = try res.content.get(String.self, at: "token")
+        })
+        return token
+    }
+
+    func api(_ method: HTTPMethod, _ path: String, token: String?, json: [String: any Sendable]? = nil,
+             body: ByteBuffer? = nil, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        var h = headers
+        if let token { h.bearerAuthorization = BearerAuthorization(token: token) }
+        var buffer = body
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: json)
+            buffer = ByteBuffer(data: data)
+            h.contentType = .json
+        }
+        return try await tester.sendRequest(method, path, headers: h, body: buffer)
+    }
+
+    // MARK: web
+
+    /// A browser's cookie jar and CSRF token after signing in through the login form.
+    struct Browser {
+        var cookies: [String: String]
+        var csrf: String
+
+        var cookieHeader: HTTPHeaders { ["Cookie": cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")] }
+    }
+
+    func loginForm() async throws -> (cookie: String, csrf: String) {
+        let res = try await tester.sendRequest(.GET, "/login")
+        #expect(res.status == .ok)
+        let cookie = try #require(res.headers.setCookie?[Cookies.loginCSRF]?.string)
+        let csrf = try #require(Self.hiddenCSRF(res.body.string))
+        return (cookie, csrf)
+    }
+
+    func signIn(_ username: String, password: String = Harness.password) async throws -> Browser {
+        let (cookie, csrf) = try await loginForm()
+        var session = ""
+        try await tester.test(.POST, "/login", headers: ["Cookie": "\(Cookies.loginCSRF)=\(cookie)"], beforeRequest: { req in
+            try req.content.encode(["_csrf": csrf, "username": username, "password": password], as: .urlEncodedForm)
+        }, afterResponse: { res in
+            #expect(res.status == .seeOther, "sign-in of \(username)")
+            session = res.headers.setCookie?[Cookies.session]?.string ?? ""
+        })
+        #expect(!session.isEmpty)
+        return Browser(cookies: [Cookies.session: session], csrf: Tokens.csrf(for: session))
+    }
+
+    func get(_ path: String, as browser: Browser) async throws -> TestingHTTPResponse {
+        try await tester.sendRequest(.GET, path, headers: browser.cookieHeader)
+    }
+
+    func post(_ path: String, as browser: Browser, form: [String: String], csrf: String? = nil) async throws -> TestingHTTPResponse {
+        var fields = form
+        fields["_csrf"] = csrf ?? browser.csrf
+        return try await tester.sendRequest(.POST, path, headers: browser.cookieHeader, beforeRequest: { req in
+            try req.content.encode(fields, as: .urlEncodedForm)
+        })
+    }
+
+    static func hiddenCSRF(_ html: String) -> String? {
+        guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        return String(html[r.upperBound...].prefix { $0 != "\"" })
+    }
+}
