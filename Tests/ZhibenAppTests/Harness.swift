@@ -124,3 +124,15 @@ struct Harness {
         return String(html[r.upperBound...].prefix { $0 != "\"" })
     }
 }
+
+/// Reads an RFC 9457 problem body, which Vapor's content decoders do not know.
+struct ProblemProbe: Decodable {
+    struct FieldError: Decodable { let field: String; let reason: String; let reasonZh: String }
+    let status: Int
+    let title: String
+    let errors: [FieldError]?
+
+    init(_ res: TestingHTTPResponse) throws {
+        self = try JSONDecoder().decode(ProblemProbe.self, from: Data(res.body.readableBytesView))
+    }
+}

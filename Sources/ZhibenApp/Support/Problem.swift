@@ -100,8 +100,11 @@ struct Problem: Error, Content {
     }
 
     func response(for req: Request) -> Response {
-        let res = Response(status: HTTPResponseStatus(statusCode: status))
-        try? res.content.encode(self, as: HTTPMediaType(type: "application", subType: "problem+json", parameters: ["charset": "utf-8"]))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(self)) ?? Data("{\"status\":\(status)}".utf8)
+        let res = Response(status: HTTPResponseStatus(statusCode: status), body: .init(data: body))
+        res.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json", parameters: ["charset": "utf-8"])
         for (k, v) in headers ?? [:] { res.headers.replaceOrAdd(name: k, value: v) }
         return res
     }

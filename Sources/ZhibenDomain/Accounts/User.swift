@@ -102,7 +102,7 @@ public protocol UserRepository: Sendable {
     /// Creates many accounts in one transaction with a single audit entry (demo data, imports).
     func createAll(_ users: [User], audit: AuditContext) async throws
     func update(id: UUID, scope: Scope, action: AuditAction, audit: AuditContext,
-                change: @Sendable (User) throws -> User) async throws -> User
+                change: @escaping @Sendable (User) throws -> User) async throws -> User
 }
 
 public protocol AuditRepository: Sendable {

@@ -71,5 +71,5 @@ public protocol EnterpriseRepository: Sendable {
     func createAll(_ enterprises: [Enterprise], audit: AuditContext) async throws
     /// Reads the record in scope, applies `change`, stores it and audits the difference, atomically.
     func update(id: UUID, scope: Scope, action: AuditAction, audit: AuditContext,
-                change: @Sendable (Enterprise) throws -> Enterprise) async throws -> Enterprise
+                change: @escaping @Sendable (Enterprise) throws -> Enterprise) async throws -> Enterprise
 }

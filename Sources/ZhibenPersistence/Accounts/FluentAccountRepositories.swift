@@ -84,28 +84,25 @@ public struct FluentUserRepository: UserRepository {
     }
 
     public func update(id: UUID, scope: Scope, action: AuditAction, audit: AuditContext,
-                       change: @Sendable (User) throws -> User) async throws -> User {
-        try await withoutActuallyEscaping(change) { change in
-            let box = UncheckedBox(change)
-            return try await store.write { db in
-                guard let model = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else {
-                    throw DomainError.notFound(entity: "user")
-                }
-                let before = try model.domain()
-                let after = try box.value(before)
-                model.apply(after)
-                try await model.update(on: db)
-                var changes = FieldChange.diff(before.auditFields, after.auditFields)
-                if before.passwordHash != after.passwordHash {
-                    changes.append(FieldChange(field: "password", before: nil, after: "changed"))
-                }
-                if before.failedLogins != after.failedLogins {
-                    changes.append(FieldChange(field: "failedLogins", before: String(before.failedLogins), after: String(after.failedLogins)))
-                }
-                try await AuditChain.append(on: db, action: action.rawValue, entityType: "user", entityID: id.uuidString,
-                                            changes: changes, audit: audit)
-                return after
+                       change: @escaping @Sendable (User) throws -> User) async throws -> User {
+        try await store.write { db in
+            guard let model = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else {
+                throw DomainError.notFound(entity: "user")
             }
+            let before = try model.domain()
+            let after = try change(before)
+            model.apply(after)
+            try await model.update(on: db)
+            var changes = FieldChange.diff(before.auditFields, after.auditFields)
+            if before.passwordHash != after.passwordHash {
+                changes.append(FieldChange(field: "password", before: nil, after: "changed"))
+            }
+            if before.failedLogins != after.failedLogins {
+                changes.append(FieldChange(field: "failedLogins", before: String(before.failedLogins), after: String(after.failedLogins)))
+            }
+            try await AuditChain.append(on: db, action: action.rawValue, entityType: "user", entityID: id.uuidString,
+                                        changes: changes, audit: audit)
+            return after
         }
     }
 }

@@ -146,27 +146,18 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
     }
 
     public func update(id: UUID, scope: Scope, action: AuditAction, audit: AuditContext,
-                       change: @Sendable (Enterprise) throws -> Enterprise) async throws -> Enterprise {
-        try await withoutActuallyEscaping(change) { change in
-            let box = UncheckedBox(change)
-            return try await store.write { db in
-                guard let model = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else {
-                    throw DomainError.notFound(entity: "enterprise")
-                }
-                let before = try model.domain()
-                let after = try box.value(before)
-                model.apply(after)
-                try await model.update(on: db)
-                try await AuditChain.append(on: db, action: action.rawValue, entityType: "enterprise", entityID: id.uuidString,
-                                            changes: FieldChange.diff(before.auditFields, after.auditFields), audit: audit)
-                return after
+                       change: @escaping @Sendable (Enterprise) throws -> Enterprise) async throws -> Enterprise {
+        try await store.write { db in
+            guard let model = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else {
+                throw DomainError.notFound(entity: "enterprise")
             }
+            let before = try model.domain()
+            let after = try change(before)
+            model.apply(after)
+            try await model.update(on: db)
+            try await AuditChain.append(on: db, action: action.rawValue, entityType: "enterprise", entityID: id.uuidString,
+                                        changes: FieldChange.diff(before.auditFields, after.auditFields), audit: audit)
+            return after
         }
     }
-}
-
-/// Carries a non-escaping closure into the transaction, which runs and finishes before the call returns.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
