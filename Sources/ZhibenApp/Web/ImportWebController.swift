@@ -99,22 +99,22 @@ struct ImportWebController: RouteCollection {
         <section class="panel preview">
           <h2>\(ctx.t("预览", "Preview"))</h2>
           <p>\(summary)</p>
-          \(issues.isEmpty ? "" : """
+          \(HTML.when(!issues.isEmpty) { """
           <div class="table-wrap"><table class="data compact errors">
             <thead><tr><th scope="col">\(ctx.t("行号", "Row"))</th><th scope="col">\(ctx.t("列", "Column"))</th><th scope="col">\(ctx.t("问题", "Problem"))</th></tr></thead>
             <tbody>\(rows)</tbody>
           </table></div>
           \(issues.count > 500 ? HTML("<p class=\"muted\">\(ctx.t("仅显示前500处错误。", "Only the first 500 problems are shown."))</p>") : "")
-          """)
+          """ })
           <div class="actions">
-            \(issues.isEmpty && valid > 0 ? """
+            \(HTML.when(issues.isEmpty && valid > 0) { """
             <form method="post" action="/enterprises/import" class="inline">\(ctx.csrfField)<input type="hidden" name="data" value="\(encoded)"><input type="hidden" name="mode" value="all"><button type="submit" class="primary">\(ctx.t("导入全部 \(valid) 家企业", "Import all \(valid) enterprises"))</button></form>
-            """ : "")
-            \(!issues.isEmpty && valid > 0 ? """
+            """ })
+            \(HTML.when(!issues.isEmpty && valid > 0) { """
             <form method="post" action="/enterprises/import" class="inline">\(ctx.csrfField)<input type="hidden" name="data" value="\(encoded)"><input type="hidden" name="mode" value="valid">
               <label class="check"><input type="checkbox" name="confirm" value="yes" required> \(ctx.t("我确认只导入无误的 \(valid) 行，跳过有错误的 \(badRows) 行", "I confirm importing only the \(valid) clean rows and skipping \(badRows)"))</label>
               <button type="submit">\(ctx.t("仅导入无误的行", "Import only the clean rows"))</button></form>
-            """ : "")
+            """ })
           </div>
         </section>
         """

@@ -1,0 +1,234 @@
+import Foundation
+import NIOCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import ZhibenApp
+import ZhibenDomain
+
+@Suite("CSV import", .serialized)
+struct ImportTests {
+    static func code(_ county: String, _ n: Int) -> String {
+        let first = "91\(county)MA" + String(format: "%07d", n)
+        return first + String(CreditCode.checkCharacter(for: first)!)
+    }
+
+    static func csv(rows: [String]) -> String {
+        (["统一社会信用代码,企业名称,所属县（市、区）,行业,专项风险,主要负责人,主要负责人电话"] + rows).joined(separator: "\r\n") + "\r\n"
+    }
+
+    static let clean = [
+        "\(code("141181", 1)),孝义导入一演示有限公司,孝义市,有色,深井铸造、高温熔融金属,王一,10000000001",
+        "\(code("141181", 2)),孝义导入二演示有限公司,141181,机械,,王二,",
+        "\(code("141181", 3)),孝义导入三演示有限公司,孝义市,轻工,涉氨制冷,王三,0358-1234567",
+    ]
+
+    @Test("a file with one bad credit code imports nothing and names that row and field")
+    func oneBadCodeImportsNothing() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            var rows = Self.clean
+            let good = Self.code("141181", 2)
+            rows[1] = rows[1].replacingOccurrences(of: good, with: String(good.dropLast()) + (good.last == "0" ? "1" : "0"))
+            let token = try await h.token("county-141181")
+            let before = try await h.app.zhiben.enterprises.repository.statistics(scope: .city).total
+            let res = try await h.api(.POST, "/api/v1/enterprises/import", token: token, body: ByteBuffer(string: Self.csv(rows: rows)),
+                                      headers: ["Content-Type": "text/csv"])
+            #expect(res.status == .unprocessableEntity)
+            let errors = try res.content.get([RowProbe].self, at: "errors")
+            #expect(errors.map(\.row) == [3])
+            #expect(errors.map(\.field) == ["creditCode"])
+            #expect(errors.first?.column == "统一社会信用代码")
+            #expect(try res.content.get(Int.self, at: "imported") == 0)
+            #expect(try await h.app.zhiben.enterprises.repository.statistics(scope: .city).total == before)
+
+            // The user may then choose to import only the clean rows.
+            let valid = try await h.api(.POST, "/api/v1/enterprises/import?mode=valid", token: token,
+                                        body: ByteBuffer(string: Self.csv(rows: rows)), headers: ["Content-Type": "text/csv"])
+            #expect(valid.status == .created)
+            #expect(try valid.content.get(Int.self, at: "imported") == 2)
+            #expect(try await h.app.zhiben.enterprises.repository.statistics(scope: .city).total == before + 2)
+        }
+    }
+
+    @Test("GB18030 from Excel and UTF-8 with BOM both import; Chinese labels are understood")
+    func encodings() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            let token = try await h.token("city")
+            let gb = try #require(Self.csv(rows: Array(Self.clean.prefix(2))).data(using: CSV.gb18030))
+            let res = try await h.api(.POST, "/api/v1/enterprises/import", token: token, body: ByteBuffer(data: gb), headers: ["Content-Type": "text/csv"])
+            #expect(res.status == .created)
+            #expect(try res.content.get(String.self, at: "encoding") == "GB18030")
+            let bom = Data([0xEF, 0xBB, 0xBF]) + Data(Self.csv(rows: [Self.clean[2]]).utf8)
+            let res2 = try await h.api(.POST, "/api/v1/enterprises/import", token: token, body: ByteBuffer(data: bom), headers: ["Content-Type": "text/csv"])
+            #expect(res2.status == .created)
+            let e = try #require(try await h.app.zhiben.enterprises.repository.find(creditCode: Self.code("141181", 1), scope: .city))
+            #expect(e.profile.specialRisks == [.deepWellCasting, .moltenMetal])
+            #expect(e.grade == .A)
+            #expect(try await h.app.zhiben.audit.verify() != .ok(count: 0))
+        }
+    }
+
+    @Test("a county officer cannot import another county's enterprises, nor codes already registered")
+    func scopeAndDuplicates() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            let existing = try #require(try await h.app.zhiben.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: 1).first)
+            let rows = [
+                "\(Self.code("141182", 9)),汾阳越界演示有限公司,汾阳市,轻工,,赵一,",
+                "\(existing.profile.creditCode),重复演示有限公司,孝义市,机械,,赵二,",
+            ]
+            let token = try await h.token("county-141181")
+            let res = try await h.api(.POST, "/api/v1/enterprises/import?dryRun=true", token: token, body: ByteBuffer(string: Self.csv(rows: rows)),
+                                      headers: ["Content-Type": "text/csv"])
+            let errors = try res.content.get([RowProbe].self, at: "errors")
+            #expect(errors.contains { $0.row == 2 && $0.field == "countyCode" })
+            #expect(errors.contains { $0.row == 3 && $0.field == "creditCode" })
+        }
+    }
+
+    @Test("the web import previews every problem, then imports on confirmation")
+    func webImport() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            let browser = try await h.signIn("county-141181")
+            let boundary = "zhibenboundary"
+            func multipart(_ csv: String) -> ByteBuffer {
+                ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.csrf)\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n")
+            }
+            var headers = browser.cookieHeader
+            headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+            let preview = try await h.tester.sendRequest(.POST, "/enterprises/import", headers: headers, body: multipart(Self.csv(rows: Self.clean)))
+            #expect(preview.status == .ok)
+            let html = preview.body.string
+            #expect(html.contains("3 行无误"))
+            #expect(try await h.app.zhiben.enterprises.repository.find(creditCode: Self.code("141181", 1), scope: .city) == nil)
+            let data = try #require(html.range(of: "name=\"data\" value=\"").map { String(html[$0.upperBound...].prefix { $0 != "\"" }) })
+            let done = try await h.post("/enterprises/import", as: browser, form: ["data": data, "mode": "all"])
+            #expect(done.status == .ok)
+            #expect(done.body.string.contains("已导入 3 家企业"))
+            #expect(try await h.app.zhiben.enterprises.repository.find(creditCode: Self.code("141181", 3), scope: .city) != nil)
+        }
+    }
+}
+
+@Suite("HTTP protocol, health, metrics, API document", .serialized)
+struct ProtocolTests {
+    @Test("health and readiness")
+    func health() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            let t = try h.tester
+            #expect(try await t.sendRequest(.GET, "/healthz").status == .ok)
+            #expect(try await t.sendRequest(.GET, "/readyz").status == .ok)
+        }
+    }
+
+    @Test("metrics are Prometheus text with request counts and latencies")
+    func metrics() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            _ = try await h.tester.sendRequest(.GET, "/login")
+            let res = try await h.tester.sendRequest(.GET, "/metrics")
+            #expect(res.status == .ok)
+            #expect(res.body.string.contains("http_requests_total"))
+            #expect(res.body.string.contains("http_request_duration_seconds"))
+        }
+    }
+
+    @Test("unknown routes answer 404, a wrong method 405 with Allow, no stack trace anywhere")
+    func notFoundAndMethod() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            let token = try await h.token("city")
+            let missing = try await h.api(.GET, "/api/v1/nothing-here", token: token)
+            #expect(missing.status == .notFound)
+            #expect(missing.headers.contentType?.subType == "problem+json")
+            let wrong = try await h.api(.PUT, "/api/v1/enterprises", token: token)
+            #expect(wrong.status == .methodNotAllowed)
+            #expect(wrong.headers.first(name: "Allow")?.contains("GET") == true)
+            let page = try await h.tester.sendRequest(.GET, "/no-such-page")
+            #expect(page.status == .notFound)
+            #expect(page.body.string.contains("没有找到"))
+            let badID = try await h.api(.GET, "/api/v1/enterprises/not-a-uuid", token: token)
+            #expect(badID.status == .notFound)
+        }
+    }
+
+    @Test("bodies over the configured limit answer 413, over a real socket")
+    func bodyLimit() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            let token = try await h.token("city")
+            let live = try h.app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...40_000)))
+            let big = ByteBuffer(repeating: UInt8(ascii: "a"), count: 2 << 20)
+            var headers: HTTPHeaders = ["Content-Type": "text/csv"]
+            headers.bearerAuthorization = BearerAuthorization(token: token)
+            let res = try await live.sendRequest(.POST, "/api/v1/enterprises/import", headers: headers, body: big)
+            #expect(res.status == .payloadTooLarge)
+            headers.contentType = .json
+            let json = try await live.sendRequest(.POST, "/api/v1/enterprises", headers: headers, body: big)
+            #expect(json.status == .payloadTooLarge)
+        }
+    }
+
+    @Test("every page renders as HTML, never as escaped markup")
+    func pagesRender() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let city = try await h.signIn("city")
+            let admin = try await h.signIn("admin")
+            let e = try #require(try await h.app.zhiben.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: 1).first)
+            let pages: [(Harness.Browser, String)] = [
+                (city, "/"), (city, "/enterprises"), (city, "/enterprises?q=zzz"), (city, "/enterprises/new"), (city, "/enterprises/\(e.id)"),
+                (city, "/enterprises/\(e.id)/edit"), (city, "/enterprises/import"), (city, "/audit"), (city, "/password"),
+                (admin, "/users"), (admin, "/api-keys"), (admin, "/audit?action=login"),
+            ]
+            for (browser, path) in pages {
+                let res = try await h.get(path, as: browser)
+                #expect(res.status == .ok, "\(path)")
+                let html = res.body.string
+                #expect(!html.contains("&lt;form") && !html.contains("&lt;div") && !html.contains("&lt;p") && !html.contains("HTML(raw"), "\(path)")
+                #expect(html.contains("<main id=\"main\">"), "\(path)")
+            }
+        }
+    }
+
+    @Test("openapi.yaml is served and lists exactly the API's routes and methods")
+    func openAPIMatchesRoutes() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            let res = try await h.tester.sendRequest(.GET, "/api/v1/openapi.yaml")
+            #expect(res.status == .ok)
+            let documented = Self.operations(inYAML: res.body.string)
+            let routed = Set(h.app.routes.all.compactMap { r -> String? in
+                let path = "/" + r.path.map { c -> String in
+                    if case .parameter(let name) = c { return "{\(name)}" }
+                    return c.description
+                }.joined(separator: "/")
+                guard path.hasPrefix("/api/v1/") else { return nil }
+                return "\(r.method.rawValue) \(path.dropFirst("/api/v1".count))"
+            })
+            #expect(!documented.isEmpty)
+            #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed))")
+            #expect(routed.subtracting(documented).isEmpty, "routed but not documented: \(routed.subtracting(documented))")
+        }
+    }
+
+    /// "METHOD /path" for every operation under `paths:`.
+    static func operations(inYAML text: String) -> Set<String> {
+        var ops = Set<String>()
+        var inPaths = false
+        var current: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("paths:") { inPaths = true; continue }
+            if inPaths, let first = line.first, first != " " { break }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                current = String(line.dropFirst(2).dropLast())
+            } else if let path = current, line.hasPrefix("    "), !line.hasPrefix("     ") {
+                let key = line.trimmingCharacters(in: .whitespaces).dropLast()
+                if ["get", "post", "put", "patch", "delete"].contains(String(key)) { ops.insert("\(key.uppercased()) \(path)") }
+            }
+        }
+        return ops
+    }
+}
+
+struct RowProbe: Decodable {
+    let row: Int
+    let column: String
+    let field: String
+}
