@@ -84,9 +84,8 @@ public enum AuditChain {
             for m in rows {
                 let seq = m.id ?? 0
                 if seq != expectedSeq {
-                    return .broken(seq: seq, reason: seq > expectedSeq
-                        ? "rows \(expectedSeq)–\(seq - 1) are missing (deleted)"
-                        : "row \(seq) is out of sequence (inserted)")
+                    let missing = seq - 1 == expectedSeq ? "row \(expectedSeq) is missing" : "rows \(expectedSeq)–\(seq - 1) are missing"
+                    return .broken(seq: seq, reason: seq > expectedSeq ? missing + " (deleted)" : "row \(seq) is out of sequence (inserted)")
                 }
                 if m.prevHash != expectedPrev {
                     return .broken(seq: seq, reason: "row \(seq) does not follow row \(seq - 1): previous-hash mismatch (row \(seq - 1) deleted, replaced or inserted)")
