@@ -78,7 +78,10 @@ enum Tokens {
     /// Starts a session for a user who has just proved its password; a new token every time.
     static func startSession(for user: User, on req: Request) async throws -> (token: String, expiresAt: Date) {
         let token = Secret.make()
-        let expires = req.zhiben.clock.now().addingTimeInterval(req.zhiben.config.sessionTTL)
+        let now = req.zhiben.clock.now()
+        let expires = now.addingTimeInterval(req.zhiben.config.sessionTTL)
+        // Signing in is rare enough to carry the clean-up of sessions that have run out.
+        try await req.zhiben.tokens.purgeExpired(now: now)
         try await req.zhiben.tokens.createSession(userID: user.id, tokenHash: Secret.sha256(token), expiresAt: expires)
         return (token, expires)
     }

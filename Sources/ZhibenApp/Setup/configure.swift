@@ -38,6 +38,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     Metrics.bootstrapOnce()
 
     app.middleware = Middlewares()
+    app.middleware.use(ServerTimingMiddleware())
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
     app.middleware.use(ProblemMiddleware(environment: app.environment))
     app.middleware.use(SecurityHeadersMiddleware())

@@ -174,3 +174,15 @@ struct MethodNotAllowedMiddleware: AsyncMiddleware {
         }
     }
 }
+
+/// `Server-Timing: app;dur=…`: the time the app spent on a request, for browsers' devtools and the benchmark.
+struct ServerTimingMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let start = ContinuousClock.now
+        let res = try await next.respond(to: req)
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        res.headers.replaceOrAdd(name: "Server-Timing", value: String(format: "app;dur=%.2f", ms))
+        return res
+    }
+}

@@ -75,7 +75,9 @@ struct EnterprisesWebController: RouteCollection {
             </tr>
             """
         }
-        let table: HTML = page.items.isEmpty
+        let table: HTML = ctx.caller.scope == .assigned
+            ? "<p class=\"empty\">\(ctx.t("专家只能查看被指派检查的企业，目前尚无指派。", "Experts see the enterprises of the inspections they are assigned to; there are none yet."))</p>"
+            : page.items.isEmpty
             ? "<p class=\"empty\">\(page.total == 0 && query == EnterpriseQuery(sort: query.sort, direction: query.direction) ? ctx.t("还没有企业。", "No enterprises yet.") : ctx.t("没有符合条件的企业，请放宽筛选条件。", "No enterprise matches these filters; try fewer."))\(HTML.when(ctx.caller.can(.enterpriseCreate)) { " <a href=\"/enterprises/new\">\(ctx.t("登记企业", "Register one"))</a>" })</p>"
             : """
             <div class="table-wrap"><table class="data">

@@ -137,7 +137,9 @@ public enum DemoData {
             let employees = Int.random(in: t.employees, using: &rng)
             var risks = Set(t.risks)
             if Double.random(in: 0..<1, using: &rng) < 0.15 { risks.insert(.confinedSpace) }
-            let dustWorkers = risks.contains(.combustibleDust) ? min(employees, Int.random(in: 3...60, using: &rng)) : 0
+            // Most dust workshops are small: about half have fewer than 10 dust workers.
+            let skew = Double.random(in: 0..<1, using: &rng)
+            let dustWorkers = risks.contains(.combustibleDust) ? min(employees, 3 + Int(skew * skew * skew * 45)) : 0
             let standard = pick(StandardizationGrade.allCases, weights: [0.03, 0.25, 0.42, 0.30], &rng)
             let validUntil = standard == .none ? nil
                 : reference.addingTimeInterval(Double(Int.random(in: -200...900, using: &rng)) * 86_400)

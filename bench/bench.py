@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Zhiben benchmark: main pages and list API calls on 20,000 demo enterprises.
+
+Builds nothing: pass the zhiben binary (ideally `swift build -c release`). Seeds a fresh SQLite file
+with `seed-demo --enterprises N`, serves it on a free loopback port, signs in, and sends each request
+N times in turn. Prints p50/p95 of the server's own time (Server-Timing header) and of the client's
+round trip, the server's peak memory, and two baselines measured in the same run on the same file:
+GET /healthz (the HTTP floor) and the page's main query run directly through Python's sqlite3.
+
+Usage: bench/bench.py [--binary .build/release/zhiben] [--enterprises 20000] [--requests 200]
+"""
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def pct(values, p):
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, int(round(p / 100 * (len(values) - 1)))))
+    return values[k]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=".build/release/zhiben")
+    ap.add_argument("--enterprises", type=int, default=20000)
+    ap.add_argument("--requests", type=int, default=200)
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    work = tempfile.mkdtemp(prefix="zhiben-bench-")
+    db = os.path.join(work, "bench.sqlite")
+    env = dict(os.environ, DATABASE_URL="sqlite://" + db, ZHIBEN_DEMO_PASSWORD="bench-password-1", ZHIBEN_SEED_DEMO="false",
+               LOG_LEVEL="warning")
+
+    t0 = time.time()
+    subprocess.run([binary, "seed-demo", "--enterprises", str(args.enterprises)], env=env, check=True, cwd=work,
+                   stdout=subprocess.DEVNULL)
+    seed_s = time.time() - t0
+
+    port = free_port()
+    server = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(port)], env=env, cwd=work,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/readyz", timeout=1)
+                break
+            except Exception:
+                time.sleep(0.2)
+
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+        def sign_in(username):
+            jar.clear()
+            html = opener.open(base + "/login").read().decode()
+            csrf = re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
+            body = urllib.parse.urlencode({"_csrf": csrf, "username": username, "password": "bench-password-1", "next": "/"}).encode()
+            opener.open(base + "/login", data=body)
+
+        token = json.loads(urllib.request.urlopen(urllib.request.Request(
+            base + "/api/v1/session", data=json.dumps({"username": "city", "password": "bench-password-1"}).encode(),
+            headers={"Content-Type": "application/json"})).read())["token"]
+        con = sqlite3.connect(db)
+        some_id = con.execute("SELECT id FROM enterprises WHERE county_code='141181' ORDER BY name LIMIT 1").fetchone()[0]
+
+        def measure(path, use_token=False):
+            server_ms, client_ms = [], []
+            for _ in range(args.requests):
+                req = urllib.request.Request(base + path)
+                if use_token:
+                    req.add_header("Authorization", "Bearer " + token)
+                start = time.perf_counter()
+                res = (urllib.request.urlopen(req) if use_token else opener.open(req))
+                res.read()
+                client_ms.append((time.perf_counter() - start) * 1000)
+                m = re.search(r"dur=([0-9.]+)", res.headers.get("Server-Timing", ""))
+                server_ms.append(float(m.group(1)) if m else float("nan"))
+            return server_ms, client_ms
+
+        def raw(sql, params=()):
+            times = []
+            for _ in range(args.requests):
+                start = time.perf_counter()
+                con.execute(sql, params).fetchall()
+                times.append((time.perf_counter() - start) * 1000)
+            return statistics.median(times)
+
+        list_sql = ("SELECT * FROM enterprises WHERE active = 1 ORDER BY name, id LIMIT 20", ())
+        count_sql = ("SELECT COUNT(*) FROM enterprises WHERE active = 1", ())
+        raw_list = raw(*list_sql) + raw(*count_sql)
+        raw_county = raw("SELECT * FROM enterprises WHERE county_code = ? AND active = 1 ORDER BY name, id LIMIT 20", ("141181",)) \
+            + raw("SELECT COUNT(*) FROM enterprises WHERE county_code = ? AND active = 1", ("141181",))
+
+        rows = []
+        health = measure("/healthz")
+        floor = statistics.median(health[0])
+        rows.append(("GET /healthz (baseline)", health, None))
+        sign_in("city")
+        for label, path, baseline in [
+            ("page: overview (city)", "/", None),
+            ("page: enterprise list (city)", "/enterprises", raw_list),
+            ("page: list, filtered + sorted", "/enterprises?industry=nonferrous&risk=moltenMetal&sort=employees&dir=desc", None),
+            ("page: list, search", "/enterprises?q=%E6%BC%94%E7%A4%BA%E9%93%9D%E4%B8%9A", None),
+            ("page: list, page 200", "/enterprises?page=200", None),
+            ("page: enterprise detail", f"/enterprises/{some_id}", None),
+            ("page: audit log", "/audit", None),
+        ]:
+            rows.append((label, measure(path), baseline))
+        sign_in("county-141181")
+        rows.append(("page: enterprise list (county)", measure("/enterprises"), raw_county))
+        rows.append(("page: overview (county)", measure("/"), None))
+        rows.append(("api: list per=50", measure("/api/v1/enterprises?per=50", use_token=True), None))
+        rows.append(("api: list filtered", measure("/api/v1/enterprises?grade=A&county=141122", use_token=True), None))
+        rows.append(("api: detail", measure(f"/api/v1/enterprises/{some_id}", use_token=True), None))
+
+        with open(f"/proc/{server.pid}/status") as f:
+            peak = next(line for line in f if line.startswith("VmHWM")).split()[1]
+
+        print(f"Zhiben benchmark: {args.enterprises} enterprises (seeded in {seed_s:.1f} s), {args.requests} sequential requests each")
+        print(f"{'request':38} {'server p50':>10} {'server p95':>10} {'client p50':>10} {'x healthz':>9} {'raw SQL':>8} {'x raw':>6}")
+        for label, (server_ms, client_ms), baseline in rows:
+            p50 = statistics.median(server_ms)
+            line = f"{label:38} {p50:8.2f}ms {pct(server_ms, 95):8.2f}ms {statistics.median(client_ms):8.2f}ms {p50 / floor:8.1f}x"
+            if baseline:
+                line += f" {baseline:6.2f}ms {p50 / baseline:5.1f}x"
+            print(line)
+        print(f"server peak memory (VmHWM): {int(peak) / 1024:.0f} MiB")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
