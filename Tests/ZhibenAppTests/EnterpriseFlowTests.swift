@@ -151,3 +151,31 @@ struct EnterpriseFlowTests {
 
 struct ReasonProbe: Decodable { let rule: String }
 struct FieldProbe: Decodable { let field: String }
+
+@Suite("Grade refresh", .serialized)
+struct GradeRefreshTests {
+    @Test("when a standardization certificate has run out, the refresh raises the grade and audits it")
+    func expiredCertificate() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            let token = try await h.token("city")
+            let e = try #require(try await h.app.zhiben.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: 10).first)
+            // Deep-well casting with a valid level-1 certificate is B; once it runs out, A.
+            let now = h.app.zhiben.clock.now()
+            let soon = ChinaTime.day(now.addingTimeInterval(-86_400))
+            let res = try await h.api(.PATCH, "/api/v1/enterprises/\(e.id)", token: token, json: [
+                "specialRisks": ["deepWellCasting"], "dustTypes": [String](), "dustWorkers": 0, "status": "operating",
+                "standardization": "level1", "standardizationValidUntil": ChinaTime.day(now.addingTimeInterval(86_400 * 30)),
+            ])
+            #expect(res.status == .ok)
+            #expect(try res.content.get(String.self, at: "grade") == "B")
+            #expect(try await h.app.zhiben.enterprises.refreshGrades() == 0)
+            // Backdate the certificate directly, as time passing would.
+            try await h.app.zhiben.store.sql.raw("UPDATE enterprises SET standardization_valid_until = \(bind: ChinaTime.parseDay(soon)!) WHERE id = \(bind: e.id)").run()
+            #expect(try await h.app.zhiben.enterprises.refreshGrades() == 1)
+            #expect(try await h.app.zhiben.enterprises.repository.find(id: e.id, scope: .city)?.grade == .A)
+            let log = try await h.app.zhiben.audit.list(AuditQuery(action: "classify", entityID: e.id.uuidString))
+            #expect(log.items.first?.actorUsername == "system")
+            #expect(try await h.app.zhiben.audit.verify() != .ok(count: 0))
+        }
+    }
+}

@@ -158,4 +158,10 @@ struct AuditDiffTests {
         let changes = FieldChange.diff(["a": "1", "b": "2"], ["a": "1", "b": "3", "c": "4"])
         #expect(changes == [FieldChange(field: "b", before: "2", after: "3"), FieldChange(field: "c", before: nil, after: "4")])
     }
+
+    @Test("an empty value and an absent one are the same: a new record lists only what was filled in")
+    func emptyIsAbsent() {
+        #expect(FieldChange.diff([:], ["a": "", "b": "x"]) == [FieldChange(field: "b", before: nil, after: "x")])
+        #expect(FieldChange.diff(["a": "x"], ["a": ""]) == [FieldChange(field: "a", before: "x", after: nil)])
+    }
 }

@@ -29,7 +29,8 @@ struct EnterpriseAPIController: RouteCollection {
 
     func list(req: Request) async throws -> PageDTO<EnterpriseDTO> {
         let page = try await req.zhiben.enterprises.list(req.enterpriseQuery(), page: req.paging(), actor: req.caller)
-        return PageDTO(page) { EnterpriseDTO($0, classification: nil) }
+        let service = req.zhiben.enterprises
+        return PageDTO(page) { EnterpriseDTO($0, classification: service.classification(of: $0)) }
     }
 
     func show(req: Request) async throws -> EnterpriseDTO {

@@ -82,6 +82,8 @@ struct ZhibenServeCommand: AsyncCommand {
             context.console.print("数据库为空，正在载入演示数据… / empty database: loading demo data…")
             seeded = try await DemoSeeder.seed(services, enterprises: services.config.demoEnterprises, logger: app.logger)
         }
+        let regraded = try await services.enterprises.refreshGrades()
+        if regraded > 0 { app.logger.notice("supervision grades refreshed: \(regraded) enterprises changed") }
         try await app.servers.asyncCommand.run(using: context, signature: signature)
         let address = app.http.server.shared.localAddress
         let url = address.map { a -> String in

@@ -44,6 +44,8 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: Resources.publicDirectory, defaultFile: nil))
 
+    if app.environment != .testing { app.lifecycle.use(GradeRefresher()) }
+
     try routes(app)
     app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
 
@@ -81,5 +83,33 @@ enum Metrics {
         var buffer = [UInt8]()
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// Re-grades enterprises every few hours while serving, so a certificate that runs out changes the
+/// grade without anyone editing the record. Off under `.testing`, where tests call it directly.
+final class GradeRefresher: LifecycleHandler, @unchecked Sendable {
+    static let interval: Duration = .seconds(6 * 3600)
+    private var task: Task<Void, Never>?
+
+    func didBootAsync(_ app: Application) async throws {
+        let services = app.zhiben
+        let logger = app.logger
+        task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.interval)
+                if Task.isCancelled { break }
+                do {
+                    let n = try await services.enterprises.refreshGrades()
+                    if n > 0 { logger.notice("supervision grades refreshed: \(n) enterprises changed") }
+                } catch {
+                    logger.report(error: error)
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        task?.cancel()
     }
 }

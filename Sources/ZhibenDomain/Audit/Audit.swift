@@ -24,10 +24,13 @@ public struct FieldChange: Sendable, Equatable, Codable {
         self.after = after
     }
 
-    /// The fields whose values differ, in field order; nil on one side means absent.
+    /// The fields whose values differ, in field order. An absent field and an empty one are the same,
+    /// so a new record lists only what was filled in; nil on one side means absent or empty.
     public static func diff(_ before: [String: String], _ after: [String: String]) -> [FieldChange] {
-        Set(before.keys).union(after.keys).sorted().compactMap { k in
-            before[k] == after[k] ? nil : FieldChange(field: k, before: before[k], after: after[k])
+        func value(_ d: [String: String], _ k: String) -> String? { d[k].flatMap { $0.isEmpty ? nil : $0 } }
+        return Set(before.keys).union(after.keys).sorted().compactMap { k in
+            let b = value(before, k), a = value(after, k)
+            return b == a ? nil : FieldChange(field: k, before: b, after: a)
         }
     }
 }

@@ -170,6 +170,25 @@ public struct EnterpriseService: Sendable {
         }
     }
 
+    /// Re-applies the grading rules to every enterprise whose computed grade has drifted (a
+    /// standardization certificate ran out, the rules changed), auditing each change. Returns how many changed.
+    @discardableResult
+    public func refreshGrades() async throws -> Int {
+        let now = clock.now()
+        let all = try await repository.all(EnterpriseQuery(includeInactive: true), scope: .city, limit: Int.max)
+        var changed = 0
+        for e in all where Classifier.classify(e.profile, now: now).grade != e.computedGrade {
+            _ = try await repository.update(id: e.id, scope: .city, action: .classify,
+                                            audit: AuditContext(actor: .system, at: now, origin: "grade-refresh")) { current in
+                var next = current
+                next.computedGrade = Classifier.classify(current.profile, now: now).grade
+                return next
+            }
+            changed += 1
+        }
+        return changed
+    }
+
     static func requireReason(_ text: String) throws -> String {
         let r = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (2...500).contains(r.count) else {
