@@ -7,6 +7,7 @@ public enum Migrations {
         M001CreateEnterprises(),
         M002CreateAccounts(),
         M003CreateAuditLog(),
+        M004StatisticsIndex(),
     ]
 }
 
@@ -141,5 +142,19 @@ struct M003CreateAuditLog: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(AuditEntryModel.schema).delete()
+    }
+}
+
+/// The dashboard's counts read this index alone instead of every row.
+struct M004StatisticsIndex: AsyncMigration {
+    var name: String { "004-statistics-index" }
+
+    func prepare(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).create(index: "enterprises_statistics").on(EnterpriseModel.schema)
+            .column("active").column("county_code").column("industry").column("grade").column("special_risks").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).drop(index: "enterprises_statistics").run()
     }
 }

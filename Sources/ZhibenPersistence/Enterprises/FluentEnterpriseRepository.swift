@@ -71,49 +71,38 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         return try await query.limit(limit).all().map { try $0.domain() }
     }
 
+    /// One pass over a covering index: counts per (county, industry, grade, special risks), added up here.
     public func statistics(scope: Scope) async throws -> EnterpriseStatistics {
-        var where_: [any SQLExpression] = [SQLBinaryExpression(SQLColumn("active"), .equal, SQLLiteral.boolean(true))]
+        var condition: any SQLExpression = SQLBinaryExpression(SQLColumn("active"), .equal, SQLLiteral.boolean(true))
         switch scope {
         case .city: break
-        case .county(let c): where_.append(SQLBinaryExpression(SQLColumn("county_code"), .equal, SQLBind(c)))
-        case .enterprise(let id): where_.append(SQLBinaryExpression(SQLColumn("id"), .equal, SQLBind(id)))
+        case .county(let c): condition = SQLBinaryExpression(condition, .and, SQLBinaryExpression(SQLColumn("county_code"), .equal, SQLBind(c)))
+        case .enterprise(let id): condition = SQLBinaryExpression(condition, .and, SQLBinaryExpression(SQLColumn("id"), .equal, SQLBind(id)))
         case .assigned: return EnterpriseStatistics()
         }
-        let condition = where_.dropFirst().reduce(where_[0]) { SQLBinaryExpression($0, .and, $1) }
-        let sql = store.sql
-
-        struct Row: Decodable { let key: String; let n: Int }
-        func grouped(_ column: String) async throws -> [String: Int] {
-            let rows = try await sql.select().column(SQLAlias(SQLColumn(column), as: SQLIdentifier("key")))
-                .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
-                .from(EnterpriseModel.schema).where(condition).groupBy(column).all(decoding: Row.self)
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0.n) })
+        struct Row: Decodable {
+            let county_code: String
+            let industry: String
+            let grade: String
+            let special_risks: String
+            let n: Int
         }
-        let byCounty = try await grouped("county_code")
-        let byIndustry = try await grouped("industry")
-        let byGrade = try await grouped("grade")
-
-        var risks = SQLQueryString("SELECT ")
-        for (i, r) in SpecialRisk.allCases.enumerated() {
-            if i > 0 { risks.appendLiteral(", ") }
-            risks.appendInterpolation(unsafeRaw: "SUM(CASE WHEN special_risks LIKE ")
-            risks.appendInterpolation(bind: TagSet.pattern(r.rawValue))
-            risks.appendInterpolation(unsafeRaw: " THEN 1 ELSE 0 END) AS ")
-            risks.appendInterpolation(ident: r.rawValue)
+        let columns = ["county_code", "industry", "grade", "special_risks"]
+        let rows = try await store.sql.select()
+            .columns(columns.map { SQLColumn($0) })
+            .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
+            .from(EnterpriseModel.schema).where(condition)
+            .groupBy(SQLColumn("county_code")).groupBy(SQLColumn("industry")).groupBy(SQLColumn("grade")).groupBy(SQLColumn("special_risks"))
+            .all(decoding: Row.self)
+        var stats = EnterpriseStatistics()
+        for r in rows {
+            stats.total += r.n
+            stats.byCounty[r.county_code, default: 0] += r.n
+            if let i = Industry(rawValue: r.industry) { stats.byIndustry[i, default: 0] += r.n }
+            if let g = SupervisionGrade(rawValue: r.grade) { stats.byGrade[g, default: 0] += r.n }
+            for risk in TagSet.decode(r.special_risks, as: SpecialRisk.self) { stats.bySpecialRisk[risk, default: 0] += r.n }
         }
-        risks.appendInterpolation(unsafeRaw: " FROM \(EnterpriseModel.schema) WHERE ")
-        risks.appendInterpolation(condition)
-        var byRisk: [SpecialRisk: Int] = [:]
-        if let row = try await sql.raw(risks).first() {
-            for r in SpecialRisk.allCases {
-                byRisk[r] = try row.decodeNil(column: r.rawValue) ? 0 : row.decode(column: r.rawValue, as: Int.self)
-            }
-        }
-        return EnterpriseStatistics(
-            total: byCounty.values.reduce(0, +), byCounty: byCounty,
-            byIndustry: Dictionary(uniqueKeysWithValues: byIndustry.compactMap { k, v in Industry(rawValue: k).map { ($0, v) } }),
-            byGrade: Dictionary(uniqueKeysWithValues: byGrade.compactMap { k, v in SupervisionGrade(rawValue: k).map { ($0, v) } }),
-            bySpecialRisk: byRisk)
+        return stats
     }
 
     public func existingCreditCodes(_ codes: [String]) async throws -> Set<String> {
