@@ -55,7 +55,9 @@ struct M001CreateEnterprises: AsyncMigration {
             .create()
         let sql = db as! any SQLDatabase
         try await sql.create(index: "enterprises_county_name").on(EnterpriseModel.schema).column("county_code").column("name").run()
-        try await sql.create(index: "enterprises_name").on(EnterpriseModel.schema).column("name").run()
+        // Covers the list's search (name or code) and count without reading whole rows.
+        try await sql.create(index: "enterprises_name").on(EnterpriseModel.schema)
+            .column("name").column("credit_code").column("active").column("county_code").run()
         try await sql.create(index: "enterprises_grade").on(EnterpriseModel.schema).column("grade").run()
         try await sql.create(index: "enterprises_industry").on(EnterpriseModel.schema).column("industry").run()
     }
@@ -145,13 +147,14 @@ struct M003CreateAuditLog: AsyncMigration {
     }
 }
 
-/// The dashboard's counts read this index alone instead of every row.
+/// The dashboard's counts read this index alone instead of every row. `active` comes last so that the
+/// planner never prefers it for the list's `active = true ORDER BY name`.
 struct M004StatisticsIndex: AsyncMigration {
     var name: String { "004-statistics-index" }
 
     func prepare(on db: any Database) async throws {
         try await (db as! any SQLDatabase).create(index: "enterprises_statistics").on(EnterpriseModel.schema)
-            .column("active").column("county_code").column("industry").column("grade").column("special_risks").run()
+            .column("county_code").column("industry").column("grade").column("special_risks").column("active").run()
     }
 
     func revert(on db: any Database) async throws {
