@@ -37,11 +37,6 @@ struct AdminAPIController: RouteCollection {
                      countyCode: county, enterpriseId: enterprise)
     }
 
-    static func id(_ req: Request, _ entity: String) throws -> UUID {
-        guard let id = req.parameters.get("id", as: UUID.self) else { throw DomainError.notFound(entity: entity) }
-        return id
-    }
-
     func users(req: Request) async throws -> PageDTO<UserDTO> {
         let q = UserQuery(search: req.queryString("q"), role: req.queryString("role").flatMap(Role.init(rawValue:)),
                           lockedOnly: req.queryString("locked") == "true")
@@ -49,7 +44,7 @@ struct AdminAPIController: RouteCollection {
     }
 
     func user(req: Request) async throws -> UserDTO {
-        UserDTO(try await req.zhiben.accounts.get(Self.id(req, "user"), actor: req.caller))
+        UserDTO(try await req.zhiben.accounts.get(req.recordID("user"), actor: req.caller))
     }
 
     func createUser(req: Request) async throws -> Response {
@@ -61,7 +56,7 @@ struct AdminAPIController: RouteCollection {
     }
 
     func unlock(req: Request) async throws -> UserDTO {
-        UserDTO(try await req.zhiben.accounts.unlock(Self.id(req, "user"), actor: req.caller, origin: req.origin))
+        UserDTO(try await req.zhiben.accounts.unlock(req.recordID("user"), actor: req.caller, origin: req.origin))
     }
 
     func audit(req: Request) async throws -> PageDTO<AuditEntryDTO> {
@@ -107,7 +102,7 @@ struct AdminAPIController: RouteCollection {
     func revokeKey(req: Request) async throws -> HTTPStatus {
         let caller = try req.caller
         try caller.require(.apiKeyManage)
-        _ = try await req.zhiben.tokens.revokeAPIKey(id: Self.id(req, "apikey"), scope: caller.scope,
+        _ = try await req.zhiben.tokens.revokeAPIKey(id: req.recordID("apikey"), scope: caller.scope,
                                                       audit: AuditContext(actor: caller, at: req.zhiben.clock.now(), origin: req.origin))
         return .noContent
     }

@@ -18,11 +18,6 @@ struct EnterpriseAPIController: RouteCollection {
         e.delete(":id", "grade-override", use: clearOverride)
     }
 
-    static func id(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("id", as: UUID.self) else { throw DomainError.notFound(entity: "enterprise") }
-        return id
-    }
-
     func dto(_ e: Enterprise, _ req: Request) -> EnterpriseDTO {
         EnterpriseDTO(e, classification: req.zhiben.enterprises.classification(of: e))
     }
@@ -34,7 +29,7 @@ struct EnterpriseAPIController: RouteCollection {
     }
 
     func show(req: Request) async throws -> EnterpriseDTO {
-        dto(try await req.zhiben.enterprises.get(Self.id(req), actor: req.caller), req)
+        dto(try await req.zhiben.enterprises.get(req.recordID("enterprise"), actor: req.caller), req)
     }
 
     func create(req: Request) async throws -> Response {
@@ -48,7 +43,7 @@ struct EnterpriseAPIController: RouteCollection {
 
     func update(req: Request) async throws -> EnterpriseDTO {
         let caller = try req.caller
-        let id = try Self.id(req)
+        let id = try req.recordID("enterprise")
         try caller.require(.enterpriseUpdate)
         let input = try req.content.decode(EnterpriseInputDTO.self)
         let current = try await req.zhiben.enterprises.get(id, actor: caller)
@@ -68,7 +63,7 @@ struct EnterpriseAPIController: RouteCollection {
             principal: c.principal.map { ContactPerson(name: $0.name, phone: $0.phone) },
             actualController: c.actualController.map { ContactPerson(name: $0.name, phone: $0.phone) },
             safetyManager: c.safetyManager.map { ContactPerson(name: $0.name, phone: $0.phone) })
-        return dto(try await req.zhiben.enterprises.updateContacts(Self.id(req), update, actor: req.caller, origin: req.origin), req)
+        return dto(try await req.zhiben.enterprises.updateContacts(req.recordID("enterprise"), update, actor: req.caller, origin: req.origin), req)
     }
 
     struct ReasonInput: Content {
@@ -78,11 +73,11 @@ struct EnterpriseAPIController: RouteCollection {
 
     func deactivate(req: Request) async throws -> EnterpriseDTO {
         let input = try req.content.decode(ReasonInput.self)
-        return dto(try await req.zhiben.enterprises.deactivate(Self.id(req), reason: input.reason, actor: req.caller, origin: req.origin), req)
+        return dto(try await req.zhiben.enterprises.deactivate(req.recordID("enterprise"), reason: input.reason, actor: req.caller, origin: req.origin), req)
     }
 
     func reactivate(req: Request) async throws -> EnterpriseDTO {
-        dto(try await req.zhiben.enterprises.reactivate(Self.id(req), actor: req.caller, origin: req.origin), req)
+        dto(try await req.zhiben.enterprises.reactivate(req.recordID("enterprise"), actor: req.caller, origin: req.origin), req)
     }
 
     func overrideGrade(req: Request) async throws -> EnterpriseDTO {
@@ -90,12 +85,12 @@ struct EnterpriseAPIController: RouteCollection {
         guard let grade = input.grade.flatMap({ SupervisionGrade(rawValue: $0.uppercased()) }) else {
             throw DomainError.validation([FieldIssue(field: "grade", zh: "等级应为 A、B、C 或 D", en: "grade must be A, B, C or D")])
         }
-        return dto(try await req.zhiben.enterprises.overrideGrade(Self.id(req), grade: grade, reason: input.reason, actor: req.caller, origin: req.origin), req)
+        return dto(try await req.zhiben.enterprises.overrideGrade(req.recordID("enterprise"), grade: grade, reason: input.reason, actor: req.caller, origin: req.origin), req)
     }
 
     func clearOverride(req: Request) async throws -> EnterpriseDTO {
         let input = try req.content.decode(ReasonInput.self)
-        return dto(try await req.zhiben.enterprises.overrideGrade(Self.id(req), grade: nil, reason: input.reason, actor: req.caller, origin: req.origin), req)
+        return dto(try await req.zhiben.enterprises.overrideGrade(req.recordID("enterprise"), grade: nil, reason: input.reason, actor: req.caller, origin: req.origin), req)
     }
 
     func export(req: Request) async throws -> Response {

@@ -41,6 +41,12 @@ struct HealthStatus: Content {
 }
 
 extension Request {
+    /// The `:id` of the path; one that is not a UUID names no record, so it is "not found".
+    func recordID(_ entity: String) throws -> UUID {
+        guard let id = parameters.get("id", as: UUID.self) else { throw DomainError.notFound(entity: entity) }
+        return id
+    }
+
     /// Reads `page` and `per` from the query string.
     func paging(defaultPer: Int = 20) -> Paging {
         Paging(page: (try? query.get(Int.self, at: "page")) ?? 1, per: (try? query.get(Int.self, at: "per")) ?? defaultPer)

@@ -116,13 +116,8 @@ struct AdminWebController: RouteCollection {
         }
     }
 
-    static func id(_ req: Request, _ entity: String) throws -> UUID {
-        guard let id = req.parameters.get("id", as: UUID.self) else { throw DomainError.notFound(entity: entity) }
-        return id
-    }
-
     func unlock(req: Request) async throws -> Response {
-        _ = try await req.zhiben.accounts.unlock(Self.id(req, "user"), actor: req.caller, origin: req.origin)
+        _ = try await req.zhiben.accounts.unlock(req.recordID("user"), actor: req.caller, origin: req.origin)
         return req.redirect(to: "/users?done=unlocked")
     }
 
@@ -130,7 +125,7 @@ struct AdminWebController: RouteCollection {
 
     func setActive(req: Request) async throws -> Response {
         let form = try req.content.decode(ActiveForm.self)
-        _ = try await req.zhiben.accounts.setActive(Self.id(req, "user"), active: form.active == "true", actor: req.caller, origin: req.origin)
+        _ = try await req.zhiben.accounts.setActive(req.recordID("user"), active: form.active == "true", actor: req.caller, origin: req.origin)
         return req.redirect(to: "/users?done=updated")
     }
 
@@ -195,7 +190,7 @@ struct AdminWebController: RouteCollection {
     func revokeAPIKey(req: Request) async throws -> Response {
         let caller = try req.caller
         try caller.require(.apiKeyManage)
-        _ = try await req.zhiben.tokens.revokeAPIKey(id: Self.id(req, "apikey"), scope: caller.scope,
+        _ = try await req.zhiben.tokens.revokeAPIKey(id: req.recordID("apikey"), scope: caller.scope,
                                                       audit: AuditContext(actor: caller, at: req.zhiben.clock.now(), origin: req.origin))
         return req.redirect(to: "/api-keys")
     }

@@ -18,11 +18,6 @@ struct EnterprisesWebController: RouteCollection {
         e.post(":id", "grade", use: overrideGrade)
     }
 
-    static func id(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("id", as: UUID.self) else { throw DomainError.notFound(entity: "enterprise") }
-        return id
-    }
-
     // MARK: list
 
     func list(req: Request) async throws -> Response {
@@ -124,7 +119,7 @@ struct EnterprisesWebController: RouteCollection {
 
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let e = try await req.zhiben.enterprises.get(Self.id(req), actor: ctx.caller)
+        let e = try await req.zhiben.enterprises.get(req.recordID("enterprise"), actor: ctx.caller)
         return .html(detailPage(ctx, e, req: req, flash: req.queryString("done"), issues: [], history: try await history(e, ctx: ctx, req: req)))
     }
 
@@ -345,13 +340,13 @@ struct EnterprisesWebController: RouteCollection {
     func editForm(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.enterpriseUpdate)
-        let e = try await req.zhiben.enterprises.get(Self.id(req), actor: ctx.caller)
+        let e = try await req.zhiben.enterprises.get(req.recordID("enterprise"), actor: ctx.caller)
         return .html(formPage(ctx, draft: EnterpriseDraft(e.profile), issues: [], existing: e))
     }
 
     func update(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let id = try Self.id(req)
+        let id = try req.recordID("enterprise")
         let draft = try req.content.decode(EnterpriseForm.self).draft
         do {
             _ = try await req.zhiben.enterprises.update(id, draft: draft, actor: ctx.caller, origin: req.origin)
@@ -365,7 +360,7 @@ struct EnterprisesWebController: RouteCollection {
 
     func updateContacts(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let id = try Self.id(req)
+        let id = try req.recordID("enterprise")
         let form = try req.content.decode(EnterpriseForm.self)
         let update = EnterpriseContactUpdate(
             principal: ContactPerson(name: form.principalName ?? "", phone: form.principalPhone ?? ""),
@@ -385,7 +380,7 @@ struct EnterprisesWebController: RouteCollection {
 
     func deactivate(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let id = try Self.id(req)
+        let id = try req.recordID("enterprise")
         let form = try req.content.decode(ReasonForm.self)
         return try await redisplayOnError(req, ctx, id, flash: "deactivate") {
             guard form.confirm == "yes" else {
@@ -398,14 +393,14 @@ struct EnterprisesWebController: RouteCollection {
 
     func reactivate(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let id = try Self.id(req)
+        let id = try req.recordID("enterprise")
         _ = try await req.zhiben.enterprises.reactivate(id, actor: ctx.caller, origin: req.origin)
         return req.redirect(to: "/enterprises/\(id.uuidString)?done=reactivated")
     }
 
     func overrideGrade(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let id = try Self.id(req)
+        let id = try req.recordID("enterprise")
         let form = try req.content.decode(ReasonForm.self)
         return try await redisplayOnError(req, ctx, id, flash: "grade") {
             let grade = (form.grade ?? "").isEmpty ? nil : SupervisionGrade(rawValue: form.grade ?? "")
