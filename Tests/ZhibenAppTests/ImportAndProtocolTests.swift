@@ -121,6 +121,17 @@ struct ProtocolTests {
         }
     }
 
+    @Test("SQLite runs in WAL mode with synchronous=FULL, so an acknowledged write is durable")
+    func durability() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            guard h.app.zhiben.store.engine == .sqlite else { return }
+            let mode = try await h.app.zhiben.store.sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+            #expect(mode == "wal")
+            let sync = try await h.app.zhiben.store.sql.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+            #expect(sync == 2)
+        }
+    }
+
     @Test("metrics are Prometheus text with request counts and latencies")
     func metrics() async throws {
         try await Harness.with(enterprises: 1) { h in
