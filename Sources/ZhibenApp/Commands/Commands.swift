@@ -101,7 +101,7 @@ struct ZhibenServeCommand: AsyncCommand {
 
 struct SeedDemoCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Option(name: "enterprises", short: "n", help: "How many enterprises to generate (1–20000, default 800).")
+        @Option(name: "enterprises", help: "How many enterprises to generate (1–20000, default 800).")
         var enterprises: Int?
         init() {}
     }
@@ -141,13 +141,10 @@ struct CreateUserCommand: AsyncCommand {
             ?? context.console.ask("password:", isSecure: true)
         let draft = UserDraft(username: username, displayName: signature.name ?? username, role: signature.role ?? "cityAdmin",
                               countyCode: signature.county, enterpriseCreditCode: signature.enterprise, password: password)
-        do {
-            let u = try await app.zhiben.accounts.create(draft, actor: .system, origin: "create-user")
-            context.console.print("created \(u.username) (\(u.role.rawValue))")
-        } catch let e as DomainError {
-            for i in e.fieldIssues ?? [] { context.console.error("\(i.field): \(i.reasonEn)") }
-            throw e
+        let u = try await reportingFieldIssues(context) {
+            try await app.zhiben.accounts.create(draft, actor: .system, origin: "create-user")
         }
+        context.console.print("created \(u.username) (\(u.role.rawValue))")
     }
 }
 
@@ -167,13 +164,10 @@ struct CreateAPIKeyCommand: AsyncCommand {
             context.console.error("--enterprise <credit code> is required")
             throw AppConfig.ConfigError.invalid("--enterprise", "is required")
         }
-        do {
-            let key = try await APIKeys.issue(name: signature.name ?? "gateway", creditCode: code, actor: .system, services: app.zhiben, origin: "create-api-key")
-            context.console.print(key)
-        } catch let e as DomainError {
-            for i in e.fieldIssues ?? [] { context.console.error("\(i.field): \(i.reasonEn)") }
-            throw e
+        let key = try await reportingFieldIssues(context) {
+            try await APIKeys.issue(name: signature.name ?? "gateway", creditCode: code, actor: .system, services: app.zhiben, origin: "create-api-key")
         }
+        context.console.print(key)
     }
 }
 
@@ -198,5 +192,15 @@ struct AuditVerifyCommand: AsyncCommand {
             context.console.error("BROKEN at row \(seq): \(reason)")
             throw Broken(description: "audit chain broken at row \(seq)")
         }
+    }
+}
+
+/// Runs a use case for a command, printing each bad field before the error ends the command.
+func reportingFieldIssues<T>(_ context: CommandContext, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let e as DomainError {
+        for i in e.fieldIssues ?? [] { context.console.error("\(i.field): \(i.reasonEn)") }
+        throw e
     }
 }
