@@ -77,6 +77,13 @@ struct AuthTests {
 
             let log = try await h.app.zhiben.audit.list(AuditQuery(action: "login_failed"))
             #expect(log.total == 6)
+            let city = try await h.signIn("city")
+            let csv = try await h.get("/audit/export.csv?action=login_failed", as: city)
+            #expect(csv.status == .ok)
+            let lines = csv.body.string.split(separator: "\r\n")
+            #expect(lines.count == 7)
+            #expect(lines.dropFirst().allSatisfy { $0.contains("登录失败") })
+            #expect(try await h.get("/audit/export.csv", as: try await h.signIn("county-141181")).status == .forbidden)
             #expect(try await h.app.zhiben.audit.list(AuditQuery(action: "unlock")).total == 1)
         }
     }

@@ -13,6 +13,7 @@ struct AdminWebController: RouteCollection {
         routes.post("api-keys", use: createAPIKey)
         routes.post("api-keys", ":id", "revoke", use: revokeAPIKey)
         routes.get("audit", use: audit)
+        routes.get("audit", "export.csv", use: exportAudit)
         routes.get("password", use: passwordForm)
         routes.post("password", use: changePassword)
     }
@@ -197,14 +198,44 @@ struct AdminWebController: RouteCollection {
 
     // MARK: audit log
 
+    /// The audit filters of the query string; `to` includes the whole day.
+    static func auditQuery(_ req: Request, page: Paging) -> AuditQuery {
+        let from = req.queryString("from").flatMap(ChinaTime.parseDay)
+        let to = req.queryString("to").flatMap(ChinaTime.parseDay).map { $0.addingTimeInterval(86_400) }
+        return AuditQuery(actor: req.queryString("actor"), action: req.queryString("action"), entityType: req.queryString("entityType"),
+                          entityID: req.queryString("entityID"), from: from, to: to, page: page)
+    }
+
+    func exportAudit(req: Request) async throws -> Response {
+        let caller = try req.caller
+        try caller.require(.auditRead)
+        let page = try await req.zhiben.audit.list(Self.auditQuery(req, page: Paging(page: 1, per: Paging.maxPer)))
+        var rows: [[String]] = []
+        var entries = page.items
+        var next = 2
+        // Up to 50,000 entries, newest first, in pages of the repository's maximum.
+        while !entries.isEmpty, rows.count < 50_000 {
+            for e in entries {
+                rows.append([String(e.seq), ChinaTime.display(e.at, seconds: true), e.actorUsername, AuditAction(rawValue: e.action)?.zh ?? e.action,
+                             e.entityType, e.entityID, e.changes.map { "\($0.field): \($0.before ?? "") → \($0.after ?? "")" }.joined(separator: "; "),
+                             e.origin ?? "", e.hash])
+            }
+            if entries.count < Paging.maxPer { break }
+            entries = try await req.zhiben.audit.list(Self.auditQuery(req, page: Paging(page: next, per: Paging.maxPer))).items
+            next += 1
+        }
+        let data = CSV.document(header: ["序号", "时间", "操作人", "操作", "对象类型", "对象编号", "变更", "来源", "哈希"], rows: rows)
+        let res = Response(status: .ok, body: .init(data: data))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"audit-log.csv\"")
+        return res
+    }
+
     func audit(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.auditRead)
         let lang = ctx.lang
-        let from = req.queryString("from").flatMap(ChinaTime.parseDay)
-        let to = req.queryString("to").flatMap(ChinaTime.parseDay).map { $0.addingTimeInterval(86_400) }
-        let q = AuditQuery(actor: req.queryString("actor"), action: req.queryString("action"), entityType: req.queryString("entityType"),
-                           entityID: req.queryString("entityID"), from: from, to: to, page: req.paging(defaultPer: 50))
+        let q = Self.auditQuery(req, page: req.paging(defaultPer: 50))
         let page = try await req.zhiben.audit.list(q)
         var qs = QueryString()
         for k in ["actor", "action", "entityType", "entityID", "from", "to"] { qs.set(k, req.queryString(k)) }
@@ -229,7 +260,10 @@ struct AdminWebController: RouteCollection {
           <div class="field"><label for="to">\(ctx.t("截止日期", "To"))</label><input id="to" name="to" type="date" value="\(req.queryString("to") ?? "")"></div>
           <div class="actions"><button type="submit" class="primary">\(ctx.t("筛选", "Filter"))</button> <a href="/audit">\(ctx.t("清除", "Clear"))</a></div>
         </form>
-        <p class="count">\(ctx.t("共 \(page.total) 条记录", "\(page.total) entries"))</p>
+        <div class="toolbar">
+          <p class="count">\(ctx.t("共 \(page.total) 条记录", "\(page.total) entries"))</p>
+          <div><a class="button" href="/audit/export.csv\(qs.string)">\(ctx.t("导出CSV", "Export CSV"))</a></div>
+        </div>
         \(page.items.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有符合条件的记录。", "No entry matches."))</p>") : """
         <div class="table-wrap"><table class="data compact">
           <thead><tr><th scope="col">#</th><th scope="col">\(ctx.t("时间", "Time"))</th><th scope="col">\(ctx.t("操作人", "Actor"))</th><th scope="col">\(ctx.t("操作", "Action"))</th><th scope="col">\(ctx.t("对象", "Entity"))</th><th scope="col">\(ctx.t("编号", "Id"))</th><th scope="col">\(ctx.t("变更（前 → 后）", "Changes (before → after)"))</th><th scope="col">\(ctx.t("来源", "Origin"))</th></tr></thead>
