@@ -107,3 +107,14 @@ def test_phone_width_has_no_horizontal_scroll(browser):
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= 360 + 1
     shot(browser, "phone")
+
+
+def test_township_suggestions_follow_the_county(browser):
+    login(browser, "city")
+    browser.get(BASE + "/enterprises/new")
+    Select(browser.find_element(By.ID, "f-countyCode")).select_by_value("141181")
+    options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#townships option")]
+    assert "新义街道" in options
+    Select(browser.find_element(By.ID, "f-countyCode")).select_by_value("141182")
+    options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#townships option")]
+    assert "新义街道" not in options and options

@@ -282,6 +282,7 @@ struct EnterprisesWebController: RouteCollection {
           \(f.select("countyCode", ctx.t("所属县（市、区）", "County"), options: counties.map { ($0.code, $0.label(lang)) }, selected: selectedCounty, required: true, blank: counties.count == 1 ? nil : ctx.t("请选择", "Choose")))
           \(f.text("township", ctx.t("乡镇（街道）", "Township"), value: draft.township, attrs: "list=\"townships\""))
           <datalist id="townships">\(townships.map { "<option value=\"\($0)\">" as HTML })</datalist>
+          <script type="application/json" id="township-data">\(Self.townshipJSON)</script>
           \(f.text("address", ctx.t("地址", "Address"), value: draft.address, attrs: "maxlength=\"200\""))
           \(f.text("longitude", ctx.t("经度", "Longitude"), value: draft.longitude, attrs: "inputmode=\"decimal\""))
           \(f.text("latitude", ctx.t("纬度", "Latitude"), value: draft.latitude, attrs: "inputmode=\"decimal\""))
@@ -313,6 +314,13 @@ struct EnterprisesWebController: RouteCollection {
         let title = existing == nil ? ctx.t("登记企业", "Register enterprise") : ctx.t("编辑：", "Edit: ") + (existing?.profile.name ?? "")
         return Layout.page(ctx, title: title, content)
     }
+
+    /// Townships per county for the form's script, which refills the suggestions when the county changes.
+    static let townshipJSON: HTML = {
+        let data = (try? JSONEncoder().encode(County.townships)) ?? Data("{}".utf8)
+        // JSON inside <script> must not close the element; "<" never occurs in these names, but be sure.
+        return HTML(raw: String(decoding: data, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c"))
+    }()
 
     func newForm(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)

@@ -6,3 +6,19 @@ document.addEventListener("submit", function (event) {
     if (message && !window.confirm(message)) event.preventDefault();
   }
 });
+
+// The township suggestions follow the county chosen in the enterprise form.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (select.id !== "f-countyCode") return;
+  var data = document.getElementById("township-data");
+  var list = document.getElementById("townships");
+  if (!data || !list) return;
+  var townships = JSON.parse(data.textContent)[select.value] || [];
+  list.textContent = "";
+  townships.forEach(function (name) {
+    var option = document.createElement("option");
+    option.value = name;
+    list.appendChild(option);
+  });
+});
