@@ -41,7 +41,12 @@ public struct EnterpriseService: Sendable {
 
     public func get(_ id: UUID, actor: Caller) async throws -> Enterprise {
         try actor.require(.enterpriseRead)
-        guard let e = try await repository.find(id: id, scope: actor.scope) else { throw DomainError.notFound(entity: "enterprise") }
+        // The repository filters by scope; checking the result again costs nothing and guards against a
+        // repository that forgot to.
+        guard let e = try await repository.find(id: id, scope: actor.scope),
+              actor.scope.includes(countyCode: e.profile.countyCode, enterpriseID: e.id) else {
+            throw DomainError.notFound(entity: "enterprise")
+        }
         return e
     }
 
