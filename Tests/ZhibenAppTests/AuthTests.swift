@@ -88,6 +88,22 @@ struct AuthTests {
         }
     }
 
+    @Test("an administrator resets a forgotten password within its scope; others may not")
+    func resetPassword() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            let admin = try await h.signIn("admin")
+            let user = try #require(try await h.app.zhiben.accounts.users.find(username: "inspector-141181"))
+            let short = try await h.post("/users/\(user.id)/password", as: admin, form: ["password": "short"])
+            #expect(short.status == .unprocessableEntity)
+            #expect(short.body.string.contains("密码至少10位"))
+            #expect(try await h.post("/users/\(user.id)/password", as: admin, form: ["password": "fresh-password-1"]).status == .seeOther)
+            _ = try await h.signIn("inspector-141181", password: "fresh-password-1")
+            let county = try await h.token("county-141181")
+            #expect(try await h.api(.POST, "/api/v1/users/\(user.id)/password", token: county, json: ["password": "another-pass-2"]).status == .forbidden)
+            #expect(try await h.app.zhiben.audit.list(AuditQuery(action: "password_change", entityID: user.id.uuidString)).total == 1)
+        }
+    }
+
     @Test("unknown users and wrong passwords get the same answer")
     func noEnumeration() async throws {
         try await Harness.with(enterprises: 5) { h in

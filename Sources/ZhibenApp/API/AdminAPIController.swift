@@ -9,6 +9,7 @@ struct AdminAPIController: RouteCollection {
         routes.post("users", use: createUser)
         routes.get("users", ":id", use: user)
         routes.post("users", ":id", "unlock", use: unlock)
+        routes.post("users", ":id", "password", use: resetPassword)
         routes.get("audit", use: audit)
         routes.get("audit", "verify", use: verify)
         routes.post("api-keys", use: createKey)
@@ -57,6 +58,13 @@ struct AdminAPIController: RouteCollection {
 
     func unlock(req: Request) async throws -> UserDTO {
         UserDTO(try await req.zhiben.accounts.unlock(req.recordID("user"), actor: req.caller, origin: req.origin))
+    }
+
+    struct PasswordInput: Content { var password: String }
+
+    func resetPassword(req: Request) async throws -> UserDTO {
+        let input = try req.content.decode(PasswordInput.self)
+        return UserDTO(try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: input.password, actor: req.caller, origin: req.origin))
     }
 
     func audit(req: Request) async throws -> PageDTO<AuditEntryDTO> {

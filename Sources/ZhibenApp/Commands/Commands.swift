@@ -94,7 +94,7 @@ struct ZhibenServeCommand: AsyncCommand {
             context.console.print(DemoSeeder.banner(seeded, url: url))
         } else {
             context.console.print("治本 Zhiben 已启动 / is running: \(url)")
-            context.console.print("使用首次启动时打印的演示账号登录；忘记密码可用 zhiben create-user 新建管理员。/ Sign in with the accounts printed on first start.")
+            context.console.print("使用首次启动时打印的演示账号登录；管理员可在“用户管理”中重置密码，也可用 zhiben create-user 新建管理员。/ Sign in with the accounts printed on first start; administrators reset passwords on the Users page.")
         }
     }
 }

@@ -9,6 +9,7 @@ struct AdminWebController: RouteCollection {
         routes.post("users", use: createUser)
         routes.post("users", ":id", "unlock", use: unlock)
         routes.post("users", ":id", "active", use: setActive)
+        routes.post("users", ":id", "password", use: resetPassword)
         routes.get("api-keys", use: apiKeys)
         routes.post("api-keys", use: createAPIKey)
         routes.post("api-keys", ":id", "revoke", use: revokeAPIKey)
@@ -57,6 +58,11 @@ struct AdminWebController: RouteCollection {
               <td>\(locked ? HTML("<span class=\"tag red\">\(ctx.t("锁定至", "locked until")) \(ChinaTime.display(u.lockedUntil!))</span>") : (u.active ? HTML(raw: ctx.t("正常", "active")) : HTML("<span class=\"tag\">\(ctx.t("已停用", "inactive"))</span>")))</td>
               <td class="row-actions">
                 \(HTML.when(locked && ctx.caller.can(.userUnlock)) { "<form method=\"post\" action=\"/users/\(u.id.uuidString)/unlock\" class=\"inline\">\(ctx.csrfField)<button type=\"submit\">\(ctx.t("解锁", "Unlock"))</button></form>" })
+                \(HTML.when(ctx.caller.can(.userUpdate) && u.id != ctx.caller.id) { """
+                <details class="inline-reset"><summary>\(ctx.t("重置密码", "Reset password"))</summary>
+                <form method="post" action="/users/\(u.id.uuidString)/password">\(ctx.csrfField)<label for="pw-\(u.id.uuidString)">\(ctx.t("新密码", "New password"))</label> <input id="pw-\(u.id.uuidString)" name="password" type="password" autocomplete="new-password" minlength="\(LoginPolicy.minPasswordLength)" required> <button type="submit">\(ctx.t("保存", "Save"))</button></form>
+                </details>
+                """ })
                 \(HTML.when(ctx.caller.can(.userUpdate) && u.id != ctx.caller.id) { "<form method=\"post\" action=\"/users/\(u.id.uuidString)/active\" class=\"inline confirm\" data-confirm=\"\(u.active ? ctx.t("确认停用该账号？", "Deactivate this account?") : ctx.t("确认恢复该账号？", "Reactivate this account?"))\">\(ctx.csrfField)<input type=\"hidden\" name=\"active\" value=\"\(u.active ? "false" : "true")\"><button type=\"submit\">\(u.active ? ctx.t("停用", "Deactivate") : ctx.t("恢复", "Reactivate"))</button></form>" })
               </td>
             </tr>
@@ -67,6 +73,7 @@ struct AdminWebController: RouteCollection {
         case "created": ctx.t("账号已创建。", "Account created.")
         case "unlocked": ctx.t("账号已解锁。", "Account unlocked.")
         case "updated": ctx.t("已保存。", "Saved.")
+        case "password": ctx.t("密码已重置，请通过安全渠道告知本人。", "Password reset; tell the person through a safe channel.")
         default: nil
         }
         let content: HTML = """
@@ -120,6 +127,20 @@ struct AdminWebController: RouteCollection {
     func unlock(req: Request) async throws -> Response {
         _ = try await req.zhiben.accounts.unlock(req.recordID("user"), actor: req.caller, origin: req.origin)
         return req.redirect(to: "/users?done=unlocked")
+    }
+
+    struct PasswordResetForm: Content { var password: String? }
+
+    func resetPassword(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let form = try req.content.decode(PasswordResetForm.self)
+        do {
+            _ = try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: form.password ?? "", actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: "/users?done=password")
+        } catch let e as DomainError {
+            guard let issues = e.fieldIssues else { throw e }
+            return .html(try await usersPage(ctx, req: req, form: UserForm(), issues: issues, flash: nil), status: .unprocessableEntity)
+        }
     }
 
     struct ActiveForm: Content { var active: String }

@@ -167,6 +167,22 @@ public struct AccountService: Sendable {
         }
     }
 
+    /// An administrator sets a new password for an account in its scope (a user who forgot theirs);
+    /// it also lifts a lock and signs nothing else out.
+    public func resetPassword(_ id: UUID, newPassword: String, actor: Caller, origin: String? = nil) async throws -> User {
+        try actor.require(.userUpdate)
+        if let issue = LoginPolicy.checkPassword(newPassword) { throw DomainError.validation([issue]) }
+        let hash = try hasher.hash(newPassword)
+        return try await users.update(id: id, scope: actor.scope, action: .passwordChange,
+                                      audit: AuditContext(actor: actor, at: clock.now(), origin: origin)) { u in
+            var next = u
+            next.passwordHash = hash
+            next.failedLogins = 0
+            next.lockedUntil = nil
+            return next
+        }
+    }
+
     public func setActive(_ id: UUID, active: Bool, actor: Caller, origin: String? = nil) async throws -> User {
         try actor.require(.userUpdate)
         if id == actor.id { throw DomainError.validation([FieldIssue(field: "active", zh: "不能停用自己的账号", en: "you cannot deactivate yourself")]) }
