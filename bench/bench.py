@@ -7,7 +7,11 @@ N times in turn. Prints p50/p95 of the server's own time (Server-Timing header) 
 round trip, the server's peak memory, and two baselines measured in the same run on the same file:
 GET /healthz (the HTTP floor) and the page's main query run directly through Python's sqlite3.
 
-Usage: bench/bench.py [--binary .build/release/zhiben] [--enterprises 20000] [--requests 200]
+With --database-url postgres://… the same runs against a PostgreSQL database (it must be empty: the
+script seeds it); the raw-SQL baseline is then PostgreSQL's own execution time from EXPLAIN ANALYZE,
+read through psql.
+
+Usage: bench/bench.py [--binary .build/release/zhiben] [--enterprises 20000] [--requests 200] [--database-url URL]
 """
 import argparse
 import http.cookiejar
@@ -44,11 +48,13 @@ def main():
     ap.add_argument("--binary", default=".build/release/zhiben")
     ap.add_argument("--enterprises", type=int, default=20000)
     ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--database-url", help="an empty PostgreSQL database instead of a new SQLite file")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="zhiben-bench-")
     db = os.path.join(work, "bench.sqlite")
-    env = dict(os.environ, DATABASE_URL="sqlite://" + db, ZHIBEN_DEMO_PASSWORD="bench-password-1", ZHIBEN_SEED_DEMO="false",
+    url = args.database_url or "sqlite://" + db
+    env = dict(os.environ, DATABASE_URL=url, ZHIBEN_DEMO_PASSWORD="bench-password-1", ZHIBEN_SEED_DEMO="false",
                LOG_LEVEL="warning")
 
     t0 = time.time()
@@ -81,8 +87,14 @@ def main():
         token = json.loads(urllib.request.urlopen(urllib.request.Request(
             base + "/api/v1/session", data=json.dumps({"username": "city", "password": "bench-password-1"}).encode(),
             headers={"Content-Type": "application/json"})).read())["token"]
-        con = sqlite3.connect(db)
-        some_id = con.execute("SELECT id FROM enterprises WHERE county_code='141181' ORDER BY name LIMIT 1").fetchone()[0]
+        postgres = url.startswith("postgres")
+        con = None if postgres else sqlite3.connect(db)
+
+        def psql(sql):
+            return subprocess.run(["psql", "-At", url, "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+
+        id_sql = "SELECT id FROM enterprises WHERE county_code='141181' ORDER BY name LIMIT 1"
+        some_id = psql(id_sql) if postgres else con.execute(id_sql).fetchone()[0]
 
         def measure(path, use_token=False):
             server_ms, client_ms = [], []
@@ -100,6 +112,12 @@ def main():
 
         def raw(sql, params=()):
             times = []
+            if postgres:
+                literal = sql.replace("?", "'%s'") % params if params else sql
+                for _ in range(min(args.requests, 30)):
+                    plan = json.loads(psql("EXPLAIN (ANALYZE, FORMAT JSON) " + literal.replace("active = 1", "active = true")))
+                    times.append(plan[0]["Planning Time"] + plan[0]["Execution Time"])
+                return statistics.median(times)
             for _ in range(args.requests):
                 start = time.perf_counter()
                 con.execute(sql, params).fetchall()
@@ -137,7 +155,7 @@ def main():
         with open(f"/proc/{server.pid}/status") as f:
             peak = next(line for line in f if line.startswith("VmHWM")).split()[1]
 
-        print(f"Zhiben benchmark: {args.enterprises} enterprises (seeded in {seed_s:.1f} s), {args.requests} sequential requests each")
+        print(f"Zhiben benchmark on {'PostgreSQL' if postgres else 'SQLite'}: {args.enterprises} enterprises (seeded in {seed_s:.1f} s), {args.requests} sequential requests each")
         print(f"{'request':38} {'server p50':>10} {'server p95':>10} {'client p50':>10} {'x healthz':>9} {'raw SQL':>8} {'x raw':>6}")
         for label, (server_ms, client_ms), baseline in rows:
             p50 = statistics.median(server_ms)
