@@ -38,6 +38,20 @@ struct EnterpriseFlowTests {
         }
     }
 
+    @Test("two registrations of the same code at once: one is created, the other is a conflict, never a 500")
+    func concurrentDuplicate() async throws {
+        try await Harness.with(enterprises: 3) { h in
+            let token = try await h.token("city")
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await h.api(.POST, "/api/v1/enterprises", token: token, json: Self.newEnterprise).status.code }
+                }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [201, 409, 409, 409])
+        }
+    }
+
     @Test("bad input answers 422 problem JSON naming every field and writes nothing")
     func badInput() async throws {
         try await Harness.with(enterprises: 5) { h in

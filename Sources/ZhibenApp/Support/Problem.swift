@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 import ZhibenDomain
@@ -59,6 +60,9 @@ struct Problem: Error, Content {
             let (path, why) = describe(d)
             return Problem(status: .badRequest, title: "请求格式错误 / malformed request", detail: "\(path): \(why)",
                            errors: [FieldIssue(field: path, zh: "格式错误：\(why)", en: why)])
+        case let d as any DatabaseError where d.isConstraintFailure:
+            // Two requests raced past the service's own check (e.g. the same credit code at once).
+            return Problem(status: .conflict, title: "与现有记录冲突 / conflict", detail: "A record with the same unique value already exists.")
         case is RouteNotFound:
             return Problem(status: .notFound, title: "页面不存在 / not found")
         case let a as any AbortError:
