@@ -194,6 +194,9 @@ struct ProtocolTests {
                 let html = res.body.string
                 #expect(!html.contains("&lt;form") && !html.contains("&lt;div") && !html.contains("&lt;p") && !html.contains("HTML(raw"), "\(path)")
                 #expect(html.contains("<main id=\"main\">"), "\(path)")
+                // Labels point at ids: every id on a page must be unique.
+                let ids = html.components(separatedBy: " id=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+                #expect(Set(ids).count == ids.count, "\(path): duplicate ids \(Dictionary(grouping: ids, by: { $0 }).filter { $1.count > 1 }.keys)")
             }
         }
     }

@@ -133,6 +133,10 @@ struct EnterprisesWebController: RouteCollection {
         let p = e.profile
         let classification = req.zhiben.enterprises.classification(of: e)
         let form = FormRenderer(lang: lang, issues: issues)
+        // Each action's form shows only its own errors; the summary above lists them all.
+        let gradeForm = FormRenderer(lang: lang, issues: flash == "grade" ? issues : [], prefix: "grade-")
+        let deactivateFields = FormRenderer(lang: lang, issues: flash == "deactivate" ? issues : [], prefix: "deactivate-")
+        let contactFields = FormRenderer(lang: lang, issues: flash == "contacts" ? issues : [])
         func row(_ label: String, _ value: String) -> HTML { "<div><dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd></div>" }
         func person(_ c: ContactPerson) -> String { c.name.isEmpty ? "" : c.name + (c.phone.isEmpty ? "" : "（\(c.phone)）") }
         let flashText: String? = switch flash {
@@ -149,12 +153,12 @@ struct EnterprisesWebController: RouteCollection {
         } ?? ""
 
         let classifyForm: HTML = HTML.when(ctx.caller.can(.enterpriseClassify) && e.active) { """
-        <details class="panel-form"\(HTML(raw: issues.contains { $0.field == "reason" && flash == "grade" } ? " open" : ""))>
+        <details class="panel-form"\(HTML(raw: flash == "grade" ? " open" : ""))>
           <summary>\(ctx.t("人工调整监管等级", "Override the grade"))</summary>
           <form method="post" action="/enterprises/\(e.id.uuidString)/grade">
             \(ctx.csrfField)
-            \(form.select("grade", ctx.t("调整为", "Set to"), options: [("", ctx.t("恢复为计算结果", "Back to the computed grade"))] + labeledOptions(SupervisionGrade.self, lang), selected: e.gradeOverride?.grade.rawValue ?? ""))
-            \(form.text("reason", ctx.t("调整原因", "Reason"), value: "", required: true))
+            \(gradeForm.select("grade", ctx.t("调整为", "Set to"), options: [("", ctx.t("恢复为计算结果", "Back to the computed grade"))] + labeledOptions(SupervisionGrade.self, lang), selected: e.gradeOverride?.grade.rawValue ?? ""))
+            \(gradeForm.text("reason", ctx.t("调整原因", "Reason"), value: "", required: true))
             <button type="submit">\(ctx.t("保存调整", "Save"))</button>
           </form>
         </details>
@@ -167,7 +171,8 @@ struct EnterprisesWebController: RouteCollection {
               <form method="post" action="/enterprises/\(e.id.uuidString)/deactivate">
                 \(ctx.csrfField)
                 <p>\(ctx.t("停用后企业不再出现在默认名单中，记录保留，可随时恢复。", "A deactivated enterprise leaves the default list; its record is kept and can be restored."))</p>
-                \(form.text("reason", ctx.t("停用原因", "Reason"), value: "", errorKey: "reason", required: true))
+                \(deactivateFields.text("reason", ctx.t("停用原因", "Reason"), value: "", required: true))
+                \(deactivateFields.errors("confirm"))
                 <label class="check"><input type="checkbox" name="confirm" value="yes" required> \(ctx.t("我确认停用“\(p.name)”", "I confirm deactivating \(p.name)"))</label>
                 <button type="submit" class="danger">\(ctx.t("确认停用", "Deactivate"))</button>
               </form>
@@ -184,12 +189,12 @@ struct EnterprisesWebController: RouteCollection {
           <h2>\(ctx.t("更新联系人", "Update contacts"))</h2>
           <form method="post" action="/enterprises/\(e.id.uuidString)/contacts" class="grid-form">
             \(ctx.csrfField)
-            \(form.text("principalName", ctx.t("主要负责人", "Principal"), value: p.principal.name, errorKey: EnterpriseDraft.Field.principalName, required: true))
-            \(form.text("principalPhone", ctx.t("主要负责人电话", "Principal's phone"), value: p.principal.phone, errorKey: EnterpriseDraft.Field.principalPhone, type: "tel"))
-            \(form.text("controllerName", ctx.t("实际控制人", "Actual controller"), value: p.actualController.name, errorKey: EnterpriseDraft.Field.controllerName))
-            \(form.text("controllerPhone", ctx.t("实际控制人电话", "Controller's phone"), value: p.actualController.phone, errorKey: EnterpriseDraft.Field.controllerPhone, type: "tel"))
-            \(form.text("safetyManagerName", ctx.t("安全管理负责人", "Safety manager"), value: p.safetyManager.name, errorKey: EnterpriseDraft.Field.safetyManagerName))
-            \(form.text("safetyManagerPhone", ctx.t("安全管理负责人电话", "Safety manager's phone"), value: p.safetyManager.phone, errorKey: EnterpriseDraft.Field.safetyManagerPhone, type: "tel"))
+            \(contactFields.text("principalName", ctx.t("主要负责人", "Principal"), value: p.principal.name, errorKey: EnterpriseDraft.Field.principalName, required: true))
+            \(contactFields.text("principalPhone", ctx.t("主要负责人电话", "Principal's phone"), value: p.principal.phone, errorKey: EnterpriseDraft.Field.principalPhone, type: "tel"))
+            \(contactFields.text("controllerName", ctx.t("实际控制人", "Actual controller"), value: p.actualController.name, errorKey: EnterpriseDraft.Field.controllerName))
+            \(contactFields.text("controllerPhone", ctx.t("实际控制人电话", "Controller's phone"), value: p.actualController.phone, errorKey: EnterpriseDraft.Field.controllerPhone, type: "tel"))
+            \(contactFields.text("safetyManagerName", ctx.t("安全管理负责人", "Safety manager"), value: p.safetyManager.name, errorKey: EnterpriseDraft.Field.safetyManagerName))
+            \(contactFields.text("safetyManagerPhone", ctx.t("安全管理负责人电话", "Safety manager's phone"), value: p.safetyManager.phone, errorKey: EnterpriseDraft.Field.safetyManagerPhone, type: "tel"))
             <div class="actions"><button type="submit" class="primary">\(ctx.t("保存", "Save"))</button></div>
           </form>
         </section>

@@ -6,15 +6,17 @@ import ZhibenDomain
 struct FormRenderer {
     let lang: Language
     let issues: [FieldIssue]
+    /// Keeps element ids unique when one page holds several forms with a field of the same name.
+    var prefix: String = ""
 
     func errors(_ key: String) -> HTML {
         let mine = issues.filter { $0.field == key }
         guard !mine.isEmpty else { return "" }
-        return HTML.join(mine.map { "<span class=\"field-error\" id=\"err-\(key)\">\($0.reason(lang))</span>" })
+        return HTML.join(mine.map { "<span class=\"field-error\" id=\"err-\(prefix)\(key)\">\($0.reason(lang))</span>" })
     }
 
     private func invalid(_ key: String) -> HTML {
-        issues.contains { $0.field == key } ? " aria-invalid=\"true\" aria-describedby=\"err-\(key)\"" : ""
+        issues.contains { $0.field == key } ? " aria-invalid=\"true\" aria-describedby=\"err-\(prefix)\(key)\"" : ""
     }
 
     func text(_ name: String, _ label: String, value: String, errorKey: String? = nil, required: Bool = false,
@@ -22,8 +24,8 @@ struct FormRenderer {
         let key = errorKey ?? name
         return """
         <div class="field\(HTML(raw: issues.contains { $0.field == key } ? " has-error" : ""))">
-          <label for="f-\(name)">\(label)\(HTML(raw: required ? " <abbr title=\"必填\" class=\"req\">*</abbr>" : ""))</label>
-          <input id="f-\(name)" name="\(name)" type="\(type)" value="\(value)"\(HTML(raw: required ? " required" : ""))\(invalid(key))\(HTML(raw: attrs.isEmpty ? "" : " " + attrs))>
+          <label for="f-\(prefix)\(name)">\(label)\(HTML(raw: required ? " <abbr title=\"必填\" class=\"req\">*</abbr>" : ""))</label>
+          <input id="f-\(prefix)\(name)" name="\(name)" type="\(type)" value="\(value)"\(HTML(raw: required ? " required" : ""))\(invalid(key))\(HTML(raw: attrs.isEmpty ? "" : " " + attrs))>
           \(hint.map { HTML("<span class=\"hint\">\($0)</span>") } ?? "")
           \(errors(key))
         </div>
@@ -33,8 +35,8 @@ struct FormRenderer {
     func select(_ name: String, _ label: String, options: [(String, String)], selected: String, required: Bool = false, blank: String? = nil) -> HTML {
         """
         <div class="field\(HTML(raw: issues.contains { $0.field == name } ? " has-error" : ""))">
-          <label for="f-\(name)">\(label)\(HTML(raw: required ? " <abbr title=\"必填\" class=\"req\">*</abbr>" : ""))</label>
-          <select id="f-\(name)" name="\(name)"\(HTML(raw: required ? " required" : ""))\(invalid(name))>\(Layout.options(options, selected: selected, blank: blank))</select>
+          <label for="f-\(prefix)\(name)">\(label)\(HTML(raw: required ? " <abbr title=\"必填\" class=\"req\">*</abbr>" : ""))</label>
+          <select id="f-\(prefix)\(name)" name="\(name)"\(HTML(raw: required ? " required" : ""))\(invalid(name))>\(Layout.options(options, selected: selected, blank: blank))</select>
           \(errors(name))
         </div>
         """
