@@ -64,7 +64,9 @@ struct AdminAPIController: RouteCollection {
 
     func resetPassword(req: Request) async throws -> UserDTO {
         let input = try req.content.decode(PasswordInput.self)
-        return UserDTO(try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: input.password, actor: req.caller, origin: req.origin))
+        let user = try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: input.password, actor: req.caller, origin: req.origin)
+        try await req.zhiben.tokens.deleteSessions(userID: user.id, except: nil)
+        return UserDTO(user)
     }
 
     func audit(req: Request) async throws -> PageDTO<AuditEntryDTO> {

@@ -135,7 +135,8 @@ struct AdminWebController: RouteCollection {
         let ctx = try PageContext(req: req)
         let form = try req.content.decode(PasswordResetForm.self)
         do {
-            _ = try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: form.password ?? "", actor: ctx.caller, origin: req.origin)
+            let user = try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: form.password ?? "", actor: ctx.caller, origin: req.origin)
+            try await req.zhiben.tokens.deleteSessions(userID: user.id, except: nil)
             return req.redirect(to: "/users?done=password")
         } catch let e as DomainError {
             guard let issues = e.fieldIssues else { throw e }
@@ -333,6 +334,10 @@ struct AdminWebController: RouteCollection {
                 throw DomainError.validation([FieldIssue(field: "confirm", zh: "两次输入的新密码不一致", en: "the two new passwords differ")])
             }
             try await req.zhiben.accounts.changePassword(actor: ctx.caller, current: form.current ?? "", new: form.new ?? "", origin: req.origin)
+            // Whoever else was signed in with the old password is signed out; this browser stays in.
+            if let id = ctx.caller.id, let token = req.auth?.token {
+                try await req.zhiben.tokens.deleteSessions(userID: id, except: Secret.sha256(token))
+            }
             return .html(passwordPage(ctx, issues: [], done: true))
         } catch let e as DomainError {
             guard let issues = e.fieldIssues else { throw e }

@@ -34,6 +34,8 @@ public protocol TokenRepository: Sendable {
     func createSession(userID: UUID, tokenHash: String, expiresAt: Date) async throws
     func findSession(tokenHash: String, now: Date) async throws -> User?
     func deleteSession(tokenHash: String) async throws
+    /// Signs a user out everywhere (after a password change), except the session given.
+    func deleteSessions(userID: UUID, except tokenHash: String?) async throws
     func purgeExpired(now: Date) async throws
 
     func createAPIKey(_ key: APIKey, secretHash: String, audit: AuditContext) async throws

@@ -135,6 +135,14 @@ public struct FluentTokenRepository: TokenRepository {
         }
     }
 
+    public func deleteSessions(userID: UUID, except tokenHash: String?) async throws {
+        try await store.write { db in
+            let q = SessionTokenModel.query(on: db).filter(\.$userID == userID)
+            if let tokenHash { q.filter(\.$tokenHash != tokenHash) }
+            try await q.delete()
+        }
+    }
+
     public func purgeExpired(now: Date) async throws {
         try await store.write { db in
             try await SessionTokenModel.query(on: db).filter(\.$expiresAt <= now).delete()
