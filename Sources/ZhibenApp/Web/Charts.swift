@@ -11,7 +11,7 @@ enum BarChart {
 
     static func render(title: String, bars: [Bar], valueHeader: String, labelHeader: String) -> HTML {
         let maxValue = max(1, bars.map(\.value).max() ?? 1)
-        let rowHeight = 26, labelWidth = 120, chartWidth = 360, valueWidth = 56
+        let rowHeight = 26, labelWidth = 110, chartWidth = 210, valueWidth = 50
         let height = max(rowHeight, bars.count * rowHeight)
         var rows: [HTML] = []
         for (i, b) in bars.enumerated() {
