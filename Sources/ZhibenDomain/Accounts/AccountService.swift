@@ -47,6 +47,8 @@ public struct AccountService: Sendable {
         let now = clock.now()
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
         guard let user = try await users.find(username: name), user.active else {
+            // Spend the time a password check costs, so the answer's delay does not tell which names exist.
+            _ = try? hasher.hash(password)
             try await audit.append(action: .loginFailed, entityType: "user", entityID: name,
                                    changes: [FieldChange(field: "reason", before: nil, after: "unknown or inactive account")],
                                    audit: AuditContext(actor: .anonymous(name), at: now, origin: origin))
