@@ -54,7 +54,7 @@ enum Layout {
 
     static func page(_ ctx: PageContext, title: String, _ content: HTML) -> HTML {
         let links = nav.filter { $0.permission.map(ctx.caller.can) ?? true }.map { item -> HTML in
-            let current = item.href == "/" ? ctx.path == "/" : (ctx.path == item.href || (ctx.path.hasPrefix(item.href + "/") && item.href != "/enterprises") || (item.href == "/enterprises" && ctx.path.hasPrefix("/enterprises") && !ctx.path.hasPrefix("/enterprises/import")))
+            let current = isCurrent(item.href, path: ctx.path)
             return "<li><a href=\"\(item.href)\"\(HTML(raw: current ? " aria-current=\"page\"" : ""))>\(ctx.lang.t(item.zh, item.en))</a></li>"
         }
         let other: Language = ctx.lang == .zh ? .en : .zh
@@ -77,6 +77,15 @@ enum Layout {
           </main>
         </div>
         """)
+    }
+
+    /// Which navigation entry a path belongs to; the import pages live under /enterprises but have their own entry.
+    static func isCurrent(_ href: String, path: String) -> Bool {
+        switch href {
+        case "/": path == "/"
+        case "/enterprises": path.hasPrefix("/enterprises") && !path.hasPrefix("/enterprises/import")
+        default: path == href || path.hasPrefix(href + "/")
+        }
     }
 
     static func document(lang: Language, title: String, body: HTML) -> HTML {
