@@ -246,3 +246,21 @@ struct RowProbe: Decodable {
     let column: String
     let field: String
 }
+
+@Suite("Demo seeding", .serialized)
+struct SeedingTests {
+    @Test("seeding again keeps what exists, adds the rest, binds every enterprise account and keeps the chain")
+    func reseed() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let again = try await DemoSeeder.seed(h.app.zhiben, enterprises: 25, logger: h.app.logger)
+            #expect(again.enterprises == 15)
+            #expect(try await h.app.zhiben.enterprises.statistics(actor: .system).total == 25)
+            #expect(try await h.app.zhiben.accounts.users.count() == again.accounts.count)
+            let unbound = try await h.app.zhiben.store.sql.raw("SELECT COUNT(*) AS n FROM users WHERE role = 'enterpriseUser' AND enterprise_id IS NULL")
+                .first()?.decode(column: "n", as: Int.self)
+            #expect(unbound == 0)
+            #expect(try await h.app.zhiben.audit.verify() != .ok(count: 0))
+            if case .broken(let seq, let reason) = try await h.app.zhiben.audit.verify() { Issue.record("chain broken at \(seq): \(reason)") }
+        }
+    }
+}

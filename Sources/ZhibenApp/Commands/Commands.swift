@@ -27,16 +27,15 @@ enum DemoSeeder {
         }
         // Every demo account shares one hash of the one demo password: hashing thousands would take minutes.
         let hash = try services.hasher.hash(password)
-        var ids: [String: UUID] = [:]
-        for chunk in stride(from: 0, to: profiles.count, by: 500) {
-            let codes = profiles[chunk..<min(chunk + 500, profiles.count)].map(\.creditCode)
-            for code in codes {
-                if let e = try await services.enterprises.repository.find(creditCode: code, scope: .city) { ids[code] = e.id }
-            }
+        // Ids of the enterprises just created are known; only ones that were already there are looked up.
+        var ids = Dictionary(uniqueKeysWithValues: records.map { ($0.profile.creditCode, $0.id) })
+        for code in existing {
+            if let e = try await services.enterprises.repository.find(creditCode: code, scope: .city) { ids[code] = e.id }
         }
         let accounts = DemoData.accounts(for: profiles)
+        let taken = try await services.accounts.users.existingUsernames(accounts.map(\.username))
         var users: [User] = []
-        for a in accounts where try await services.accounts.users.find(username: a.username) == nil {
+        for a in accounts where !taken.contains(a.username) {
             users.append(User(username: a.username, displayName: a.displayName, role: a.role, countyCode: a.countyCode,
                               enterpriseID: a.enterpriseCreditCode.flatMap { ids[$0] }, passwordHash: hash, createdAt: now))
         }

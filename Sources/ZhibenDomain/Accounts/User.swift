@@ -98,6 +98,8 @@ public protocol UserRepository: Sendable {
     func find(id: UUID, scope: Scope) async throws -> User?
     func list(_ query: UserQuery, page: Paging, scope: Scope, now: Date) async throws -> Paged<User>
     func count() async throws -> Int
+    /// Which of these usernames are taken.
+    func existingUsernames(_ names: [String]) async throws -> Set<String>
     func create(_ user: User, audit: AuditContext) async throws -> User
     /// Creates many accounts in one transaction with a single audit entry (demo data, imports).
     func createAll(_ users: [User], audit: AuditContext) async throws

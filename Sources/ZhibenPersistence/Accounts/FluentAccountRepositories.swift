@@ -47,6 +47,15 @@ public struct FluentUserRepository: UserRepository {
         try await UserModel.query(on: store.database).count()
     }
 
+    public func existingUsernames(_ names: [String]) async throws -> Set<String> {
+        var taken = Set<String>()
+        for chunk in stride(from: 0, to: names.count, by: 500) {
+            let part = Array(names[chunk..<min(chunk + 500, names.count)])
+            taken.formUnion(try await UserModel.query(on: store.database).filter(\.$username ~~ part).field(\.$username).all().map(\.username))
+        }
+        return taken
+    }
+
     static func enterpriseCounty(_ id: UUID?, on db: any Database) async throws -> String? {
         guard let id else { return nil }
         return try await EnterpriseModel.find(id, on: db)?.countyCode

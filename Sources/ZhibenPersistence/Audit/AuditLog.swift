@@ -53,23 +53,49 @@ public enum AuditChain {
         return String(decoding: (try? encoder.encode(changes)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
+    /// What one entry records, before it is numbered and chained.
+    struct Event {
+        var action: String
+        var entityType: String
+        var entityID: String
+        var changes: [FieldChange]
+    }
+
     /// Appends one entry. Must run inside `Store.write`, which makes the caller the only writer.
     static func append(on db: any Database, action: String, entityType: String, entityID: String,
                        changes: [FieldChange], audit: AuditContext) async throws {
+        try await appendAll(on: db, [Event(action: action, entityType: entityType, entityID: entityID, changes: changes)], audit: audit)
+    }
+
+    /// Appends entries in order, reading the head of the chain once and inserting in batches.
+    static func appendAll(on db: any Database, _ events: [Event], audit: AuditContext) async throws {
+        guard !events.isEmpty else { return }
         let last = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first()
-        let m = AuditEntryModel()
-        m.id = (last?.id ?? 0) + 1
-        m.atMillis = Int64((audit.at.timeIntervalSince1970 * 1000).rounded())
-        m.actorKind = audit.actor.kind.rawValue
-        m.actorUsername = audit.actor.username
-        m.action = action
-        m.entityType = entityType
-        m.entityID = entityID
-        m.changes = encode(changes)
-        m.origin = audit.origin.map { String($0.prefix(100)) }
-        m.prevHash = last?.hash ?? genesis
-        m.hash = hash(of: m)
-        try await m.create(on: db)
+        var seq = last?.id ?? 0
+        var prev = last?.hash ?? genesis
+        let atMillis = Int64((audit.at.timeIntervalSince1970 * 1000).rounded())
+        var models: [AuditEntryModel] = []
+        models.reserveCapacity(events.count)
+        for e in events {
+            let m = AuditEntryModel()
+            seq += 1
+            m.id = seq
+            m.atMillis = atMillis
+            m.actorKind = audit.actor.kind.rawValue
+            m.actorUsername = audit.actor.username
+            m.action = e.action
+            m.entityType = e.entityType
+            m.entityID = e.entityID
+            m.changes = encode(e.changes)
+            m.origin = audit.origin.map { String($0.prefix(100)) }
+            m.prevHash = prev
+            m.hash = hash(of: m)
+            prev = m.hash
+            models.append(m)
+        }
+        for chunk in stride(from: 0, to: models.count, by: 200) {
+            try await Array(models[chunk..<min(chunk + 200, models.count)]).create(on: db)
+        }
     }
 
     /// Walks the whole chain in order and names the first row that does not fit.

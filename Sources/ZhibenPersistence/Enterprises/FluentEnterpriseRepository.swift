@@ -127,10 +127,10 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
                 let models = enterprises[chunk..<min(chunk + 200, enterprises.count)].map(EnterpriseModel.init)
                 try await models.create(on: db)
             }
-            for e in enterprises {
-                try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "enterprise",
-                                            entityID: e.id.uuidString, changes: FieldChange.diff([:], e.auditFields), audit: audit)
-            }
+            try await AuditChain.appendAll(on: db, enterprises.map {
+                AuditChain.Event(action: AuditAction.create.rawValue, entityType: "enterprise", entityID: $0.id.uuidString,
+                                 changes: FieldChange.diff([:], $0.auditFields))
+            }, audit: audit)
         }
     }
 
