@@ -106,6 +106,9 @@ struct EnterpriseFlowTests {
             #expect(try renamed.content.get(String.self, at: "name") == e.profile.name)
             let code = try await h.api(.PATCH, "/api/v1/enterprises/\(e.id)", token: token, json: ["creditCode": "91350100M000100Y43"])
             #expect(code.status == .unprocessableEntity)
+            // Outside the caller's county the record does not exist, whatever the body says.
+            let outsider = try await h.token(e.profile.countyCode == "141181" ? "county-141182" : "county-141181")
+            #expect(try await h.api(.PATCH, "/api/v1/enterprises/\(e.id)", token: outsider, json: ["employees": -5]).status == .notFound)
         }
     }
 
@@ -164,7 +167,6 @@ struct EnterpriseFlowTests {
 }
 
 struct ReasonProbe: Decodable { let rule: String }
-struct FieldProbe: Decodable { let field: String }
 
 @Suite("Grade refresh", .serialized)
 struct GradeRefreshTests {

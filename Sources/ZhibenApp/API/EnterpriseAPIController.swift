@@ -43,11 +43,9 @@ struct EnterpriseAPIController: RouteCollection {
 
     func update(req: Request) async throws -> EnterpriseDTO {
         let caller = try req.caller
-        let id = try req.recordID("enterprise")
         try caller.require(.enterpriseUpdate)
         let input = try req.content.decode(EnterpriseInputDTO.self)
-        let current = try await req.zhiben.enterprises.get(id, actor: caller)
-        let e = try await req.zhiben.enterprises.update(id, draft: input.draft(over: EnterpriseDraft(current.profile)), actor: caller, origin: req.origin)
+        let e = try await req.zhiben.enterprises.update(req.recordID("enterprise"), actor: caller, origin: req.origin) { input.draft(over: $0) }
         return dto(e, req)
     }
 

@@ -77,7 +77,7 @@ struct ZhibenServeCommand: AsyncCommand {
         try await app.autoMigrate()
         var seeded: DemoSeeder.Result?
         let services = app.zhiben
-        if services.config.seedDemoWhenEmpty, try await services.store.isEmpty() {
+        if services.config.seedDemoWhenEmpty, try await services.accounts.users.count() == 0 {
             context.console.print("数据库为空，正在载入演示数据… / empty database: loading demo data…")
             seeded = try await DemoSeeder.seed(services, enterprises: services.config.demoEnterprises, logger: app.logger)
         }

@@ -27,10 +27,6 @@ public struct Paged<Item: Sendable>: Sendable {
     }
 
     public var pageCount: Int { total == 0 ? 1 : (total + per - 1) / per }
-
-    public func map<T: Sendable>(_ transform: (Item) throws -> T) rethrows -> Paged<T> {
-        Paged<T>(items: try items.map(transform), page: page, per: per, total: total)
-    }
 }
 
 public enum SortDirection: String, Sendable, Codable {

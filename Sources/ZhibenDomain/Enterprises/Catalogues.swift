@@ -174,8 +174,6 @@ public enum SupervisionGrade: String, Sendable, Codable, CaseIterable, Comparabl
 
     public static func < (l: Self, r: Self) -> Bool { l.rank < r.rank }
 
-    /// One step more intensive (towards A), saturating.
-    public var raised: SupervisionGrade { Self.allCases[max(0, rank - 1)] }
     /// One step less intensive (towards D), saturating.
     public var lowered: SupervisionGrade { Self.allCases[min(3, rank + 1)] }
 }

@@ -96,12 +96,19 @@ public struct EnterpriseService: Sendable {
 
     /// Replaces the profile. The credit code is the enterprise's identity and cannot change.
     public func update(_ id: UUID, draft: EnterpriseDraft, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+        try await update(id, actor: actor, origin: origin) { _ in draft }
+    }
+
+    /// Changes the profile by `edit`, applied to the stored one inside the write, so that a partial
+    /// change (API PATCH) never overwrites fields someone else changed meanwhile.
+    public func update(_ id: UUID, actor: Caller, origin: String? = nil,
+                       edit: @escaping @Sendable (EnterpriseDraft) -> EnterpriseDraft) async throws -> Enterprise {
         try actor.require(.enterpriseUpdate)
-        let profile = try draft.validate().get()
-        try checkCounty(profile, actor: actor)
         let now = clock.now()
         return try await repository.update(id: id, scope: actor.scope, action: .update,
                                            audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
+            let profile = try edit(EnterpriseDraft(e.profile)).validate().get()
+            try checkCounty(profile, actor: actor)
             guard e.profile.creditCode == profile.creditCode else {
                 throw DomainError.validation([FieldIssue(field: "creditCode", zh: "统一社会信用代码登记后不可修改",
                                                          en: "the credit code cannot change once registered")])

@@ -62,10 +62,6 @@ public final class Store: Sendable {
             return true
         } catch { return false }
     }
-
-    public func isEmpty() async throws -> Bool {
-        try await UserModel.query(on: database).count() == 0
-    }
 }
 
 /// Comma-delimited set stored in one column (",dust,gas,"), so "contains" is a portable LIKE.
