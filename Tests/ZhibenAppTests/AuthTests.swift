@@ -54,15 +54,15 @@ struct AuthTests {
         }
     }
 
-    @Test("5 failed logins lock the account for 15 minutes; an administrator sees and lifts the lock")
+    @Test("10 failed logins lock the account for 15 minutes; an administrator sees and lifts the lock")
     func lockout() async throws {
         try await Harness.with(enterprises: 5) { h in
-            for _ in 1...4 {
+            for _ in 1...9 {
                 let res = try await h.api(.POST, "/api/v1/session", token: nil, json: ["username": "county-141182", "password": "wrong-password"])
                 #expect(res.status == .unauthorized)
             }
-            let fifth = try await h.api(.POST, "/api/v1/session", token: nil, json: ["username": "county-141182", "password": "wrong-password"])
-            #expect(fifth.status == .locked)
+            let tenth = try await h.api(.POST, "/api/v1/session", token: nil, json: ["username": "county-141182", "password": "wrong-password"])
+            #expect(tenth.status == .locked)
             // Even the right password is refused while locked.
             let right = try await h.api(.POST, "/api/v1/session", token: nil, json: ["username": "county-141182", "password": Harness.password])
             #expect(right.status == .locked)
@@ -72,19 +72,20 @@ struct AuthTests {
             let locked = try await h.api(.GET, "/api/v1/users?locked=true", token: admin)
             let items = try locked.content.get([UserProbe].self, at: "items")
             #expect(items.map(\.username) == ["county-141182"])
-            #expect(try await h.api(.POST, "/api/v1/users/\(items[0].id)/unlock", token: admin).status == .ok)
+            let lockedUser = try #require(items.first)
+            #expect(try await h.api(.POST, "/api/v1/users/\(lockedUser.id)/unlock", token: admin).status == .ok)
             _ = try await h.token("county-141182")
 
-            let log = try await h.app.zhiben.audit.list(AuditQuery(action: "login_failed"))
-            #expect(log.total == 6)
+            let log = try await h.app.zhiben.auditLog.repository.list(AuditQuery(action: "login_failed"))
+            #expect(log.total == 11)
             let city = try await h.signIn("city")
             let csv = try await h.get("/audit/export.csv?action=login_failed", as: city)
             #expect(csv.status == .ok)
             let lines = csv.body.string.split(separator: "\r\n")
-            #expect(lines.count == 7)
+            #expect(lines.count == 12)
             #expect(lines.dropFirst().allSatisfy { $0.contains("登录失败") })
             #expect(try await h.get("/audit/export.csv", as: try await h.signIn("county-141181")).status == .forbidden)
-            #expect(try await h.app.zhiben.audit.list(AuditQuery(action: "unlock")).total == 1)
+            #expect(try await h.app.zhiben.auditLog.repository.list(AuditQuery(action: "unlock")).total == 1)
         }
     }
 
@@ -102,7 +103,7 @@ struct AuthTests {
             _ = try await h.signIn("inspector-141181", password: "fresh-password-1")
             let county = try await h.token("county-141181")
             #expect(try await h.api(.POST, "/api/v1/users/\(user.id)/password", token: county, json: ["password": "another-pass-2"]).status == .forbidden)
-            #expect(try await h.app.zhiben.audit.list(AuditQuery(action: "password_change", entityID: user.id.uuidString)).total == 1)
+            #expect(try await h.app.zhiben.auditLog.repository.list(AuditQuery(action: "password_change", entityID: user.id.uuidString)).total == 1)
         }
     }
 
@@ -161,7 +162,7 @@ struct AuthTests {
             #expect(try await h.api(.GET, "/api/v1/enterprises/\(all[0].id)", token: key).status == .ok)
             #expect(try await h.api(.GET, "/api/v1/enterprises/\(all[1].id)", token: key).status == .notFound)
             #expect(try await h.api(.PATCH, "/api/v1/enterprises/\(all[0].id)", token: key, json: ["employees": 1]).status == .forbidden)
-            let keys = try await h.app.zhiben.tokens.listAPIKeys(scope: .city)
+            let keys = try await h.app.zhiben.sessions.tokens.listAPIKeys(scope: .city)
             #expect(try await h.api(.DELETE, "/api/v1/api-keys/\(keys[0].id)", token: admin).status == .noContent)
             #expect(try await h.api(.GET, "/api/v1/enterprises/\(all[0].id)", token: key).status == .unauthorized)
             // Only the hash is stored.

@@ -24,7 +24,7 @@ struct EnterpriseFlowTests {
             #expect(res.headers.first(name: .location) == "/api/v1/enterprises/\(id)")
             #expect(try res.content.get(String.self, at: "grade") == "B")
             #expect(try res.content.get([ReasonProbe].self, at: "classificationReasons").contains { $0.rule == "R2" })
-            let log = try await h.app.zhiben.audit.list(AuditQuery(entityID: id.uuidString))
+            let log = try await h.app.zhiben.auditLog.repository.list(AuditQuery(entityID: id.uuidString))
             #expect(log.items.first?.actorUsername == "county-141181")
             #expect(log.items.first?.changes.contains { $0.field == "name" && $0.after == "孝义新登记演示铸造有限公司" } == true)
 
@@ -56,7 +56,7 @@ struct EnterpriseFlowTests {
     func badInput() async throws {
         try await Harness.with(enterprises: 5) { h in
             let token = try await h.token("city")
-            let before = try await h.app.zhiben.audit.list(AuditQuery()).total
+            let before = try await h.app.zhiben.auditLog.repository.list(AuditQuery()).total
             var bad = Self.newEnterprise
             bad["creditCode"] = "91141181MA0K12345X"
             bad["countyCode"] = "999999"
@@ -66,7 +66,7 @@ struct EnterpriseFlowTests {
             #expect(res.headers.contentType?.subType == "problem+json")
             let fields = Set(try ProblemProbe(res).errors?.map(\.field) ?? [])
             #expect(fields == ["creditCode", "countyCode", "employees"])
-            #expect(try await h.app.zhiben.audit.list(AuditQuery()).total == before)
+            #expect(try await h.app.zhiben.auditLog.repository.list(AuditQuery()).total == before)
 
             let wrongType = try await h.api(.POST, "/api/v1/enterprises", token: token, json: ["employees": "many"])
             #expect(wrongType.status == .badRequest)
@@ -125,7 +125,7 @@ struct EnterpriseFlowTests {
             #expect(try res.content.get(String.self, at: "gradeOverride", "reason") == "2024年发生较大涉险事故")
             let browser = try await h.signIn("city")
             #expect(try await h.get("/enterprises/\(e.id)", as: browser).body.string.contains("2024年发生较大涉险事故"))
-            #expect(try await h.app.zhiben.audit.list(AuditQuery(action: "classify")).total == 1)
+            #expect(try await h.app.zhiben.auditLog.repository.list(AuditQuery(action: "classify")).total == 1)
         }
     }
 
@@ -189,9 +189,9 @@ struct GradeRefreshTests {
             try await h.app.zhiben.store.sql.raw("UPDATE enterprises SET standardization_valid_until = \(bind: ChinaTime.parseDay(soon)!) WHERE id = \(bind: e.id)").run()
             #expect(try await h.app.zhiben.enterprises.refreshGrades() == 1)
             #expect(try await h.app.zhiben.enterprises.repository.find(id: e.id, scope: .city)?.grade == .A)
-            let log = try await h.app.zhiben.audit.list(AuditQuery(action: "classify", entityID: e.id.uuidString))
+            let log = try await h.app.zhiben.auditLog.repository.list(AuditQuery(action: "classify", entityID: e.id.uuidString))
             #expect(log.items.first?.actorUsername == "system")
-            #expect(try await h.app.zhiben.audit.verify() != .ok(count: 0))
+            #expect(try await h.app.zhiben.auditLog.repository.verify() != .ok(count: 0))
         }
     }
 }

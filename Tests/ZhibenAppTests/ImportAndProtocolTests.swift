@@ -64,7 +64,7 @@ struct ImportTests {
             let e = try #require(try await h.app.zhiben.enterprises.repository.find(creditCode: Self.code("141181", 1), scope: .city))
             #expect(e.profile.specialRisks == [.deepWellCasting, .moltenMetal])
             #expect(e.grade == .A)
-            #expect(try await h.app.zhiben.audit.verify() != .ok(count: 0))
+            #expect(try await h.app.zhiben.auditLog.repository.verify() != .ok(count: 0))
         }
     }
 
@@ -101,8 +101,13 @@ struct ImportTests {
             let html = preview.body.string
             #expect(html.contains("3 行无误"))
             #expect(try await h.app.zhiben.enterprises.repository.find(creditCode: Self.code("141181", 1), scope: .city) == nil)
-            let data = try #require(html.range(of: "name=\"data\" value=\"").map { String(html[$0.upperBound...].prefix { $0 != "\"" }) })
-            let done = try await h.post("/enterprises/import", as: browser, form: ["data": data, "mode": "all"])
+            // The confirmation names the file kept on the server; it does not carry the file again.
+            #expect(!html.contains("name=\"data\""))
+            let upload = try #require(html.range(of: "name=\"upload\" value=\"").map { String(html[$0.upperBound...].prefix { $0 != "\"" }) })
+            let otherUser = try await h.signIn("city")
+            let stolen = try await h.post("/enterprises/import", as: otherUser, form: ["upload": upload, "mode": "all"])
+            #expect(stolen.status == .unprocessableEntity, "another account cannot confirm someone else's upload")
+            let done = try await h.post("/enterprises/import", as: browser, form: ["upload": upload, "mode": "all"])
             #expect(done.status == .ok)
             #expect(done.body.string.contains("已导入 3 家企业"))
             #expect(try await h.app.zhiben.enterprises.repository.find(creditCode: Self.code("141181", 3), scope: .city) != nil)
@@ -259,8 +264,8 @@ struct SeedingTests {
             let unbound = try await h.app.zhiben.store.sql.raw("SELECT COUNT(*) AS n FROM users WHERE role = 'enterpriseUser' AND enterprise_id IS NULL")
                 .first()?.decode(column: "n", as: Int.self)
             #expect(unbound == 0)
-            #expect(try await h.app.zhiben.audit.verify() != .ok(count: 0))
-            if case .broken(let seq, let reason) = try await h.app.zhiben.audit.verify() { Issue.record("chain broken at \(seq): \(reason)") }
+            #expect(try await h.app.zhiben.auditLog.repository.verify() != .ok(count: 0))
+            if case .broken(let seq, let reason) = try await h.app.zhiben.auditLog.repository.verify() { Issue.record("chain broken at \(seq): \(reason)") }
         }
     }
 }

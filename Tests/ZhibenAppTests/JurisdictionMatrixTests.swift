@@ -85,7 +85,7 @@ struct JurisdictionMatrixTests {
                 }
             }
             #expect(checked == Role.allCases.count * Target.allCases.count * Op.allCases.count)
-            #expect(try await h.app.zhiben.audit.verify() != .ok(count: 0))
+            #expect(try await h.app.zhiben.auditLog.repository.verify() != .ok(count: 0))
         }
     }
 

@@ -52,11 +52,11 @@ struct PermissionTests {
 
 @Suite("Login policy")
 struct LoginPolicyTests {
-    @Test("5 failed logins lock the account for 15 minutes")
-    func fiveFailuresLock() {
+    @Test("10 failed logins lock the account for 15 minutes")
+    func tenFailuresLock() {
         let now = Date()
         var user = User(username: "u", displayName: "u", role: .cityOfficer, passwordHash: "", createdAt: now)
-        for i in 1...4 {
+        for i in 1...9 {
             (user.failedLogins, user.lockedUntil) = LoginPolicy.afterFailure(user, now: now)
             #expect(user.failedLogins == i)
             #expect(!user.isLocked(at: now))
@@ -64,6 +64,20 @@ struct LoginPolicyTests {
         (user.failedLogins, user.lockedUntil) = LoginPolicy.afterFailure(user, now: now)
         #expect(user.isLocked(at: now.addingTimeInterval(14 * 60)))
         #expect(!user.isLocked(at: now.addingTimeInterval(15 * 60 + 1)))
+    }
+
+    @Test("one address gets 5 failed sign-ins per 15 minutes, fewer than lock an account, then waits")
+    func addressThrottle() async {
+        #expect(LoginPolicy.maxFailuresPerAddress < LoginPolicy.maxFailures)
+        let throttle = LoginThrottle()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        for i in 0..<5 {
+            #expect(await throttle.retryAfter("198.51.100.7", now: t0.addingTimeInterval(Double(i))) == nil)
+            await throttle.recordFailure("198.51.100.7", now: t0.addingTimeInterval(Double(i)))
+        }
+        #expect(await throttle.retryAfter("198.51.100.7", now: t0.addingTimeInterval(5)) == 15 * 60 - 5)
+        #expect(await throttle.retryAfter("198.51.100.8", now: t0.addingTimeInterval(5)) == nil)
+        #expect(await throttle.retryAfter("198.51.100.7", now: t0.addingTimeInterval(15 * 60)) == nil)
     }
 
     @Test("passwords need at least 10 characters")

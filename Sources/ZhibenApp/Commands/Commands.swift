@@ -26,7 +26,7 @@ enum DemoSeeder {
             try await services.enterprises.repository.createAll(Array(records[chunk..<min(chunk + 2000, records.count)]), audit: audit)
         }
         // Every demo account shares one hash of the one demo password: hashing thousands would take minutes.
-        let hash = try services.hasher.hash(password)
+        let hash = try await services.hasher.hash(password)
         // Ids of the enterprises just created are known; only ones that were already there are looked up.
         var ids = Dictionary(uniqueKeysWithValues: records.map { ($0.profile.creditCode, $0.id) })
         for code in existing {
@@ -164,7 +164,7 @@ struct CreateAPIKeyCommand: AsyncCommand {
             throw AppConfig.ConfigError.invalid("--enterprise", "is required")
         }
         let key = try await reportingFieldIssues(context) {
-            try await APIKeys.issue(name: signature.name ?? "gateway", creditCode: code, actor: .system, services: app.zhiben, origin: "create-api-key")
+            try await app.zhiben.apiKeys.issue(name: signature.name ?? "gateway", creditCode: code, actor: .system, origin: "create-api-key")
         }
         context.console.print(key)
     }
@@ -184,7 +184,7 @@ struct AuditVerifyCommand: AsyncCommand {
     }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        switch try await context.application.zhiben.audit.verify() {
+        switch try await context.application.zhiben.auditLog.verify(actor: .system) {
         case .ok(let n):
             context.console.print("OK: audit chain intact, \(n) entries")
         case .broken(let seq, let reason):

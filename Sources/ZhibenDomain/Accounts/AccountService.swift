@@ -4,6 +4,8 @@ public enum LoginError: Error, Sendable, Equatable {
     /// Unknown name, wrong password or inactive account: the same answer for all three.
     case invalidCredentials
     case locked(until: Date)
+    /// Too many failures from this client address; try again after this many seconds.
+    case throttled(retryAfter: Int)
 }
 
 /// A new account as an administrator enters it.
@@ -32,23 +34,38 @@ public struct AccountService: Sendable {
     public let enterprises: any EnterpriseRepository
     public let hasher: any PasswordHasher
     public let clock: any WallClock
+    public let throttle: LoginThrottle
 
     public init(users: any UserRepository, audit: any AuditRepository, enterprises: any EnterpriseRepository,
-                hasher: any PasswordHasher, clock: any WallClock) {
+                hasher: any PasswordHasher, clock: any WallClock, throttle: LoginThrottle = LoginThrottle()) {
         self.users = users
         self.audit = audit
         self.enterprises = enterprises
         self.hasher = hasher
         self.clock = clock
+        self.throttle = throttle
     }
 
-    /// Checks a password, counting failures and locking after too many. Every outcome is audited.
+    /// Checks a password, counting failures per account (locking after too many) and per client address
+    /// (refusing for a while after too many). Every outcome is audited.
     public func login(username: String, password: String, origin: String?) async throws -> User {
         let now = clock.now()
+        if let origin, let wait = await throttle.retryAfter(origin, now: now) {
+            throw LoginError.throttled(retryAfter: wait)
+        }
+        do {
+            return try await checkPassword(username: username, password: password, origin: origin, now: now)
+        } catch let error as LoginError {
+            if let origin { await throttle.recordFailure(origin, now: now) }
+            throw error
+        }
+    }
+
+    private func checkPassword(username: String, password: String, origin: String?, now: Date) async throws -> User {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
         guard let user = try await users.find(username: name), user.active else {
             // Spend the time a password check costs, so the answer's delay does not tell which names exist.
-            _ = try? hasher.hash(password)
+            _ = try? await hasher.hash(password)
             try await audit.append(action: .loginFailed, entityType: "user", entityID: name,
                                    changes: [FieldChange(field: "reason", before: nil, after: "unknown or inactive account")],
                                    audit: AuditContext(actor: .anonymous(name), at: now, origin: origin))
@@ -60,7 +77,7 @@ public struct AccountService: Sendable {
                                    changes: [FieldChange(field: "reason", before: nil, after: "locked")], audit: ctx)
             throw LoginError.locked(until: until)
         }
-        guard try hasher.verify(password, against: user.passwordHash) else {
+        guard try await hasher.verify(password, against: user.passwordHash) else {
             let updated = try await users.update(id: user.id, scope: .city, action: .loginFailed, audit: ctx) { u in
                 var next = u
                 (next.failedLogins, next.lockedUntil) = LoginPolicy.afterFailure(u, now: now)
@@ -81,14 +98,14 @@ public struct AccountService: Sendable {
     public func changePassword(actor: Caller, current: String, new: String, origin: String?) async throws {
         guard actor.kind == .user, let id = actor.id else { throw DomainError.forbidden(permission: .userUpdate) }
         guard let user = try await users.find(id: id, scope: .city) else { throw DomainError.notFound(entity: "user") }
-        guard try hasher.verify(current, against: user.passwordHash) else {
+        guard try await hasher.verify(current, against: user.passwordHash) else {
             throw DomainError.validation([FieldIssue(field: "current", zh: "当前密码不正确", en: "the current password is wrong")])
         }
         if let issue = LoginPolicy.checkPassword(new, field: "new") { throw DomainError.validation([issue]) }
         if new == current {
             throw DomainError.validation([FieldIssue(field: "new", zh: "新密码不能与当前密码相同", en: "the new password must differ from the current one")])
         }
-        let hash = try hasher.hash(new)
+        let hash = try await hasher.hash(new)
         _ = try await users.update(id: id, scope: .city, action: .passwordChange,
                                    audit: AuditContext(actor: actor, at: clock.now(), origin: origin)) { u in
             var next = u
@@ -154,7 +171,7 @@ public struct AccountService: Sendable {
         guard issues.isEmpty, let role else { throw DomainError.validation(issues) }
         let now = clock.now()
         let user = User(username: username, displayName: displayName, role: role, countyCode: countyCode,
-                        enterpriseID: enterpriseID, passwordHash: try hasher.hash(draft.password), createdAt: now)
+                        enterpriseID: enterpriseID, passwordHash: try await hasher.hash(draft.password), createdAt: now)
         return try await users.create(user, audit: AuditContext(actor: actor, at: now, origin: origin))
     }
 
@@ -174,7 +191,7 @@ public struct AccountService: Sendable {
     public func resetPassword(_ id: UUID, newPassword: String, actor: Caller, origin: String? = nil) async throws -> User {
         try actor.require(.userUpdate)
         if let issue = LoginPolicy.checkPassword(newPassword) { throw DomainError.validation([issue]) }
-        let hash = try hasher.hash(newPassword)
+        let hash = try await hasher.hash(newPassword)
         return try await users.update(id: id, scope: actor.scope, action: .passwordChange,
                                       audit: AuditContext(actor: actor, at: clock.now(), origin: origin)) { u in
             var next = u

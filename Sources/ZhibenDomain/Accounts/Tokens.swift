@@ -2,6 +2,9 @@ import Foundation
 
 /// A long-lived key for a machine client (an enterprise's gateway). Only its hash is stored.
 public struct APIKey: Sendable, Equatable, Identifiable {
+    /// Starts every key's secret, so a bearer secret says which table to look in.
+    public static let secretPrefix = "zbk_"
+
     public var id: UUID
     public var name: String
     public var enterpriseID: UUID

@@ -52,10 +52,14 @@ public struct User: Sendable, Equatable, Identifiable {
     }
 }
 
-/// 5 failed logins lock the account for 15 minutes.
+/// 10 failed logins lock the account for 15 minutes; one client address gets 5 failures per 15 minutes
+/// before it must wait. The address limit is the lower, so a stranger cannot lock out a named account
+/// (`admin`, `city`) from one address, while guessing spread over many addresses still locks it.
 public enum LoginPolicy {
-    public static let maxFailures = 5
+    public static let maxFailures = 10
     public static let lockDuration: TimeInterval = 15 * 60
+    public static let maxFailuresPerAddress = 5
+    public static let addressWindow: TimeInterval = 15 * 60
     public static let minPasswordLength = 10
     public static let maxPasswordLength = 72
 
@@ -76,9 +80,10 @@ public enum LoginPolicy {
     }
 }
 
+/// Slow on purpose (bcrypt): implementations run it off the threads that serve requests.
 public protocol PasswordHasher: Sendable {
-    func hash(_ password: String) throws -> String
-    func verify(_ password: String, against hash: String) throws -> Bool
+    func hash(_ password: String) async throws -> String
+    func verify(_ password: String, against hash: String) async throws -> Bool
 }
 
 public struct UserQuery: Sendable {

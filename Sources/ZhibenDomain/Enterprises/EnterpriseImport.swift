@@ -44,6 +44,26 @@ extension EnterpriseService {
         return parsed
     }
 
+    /// Keeps a previewed file server-side until the user confirms it (`importStashed`).
+    public func stashImport(_ data: Data, actor: Caller) async throws -> UUID {
+        try actor.require(.enterpriseImport)
+        return try await uploads.put(data, owner: Self.uploadOwner(actor), at: clock.now())
+    }
+
+    /// Imports a file kept by `stashImport`; it is forgotten once imported.
+    public func importStashed(_ id: UUID, mode: ImportMode, actor: Caller, origin: String? = nil) async throws -> ImportReport {
+        try actor.require(.enterpriseImport)
+        guard let data = try await uploads.get(id, owner: Self.uploadOwner(actor), now: clock.now()) else {
+            throw DomainError.validation([FieldIssue(field: "file", zh: "预览的文件已过期或不存在，请重新上传",
+                                                     en: "the previewed file has expired or does not exist; upload it again")])
+        }
+        let report = try await importCSV(data, mode: mode, actor: actor, origin: origin)
+        if report.committed { try await uploads.delete(id) }
+        return report
+    }
+
+    static func uploadOwner(_ actor: Caller) -> String { "\(actor.kind.rawValue):\(actor.id?.uuidString ?? actor.username)" }
+
     /// Imports the file: all rows or none, or (when asked) only the clean rows; in one transaction.
     public func importCSV(_ data: Data, mode: ImportMode, actor: Caller, origin: String? = nil) async throws -> ImportReport {
         let parsed = try await previewImport(data, actor: actor)

@@ -32,10 +32,12 @@ extension EnterpriseDraft {
 /// web pages and the API call these and nothing below them.
 public struct EnterpriseService: Sendable {
     public let repository: any EnterpriseRepository
+    public let uploads: any UploadStash
     public let clock: any WallClock
 
-    public init(repository: any EnterpriseRepository, clock: any WallClock) {
+    public init(repository: any EnterpriseRepository, uploads: any UploadStash, clock: any WallClock) {
         self.repository = repository
+        self.uploads = uploads
         self.clock = clock
     }
 

@@ -34,8 +34,8 @@ public struct FluentUserRepository: UserRepository {
         if let s = q.search?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
             let pattern = "%" + likeEscaped(s) + "%"
             query.group(.or) { g in
-                g.filter(.sql(SQLBinaryExpression(SQLColumn("username"), .like, SQLBind(pattern.lowercased()))))
-                g.filter(.sql(SQLBinaryExpression(SQLColumn("display_name"), .like, SQLBind(pattern))))
+                g.filter(.sql(LikeMatch(column: "username", pattern: pattern.lowercased())))
+                g.filter(.sql(LikeMatch(column: "display_name", pattern: pattern)))
             }
         }
         let total = try await query.copy().count()

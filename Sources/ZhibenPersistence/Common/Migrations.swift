@@ -8,6 +8,7 @@ public enum Migrations {
         M002CreateAccounts(),
         M003CreateAuditLog(),
         M004StatisticsIndex(),
+        M005PendingUploads(),
     ]
 }
 
@@ -159,5 +160,23 @@ struct M004StatisticsIndex: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await (db as! any SQLDatabase).drop(index: "enterprises_statistics").run()
+    }
+}
+
+/// Files previewed for import, kept until the user confirms them.
+struct M005PendingUploads: AsyncMigration {
+    var name: String { "005-pending-uploads" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(PendingUploadModel.schema)
+            .id()
+            .field("owner", .string, .required)
+            .field("data", .data, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(PendingUploadModel.schema).delete()
     }
 }

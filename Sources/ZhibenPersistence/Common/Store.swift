@@ -78,7 +78,22 @@ enum TagSet {
     static func pattern(_ raw: String) -> String { "%,\(raw),%" }
 }
 
-/// Escapes LIKE wildcards in user text.
+/// Escapes LIKE wildcards in user text, for use inside a `LikeMatch` pattern.
 func likeEscaped(_ s: String) -> String {
     s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+}
+
+/// `column LIKE pattern ESCAPE '\'`. SQLite has no default escape character, so without the clause a
+/// pattern escaped by `likeEscaped` never matches text containing `_` or `%`; PostgreSQL's default is the
+/// same backslash, so the clause changes nothing there.
+struct LikeMatch: SQLExpression {
+    let column: String
+    let pattern: String
+
+    func serialize(to serializer: inout SQLSerializer) {
+        SQLColumn(column).serialize(to: &serializer)
+        serializer.write(" LIKE ")
+        SQLBind(pattern).serialize(to: &serializer)
+        serializer.write(" ESCAPE '\\'")
+    }
 }

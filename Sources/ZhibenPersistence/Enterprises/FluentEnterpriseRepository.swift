@@ -41,8 +41,8 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
             let pattern = "%" + likeEscaped(text) + "%"
             let codePrefix = likeEscaped(text.uppercased()) + "%"
             query.group(.or) { g in
-                g.filter(.sql(SQLBinaryExpression(SQLColumn("name"), .like, SQLBind(pattern))))
-                g.filter(.sql(SQLBinaryExpression(SQLColumn("credit_code"), .like, SQLBind(codePrefix))))
+                g.filter(.sql(LikeMatch(column: "name", pattern: pattern)))
+                g.filter(.sql(LikeMatch(column: "credit_code", pattern: codePrefix)))
             }
         }
         let dir: DatabaseQuery.Sort.Direction = q.direction == .asc ? .ascending : .descending
@@ -144,6 +144,12 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
             let after = try change(before)
             model.apply(after)
             try await model.update(on: db)
+            if before.profile.countyCode != after.profile.countyCode {
+                // Accounts and API keys carry their enterprise's county for county scoping: move them along.
+                let county = after.profile.countyCode
+                try await UserModel.query(on: db).filter(\.$enterpriseID == id).set(\.$enterpriseCountyCode, to: county).update()
+                try await APIKeyModel.query(on: db).filter(\.$enterpriseID == id).set(\.$countyCode, to: county).update()
+            }
             try await AuditChain.append(on: db, action: action.rawValue, entityType: "enterprise", entityID: id.uuidString,
                                         changes: FieldChange.diff(before.auditFields, after.auditFields), audit: audit)
             return after

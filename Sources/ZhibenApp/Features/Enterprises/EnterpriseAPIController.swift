@@ -148,3 +148,20 @@ struct EnterpriseAPIController: RouteCollection {
         return res
     }
 }
+
+extension Request {
+    /// The enterprise list's filters, from the query string, shared by pages, export and API.
+    func enterpriseQuery() -> EnterpriseQuery {
+        EnterpriseQuery(
+            countyCode: queryString("county").flatMap { County.lookup($0)?.code },
+            industry: queryString("industry").flatMap { parseLabeled($0, as: Industry.self) },
+            specialRisk: queryString("risk").flatMap { parseLabeled($0, as: SpecialRisk.self) },
+            grade: queryString("grade").flatMap { SupervisionGrade(rawValue: $0.uppercased()) },
+            standardization: queryString("standardization").flatMap { parseLabeled($0, as: StandardizationGrade.self) },
+            status: queryString("status").flatMap { parseLabeled($0, as: OperatingStatus.self) },
+            includeInactive: ["1", "true", "on"].contains(queryString("inactive") ?? ""),
+            search: queryString("q").map { String($0.prefix(100)) },
+            sort: queryString("sort").flatMap(EnterpriseSort.init(rawValue:)) ?? .name,
+            direction: queryString("dir") == "desc" ? .desc : .asc)
+    }
+}

@@ -3,7 +3,7 @@ import Vapor
 import ZhibenDomain
 
 /// CSV import in two steps: upload and preview every problem, then import (all, or the clean rows if asked).
-struct ImportWebController: RouteCollection {
+struct ImportPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let r = routes.grouped("enterprises", "import")
         r.get(use: form)
@@ -13,8 +13,8 @@ struct ImportWebController: RouteCollection {
 
     struct UploadForm: Content {
         var file: File?
-        /// The previewed file, sent back when the user confirms.
-        var data: String?
+        /// The id of the previewed file, kept server-side, when the user confirms.
+        var upload: UUID?
         var mode: String?
     }
 
@@ -41,8 +41,8 @@ struct ImportWebController: RouteCollection {
         <section class="panel">
           <h2>\(ctx.t("上传企业名单", "Upload a list"))</h2>
           <p>\(ctx.t("支持 Excel 另存的 CSV（GB18030）和 UTF-8（含或不含 BOM）。先预览，文件无误后才会导入。", "CSV saved by Excel (GB18030) or UTF-8, with or without BOM. You see a preview first; nothing is imported until the file is clean."))</p>
-          <p class="muted">\(ctx.t("列：", "Columns: "))\(columns)。<a href="/enterprises/import/template.csv">\(ctx.t("下载模板", "Download the template"))</a></p>
-          <form method="post" action="/enterprises/import" enctype="multipart/form-data">
+          <p class="muted">\(ctx.t("列：", "Columns: "))\(columns)。<a href="\(SitePath.enterpriseImportTemplate.path)">\(ctx.t("下载模板", "Download the template"))</a></p>
+          <form method="post" action="\(SitePath.enterpriseImport.path)" enctype="multipart/form-data">
             \(ctx.csrfField)
             <div class="field\(HTML(raw: issues.isEmpty ? "" : " has-error"))"><label for="file">\(ctx.t("CSV 文件", "CSV file"))</label><input id="file" name="file" type="file" accept=".csv,text/csv" required></div>
             <button type="submit" class="primary">\(ctx.t("上传并预览", "Upload and preview"))</button>
@@ -56,18 +56,15 @@ struct ImportWebController: RouteCollection {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.enterpriseImport)
         let form = try req.content.decode(UploadForm.self)
-        let data: Data
-        if let file = form.file, file.data.readableBytes > 0 {
-            data = Data(buffer: file.data)
-        } else if let encoded = form.data, let decoded = Data(base64Encoded: encoded) {
-            data = decoded
-        } else {
-            return .html(page(ctx, notice: nil, issues: [FieldIssue(field: "file", zh: "请选择要上传的 CSV 文件", en: "choose a CSV file to upload")]),
-                         status: .unprocessableEntity)
-        }
         let service = req.zhiben.enterprises
-        if let modeText = form.mode, let mode = ImportMode(rawValue: modeText) {
-            let report = try await service.importCSV(data, mode: mode, actor: ctx.caller, origin: req.origin)
+        if let id = form.upload, let mode = form.mode.flatMap(ImportMode.init(rawValue:)) {
+            let report: ImportReport
+            do {
+                report = try await service.importStashed(id, mode: mode, actor: ctx.caller, origin: req.origin)
+            } catch let error as DomainError {
+                guard let issues = error.fieldIssues else { throw error }
+                return .html(page(ctx, notice: nil, issues: issues), status: .unprocessableEntity)
+            }
             if report.committed {
                 let skipped = report.parsed.rows.count - report.imported
                 let text = ctx.t("已导入 \(report.imported) 家企业", "Imported \(report.imported) enterprises")
@@ -75,13 +72,20 @@ struct ImportWebController: RouteCollection {
                 return .html(page(ctx, notice: Layout.flash(text), issues: []))
             }
             return .html(page(ctx, notice: Layout.flash(ctx.t("文件有错误，未导入任何数据。", "The file has errors; nothing was imported."), kind: "error"),
-                              issues: [], preview: preview(ctx, report.parsed, data: data)), status: .unprocessableEntity)
+                              issues: [], preview: preview(ctx, report.parsed, upload: id)), status: .unprocessableEntity)
         }
+        guard let file = form.file, file.data.readableBytes > 0 else {
+            return .html(page(ctx, notice: nil, issues: [FieldIssue(field: "file", zh: "请选择要上传的 CSV 文件", en: "choose a CSV file to upload")]),
+                         status: .unprocessableEntity)
+        }
+        let data = Data(buffer: file.data)
         let parsed = try await service.previewImport(data, actor: ctx.caller)
-        return .html(page(ctx, notice: nil, issues: [], preview: preview(ctx, parsed, data: data)))
+        // Only a file that could be imported is kept for the confirmation.
+        let upload = parsed.fileIssues.isEmpty && !parsed.validRows.isEmpty ? try await service.stashImport(data, actor: ctx.caller) : nil
+        return .html(page(ctx, notice: nil, issues: [], preview: preview(ctx, parsed, upload: upload)))
     }
 
-    func preview(_ ctx: PageContext, _ parsed: EnterpriseCSV.Parsed, data: Data) -> HTML {
+    func preview(_ ctx: PageContext, _ parsed: EnterpriseCSV.Parsed, upload: UUID?) -> HTML {
         let problems = parsed.fileIssues.map { "<li>\($0.reason(ctx.lang))</li>" as HTML }
         if !problems.isEmpty {
             return "<section class=\"panel\"><h2>\(ctx.t("无法读取文件", "The file cannot be read"))</h2><div class=\"flash error\" role=\"alert\"><ul>\(problems)</ul></div></section>"
@@ -92,7 +96,7 @@ struct ImportWebController: RouteCollection {
         let rows = issues.prefix(500).map { i -> HTML in
             "<tr><td class=\"num\">\(i.row)</td><td>\(i.column)</td><td>\(i.issue.reason(ctx.lang))</td></tr>"
         }
-        let encoded = data.base64EncodedString()
+        let uploadField: HTML = upload.map { "<input type=\"hidden\" name=\"upload\" value=\"\($0.uuidString)\">" } ?? ""
         let summary = ctx.t("共 \(parsed.rows.count) 行（编码 \(parsed.encoding?.rawValue ?? "?")），\(valid) 行无误，\(badRows) 行有错误。",
                             "\(parsed.rows.count) rows (\(parsed.encoding?.rawValue ?? "?")): \(valid) clean, \(badRows) with errors.")
         return """
@@ -107,11 +111,11 @@ struct ImportWebController: RouteCollection {
           \(issues.count > 500 ? HTML("<p class=\"muted\">\(ctx.t("仅显示前500处错误。", "Only the first 500 problems are shown."))</p>") : "")
           """ })
           <div class="actions">
-            \(HTML.when(issues.isEmpty && valid > 0) { """
-            <form method="post" action="/enterprises/import" class="inline">\(ctx.csrfField)<input type="hidden" name="data" value="\(encoded)"><input type="hidden" name="mode" value="all"><button type="submit" class="primary">\(ctx.t("导入全部 \(valid) 家企业", "Import all \(valid) enterprises"))</button></form>
+            \(HTML.when(upload != nil && issues.isEmpty && valid > 0) { """
+            <form method="post" action="\(SitePath.enterpriseImport.path)" class="inline">\(ctx.csrfField)\(uploadField)<input type="hidden" name="mode" value="all"><button type="submit" class="primary">\(ctx.t("导入全部 \(valid) 家企业", "Import all \(valid) enterprises"))</button></form>
             """ })
-            \(HTML.when(!issues.isEmpty && valid > 0) { """
-            <form method="post" action="/enterprises/import" class="inline">\(ctx.csrfField)<input type="hidden" name="data" value="\(encoded)"><input type="hidden" name="mode" value="valid">
+            \(HTML.when(upload != nil && !issues.isEmpty && valid > 0) { """
+            <form method="post" action="\(SitePath.enterpriseImport.path)" class="inline">\(ctx.csrfField)\(uploadField)<input type="hidden" name="mode" value="valid">
               <label class="check"><input type="checkbox" name="confirm" value="yes" required> \(ctx.t("我确认只导入无误的 \(valid) 行，跳过有错误的 \(badRows) 行", "I confirm importing only the \(valid) clean rows and skipping \(badRows)"))</label>
               <button type="submit">\(ctx.t("仅导入无误的行", "Import only the clean rows"))</button></form>
             """ })

@@ -22,7 +22,7 @@ struct SessionAPIController: RouteCollection {
     func create(req: Request) async throws -> Response {
         let c = try req.content.decode(Credentials.self)
         let user = try await req.zhiben.accounts.login(username: c.username, password: c.password, origin: req.origin)
-        let (token, expires) = try await Tokens.startSession(for: user, on: req)
+        let (token, expires) = try await req.zhiben.sessions.start(for: user)
         let res = Response(status: .created)
         try res.content.encode(TokenDTO(token: token, expiresAt: ISOTime.string(expires), user: UserDTO(user)))
         return res
@@ -30,9 +30,7 @@ struct SessionAPIController: RouteCollection {
 
     func delete(req: Request) async throws -> HTTPStatus {
         guard let a = req.auth, a.user != nil else { throw Abort(.badRequest, reason: "API keys are revoked by an administrator, not signed out") }
-        try await req.zhiben.tokens.deleteSession(tokenHash: Secret.sha256(a.token))
-        try await req.zhiben.audit.append(action: .logout, entityType: "user", entityID: a.caller.id?.uuidString ?? "", changes: [],
-                                            audit: AuditContext(actor: a.caller, at: req.zhiben.clock.now(), origin: req.origin))
+        try await req.zhiben.sessions.end(a.token, actor: a.caller, origin: req.origin)
         return .noContent
     }
 }

@@ -16,9 +16,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
         engine = .sqlite
     case .postgres(let url):
-        var pg = try SQLPostgresConfiguration(url: url)
-        if url.contains("sslmode=disable") || !url.contains("sslmode") { pg.coreConfiguration.tls = .disable }
-        app.databases.use(.postgres(configuration: pg), as: .psql)
+        app.databases.use(.postgres(configuration: try PostgresSSLMode.configuration(url: url)), as: .psql)
         engine = .postgres
     }
     app.migrations.add(Migrations.all)
@@ -29,7 +27,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // default) makes every acknowledged commit durable.
         try await store.sql.raw("PRAGMA journal_mode=WAL").run()
     }
-    app.zhiben = ZhibenServices(config: config, store: store, clock: clock)
+    app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool)
 
     app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
     app.http.server.configuration.hostname = "127.0.0.1"

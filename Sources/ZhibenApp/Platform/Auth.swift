@@ -38,10 +38,16 @@ extension Request {
         return .zh
     }
 
-    /// Where the request came from, for the audit log.
+    /// The client's address, for the audit log and sign-in throttling. `X-Forwarded-For` counts only when
+    /// the peer is a proxy named in `ZHIBEN_TRUSTED_PROXIES`; then the client is the right-most address in
+    /// it that is not itself a trusted proxy (what a client writes further left is its own claim).
     var origin: String? {
-        headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-            ?? remoteAddress?.ipAddress
+        guard let peer = remoteAddress?.ipAddress else { return nil }
+        let trusted = zhiben.config.trustedProxies
+        guard trusted.contains(peer) else { return peer }
+        let hops = headers[.xForwardedFor].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last(where: { !trusted.contains($0) }).map { String($0.prefix(64)) } ?? peer
     }
 
     var isSecure: Bool {
@@ -54,39 +60,14 @@ extension Request {
 }
 
 enum Tokens {
-    /// Prefix of API keys, so a bearer secret says which table to look in.
-    static let apiKeyPrefix = "zbk_"
-
     static func csrf(for sessionToken: String) -> String {
         String(Secret.sha256("csrf:" + sessionToken).prefix(32))
     }
 
     /// Resolves a session token or an API key to its caller.
     static func authenticate(_ secret: String, on req: Request) async throws -> AuthContext? {
-        let s = req.zhiben
-        let now = s.clock.now()
-        if secret.hasPrefix(apiKeyPrefix) {
-            guard let key = try await s.tokens.findAPIKey(secretHash: Secret.sha256(secret)) else { return nil }
-            // Gateways call often; "last used" to the minute is enough and spares a write per call.
-            if key.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
-                try await s.tokens.touchAPIKey(id: key.id, at: now)
-            }
-            return AuthContext(caller: key.caller, user: nil, token: secret)
-        }
-        guard let user = try await s.tokens.findSession(tokenHash: Secret.sha256(secret), now: now),
-              let caller = user.caller else { return nil }
-        return AuthContext(caller: caller, user: user, token: secret)
-    }
-
-    /// Starts a session for a user who has just proved its password; a new token every time.
-    static func startSession(for user: User, on req: Request) async throws -> (token: String, expiresAt: Date) {
-        let token = Secret.make()
-        let now = req.zhiben.clock.now()
-        let expires = now.addingTimeInterval(req.zhiben.config.sessionTTL)
-        // Signing in is rare enough to carry the clean-up of sessions that have run out.
-        try await req.zhiben.tokens.purgeExpired(now: now)
-        try await req.zhiben.tokens.createSession(userID: user.id, tokenHash: Secret.sha256(token), expiresAt: expires)
-        return (token, expires)
+        guard let found = try await req.zhiben.sessions.authenticate(secret) else { return nil }
+        return AuthContext(caller: found.caller, user: found.user, token: secret)
     }
 }
 
@@ -105,7 +86,7 @@ struct RequireLogin: AsyncMiddleware {
         guard req.auth?.user != nil else {
             let target = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
             let encoded = target.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "?"])) ?? "/"
-            let res = req.redirect(to: "/login?next=" + encoded)
+            let res = req.redirect(to: SitePath.login.path + "?next=" + encoded)
             if req.cookies[Cookies.session] != nil { res.cookies[Cookies.session] = .expired }
             return res
         }

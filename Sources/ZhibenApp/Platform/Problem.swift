@@ -55,6 +55,10 @@ struct Problem: Error, Content {
             case .locked(let until):
                 return Problem(status: .locked, title: "账号已锁定 / account locked",
                                detail: "Too many failed logins; locked until \(ISOTime.string(until)).")
+            case .throttled(let seconds):
+                return Problem(status: .tooManyRequests, title: "登录失败次数过多，请稍后再试 / too many failed sign-ins",
+                               detail: "Too many failed sign-ins from your address; try again in \(seconds) s.",
+                               headers: ["Retry-After": String(seconds)])
             }
         case let d as DecodingError:
             let (path, why) = describe(d)

@@ -21,10 +21,13 @@ public struct AppConfig: Sendable {
     public var sessionTTL: TimeInterval
     /// Loads demo data into an empty database when serving.
     public var seedDemoWhenEmpty: Bool
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client; from no one else.
+    public var trustedProxies: Set<String>
 
     public init(database: DatabaseTarget = .sqlite(path: "zhiben.sqlite"), demoPassword: String? = nil,
                 demoEnterprises: Int = 800, maxBodyBytes: Int = 10 * 1024 * 1024, secureCookies: Bool = false,
-                bcryptCost: Int = 12, sessionTTL: TimeInterval = 12 * 3600, seedDemoWhenEmpty: Bool = true) {
+                bcryptCost: Int = 12, sessionTTL: TimeInterval = 12 * 3600, seedDemoWhenEmpty: Bool = true,
+                trustedProxies: Set<String> = []) {
         self.database = database
         self.demoPassword = demoPassword
         self.demoEnterprises = demoEnterprises
@@ -33,6 +36,7 @@ public struct AppConfig: Sendable {
         self.bcryptCost = bcryptCost
         self.sessionTTL = sessionTTL
         self.seedDemoWhenEmpty = seedDemoWhenEmpty
+        self.trustedProxies = trustedProxies
     }
 
     public enum ConfigError: Error, CustomStringConvertible {
@@ -68,8 +72,20 @@ public struct AppConfig: Sendable {
             guard let n = Double(s), n > 0, n <= 24 * 30 else { throw ConfigError.invalid("ZHIBEN_SESSION_HOURS", "must be 0–720") }
             c.sessionTTL = n * 3600
         }
+        if let s = env["ZHIBEN_TRUSTED_PROXIES"] {
+            let list = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = list.first(where: { !isIPAddress($0) }) {
+                throw ConfigError.invalid("ZHIBEN_TRUSTED_PROXIES", "\(bad) is not an IP address (give addresses, comma-separated)")
+            }
+            c.trustedProxies = Set(list)
+        }
         if let s = env["ZHIBEN_SEED_DEMO"] { c.seedDemoWhenEmpty = !["0", "false", "no"].contains(s.lowercased()) }
         return c
+    }
+
+    static func isIPAddress(_ s: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, s, &v4) == 1 || inet_pton(AF_INET6, s, &v6) == 1
     }
 
     public static func parseDatabaseURL(_ url: String) throws -> DatabaseTarget {

@@ -43,13 +43,13 @@ enum Layout {
     }
 
     static let nav: [NavItem] = [
-        NavItem(href: "/", zh: "首页", en: "Overview", permission: .dashboardRead),
-        NavItem(href: "/enterprises", zh: "企业基础信息", en: "Enterprises", permission: .enterpriseRead),
-        NavItem(href: "/enterprises/import", zh: "批量导入", en: "Import", permission: .enterpriseImport),
-        NavItem(href: "/users", zh: "用户管理", en: "Users", permission: .userRead),
-        NavItem(href: "/api-keys", zh: "接口密钥", en: "API keys", permission: .apiKeyManage),
-        NavItem(href: "/audit", zh: "审计日志", en: "Audit log", permission: .auditRead),
-        NavItem(href: "/password", zh: "修改密码", en: "Password", permission: nil),
+        NavItem(href: SitePath.home.path, zh: "首页", en: "Overview", permission: .dashboardRead),
+        NavItem(href: SitePath.enterprises.path, zh: "企业基础信息", en: "Enterprises", permission: .enterpriseRead),
+        NavItem(href: SitePath.enterpriseImport.path, zh: "批量导入", en: "Import", permission: .enterpriseImport),
+        NavItem(href: SitePath.users.path, zh: "用户管理", en: "Users", permission: .userRead),
+        NavItem(href: SitePath.apiKeys.path, zh: "接口密钥", en: "API keys", permission: .apiKeyManage),
+        NavItem(href: SitePath.audit.path, zh: "审计日志", en: "Audit log", permission: .auditRead),
+        NavItem(href: SitePath.password.path, zh: "修改密码", en: "Password", permission: nil),
     ]
 
     static func page(_ ctx: PageContext, title: String, _ content: HTML) -> HTML {
@@ -65,8 +65,8 @@ enum Layout {
           <div class="who">
             <span class="scope">\(ctx.scopeLabel) · \(ctx.caller.role.label(ctx.lang))</span>
             <span class="name">\(ctx.user?.displayName ?? ctx.caller.username)</span>
-            <form method="post" action="/language" class="inline">\(ctx.csrfField)<input type="hidden" name="language" value="\(other.rawValue)"><input type="hidden" name="next" value="\(ctx.path)"><button type="submit" class="link" lang="\(other.rawValue)">\(other == .en ? "English" : "中文")</button></form>
-            <form method="post" action="/logout" class="inline">\(ctx.csrfField)<button type="submit" class="link">\(ctx.t("退出", "Sign out"))</button></form>
+            <form method="post" action="\(SitePath.language.path)" class="inline">\(ctx.csrfField)<input type="hidden" name="language" value="\(other.rawValue)"><input type="hidden" name="next" value="\(ctx.path)"><button type="submit" class="link" lang="\(other.rawValue)">\(other == .en ? "English" : "中文")</button></form>
+            <form method="post" action="\(SitePath.logout.path)" class="inline">\(ctx.csrfField)<button type="submit" class="link">\(ctx.t("退出", "Sign out"))</button></form>
           </div>
         </header>
         <div class="frame">
@@ -83,7 +83,7 @@ enum Layout {
     static func isCurrent(_ href: String, path: String) -> Bool {
         switch href {
         case "/": path == "/"
-        case "/enterprises": path.hasPrefix("/enterprises") && !path.hasPrefix("/enterprises/import")
+        case SitePath.enterprises.path: path.hasPrefix(SitePath.enterprises.path) && !path.hasPrefix(SitePath.enterpriseImport.path)
         default: path == href || path.hasPrefix(href + "/")
         }
     }

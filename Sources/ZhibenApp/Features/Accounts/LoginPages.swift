@@ -2,7 +2,7 @@ import Foundation
 import Vapor
 import ZhibenDomain
 
-struct LoginController: RouteCollection {
+struct LoginPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("login", use: form)
         routes.post("login", use: login)
@@ -14,12 +14,6 @@ struct LoginController: RouteCollection {
         var username: String?
         var password: String?
         var next: String?
-    }
-
-    /// Only local paths, so a crafted link cannot send a user elsewhere after signing in.
-    static func safeNext(_ next: String?) -> String {
-        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.contains("\\") else { return "/" }
-        return n
     }
 
     func form(req: Request) async throws -> Response {
@@ -37,16 +31,16 @@ struct LoginController: RouteCollection {
             <p class="brand-large">治本</p>
             <h1>\(lang.t("吕梁市冶金工贸行业安全生产治本攻坚平台", "Lüliang Metallurgy & Trade Safety Campaign"))</h1>
             \(error.map { HTML("<p class=\"flash error\" role=\"alert\">\($0)</p>") } ?? "")
-            <form method="post" action="/login">
+            <form method="post" action="\(SitePath.login.path)">
               <input type="hidden" name="_csrf" value="\(csrf)">
-              <input type="hidden" name="next" value="\(LoginController.safeNext(next))">
+              <input type="hidden" name="next" value="\(SitePath.localTarget(next))">
               <label for="username">\(lang.t("用户名", "Username"))</label>
               <input id="username" name="username" autocomplete="username" required value="\(username)" autofocus>
               <label for="password">\(lang.t("密码", "Password"))</label>
               <input id="password" name="password" type="password" autocomplete="current-password" required>
               <button type="submit" class="primary">\(lang.t("登录", "Sign in"))</button>
             </form>
-            <p class="muted"><a href="/login?lang=\(other.rawValue)" lang="\(other.rawValue)">\(other == .en ? "English" : "中文")</a></p>
+            <p class="muted"><a href="\(SitePath.login.path)?lang=\(other.rawValue)" lang="\(other.rawValue)">\(other == .en ? "English" : "中文")</a></p>
           </div>
         </main>
         """
@@ -64,8 +58,8 @@ struct LoginController: RouteCollection {
         let username = form.username ?? ""
         do {
             let user = try await req.zhiben.accounts.login(username: username, password: form.password ?? "", origin: req.origin)
-            let (token, _) = try await Tokens.startSession(for: user, on: req)
-            let res = req.redirect(to: LoginController.safeNext(form.next), redirectType: .normal)
+            let (token, _) = try await req.zhiben.sessions.start(for: user)
+            let res = req.redirect(to: SitePath.localTarget(form.next), redirectType: .normal)
             res.cookies[Cookies.session] = req.cookie(token, maxAge: Int(req.zhiben.config.sessionTTL))
             res.cookies[Cookies.loginCSRF] = .expired
             res.cookies[Cookies.language] = req.cookie(user.locale.rawValue, maxAge: 365 * 86_400, httpOnly: false)
@@ -78,16 +72,21 @@ struct LoginController: RouteCollection {
                           error: lang.t("连续\(LoginPolicy.maxFailures)次登录失败，账号已锁定至 \(ChinaTime.display(until))，或请管理员解锁。",
                                         "Locked after \(LoginPolicy.maxFailures) failed logins until \(ChinaTime.display(until)); an administrator can unlock it."),
                           next: form.next, status: .locked)
+        } catch LoginError.throttled(let seconds) {
+            let minutes = max(1, (seconds + 59) / 60)
+            let res = render(req: req, username: username,
+                             error: lang.t("此地址登录失败次数过多，请 \(minutes) 分钟后再试。", "Too many failed sign-ins from your address; try again in \(minutes) min."),
+                             next: form.next, status: .tooManyRequests)
+            res.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            return res
         }
     }
 
     func logout(req: Request) async throws -> Response {
         if let a = req.auth, a.user != nil {
-            try await req.zhiben.tokens.deleteSession(tokenHash: Secret.sha256(a.token))
-            try await req.zhiben.audit.append(action: .logout, entityType: "user", entityID: a.caller.id?.uuidString ?? "",
-                                                changes: [], audit: AuditContext(actor: a.caller, at: req.zhiben.clock.now(), origin: req.origin))
+            try await req.zhiben.sessions.end(a.token, actor: a.caller, origin: req.origin)
         }
-        let res = req.redirect(to: "/login")
+        let res = req.redirect(to: SitePath.login)
         res.cookies[Cookies.session] = .expired
         return res
     }
@@ -101,7 +100,7 @@ struct LoginController: RouteCollection {
         let form = try req.content.decode(LanguageForm.self)
         let lang = Language(rawValue: form.language) ?? .zh
         if let a = req.auth { try await req.zhiben.accounts.setLocale(actor: a.caller, locale: lang) }
-        let res = req.redirect(to: LoginController.safeNext(form.next))
+        let res = req.redirect(to: SitePath.localTarget(form.next))
         res.cookies[Cookies.language] = req.cookie(lang.rawValue, maxAge: 365 * 86_400, httpOnly: false)
         return res
     }

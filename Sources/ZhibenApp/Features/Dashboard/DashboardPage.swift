@@ -2,7 +2,7 @@ import Foundation
 import Vapor
 import ZhibenDomain
 
-struct DashboardController: RouteCollection {
+struct DashboardPage: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(use: index)
     }
@@ -11,8 +11,8 @@ struct DashboardController: RouteCollection {
         let ctx = try PageContext(req: req)
         guard ctx.caller.can(.dashboardRead) else {
             // Enterprise users land on their own record; others on what they may see.
-            if case .enterprise(let id) = ctx.caller.scope { return req.redirect(to: "/enterprises/\(id)") }
-            return req.redirect(to: ctx.caller.can(.enterpriseRead) ? "/enterprises" : (ctx.caller.can(.userRead) ? "/users" : "/password"))
+            if case .enterprise(let id) = ctx.caller.scope { return req.redirect(to: SitePath.enterprise(id)) }
+            return req.redirect(to: ctx.caller.can(.enterpriseRead) ? SitePath.enterprises : (ctx.caller.can(.userRead) ? SitePath.users : SitePath.password))
         }
         let stats = try await req.zhiben.enterprises.statistics(actor: ctx.caller)
         let lang = ctx.lang
@@ -20,16 +20,16 @@ struct DashboardController: RouteCollection {
         if case .county(let c) = ctx.caller.scope { counties = County.all.filter { $0.code == c } } else { counties = County.all }
 
         let countyBars = counties.map { c in
-            BarChart.Bar(label: c.label(lang), value: stats.byCounty[c.code] ?? 0, colour: nil, href: "/enterprises?county=\(c.code)")
+            BarChart.Bar(label: c.label(lang), value: stats.byCounty[c.code] ?? 0, colour: nil, href: "\(SitePath.enterprises.path)?county=\(c.code)")
         }
         let industryBars = Industry.allCases.map { i in
-            BarChart.Bar(label: i.label(lang), value: stats.byIndustry[i] ?? 0, colour: nil, href: "/enterprises?industry=\(i.rawValue)")
+            BarChart.Bar(label: i.label(lang), value: stats.byIndustry[i] ?? 0, colour: nil, href: "\(SitePath.enterprises.path)?industry=\(i.rawValue)")
         }
         let gradeBars = SupervisionGrade.allCases.map { g in
-            BarChart.Bar(label: g.label(lang), value: stats.byGrade[g] ?? 0, colour: g.colour.rawValue, href: "/enterprises?grade=\(g.rawValue)")
+            BarChart.Bar(label: g.label(lang), value: stats.byGrade[g] ?? 0, colour: g.colour.rawValue, href: "\(SitePath.enterprises.path)?grade=\(g.rawValue)")
         }
         let riskBars = SpecialRisk.allCases.map { r in
-            BarChart.Bar(label: r.label(lang), value: stats.bySpecialRisk[r] ?? 0, colour: nil, href: "/enterprises?risk=\(r.rawValue)")
+            BarChart.Bar(label: r.label(lang), value: stats.bySpecialRisk[r] ?? 0, colour: nil, href: "\(SitePath.enterprises.path)?risk=\(r.rawValue)")
         }
         func card(_ label: String, _ value: Int, _ href: String, _ kind: String = "") -> HTML {
             "<a class=\"card \(kind)\" href=\"\(href)\"><span class=\"figure\">\(value)</span><span class=\"label\">\(label)</span></a>"
@@ -37,14 +37,14 @@ struct DashboardController: RouteCollection {
         let empty = stats.total == 0
         let content: HTML = """
         <section class="cards" aria-label="\(ctx.t("关键指标", "Key figures"))">
-          \(card(ctx.t("在册企业", "Registered enterprises"), stats.total, "/enterprises"))
-          \(card(ctx.t("A类（重点监管）", "Grade A (most intensive)"), stats.byGrade[.A] ?? 0, "/enterprises?grade=A", "red"))
-          \(card(ctx.t("粉尘涉爆企业", "Combustible-dust enterprises"), stats.bySpecialRisk[.combustibleDust] ?? 0, "/enterprises?risk=combustibleDust"))
-          \(card(ctx.t("深井铸造企业", "Deep-well casting enterprises"), stats.bySpecialRisk[.deepWellCasting] ?? 0, "/enterprises?risk=deepWellCasting"))
-          \(card(ctx.t("金属冶炼企业", "Metal-smelting enterprises"), stats.bySpecialRisk[.metalSmelting] ?? 0, "/enterprises?risk=metalSmelting"))
+          \(card(ctx.t("在册企业", "Registered enterprises"), stats.total, "\(SitePath.enterprises.path)"))
+          \(card(ctx.t("A类（重点监管）", "Grade A (most intensive)"), stats.byGrade[.A] ?? 0, "\(SitePath.enterprises.path)?grade=A", "red"))
+          \(card(ctx.t("粉尘涉爆企业", "Combustible-dust enterprises"), stats.bySpecialRisk[.combustibleDust] ?? 0, "\(SitePath.enterprises.path)?risk=combustibleDust"))
+          \(card(ctx.t("深井铸造企业", "Deep-well casting enterprises"), stats.bySpecialRisk[.deepWellCasting] ?? 0, "\(SitePath.enterprises.path)?risk=deepWellCasting"))
+          \(card(ctx.t("金属冶炼企业", "Metal-smelting enterprises"), stats.bySpecialRisk[.metalSmelting] ?? 0, "\(SitePath.enterprises.path)?risk=metalSmelting"))
         </section>
         \(HTML.when(empty) { """
-        <p class="empty">\(ctx.t("还没有在册企业。", "No enterprises are registered yet.")) \(HTML.when(ctx.caller.can(.enterpriseCreate)) { "<a href=\"/enterprises/new\">\(ctx.t("登记第一家企业", "Register the first one"))</a> \(ctx.t("或", "or")) <a href=\"/enterprises/import\">\(ctx.t("批量导入", "import a spreadsheet"))</a>。" })</p>
+        <p class="empty">\(ctx.t("还没有在册企业。", "No enterprises are registered yet.")) \(HTML.when(ctx.caller.can(.enterpriseCreate)) { "<a href=\"\(SitePath.enterpriseNew.path)\">\(ctx.t("登记第一家企业", "Register the first one"))</a> \(ctx.t("或", "or")) <a href=\"\(SitePath.enterpriseImport.path)\">\(ctx.t("批量导入", "import a spreadsheet"))</a>。" })</p>
         """ })
         <div class="charts">
           \(BarChart.render(title: ctx.t("各县（市、区）企业数", "Enterprises by county"), bars: countyBars, valueHeader: ctx.t("企业数", "Enterprises"), labelHeader: ctx.t("县（市、区）", "County")))

@@ -2,7 +2,7 @@ import Foundation
 import Vapor
 import ZhibenDomain
 
-struct AdminAPIController: RouteCollection {
+struct AccountAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("me", use: me)
         routes.get("users", use: users)
@@ -10,10 +10,6 @@ struct AdminAPIController: RouteCollection {
         routes.get("users", ":id", use: user)
         routes.post("users", ":id", "unlock", use: unlock)
         routes.post("users", ":id", "password", use: resetPassword)
-        routes.get("audit", use: audit)
-        routes.get("audit", "verify", use: verify)
-        routes.post("api-keys", use: createKey)
-        routes.delete("api-keys", ":id", use: revokeKey)
     }
 
     struct MeDTO: Content {
@@ -65,55 +61,7 @@ struct AdminAPIController: RouteCollection {
     func resetPassword(req: Request) async throws -> UserDTO {
         let input = try req.content.decode(PasswordInput.self)
         let user = try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: input.password, actor: req.caller, origin: req.origin)
-        try await req.zhiben.tokens.deleteSessions(userID: user.id, except: nil)
+        try await req.zhiben.sessions.endAll(userID: user.id)
         return UserDTO(user)
-    }
-
-    func audit(req: Request) async throws -> PageDTO<AuditEntryDTO> {
-        try req.caller.require(.auditRead)
-        let q = AuditQuery(actor: req.queryString("actor"), action: req.queryString("action"), entityType: req.queryString("entityType"),
-                           entityID: req.queryString("entityId"), page: req.paging(defaultPer: 50))
-        return PageDTO(try await req.zhiben.audit.list(q), AuditEntryDTO.init)
-    }
-
-    struct VerifyDTO: Content {
-        var ok: Bool
-        var entries: Int?
-        var brokenAt: Int64?
-        var reason: String?
-    }
-
-    func verify(req: Request) async throws -> VerifyDTO {
-        try req.caller.require(.auditRead)
-        switch try await req.zhiben.audit.verify() {
-        case .ok(let n): return VerifyDTO(ok: true, entries: n)
-        case .broken(let seq, let reason): return VerifyDTO(ok: false, brokenAt: seq, reason: reason)
-        }
-    }
-
-    struct KeyInput: Content {
-        var name: String
-        var enterpriseCreditCode: String
-    }
-
-    struct KeyDTO: Content {
-        var key: String
-        var note: String
-    }
-
-    func createKey(req: Request) async throws -> Response {
-        let input = try req.content.decode(KeyInput.self)
-        let key = try await APIKeys.issue(name: input.name, creditCode: input.enterpriseCreditCode, actor: req.caller, services: req.zhiben, origin: req.origin)
-        let res = Response(status: .created)
-        try res.content.encode(KeyDTO(key: key, note: "Shown once; only its hash is stored."))
-        return res
-    }
-
-    func revokeKey(req: Request) async throws -> HTTPStatus {
-        let caller = try req.caller
-        try caller.require(.apiKeyManage)
-        _ = try await req.zhiben.tokens.revokeAPIKey(id: req.recordID("apikey"), scope: caller.scope,
-                                                      audit: AuditContext(actor: caller, at: req.zhiben.clock.now(), origin: req.origin))
-        return .noContent
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Vapor
 import ZhibenDomain
 
-struct EnterprisesWebController: RouteCollection {
+struct EnterprisePages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let e = routes.grouped("enterprises")
         e.get(use: list)
@@ -32,7 +32,7 @@ struct EnterprisesWebController: RouteCollection {
         }
         let cityWide = ctx.caller.scope == .city
         let filters: HTML = """
-        <form class="filters" method="get" action="/enterprises" role="search">
+        <form class="filters" method="get" action="\(SitePath.enterprises.path)" role="search">
           <div class="field grow"><label for="q">\(ctx.t("名称或信用代码", "Name or credit code"))</label><input id="q" name="q" type="search" value="\(query.search ?? "")"></div>
           \(HTML.when(cityWide) { """
           <div class="field"><label for="county">\(ctx.t("县（市、区）", "County"))</label><select id="county" name="county">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: query.countyCode, blank: ctx.t("全部", "All")))</select></div>
@@ -43,7 +43,7 @@ struct EnterprisesWebController: RouteCollection {
           <div class="field"><label for="standardization">\(ctx.t("标准化", "Standardization"))</label><select id="standardization" name="standardization">\(Layout.options(labeledOptions(StandardizationGrade.self, lang), selected: query.standardization?.rawValue, blank: ctx.t("全部", "All")))</select></div>
           <div class="field"><label for="status">\(ctx.t("经营状态", "Status"))</label><select id="status" name="status">\(Layout.options(labeledOptions(OperatingStatus.self, lang), selected: query.status?.rawValue, blank: ctx.t("全部", "All")))</select></div>
           <label class="check"><input type="checkbox" name="inactive" value="1"\(HTML(raw: query.includeInactive ? " checked" : ""))> \(ctx.t("含已停用", "Include deactivated"))</label>
-          <div class="actions"><button type="submit" class="primary">\(ctx.t("筛选", "Filter"))</button> <a href="/enterprises">\(ctx.t("清除", "Clear"))</a></div>
+          <div class="actions"><button type="submit" class="primary">\(ctx.t("筛选", "Filter"))</button> <a href="\(SitePath.enterprises.path)">\(ctx.t("清除", "Clear"))</a></div>
         </form>
         """
 
@@ -59,7 +59,7 @@ struct EnterprisesWebController: RouteCollection {
             let risks = SpecialRisk.allCases.filter(e.profile.specialRisks.contains).map { $0.label(lang) }.joined(separator: "、")
             return """
             <tr\(HTML(raw: e.active ? "" : " class=\"inactive\""))>
-              <td><a href="/enterprises/\(e.id.uuidString)">\(e.profile.name)</a>\(HTML.when(!e.active) { " <span class=\"tag\">\(ctx.t("已停用", "deactivated"))</span>" })</td>
+              <td><a href="\(SitePath.enterprise(e.id).path)">\(e.profile.name)</a>\(HTML.when(!e.active) { " <span class=\"tag\">\(ctx.t("已停用", "deactivated"))</span>" })</td>
               <td class="mono">\(e.profile.creditCode)</td>
               <td>\(e.county?.label(lang) ?? e.profile.countyCode)</td>
               <td>\(e.profile.industry.label(lang))<br><span class="muted">\(e.profile.subIndustry)</span></td>
@@ -73,7 +73,7 @@ struct EnterprisesWebController: RouteCollection {
         let table: HTML = ctx.caller.scope == .assigned
             ? "<p class=\"empty\">\(ctx.t("专家只能查看被指派检查的企业，目前尚无指派。", "Experts see the enterprises of the inspections they are assigned to; there are none yet."))</p>"
             : page.items.isEmpty
-            ? "<p class=\"empty\">\(page.total == 0 && query == EnterpriseQuery(sort: query.sort, direction: query.direction) ? ctx.t("还没有企业。", "No enterprises yet.") : ctx.t("没有符合条件的企业，请放宽筛选条件。", "No enterprise matches these filters; try fewer."))\(HTML.when(ctx.caller.can(.enterpriseCreate)) { " <a href=\"/enterprises/new\">\(ctx.t("登记企业", "Register one"))</a>" })</p>"
+            ? "<p class=\"empty\">\(page.total == 0 && query == EnterpriseQuery(sort: query.sort, direction: query.direction) ? ctx.t("还没有企业。", "No enterprises yet.") : ctx.t("没有符合条件的企业，请放宽筛选条件。", "No enterprise matches these filters; try fewer."))\(HTML.when(ctx.caller.can(.enterpriseCreate)) { " <a href=\"\(SitePath.enterpriseNew.path)\">\(ctx.t("登记企业", "Register one"))</a>" })</p>"
             : """
             <div class="table-wrap"><table class="data">
               <thead><tr>
@@ -93,9 +93,9 @@ struct EnterprisesWebController: RouteCollection {
         <div class="toolbar">
           <p class="count">\(ctx.t("共 \(page.total) 家企业", "\(page.total) enterprises"))\(HTML.when(page.total > 0) { "\(ctx.t("，第 \(page.page)/\(page.pageCount) 页", ", page \(page.page) of \(page.pageCount)"))" })</p>
           <div>
-            \(HTML.when(ctx.caller.can(.enterpriseCreate)) { "<a class=\"button primary\" href=\"/enterprises/new\">\(ctx.t("登记企业", "Register enterprise"))</a>" })
-            \(HTML.when(ctx.caller.can(.enterpriseImport)) { "<a class=\"button\" href=\"/enterprises/import\">\(ctx.t("批量导入", "Import CSV"))</a>" })
-            \(HTML.when(ctx.caller.can(.enterpriseExport)) { "<a class=\"button\" href=\"/enterprises/export.csv\(qs.with("page", nil).string)\">\(ctx.t("导出CSV", "Export CSV"))</a>" })
+            \(HTML.when(ctx.caller.can(.enterpriseCreate)) { "<a class=\"button primary\" href=\"\(SitePath.enterpriseNew.path)\">\(ctx.t("登记企业", "Register enterprise"))</a>" })
+            \(HTML.when(ctx.caller.can(.enterpriseImport)) { "<a class=\"button\" href=\"\(SitePath.enterpriseImport.path)\">\(ctx.t("批量导入", "Import CSV"))</a>" })
+            \(HTML.when(ctx.caller.can(.enterpriseExport)) { "<a class=\"button\" href=\"\(SitePath.enterpriseExport.path)\(qs.with("page", nil).string)\">\(ctx.t("导出CSV", "Export CSV"))</a>" })
           </div>
         </div>
         """
@@ -124,8 +124,7 @@ struct EnterprisesWebController: RouteCollection {
     }
 
     func history(_ e: Enterprise, ctx: PageContext, req: Request) async throws -> [AuditEntry] {
-        guard ctx.caller.can(.auditRead) else { return [] }
-        return try await req.zhiben.audit.list(AuditQuery(entityType: "enterprise", entityID: e.id.uuidString, page: Paging(per: 10))).items
+        try await req.zhiben.auditLog.history(entityType: "enterprise", entityID: e.id.uuidString, actor: ctx.caller)
     }
 
     func detailPage(_ ctx: PageContext, _ e: Enterprise, req: Request, flash: String?, issues: [FieldIssue], history: [AuditEntry]) -> HTML {
@@ -155,7 +154,7 @@ struct EnterprisesWebController: RouteCollection {
         let classifyForm: HTML = HTML.when(ctx.caller.can(.enterpriseClassify) && e.active) { """
         <details class="panel-form"\(HTML(raw: flash == "grade" ? " open" : ""))>
           <summary>\(ctx.t("人工调整监管等级", "Override the grade"))</summary>
-          <form method="post" action="/enterprises/\(e.id.uuidString)/grade">
+          <form method="post" action="\(SitePath.enterpriseGrade(e.id).path)">
             \(ctx.csrfField)
             \(gradeForm.select("grade", ctx.t("调整为", "Set to"), options: [("", ctx.t("恢复为计算结果", "Back to the computed grade"))] + labeledOptions(SupervisionGrade.self, lang), selected: e.gradeOverride?.grade.rawValue ?? ""))
             \(gradeForm.text("reason", ctx.t("调整原因", "Reason"), value: "", required: true))
@@ -168,7 +167,7 @@ struct EnterprisesWebController: RouteCollection {
             e.active ? """
             <details class="panel-form danger"\(HTML(raw: flash == "deactivate" ? " open" : ""))>
               <summary>\(ctx.t("停用企业", "Deactivate"))</summary>
-              <form method="post" action="/enterprises/\(e.id.uuidString)/deactivate">
+              <form method="post" action="\(SitePath.enterpriseDeactivate(e.id).path)">
                 \(ctx.csrfField)
                 <p>\(ctx.t("停用后企业不再出现在默认名单中，记录保留，可随时恢复。", "A deactivated enterprise leaves the default list; its record is kept and can be restored."))</p>
                 \(deactivateFields.text("reason", ctx.t("停用原因", "Reason"), value: "", required: true))
@@ -178,7 +177,7 @@ struct EnterprisesWebController: RouteCollection {
               </form>
             </details>
             """ : """
-            <form method="post" action="/enterprises/\(e.id.uuidString)/reactivate" class="inline">
+            <form method="post" action="\(SitePath.enterpriseReactivate(e.id).path)" class="inline">
               \(ctx.csrfField)<button type="submit">\(ctx.t("恢复在册", "Reactivate"))</button>
             </form>
             """
@@ -187,7 +186,7 @@ struct EnterprisesWebController: RouteCollection {
         let contactsForm: HTML = HTML.when(!ctx.caller.can(.enterpriseUpdate) && ctx.caller.can(.enterpriseUpdateContacts)) { """
         <section class="panel">
           <h2>\(ctx.t("更新联系人", "Update contacts"))</h2>
-          <form method="post" action="/enterprises/\(e.id.uuidString)/contacts" class="grid-form">
+          <form method="post" action="\(SitePath.enterpriseContacts(e.id).path)" class="grid-form">
             \(ctx.csrfField)
             \(contactFields.text("principalName", ctx.t("主要负责人", "Principal"), value: p.principal.name, errorKey: EnterpriseDraft.Field.principalName, required: true))
             \(contactFields.text("principalPhone", ctx.t("主要负责人电话", "Principal's phone"), value: p.principal.phone, errorKey: EnterpriseDraft.Field.principalPhone, type: "tel"))
@@ -205,7 +204,7 @@ struct EnterprisesWebController: RouteCollection {
           <h2>\(ctx.t("变更记录", "History"))</h2>
           <table class="data compact"><thead><tr><th scope="col">\(ctx.t("时间", "Time"))</th><th scope="col">\(ctx.t("操作人", "By"))</th><th scope="col">\(ctx.t("操作", "Action"))</th><th scope="col">\(ctx.t("变更字段", "Fields"))</th></tr></thead>
           <tbody>\(history.map { h -> HTML in "<tr><td>\(ChinaTime.display(h.at))</td><td>\(h.actorUsername)</td><td>\(AuditAction(rawValue: h.action)?.label(lang) ?? h.action)</td><td>\(h.changes.prefix(8).map(\.field).joined(separator: "、"))\(h.changes.count > 8 ? "…" : "")</td></tr>" })</tbody></table>
-          <p><a href="/audit?entityType=enterprise&amp;entityID=\(e.id.uuidString)">\(ctx.t("查看全部", "See all"))</a></p>
+          <p><a href="\(SitePath.audit.path)?entityType=enterprise&amp;entityID=\(e.id.uuidString)">\(ctx.t("查看全部", "See all"))</a></p>
         </section>
         """
 
@@ -215,8 +214,8 @@ struct EnterprisesWebController: RouteCollection {
         <div class="toolbar">
           <p class="subtitle mono">\(p.creditCode) · \(e.county?.label(lang) ?? p.countyCode)\(HTML.when(!e.active) { " · <span class=\"tag\">\(ctx.t("已停用", "deactivated"))：\(e.deactivationReason ?? "")</span>" })</p>
           <div>
-            \(HTML.when(ctx.caller.can(.enterpriseUpdate) && e.active) { "<a class=\"button primary\" href=\"/enterprises/\(e.id.uuidString)/edit\">\(ctx.t("编辑", "Edit"))</a>" })
-            <a class="button" href="/enterprises">\(ctx.t("返回名单", "Back to list"))</a>
+            \(HTML.when(ctx.caller.can(.enterpriseUpdate) && e.active) { "<a class=\"button primary\" href=\"\(SitePath.enterpriseEdit(e.id).path)\">\(ctx.t("编辑", "Edit"))</a>" })
+            <a class="button" href="\(SitePath.enterprises.path)">\(ctx.t("返回名单", "Back to list"))</a>
           </div>
         </div>
         <section class="panel classification">
@@ -275,7 +274,7 @@ struct EnterprisesWebController: RouteCollection {
         if case .county(let c) = ctx.caller.scope { counties = counties.filter { $0.code == c } }
         let selectedCounty = County.lookup(draft.countyCode)?.code ?? (counties.count == 1 ? counties[0].code : "")
         let townships = County.townships[selectedCounty] ?? []
-        let action = existing.map { "/enterprises/\($0.id.uuidString)" } ?? "/enterprises"
+        let action = existing.map { "\(SitePath.enterprise($0.id).path)" } ?? "\(SitePath.enterprises.path)"
         let content: HTML = """
         \(f.summary())
         <form method="post" action="\(action)" class="grid-form" novalidate>
@@ -312,7 +311,7 @@ struct EnterprisesWebController: RouteCollection {
           \(f.text("safetyManagerPhone", ctx.t("安全管理负责人电话", "Safety manager's phone"), value: draft.safetyManagerPhone, errorKey: EnterpriseDraft.Field.safetyManagerPhone, type: "tel"))
           <div class="actions">
             <button type="submit" class="primary">\(ctx.t("保存", "Save"))</button>
-            <a href="\(existing.map { "/enterprises/\($0.id.uuidString)" } ?? "/enterprises")">\(ctx.t("取消", "Cancel"))</a>
+            <a href="\(existing.map { "\(SitePath.enterprise($0.id).path)" } ?? "\(SitePath.enterprises.path)")">\(ctx.t("取消", "Cancel"))</a>
           </div>
         </form>
         """
@@ -343,7 +342,7 @@ struct EnterprisesWebController: RouteCollection {
         let draft = try req.content.decode(EnterpriseForm.self).draft
         do {
             let e = try await req.zhiben.enterprises.create(draft, actor: ctx.caller, origin: req.origin)
-            return req.redirect(to: "/enterprises/\(e.id.uuidString)?done=created")
+            return req.redirect(to: SitePath.enterprise(e.id).done("created"))
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
             return .html(formPage(ctx, draft: draft, issues: issues, existing: nil), status: .unprocessableEntity)
@@ -363,7 +362,7 @@ struct EnterprisesWebController: RouteCollection {
         let draft = try req.content.decode(EnterpriseForm.self).draft
         do {
             _ = try await req.zhiben.enterprises.update(id, draft: draft, actor: ctx.caller, origin: req.origin)
-            return req.redirect(to: "/enterprises/\(id.uuidString)?done=updated")
+            return req.redirect(to: SitePath.enterprise(id).done("updated"))
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
             let e = try await req.zhiben.enterprises.get(id, actor: ctx.caller)
@@ -408,7 +407,7 @@ struct EnterprisesWebController: RouteCollection {
         let ctx = try PageContext(req: req)
         let id = try req.recordID("enterprise")
         _ = try await req.zhiben.enterprises.reactivate(id, actor: ctx.caller, origin: req.origin)
-        return req.redirect(to: "/enterprises/\(id.uuidString)?done=reactivated")
+        return req.redirect(to: SitePath.enterprise(id).done("reactivated"))
     }
 
     func overrideGrade(req: Request) async throws -> Response {
@@ -430,7 +429,7 @@ struct EnterprisesWebController: RouteCollection {
                           _ body: () async throws -> String) async throws -> Response {
         do {
             let done = try await body()
-            return req.redirect(to: "/enterprises/\(id.uuidString)?done=\(done)")
+            return req.redirect(to: SitePath.enterprise(id).done(done))
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
             let e = try await req.zhiben.enterprises.get(id, actor: ctx.caller)

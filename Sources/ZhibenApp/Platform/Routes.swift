@@ -17,12 +17,16 @@ func routes(_ app: Application) throws {
     }
 
     let web = app.grouped(WebSessionMiddleware(), CSRFMiddleware())
-    try web.register(collection: LoginController())
+    try web.register(collection: LoginPages())
     let signedIn = web.grouped(RequireLogin())
-    try signedIn.register(collection: DashboardController())
-    try signedIn.register(collection: EnterprisesWebController())
-    try signedIn.register(collection: ImportWebController())
-    try signedIn.register(collection: AdminWebController())
+    // One line per feature: each feature folder holds its pages, API controller and DTOs.
+    try signedIn.register(collection: DashboardPage())
+    try signedIn.register(collection: EnterprisePages())
+    try signedIn.register(collection: ImportPages())
+    try signedIn.register(collection: UserPages())
+    try signedIn.register(collection: APIKeyPages())
+    try signedIn.register(collection: PasswordPages())
+    try signedIn.register(collection: AuditPages())
 
     let api = app.grouped("api", "v1")
     api.get("openapi.yaml") { req async throws -> Response in
@@ -33,7 +37,9 @@ func routes(_ app: Application) throws {
     try api.register(collection: SessionAPIController())
     let authed = api.grouped(APIAuthMiddleware())
     try authed.register(collection: EnterpriseAPIController())
-    try authed.register(collection: AdminAPIController())
+    try authed.register(collection: AccountAPIController())
+    try authed.register(collection: APIKeyAPIController())
+    try authed.register(collection: AuditAPIController())
 }
 
 struct HealthStatus: Content {
@@ -56,20 +62,5 @@ extension Request {
         guard let v = try? query.get(String.self, at: key) else { return nil }
         let t = v.trimmingCharacters(in: .whitespaces)
         return t.isEmpty ? nil : t
-    }
-
-    /// The enterprise list's filters, from the query string, shared by pages, export and API.
-    func enterpriseQuery() -> EnterpriseQuery {
-        EnterpriseQuery(
-            countyCode: queryString("county").flatMap { County.lookup($0)?.code },
-            industry: queryString("industry").flatMap { parseLabeled($0, as: Industry.self) },
-            specialRisk: queryString("risk").flatMap { parseLabeled($0, as: SpecialRisk.self) },
-            grade: queryString("grade").flatMap { SupervisionGrade(rawValue: $0.uppercased()) },
-            standardization: queryString("standardization").flatMap { parseLabeled($0, as: StandardizationGrade.self) },
-            status: queryString("status").flatMap { parseLabeled($0, as: OperatingStatus.self) },
-            includeInactive: ["1", "true", "on"].contains(queryString("inactive") ?? ""),
-            search: queryString("q").map { String($0.prefix(100)) },
-            sort: queryString("sort").flatMap(EnterpriseSort.init(rawValue:)) ?? .name,
-            direction: queryString("dir") == "desc" ? .desc : .asc)
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Vapor
+
+/// Every page address the app links or redirects to, in one place, so a link cannot drift from its route.
+enum SitePath: Sendable, Equatable {
+    case home, login, logout, language, password
+    case enterprises, enterpriseNew, enterpriseExport
+    case enterpriseImport, enterpriseImportTemplate
+    case enterprise(UUID), enterpriseEdit(UUID), enterpriseContacts(UUID), enterpriseDeactivate(UUID)
+    case enterpriseReactivate(UUID), enterpriseGrade(UUID)
+    case users, userUnlock(UUID), userActive(UUID), userPassword(UUID)
+    case apiKeys, apiKeyRevoke(UUID)
+    case audit, auditExport
+
+    var path: String {
+        switch self {
+        case .home: "/"
+        case .login: "/login"
+        case .logout: "/logout"
+        case .language: "/language"
+        case .password: "/password"
+        case .enterprises: "/enterprises"
+        case .enterpriseNew: "/enterprises/new"
+        case .enterpriseExport: "/enterprises/export.csv"
+        case .enterpriseImport: "/enterprises/import"
+        case .enterpriseImportTemplate: "/enterprises/import/template.csv"
+        case .enterprise(let id): "/enterprises/\(id.uuidString)"
+        case .enterpriseEdit(let id): "/enterprises/\(id.uuidString)/edit"
+        case .enterpriseContacts(let id): "/enterprises/\(id.uuidString)/contacts"
+        case .enterpriseDeactivate(let id): "/enterprises/\(id.uuidString)/deactivate"
+        case .enterpriseReactivate(let id): "/enterprises/\(id.uuidString)/reactivate"
+        case .enterpriseGrade(let id): "/enterprises/\(id.uuidString)/grade"
+        case .users: "/users"
+        case .userUnlock(let id): "/users/\(id.uuidString)/unlock"
+        case .userActive(let id): "/users/\(id.uuidString)/active"
+        case .userPassword(let id): "/users/\(id.uuidString)/password"
+        case .apiKeys: "/api-keys"
+        case .apiKeyRevoke(let id): "/api-keys/\(id.uuidString)/revoke"
+        case .audit: "/audit"
+        case .auditExport: "/audit/export.csv"
+        }
+    }
+
+    /// The path with a query string (already encoded, starting with `?`, or empty).
+    func with(_ query: QueryString) -> String { path + query.string }
+
+    /// A `next=` target made safe to redirect to: a path on this site, or "/". Anything a browser could
+    /// read as another host is refused: `//host`, `/\host`, a scheme, a backslash anywhere, and control
+    /// characters or white space (browsers drop a tab or newline, so `/<TAB>/host` becomes `//host`).
+    static func localTarget(_ next: String?) -> String {
+        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"),
+              !n.unicodeScalars.contains(where: { $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F || $0.properties.isWhitespace }) else {
+            return home.path
+        }
+        return n
+    }
+
+    /// The path with `?done=<code>`, which the page turns into a confirmation message.
+    func done(_ code: String) -> String { path + "?done=" + code }
+}
+
+extension HTML.StringInterpolation {
+    mutating func appendInterpolation(_ p: SitePath) { appendInterpolation(p.path) }
+}
+
+extension Request {
+    func redirect(to target: SitePath) -> Response { redirect(to: target.path) }
+}
