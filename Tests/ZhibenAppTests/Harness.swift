@@ -15,8 +15,10 @@ struct Harness {
 
     var tester: any TestingApplicationTester { get throws { try app.testing() } }
 
-    static func with(enterprises: Int = 60, _ body: (Harness) async throws -> Void) async throws {
+    static func with(enterprises: Int = 60, configure adjust: (inout AppConfig) -> Void = { _ in },
+                     _ body: (Harness) async throws -> Void) async throws {
         var config = AppConfig(demoPassword: password, demoEnterprises: enterprises, maxBodyBytes: 1 << 20, bcryptCost: 4)
+        adjust(&config)
         var drop: (@Sendable () async throws -> Void)?
         if let url = TestStore.postgresURL {
             let fresh = try await PostgresAdmin.freshDatabase(url: url)
