@@ -130,7 +130,7 @@ struct AccountRepositoryTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (i, e) in all.enumerated() {
                     group.addTask {
-                        _ = try await repo.update(id: e.id, scope: .city, action: .update, audit: Fixtures.audit) { x in
+                        _ = try await repo.update(id: e.id, scope: .city, expectedVersion: nil, action: .update, audit: Fixtures.audit) { x in
                             var n = x
                             n.profile.employees = 1000 + i
                             return n

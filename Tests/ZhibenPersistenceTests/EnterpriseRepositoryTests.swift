@@ -41,7 +41,7 @@ struct EnterpriseRepositoryTests {
             let target = all.first { $0.profile.countyCode != "141181" }!
             let auditBefore = try await AuditEntryModel.query(on: t.store.database).count()
             await #expect(throws: DomainError.notFound(entity: "enterprise")) {
-                _ = try await repo.update(id: target.id, scope: .county("141181"), action: .update, audit: Fixtures.audit) { e in
+                _ = try await repo.update(id: target.id, scope: .county("141181"), expectedVersion: nil, action: .update, audit: Fixtures.audit) { e in
                     var n = e
                     n.profile.name = "被篡改"
                     return n
@@ -60,7 +60,7 @@ struct EnterpriseRepositoryTests {
             struct Boom: Error {}
             let before = try await AuditEntryModel.query(on: t.store.database).count()
             await #expect(throws: Boom.self) {
-                _ = try await repo.update(id: all[0].id, scope: .city, action: .update, audit: Fixtures.audit) { _ in throw Boom() }
+                _ = try await repo.update(id: all[0].id, scope: .city, expectedVersion: nil, action: .update, audit: Fixtures.audit) { _ in throw Boom() }
             }
             #expect(try await AuditEntryModel.query(on: t.store.database).count() == before)
         }
@@ -73,7 +73,7 @@ struct EnterpriseRepositoryTests {
             let repo = FluentEnterpriseRepository(store: t.store)
             let target = all[2]
             let user = Caller(id: UUID(), username: "county-x", role: .countyOfficer, scope: .city)
-            _ = try await repo.update(id: target.id, scope: .city, action: .update, audit: AuditContext(actor: user, at: Fixtures.now)) { e in
+            _ = try await repo.update(id: target.id, scope: .city, expectedVersion: nil, action: .update, audit: AuditContext(actor: user, at: Fixtures.now)) { e in
                 var n = e
                 n.profile.employees = 4321
                 return n
@@ -142,7 +142,7 @@ struct EnterpriseRepositoryTests {
         try await TestStore.with { t in
             let all = try await Fixtures.seed(t.store, count: 10)
             let repo = FluentEnterpriseRepository(store: t.store)
-            _ = try await repo.update(id: all[0].id, scope: .city, action: .deactivate, audit: Fixtures.audit) { e in
+            _ = try await repo.update(id: all[0].id, scope: .city, expectedVersion: nil, action: .deactivate, audit: Fixtures.audit) { e in
                 var n = e
                 n.active = false
                 n.deactivationReason = "注销"

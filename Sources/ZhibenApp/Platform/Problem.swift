@@ -47,6 +47,10 @@ struct Problem: Error, Content {
             case .invalidTransition(let from, let event):
                 return Problem(status: .conflict, title: "当前状态不允许此操作 / not allowed in this state",
                                detail: "Cannot \(event) a record that is \(from).")
+            case .staleVersion(let entity, let expected, let current):
+                return Problem(status: .preconditionFailed, title: "记录已被他人修改 / changed by someone else meanwhile",
+                               detail: "The \(entity) is at version \(current), not \(expected) as If-Match says: read it again and reapply your change.",
+                               headers: ["ETag": ETag.string(current)])
             }
         case let l as LoginError:
             switch l {

@@ -25,6 +25,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case conflict(FieldIssue)
     /// A state machine refused an event in a state.
     case invalidTransition(from: String, event: String)
+    /// The writer read version `expected`, but the record has changed since: it is now at `current`.
+    case staleVersion(entity: String, expected: Int, current: Int)
 }
 
 public enum Language: String, Sendable, Codable, CaseIterable {

@@ -103,11 +103,15 @@ public struct Enterprise: Sendable, Equatable, Identifiable {
     public var deactivationReason: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Counts the record's changes: 1 when created, one more with every stored change. A writer names the
+    /// version it read, so a change made meanwhile by someone else is refused instead of overwritten.
+    public var version: Int
 
     public init(
         id: UUID, profile: EnterpriseProfile, computedGrade: SupervisionGrade, gradeOverride: GradeOverride? = nil,
-        active: Bool = true, deactivationReason: String? = nil, createdAt: Date, updatedAt: Date
+        active: Bool = true, deactivationReason: String? = nil, createdAt: Date, updatedAt: Date, version: Int = 1
     ) {
+        self.version = version
         self.id = id
         self.profile = profile
         self.computedGrade = computedGrade

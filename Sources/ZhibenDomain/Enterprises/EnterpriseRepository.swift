@@ -69,7 +69,8 @@ public protocol EnterpriseRepository: Sendable {
     func create(_ enterprise: Enterprise, audit: AuditContext) async throws -> Enterprise
     /// Creates all or none, auditing each row.
     func createAll(_ enterprises: [Enterprise], audit: AuditContext) async throws
-    /// Reads the record in scope, applies `change`, stores it and audits the difference, atomically.
-    func update(id: UUID, scope: Scope, action: AuditAction, audit: AuditContext,
+    /// Reads the record in scope, applies `change`, stores it with the next version and audits the
+    /// difference, atomically. With `expectedVersion`, a record at another version is refused (`staleVersion`).
+    func update(id: UUID, scope: Scope, expectedVersion: Int?, action: AuditAction, audit: AuditContext,
                 change: @escaping @Sendable (Enterprise) throws -> Enterprise) async throws -> Enterprise
 }

@@ -13,7 +13,8 @@ extension Enterprise {
 }
 
 extension EnterpriseDraft {
-    var auditFields: [String: String] {
+    /// The draft flattened to text, field by field, keyed by the field names errors use.
+    public var auditFields: [String: String] {
         [
             "creditCode": creditCode, "name": name, "countyCode": countyCode, "township": township,
             "address": address, "longitude": longitude, "latitude": latitude, "industry": industry,
@@ -97,17 +98,18 @@ public struct EnterpriseService: Sendable {
     }
 
     /// Replaces the profile. The credit code is the enterprise's identity and cannot change.
-    public func update(_ id: UUID, draft: EnterpriseDraft, actor: Caller, origin: String? = nil) async throws -> Enterprise {
-        try await update(id, actor: actor, origin: origin) { _ in draft }
+    public func update(_ id: UUID, draft: EnterpriseDraft, expectedVersion: Int? = nil, actor: Caller,
+                       origin: String? = nil) async throws -> Enterprise {
+        try await update(id, expectedVersion: expectedVersion, actor: actor, origin: origin) { _ in draft }
     }
 
     /// Changes the profile by `edit`, applied to the stored one inside the write, so that a partial
     /// change (API PATCH) never overwrites fields someone else changed meanwhile.
-    public func update(_ id: UUID, actor: Caller, origin: String? = nil,
+    public func update(_ id: UUID, expectedVersion: Int? = nil, actor: Caller, origin: String? = nil,
                        edit: @escaping @Sendable (EnterpriseDraft) -> EnterpriseDraft) async throws -> Enterprise {
         try actor.require(.enterpriseUpdate)
         let now = clock.now()
-        return try await repository.update(id: id, scope: actor.scope, action: .update,
+        return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, action: .update,
                                            audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
             let profile = try edit(EnterpriseDraft(e.profile)).validate().get()
             try checkCounty(profile, actor: actor)
@@ -124,10 +126,11 @@ public struct EnterpriseService: Sendable {
     }
 
     /// What an enterprise user may change on its own record: the contact people.
-    public func updateContacts(_ id: UUID, _ update: EnterpriseContactUpdate, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+    public func updateContacts(_ id: UUID, _ update: EnterpriseContactUpdate, expectedVersion: Int? = nil, actor: Caller,
+                               origin: String? = nil) async throws -> Enterprise {
         try actor.require(.enterpriseUpdateContacts)
         let now = clock.now()
-        return try await repository.update(id: id, scope: actor.scope, action: .update,
+        return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, action: .update,
                                            audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
             var draft = EnterpriseDraft(e.profile)
             if let p = update.principal { draft.principalName = p.name; draft.principalPhone = p.phone }
@@ -140,11 +143,12 @@ public struct EnterpriseService: Sendable {
         }
     }
 
-    public func deactivate(_ id: UUID, reason: String, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+    public func deactivate(_ id: UUID, reason: String, expectedVersion: Int? = nil, actor: Caller,
+                           origin: String? = nil) async throws -> Enterprise {
         try actor.require(.enterpriseDeactivate)
         let reason = try Self.requireReason(reason)
         let now = clock.now()
-        return try await repository.update(id: id, scope: actor.scope, action: .deactivate,
+        return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, action: .deactivate,
                                            audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
             guard e.active else { throw DomainError.invalidTransition(from: "inactive", event: "deactivate") }
             var next = e
@@ -155,10 +159,10 @@ public struct EnterpriseService: Sendable {
         }
     }
 
-    public func reactivate(_ id: UUID, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+    public func reactivate(_ id: UUID, expectedVersion: Int? = nil, actor: Caller, origin: String? = nil) async throws -> Enterprise {
         try actor.require(.enterpriseDeactivate)
         let now = clock.now()
-        return try await repository.update(id: id, scope: actor.scope, action: .reactivate,
+        return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, action: .reactivate,
                                            audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
             guard !e.active else { throw DomainError.invalidTransition(from: "active", event: "reactivate") }
             var next = e
@@ -170,11 +174,12 @@ public struct EnterpriseService: Sendable {
     }
 
     /// Sets (grade non-nil) or clears the manual grade, with the reason recorded.
-    public func overrideGrade(_ id: UUID, grade: SupervisionGrade?, reason: String, actor: Caller, origin: String? = nil) async throws -> Enterprise {
+    public func overrideGrade(_ id: UUID, grade: SupervisionGrade?, reason: String, expectedVersion: Int? = nil, actor: Caller,
+                              origin: String? = nil) async throws -> Enterprise {
         try actor.require(.enterpriseClassify)
         let reason = try Self.requireReason(reason)
         let now = clock.now()
-        return try await repository.update(id: id, scope: actor.scope, action: .classify,
+        return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, action: .classify,
                                            audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
             var next = e
             next.gradeOverride = grade.map { GradeOverride(grade: $0, reason: reason, byUsername: actor.username, at: now) }
@@ -192,7 +197,7 @@ public struct EnterpriseService: Sendable {
         let all = try await repository.all(EnterpriseQuery(includeInactive: true), scope: .city, limit: Int.max)
         var changed = 0
         for e in all where Classifier.classify(e.profile, now: now).grade != e.computedGrade {
-            _ = try await repository.update(id: e.id, scope: .city, action: .classify,
+            _ = try await repository.update(id: e.id, scope: .city, expectedVersion: nil, action: .classify,
                                             audit: AuditContext(actor: .system, at: now, origin: "grade-refresh")) { current in
                 var next = current
                 next.computedGrade = Classifier.classify(current.profile, now: now).grade

@@ -9,6 +9,7 @@ public enum Migrations {
         M003CreateAuditLog(),
         M004StatisticsIndex(),
         M005PendingUploads(),
+        M006EnterpriseVersion(),
     ]
 }
 
@@ -178,5 +179,18 @@ struct M005PendingUploads: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(PendingUploadModel.schema).delete()
+    }
+}
+
+/// Optimistic concurrency: every stored change of an enterprise counts up its version.
+struct M006EnterpriseVersion: AsyncMigration {
+    var name: String { "006-enterprise-version" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(EnterpriseModel.schema).field("version", .int, .required, .sql(.default(1))).update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(EnterpriseModel.schema).deleteField("version").update()
     }
 }

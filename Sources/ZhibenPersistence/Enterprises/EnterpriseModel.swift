@@ -41,6 +41,7 @@ final class EnterpriseModel: Model, @unchecked Sendable {
     @OptionalField(key: "deactivation_reason") var deactivationReason: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "version") var version: Int
 
     init() {}
 
@@ -85,6 +86,7 @@ final class EnterpriseModel: Model, @unchecked Sendable {
         deactivationReason = e.deactivationReason
         createdAt = e.createdAt
         updatedAt = e.updatedAt
+        version = e.version
     }
 
     func domain() throws -> Enterprise {
@@ -106,6 +108,6 @@ final class EnterpriseModel: Model, @unchecked Sendable {
         }
         return Enterprise(id: try requireID(), profile: profile, computedGrade: SupervisionGrade(rawValue: computedGrade) ?? .D,
                           gradeOverride: override, active: active, deactivationReason: deactivationReason,
-                          createdAt: createdAt, updatedAt: updatedAt)
+                          createdAt: createdAt, updatedAt: updatedAt, version: version)
     }
 }

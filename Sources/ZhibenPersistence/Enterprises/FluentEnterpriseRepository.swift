@@ -134,14 +134,20 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         }
     }
 
-    public func update(id: UUID, scope: Scope, action: AuditAction, audit: AuditContext,
+    public func update(id: UUID, scope: Scope, expectedVersion: Int?, action: AuditAction, audit: AuditContext,
                        change: @escaping @Sendable (Enterprise) throws -> Enterprise) async throws -> Enterprise {
+        // Writers are serialised (Store.write), so reading the version inside the transaction and writing
+        // the next one cannot interleave with another writer.
         try await store.write { db in
             guard let model = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else {
                 throw DomainError.notFound(entity: "enterprise")
             }
             let before = try model.domain()
-            let after = try change(before)
+            if let expectedVersion, expectedVersion != before.version {
+                throw DomainError.staleVersion(entity: "enterprise", expected: expectedVersion, current: before.version)
+            }
+            var after = try change(before)
+            after.version = before.version + 1
             model.apply(after)
             try await model.update(on: db)
             if before.profile.countyCode != after.profile.countyCode {

@@ -22,31 +22,44 @@ struct EnterpriseAPIController: RouteCollection {
         EnterpriseDTO(e, classification: req.zhiben.enterprises.classification(of: e))
     }
 
+    /// The record as JSON with its ETag.
+    func respond(_ e: Enterprise, _ req: Request, status: HTTPResponseStatus = .ok) throws -> Response {
+        try .json(dto(e, req), version: e.version, status: status)
+    }
+
     func list(req: Request) async throws -> PageDTO<EnterpriseDTO> {
         let page = try await req.zhiben.enterprises.list(req.enterpriseQuery(), page: req.paging(), actor: req.caller)
         let service = req.zhiben.enterprises
         return PageDTO(page) { EnterpriseDTO($0, classification: service.classification(of: $0)) }
     }
 
-    func show(req: Request) async throws -> EnterpriseDTO {
-        dto(try await req.zhiben.enterprises.get(req.recordID("enterprise"), actor: req.caller), req)
+    func show(req: Request) async throws -> Response {
+        try respond(try await req.zhiben.enterprises.get(req.recordID("enterprise"), actor: req.caller), req)
     }
 
     func create(req: Request) async throws -> Response {
         let input = try req.content.decode(EnterpriseInputDTO.self)
         let e = try await req.zhiben.enterprises.create(input.draft(), actor: req.caller, origin: req.origin)
-        let res = Response(status: .created)
+        let res = try respond(e, req, status: .created)
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/enterprises/\(e.id.uuidString)")
-        try res.content.encode(dto(e, req))
         return res
     }
 
-    func update(req: Request) async throws -> EnterpriseDTO {
+    /// JSON merge patch: given fields replace, null clears, absent keeps. `If-Match` guards against
+    /// overwriting a change made since the caller read the record.
+    func update(req: Request) async throws -> Response {
         let caller = try req.caller
         try caller.require(.enterpriseUpdate)
-        let input = try req.content.decode(EnterpriseInputDTO.self)
-        let e = try await req.zhiben.enterprises.update(req.recordID("enterprise"), actor: caller, origin: req.origin) { input.draft(over: $0) }
-        return dto(e, req)
+        let id = try req.recordID("enterprise")
+        // Out of scope answers 404 before anything about the body is said.
+        _ = try await req.zhiben.enterprises.get(id, actor: caller)
+        guard let type = req.headers.contentType, type.type == "application", ["json", "merge-patch+json"].contains(type.subType) else {
+            throw Abort(.unsupportedMediaType, reason: "send application/merge-patch+json or application/json")
+        }
+        let patch = try EnterprisePatch(json: Data(buffer: req.body.data ?? ByteBuffer()))
+        let e = try await req.zhiben.enterprises.update(id, expectedVersion: try ETag.expectedVersion(req), actor: caller,
+                                                        origin: req.origin) { patch.apply(to: $0) }
+        return try respond(e, req)
     }
 
     struct ContactsDTO: Content {
@@ -55,13 +68,14 @@ struct EnterpriseAPIController: RouteCollection {
         var safetyManager: PersonDTO?
     }
 
-    func updateContacts(req: Request) async throws -> EnterpriseDTO {
+    func updateContacts(req: Request) async throws -> Response {
         let c = try req.content.decode(ContactsDTO.self)
         let update = EnterpriseContactUpdate(
             principal: c.principal.map { ContactPerson(name: $0.name, phone: $0.phone) },
             actualController: c.actualController.map { ContactPerson(name: $0.name, phone: $0.phone) },
             safetyManager: c.safetyManager.map { ContactPerson(name: $0.name, phone: $0.phone) })
-        return dto(try await req.zhiben.enterprises.updateContacts(req.recordID("enterprise"), update, actor: req.caller, origin: req.origin), req)
+        return try respond(try await req.zhiben.enterprises.updateContacts(req.recordID("enterprise"), update, expectedVersion: ETag.expectedVersion(req),
+                                                                           actor: req.caller, origin: req.origin), req)
     }
 
     struct ReasonInput: Content {
@@ -69,26 +83,30 @@ struct EnterpriseAPIController: RouteCollection {
         var grade: String?
     }
 
-    func deactivate(req: Request) async throws -> EnterpriseDTO {
+    func deactivate(req: Request) async throws -> Response {
         let input = try req.content.decode(ReasonInput.self)
-        return dto(try await req.zhiben.enterprises.deactivate(req.recordID("enterprise"), reason: input.reason, actor: req.caller, origin: req.origin), req)
+        return try respond(try await req.zhiben.enterprises.deactivate(req.recordID("enterprise"), reason: input.reason, expectedVersion: ETag.expectedVersion(req),
+                                                                       actor: req.caller, origin: req.origin), req)
     }
 
-    func reactivate(req: Request) async throws -> EnterpriseDTO {
-        dto(try await req.zhiben.enterprises.reactivate(req.recordID("enterprise"), actor: req.caller, origin: req.origin), req)
+    func reactivate(req: Request) async throws -> Response {
+        try respond(try await req.zhiben.enterprises.reactivate(req.recordID("enterprise"), expectedVersion: ETag.expectedVersion(req),
+                                                                actor: req.caller, origin: req.origin), req)
     }
 
-    func overrideGrade(req: Request) async throws -> EnterpriseDTO {
+    func overrideGrade(req: Request) async throws -> Response {
         let input = try req.content.decode(ReasonInput.self)
         guard let grade = input.grade.flatMap({ SupervisionGrade(rawValue: $0.uppercased()) }) else {
             throw DomainError.validation([FieldIssue(field: "grade", zh: "等级应为 A、B、C 或 D", en: "grade must be A, B, C or D")])
         }
-        return dto(try await req.zhiben.enterprises.overrideGrade(req.recordID("enterprise"), grade: grade, reason: input.reason, actor: req.caller, origin: req.origin), req)
+        return try respond(try await req.zhiben.enterprises.overrideGrade(req.recordID("enterprise"), grade: grade, reason: input.reason,
+                                                                          expectedVersion: ETag.expectedVersion(req), actor: req.caller, origin: req.origin), req)
     }
 
-    func clearOverride(req: Request) async throws -> EnterpriseDTO {
+    func clearOverride(req: Request) async throws -> Response {
         let input = try req.content.decode(ReasonInput.self)
-        return dto(try await req.zhiben.enterprises.overrideGrade(req.recordID("enterprise"), grade: nil, reason: input.reason, actor: req.caller, origin: req.origin), req)
+        return try respond(try await req.zhiben.enterprises.overrideGrade(req.recordID("enterprise"), grade: nil, reason: input.reason,
+                                                                          expectedVersion: ETag.expectedVersion(req), actor: req.caller, origin: req.origin), req)
     }
 
     func export(req: Request) async throws -> Response {

@@ -53,6 +53,8 @@ struct EnterpriseDTO: Content {
     var deactivationReason: String?
     var createdAt: String
     var updatedAt: String
+    /// The record's version; its ETag is this number in quotes.
+    var version: Int
 
     init(_ e: Enterprise, classification: Classification?) {
         let p = e.profile
@@ -87,10 +89,17 @@ struct EnterpriseDTO: Content {
         deactivationReason = e.deactivationReason
         createdAt = ISOTime.string(e.createdAt)
         updatedAt = ISOTime.string(e.updatedAt)
+        version = e.version
     }
 }
 
-/// The writable fields of an enterprise. On PATCH every field is optional and absent ones keep their value.
+/// A contact person in a request body; on PATCH each part may be absent (kept) or null (cleared).
+struct PersonInputDTO: Content {
+    var name: String?
+    var phone: String?
+}
+
+/// The writable fields of an enterprise. On POST absent fields are empty; on PATCH see `EnterprisePatch`.
 struct EnterpriseInputDTO: Content {
     var creditCode: String?
     var name: String?
@@ -106,9 +115,9 @@ struct EnterpriseInputDTO: Content {
     var dustWorkers: Int?
     var dustTypes: [String]?
     var specialRisks: [String]?
-    var principal: PersonDTO?
-    var actualController: PersonDTO?
-    var safetyManager: PersonDTO?
+    var principal: PersonInputDTO?
+    var actualController: PersonInputDTO?
+    var safetyManager: PersonInputDTO?
     var standardization: String?
     var standardizationValidUntil: String?
     var status: String?
@@ -131,13 +140,68 @@ struct EnterpriseInputDTO: Content {
         if let v = dustWorkers { d.dustWorkers = String(v) }
         if let v = dustTypes { d.dustTypes = v }
         if let v = specialRisks { d.specialRisks = v }
-        if let v = principal { d.principalName = v.name; d.principalPhone = v.phone }
-        if let v = actualController { d.controllerName = v.name; d.controllerPhone = v.phone }
-        if let v = safetyManager { d.safetyManagerName = v.name; d.safetyManagerPhone = v.phone }
+        if let v = principal?.name { d.principalName = v }
+        if let v = principal?.phone { d.principalPhone = v }
+        if let v = actualController?.name { d.controllerName = v }
+        if let v = actualController?.phone { d.controllerPhone = v }
+        if let v = safetyManager?.name { d.safetyManagerName = v }
+        if let v = safetyManager?.phone { d.safetyManagerPhone = v }
         if let v = standardization { d.standardization = v }
         if let v = standardizationValidUntil { d.standardizationValidUntil = v }
         if let v = status { d.status = v }
         if let v = supervisingDepartment { d.supervisingDepartment = v }
+        return d
+    }
+}
+
+/// A PATCH body as a JSON merge patch (RFC 7396): a field given replaces the stored value, a field given
+/// as `null` clears it, an absent field keeps it. Contact people merge the same way, part by part.
+/// Clearing a required field is refused by validation, which names the field.
+struct EnterprisePatch: Sendable {
+    let values: EnterpriseInputDTO
+    /// Keys given as null: top-level names, or `principal.phone` and the like.
+    let cleared: Set<String>
+
+    init(json data: Data) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
+            throw Problem(status: .badRequest, title: "请求格式错误 / malformed request",
+                          detail: "The body must be a JSON object (application/merge-patch+json or application/json).")
+        }
+        values = try JSONDecoder().decode(EnterpriseInputDTO.self, from: data)
+        var cleared = Set<String>()
+        for (key, value) in fields {
+            if value is NSNull { cleared.insert(key) }
+            if let nested = value as? [String: Any] {
+                for (part, v) in nested where v is NSNull { cleared.insert(key + "." + part) }
+            }
+        }
+        self.cleared = cleared
+    }
+
+    func apply(to base: EnterpriseDraft) -> EnterpriseDraft {
+        var d = values.draft(over: base)
+        typealias F = EnterpriseDraft.Field
+        let strings: [String: WritableKeyPath<EnterpriseDraft, String>] = [
+            "creditCode": \.creditCode, "name": \.name, "countyCode": \.countyCode, "township": \.township,
+            "address": \.address, "longitude": \.longitude, "latitude": \.latitude, "industry": \.industry,
+            "subIndustry": \.subIndustry, "scale": \.scale, "employees": \.employees, "dustWorkers": \.dustWorkers,
+            "standardization": \.standardization, "standardizationValidUntil": \.standardizationValidUntil,
+            "status": \.status, "supervisingDepartment": \.supervisingDepartment,
+            F.principalName: \.principalName, F.principalPhone: \.principalPhone,
+            F.controllerName: \.controllerName, F.controllerPhone: \.controllerPhone,
+            F.safetyManagerName: \.safetyManagerName, F.safetyManagerPhone: \.safetyManagerPhone,
+        ]
+        for key in cleared {
+            if let path = strings[key] { d[keyPath: path] = "" }
+            switch key {
+            case "dustTypes": d.dustTypes = []
+            case "specialRisks": d.specialRisks = []
+            case "principal": (d.principalName, d.principalPhone) = ("", "")
+            case "actualController": (d.controllerName, d.controllerPhone) = ("", "")
+            case "safetyManager": (d.safetyManagerName, d.safetyManagerPhone) = ("", "")
+            default: break
+            }
+        }
         return d
     }
 }

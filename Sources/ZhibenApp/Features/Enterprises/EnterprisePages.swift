@@ -138,7 +138,10 @@ struct EnterprisePages: RouteCollection {
         let contactFields = FormRenderer(lang: lang, issues: flash == "contacts" ? issues : [])
         func row(_ label: String, _ value: String) -> HTML { "<div><dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd></div>" }
         func person(_ c: ContactPerson) -> String { c.name.isEmpty ? "" : c.name + (c.phone.isEmpty ? "" : "（\(c.phone)）") }
+        let versionField: HTML = "<input type=\"hidden\" name=\"version\" value=\"\(e.version)\">"
         let flashText: String? = switch flash {
+        case "stale": ctx.t("提交前该企业已被他人修改，未保存您的操作。下面是最新信息，请确认后重新操作。",
+                            "Someone else changed this enterprise meanwhile, so your action was not saved. Here is the current record; check it and try again.")
         case "created": ctx.t("企业已登记。", "The enterprise has been registered.")
         case "updated": ctx.t("已保存。", "Saved.")
         case "deactivated": ctx.t("企业已停用。", "The enterprise has been deactivated.")
@@ -155,7 +158,7 @@ struct EnterprisePages: RouteCollection {
         <details class="panel-form"\(HTML(raw: flash == "grade" ? " open" : ""))>
           <summary>\(ctx.t("人工调整监管等级", "Override the grade"))</summary>
           <form method="post" action="\(SitePath.enterpriseGrade(e.id).path)">
-            \(ctx.csrfField)
+            \(ctx.csrfField)\(versionField)
             \(gradeForm.select("grade", ctx.t("调整为", "Set to"), options: [("", ctx.t("恢复为计算结果", "Back to the computed grade"))] + labeledOptions(SupervisionGrade.self, lang), selected: e.gradeOverride?.grade.rawValue ?? ""))
             \(gradeForm.text("reason", ctx.t("调整原因", "Reason"), value: "", required: true))
             <button type="submit">\(ctx.t("保存调整", "Save"))</button>
@@ -168,7 +171,7 @@ struct EnterprisePages: RouteCollection {
             <details class="panel-form danger"\(HTML(raw: flash == "deactivate" ? " open" : ""))>
               <summary>\(ctx.t("停用企业", "Deactivate"))</summary>
               <form method="post" action="\(SitePath.enterpriseDeactivate(e.id).path)">
-                \(ctx.csrfField)
+                \(ctx.csrfField)\(versionField)
                 <p>\(ctx.t("停用后企业不再出现在默认名单中，记录保留，可随时恢复。", "A deactivated enterprise leaves the default list; its record is kept and can be restored."))</p>
                 \(deactivateFields.text("reason", ctx.t("停用原因", "Reason"), value: "", required: true))
                 \(deactivateFields.errors("confirm"))
@@ -178,7 +181,7 @@ struct EnterprisePages: RouteCollection {
             </details>
             """ : """
             <form method="post" action="\(SitePath.enterpriseReactivate(e.id).path)" class="inline">
-              \(ctx.csrfField)<button type="submit">\(ctx.t("恢复在册", "Reactivate"))</button>
+              \(ctx.csrfField)\(versionField)<button type="submit">\(ctx.t("恢复在册", "Reactivate"))</button>
             </form>
             """
         }
@@ -187,7 +190,7 @@ struct EnterprisePages: RouteCollection {
         <section class="panel">
           <h2>\(ctx.t("更新联系人", "Update contacts"))</h2>
           <form method="post" action="\(SitePath.enterpriseContacts(e.id).path)" class="grid-form">
-            \(ctx.csrfField)
+            \(ctx.csrfField)\(versionField)
             \(contactFields.text("principalName", ctx.t("主要负责人", "Principal"), value: p.principal.name, errorKey: EnterpriseDraft.Field.principalName, required: true))
             \(contactFields.text("principalPhone", ctx.t("主要负责人电话", "Principal's phone"), value: p.principal.phone, errorKey: EnterpriseDraft.Field.principalPhone, type: "tel"))
             \(contactFields.text("controllerName", ctx.t("实际控制人", "Actual controller"), value: p.actualController.name, errorKey: EnterpriseDraft.Field.controllerName))
@@ -209,7 +212,7 @@ struct EnterprisePages: RouteCollection {
         """
 
         let content: HTML = """
-        \(Layout.flash(flashText))
+        \(Layout.flash(flashText, kind: flash == "stale" ? "error" : "ok"))
         \(form.summary())
         <div class="toolbar">
           <p class="subtitle mono">\(p.creditCode) · \(e.county?.label(lang) ?? p.countyCode)\(HTML.when(!e.active) { " · <span class=\"tag\">\(ctx.t("已停用", "deactivated"))：\(e.deactivationReason ?? "")</span>" })</p>
@@ -267,7 +270,7 @@ struct EnterprisePages: RouteCollection {
 
     // MARK: create / edit
 
-    func formPage(_ ctx: PageContext, draft: EnterpriseDraft, issues: [FieldIssue], existing: Enterprise?) -> HTML {
+    func formPage(_ ctx: PageContext, draft: EnterpriseDraft, issues: [FieldIssue], existing: Enterprise?, notice: HTML = "") -> HTML {
         let lang = ctx.lang
         let f = FormRenderer(lang: lang, issues: issues)
         var counties = County.all
@@ -276,9 +279,11 @@ struct EnterprisePages: RouteCollection {
         let townships = County.townships[selectedCounty] ?? []
         let action = existing.map { "\(SitePath.enterprise($0.id).path)" } ?? "\(SitePath.enterprises.path)"
         let content: HTML = """
+        \(notice)
         \(f.summary())
         <form method="post" action="\(action)" class="grid-form" novalidate>
           \(ctx.csrfField)
+          \(HTML.when(existing != nil) { "<input type=\"hidden\" name=\"version\" value=\"\(existing?.version ?? 0)\">" })
           <h2>\(ctx.t("基本信息", "Basic information"))</h2>
           \(f.text("creditCode", ctx.t("统一社会信用代码", "Unified social credit code"), value: draft.creditCode, required: true,
                    hint: ctx.t("18位，登记后不可修改", "18 characters; cannot change later"), attrs: existing != nil ? "readonly" : "maxlength=\"18\" autocapitalize=\"characters\""))
@@ -359,10 +364,24 @@ struct EnterprisePages: RouteCollection {
     func update(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let id = try req.recordID("enterprise")
-        let draft = try req.content.decode(EnterpriseForm.self).draft
+        let form = try req.content.decode(EnterpriseForm.self)
+        let draft = form.draft
         do {
-            _ = try await req.zhiben.enterprises.update(id, draft: draft, actor: ctx.caller, origin: req.origin)
+            _ = try await req.zhiben.enterprises.update(id, draft: draft, expectedVersion: form.version, actor: ctx.caller, origin: req.origin)
             return req.redirect(to: SitePath.enterprise(id).done("updated"))
+        } catch DomainError.staleVersion {
+            // Show what is stored now, and what this user typed that differs, instead of overwriting.
+            let e = try await req.zhiben.enterprises.get(id, actor: ctx.caller)
+            let current = EnterpriseDraft(e.profile)
+            let differing = FieldChange.diff(current.auditFields, draft.auditFields)
+            let notice: HTML = """
+            <div class="flash error" role="alert">
+              <p>\(ctx.t("您编辑期间该企业已被他人修改，未保存您的修改。表单已换成最新内容；与您填写不同的字段如下，请确认后重新保存：",
+                          "Someone else changed this enterprise while you were editing, so your changes were not saved. The form now shows the current record; these fields differ from what you typed:"))</p>
+              <ul>\(differing.map { c -> HTML in "<li><span class=\"mono\">\(c.field)</span>: \(ctx.t("您填写", "yours")) “\(c.after ?? "")”，\(ctx.t("当前", "current")) “\(c.before ?? "")”</li>" })</ul>
+            </div>
+            """
+            return .html(formPage(ctx, draft: current, issues: [], existing: e, notice: notice), status: .conflict)
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
             let e = try await req.zhiben.enterprises.get(id, actor: ctx.caller)
@@ -379,7 +398,7 @@ struct EnterprisePages: RouteCollection {
             actualController: ContactPerson(name: form.controllerName ?? "", phone: form.controllerPhone ?? ""),
             safetyManager: ContactPerson(name: form.safetyManagerName ?? "", phone: form.safetyManagerPhone ?? ""))
         return try await redisplayOnError(req, ctx, id, flash: "contacts") {
-            _ = try await req.zhiben.enterprises.updateContacts(id, update, actor: ctx.caller, origin: req.origin)
+            _ = try await req.zhiben.enterprises.updateContacts(id, update, expectedVersion: form.version, actor: ctx.caller, origin: req.origin)
             return "updated"
         }
     }
@@ -388,6 +407,7 @@ struct EnterprisePages: RouteCollection {
         var reason: String?
         var grade: String?
         var confirm: String?
+        var version: Int?
     }
 
     func deactivate(req: Request) async throws -> Response {
@@ -398,7 +418,7 @@ struct EnterprisePages: RouteCollection {
             guard form.confirm == "yes" else {
                 throw DomainError.validation([FieldIssue(field: "confirm", zh: "请勾选确认后再停用", en: "tick the confirmation to deactivate")])
             }
-            _ = try await req.zhiben.enterprises.deactivate(id, reason: form.reason ?? "", actor: ctx.caller, origin: req.origin)
+            _ = try await req.zhiben.enterprises.deactivate(id, reason: form.reason ?? "", expectedVersion: form.version, actor: ctx.caller, origin: req.origin)
             return "deactivated"
         }
     }
@@ -406,8 +426,11 @@ struct EnterprisePages: RouteCollection {
     func reactivate(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let id = try req.recordID("enterprise")
-        _ = try await req.zhiben.enterprises.reactivate(id, actor: ctx.caller, origin: req.origin)
-        return req.redirect(to: SitePath.enterprise(id).done("reactivated"))
+        let form = try req.content.decode(ReasonForm.self)
+        return try await redisplayOnError(req, ctx, id, flash: "reactivate") {
+            _ = try await req.zhiben.enterprises.reactivate(id, expectedVersion: form.version, actor: ctx.caller, origin: req.origin)
+            return "reactivated"
+        }
     }
 
     func overrideGrade(req: Request) async throws -> Response {
@@ -419,17 +442,23 @@ struct EnterprisePages: RouteCollection {
             if grade == nil, !(form.grade ?? "").isEmpty {
                 throw DomainError.validation([FieldIssue(field: "grade", zh: "等级无效", en: "unknown grade")])
             }
-            _ = try await req.zhiben.enterprises.overrideGrade(id, grade: grade, reason: form.reason ?? "", actor: ctx.caller, origin: req.origin)
+            _ = try await req.zhiben.enterprises.overrideGrade(id, grade: grade, reason: form.reason ?? "", expectedVersion: form.version,
+                                                               actor: ctx.caller, origin: req.origin)
             return "graded"
         }
     }
 
-    /// Runs a detail-page action; a validation error shows the detail page again with the message.
+    /// Runs a detail-page action; a validation error shows the detail page again with the message, and
+    /// a change made meanwhile by someone else shows the current record instead of overwriting it.
     func redisplayOnError(_ req: Request, _ ctx: PageContext, _ id: UUID, flash: String,
                           _ body: () async throws -> String) async throws -> Response {
         do {
             let done = try await body()
             return req.redirect(to: SitePath.enterprise(id).done(done))
+        } catch DomainError.staleVersion {
+            let e = try await req.zhiben.enterprises.get(id, actor: ctx.caller)
+            return .html(detailPage(ctx, e, req: req, flash: "stale", issues: [], history: try await history(e, ctx: ctx, req: req)),
+                         status: .conflict)
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
             let e = try await req.zhiben.enterprises.get(id, actor: ctx.caller)
