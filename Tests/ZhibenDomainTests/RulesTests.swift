@@ -80,6 +80,13 @@ struct LoginPolicyTests {
         #expect(await throttle.retryAfter("198.51.100.7", now: t0.addingTimeInterval(15 * 60)) == nil)
     }
 
+    @Test("any page number a client sends gives an offset without overflow")
+    func pagingBounds() {
+        #expect(Paging(page: Int.max, per: Int.max).offset == (Paging.maxPage - 1) * Paging.maxPer)
+        #expect(Paging(page: Int.min, per: Int.min).offset == 0)
+        #expect(Paging(page: Int.min, per: Int.min).per == 1)
+    }
+
     @Test("passwords need at least 10 characters")
     func minimumLength() {
         #expect(LoginPolicy.checkPassword("short") != nil)

@@ -2,11 +2,13 @@ import Foundation
 
 public struct Paging: Sendable, Equatable {
     public static let maxPer = 200
+    /// Beyond any real list; it keeps `offset` far from overflowing whatever page number a client sends.
+    public static let maxPage = 1_000_000
     public var page: Int
     public var per: Int
 
     public init(page: Int = 1, per: Int = 20) {
-        self.page = max(1, page)
+        self.page = min(max(1, page), Self.maxPage)
         self.per = min(max(1, per), Self.maxPer)
     }
 
