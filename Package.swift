@@ -20,7 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
     ],
     targets: [
-        .target(name: "ZhibenDomain"),
+        .target(name: "ZhibenDomain", resources: [.copy("Resources")]),
         .target(
             name: "ZhibenPersistence",
             dependencies: [

@@ -22,6 +22,19 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let userUnlock = Permission(rawValue: "user:unlock")
     public static let apiKeyManage = Permission(rawValue: "apikey:manage")
     public static let auditRead = Permission(rawValue: "audit:read")
+    public static let hazardRead = Permission(rawValue: "hazard:read")
+    public static let hazardReport = Permission(rawValue: "hazard:report")
+    public static let hazardJudge = Permission(rawValue: "hazard:judge")
+    /// Acknowledge, plan, submit and ask for more time: the enterprise's side of rectification.
+    public static let hazardRectify = Permission(rawValue: "hazard:rectify")
+    public static let hazardAccept = Permission(rawValue: "hazard:accept")
+    public static let hazardSupervise = Permission(rawValue: "hazard:supervise")
+    public static let hazardDecideExtension = Permission(rawValue: "hazard:decide-extension")
+    public static let hazardExport = Permission(rawValue: "hazard:export")
+    /// Counties add local items to their enterprises' checklists.
+    public static let checklistManage = Permission(rawValue: "checklist:manage")
+    public static let selfInspectionRecord = Permission(rawValue: "self-inspection:record")
+    public static let notificationRead = Permission(rawValue: "notification:read")
 }
 
 /// Roles of DOMAIN.md §2.
@@ -54,19 +67,24 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
         switch self {
         case .cityAdmin:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .userRead, .userCreate, .userUpdate, .userUnlock,
-             .apiKeyManage, .auditRead]
+             .apiKeyManage, .auditRead, .hazardRead, .hazardExport, .notificationRead]
         case .cityOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
-             .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead]
+             .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead,
+             .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead]
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
-             .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead]
+             .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,
+             .hazardRead, .hazardReport, .hazardJudge, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport,
+             .checklistManage, .notificationRead]
         case .inspector:
-            [.enterpriseRead, .enterpriseExport, .dashboardRead]
+            [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
+             .notificationRead]
         case .expert:
-            [.enterpriseRead]
+            [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead]
         case .enterpriseUser:
-            [.enterpriseRead, .enterpriseUpdateContacts]
+            [.enterpriseRead, .enterpriseUpdateContacts, .hazardRead, .hazardReport, .hazardJudge, .hazardRectify, .hazardAccept,
+             .hazardExport, .selfInspectionRecord, .notificationRead]
         }
     }
 
