@@ -4,10 +4,12 @@ import Testing
 
 @Suite("Permissions and scopes")
 struct PermissionTests {
-    @Test("enterprise users read their record and change only contacts")
+    @Test("enterprise users change only their contacts in the registry, and work their own hazards")
     func enterpriseUser() {
         let p = Role.enterpriseUser.permissions
-        #expect(p == [.enterpriseRead, .enterpriseUpdateContacts])
+        #expect(p.filter { $0.rawValue.hasPrefix("enterprise:") } == [.enterpriseRead, .enterpriseUpdateContacts])
+        #expect(p.isSuperset(of: [.hazardRead, .hazardReport, .hazardRectify, .selfInspectionRecord]))
+        #expect(p.isDisjoint(with: [.hazardSupervise, .hazardDecideExtension, .checklistManage, .dashboardRead]))
     }
 
     @Test("only the city administrator manages accounts and API keys")
