@@ -132,6 +132,7 @@ struct ProblemProbe: Decodable {
     struct FieldError: Decodable { let field: String; let reason: String; let reasonZh: String }
     let status: Int
     let title: String
+    let detail: String?
     let errors: [FieldError]?
 
     init(_ res: TestingHTTPResponse) throws {

@@ -40,6 +40,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: AccountAPIController())
     try authed.register(collection: APIKeyAPIController())
     try authed.register(collection: AuditAPIController())
+    try authed.register(collection: HazardAPIController())
 }
 
 struct HealthStatus: Content {

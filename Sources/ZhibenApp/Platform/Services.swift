@@ -26,6 +26,23 @@ struct SHA256Secrets: SecretSource {
     func digest(_ secret: String) -> String { Secret.sha256(secret) }
 }
 
+/// SHA-256 of uploaded files.
+struct SHA256Digest: ContentDigest {
+    func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+}
+
+/// The default outbound channel: every notification also goes to the log, where an SMS or messaging
+/// gateway can later pick up from.
+struct LoggingNotificationChannel: NotificationChannel {
+    let logger: Logger
+
+    func deliver(_ notifications: [NotificationDraft]) async {
+        for n in notifications {
+            logger.info("notification \(n.kind.rawValue) to \(n.audience): \(n.zh)")
+        }
+    }
+}
+
 /// The composition root's product: every use case the web pages, the API and the commands call.
 public struct ZhibenServices: Sendable {
     public let config: AppConfig
@@ -35,10 +52,12 @@ public struct ZhibenServices: Sendable {
     public let sessions: SessionService
     public let apiKeys: APIKeyService
     public let auditLog: AuditService
+    public let hazards: HazardService
+    public let notifications: NotificationService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
-    init(config: AppConfig, store: Store, clock: any WallClock, threadPool: NIOThreadPool) {
+    init(config: AppConfig, store: Store, clock: any WallClock, threadPool: NIOThreadPool, logger: Logger) {
         self.config = config
         self.store = store
         self.clock = clock
@@ -53,6 +72,16 @@ public struct ZhibenServices: Sendable {
         sessions = SessionService(tokens: tokens, audit: audit, secrets: secrets, clock: clock, lifetime: config.sessionTTL)
         apiKeys = APIKeyService(tokens: tokens, enterprises: enterpriseRepo, secrets: secrets, clock: clock)
         auditLog = AuditService(repository: audit)
+        let files: any FileStore = switch config.database {
+        // Beside the SQLite file, so one folder holds all of an installation's data.
+        case .sqlite(let path): FolderFileStore(root: URL(fileURLWithPath: path).deletingLastPathComponent()
+            .appendingPathComponent(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + "-files"))
+        case .postgres: DatabaseFileStore(store: store)
+        }
+        hazards = HazardService(repository: FluentHazardRepository(store: store), enterprises: enterpriseRepo,
+                                checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
+                                channel: LoggingNotificationChannel(logger: logger), clock: clock)
+        notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
     }
 }
 

@@ -27,7 +27,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // default) makes every acknowledged commit durable.
         try await store.sql.raw("PRAGMA journal_mode=WAL").run()
     }
-    app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool)
+    app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool, logger: app.logger)
 
     app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
     app.http.server.configuration.hostname = "127.0.0.1"

@@ -39,6 +39,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable, Labeled {
     case create, update, deactivate, reactivate, classify, importRows = "import"
     case login, loginFailed = "login_failed", logout, passwordChange = "password_change", unlock, lock
     case apiKeyCreate = "apikey_create", apiKeyRevoke = "apikey_revoke"
+    case transition, upload
 
     public var zh: String {
         switch self {
@@ -56,6 +57,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable, Labeled {
         case .lock: "锁定"
         case .apiKeyCreate: "签发密钥"
         case .apiKeyRevoke: "吊销密钥"
+        case .transition: "流转"
+        case .upload: "上传"
         }
     }
 

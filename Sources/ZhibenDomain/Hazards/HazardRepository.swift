@@ -79,6 +79,11 @@ public struct HazardStatistics: Sendable, Equatable {
 public struct TrendPoint: Sendable, Equatable {
     public var month: String
     public var openMajor: Int
+
+    public init(month: String, openMajor: Int) {
+        self.month = month
+        self.openMajor = openMajor
+    }
 }
 
 /// Who a notification goes to; the store resolves the accounts inside the write.

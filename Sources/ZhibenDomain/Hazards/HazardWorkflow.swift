@@ -79,6 +79,21 @@ public enum HazardWorkflow {
         }
     }
 
+    /// The actions this caller may take on the hazard now (what the page offers), before any input.
+    public static func available(to actor: Caller, on h: Hazard) -> [HazardAction] {
+        HazardAction.allCases.filter { action in
+            guard actor.can(action.permission), isParty(actor, to: action, on: h), allowedStates(action).contains(h.state) else { return false }
+            switch action {
+            case .supervise:
+                let level: HazardSupervision.Level = actor.scope == .city ? .city : .county
+                return h.level == .major && h.supervision?.level != .city && h.supervision?.level != level
+            case .requestExtension: return h.pendingExtension == nil
+            case .decideExtension: return h.pendingExtension != nil
+            default: return true
+            }
+        }
+    }
+
     public enum Party: String, Sendable { case enterprise, county, city }
 
     /// Who accepts the rectification: the level that supervises it; else the county for a major hazard,

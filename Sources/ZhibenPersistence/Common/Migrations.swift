@@ -10,6 +10,7 @@ public enum Migrations {
         M004StatisticsIndex(),
         M005PendingUploads(),
         M006EnterpriseVersion(),
+        M007Hazards(),
     ]
 }
 
@@ -192,5 +193,119 @@ struct M006EnterpriseVersion: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(EnterpriseModel.schema).deleteField("version").update()
+    }
+}
+
+/// The major-hazard loop: hazards with their history and photos, notifications, counties' local
+/// checklist items, and file bytes kept in the database.
+struct M007Hazards: AsyncMigration {
+    var name: String { "007-hazards" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(HazardModel.schema)
+            .id()
+            .field("enterprise_id", .uuid, .required, .references(EnterpriseModel.schema, "id"))
+            .field("county_code", .string, .required)
+            .field("enterprise_name", .string, .required)
+            .field("industry", .string, .required)
+            .field("title", .string, .required)
+            .field("description", .string, .required)
+            .field("location", .string, .required)
+            .field("source", .string, .required)
+            .field("found_by", .string, .required)
+            .field("found_at", .datetime, .required)
+            .field("focus_tags", .string, .required)
+            .field("level", .string, .required)
+            .field("criteria", .string, .required)
+            .field("standard", .string, .required)
+            .field("state", .string, .required)
+            .field("reported_by", .string, .required)
+            .field("reported_by_enterprise", .bool, .required)
+            .field("plan", .string)
+            .field("deadline", .datetime)
+            .field("acknowledgement", .string)
+            .field("supervision_level", .string)
+            .field("supervision", .string)
+            .field("pending_extension", .string)
+            .field("evidence", .string, .required)
+            .field("rejection_reason", .string)
+            .field("judged_at", .datetime)
+            .field("closed_at", .datetime)
+            .field("overdue_notified_at", .datetime)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        // The county list and the statistics read open hazards by county; the enterprise's page its own.
+        try await sql.create(index: "hazards_county_state").on(HazardModel.schema)
+            .column("county_code").column("state").column("level").column("found_at").run()
+        try await sql.create(index: "hazards_state_level").on(HazardModel.schema)
+            .column("state").column("level").column("county_code").column("industry").column("supervision_level").column("deadline")
+            .column("found_at").column("focus_tags").run()
+        try await sql.create(index: "hazards_enterprise").on(HazardModel.schema).column("enterprise_id").column("found_at").run()
+        try await sql.create(index: "hazards_found").on(HazardModel.schema).column("found_at").run()
+        try await sql.create(index: "hazards_level_found").on(HazardModel.schema).column("level").column("found_at").column("closed_at").run()
+
+        try await db.schema(HazardEventModel.schema)
+            .id()
+            .field("hazard_id", .uuid, .required, .references(HazardModel.schema, "id"))
+            .field("action", .string, .required)
+            .field("from_state", .string)
+            .field("to_state", .string, .required)
+            .field("actor", .string, .required)
+            .field("actor_role", .string, .required)
+            .field("at", .datetime, .required)
+            .field("comment", .string, .required)
+            .field("details", .string, .required)
+            .field("photo_ids", .string, .required)
+            .create()
+        try await sql.create(index: "hazard_events_hazard").on(HazardEventModel.schema).column("hazard_id").column("at").run()
+
+        try await db.schema(HazardPhotoModel.schema)
+            .id()
+            .field("hazard_id", .uuid, .required, .references(HazardModel.schema, "id"))
+            .field("content_type", .string, .required)
+            .field("size", .int, .required)
+            .field("sha256", .string, .required)
+            .field("uploaded_by", .string, .required)
+            .field("uploaded_at", .datetime, .required)
+            .create()
+        try await sql.create(index: "hazard_photos_hazard").on(HazardPhotoModel.schema).column("hazard_id").run()
+
+        try await db.schema(NotificationModel.schema)
+            .id()
+            .field("user_id", .uuid, .required, .references(UserModel.schema, "id"))
+            .field("kind", .string, .required)
+            .field("hazard_id", .uuid)
+            .field("text_zh", .string, .required)
+            .field("text_en", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("read_at", .datetime)
+            .create()
+        try await sql.create(index: "notifications_user").on(NotificationModel.schema).column("user_id").column("read_at").column("created_at").run()
+
+        try await db.schema(LocalChecklistItemModel.schema)
+            .id()
+            .field("county_code", .string, .required)
+            .field("criterion_group", .string, .required)
+            .field("text", .string, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("active", .bool, .required)
+            .create()
+
+        try await db.schema(StoredFileModel.schema)
+            .field("key", .string, .identifier(auto: false))
+            .field("data", .data, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        for schema in [StoredFileModel.schema, LocalChecklistItemModel.schema, NotificationModel.schema, HazardPhotoModel.schema,
+                       HazardEventModel.schema, HazardModel.schema] {
+            try await db.schema(schema).delete()
+        }
     }
 }

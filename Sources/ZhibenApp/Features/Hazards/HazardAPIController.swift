@@ -1,0 +1,204 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+struct HazardAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("hazard-criteria", use: criteria)
+        routes.get("checklists", ":group", use: groupChecklist)
+        routes.get("enterprises", ":id", "checklist", use: enterpriseChecklist)
+        routes.get("checklist-items", use: localItems)
+        routes.post("checklist-items", use: addLocalItem)
+        routes.put("checklist-items", ":id", "active", use: setLocalItemActive)
+
+        let h = routes.grouped("hazards")
+        h.get(use: list)
+        h.post(use: report)
+        h.get("export.csv", use: export)
+        h.get("statistics", use: statistics)
+        h.get(":id", use: show)
+        h.post(":id", "transitions", use: transition)
+        h.on(.POST, ":id", "photos", body: .collect(maxSize: nil), use: uploadPhoto)
+        h.get(":id", "photos", ":photoId", use: photo)
+
+        routes.get("notifications", use: notifications)
+        routes.post("notifications", "read", use: markRead)
+    }
+
+    // MARK: criteria and checklists
+
+    func criteria(req: Request) async throws -> CriteriaListDTO {
+        _ = try req.caller
+        let catalogue = req.zhiben.hazards.catalogue
+        let group = req.queryString("group").flatMap(CriterionGroup.init(rawValue:))
+        let items = catalogue.search(req.queryString("q"), group: group, standard: req.queryString("standard"))
+        return CriteriaListDTO(standard: StandardDTO(catalogue.current), standards: catalogue.standards.map(StandardDTO.init),
+                               total: items.count, items: items.map(CriterionDTO.init))
+    }
+
+    func groupChecklist(req: Request) async throws -> ChecklistDTO {
+        guard let group = req.parameters.get("group").flatMap(CriterionGroup.init(rawValue:)) else {
+            throw DomainError.notFound(entity: "checklist")
+        }
+        return ChecklistDTO(try await req.zhiben.hazards.checklist(group: group, actor: req.caller))
+    }
+
+    func enterpriseChecklist(req: Request) async throws -> ChecklistDTO {
+        let (e, list) = try await req.zhiben.hazards.checklist(enterpriseID: req.recordID("enterprise"), actor: req.caller)
+        return ChecklistDTO(list, enterpriseID: e.id)
+    }
+
+    func localItems(req: Request) async throws -> [LocalItemDTO] {
+        try await req.zhiben.hazards.localItems(actor: req.caller).map(LocalItemDTO.init)
+    }
+
+    struct LocalItemInput: Content {
+        var group: String
+        var text: String
+    }
+
+    func addLocalItem(req: Request) async throws -> Response {
+        let input = try req.content.decode(LocalItemInput.self)
+        guard let group = CriterionGroup(rawValue: input.group) else {
+            throw DomainError.validation([FieldIssue(field: "group", zh: "未知的清单类别", en: "unknown checklist group")])
+        }
+        let item = try await req.zhiben.hazards.addLocalItem(group: group, text: input.text, actor: req.caller, origin: req.origin)
+        let res = Response(status: .created)
+        try res.content.encode(LocalItemDTO(item))
+        return res
+    }
+
+    struct ActiveInput: Content { var active: Bool }
+
+    func setLocalItemActive(req: Request) async throws -> LocalItemDTO {
+        let input = try req.content.decode(ActiveInput.self)
+        return LocalItemDTO(try await req.zhiben.hazards.setLocalItemActive(req.recordID("checklist item"), active: input.active,
+                                                                            actor: req.caller, origin: req.origin))
+    }
+
+    // MARK: hazards
+
+    func list(req: Request) async throws -> PageDTO<HazardDTO> {
+        let page = try await req.zhiben.hazards.list(req.hazardQuery(), page: req.paging(), actor: req.caller)
+        let now = req.zhiben.clock.now()
+        return PageDTO(page) { HazardDTO($0, now: now) }
+    }
+
+    func detail(_ id: UUID, _ req: Request, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let caller = try req.caller
+        let (h, events, photos) = try await req.zhiben.hazards.history(id, actor: caller)
+        let dto = HazardDTO(h, now: req.zhiben.clock.now(), history: events, photos: photos, allowed: HazardWorkflow.available(to: caller, on: h))
+        return try .json(dto, version: h.version, status: status)
+    }
+
+    func show(req: Request) async throws -> Response {
+        try await detail(req.recordID("hazard"), req)
+    }
+
+    func report(req: Request) async throws -> Response {
+        let input = try req.content.decode(HazardInputDTO.self)
+        let h = try await req.zhiben.hazards.report(input.draft(), actor: req.caller, origin: req.origin)
+        let res = try await detail(h.id, req, status: .created)
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/hazards/\(h.id.uuidString)")
+        return res
+    }
+
+    /// One verb for every step: `{"action": …, …fields}`. `If-Match` guards against acting on a hazard
+    /// that someone else moved on meanwhile.
+    func transition(req: Request) async throws -> Response {
+        let id = try req.recordID("hazard")
+        let caller = try req.caller
+        // Outside the caller's scope the hazard does not exist, whatever the body says.
+        _ = try await req.zhiben.hazards.get(id, actor: caller)
+        let (action, input) = try req.content.decode(TransitionDTO.self).parsed()
+        _ = try await req.zhiben.hazards.perform(id, action: action, input: input, expectedVersion: ETag.expectedVersion(req),
+                                                 actor: caller, origin: req.origin)
+        return try await detail(id, req)
+    }
+
+    /// Body: the image itself (JPEG, PNG or WebP, judged by its bytes), at most 5 MB.
+    func uploadPhoto(req: Request) async throws -> Response {
+        let id = try req.recordID("hazard")
+        let caller = try req.caller
+        _ = try await req.zhiben.hazards.get(id, actor: caller)
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "请求体应为图片内容", en: "the body must be the image")])
+        }
+        guard buffer.readableBytes <= HazardRules.maxPhotoBytes else {
+            throw Problem(status: .payloadTooLarge, title: "照片过大 / photo too large",
+                          detail: "A photo has at most \(HazardRules.maxPhotoBytes >> 20) MB.",
+                          errors: [FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
+        }
+        let photo = try await req.zhiben.hazards.addPhoto(hazardID: id, data: Data(buffer: buffer), actor: caller, origin: req.origin)
+        let res = Response(status: .created)
+        try res.content.encode(PhotoDTO(photo))
+        res.headers.replaceOrAdd(name: .location, value: PhotoDTO(photo).url)
+        return res
+    }
+
+    func photo(req: Request) async throws -> Response {
+        guard let photoID = req.parameters.get("photoId", as: UUID.self) else { throw DomainError.notFound(entity: "photo") }
+        let (p, data) = try await req.zhiben.hazards.photo(photoID, actor: req.caller)
+        guard p.hazardID == (try req.recordID("hazard")) else { throw DomainError.notFound(entity: "photo") }
+        return PhotoResponse.make(p, data)
+    }
+
+    func export(req: Request) async throws -> Response {
+        let rows = try await req.zhiben.hazards.export(req.hazardQuery(), actor: req.caller)
+        return HazardLedger.csvResponse(rows, now: req.zhiben.clock.now())
+    }
+
+    func statistics(req: Request) async throws -> HazardStatisticsDTO {
+        HazardStatisticsDTO(try await req.zhiben.hazards.statistics(actor: req.caller))
+    }
+
+    // MARK: notifications
+
+    func notifications(req: Request) async throws -> PageDTO<NotificationDTO> {
+        let unread = ["1", "true"].contains(req.queryString("unread") ?? "")
+        return PageDTO(try await req.zhiben.notifications.inbox(actor: req.caller, unreadOnly: unread, page: req.paging()), NotificationDTO.init)
+    }
+
+    struct ReadInput: Content { var ids: [UUID]? }
+    struct ReadResult: Content { var marked: Int }
+
+    func markRead(req: Request) async throws -> ReadResult {
+        let input = (try? req.content.decode(ReadInput.self)) ?? ReadInput(ids: nil)
+        return ReadResult(marked: try await req.zhiben.notifications.markRead(input.ids, actor: req.caller))
+    }
+}
+
+enum PhotoResponse {
+    /// The image with its type and a validator; photos never change once stored.
+    static func make(_ p: HazardPhoto, _ data: Data) -> Response {
+        let res = Response(status: .ok, body: .init(data: data))
+        let parts = p.contentType.split(separator: "/")
+        res.headers.contentType = HTTPMediaType(type: String(parts.first ?? "image"), subType: String(parts.last ?? "jpeg"))
+        res.headers.replaceOrAdd(name: .eTag, value: "\"\(p.sha256)\"")
+        res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400, immutable")
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        return res
+    }
+}
+
+/// 隐患台账: the ledger as CSV, filtered as on screen.
+enum HazardLedger {
+    static let header = ["编号", "企业", "县（市、区）", "行业", "隐患", "位置", "来源", "发现时间", "等级", "判定依据", "状态",
+                         "整改期限", "是否逾期", "挂牌督办", "遗留隐患", "整改责任人", "整改资金（元）", "销号时间"]
+
+    static func row(_ h: Hazard, now: Date) -> [String] {
+        [h.id.uuidString, h.enterpriseName, County.named(h.countyCode)?.zh ?? h.countyCode, h.industry.zh, h.title, h.location,
+         h.source.zh, ChinaTime.display(h.foundAt), h.level.zh, h.criteria.joined(separator: " "), h.state.zh,
+         h.deadline.map { ChinaTime.day($0) } ?? "", h.isOverdue(at: now) ? "是" : "否", h.supervision?.level.zh ?? "",
+         h.isLegacy ? "是" : "否", h.plan?.responsible ?? "", h.plan?.funds.map { "\($0)" } ?? "", h.closedAt.map { ChinaTime.display($0) } ?? ""]
+    }
+
+    static func csvResponse(_ hazards: [Hazard], now: Date) -> Response {
+        let res = Response(status: .ok, body: .init(data: CSV.document(header: header, rows: hazards.map { row($0, now: now) })))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        let name = "隐患台账-\(ChinaTime.day(now)).csv"
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "hazards.csv"
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"hazards.csv\"; filename*=UTF-8''\(encoded)")
+        return res
+    }
+}

@@ -1,0 +1,403 @@
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+extension Hazard {
+    /// The record flattened to text, field by field: what the audit log compares.
+    var auditFields: [String: String] {
+        [
+            "enterpriseID": enterpriseID.uuidString, "title": title, "description": description, "location": location,
+            "source": source.rawValue, "foundBy": foundBy, "foundAt": ISOTime.string(foundAt),
+            "focusTags": FocusTag.allCases.filter(focusTags.contains).map(\.rawValue).joined(separator: ","),
+            "level": level.rawValue, "criteria": criteria.joined(separator: ","), "state": state.rawValue,
+            "deadline": deadline.map(ISOTime.string) ?? "", "supervision": supervision?.level.rawValue ?? "",
+            "pendingExtension": pendingExtension.map { ISOTime.string($0.newDeadline) } ?? "",
+            "evidence": evidence, "rejectionReason": rejectionReason ?? "",
+            "planResponsible": plan?.responsible ?? "", "planFunds": plan?.funds.map { "\($0)" } ?? "",
+        ]
+    }
+}
+
+public struct FluentHazardRepository: HazardRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    /// The jurisdiction filter every query starts from. Nil: the scope sees nothing.
+    static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<HazardModel>? {
+        let q = HazardModel.query(on: db)
+        switch scope {
+        case .city: return q
+        case .county(let code): return q.filter(\.$countyCode == code)
+        case .enterprise(let id): return q.filter(\.$enterpriseID == id)
+        case .assigned: return nil
+        }
+    }
+
+    /// The same filter for hand-written SQL.
+    static func scopeClause(_ scope: Scope) -> SQLQueryString? {
+        switch scope {
+        case .city: ""
+        case .county(let code): " AND county_code = \(bind: code)"
+        case .enterprise(let id): " AND enterprise_id = \(bind: id)"
+        case .assigned: nil
+        }
+    }
+
+    public func find(id: UUID, scope: Scope) async throws -> Hazard? {
+        try await Self.scoped(scope, on: store.database)?.filter(\.$id == id).first()?.domain()
+    }
+
+    func filtered(_ q: HazardQuery, scope: Scope, now: Date) -> QueryBuilder<HazardModel>? {
+        guard let query = Self.scoped(scope, on: store.database) else { return nil }
+        let open = HazardState.open.map(\.rawValue)
+        if let states = q.states { query.filter(\.$state ~~ states.map(\.rawValue)) }
+        if let l = q.level { query.filter(\.$level == l.rawValue) }
+        if let c = q.countyCode { query.filter(\.$countyCode == c) }
+        if let e = q.enterpriseID { query.filter(\.$enterpriseID == e) }
+        if let i = q.industry { query.filter(\.$industry == i.rawValue) }
+        if let s = q.source { query.filter(\.$source == s.rawValue) }
+        if let t = q.focusTag { query.filter(\.$focusTags, .custom("LIKE"), TagSet.pattern(t.rawValue)) }
+        if let after = q.foundAfter { query.filter(\.$foundAt >= after) }
+        if let before = q.foundBefore { query.filter(\.$foundAt < before) }
+        switch q.overdue {
+        case true?: query.filter(\.$state ~~ open).filter(\.$deadline < now)
+        case false?: query.group(.or) { g in
+            g.filter(\.$state !~ open).filter(\.$deadline == nil).filter(\.$deadline >= now)
+        }
+        case nil: break
+        }
+        switch q.supervised {
+        case true?: query.filter(\.$supervisionLevel != nil)
+        case false?: query.filter(\.$supervisionLevel == nil)
+        case nil: break
+        }
+        let legacyCut = ChinaTime.parseDay("2024-01-01")!
+        switch q.legacy {
+        case true?: query.filter(\.$foundAt < legacyCut)
+        case false?: query.filter(\.$foundAt >= legacyCut)
+        case nil: break
+        }
+        if let text = q.search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + likeEscaped(text) + "%"
+            query.group(.or) { g in
+                g.filter(.sql(LikeMatch(column: "title", pattern: pattern)))
+                g.filter(.sql(LikeMatch(column: "enterprise_name", pattern: pattern)))
+                g.filter(.sql(LikeMatch(column: "location", pattern: pattern)))
+            }
+        }
+        let dir: DatabaseQuery.Sort.Direction = q.direction == .asc ? .ascending : .descending
+        switch q.sort {
+        case .foundAt: query.sort(\.$foundAt, dir)
+        case .deadline: query.sort(\.$deadline, dir)
+        case .updatedAt: query.sort(\.$updatedAt, dir)
+        case .enterprise: query.sort(\.$enterpriseName, dir).sort(\.$foundAt, .descending)
+        case .state: query.sort(\.$state, dir).sort(\.$foundAt, .descending)
+        }
+        return query.sort(\.$id, .ascending)
+    }
+
+    public func list(_ q: HazardQuery, page: Paging, scope: Scope, now: Date) async throws -> Paged<Hazard> {
+        guard let query = filtered(q, scope: scope, now: now) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        let total = try await query.copy().count()
+        let rows = try await query.range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func all(_ q: HazardQuery, scope: Scope, now: Date, limit: Int) async throws -> [Hazard] {
+        guard let query = filtered(q, scope: scope, now: now) else { return [] }
+        return try await query.limit(limit).all().map { try $0.domain() }
+    }
+
+    public func events(hazardID: UUID) async throws -> [HazardEvent] {
+        try await HazardEventModel.query(on: store.database).filter(\.$hazardID == hazardID).sort(\.$at, .ascending).all().map { try $0.domain() }
+    }
+
+    public func photos(hazardID: UUID) async throws -> [HazardPhoto] {
+        try await HazardPhotoModel.query(on: store.database).filter(\.$hazardID == hazardID).sort(\.$uploadedAt, .ascending).all().map { try $0.domain() }
+    }
+
+    public func photo(id: UUID, scope: Scope) async throws -> HazardPhoto? {
+        guard let p = try await HazardPhotoModel.find(id, on: store.database),
+              try await find(id: p.hazardID, scope: scope) != nil else { return nil }
+        return try p.domain()
+    }
+
+    /// One pass over the open hazards, grouped by everything the views count by.
+    public func statistics(scope: Scope, now: Date) async throws -> HazardStatistics {
+        guard let clause = Self.scopeClause(scope) else { return HazardStatistics() }
+        struct Row: Decodable {
+            let county_code: String
+            let industry: String
+            let state: String
+            let level: String
+            let focus_tags: String
+            let supervised: Int
+            let overdue: Int
+            let legacy: Int
+            let age: Int
+            let n: Int
+        }
+        let day: TimeInterval = 86_400
+        let open = HazardState.open.map(\.rawValue) as [any Encodable & Sendable]
+        let query: SQLQueryString = """
+            SELECT county_code, industry, state, level, focus_tags,
+              CASE WHEN supervision_level IS NULL THEN 0 ELSE 1 END AS supervised,
+              CASE WHEN deadline IS NOT NULL AND deadline < \(bind: now) THEN 1 ELSE 0 END AS overdue,
+              CASE WHEN found_at < \(bind: ChinaTime.parseDay("2024-01-01")!) THEN 1 ELSE 0 END AS legacy,
+              CASE WHEN found_at >= \(bind: now.addingTimeInterval(-30 * day)) THEN 0
+                   WHEN found_at >= \(bind: now.addingTimeInterval(-90 * day)) THEN 1
+                   WHEN found_at >= \(bind: now.addingTimeInterval(-180 * day)) THEN 2
+                   WHEN found_at >= \(bind: now.addingTimeInterval(-365 * day)) THEN 3 ELSE 4 END AS age,
+              COUNT(*) AS n
+            FROM hazards WHERE state IN (\(binds: open))
+            """ + clause + " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+        var stats = HazardStatistics()
+        for r in try await store.sql.raw(query).all(decoding: Row.self) {
+            let major = r.level == HazardLevel.major.rawValue
+            if major { stats.openMajor += r.n } else { stats.openGeneral += r.n }
+            if r.overdue == 1 { stats.overdue += r.n; if major { stats.overdueMajor += r.n } }
+            if r.supervised == 1 { stats.supervised += r.n }
+            if r.legacy == 1 { stats.legacyOpen += r.n }
+            guard major else { continue }
+            stats.openMajorByCounty[r.county_code, default: 0] += r.n
+            if let i = Industry(rawValue: r.industry) { stats.openMajorByIndustry[i, default: 0] += r.n }
+            if let s = HazardState(rawValue: r.state) { stats.openMajorByState[s, default: 0] += r.n }
+            for tag in TagSet.decode(r.focus_tags, as: FocusTag.self) { stats.openMajorByFocus[tag, default: 0] += r.n }
+            stats.openMajorByAge[min(max(r.age, 0), 4)] += r.n
+        }
+        let closed: SQLQueryString = "SELECT COUNT(*) AS n FROM hazards WHERE state = \(bind: HazardState.closed.rawValue)" + clause
+        stats.closed = try await store.sql.raw(closed).first()?.decode(column: "n", as: Int.self) ?? 0
+        return stats
+    }
+
+    /// One pass over the major hazards: at each month's end, those found by then and not yet closed.
+    public func openMajorTrend(scope: Scope, months: [(label: String, end: Date)]) async throws -> [TrendPoint] {
+        guard let clause = Self.scopeClause(scope), !months.isEmpty else { return months.map { TrendPoint(month: $0.label, openMajor: 0) } }
+        var query: SQLQueryString = "SELECT "
+        for (i, m) in months.enumerated() {
+            if i > 0 { query += ", " }
+            query += "SUM(CASE WHEN found_at <= \(bind: m.end) AND (closed_at IS NULL OR closed_at > \(bind: m.end)) THEN 1 ELSE 0 END) AS \(ident: "m\(i)")"
+        }
+        query += " FROM hazards WHERE level = \(bind: HazardLevel.major.rawValue) AND state <> \(bind: HazardState.rejected.rawValue)" + clause
+        let row = try await store.sql.raw(query).first()
+        return try months.enumerated().map { i, m in
+            TrendPoint(month: m.label, openMajor: try row?.decode(column: "m\(i)", as: Int?.self) ?? 0)
+        }
+    }
+
+    public func overdueUnnotified(now: Date, limit: Int) async throws -> [Hazard] {
+        try await HazardModel.query(on: store.database).filter(\.$state ~~ HazardState.open.map(\.rawValue))
+            .filter(\.$deadline < now).filter(\.$overdueNotifiedAt == nil).sort(\.$deadline).limit(limit).all().map { try $0.domain() }
+    }
+
+    // MARK: writes
+
+    /// Turns each notification's audience into its accounts' inbox entries, inside the write.
+    static func notify(_ notes: [NotificationDraft], on db: any Database, at: Date) async throws {
+        for note in notes {
+            let q = UserModel.query(on: db).filter(\.$active == true)
+            switch note.audience {
+            case .enterprise(let id): q.filter(\.$enterpriseID == id)
+            case .countyOfficers(let c): q.filter(\.$role == Role.countyOfficer.rawValue).filter(\.$countyCode == c)
+            case .cityOfficers: q.filter(\.$role == Role.cityOfficer.rawValue)
+            }
+            let users = try await q.field(\.$id).all()
+            let models = users.compactMap { u -> NotificationModel? in
+                guard let id = u.id else { return nil }
+                let m = NotificationModel()
+                m.id = UUID()
+                m.userID = id
+                m.kind = note.kind.rawValue
+                m.hazardID = note.hazardID
+                m.zh = note.zh
+                m.en = note.en
+                m.createdAt = at
+                return m
+            }
+            if !models.isEmpty { try await models.create(on: db) }
+        }
+    }
+
+    public func create(_ hazard: Hazard, event: HazardEvent, notifications: [NotificationDraft], audit: AuditContext) async throws -> Hazard {
+        try await store.write { db in
+            try await HazardModel(hazard).create(on: db)
+            try await HazardEventModel(event).create(on: db)
+            try await Self.notify(notifications, on: db, at: audit.at)
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: hazard.id.uuidString,
+                                        changes: FieldChange.diff([:], hazard.auditFields), audit: audit)
+            return hazard
+        }
+    }
+
+    public func createAll(_ items: [(Hazard, [HazardEvent])], audit: AuditContext) async throws {
+        try await store.write { db in
+            for chunk in stride(from: 0, to: items.count, by: 500) {
+                let part = items[chunk..<min(chunk + 500, items.count)]
+                try await part.map { HazardModel($0.0) }.create(on: db)
+                try await part.flatMap { $0.1.map(HazardEventModel.init) }.create(on: db)
+            }
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: "*",
+                                        changes: [FieldChange(field: "count", before: nil, after: String(items.count))], audit: audit)
+        }
+    }
+
+    public func transition(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
+                           change: @escaping @Sendable (Hazard) throws -> (Hazard, HazardEvent, [NotificationDraft])) async throws -> Hazard {
+        try await store.write { db in
+            guard let model = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else {
+                throw DomainError.notFound(entity: "hazard")
+            }
+            let before = try model.domain()
+            if let expectedVersion, expectedVersion != before.version {
+                throw DomainError.staleVersion(entity: "hazard", expected: expectedVersion, current: before.version)
+            }
+            var (after, event, notes) = try change(before)
+            after.version = before.version + 1
+            model.apply(after)
+            try await model.update(on: db)
+            try await HazardEventModel(event).create(on: db)
+            try await Self.notify(notes, on: db, at: audit.at)
+            var changes = [FieldChange(field: "action", before: nil, after: event.action)]
+            changes += FieldChange.diff(before.auditFields, after.auditFields)
+            try await AuditChain.append(on: db, action: AuditAction.transition.rawValue, entityType: "hazard", entityID: id.uuidString,
+                                        changes: changes, audit: audit)
+            return after
+        }
+    }
+
+    public func addPhoto(_ photo: HazardPhoto, audit: AuditContext) async throws {
+        try await store.write { db in
+            try await HazardPhotoModel(photo).create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.upload.rawValue, entityType: "hazard", entityID: photo.hazardID.uuidString,
+                                        changes: [FieldChange(field: "photo", before: nil, after: photo.id.uuidString),
+                                                  FieldChange(field: "sha256", before: nil, after: photo.sha256),
+                                                  FieldChange(field: "size", before: nil, after: String(photo.size))], audit: audit)
+        }
+    }
+}
+
+public struct FluentNotificationRepository: NotificationRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func list(userID: UUID, unreadOnly: Bool, page: Paging) async throws -> Paged<UserNotification> {
+        let q = NotificationModel.query(on: store.database).filter(\.$userID == userID)
+        if unreadOnly { q.filter(\.$readAt == nil) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func unreadCount(userID: UUID) async throws -> Int {
+        try await NotificationModel.query(on: store.database).filter(\.$userID == userID).filter(\.$readAt == nil).count()
+    }
+
+    public func markRead(userID: UUID, ids: [UUID]?, at: Date) async throws -> Int {
+        // Reading one's inbox is bookkeeping, not a change of record worth an audit entry.
+        try await store.write { db in
+            let q = NotificationModel.query(on: db).filter(\.$userID == userID).filter(\.$readAt == nil)
+            if let ids { q.filter(\.$id ~~ ids) }
+            let n = try await q.copy().count()
+            try await q.set(\.$readAt, to: at).update()
+            return n
+        }
+    }
+}
+
+public struct FluentChecklistRepository: ChecklistRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func localItems(countyCode: String?) async throws -> [LocalChecklistItem] {
+        let q = LocalChecklistItemModel.query(on: store.database)
+        if let countyCode { q.filter(\.$countyCode == countyCode) }
+        return try await q.sort(\.$countyCode).sort(\.$createdAt).limit(5000).all().map { try $0.domain() }
+    }
+
+    public func addLocalItem(_ item: LocalChecklistItem, audit: AuditContext) async throws -> LocalChecklistItem {
+        try await store.write { db in
+            let m = LocalChecklistItemModel()
+            m.id = item.id
+            m.countyCode = item.countyCode
+            m.group = item.group.rawValue
+            m.text = item.text
+            m.createdBy = item.createdBy
+            m.createdAt = item.createdAt
+            m.active = item.active
+            try await m.create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "checklist-item", entityID: item.id.uuidString,
+                                        changes: [FieldChange(field: "group", before: nil, after: item.group.rawValue),
+                                                  FieldChange(field: "text", before: nil, after: item.text)], audit: audit)
+            return item
+        }
+    }
+
+    public func setLocalItemActive(id: UUID, countyCode: String?, active: Bool, audit: AuditContext) async throws -> LocalChecklistItem {
+        try await store.write { db in
+            let q = LocalChecklistItemModel.query(on: db).filter(\.$id == id)
+            if let countyCode { q.filter(\.$countyCode == countyCode) }
+            guard let m = try await q.first() else { throw DomainError.notFound(entity: "checklist item") }
+            if m.active != active {
+                m.active = active
+                try await m.update(on: db)
+                try await AuditChain.append(on: db, action: (active ? AuditAction.reactivate : .deactivate).rawValue, entityType: "checklist-item",
+                                            entityID: id.uuidString, changes: [FieldChange(field: "active", before: String(!active), after: String(active))],
+                                            audit: audit)
+            }
+            return try m.domain()
+        }
+    }
+}
+
+/// File bytes in a folder (next to the SQLite file), written to a temporary name, flushed and renamed
+/// so that a crash leaves either the whole file or none.
+public struct FolderFileStore: FileStore {
+    public let root: URL
+
+    public init(root: URL) { self.root = root }
+
+    func url(_ key: String) -> URL { root.appendingPathComponent(key) }
+
+    public func put(_ data: Data, key: String) async throws {
+        let target = url(key)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temp = target.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        let handle = try FileHandle(forWritingTo: temp)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+        try FileManager.default.moveItem(at: temp, to: target)
+    }
+
+    public func get(key: String) async throws -> Data? {
+        FileManager.default.fileExists(atPath: url(key).path) ? try Data(contentsOf: url(key)) : nil
+    }
+}
+
+/// File bytes in the database, so that every app instance behind a proxy sees them (PostgreSQL).
+public struct DatabaseFileStore: FileStore {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func put(_ data: Data, key: String) async throws {
+        try await store.write { db in
+            let m = StoredFileModel()
+            m.id = key
+            m.data = data
+            m.createdAt = Date()
+            try await m.create(on: db)
+        }
+    }
+
+    public func get(key: String) async throws -> Data? {
+        try await StoredFileModel.find(key, on: store.database)?.data
+    }
+}

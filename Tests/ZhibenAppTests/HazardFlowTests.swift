@@ -1,0 +1,204 @@
+import Foundation
+import NIOCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import ZhibenApp
+import ZhibenDomain
+
+/// The major-hazard loop through the API, by the right people, and every refusal on the way.
+@Suite("Hazards through HTTP", .serialized)
+struct HazardFlowTests {
+    static let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 120))
+
+    struct Setup {
+        let h: Harness
+        let enterprise: Enterprise
+        let inspector: String
+        let county: String
+        let company: String
+    }
+
+    static func setup(_ h: Harness) async throws -> Setup {
+        let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+        return Setup(h: h, enterprise: e, inspector: try await h.token("inspector-141181"), county: try await h.token("county-141181"),
+                     company: try await h.token(h.enterpriseUsername(e)))
+    }
+
+    static func report(_ s: Setup, level: String = "major", criteria: [String] = ["MHC-4-01"]) async throws -> (UUID, String) {
+        let res = try await s.h.api(.POST, "/api/v1/hazards", token: s.inspector, json: [
+            "enterpriseId": s.enterprise.id.uuidString, "title": "铁水吊运跨下设有休息室", "location": "炼钢车间二跨",
+            "source": "inspection", "foundAt": "2026-03-02", "focusTags": ["moltenMetal"], "level": level, "criteria": criteria,
+        ])
+        #expect(res.status == .created)
+        return (try res.content.get(UUID.self, at: "id"), res.headers.first(name: .eTag) ?? "")
+    }
+
+    static func step(_ s: Setup, _ id: UUID, token: String, _ body: [String: any Sendable], ifMatch: String? = nil) async throws -> TestingHTTPResponse {
+        try await s.h.api(.POST, "/api/v1/hazards/\(id)/transitions", token: token, json: body, headers: ifMatch.map { ["If-Match": $0] } ?? [:])
+    }
+
+    @Test("a major hazard walks the whole loop through the API; its history shows every step with who and when")
+    func wholeLoop() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let s = try await Self.setup(h)
+            let (id, _) = try await Self.report(s)
+            #expect(try await Self.step(s, id, token: s.inspector, ["action": "judge", "level": "major", "criteria": ["MHC-4-01", "MHC-14-00"]]).status == .ok)
+            let ack = try await Self.step(s, id, token: s.company, ["action": "acknowledge", "principal": "孙一", "controller": "孙二"])
+            #expect(ack.status == .ok)
+            #expect(try ack.content.get(String.self, at: "state") == "acknowledged")
+            #expect(try ack.content.get([String].self, at: "allowedActions") == ["plan"])
+
+            let before = try await h.api(.GET, "/api/v1/hazards/\(id)", token: s.company)
+            let incomplete = try await Self.step(s, id, token: s.company, ["action": "plan", "responsible": "孙一", "deadline": "2099-01-01"])
+            #expect(incomplete.status == .unprocessableEntity)
+            #expect(Set(try ProblemProbe(incomplete).errors?.map(\.field) ?? []) == ["measures", "funds", "contingencyPlan", "interimSafeguards"])
+            let after = try await h.api(.GET, "/api/v1/hazards/\(id)", token: s.company)
+            #expect(after.headers.first(name: .eTag) == before.headers.first(name: .eTag), "a refused step writes nothing")
+
+            let plan = try await Self.step(s, id, token: s.company, [
+                "action": "plan", "responsible": "孙一", "measures": "休息室迁出吊运跨", "funds": 120000, "deadline": "2099-06-30",
+                "contingencyPlan": "吊运作业应急预案", "interimSafeguards": "吊运时清空休息室",
+            ])
+            #expect(plan.status == .ok)
+            #expect(try plan.content.get(String.self, at: "deadline").hasPrefix("2099-06-30T23:59:59"))
+
+            var headers: HTTPHeaders = ["Content-Type": "image/png"]
+            headers.bearerAuthorization = BearerAuthorization(token: s.company)
+            let upload = try await h.tester.sendRequest(.POST, "/api/v1/hazards/\(id)/photos", headers: headers, body: ByteBuffer(data: Self.png))
+            #expect(upload.status == .created)
+            let photoID = try upload.content.get(UUID.self, at: "id")
+            #expect(try upload.content.get(String.self, at: "sha256").count == 64)
+            let submit = try await Self.step(s, id, token: s.company, ["action": "submit", "evidence": "已迁出，见照片", "photos": [photoID.uuidString]])
+            #expect(submit.status == .ok)
+            let image = try await h.api(.GET, "/api/v1/hazards/\(id)/photos/\(photoID)", token: s.county)
+            #expect(image.status == .ok && image.headers.contentType == .png && Data(image.body.readableBytesView) == Self.png)
+
+            #expect(try await Self.step(s, id, token: s.county, ["action": "accept", "comment": "现场核实"]).status == .ok)
+            let detail = try await h.api(.GET, "/api/v1/hazards/\(id)", token: s.company)
+            #expect(try detail.content.get(String.self, at: "state") == "closed")
+            let history = try detail.content.get([EventProbe].self, at: "history")
+            #expect(history.map(\.action) == ["report", "judge", "acknowledge", "plan", "submit", "accept"])
+            #expect(history.map(\.actor) == ["inspector-141181", "inspector-141181", h.enterpriseUsername(s.enterprise), h.enterpriseUsername(s.enterprise),
+                                              h.enterpriseUsername(s.enterprise), "county-141181"])
+            #expect(history[4].photos == [photoID])
+
+            // Notifications: the enterprise heard of the new hazard, the judgement and the acceptance; the county of the submission.
+            let inbox = try await h.api(.GET, "/api/v1/notifications", token: s.company)
+            let kinds = try inbox.content.get([NotificationProbe].self, at: "items").map(\.kind)
+            #expect(Set(kinds) == ["newHazard", "awaitingAction", "accepted"])
+            let countyInbox = try await h.api(.GET, "/api/v1/notifications?unread=true", token: s.county)
+            #expect(try countyInbox.content.get([NotificationProbe].self, at: "items").map(\.kind) == ["awaitingAction"])
+            #expect(try await h.api(.POST, "/api/v1/notifications/read", token: s.county, json: [:]).content.get(Int.self, at: "marked") == 1)
+
+            let log = try await h.app.zhiben.auditLog.repository.list(AuditQuery(entityType: "hazard", entityID: id.uuidString))
+            #expect(log.total == 7, "report, five steps and the photo upload are audited")
+        }
+    }
+
+    @Test("refusals: another role 403, wrong state 409 naming both, stale If-Match 412, bad criteria and photos 422/413; nothing written")
+    func refusals() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let s = try await Self.setup(h)
+            let (id, tag) = try await Self.report(s)
+            let wrongRole = try await Self.step(s, id, token: s.company, ["action": "judge", "level": "general"])
+            #expect(wrongRole.status == .forbidden)
+            let wrongState = try await Self.step(s, id, token: s.company, ["action": "submit", "evidence": "已整改"])
+            #expect(wrongState.status == .conflict)
+            let problem = try ProblemProbe(wrongState)
+            #expect(problem.detail?.contains("reported") == true && problem.detail?.contains("submit") == true)
+            #expect(try await Self.step(s, id, token: s.inspector, ["action": "fly"]).status == .unprocessableEntity)
+            let unknown = try await Self.step(s, id, token: s.inspector, ["action": "judge", "level": "major", "criteria": ["MHC-4-42"]])
+            #expect(unknown.status == .unprocessableEntity)
+            #expect(try ProblemProbe(unknown).errors?.first?.field == "criteria")
+
+            #expect(try await Self.step(s, id, token: s.inspector, ["action": "judge", "level": "major", "criteria": ["MHC-4-01"]], ifMatch: tag).status == .ok)
+            let stale = try await Self.step(s, id, token: s.company, ["action": "acknowledge", "principal": "孙一", "controller": "孙二"], ifMatch: tag)
+            #expect(stale.status == .preconditionFailed)
+
+            var headers: HTTPHeaders = ["Content-Type": "image/jpeg"]
+            headers.bearerAuthorization = BearerAuthorization(token: s.company)
+            let fake = try await h.tester.sendRequest(.POST, "/api/v1/hazards/\(id)/photos", headers: headers, body: ByteBuffer(string: "not an image.jpg"))
+            #expect(fake.status == .unprocessableEntity)
+            let huge = ByteBuffer(data: Data([0xFF, 0xD8, 0xFF]) + Data(count: HazardRules.maxPhotoBytes))
+            let big = try await h.tester.sendRequest(.POST, "/api/v1/hazards/\(id)/photos", headers: headers, body: huge)
+            #expect(big.status == .payloadTooLarge)
+            let detail = try await h.api(.GET, "/api/v1/hazards/\(id)", token: s.company)
+            #expect(try detail.content.get([EventProbe].self, at: "photos").isEmpty)
+            #expect(try detail.content.get([EventProbe].self, at: "history").count == 2)
+
+            let badReport = try await h.api(.POST, "/api/v1/hazards", token: s.company, json: ["title": "x", "source": "inspection", "level": "major"])
+            #expect(badReport.status == .unprocessableEntity)
+            #expect(Set(try ProblemProbe(badReport).errors?.map(\.field) ?? []) == ["title", "source", "criteria"])
+        }
+    }
+
+    @Test("jurisdiction: another county's hazard does not exist (404) for reading, listing, acting and photos")
+    func jurisdiction() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let s = try await Self.setup(h)
+            let (id, _) = try await Self.report(s)
+            let outsider = try await h.token("county-141182")
+            let otherCompany = try await h.token(h.enterpriseUsername(try #require(try await h.enterprises(in: "141182").first)))
+            for token in [outsider, otherCompany, try await h.token("inspector-141182")] {
+                #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: token).status == .notFound)
+                #expect(try await Self.step(s, id, token: token, ["action": "judge", "level": "general"]).status == .notFound)
+                #expect(try await h.api(.GET, "/api/v1/hazards", token: token).content.get(Int.self, at: "total") == 0)
+                #expect(try await h.api(.POST, "/api/v1/hazards/\(id)/photos", token: token, body: ByteBuffer(data: Self.png)).status == .notFound)
+            }
+            for token in [try await h.token("city"), s.county, s.inspector, s.company] {
+                #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: token).status == .ok)
+                #expect(try await h.api(.GET, "/api/v1/hazards", token: token).content.get(Int.self, at: "total") == 1)
+            }
+            // Experts see nothing until inspections assign them; the city sees everything.
+            #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: try await h.token("expert-1")).status == .notFound)
+            let report = try await h.api(.POST, "/api/v1/hazards", token: outsider, json: [
+                "enterpriseId": s.enterprise.id.uuidString, "title": "越权报告", "source": "inspection", "level": "general",
+            ])
+            #expect(report.status == .unprocessableEntity, "a county cannot report for another county's enterprise")
+        }
+    }
+
+    @Test("criteria catalogue and checklists through the API; counties' local items are marked local")
+    func criteriaAndChecklists() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let token = try await h.token("county-141181")
+            let all = try await h.api(.GET, "/api/v1/hazard-criteria", token: token)
+            #expect(try all.content.get(Int.self, at: "total") == 65)
+            let dust = try await h.api(.GET, "/api/v1/hazard-criteria?group=combustibleDust", token: token)
+            #expect(try dust.content.get(Int.self, at: "total") == 10)
+            let added = try await h.api(.POST, "/api/v1/checklist-items", token: token, json: ["group": "general", "text": "每班检查消防通道畅通"])
+            #expect(added.status == .created)
+            let e = try #require(try await h.enterprises(in: "141181").first)
+            let list = try await h.api(.GET, "/api/v1/enterprises/\(e.id)/checklist", token: token)
+            #expect(list.status == .ok)
+            let locals = try list.content.get([LocalProbe].self, at: "localItems")
+            #expect(locals.map(\.text) == ["每班检查消防通道畅通"] && locals.allSatisfy(\.local))
+            let criteria = try list.content.get([CriterionProbe].self, at: "criteria")
+            #expect(criteria.allSatisfy { $0.id.hasPrefix("MHC-") })
+            let other = try #require(try await h.enterprises(in: "141182").first)
+            let otherList = try await h.api(.GET, "/api/v1/enterprises/\(other.id)/checklist", token: try await h.token("city"))
+            #expect(try otherList.content.get([LocalProbe].self, at: "localItems").isEmpty, "a county's items stay in that county")
+            #expect(try await h.api(.POST, "/api/v1/checklist-items", token: try await h.token("city"), json: ["group": "general", "text": "市局不能加县的本地项"]).status == .forbidden)
+        }
+    }
+}
+
+struct EventProbe: Decodable {
+    let action: String?
+    let actor: String?
+    let photos: [UUID]?
+}
+
+struct NotificationProbe: Decodable {
+    let kind: String
+}
+
+struct LocalProbe: Decodable {
+    let text: String
+    let local: Bool
+}
+
+struct CriterionProbe: Decodable {
+    let id: String
+}
