@@ -3,46 +3,10 @@
 Needs a running server (ZHIBEN_URL, default http://127.0.0.1:8080) with demo data, and the demo
 password in ZHIBEN_DEMO_PASSWORD. Uses Debian's chromium and chromium-driver.
 """
-import os
-
-import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+from helpers import BASE, login, shot
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
-
-BASE = os.environ.get("ZHIBEN_URL", "http://127.0.0.1:8080").rstrip("/")
-PASSWORD = os.environ["ZHIBEN_DEMO_PASSWORD"]
-SHOTS = os.environ.get("ZHIBEN_SCREENSHOTS")
-
-
-@pytest.fixture
-def browser():
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(2)
-    yield driver
-    driver.quit()
-
-
-def shot(driver, name):
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
-
-
-def login(driver, username):
-    driver.get(BASE + "/login")
-    assert "登录" in driver.page_source
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "header.topbar")))
 
 
 def test_county_officer_filters_opens_and_signs_out(browser):

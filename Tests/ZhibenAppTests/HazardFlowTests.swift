@@ -34,6 +34,12 @@ struct HazardFlowTests {
         return (try res.content.get(UUID.self, at: "id"), res.headers.first(name: .eTag) ?? "")
     }
 
+    /// Ids the list shows for the test's own finding.
+    static func listed(_ h: Harness, token: String) async throws -> [UUID] {
+        let q = "铁水吊运跨下设有休息室".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        return try await h.api(.GET, "/api/v1/hazards?q=\(q)&per=200", token: token).content.get([IDProbe].self, at: "items").map(\.id)
+    }
+
     static func step(_ s: Setup, _ id: UUID, token: String, _ body: [String: any Sendable], ifMatch: String? = nil) async throws -> TestingHTTPResponse {
         try await s.h.api(.POST, "/api/v1/hazards/\(id)/transitions", token: token, json: body, headers: ifMatch.map { ["If-Match": $0] } ?? [:])
     }
@@ -143,12 +149,12 @@ struct HazardFlowTests {
             for token in [outsider, otherCompany, try await h.token("inspector-141182")] {
                 #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: token).status == .notFound)
                 #expect(try await Self.step(s, id, token: token, ["action": "judge", "level": "general"]).status == .notFound)
-                #expect(try await h.api(.GET, "/api/v1/hazards", token: token).content.get(Int.self, at: "total") == 0)
+                #expect(try await Self.listed(h, token: token).contains(id) == false)
                 #expect(try await h.api(.POST, "/api/v1/hazards/\(id)/photos", token: token, body: ByteBuffer(data: Self.png)).status == .notFound)
             }
             for token in [try await h.token("city"), s.county, s.inspector, s.company] {
                 #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: token).status == .ok)
-                #expect(try await h.api(.GET, "/api/v1/hazards", token: token).content.get(Int.self, at: "total") == 1)
+                #expect(try await Self.listed(h, token: token).contains(id))
             }
             // Experts see nothing until inspections assign them; the city sees everything.
             #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: try await h.token("expert-1")).status == .notFound)
@@ -156,6 +162,53 @@ struct HazardFlowTests {
                 "enterpriseId": s.enterprise.id.uuidString, "title": "越权报告", "source": "inspection", "level": "general",
             ])
             #expect(report.status == .unprocessableEntity, "a county cannot report for another county's enterprise")
+        }
+    }
+
+    @Test("dashboard figures (open, overdue, supervised, legacy) equal a direct count of the records, for the city and a county")
+    func figuresMatchRecords() async throws {
+        try await Harness.with(enterprises: 60) { h in
+            let now = h.app.zhiben.clock.now()
+            let all = try await h.app.zhiben.hazards.repository.all(HazardQuery(), scope: .city, now: now, limit: 100_000)
+            #expect(all.count == 240)
+            #expect(Set(all.map(\.state)).count == HazardState.allCases.count, "demo hazards cover every state")
+            for (user, scope) in [("city", Scope.city), ("county-141181", .county("141181"))] {
+                let mine = all.filter { scope.includes(countyCode: $0.countyCode, enterpriseID: $0.enterpriseID) }
+                let open = mine.filter(\.state.isOpen)
+                let stats = try await h.api(.GET, "/api/v1/hazards/statistics", token: try await h.token(user))
+                #expect(try stats.content.get(Int.self, at: "openMajor") == open.filter { $0.level == .major }.count, "\(user)")
+                #expect(try stats.content.get(Int.self, at: "overdue") == open.filter { $0.isOverdue(at: now) }.count, "\(user)")
+                #expect(try stats.content.get(Int.self, at: "supervised") == open.filter(\.isSupervised).count, "\(user)")
+                #expect(try stats.content.get(Int.self, at: "legacyOpen") == open.filter(\.isOpenLegacyMajor).count, "\(user)")
+                #expect(try stats.content.get(Int.self, at: "closed") == mine.filter { $0.state == .closed }.count, "\(user)")
+                let overdueList = try await h.api(.GET, "/api/v1/hazards?overdue=true&per=1", token: try await h.token(user))
+                #expect(try overdueList.content.get(Int.self, at: "total") == open.filter { $0.isOverdue(at: now) }.count, "\(user)")
+                let page = try await h.get("/", as: try await h.signIn(user))
+                #expect(page.body.string.contains("<span class=\"figure\">\(open.filter { $0.level == .major }.count)</span><span class=\"label\">未销号重大隐患"))
+            }
+        }
+    }
+
+    @Test("an overdue hazard notifies the enterprise and its county once")
+    func overdueSweep() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let s = try await Self.setup(h)
+            let (id, _) = try await Self.report(s, level: "general", criteria: [])
+            _ = try await Self.step(s, id, token: s.inspector, ["action": "judge", "level": "general"])
+            _ = try await Self.step(s, id, token: s.company, ["action": "acknowledge"])
+            let tomorrow = ChinaTime.day(h.app.zhiben.clock.now().addingTimeInterval(86_400))
+            _ = try await Self.step(s, id, token: s.company, ["action": "plan", "responsible": "孙一", "measures": "修复护栏", "deadline": tomorrow])
+            let later = HazardService(repository: h.app.zhiben.hazards.repository, enterprises: h.app.zhiben.enterprises.repository,
+                                      checklists: h.app.zhiben.hazards.checklists, files: h.app.zhiben.hazards.files,
+                                      digest: h.app.zhiben.hazards.digest, channel: h.app.zhiben.hazards.channel,
+                                      clock: FixedClock(h.app.zhiben.clock.now().addingTimeInterval(3 * 86_400)))
+            #expect(try await later.sweepOverdue() >= 1)
+            #expect(try await later.sweepOverdue() == 0, "each overdue hazard is announced once")
+            for token in [s.company, s.county] {
+                let inbox = try await h.api(.GET, "/api/v1/notifications?per=200", token: token)
+                let mine = try inbox.content.get([NotificationProbe].self, at: "items").filter { $0.hazardId == id && $0.kind == "overdue" }
+                #expect(mine.count == 1)
+            }
         }
     }
 
@@ -192,6 +245,7 @@ struct EventProbe: Decodable {
 
 struct NotificationProbe: Decodable {
     let kind: String
+    let hazardId: UUID?
 }
 
 struct LocalProbe: Decodable {
@@ -201,4 +255,8 @@ struct LocalProbe: Decodable {
 
 struct CriterionProbe: Decodable {
     let id: String
+}
+
+struct IDProbe: Decodable {
+    let id: UUID
 }

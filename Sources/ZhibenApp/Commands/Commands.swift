@@ -7,12 +7,16 @@ import ZhibenDomain
 enum DemoSeeder {
     struct Result {
         var enterprises: Int
+        var hazards: Int = 0
         var accounts: [DemoData.Account]
         var password: String
         var generatedPassword: Bool
     }
 
-    static func seed(_ services: ZhibenServices, enterprises count: Int, logger: Logger) async throws -> Result {
+    /// Demo hazards per enterprise when no number is given.
+    static let hazardsPerEnterprise = 4
+
+    static func seed(_ services: ZhibenServices, enterprises count: Int, hazards: Int? = nil, logger: Logger) async throws -> Result {
         let password = services.config.demoPassword ?? Secret.password()
         let profiles = DemoData.enterprises(count: count)
         let now = services.clock.now()
@@ -42,14 +46,30 @@ enum DemoSeeder {
         for chunk in stride(from: 0, to: users.count, by: 2000) {
             try await services.accounts.users.createAll(Array(users[chunk..<min(chunk + 2000, users.count)]), audit: audit)
         }
-        logger.info("demo data: \(records.count) enterprises, \(users.count) accounts")
-        return Result(enterprises: records.count, accounts: accounts, password: password, generatedPassword: services.config.demoPassword == nil)
+        let hazardCount = try await seedHazards(services, total: hazards ?? count * hazardsPerEnterprise, now: now)
+        logger.info("demo data: \(records.count) enterprises, \(users.count) accounts, \(hazardCount) hazards")
+        return Result(enterprises: records.count, hazards: hazardCount, accounts: accounts, password: password,
+                      generatedPassword: services.config.demoPassword == nil)
+    }
+
+    /// Hazards in every state across 2023 to now, walked through the real workflow; only into a
+    /// database that has none yet.
+    static func seedHazards(_ services: ZhibenServices, total: Int, now: Date) async throws -> Int {
+        let repository = services.hazards.repository
+        guard total > 0, try await repository.list(HazardQuery(), page: Paging(per: 1), scope: .city, now: now).total == 0 else { return 0 }
+        let enterprises = try await services.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: Int.max)
+        let items = DemoData.hazards(for: enterprises, total: total, now: now)
+        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
+        for chunk in stride(from: 0, to: items.count, by: 5000) {
+            try await repository.createAll(Array(items[chunk..<min(chunk + 5000, items.count)]), audit: audit)
+        }
+        return items.count
     }
 
     static func banner(_ r: Result, url: String?) -> String {
         var lines: [String] = []
         if let url { lines.append("治本 Zhiben 已启动 / is running: \(url)") }
-        lines.append("已载入吕梁市演示数据 / Lüliang demo data loaded: \(r.enterprises) 家企业 / enterprises")
+        lines.append("已载入吕梁市演示数据 / Lüliang demo data loaded: \(r.enterprises) 家企业 / enterprises, \(r.hazards) 条隐患 / hazards")
         lines.append("演示账号 / demo accounts (password for all: \(r.password))\(r.generatedPassword ? "  [generated; set ZHIBEN_DEMO_PASSWORD to choose one]" : ""):")
         let shown = r.accounts.filter { $0.role != .enterpriseUser }
         for a in shown where a.role != .countyOfficer && a.role != .inspector {
@@ -83,6 +103,8 @@ struct ZhibenServeCommand: AsyncCommand {
         }
         let regraded = try await services.enterprises.refreshGrades()
         if regraded > 0 { app.logger.notice("supervision grades refreshed: \(regraded) enterprises changed") }
+        let overdue = try await services.hazards.sweepOverdue()
+        if overdue > 0 { app.logger.notice("overdue hazards announced: \(overdue)") }
         try await app.servers.asyncCommand.run(using: context, signature: signature)
         let address = app.http.server.shared.localAddress
         let url = address.map { a -> String in
@@ -102,6 +124,8 @@ struct SeedDemoCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "enterprises", help: "How many enterprises to generate (1–20000, default 800).")
         var enterprises: Int?
+        @Option(name: "hazards", help: "How many hazards to generate when there are none yet (0–500000, default 4 per enterprise).")
+        var hazards: Int?
         init() {}
     }
 
@@ -113,8 +137,11 @@ struct SeedDemoCommand: AsyncCommand {
         guard (1...DemoData.maxEnterprises).contains(n) else {
             throw AppConfig.ConfigError.invalid("--enterprises", "must be 1–\(DemoData.maxEnterprises)")
         }
+        if let h = signature.hazards, !(0...500_000).contains(h) {
+            throw AppConfig.ConfigError.invalid("--hazards", "must be 0–500000")
+        }
         try await app.autoMigrate()
-        let r = try await DemoSeeder.seed(app.zhiben, enterprises: n, logger: app.logger)
+        let r = try await DemoSeeder.seed(app.zhiben, enterprises: n, hazards: signature.hazards, logger: app.logger)
         context.console.print(DemoSeeder.banner(r, url: nil))
     }
 }

@@ -24,6 +24,14 @@ extension Request {
         set { storage[AuthKey.self] = newValue }
     }
 
+    private struct UnreadKey: StorageKey { typealias Value = Int }
+
+    /// Unread messages of the signed-in user, for the page header.
+    var unreadNotifications: Int {
+        get { storage[UnreadKey.self] ?? 0 }
+        set { storage[UnreadKey.self] = newValue }
+    }
+
     /// The caller of a route behind a login requirement.
     var caller: Caller {
         get throws {
@@ -76,6 +84,10 @@ struct WebSessionMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = req.cookies[Cookies.session]?.string, !token.isEmpty {
             req.auth = try await Tokens.authenticate(token, on: req)
+            // Pages show the unread count in their header; one indexed count per page view.
+            if req.method == .GET, let caller = req.auth?.caller {
+                req.unreadNotifications = try await req.zhiben.notifications.unreadCount(actor: caller)
+            }
         }
         return try await next.respond(to: req)
     }

@@ -9,6 +9,7 @@ struct PageContext {
     let user: User?
     let csrf: String
     let path: String
+    let unread: Int
 
     init(req: Request) throws {
         guard let auth = req.auth else { throw Abort(.unauthorized) }
@@ -17,6 +18,7 @@ struct PageContext {
         user = auth.user
         csrf = Tokens.csrf(for: auth.token)
         path = req.url.path
+        unread = req.unreadNotifications
     }
 
     func t(_ zh: String, _ en: String) -> String { lang.t(zh, en) }
@@ -46,6 +48,10 @@ enum Layout {
         NavItem(href: SitePath.home.path, zh: "首页", en: "Overview", permission: .dashboardRead),
         NavItem(href: SitePath.enterprises.path, zh: "企业基础信息", en: "Enterprises", permission: .enterpriseRead),
         NavItem(href: SitePath.enterpriseImport.path, zh: "批量导入", en: "Import", permission: .enterpriseImport),
+        NavItem(href: SitePath.hazards.path, zh: "隐患排查治理", en: "Hazards", permission: .hazardRead),
+        NavItem(href: SitePath.hazardZeroing.path, zh: "重大隐患动态清零", en: "Zeroing major hazards", permission: .dashboardRead),
+        NavItem(href: SitePath.criteria.path, zh: "判定标准与清单", en: "Criteria & checklists", permission: .hazardRead),
+        NavItem(href: SitePath.notifications.path, zh: "消息", en: "Messages", permission: .notificationRead),
         NavItem(href: SitePath.users.path, zh: "用户管理", en: "Users", permission: .userRead),
         NavItem(href: SitePath.apiKeys.path, zh: "接口密钥", en: "API keys", permission: .apiKeyManage),
         NavItem(href: SitePath.audit.path, zh: "审计日志", en: "Audit log", permission: .auditRead),
@@ -65,6 +71,7 @@ enum Layout {
           <div class="who">
             <span class="scope">\(ctx.scopeLabel) · \(ctx.caller.role.label(ctx.lang))</span>
             <span class="name">\(ctx.user?.displayName ?? ctx.caller.username)</span>
+            \(HTML.when(ctx.caller.can(.notificationRead)) { "<a class=\"inbox\" href=\"\(SitePath.notifications.path)\">\(ctx.t("消息", "Messages"))\(HTML.when(ctx.unread > 0) { " <span class=\"badge\" aria-label=\"\(ctx.t("未读", "unread")) \(ctx.unread)\">\(ctx.unread)</span>" })</a>" })
             <form method="post" action="\(SitePath.language.path)" class="inline">\(ctx.csrfField)<input type="hidden" name="language" value="\(other.rawValue)"><input type="hidden" name="next" value="\(ctx.path)"><button type="submit" class="link" lang="\(other.rawValue)">\(other == .en ? "English" : "中文")</button></form>
             <form method="post" action="\(SitePath.logout.path)" class="inline">\(ctx.csrfField)<button type="submit" class="link">\(ctx.t("退出", "Sign out"))</button></form>
           </div>
@@ -84,6 +91,9 @@ enum Layout {
         switch href {
         case "/": path == "/"
         case SitePath.enterprises.path: path.hasPrefix(SitePath.enterprises.path) && !path.hasPrefix(SitePath.enterpriseImport.path)
+            && !path.hasSuffix("/checklist")
+        case SitePath.hazards.path: path.hasPrefix(SitePath.hazards.path) && !path.hasPrefix(SitePath.hazardZeroing.path)
+        case SitePath.criteria.path: path.hasPrefix(SitePath.criteria.path) || path.hasPrefix(SitePath.checklists.path) || path.hasSuffix("/checklist")
         default: path == href || path.hasPrefix(href + "/")
         }
     }

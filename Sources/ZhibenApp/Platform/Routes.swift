@@ -27,6 +27,10 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: APIKeyPages())
     try signedIn.register(collection: PasswordPages())
     try signedIn.register(collection: AuditPages())
+    try signedIn.register(collection: HazardPages())
+    try signedIn.register(collection: ZeroingPage())
+    try signedIn.register(collection: CriteriaPages())
+    try signedIn.register(collection: NotificationPages())
 
     let api = app.grouped("api", "v1")
     api.get("openapi.yaml") { req async throws -> Response in

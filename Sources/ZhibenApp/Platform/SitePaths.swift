@@ -1,5 +1,6 @@
 import Foundation
 import Vapor
+import ZhibenDomain
 
 /// Every page address the app links or redirects to, in one place, so a link cannot drift from its route.
 enum SitePath: Sendable, Equatable {
@@ -11,6 +12,10 @@ enum SitePath: Sendable, Equatable {
     case users, userUnlock(UUID), userActive(UUID), userPassword(UUID)
     case apiKeys, apiKeyRevoke(UUID)
     case audit, auditExport
+    case hazards, hazardNew, hazardExport, hazardPrint, hazardZeroing
+    case hazard(UUID), hazardTransition(UUID), hazardPhotos(UUID), hazardPhoto(UUID, UUID)
+    case criteria, checklists, checklist(CriterionGroup), enterpriseChecklist(UUID), checklistItems, checklistItemActive(UUID)
+    case notifications, notificationsRead
 
     var path: String {
         switch self {
@@ -38,6 +43,23 @@ enum SitePath: Sendable, Equatable {
         case .apiKeyRevoke(let id): "/api-keys/\(id.uuidString)/revoke"
         case .audit: "/audit"
         case .auditExport: "/audit/export.csv"
+        case .hazards: "/hazards"
+        case .hazardNew: "/hazards/new"
+        case .hazardExport: "/hazards/export.csv"
+        case .hazardPrint: "/hazards/print"
+        case .hazardZeroing: "/hazards/zeroing"
+        case .hazard(let id): "/hazards/\(id.uuidString)"
+        case .hazardTransition(let id): "/hazards/\(id.uuidString)/transitions"
+        case .hazardPhotos(let id): "/hazards/\(id.uuidString)/photos"
+        case .hazardPhoto(let id, let photo): "/hazards/\(id.uuidString)/photos/\(photo.uuidString)"
+        case .criteria: "/hazard-criteria"
+        case .checklists: "/checklists"
+        case .checklist(let group): "/checklists/\(group.rawValue)"
+        case .enterpriseChecklist(let id): "/enterprises/\(id.uuidString)/checklist"
+        case .checklistItems: "/checklist-items"
+        case .checklistItemActive(let id): "/checklist-items/\(id.uuidString)/active"
+        case .notifications: "/notifications"
+        case .notificationsRead: "/notifications/read"
         }
     }
 

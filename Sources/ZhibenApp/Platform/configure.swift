@@ -42,7 +42,10 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: Resources.publicDirectory, defaultFile: nil))
 
-    if app.environment != .testing { app.lifecycle.use(GradeRefresher()) }
+    if app.environment != .testing {
+        app.lifecycle.use(GradeRefresher())
+        app.lifecycle.use(OverdueSweeper())
+    }
 
     try routes(app)
     app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
@@ -100,6 +103,34 @@ final class GradeRefresher: LifecycleHandler, @unchecked Sendable {
                 do {
                     let n = try await services.enterprises.refreshGrades()
                     if n > 0 { logger.notice("supervision grades refreshed: \(n) enterprises changed") }
+                } catch {
+                    logger.report(error: error)
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        task?.cancel()
+    }
+}
+
+/// Tells enterprises and counties, once, of each hazard that runs past its deadline, every 15 minutes
+/// (`serve` also sweeps once at start, after migrating). Off under `.testing`, where tests call `HazardService.sweepOverdue` with their own clock.
+final class OverdueSweeper: LifecycleHandler, @unchecked Sendable {
+    static let interval: Duration = .seconds(15 * 60)
+    private var task: Task<Void, Never>?
+
+    func didBootAsync(_ app: Application) async throws {
+        let services = app.zhiben
+        let logger = app.logger
+        task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.interval)
+                if Task.isCancelled { break }
+                do {
+                    let n = try await services.hazards.sweepOverdue()
+                    if n > 0 { logger.notice("overdue hazards announced: \(n)") }
                 } catch {
                     logger.report(error: error)
                 }

@@ -53,6 +53,12 @@ public struct EnterpriseService: Sendable {
         return e
     }
 
+    /// The enterprise with this credit code, if the caller may see it.
+    public func find(creditCode: String, actor: Caller) async throws -> Enterprise? {
+        try actor.require(.enterpriseRead)
+        return try await repository.find(creditCode: creditCode, scope: actor.scope)
+    }
+
     public func list(_ query: EnterpriseQuery, page: Paging, actor: Caller) async throws -> Paged<Enterprise> {
         try actor.require(.enterpriseRead)
         return try await repository.list(query, page: page, scope: actor.scope)

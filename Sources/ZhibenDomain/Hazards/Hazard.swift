@@ -287,8 +287,11 @@ public struct Hazard: Sendable, Equatable, Identifiable {
         return now > deadline
     }
 
-    /// Found in 2023 or earlier: the plan wants it eliminated by the end of 2024.
+    /// Found in 2023 or earlier: the plan wants such major hazards eliminated by the end of 2024.
     public var isLegacy: Bool { ChinaTime.calendar.component(.year, from: foundAt) <= 2023 }
+
+    /// A legacy major hazard still open: the ones the end-2024 deadline is about.
+    public var isOpenLegacyMajor: Bool { isLegacy && level == .major && state.isOpen }
 
     public var isSupervised: Bool { supervision != nil }
 }

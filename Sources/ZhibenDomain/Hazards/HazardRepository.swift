@@ -55,7 +55,7 @@ public struct HazardStatistics: Sendable, Equatable {
     public var overdue = 0
     public var overdueMajor = 0
     public var supervised = 0
-    /// Found in 2023 or earlier and still open.
+    /// Major hazards found in 2023 or earlier and still open (due by the end of 2024).
     public var legacyOpen = 0
     public var closed = 0
     public var openMajorByCounty: [String: Int] = [:]

@@ -160,8 +160,8 @@ public struct FluentHazardRepository: HazardRepository {
             if major { stats.openMajor += r.n } else { stats.openGeneral += r.n }
             if r.overdue == 1 { stats.overdue += r.n; if major { stats.overdueMajor += r.n } }
             if r.supervised == 1 { stats.supervised += r.n }
-            if r.legacy == 1 { stats.legacyOpen += r.n }
             guard major else { continue }
+            if r.legacy == 1 { stats.legacyOpen += r.n }
             stats.openMajorByCounty[r.county_code, default: 0] += r.n
             if let i = Industry(rawValue: r.industry) { stats.openMajorByIndustry[i, default: 0] += r.n }
             if let s = HazardState(rawValue: r.state) { stats.openMajorByState[s, default: 0] += r.n }

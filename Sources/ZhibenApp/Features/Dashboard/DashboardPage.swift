@@ -15,6 +15,7 @@ struct DashboardPage: RouteCollection {
             return req.redirect(to: ctx.caller.can(.enterpriseRead) ? SitePath.enterprises : (ctx.caller.can(.userRead) ? SitePath.users : SitePath.password))
         }
         let stats = try await req.zhiben.enterprises.statistics(actor: ctx.caller)
+        let hazards = ctx.caller.can(.hazardRead) ? try await req.zhiben.hazards.statistics(actor: ctx.caller) : nil
         let lang = ctx.lang
         let counties: [County]
         if case .county(let c) = ctx.caller.scope { counties = County.all.filter { $0.code == c } } else { counties = County.all }
@@ -35,7 +36,17 @@ struct DashboardPage: RouteCollection {
             "<a class=\"card \(kind)\" href=\"\(href)\"><span class=\"figure\">\(value)</span><span class=\"label\">\(label)</span></a>"
         }
         let empty = stats.total == 0
+        let hazardCards: HTML = hazards.map { h in """
+        <section class="cards" aria-label="\(ctx.t("重大隐患", "Major hazards"))">
+          \(card(ctx.t("未销号重大隐患", "Open major hazards"), h.openMajor, "\(SitePath.hazards.path)?state=open&level=major", "red"))
+          \(card(ctx.t("逾期未整改", "Overdue"), h.overdue, "\(SitePath.hazards.path)?state=open&overdue=1", h.overdue > 0 ? "red" : ""))
+          \(card(ctx.t("挂牌督办", "Under supervision"), h.supervised, "\(SitePath.hazards.path)?state=open&supervised=1"))
+          \(card(ctx.t("遗留重大隐患未清零", "Legacy major still open"), h.legacyOpen, "\(SitePath.hazards.path)?state=open&level=major&legacy=1", h.legacyOpen > 0 ? "red" : ""))
+          \(card(ctx.t("未销号一般隐患", "Open general hazards"), h.openGeneral, "\(SitePath.hazards.path)?state=open&level=general"))
+        </section>
+        """ } ?? ""
         let content: HTML = """
+        \(hazardCards)
         <section class="cards" aria-label="\(ctx.t("关键指标", "Key figures"))">
           \(card(ctx.t("在册企业", "Registered enterprises"), stats.total, "\(SitePath.enterprises.path)"))
           \(card(ctx.t("A类（重点监管）", "Grade A (most intensive)"), stats.byGrade[.A] ?? 0, "\(SitePath.enterprises.path)?grade=A", "red"))

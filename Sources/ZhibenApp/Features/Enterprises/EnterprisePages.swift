@@ -261,6 +261,17 @@ struct EnterprisePages: RouteCollection {
             \(row(ctx.t("安全管理负责人", "Safety manager"), person(p.safetyManager)))
           </dl>
         </section>
+        \(HTML.when(ctx.caller.can(.hazardRead)) { """
+        <section class="panel">
+          <h2>\(ctx.t("隐患排查治理", "Hazards"))</h2>
+          <p>
+            <a class="button" href="\(SitePath.hazards.path)?enterprise=\(e.id.uuidString)&amp;state=open">\(ctx.t("未销号隐患", "Open hazards"))</a>
+            <a class="button" href="\(SitePath.hazards.path)?enterprise=\(e.id.uuidString)">\(ctx.t("全部隐患", "All hazards"))</a>
+            <a class="button" href="\(SitePath.enterpriseChecklist(e.id).path)">\(ctx.t("适用检查清单", "Applicable checklist"))</a>
+            \(HTML.when(ctx.caller.can(.hazardReport) && e.active) { "<a class=\"button primary\" href=\"\(SitePath.hazardNew.path)?enterprise=\(e.id.uuidString)\">\(ctx.t("报告隐患", "Report a hazard"))</a>" })
+          </p>
+        </section>
+        """ })
         \(contactsForm)
         \(historyHTML)
         \(deactivateForm)

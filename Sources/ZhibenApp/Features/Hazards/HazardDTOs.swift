@@ -116,6 +116,11 @@ enum APIDate {
     static func parse(_ text: String?, field: String, endOfDay: Bool = false) throws -> Date? {
         guard let t = text?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
         if t.count == 10, let day = ChinaTime.parseDay(t) { return endOfDay ? day.addingTimeInterval(86_399) : day }
+        // What a browser's datetime-local field sends: a wall-clock time in Asia/Shanghai.
+        if t.count == 16, t.dropFirst(10).first == "T", let day = ChinaTime.parseDay(String(t.prefix(10))),
+           let h = Int(t.dropFirst(11).prefix(2)), let m = Int(t.suffix(2)), (0..<24).contains(h), (0..<60).contains(m) {
+            return day.addingTimeInterval(Double(h * 3600 + m * 60))
+        }
         if let d = try? style.parse(t) { return d }
         if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(t) { return d }
         throw DomainError.validation([FieldIssue(field: field, zh: "日期格式应为 2026-03-01 或 2026-03-01T09:30:00+08:00",

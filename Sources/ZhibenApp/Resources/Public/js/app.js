@@ -22,3 +22,9 @@ document.addEventListener("change", function (event) {
     list.appendChild(option);
   });
 });
+
+// Print buttons on ledgers and checklists.
+document.addEventListener("click", function (event) {
+  var target = event.target;
+  if (target && target.hasAttribute && target.hasAttribute("data-print")) window.print();
+});
