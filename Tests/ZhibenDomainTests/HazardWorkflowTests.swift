@@ -232,3 +232,28 @@ extension EnterpriseDraft {
         return try! d.validate().get()
     }
 }
+
+@Suite("Self-inspection rule")
+struct SelfInspectionRuleTests {
+    static let now = ChinaTime.parseDay("2024-08-15")!
+
+    @Test("the principal checks once a quarter; metal-smelting enterprises once a month; an ended period without one is missed")
+    func cadenceAndMisses() {
+        var p = EnterpriseDraft().sampleProfile
+        #expect(SelfInspectionSchedule.cadence(for: p) == .quarterly)
+        p.specialRisks = [.metalSmelting]
+        #expect(SelfInspectionSchedule.cadence(for: p) == .monthly)
+
+        let quarterly = SelfInspectionSchedule.compliance(cadence: .quarterly, checks: [ChinaTime.parseDay("2024-02-10")!, ChinaTime.parseDay("2024-07-01")!], now: Self.now)
+        #expect(quarterly.map(\.label) == ["2024Q1", "2024Q2", "2024Q3"])
+        #expect(quarterly.map(\.missed) == [false, true, false])
+        #expect(quarterly.map(\.current) == [false, false, true])
+
+        let monthly = SelfInspectionSchedule.compliance(cadence: .monthly, checks: [ChinaTime.parseDay("2024-03-31")!], now: Self.now)
+        #expect(monthly.count == 8)
+        #expect(monthly.filter(\.missed).map(\.label) == ["2024-01", "2024-02", "2024-04", "2024-05", "2024-06", "2024-07"])
+        // The last moment of a period still counts for it; the first of the next does not.
+        let edge = SelfInspectionSchedule.compliance(cadence: .quarterly, checks: [ChinaTime.parseDay("2024-04-01")!.addingTimeInterval(-1)], now: Self.now)
+        #expect(edge[0].checks == 1 && edge[1].checks == 0)
+    }
+}

@@ -63,6 +63,14 @@ enum DemoSeeder {
         for chunk in stride(from: 0, to: items.count, by: 5000) {
             try await repository.createAll(Array(items[chunk..<min(chunk + 5000, items.count)]), audit: audit)
         }
+        let checks = DemoData.selfInspections(for: enterprises, now: now)
+        let selfInspections = services.selfInspections.repository
+        for chunk in stride(from: 0, to: checks.count, by: 5000) {
+            try await selfInspections.createAll(Array(checks[chunk..<min(chunk + 5000, checks.count)]), audit: audit)
+        }
+        for report in DemoData.internalReports(for: enterprises, now: now) {
+            _ = try await selfInspections.createReport(report, audit: audit)
+        }
         return items.count
     }
 

@@ -31,6 +31,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: ZeroingPage())
     try signedIn.register(collection: CriteriaPages())
     try signedIn.register(collection: NotificationPages())
+    try signedIn.register(collection: SelfInspectionPages())
 
     let api = app.grouped("api", "v1")
     api.get("openapi.yaml") { req async throws -> Response in
@@ -45,6 +46,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: APIKeyAPIController())
     try authed.register(collection: AuditAPIController())
     try authed.register(collection: HazardAPIController())
+    try authed.register(collection: SelfInspectionAPIController())
 }
 
 struct HealthStatus: Content {

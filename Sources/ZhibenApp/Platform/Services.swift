@@ -54,6 +54,7 @@ public struct ZhibenServices: Sendable {
     public let auditLog: AuditService
     public let hazards: HazardService
     public let notifications: NotificationService
+    public let selfInspections: SelfInspectionService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -78,7 +79,10 @@ public struct ZhibenServices: Sendable {
             .appendingPathComponent(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + "-files"))
         case .postgres: DatabaseFileStore(store: store)
         }
-        hazards = HazardService(repository: FluentHazardRepository(store: store), enterprises: enterpriseRepo,
+        let hazardRepo = FluentHazardRepository(store: store)
+        selfInspections = SelfInspectionService(repository: FluentSelfInspectionRepository(store: store), enterprises: enterpriseRepo,
+                                                hazards: hazardRepo, clock: clock)
+        hazards = HazardService(repository: hazardRepo, enterprises: enterpriseRepo,
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)

@@ -16,6 +16,7 @@ enum SitePath: Sendable, Equatable {
     case hazard(UUID), hazardTransition(UUID), hazardPhotos(UUID), hazardPhoto(UUID, UUID)
     case criteria, checklists, checklist(CriterionGroup), enterpriseChecklist(UUID), checklistItems, checklistItemActive(UUID)
     case notifications, notificationsRead
+    case selfInspections, internalReports, internalReportDecision(UUID)
 
     var path: String {
         switch self {
@@ -60,6 +61,9 @@ enum SitePath: Sendable, Equatable {
         case .checklistItemActive(let id): "/checklist-items/\(id.uuidString)/active"
         case .notifications: "/notifications"
         case .notificationsRead: "/notifications/read"
+        case .selfInspections: "/self-inspections"
+        case .internalReports: "/internal-reports"
+        case .internalReportDecision(let id): "/internal-reports/\(id.uuidString)/decision"
         }
     }
 

@@ -151,3 +151,51 @@ extension DemoData {
                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])
     }
 }
+
+extension DemoData {
+    /// Principal-led checks in most periods since 2024, with gaps, and a few led by someone else.
+    public static func selfInspections(for enterprises: [Enterprise], now: Date, seed: UInt64 = 2025) -> [SelfInspection] {
+        var rng = SeededRandom(seed: seed)
+        let catalogue = CriteriaCatalogue.shipped
+        var out: [SelfInspection] = []
+        for e in enterprises {
+            let p = e.profile
+            let items = Checklist.applicable(to: p, catalogue: catalogue).criteria.map(\.id)
+            // Some enterprises are diligent, some are not.
+            let diligence = [0.97, 0.9, 0.8, 0.55][Int.random(in: 0..<4, using: &rng)]
+            for period in SelfInspectionSchedule.periods(cadence: SelfInspectionSchedule.cadence(for: p), now: now) {
+                let end = min(period.end, now)
+                guard end > period.start, Double.random(in: 0..<1, using: &rng) < diligence else { continue }
+                let at = period.start.addingTimeInterval(Double.random(in: 0..<1, using: &rng) * end.timeIntervalSince(period.start))
+                let principal = Double.random(in: 0..<1, using: &rng) < 0.9
+                out.append(SelfInspection(id: UUID(uuid: uuidBytes(&rng)), enterpriseID: e.id, countyCode: p.countyCode,
+                                          ledBy: principal ? p.principal.name : (p.safetyManager.name.isEmpty ? "安全管理员" : p.safetyManager.name),
+                                          principalLed: principal, conductedAt: at, checkedItems: items, notes: "",
+                                          recordedBy: "ent-\(p.creditCode.lowercased())", createdAt: at))
+            }
+        }
+        return out
+    }
+
+    /// A few staff reports per county: most confirmed and rewarded, some dismissed, some still open.
+    public static func internalReports(for enterprises: [Enterprise], now: Date, seed: UInt64 = 2026) -> [InternalReport] {
+        var rng = SeededRandom(seed: seed)
+        let texts = ["除尘器泄爆片被铁板封堵", "夜班有人未办作业票进入有限空间", "液氨管道阀门有泄漏气味", "煤气区域报警器长期不亮",
+                     "熔炼炉冷却水流量报警被屏蔽", "叉车司机无证驾驶", "喷涂间排风机坏了一周"]
+        var out: [InternalReport] = []
+        for e in enterprises where Double.random(in: 0..<1, using: &rng) < 0.3 {
+            let at = now.addingTimeInterval(-Double.random(in: 1...600, using: &rng) * 86_400)
+            let roll = Double.random(in: 0..<1, using: &rng)
+            let status: InternalReport.Status = roll < 0.6 ? .confirmed : roll < 0.8 ? .dismissed : .received
+            let anonymous = Double.random(in: 0..<1, using: &rng) < 0.5
+            out.append(InternalReport(id: UUID(uuid: uuidBytes(&rng)), enterpriseID: e.id, countyCode: e.profile.countyCode,
+                                      text: texts[Int.random(in: 0..<texts.count, using: &rng)],
+                                      reporter: anonymous ? nil : person(&rng).name, receivedAt: at, status: status,
+                                      reward: status == .confirmed ? Decimal(Int.random(in: 1...10, using: &rng) * 200) : nil,
+                                      decidedBy: status == .received ? nil : "ent-\(e.profile.creditCode.lowercased())",
+                                      decidedAt: status == .received ? nil : min(now, at + 3 * 86_400),
+                                      recordedBy: "ent-\(e.profile.creditCode.lowercased())"))
+        }
+        return out
+    }
+}

@@ -120,14 +120,16 @@ struct EnterprisePages: RouteCollection {
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let e = try await req.zhiben.enterprises.get(req.recordID("enterprise"), actor: ctx.caller)
-        return .html(detailPage(ctx, e, req: req, flash: req.queryString("done"), issues: [], history: try await history(e, ctx: ctx, req: req)))
+        return .html(detailPage(ctx, e, req: req, flash: req.queryString("done"), issues: [], history: try await history(e, ctx: ctx, req: req),
+                                standing: ctx.caller.can(.hazardRead) ? try await req.zhiben.selfInspections.standing(enterpriseID: e.id, actor: ctx.caller) : nil))
     }
 
     func history(_ e: Enterprise, ctx: PageContext, req: Request) async throws -> [AuditEntry] {
         try await req.zhiben.auditLog.history(entityType: "enterprise", entityID: e.id.uuidString, actor: ctx.caller)
     }
 
-    func detailPage(_ ctx: PageContext, _ e: Enterprise, req: Request, flash: String?, issues: [FieldIssue], history: [AuditEntry]) -> HTML {
+    func detailPage(_ ctx: PageContext, _ e: Enterprise, req: Request, flash: String?, issues: [FieldIssue], history: [AuditEntry],
+                    standing: SelfInspectionStanding? = nil) -> HTML {
         let lang = ctx.lang
         let p = e.profile
         let classification = req.zhiben.enterprises.classification(of: e)
@@ -270,6 +272,7 @@ struct EnterprisePages: RouteCollection {
             <a class="button" href="\(SitePath.enterpriseChecklist(e.id).path)">\(ctx.t("适用检查清单", "Applicable checklist"))</a>
             \(HTML.when(ctx.caller.can(.hazardReport) && e.active) { "<a class=\"button primary\" href=\"\(SitePath.hazardNew.path)?enterprise=\(e.id.uuidString)\">\(ctx.t("报告隐患", "Report a hazard"))</a>" })
           </p>
+          \(standing.map { s in HTML("<p>\(ctx.t("主要负责人带队自查（\(s.cadence.zh)）：", "Principal-led self-inspection (\(s.cadence.en)): "))\(s.missed > 0 ? HTML("<span class=\"tag red\">\(ctx.t("漏查 \(s.missed) 期", "\(s.missed) periods missed"))</span>") : HTML("<span class=\"tag green\">\(ctx.t("无漏查", "none missed"))</span>")) \(SelfInspectionPages.periodChips(s, lang: ctx.lang, last: 8))</p>") } ?? "")
         </section>
         """ })
         \(contactsForm)

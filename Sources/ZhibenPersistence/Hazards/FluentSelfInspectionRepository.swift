@@ -1,0 +1,183 @@
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+final class SelfInspectionModel: Model, @unchecked Sendable {
+    static let schema = "self_inspections"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "enterprise_id") var enterpriseID: UUID
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "led_by") var ledBy: String
+    @Field(key: "principal_led") var principalLed: Bool
+    @Field(key: "conducted_at") var conductedAt: Date
+    @Field(key: "checked_items") var checkedItems: String
+    @Field(key: "hazard_ids") var hazardIDs: String
+    @Field(key: "notes") var notes: String
+    @Field(key: "recorded_by") var recordedBy: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    init(_ s: SelfInspection) {
+        id = s.id
+        enterpriseID = s.enterpriseID
+        countyCode = s.countyCode
+        ledBy = s.ledBy
+        principalLed = s.principalLed
+        conductedAt = s.conductedAt
+        checkedItems = s.checkedItems.joined(separator: ",")
+        hazardIDs = s.hazardIDs.map(\.uuidString).joined(separator: ",")
+        notes = s.notes
+        recordedBy = s.recordedBy
+        createdAt = s.createdAt
+    }
+
+    func domain() throws -> SelfInspection {
+        SelfInspection(id: try requireID(), enterpriseID: enterpriseID, countyCode: countyCode, ledBy: ledBy, principalLed: principalLed,
+                       conductedAt: conductedAt, checkedItems: checkedItems.split(separator: ",").map(String.init),
+                       hazardIDs: hazardIDs.split(separator: ",").compactMap { UUID(uuidString: String($0)) }, notes: notes,
+                       recordedBy: recordedBy, createdAt: createdAt)
+    }
+}
+
+final class InternalReportModel: Model, @unchecked Sendable {
+    static let schema = "internal_reports"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "enterprise_id") var enterpriseID: UUID
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "text") var text: String
+    @OptionalField(key: "reporter") var reporter: String?
+    @Field(key: "received_at") var receivedAt: Date
+    @Field(key: "status") var status: String
+    @OptionalField(key: "reward") var reward: String?
+    @OptionalField(key: "hazard_id") var hazardID: UUID?
+    @OptionalField(key: "decided_by") var decidedBy: String?
+    @OptionalField(key: "decided_at") var decidedAt: Date?
+    @Field(key: "recorded_by") var recordedBy: String
+
+    init() {}
+
+    init(_ r: InternalReport) {
+        id = r.id
+        apply(r)
+    }
+
+    func apply(_ r: InternalReport) {
+        enterpriseID = r.enterpriseID
+        countyCode = r.countyCode
+        text = r.text
+        reporter = r.reporter
+        receivedAt = r.receivedAt
+        status = r.status.rawValue
+        reward = r.reward.map { "\($0)" }
+        hazardID = r.hazardID
+        decidedBy = r.decidedBy
+        decidedAt = r.decidedAt
+        recordedBy = r.recordedBy
+    }
+
+    func domain() throws -> InternalReport {
+        InternalReport(id: try requireID(), enterpriseID: enterpriseID, countyCode: countyCode, text: text, reporter: reporter, receivedAt: receivedAt,
+                       status: InternalReport.Status(rawValue: status) ?? .received, reward: reward.flatMap { Decimal(string: $0) },
+                       hazardID: hazardID, decidedBy: decidedBy, decidedAt: decidedAt, recordedBy: recordedBy)
+    }
+}
+
+public struct FluentSelfInspectionRepository: SelfInspectionRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    static func scoped<M: Model>(_ type: M.Type, _ scope: Scope, on db: any Database, county: KeyPath<M, FieldProperty<M, String>>,
+                                 enterprise: KeyPath<M, FieldProperty<M, UUID>>) -> QueryBuilder<M>? {
+        let q = M.query(on: db)
+        switch scope {
+        case .city: return q
+        case .county(let c): return q.filter(county == c)
+        case .enterprise(let id): return q.filter(enterprise == id)
+        case .assigned: return nil
+        }
+    }
+
+    public func create(_ inspection: SelfInspection, audit: AuditContext) async throws -> SelfInspection {
+        try await store.write { db in
+            try await SelfInspectionModel(inspection).create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "self-inspection", entityID: inspection.id.uuidString,
+                                        changes: FieldChange.diff([:], [
+                                            "enterpriseID": inspection.enterpriseID.uuidString, "ledBy": inspection.ledBy,
+                                            "principalLed": String(inspection.principalLed), "conductedAt": ISOTime.string(inspection.conductedAt),
+                                            "checkedItems": String(inspection.checkedItems.count), "hazards": String(inspection.hazardIDs.count),
+                                        ]), audit: audit)
+            return inspection
+        }
+    }
+
+    public func createAll(_ inspections: [SelfInspection], audit: AuditContext) async throws {
+        try await store.write { db in
+            for chunk in stride(from: 0, to: inspections.count, by: 500) {
+                try await inspections[chunk..<min(chunk + 500, inspections.count)].map(SelfInspectionModel.init).create(on: db)
+            }
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "self-inspection", entityID: "*",
+                                        changes: [FieldChange(field: "count", before: nil, after: String(inspections.count))], audit: audit)
+        }
+    }
+
+    public func list(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<SelfInspection> {
+        guard let q = Self.scoped(SelfInspectionModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else {
+            return Paged(items: [], page: page.page, per: page.per, total: 0)
+        }
+        if let enterpriseID { q.filter(\.$enterpriseID == enterpriseID) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$conductedAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func principalLedDates(scope: Scope, since: Date) async throws -> [UUID: [Date]] {
+        guard let q = Self.scoped(SelfInspectionModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else { return [:] }
+        let rows = try await q.filter(\.$principalLed == true).filter(\.$conductedAt >= since)
+            .field(\.$id).field(\.$enterpriseID).field(\.$conductedAt).all()
+        var out: [UUID: [Date]] = [:]
+        for r in rows { out[r.enterpriseID, default: []].append(r.conductedAt) }
+        return out
+    }
+
+    public func createReport(_ report: InternalReport, audit: AuditContext) async throws -> InternalReport {
+        try await store.write { db in
+            try await InternalReportModel(report).create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "internal-report", entityID: report.id.uuidString,
+                                        changes: [FieldChange(field: "enterpriseID", before: nil, after: report.enterpriseID.uuidString),
+                                                  FieldChange(field: "anonymous", before: nil, after: String(report.reporter == nil))], audit: audit)
+            return report
+        }
+    }
+
+    public func reports(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<InternalReport> {
+        guard let q = Self.scoped(InternalReportModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else {
+            return Paged(items: [], page: page.page, per: page.per, total: 0)
+        }
+        if let enterpriseID { q.filter(\.$enterpriseID == enterpriseID) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$receivedAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func decideReport(id: UUID, scope: Scope, audit: AuditContext,
+                             change: @escaping @Sendable (InternalReport) throws -> InternalReport) async throws -> InternalReport {
+        try await store.write { db in
+            guard let m = try await Self.scoped(InternalReportModel.self, scope, on: db, county: \.$countyCode, enterprise: \.$enterpriseID)?
+                .filter(\.$id == id).first() else { throw DomainError.notFound(entity: "internal report") }
+            let before = try m.domain()
+            let after = try change(before)
+            m.apply(after)
+            try await m.update(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "internal-report", entityID: id.uuidString,
+                                        changes: [FieldChange(field: "status", before: before.status.rawValue, after: after.status.rawValue),
+                                                  FieldChange(field: "reward", before: nil, after: after.reward.map { "\($0)" })], audit: audit)
+            return after
+        }
+    }
+}
