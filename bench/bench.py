@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Zhiben benchmark: main pages and list API calls on 20,000 demo enterprises.
+"""Zhiben benchmark: main pages and list API calls on 20,000 demo enterprises and 200,000 hazards.
 
 Builds nothing: pass the zhiben binary (ideally `swift build -c release`). Seeds a fresh SQLite file
 with `seed-demo --enterprises N`, serves it on a free loopback port, signs in, and sends each request
@@ -11,7 +11,7 @@ With --database-url postgres://… the same runs against a PostgreSQL database (
 script seeds it); the raw-SQL baseline is then PostgreSQL's own execution time from EXPLAIN ANALYZE,
 read through psql.
 
-Usage: bench/bench.py [--binary .build/release/zhiben] [--enterprises 20000] [--requests 200] [--database-url URL]
+Usage: bench/bench.py [--binary .build/release/zhiben] [--enterprises 20000] [--hazards 200000] [--requests 200] [--database-url URL]
 """
 import argparse
 import http.cookiejar
@@ -47,6 +47,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/zhiben")
     ap.add_argument("--enterprises", type=int, default=20000)
+    ap.add_argument("--hazards", type=int, default=200000)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--database-url", help="an empty PostgreSQL database instead of a new SQLite file")
     args = ap.parse_args()
@@ -58,7 +59,7 @@ def main():
                LOG_LEVEL="warning")
 
     t0 = time.time()
-    subprocess.run([binary, "seed-demo", "--enterprises", str(args.enterprises)], env=env, check=True, cwd=work,
+    subprocess.run([binary, "seed-demo", "--enterprises", str(args.enterprises), "--hazards", str(args.hazards)], env=env, check=True, cwd=work,
                    stdout=subprocess.DEVNULL)
     seed_s = time.time() - t0
 
@@ -95,6 +96,13 @@ def main():
 
         id_sql = "SELECT id FROM enterprises WHERE county_code='141181' ORDER BY name LIMIT 1"
         some_id = psql(id_sql) if postgres else con.execute(id_sql).fetchone()[0]
+        hazard_sql = "SELECT id FROM hazards WHERE county_code='141181' AND level='major' ORDER BY found_at LIMIT 1"
+        hazard_id = psql(hazard_sql) if postgres else con.execute(hazard_sql).fetchone()[0]
+        if not postgres:
+            # SQLite stores UUIDs as 16 bytes; the pages take their text form.
+            import uuid
+            some_id = str(uuid.UUID(bytes=some_id)) if isinstance(some_id, bytes) else some_id
+            hazard_id = str(uuid.UUID(bytes=hazard_id)) if isinstance(hazard_id, bytes) else hazard_id
 
         def measure(path, use_token=False):
             server_ms, client_ms = [], []
@@ -130,6 +138,10 @@ def main():
         raw_county = raw("SELECT * FROM enterprises WHERE county_code = ? AND active = 1 ORDER BY name, id LIMIT 20", ("141181",)) \
             + raw("SELECT COUNT(*) FROM enterprises WHERE county_code = ? AND active = 1", ("141181",))
 
+        raw_hazards = raw("SELECT * FROM hazards ORDER BY found_at DESC, id LIMIT 20", ()) + raw("SELECT COUNT(*) FROM hazards", ())
+        raw_hazards_county = raw("SELECT * FROM hazards WHERE county_code = ? ORDER BY found_at DESC, id LIMIT 20", ("141181",)) \
+            + raw("SELECT COUNT(*) FROM hazards WHERE county_code = ?", ("141181",))
+
         rows = []
         health = measure("/healthz")
         floor = statistics.median(health[0])
@@ -143,19 +155,35 @@ def main():
             ("page: list, page 200", "/enterprises?page=200", None),
             ("page: enterprise detail", f"/enterprises/{some_id}", None),
             ("page: audit log", "/audit", None),
+            ("page: hazard list (city)", "/hazards", raw_hazards),
+            ("page: hazards, open major", "/hazards?state=open&level=major", None),
+            ("page: hazards, overdue", "/hazards?state=open&overdue=1", None),
+            ("page: hazards, search", "/hazards?q=%E6%B6%88%E9%98%B2", None),
+            ("page: hazards, page 200", "/hazards?page=200", None),
+            ("page: hazard detail", f"/hazards/{hazard_id}", None),
+            ("page: dynamic zeroing (city)", "/hazards/zeroing", None),
+            ("page: self-inspections (city)", "/self-inspections", None),
+            ("page: criteria", "/hazard-criteria", None),
         ]:
             rows.append((label, measure(path), baseline))
         sign_in("county-141181")
         rows.append(("page: enterprise list (county)", measure("/enterprises"), raw_county))
         rows.append(("page: overview (county)", measure("/"), None))
+        rows.append(("page: hazard list (county)", measure("/hazards"), raw_hazards_county))
+        rows.append(("page: dynamic zeroing (county)", measure("/hazards/zeroing"), None))
+        rows.append(("page: self-inspections (county)", measure("/self-inspections"), None))
         rows.append(("api: list per=50", measure("/api/v1/enterprises?per=50", use_token=True), None))
         rows.append(("api: list filtered", measure("/api/v1/enterprises?grade=A&county=141122", use_token=True), None))
         rows.append(("api: detail", measure(f"/api/v1/enterprises/{some_id}", use_token=True), None))
+        rows.append(("api: hazards per=50", measure("/api/v1/hazards?per=50", use_token=True), None))
+        rows.append(("api: hazards filtered", measure("/api/v1/hazards?state=open&level=major&county=141181", use_token=True), None))
+        rows.append(("api: hazard detail", measure(f"/api/v1/hazards/{hazard_id}", use_token=True), None))
+        rows.append(("api: hazard statistics", measure("/api/v1/hazards/statistics", use_token=True), None))
 
         with open(f"/proc/{server.pid}/status") as f:
             peak = next(line for line in f if line.startswith("VmHWM")).split()[1]
 
-        print(f"Zhiben benchmark on {'PostgreSQL' if postgres else 'SQLite'}: {args.enterprises} enterprises (seeded in {seed_s:.1f} s), {args.requests} sequential requests each")
+        print(f"Zhiben benchmark on {'PostgreSQL' if postgres else 'SQLite'}: {args.enterprises} enterprises and {args.hazards} hazards (seeded in {seed_s:.1f} s), {args.requests} sequential requests each")
         print(f"{'request':38} {'server p50':>10} {'server p95':>10} {'client p50':>10} {'x healthz':>9} {'raw SQL':>8} {'x raw':>6}")
         for label, (server_ms, client_ms), baseline in rows:
             p50 = statistics.median(server_ms)

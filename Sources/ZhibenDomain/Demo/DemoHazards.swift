@@ -57,9 +57,16 @@ extension DemoData {
             var title: String, location: String, tags: Set<FocusTag>, criteria: [String]
             if major {
                 let c = applicable[Int.random(in: 0..<applicable.count, using: &rng)]
-                let first = c.summaryZh.split(whereSeparator: { "，；。".contains($0) }).first.map(String.init) ?? c.summaryZh
-                title = String(first.prefix(40))
-                location = ["炼钢车间", "熔铸车间", "除尘系统", "制冷机房", "煤气柜区", "原料库", "检修现场"][Int.random(in: 0..<7, using: &rng)]
+                let first = c.summaryZh.split(whereSeparator: { "，；。：".contains($0) }).first.map(String.init) ?? c.summaryZh
+                title = first.count > 40 ? String(first.prefix(39)) + "…" : first
+                location = switch c.group {
+                case .metallurgy: ["炼钢车间", "炼铁高炉区", "煤气柜区"][Int.random(in: 0..<3, using: &rng)]
+                case .nonferrous: ["熔铸车间", "深井铸造区"][Int.random(in: 0..<2, using: &rng)]
+                case .combustibleDust: ["除尘系统", "打磨车间", "粉料仓"][Int.random(in: 0..<3, using: &rng)]
+                case .ammoniaRefrigeration: "制冷机房"
+                case .confinedSpace: ["污水池", "地下管廊", "储罐"][Int.random(in: 0..<3, using: &rng)]
+                default: ["生产车间", "仓库", "检修现场"][Int.random(in: 0..<3, using: &rng)]
+                }
                 tags = Set(DemoData.tags(for: c.group))
                 criteria = [c.id] + (c.monitoringRelated && chance(0.3) ? ["MHC-14-00"] : [])
             } else {

@@ -246,7 +246,11 @@ struct M007Hazards: AsyncMigration {
             .column("found_at").column("focus_tags").run()
         try await sql.create(index: "hazards_enterprise").on(HazardModel.schema).column("enterprise_id").column("found_at").run()
         try await sql.create(index: "hazards_found").on(HazardModel.schema).column("found_at").run()
-        try await sql.create(index: "hazards_level_found").on(HazardModel.schema).column("level").column("found_at").column("closed_at").run()
+        // The county's list, newest first, walks this index and stops after a page.
+        try await sql.create(index: "hazards_county_found").on(HazardModel.schema).column("county_code").column("found_at").run()
+        // The trend reads major hazards' found and closed times from the index alone.
+        try await sql.create(index: "hazards_level_found").on(HazardModel.schema)
+            .column("level").column("state").column("found_at").column("closed_at").column("county_code").column("enterprise_id").run()
 
         try await db.schema(HazardEventModel.schema)
             .id()

@@ -261,11 +261,11 @@ struct HazardPages: RouteCollection {
         """
         let history = events.map { e -> HTML in
             let action = HazardAction(rawValue: e.action)?.label(lang) ?? (e.action == "report" ? ctx.t("报告", "Report") : e.action == "overdue" ? ctx.t("逾期提醒", "Overdue notice") : e.action)
-            let details = e.details.sorted { $0.key < $1.key }.map { "<li><span class=\"mono\">\($0.key)</span>: \($0.value)</li>" as HTML }
+
             let change: HTML = e.fromState.map { from in from == e.toState ? "" : "\(from.label(lang)) → \(e.toState.label(lang))" } ?? "\(e.toState.label(lang))"
             return """
             <tr><td>\(ChinaTime.display(e.at))</td><td class="mono">\(e.actor)<br><span class="muted small">\(e.actorRole.label(lang))</span></td>
-            <td>\(action)</td><td>\(change)</td><td>\(e.comment)\(HTML.when(!details.isEmpty) { "<ul class=\"changes\">\(details)</ul>" })\(HTML.when(!e.photoIDs.isEmpty) { "<span class=\"muted small\">\(ctx.t("照片", "photos")) \(e.photoIDs.count)</span>" })</td></tr>
+            <td>\(action)</td><td>\(change)</td><td>\(e.comment)\(HazardViews.details(e.details, lang: lang))\(HTML.when(!e.photoIDs.isEmpty) { "<span class=\"muted small\">\(ctx.t("照片", "photos")) \(e.photoIDs.count)</span>" })</td></tr>
             """
         }
         let allowed = HazardWorkflow.available(to: ctx.caller, on: h)

@@ -31,6 +31,30 @@ enum HazardViews {
 
     static func day(_ d: Date?) -> String { d.map { ChinaTime.day($0) } ?? "—" }
 
+    /// Labels of what a history entry records.
+    static let detailLabels: [String: (zh: String, en: String)] = [
+        "level": ("等级", "level"), "criteria": ("判定依据", "criteria"), "source": ("来源", "source"), "reason": ("理由", "reason"),
+        "principal": ("主要负责人", "principal"), "principalReceivedAt": ("主要负责人接收时间", "principal informed"),
+        "controller": ("实际控制人", "actual controller"), "controllerReceivedAt": ("实际控制人接收时间", "controller informed"),
+        "responsible": ("责任人", "responsible"), "measures": ("措施", "measures"), "funds": ("资金（元）", "funds (yuan)"),
+        "deadline": ("期限", "deadline"), "contingencyPlan": ("应急预案", "contingency plan"), "interimSafeguards": ("临时措施", "interim safeguards"),
+        "evidence": ("整改情况", "evidence"), "newDeadline": ("新期限", "new deadline"), "approve": ("批准", "approved"),
+    ]
+
+    /// A history entry's details as a list, labelled and with times shown in Asia/Shanghai.
+    static func details(_ d: [String: String], lang: Language) -> HTML {
+        let items = d.sorted { $0.key < $1.key }.map { key, value -> HTML in
+            let label = detailLabels[key].map { lang.t($0.zh, $0.en) } ?? key
+            var shown = value
+            if let date = try? APIDate.style.parse(value) { shown = ChinaTime.display(date) }
+            if key == "level" { shown = HazardLevel(rawValue: value)?.label(lang) ?? value }
+            if key == "source" { shown = HazardSource(rawValue: value)?.label(lang) ?? value }
+            if key == "approve" { shown = value == "true" ? lang.t("是", "yes") : lang.t("否", "no") }
+            return "<li>\(label)：\(shown)</li>"
+        }
+        return items.isEmpty ? "" : "<ul class=\"changes\">\(items)</ul>"
+    }
+
     /// The hazard table of the list and the print view.
     static func table(_ items: [Hazard], ctx: PageContext, now: Date, sortHeader: ((HazardSort, String) -> HTML)? = nil) -> HTML {
         let lang = ctx.lang
