@@ -40,6 +40,22 @@ struct HazardFlowTests {
         return try await h.api(.GET, "/api/v1/hazards?q=\(q)&per=200", token: token).content.get([IDProbe].self, at: "items").map(\.id)
     }
 
+    /// List totals (answered from the tallies) equal a direct count of the records, per state and level.
+    static func expectTalliesMatch(_ h: Harness, users: [String] = ["city", "county-141181", "county-141182"]) async throws {
+        let all = try await h.app.zhiben.hazards.repository.all(HazardQuery(), scope: .city, now: h.app.zhiben.clock.now(), limit: 100_000)
+        for user in users {
+            let token = try await h.token(user)
+            let scope: Scope = user == "city" ? .city : .county(String(user.suffix(6)))
+            for state in HazardState.allCases {
+                for level in HazardLevel.allCases {
+                    let direct = all.filter { $0.state == state && $0.level == level && scope.includes(countyCode: $0.countyCode, enterpriseID: $0.enterpriseID) }.count
+                    let listed = try await h.api(.GET, "/api/v1/hazards?state=\(state.rawValue)&level=\(level.rawValue)&per=1", token: token)
+                    #expect(try listed.content.get(Int.self, at: "total") == direct, "\(user) \(state) \(level)")
+                }
+            }
+        }
+    }
+
     static func step(_ s: Setup, _ id: UUID, token: String, _ body: [String: any Sendable], ifMatch: String? = nil) async throws -> TestingHTTPResponse {
         try await s.h.api(.POST, "/api/v1/hazards/\(id)/transitions", token: token, json: body, headers: ifMatch.map { ["If-Match": $0] } ?? [:])
     }
@@ -99,6 +115,7 @@ struct HazardFlowTests {
 
             let log = try await h.app.zhiben.auditLog.repository.list(AuditQuery(entityType: "hazard", entityID: id.uuidString))
             #expect(log.total == 7, "report, five steps and the photo upload are audited")
+            try await Self.expectTalliesMatch(h)
         }
     }
 

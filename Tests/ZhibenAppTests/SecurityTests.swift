@@ -145,6 +145,14 @@ struct SecurityTests {
                 let keys = try await h.app.zhiben.apiKeys.list(actor: administrator(of: county))
                 #expect(keys.contains { $0.enterpriseID == e.id } == sees, "keys seen from \(county)")
             }
+            // Its hazards move too, and the counts of both counties stay true.
+            let hazards = try await h.app.zhiben.hazards.list(HazardQuery(enterpriseID: e.id), page: Paging(per: 200), actor: administrator(of: "141182").withRole(.countyOfficer))
+            #expect(hazards.total > 0 && hazards.items.allSatisfy { $0.countyCode == "141182" })
+            try await HazardFlowTests.expectTalliesMatch(h)
         }
     }
+}
+
+extension Caller {
+    func withRole(_ role: Role) -> Caller { Caller(kind: kind, id: id, username: username, role: role, scope: scope) }
 }

@@ -43,8 +43,10 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.middleware.use(FileMiddleware(publicDirectory: Resources.publicDirectory, defaultFile: nil))
 
     if app.environment != .testing {
-        app.lifecycle.use(GradeRefresher())
-        app.lifecycle.use(OverdueSweeper())
+        // A standardization certificate that runs out changes the grade without anyone editing the record.
+        app.lifecycle.use(PeriodicJob("supervision grades refreshed", every: .seconds(6 * 3600)) { try await $0.enterprises.refreshGrades() })
+        // Enterprises and counties hear once of each hazard that runs past its deadline.
+        app.lifecycle.use(PeriodicJob("overdue hazards announced", every: .seconds(15 * 60)) { try await $0.hazards.sweepOverdue() })
     }
 
     try routes(app)
@@ -87,50 +89,32 @@ enum Metrics {
     }
 }
 
-/// Re-grades enterprises every few hours while serving, so a certificate that runs out changes the
-/// grade without anyone editing the record. Off under `.testing`, where tests call it directly.
-final class GradeRefresher: LifecycleHandler, @unchecked Sendable {
-    static let interval: Duration = .seconds(6 * 3600)
+/// A job the server runs on a schedule while serving, off under `.testing` (where tests call the same
+/// service methods with their own clock). Its first run waits one interval: `serve` does the work once
+/// at start, after migrating.
+final class PeriodicJob: LifecycleHandler, @unchecked Sendable {
+    let name: String
+    let interval: Duration
+    let work: @Sendable (ZhibenServices) async throws -> Int
     private var task: Task<Void, Never>?
+
+    init(_ name: String, every interval: Duration, _ work: @escaping @Sendable (ZhibenServices) async throws -> Int) {
+        self.name = name
+        self.interval = interval
+        self.work = work
+    }
 
     func didBootAsync(_ app: Application) async throws {
         let services = app.zhiben
         let logger = app.logger
+        let (name, interval, work) = (name, interval, work)
         task = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.interval)
+                try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
                 do {
-                    let n = try await services.enterprises.refreshGrades()
-                    if n > 0 { logger.notice("supervision grades refreshed: \(n) enterprises changed") }
-                } catch {
-                    logger.report(error: error)
-                }
-            }
-        }
-    }
-
-    func shutdownAsync(_ app: Application) async {
-        task?.cancel()
-    }
-}
-
-/// Tells enterprises and counties, once, of each hazard that runs past its deadline, every 15 minutes
-/// (`serve` also sweeps once at start, after migrating). Off under `.testing`, where tests call `HazardService.sweepOverdue` with their own clock.
-final class OverdueSweeper: LifecycleHandler, @unchecked Sendable {
-    static let interval: Duration = .seconds(15 * 60)
-    private var task: Task<Void, Never>?
-
-    func didBootAsync(_ app: Application) async throws {
-        let services = app.zhiben
-        let logger = app.logger
-        task = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.interval)
-                if Task.isCancelled { break }
-                do {
-                    let n = try await services.hazards.sweepOverdue()
-                    if n > 0 { logger.notice("overdue hazards announced: \(n)") }
+                    let n = try await work(services)
+                    if n > 0 { logger.notice("\(name): \(n)") }
                 } catch {
                     logger.report(error: error)
                 }

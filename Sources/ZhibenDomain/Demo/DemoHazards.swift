@@ -169,7 +169,7 @@ extension DemoData {
             let p = e.profile
             let items = Checklist.applicable(to: p, catalogue: catalogue).criteria.map(\.id)
             // Some enterprises are diligent, some are not.
-            let diligence = [0.97, 0.9, 0.8, 0.55][Int.random(in: 0..<4, using: &rng)]
+            let diligence = [0.99, 0.96, 0.88, 0.6][Int.random(in: 0..<4, using: &rng)]
             for period in SelfInspectionSchedule.periods(cadence: SelfInspectionSchedule.cadence(for: p), now: now) {
                 let end = min(period.end, now)
                 guard end > period.start, Double.random(in: 0..<1, using: &rng) < diligence else { continue }

@@ -51,6 +51,7 @@ public struct HazardService: Sendable {
     public let channel: any NotificationChannel
     public let catalogue: CriteriaCatalogue
     public let clock: any WallClock
+    let trendCache = TrendCache()
 
     public init(repository: any HazardRepository, enterprises: any EnterpriseRepository, checklists: any ChecklistRepository,
                 files: any FileStore, digest: any ContentDigest, channel: any NotificationChannel,
@@ -99,9 +100,16 @@ public struct HazardService: Sendable {
     }
 
     /// Open major hazards at the end of each of the last `months` months (the current one up to now).
-    public func trend(actor: Caller, months: Int = 24) async throws -> [TrendPoint] {
+    /// Past months change only when a hazard is recorded late, so they are kept for ten minutes; the
+    /// current month's figure is `current` when the caller has it (the live count), else computed.
+    public func trend(actor: Caller, months: Int = 24, current: Int? = nil) async throws -> [TrendPoint] {
         try actor.require(.hazardRead)
         let now = clock.now()
+        let key = "\(actor.scope)|\(months)"
+        if var cached = await trendCache.get(key, now: now), !cached.isEmpty {
+            if let current { cached[cached.count - 1].openMajor = current }
+            return cached
+        }
         let cal = ChinaTime.calendar
         var points: [(String, Date)] = []
         let thisMonth = cal.date(from: cal.dateComponents([.year, .month], from: now))!
@@ -111,7 +119,9 @@ public struct HazardService: Sendable {
             let c = cal.dateComponents([.year, .month], from: start)
             points.append((String(format: "%04d-%02d", c.year!, c.month!), end))
         }
-        return try await repository.openMajorTrend(scope: actor.scope, months: points)
+        let trend = try await repository.openMajorTrend(scope: actor.scope, months: points)
+        await trendCache.put(key, trend, now: now)
+        return trend
     }
 
     public func photo(_ id: UUID, actor: Caller) async throws -> (HazardPhoto, Data) {
@@ -351,6 +361,22 @@ public struct HazardService: Sendable {
         try await files.put(data, key: Self.fileKey(photo.id))
         try await repository.addPhoto(photo, audit: AuditContext(actor: actor, at: now, origin: origin))
         return photo
+    }
+}
+
+/// Recently computed trends, per scope.
+actor TrendCache {
+    static let lifetime: TimeInterval = 600
+    private var entries: [String: (at: Date, points: [TrendPoint])] = [:]
+
+    func get(_ key: String, now: Date) -> [TrendPoint]? {
+        guard let e = entries[key], now.timeIntervalSince(e.at) < Self.lifetime, now >= e.at else { return nil }
+        return e.points
+    }
+
+    func put(_ key: String, _ points: [TrendPoint], now: Date) {
+        if entries.count > 1000 { entries.removeAll() }
+        entries[key] = (now, points)
     }
 }
 

@@ -252,6 +252,14 @@ struct M007Hazards: AsyncMigration {
         try await sql.create(index: "hazards_level_found").on(HazardModel.schema)
             .column("level").column("state").column("found_at").column("closed_at").column("county_code").column("enterprise_id").run()
 
+        // Open-or-not counts per county, state and level, kept in step by every write, so that list totals
+        // and the dashboard do not count 200,000 rows on every view.
+        try await sql.raw("""
+            CREATE TABLE hazard_tallies (county_code VARCHAR(16) NOT NULL, state VARCHAR(32) NOT NULL, level VARCHAR(16) NOT NULL,
+            n BIGINT NOT NULL, PRIMARY KEY (county_code, state, level))
+            """).run()
+        // Overdue counts read open hazards by deadline from this index alone.
+        try await sql.create(index: "hazards_state_deadline").on(HazardModel.schema).column("state").column("deadline").column("county_code").run()
         try await db.schema(HazardEventModel.schema)
             .id()
             .field("hazard_id", .uuid, .required, .references(HazardModel.schema, "id"))
@@ -308,6 +316,7 @@ struct M007Hazards: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("DROP TABLE hazard_tallies").run()
         for schema in [StoredFileModel.schema, LocalChecklistItemModel.schema, NotificationModel.schema, HazardPhotoModel.schema,
                        HazardEventModel.schema, HazardModel.schema] {
             try await db.schema(schema).delete()

@@ -151,10 +151,12 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
             model.apply(after)
             try await model.update(on: db)
             if before.profile.countyCode != after.profile.countyCode {
-                // Accounts and API keys carry their enterprise's county for county scoping: move them along.
+                // Accounts, API keys, hazards and self-inspections carry their enterprise's county for county
+                // scoping: move them along.
                 let county = after.profile.countyCode
                 try await UserModel.query(on: db).filter(\.$enterpriseID == id).set(\.$enterpriseCountyCode, to: county).update()
                 try await APIKeyModel.query(on: db).filter(\.$enterpriseID == id).set(\.$countyCode, to: county).update()
+                try await FluentHazardRepository.moveEnterprise(id, from: before.profile.countyCode, to: county, on: db)
             }
             try await AuditChain.append(on: db, action: action.rawValue, entityType: "enterprise", entityID: id.uuidString,
                                         changes: FieldChange.diff(before.auditFields, after.auditFields), audit: audit)

@@ -101,7 +101,8 @@ public struct FluentHazardRepository: HazardRepository {
 
     public func list(_ q: HazardQuery, page: Paging, scope: Scope, now: Date) async throws -> Paged<Hazard> {
         guard let query = filtered(q, scope: scope, now: now) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
-        let total = try await query.copy().count()
+        let total: Int
+        if let tallied = try await tallyTotal(q, scope: scope) { total = tallied } else { total = try await query.copy().count() }
         let rows = try await query.range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
@@ -125,14 +126,82 @@ public struct FluentHazardRepository: HazardRepository {
         return try p.domain()
     }
 
-    /// One pass over the open hazards, grouped by everything the views count by.
+    // MARK: tallies
+
+    /// Adds `delta` to the count of (county, state, level), inside the write that changes it.
+    static func tally(_ db: any Database, county: String, state: HazardState, level: HazardLevel, delta: Int) async throws {
+        guard delta != 0 else { return }
+        try await (db as! any SQLDatabase).raw("""
+            INSERT INTO hazard_tallies (county_code, state, level, n) VALUES (\(bind: county), \(bind: state.rawValue), \(bind: level.rawValue), \(bind: delta))
+            ON CONFLICT (county_code, state, level) DO UPDATE SET n = hazard_tallies.n + \(bind: delta)
+            """).run()
+    }
+
+    /// Moves an enterprise's hazards, self-inspections and internal reports to its new county, with the tallies.
+    static func moveEnterprise(_ id: UUID, from old: String, to new: String, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        struct Row: Decodable { let state: String; let level: String; let n: Int }
+        let rows = try await sql.raw("SELECT state, level, COUNT(*) AS n FROM hazards WHERE enterprise_id = \(bind: id) GROUP BY state, level")
+            .all(decoding: Row.self)
+        for r in rows {
+            guard let state = HazardState(rawValue: r.state), let level = HazardLevel(rawValue: r.level) else { continue }
+            try await tally(db, county: old, state: state, level: level, delta: -r.n)
+            try await tally(db, county: new, state: state, level: level, delta: r.n)
+        }
+        for table in [HazardModel.schema, SelfInspectionModel.schema, InternalReportModel.schema] {
+            try await sql.raw("UPDATE \(ident: table) SET county_code = \(bind: new) WHERE enterprise_id = \(bind: id)").run()
+        }
+    }
+
+    /// Counts per state and level within the scope: from the tallies for the city and a county, by
+    /// counting the (few) rows of one enterprise.
+    func tallies(scope: Scope) async throws -> [(state: HazardState, level: HazardLevel, n: Int)] {
+        struct Row: Decodable { let state: String; let level: String; let n: Int }
+        let query: SQLQueryString
+        switch scope {
+        case .city: query = "SELECT state, level, SUM(n) AS n FROM hazard_tallies GROUP BY state, level"
+        case .county(let c): query = "SELECT state, level, n FROM hazard_tallies WHERE county_code = \(bind: c)"
+        case .enterprise(let id): query = "SELECT state, level, COUNT(*) AS n FROM hazards WHERE enterprise_id = \(bind: id) GROUP BY state, level"
+        case .assigned: return []
+        }
+        return try await store.sql.raw(query).all(decoding: Row.self).compactMap { r in
+            guard let s = HazardState(rawValue: r.state), let l = HazardLevel(rawValue: r.level) else { return nil }
+            return (s, l, r.n)
+        }
+    }
+
+    /// The list's total from the tallies, when it filters by nothing but state, level and county.
+    func tallyTotal(_ q: HazardQuery, scope: Scope) async throws -> Int? {
+        guard q.enterpriseID == nil, q.industry == nil, q.overdue == nil, q.supervised == nil, q.legacy == nil, q.source == nil,
+              q.focusTag == nil, q.foundAfter == nil, q.foundBefore == nil, (q.search ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        var effective = scope
+        if let c = q.countyCode {
+            switch scope {
+            case .city: effective = .county(c)
+            case .county(let own): if own != c { return 0 }
+            default: return nil
+            }
+        }
+        if case .enterprise = effective { return nil }
+        let states = Set(q.states ?? HazardState.allCases)
+        return try await tallies(scope: effective)
+            .filter { t in states.contains(t.state) && (q.level == nil || q.level == t.level) }
+            .reduce(0) { $0 + $1.n }
+    }
+
+    /// The tallies, plus one pass over the open major hazards (a few thousand rows, from a covering index)
+    /// for the breakdowns, and an index range for the overdue ones.
     public func statistics(scope: Scope, now: Date) async throws -> HazardStatistics {
         guard let clause = Self.scopeClause(scope) else { return HazardStatistics() }
+        var stats = HazardStatistics()
+        for t in try await tallies(scope: scope) {
+            if t.state.isOpen { if t.level == .major { stats.openMajor += t.n } else { stats.openGeneral += t.n } }
+            if t.state == .closed { stats.closed += t.n }
+        }
         struct Row: Decodable {
             let county_code: String
             let industry: String
             let state: String
-            let level: String
             let focus_tags: String
             let supervised: Int
             let overdue: Int
@@ -143,7 +212,7 @@ public struct FluentHazardRepository: HazardRepository {
         let day: TimeInterval = 86_400
         let open = HazardState.open.map(\.rawValue) as [any Encodable & Sendable]
         let query: SQLQueryString = """
-            SELECT county_code, industry, state, level, focus_tags,
+            SELECT county_code, industry, state, focus_tags,
               CASE WHEN supervision_level IS NULL THEN 0 ELSE 1 END AS supervised,
               CASE WHEN deadline IS NOT NULL AND deadline < \(bind: now) THEN 1 ELSE 0 END AS overdue,
               CASE WHEN found_at < \(bind: ChinaTime.parseDay("2024-01-01")!) THEN 1 ELSE 0 END AS legacy,
@@ -152,15 +221,12 @@ public struct FluentHazardRepository: HazardRepository {
                    WHEN found_at >= \(bind: now.addingTimeInterval(-180 * day)) THEN 2
                    WHEN found_at >= \(bind: now.addingTimeInterval(-365 * day)) THEN 3 ELSE 4 END AS age,
               COUNT(*) AS n
-            FROM hazards WHERE state IN (\(binds: open))
-            """ + clause + " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
-        var stats = HazardStatistics()
+            FROM hazards WHERE state IN (\(binds: open)) AND level = \(bind: HazardLevel.major.rawValue)
+            """ + clause + " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
         for r in try await store.sql.raw(query).all(decoding: Row.self) {
-            let major = r.level == HazardLevel.major.rawValue
-            if major { stats.openMajor += r.n } else { stats.openGeneral += r.n }
-            if r.overdue == 1 { stats.overdue += r.n; if major { stats.overdueMajor += r.n } }
+            // Only major hazards can be supervised; legacy is about major ones.
+            if r.overdue == 1 { stats.overdueMajor += r.n }
             if r.supervised == 1 { stats.supervised += r.n }
-            guard major else { continue }
             if r.legacy == 1 { stats.legacyOpen += r.n }
             stats.openMajorByCounty[r.county_code, default: 0] += r.n
             if let i = Industry(rawValue: r.industry) { stats.openMajorByIndustry[i, default: 0] += r.n }
@@ -168,8 +234,8 @@ public struct FluentHazardRepository: HazardRepository {
             for tag in TagSet.decode(r.focus_tags, as: FocusTag.self) { stats.openMajorByFocus[tag, default: 0] += r.n }
             stats.openMajorByAge[min(max(r.age, 0), 4)] += r.n
         }
-        let closed: SQLQueryString = "SELECT COUNT(*) AS n FROM hazards WHERE state = \(bind: HazardState.closed.rawValue)" + clause
-        stats.closed = try await store.sql.raw(closed).first()?.decode(column: "n", as: Int.self) ?? 0
+        let overdue: SQLQueryString = "SELECT COUNT(*) AS n FROM hazards WHERE state IN (\(binds: open)) AND deadline < \(bind: now)" + clause
+        stats.overdue = try await store.sql.raw(overdue).first()?.decode(column: "n", as: Int.self) ?? 0
         return stats
     }
 
@@ -224,6 +290,7 @@ public struct FluentHazardRepository: HazardRepository {
     public func create(_ hazard: Hazard, event: HazardEvent, notifications: [NotificationDraft], audit: AuditContext) async throws -> Hazard {
         try await store.write { db in
             try await HazardModel(hazard).create(on: db)
+            try await Self.tally(db, county: hazard.countyCode, state: hazard.state, level: hazard.level, delta: 1)
             try await HazardEventModel(event).create(on: db)
             try await Self.notify(notifications, on: db, at: audit.at)
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: hazard.id.uuidString,
@@ -238,6 +305,14 @@ public struct FluentHazardRepository: HazardRepository {
                 let part = items[chunk..<min(chunk + 500, items.count)]
                 try await part.map { HazardModel($0.0) }.create(on: db)
                 try await part.flatMap { $0.1.map(HazardEventModel.init) }.create(on: db)
+            }
+            var counts: [String: (String, HazardState, HazardLevel, Int)] = [:]
+            for (h, _) in items {
+                let key = "\(h.countyCode)|\(h.state.rawValue)|\(h.level.rawValue)"
+                counts[key, default: (h.countyCode, h.state, h.level, 0)].3 += 1
+            }
+            for (county, state, level, n) in counts.values {
+                try await Self.tally(db, county: county, state: state, level: level, delta: n)
             }
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: "*",
                                         changes: [FieldChange(field: "count", before: nil, after: String(items.count))], audit: audit)
@@ -258,6 +333,10 @@ public struct FluentHazardRepository: HazardRepository {
             after.version = before.version + 1
             model.apply(after)
             try await model.update(on: db)
+            if before.state != after.state || before.level != after.level {
+                try await Self.tally(db, county: before.countyCode, state: before.state, level: before.level, delta: -1)
+                try await Self.tally(db, county: after.countyCode, state: after.state, level: after.level, delta: 1)
+            }
             try await HazardEventModel(event).create(on: db)
             try await Self.notify(notes, on: db, at: audit.at)
             var changes = [FieldChange(field: "action", before: nil, after: event.action)]

@@ -13,7 +13,7 @@ struct ZeroingPage: RouteCollection {
         let ctx = try PageContext(req: req)
         let service = req.zhiben.hazards
         let stats = try await service.statistics(actor: ctx.caller)
-        let trend = try await service.trend(actor: ctx.caller, months: 24)
+        let trend = try await service.trend(actor: ctx.caller, months: 24, current: stats.openMajor)
         let legacy = try await service.list(HazardQuery(states: HazardState.open, level: .major, legacy: true, sort: .foundAt, direction: .asc), page: Paging(per: 10), actor: ctx.caller)
         let lang = ctx.lang
         let now = req.zhiben.clock.now()

@@ -48,7 +48,7 @@ struct SelfInspectionPages: RouteCollection {
         }
         let missedTotal = standings.filter { $0.missed > 0 }.count
         let content: HTML = """
-        <p class="notice">\(ctx.t("规则：企业主要负责人每季度至少带队开展一次重大事故隐患排查，金属冶炼企业每月一次；自2024年起（或企业登记之日起）计算，期末仍无记录的为漏查。", "Rule: the principal leads a major-hazard check at least once a quarter, monthly in metal smelting, counted from 2024 (or registration); a period that ends without one is missed."))</p>
+        <p class="notice">\(ctx.t("规则：企业主要负责人每季度至少带队开展一次重大事故隐患排查，金属冶炼企业每月一次；自2024年起计算，期末仍无记录的为漏查。", "Rule: the principal leads a major-hazard check at least once a quarter, monthly in metal smelting, counted from 2024; a period that ends without one is missed."))</p>
         <form class="filters" method="get" action="\(SitePath.selfInspections.path)">
           \(HTML.when(ctx.caller.scope == .city) { "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: county, blank: ctx.t("全部", "All")))</select></div>" })
           <label class="check"><input type="checkbox" name="all" value="1"\(HTML(raw: showAll ? " checked" : ""))> \(ctx.t("包括没有漏查的企业", "Include enterprises without misses"))</label>
