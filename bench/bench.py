@@ -50,17 +50,20 @@ def main():
     ap.add_argument("--hazards", type=int, default=200000)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--database-url", help="an empty PostgreSQL database instead of a new SQLite file")
+    ap.add_argument("--reuse", help="measure an already seeded SQLite file instead of seeding a new one")
+    ap.add_argument("--only", help="measure only the requests whose label contains this text")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="zhiben-bench-")
-    db = os.path.join(work, "bench.sqlite")
+    db = os.path.abspath(args.reuse) if args.reuse else os.path.join(work, "bench.sqlite")
     url = args.database_url or "sqlite://" + db
     env = dict(os.environ, DATABASE_URL=url, ZHIBEN_DEMO_PASSWORD="bench-password-1", ZHIBEN_SEED_DEMO="false",
                LOG_LEVEL="warning")
 
     t0 = time.time()
-    subprocess.run([binary, "seed-demo", "--enterprises", str(args.enterprises), "--hazards", str(args.hazards)], env=env, check=True, cwd=work,
-                   stdout=subprocess.DEVNULL)
+    if not args.reuse:
+        subprocess.run([binary, "seed-demo", "--enterprises", str(args.enterprises), "--hazards", str(args.hazards)], env=env, check=True, cwd=work,
+                       stdout=subprocess.DEVNULL)
     seed_s = time.time() - t0
 
     port = free_port()
@@ -106,6 +109,8 @@ def main():
 
         def measure(path, use_token=False):
             server_ms, client_ms = [], []
+            if args.only and args.only not in path:
+                return [float("nan")], [float("nan")]
             for _ in range(args.requests):
                 req = urllib.request.Request(base + path)
                 if use_token:

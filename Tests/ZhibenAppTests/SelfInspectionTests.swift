@@ -32,6 +32,22 @@ struct SelfInspectionTests {
         }
     }
 
+    @Test("the county view's missed periods, counted in the database, equal each enterprise's own standing")
+    func countyViewMatchesStandings() async throws {
+        try await Harness.with(enterprises: 60) { h in
+            let county = Caller(kind: .user, id: nil, username: "county-141181", role: .countyOfficer, scope: .county("141181"))
+            let (page, withMisses, total) = try await h.app.zhiben.selfInspections.standings(actor: county, onlyMissed: false, page: Paging(per: 200))
+            #expect(total == page.total && total > 0)
+            #expect(withMisses == page.items.filter { $0.missed > 0 }.count)
+            #expect(withMisses > 0, "demo data has gaps")
+            for s in page.items {
+                let own = try await h.app.zhiben.selfInspections.standing(enterpriseID: s.enterprise.id, actor: county)
+                #expect(s.missed == own.missed, "\(s.enterprise.profile.name)")
+            }
+            #expect(page.items.map(\.missed) == page.items.map(\.missed).sorted(by: >), "most missed first")
+        }
+    }
+
     @Test("internal reports: anonymous when asked; confirmed ones record a reward; a decision is taken once")
     func internalReports() async throws {
         try await Harness.with(enterprises: 10) { h in

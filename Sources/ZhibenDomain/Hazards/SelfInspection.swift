@@ -80,9 +80,23 @@ public enum SelfInspectionSchedule {
 
     /// The periods with their checks; a period that has ended without a principal-led check is missed.
     public static func compliance(cadence: Cadence, checks: [Date], from: Date = campaignStart, now: Date) -> [Period] {
-        periods(cadence: cadence, from: from, now: now).map { p in
-            let n = checks.filter { $0 >= p.start && $0 < p.end }.count
-            return Period(label: p.label, start: p.start, end: p.end, checks: n, missed: n == 0 && p.end <= now, current: p.start <= now && now < p.end)
+        compliance(periods: periods(cadence: cadence, from: from, now: now), checks: checks, now: now)
+    }
+
+    /// The same for periods computed once and shared by many enterprises: each check is placed in its
+    /// period by binary search, so thousands of enterprises cost no calendar arithmetic each.
+    public static func compliance(periods: [(label: String, start: Date, end: Date)], checks: [Date], now: Date) -> [Period] {
+        var counts = [Int](repeating: 0, count: periods.count)
+        for c in checks {
+            var lo = 0, hi = periods.count - 1
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                if c < periods[mid].start { hi = mid - 1 } else if c >= periods[mid].end { lo = mid + 1 } else { counts[mid] += 1; break }
+            }
+        }
+        return periods.enumerated().map { i, p in
+            Period(label: p.label, start: p.start, end: p.end, checks: counts[i], missed: counts[i] == 0 && p.end <= now,
+                   current: p.start <= now && now < p.end)
         }
     }
 }
@@ -135,6 +149,10 @@ public protocol SelfInspectionRepository: Sendable {
     func list(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<SelfInspection>
     /// Dates of principal-led checks per enterprise in scope, since `since`.
     func principalLedDates(scope: Scope, since: Date) async throws -> [UUID: [Date]]
+    func principalLedDates(ids: [UUID], since: Date) async throws -> [UUID: [Date]]
+    /// Per enterprise in scope: in how many of the given periods (contiguous, oldest first) it had a
+    /// principal-led check, whether the last one had one, and its last check. Counted in the database.
+    func periodCounts(scope: Scope, periods: [(start: Date, end: Date)]) async throws -> [UUID: SelfInspectionPeriodCount]
 
     func createReport(_ report: InternalReport, audit: AuditContext) async throws -> InternalReport
     func reports(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<InternalReport>
@@ -142,12 +160,25 @@ public protocol SelfInspectionRepository: Sendable {
                       change: @escaping @Sendable (InternalReport) throws -> InternalReport) async throws -> InternalReport
 }
 
+public struct SelfInspectionPeriodCount: Sendable, Equatable {
+    public var periodsChecked: Int
+    public var lastPeriodChecked: Bool
+    public var lastCheck: Date?
+
+    public init(periodsChecked: Int, lastPeriodChecked: Bool, lastCheck: Date?) {
+        self.periodsChecked = periodsChecked
+        self.lastPeriodChecked = lastPeriodChecked
+        self.lastCheck = lastCheck
+    }
+}
+
 /// An enterprise's standing against the self-inspection rule.
 public struct SelfInspectionStanding: Sendable, Equatable {
     public var enterprise: Enterprise
     public var cadence: SelfInspectionSchedule.Cadence
     public var periods: [SelfInspectionSchedule.Period]
-    public var missed: Int { periods.filter(\.missed).count }
+    public var missedCount: Int?
+    public var missed: Int { missedCount ?? periods.filter(\.missed).count }
     public var lastCheck: Date?
 }
 
@@ -231,21 +262,53 @@ public struct SelfInspectionService: Sendable {
         return Self.standing(e, dates: dates, now: clock.now())
     }
 
-    static func standing(_ e: Enterprise, dates: [Date], now: Date) -> SelfInspectionStanding {
+    static func standing(_ e: Enterprise, dates: [Date], now: Date,
+                         periods: [SelfInspectionSchedule.Cadence: [(label: String, start: Date, end: Date)]]? = nil) -> SelfInspectionStanding {
         let cadence = SelfInspectionSchedule.cadence(for: e.profile)
         // The rule runs from the campaign's start, whenever the enterprise was entered in the registry.
-        let periods = SelfInspectionSchedule.compliance(cadence: cadence, checks: dates, now: now)
-        return SelfInspectionStanding(enterprise: e, cadence: cadence, periods: periods, lastCheck: dates.max())
+        let list = periods?[cadence] ?? SelfInspectionSchedule.periods(cadence: cadence, now: now)
+        return SelfInspectionStanding(enterprise: e, cadence: cadence,
+                                      periods: SelfInspectionSchedule.compliance(periods: list, checks: dates, now: now), lastCheck: dates.max())
     }
 
-    /// Every enterprise in scope with its missed periods, most missed first: the county's view.
-    public func standings(actor: Caller, countyCode: String? = nil, limit: Int = 20_000) async throws -> [SelfInspectionStanding] {
+    /// The county's view: every enterprise in scope with its missed periods, most missed first, a page
+    /// at a time. The counting happens in the database; only the page's enterprises are read whole, with
+    /// their recent periods.
+    public func standings(actor: Caller, countyCode: String? = nil, onlyMissed: Bool = true, page: Paging) async throws -> (Paged<SelfInspectionStanding>, withMisses: Int, enterprises: Int) {
         try actor.require(.hazardRead)
         let now = clock.now()
-        let all = try await enterprises.all(EnterpriseQuery(countyCode: countyCode), scope: actor.scope, limit: limit)
-        let dates = try await repository.principalLedDates(scope: actor.scope, since: SelfInspectionSchedule.campaignStart)
-        return all.map { Self.standing($0, dates: dates[$0.id] ?? [], now: now) }
-            .sorted { ($0.missed, $1.enterprise.profile.name) > ($1.missed, $0.enterprise.profile.name) }
+        let scope = countyCode.map { c in actor.scope == .city || actor.scope == .county(c) ? Scope.county(c) : actor.scope } ?? actor.scope
+        let periods: [SelfInspectionSchedule.Cadence: [(label: String, start: Date, end: Date)]] = [
+            .monthly: SelfInspectionSchedule.periods(cadence: .monthly, now: now),
+            .quarterly: SelfInspectionSchedule.periods(cadence: .quarterly, now: now),
+        ]
+        var counts: [SelfInspectionSchedule.Cadence: [UUID: SelfInspectionPeriodCount]] = [:]
+        for (cadence, list) in periods {
+            counts[cadence] = try await repository.periodCounts(scope: scope, periods: list.map { ($0.start, $0.end) })
+        }
+        let light = try await enterprises.cadences(scope: scope)
+        var rows: [(id: UUID, name: String, missed: Int)] = []
+        for e in light {
+            let cadence: SelfInspectionSchedule.Cadence = e.metalSmelting ? .monthly : .quarterly
+            let list = periods[cadence] ?? []
+            let c = counts[cadence]?[e.id]
+            // Ended periods, less those with a check (the current one, if checked, is not an ended one).
+            let ended = list.filter { $0.end <= now }.count
+            let checkedEnded = (c?.periodsChecked ?? 0) - ((c?.lastPeriodChecked ?? false) && (list.last.map { $0.end > now } ?? false) ? 1 : 0)
+            rows.append((e.id, e.name, max(0, ended - checkedEnded)))
+        }
+        let withMisses = rows.filter { $0.missed > 0 }.count
+        let shown = (onlyMissed ? rows.filter { $0.missed > 0 } : rows).sorted { ($0.missed, $1.name) > ($1.missed, $0.name) }
+        let slice = Array(shown.dropFirst(page.offset).prefix(page.per))
+        var items: [SelfInspectionStanding] = []
+        let dates = try await repository.principalLedDates(ids: slice.map(\.id), since: SelfInspectionSchedule.campaignStart)
+        for row in slice {
+            guard let e = try await enterprises.find(id: row.id, scope: scope) else { continue }
+            var s = Self.standing(e, dates: dates[row.id] ?? [], now: now, periods: periods)
+            s.missedCount = row.missed
+            items.append(s)
+        }
+        return (Paged(items: items, page: page.page, per: page.per, total: shown.count), withMisses, rows.count)
     }
 
     // MARK: internal reports

@@ -248,9 +248,10 @@ struct M007Hazards: AsyncMigration {
         try await sql.create(index: "hazards_found").on(HazardModel.schema).column("found_at").run()
         // The county's list, newest first, walks this index and stops after a page.
         try await sql.create(index: "hazards_county_found").on(HazardModel.schema).column("county_code").column("found_at").run()
-        // The trend reads major hazards' found and closed times from the index alone.
+        // The trend reads major hazards' found and closed times from the index alone. `state` comes after the
+        // times so that the statistics' `state IN (…) AND level = …` prefer the covering index above.
         try await sql.create(index: "hazards_level_found").on(HazardModel.schema)
-            .column("level").column("state").column("found_at").column("closed_at").column("county_code").column("enterprise_id").run()
+            .column("level").column("found_at").column("closed_at").column("state").column("county_code").column("enterprise_id").run()
 
         // Open-or-not counts per county, state and level, kept in step by every write, so that list totals
         // and the dashboard do not count 200,000 rows on every view.

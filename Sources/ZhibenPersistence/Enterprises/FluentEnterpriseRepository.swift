@@ -105,6 +105,13 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         return stats
     }
 
+    public func cadences(scope: Scope) async throws -> [(id: UUID, name: String, metalSmelting: Bool)] {
+        guard let q = Self.scoped(scope, on: store.database) else { return [] }
+        return try await q.filter(\.$active == true).field(\.$id).field(\.$name).field(\.$specialRisks).all().compactMap { m in
+            m.id.map { ($0, m.name, TagSet.decode(m.specialRisks, as: SpecialRisk.self).contains(.metalSmelting)) }
+        }
+    }
+
     public func existingCreditCodes(_ codes: [String]) async throws -> Set<String> {
         guard !codes.isEmpty else { return [] }
         let rows = try await EnterpriseModel.query(on: store.database).filter(\.$creditCode ~~ codes).field(\.$creditCode).all()

@@ -159,7 +159,7 @@ public struct FluentHazardRepository: HazardRepository {
         struct Row: Decodable { let state: String; let level: String; let n: Int }
         let query: SQLQueryString
         switch scope {
-        case .city: query = "SELECT state, level, SUM(n) AS n FROM hazard_tallies GROUP BY state, level"
+        case .city: query = "SELECT state, level, CAST(SUM(n) AS BIGINT) AS n FROM hazard_tallies GROUP BY state, level"
         case .county(let c): query = "SELECT state, level, n FROM hazard_tallies WHERE county_code = \(bind: c)"
         case .enterprise(let id): query = "SELECT state, level, COUNT(*) AS n FROM hazards WHERE enterprise_id = \(bind: id) GROUP BY state, level"
         case .assigned: return []
@@ -198,42 +198,37 @@ public struct FluentHazardRepository: HazardRepository {
             if t.state.isOpen { if t.level == .major { stats.openMajor += t.n } else { stats.openGeneral += t.n } }
             if t.state == .closed { stats.closed += t.n }
         }
-        struct Row: Decodable {
-            let county_code: String
-            let industry: String
-            let state: String
-            let focus_tags: String
-            let supervised: Int
-            let overdue: Int
-            let legacy: Int
-            let age: Int
-            let n: Int
-        }
+        // Small aggregates, each one pass over the open major hazards in a covering index: decoding a few
+        // dozen rows costs less than one row per combination of every dimension.
         let day: TimeInterval = 86_400
         let open = HazardState.open.map(\.rawValue) as [any Encodable & Sendable]
-        let query: SQLQueryString = """
-            SELECT county_code, industry, state, focus_tags,
-              CASE WHEN supervision_level IS NULL THEN 0 ELSE 1 END AS supervised,
-              CASE WHEN deadline IS NOT NULL AND deadline < \(bind: now) THEN 1 ELSE 0 END AS overdue,
-              CASE WHEN found_at < \(bind: ChinaTime.parseDay("2024-01-01")!) THEN 1 ELSE 0 END AS legacy,
-              CASE WHEN found_at >= \(bind: now.addingTimeInterval(-30 * day)) THEN 0
-                   WHEN found_at >= \(bind: now.addingTimeInterval(-90 * day)) THEN 1
-                   WHEN found_at >= \(bind: now.addingTimeInterval(-180 * day)) THEN 2
-                   WHEN found_at >= \(bind: now.addingTimeInterval(-365 * day)) THEN 3 ELSE 4 END AS age,
-              COUNT(*) AS n
-            FROM hazards WHERE state IN (\(binds: open)) AND level = \(bind: HazardLevel.major.rawValue)
-            """ + clause + " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
-        for r in try await store.sql.raw(query).all(decoding: Row.self) {
-            // Only major hazards can be supervised; legacy is about major ones.
-            if r.overdue == 1 { stats.overdueMajor += r.n }
-            if r.supervised == 1 { stats.supervised += r.n }
-            if r.legacy == 1 { stats.legacyOpen += r.n }
-            stats.openMajorByCounty[r.county_code, default: 0] += r.n
-            if let i = Industry(rawValue: r.industry) { stats.openMajorByIndustry[i, default: 0] += r.n }
-            if let s = HazardState(rawValue: r.state) { stats.openMajorByState[s, default: 0] += r.n }
-            for tag in TagSet.decode(r.focus_tags, as: FocusTag.self) { stats.openMajorByFocus[tag, default: 0] += r.n }
-            stats.openMajorByAge[min(max(r.age, 0), 4)] += r.n
+        let majorOpen: SQLQueryString = " FROM hazards WHERE state IN (\(binds: open)) AND level = \(bind: HazardLevel.major.rawValue)" + clause
+        struct Flags: Decodable { let overdue: Int?; let supervised: Int?; let legacy: Int? }
+        let flags = try await store.sql.raw("""
+            SELECT SUM(CASE WHEN deadline IS NOT NULL AND deadline < \(bind: now) THEN 1 ELSE 0 END) AS overdue,
+                   SUM(CASE WHEN supervision_level IS NULL THEN 0 ELSE 1 END) AS supervised,
+                   SUM(CASE WHEN found_at < \(bind: ChinaTime.parseDay("2024-01-01")!) THEN 1 ELSE 0 END) AS legacy
+            """ + majorOpen).first(decoding: Flags.self)
+        // Only major hazards can be supervised; legacy is about major ones.
+        stats.overdueMajor = flags?.overdue ?? 0
+        stats.supervised = flags?.supervised ?? 0
+        stats.legacyOpen = flags?.legacy ?? 0
+        struct Group: Decodable { let k: String; let n: Int }
+        func grouped(_ column: String) async throws -> [Group] {
+            try await store.sql.raw("SELECT \(ident: column) AS k, COUNT(*) AS n" + majorOpen + " GROUP BY \(ident: column)").all(decoding: Group.self)
         }
+        for g in try await grouped("county_code") { stats.openMajorByCounty[g.k, default: 0] += g.n }
+        for g in try await grouped("industry") { if let i = Industry(rawValue: g.k) { stats.openMajorByIndustry[i, default: 0] += g.n } }
+        for g in try await grouped("state") { if let st = HazardState(rawValue: g.k) { stats.openMajorByState[st, default: 0] += g.n } }
+        for g in try await grouped("focus_tags") { for tag in TagSet.decode(g.k, as: FocusTag.self) { stats.openMajorByFocus[tag, default: 0] += g.n } }
+        struct Age: Decodable { let age: Int; let n: Int }
+        let ages = try await store.sql.raw("""
+            SELECT CASE WHEN found_at >= \(bind: now.addingTimeInterval(-30 * day)) THEN 0
+                        WHEN found_at >= \(bind: now.addingTimeInterval(-90 * day)) THEN 1
+                        WHEN found_at >= \(bind: now.addingTimeInterval(-180 * day)) THEN 2
+                        WHEN found_at >= \(bind: now.addingTimeInterval(-365 * day)) THEN 3 ELSE 4 END AS age, COUNT(*) AS n
+            """ + majorOpen + " GROUP BY 1").all(decoding: Age.self)
+        for a in ages { stats.openMajorByAge[min(max(a.age, 0), 4)] += a.n }
         let overdue: SQLQueryString = "SELECT COUNT(*) AS n FROM hazards WHERE state IN (\(binds: open)) AND deadline < \(bind: now)" + clause
         stats.overdue = try await store.sql.raw(overdue).first()?.decode(column: "n", as: Int.self) ?? 0
         return stats

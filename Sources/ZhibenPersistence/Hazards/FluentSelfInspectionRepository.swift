@@ -145,6 +145,41 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
         return out
     }
 
+    public func principalLedDates(ids: [UUID], since: Date) async throws -> [UUID: [Date]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await SelfInspectionModel.query(on: store.database).filter(\.$enterpriseID ~~ ids).filter(\.$principalLed == true)
+            .filter(\.$conductedAt >= since).field(\.$id).field(\.$enterpriseID).field(\.$conductedAt).all()
+        var out: [UUID: [Date]] = [:]
+        for r in rows { out[r.enterpriseID, default: []].append(r.conductedAt) }
+        return out
+    }
+
+    /// One pass over the scope's principal-led checks: each is numbered by its period (a CASE over the
+    /// period bounds), and the distinct numbers are counted per enterprise.
+    public func periodCounts(scope: Scope, periods: [(start: Date, end: Date)]) async throws -> [UUID: SelfInspectionPeriodCount] {
+        guard let first = periods.first, let last = periods.last else { return [:] }
+        let clause: SQLQueryString
+        switch scope {
+        case .city: clause = ""
+        case .county(let c): clause = " AND county_code = \(bind: c)"
+        case .enterprise(let id): clause = " AND enterprise_id = \(bind: id)"
+        case .assigned: return [:]
+        }
+        var period: SQLQueryString = "CASE"
+        for (i, p) in periods.enumerated() { period += " WHEN conducted_at < \(bind: p.end) THEN \(literal: i)" }
+        period += " END"
+        let query: SQLQueryString = "SELECT enterprise_id, COUNT(DISTINCT " + period + ") AS checked, "
+            + "MAX(CASE WHEN conducted_at >= \(bind: last.start) THEN 1 ELSE 0 END) AS last_checked, MAX(conducted_at) AS last_at "
+            + "FROM self_inspections WHERE principal_led = \(bind: true) AND conducted_at >= \(bind: first.start) AND conducted_at < \(bind: last.end)"
+            + clause + " GROUP BY enterprise_id"
+        struct Row: Decodable { let enterprise_id: UUID; let checked: Int; let last_checked: Int; let last_at: Date? }
+        var out: [UUID: SelfInspectionPeriodCount] = [:]
+        for r in try await store.sql.raw(query).all(decoding: Row.self) {
+            out[r.enterprise_id] = SelfInspectionPeriodCount(periodsChecked: r.checked, lastPeriodChecked: r.last_checked == 1, lastCheck: r.last_at)
+        }
+        return out
+    }
+
     public func createReport(_ report: InternalReport, audit: AuditContext) async throws -> InternalReport {
         try await store.write { db in
             try await InternalReportModel(report).create(on: db)

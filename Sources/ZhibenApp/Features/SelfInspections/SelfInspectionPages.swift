@@ -30,13 +30,12 @@ struct SelfInspectionPages: RouteCollection {
         if case .enterprise(let own) = ctx.caller.scope {
             return .html(try await enterprisePage(ctx, req: req, enterpriseID: own, issues: [], form: RecordForm()))
         }
-        let county = ctx.caller.scope == .city ? req.queryString("county").flatMap { County.lookup($0)?.code } : nil
+        // The city looks at one county at a time: the standing of thousands of enterprises is computed per view.
+        let county: String? = ctx.caller.scope == .city ? req.queryString("county").flatMap { County.lookup($0)?.code } ?? County.all[0].code : nil
         let showAll = req.queryString("all") == "1"
-        let standings = try await service.standings(actor: ctx.caller, countyCode: county)
-        let shown = showAll ? standings : standings.filter { $0.missed > 0 }
-        let page = req.paging(defaultPer: 50)
-        let slice = Array(shown.dropFirst(page.offset).prefix(page.per))
-        let paged = Paged(items: slice, page: page.page, per: page.per, total: shown.count)
+        let (paged, missedTotal, enterpriseCount) = try await service.standings(actor: ctx.caller, countyCode: county, onlyMissed: !showAll,
+                                                                               page: req.paging(defaultPer: 50))
+        let slice = paged.items
         var qs = QueryString()
         for k in ["county", "all"] { qs.set(k, req.queryString(k)) }
         let rows = slice.map { s -> HTML in
@@ -46,15 +45,14 @@ struct SelfInspectionPages: RouteCollection {
             <td>\(s.lastCheck.map { ChinaTime.day($0) } ?? "—")</td><td>\(Self.periodChips(s, lang: lang, last: 6))</td></tr>
             """
         }
-        let missedTotal = standings.filter { $0.missed > 0 }.count
         let content: HTML = """
         <p class="notice">\(ctx.t("规则：企业主要负责人每季度至少带队开展一次重大事故隐患排查，金属冶炼企业每月一次；自2024年起计算，期末仍无记录的为漏查。", "Rule: the principal leads a major-hazard check at least once a quarter, monthly in metal smelting, counted from 2024; a period that ends without one is missed."))</p>
         <form class="filters" method="get" action="\(SitePath.selfInspections.path)">
-          \(HTML.when(ctx.caller.scope == .city) { "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: county, blank: ctx.t("全部", "All")))</select></div>" })
+          \(HTML.when(ctx.caller.scope == .city) { "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: county))</select></div>" })
           <label class="check"><input type="checkbox" name="all" value="1"\(HTML(raw: showAll ? " checked" : ""))> \(ctx.t("包括没有漏查的企业", "Include enterprises without misses"))</label>
           <div class="actions"><button type="submit" class="primary">\(ctx.t("筛选", "Filter"))</button> <a href="\(SitePath.internalReports.path)">\(ctx.t("内部报告登记", "Internal reports"))</a></div>
         </form>
-        <p class="count">\(ctx.t("\(standings.count) 家企业中 \(missedTotal) 家有漏查", "\(missedTotal) of \(standings.count) enterprises have missed periods"))</p>
+        <p class="count">\(ctx.t("\(enterpriseCount) 家企业中 \(missedTotal) 家有漏查", "\(missedTotal) of \(enterpriseCount) enterprises have missed periods"))</p>
         \(slice.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有漏查的企业。", "No enterprise has missed a period."))</p>") : """
         <div class="table-wrap"><table class="data"><thead><tr><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("频次", "Cadence"))</th><th scope="col">\(ctx.t("漏查期数", "Missed"))</th><th scope="col">\(ctx.t("最近一次", "Last check"))</th><th scope="col">\(ctx.t("最近各期", "Recent periods"))</th></tr></thead>
         <tbody>\(rows)</tbody></table></div>
