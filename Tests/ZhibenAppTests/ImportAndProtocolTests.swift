@@ -188,10 +188,19 @@ struct ProtocolTests {
             let city = try await h.signIn("city")
             let admin = try await h.signIn("admin")
             let e = try #require(try await h.app.zhiben.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: 1).first)
+            let hazard = try #require(try await h.app.zhiben.hazards.repository.all(HazardQuery(states: [.rectifying]), scope: .city,
+                                                                                   now: h.app.zhiben.clock.now(), limit: 1).first)
+            let county = try await h.signIn("county-\(hazard.countyCode)")
+            let company = try await h.signIn("ent-" + (try #require(try await h.app.zhiben.enterprises.repository.find(id: hazard.enterpriseID, scope: .city))).profile.creditCode.lowercased())
             let pages: [(Harness.Browser, String)] = [
                 (city, "/"), (city, "/enterprises"), (city, "/enterprises?q=zzz"), (city, "/enterprises/new"), (city, "/enterprises/\(e.id)"),
                 (city, "/enterprises/\(e.id)/edit"), (city, "/enterprises/import"), (city, "/audit"), (city, "/password"),
                 (admin, "/users"), (admin, "/api-keys"), (admin, "/audit?action=login"),
+                (city, "/hazards"), (city, "/hazards?state=open&overdue=1"), (city, "/hazards/print?level=major"), (city, "/hazards/zeroing"),
+                (city, "/hazard-criteria?q=粉尘".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!), (city, "/checklists"),
+                (city, "/checklists/metallurgy"), (city, "/enterprises/\(e.id)/checklist"), (city, "/notifications"), (city, "/self-inspections"),
+                (city, "/internal-reports"), (city, "/hazards/new?enterprise=\(e.id)"), (county, "/hazards/\(hazard.id)"), (county, "/self-inspections"),
+                (company, "/hazards/\(hazard.id)"), (company, "/self-inspections"), (company, "/internal-reports"), (company, "/hazards/new"),
             ]
             for (browser, path) in pages {
                 let res = try await h.get(path, as: browser)

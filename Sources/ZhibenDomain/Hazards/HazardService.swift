@@ -89,9 +89,9 @@ public struct HazardService: Sendable {
 
     public static let exportLimit = 50_000
 
-    public func export(_ query: HazardQuery, actor: Caller) async throws -> [Hazard] {
+    public func export(_ query: HazardQuery, actor: Caller, limit: Int = exportLimit) async throws -> [Hazard] {
         try actor.require(.hazardExport)
-        return try await repository.all(query, scope: actor.scope, now: clock.now(), limit: Self.exportLimit)
+        return try await repository.all(query, scope: actor.scope, now: clock.now(), limit: min(limit, Self.exportLimit))
     }
 
     public func statistics(actor: Caller) async throws -> HazardStatistics {

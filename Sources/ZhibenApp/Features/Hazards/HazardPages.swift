@@ -81,7 +81,9 @@ struct HazardPages: RouteCollection {
     /// 隐患台账, filtered as on screen, laid out for paper.
     func printView(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let rows = try await req.zhiben.hazards.export(req.hazardQuery(), actor: ctx.caller)
+        // Paper holds a few thousand rows at most; the CSV export takes up to 50,000.
+        let limit = 5_000
+        let rows = try await req.zhiben.hazards.export(req.hazardQuery(), actor: ctx.caller, limit: limit)
         let now = req.zhiben.clock.now()
         let lang = ctx.lang
         let body = rows.enumerated().map { i, h -> HTML in
@@ -93,7 +95,7 @@ struct HazardPages: RouteCollection {
         <p class="no-print"><button type="button" class="primary" data-print>\(ctx.t("打印", "Print"))</button> <a href="\(SitePath.hazards.path)">\(ctx.t("返回", "Back"))</a></p>
         <table class="data compact ledger"><thead><tr><th scope="col">#</th>\(HazardLedger.header.dropFirst().map { "<th scope=\"col\">\($0)</th>" as HTML })</tr></thead>
         <tbody>\(body)</tbody></table>
-        \(rows.count >= HazardService.exportLimit ? HTML("<p class=\"muted\">\(lang.t("只列出前\(HazardService.exportLimit)条。", "Only the first \(HazardService.exportLimit) rows are listed."))</p>") : "")
+        \(rows.count >= limit ? HTML("<p class=\"muted\">\(lang.t("只列出前\(limit)条，请缩小筛选范围或导出CSV。", "Only the first \(limit) rows are listed; narrow the filters or export the CSV."))</p>") : "")
         """
         return .html(Layout.page(ctx, title: ctx.t("隐患台账", "Hazard ledger"), content))
     }
