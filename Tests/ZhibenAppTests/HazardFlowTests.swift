@@ -229,6 +229,27 @@ struct HazardFlowTests {
         }
     }
 
+    @Test("the web report form takes the enterprise by credit code, keeps what was typed on an error, and reports")
+    func webReport() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let inspector = try await h.signIn("inspector-141181")
+            let wrong = try await h.post("/hazards", as: inspector, form: ["enterpriseCode": "91141182MA0K12345X", "title": "平台护栏缺失", "source": "inspection"])
+            #expect(wrong.status == .unprocessableEntity)
+            #expect(wrong.body.string.contains("未找到该统一社会信用代码的企业") && wrong.body.string.contains("value=\"平台护栏缺失\""))
+            let missing = try await h.post("/hazards", as: inspector, form: ["enterpriseCode": e.profile.creditCode, "title": "x", "source": "inspection", "level": "major"])
+            #expect(missing.status == .unprocessableEntity)
+            #expect(missing.body.string.contains("重大隐患须引用至少一条判定标准条款"))
+            let ok = try await h.post("/hazards", as: inspector, form: ["enterpriseCode": e.profile.creditCode, "title": "平台护栏缺失", "source": "inspection",
+                                                                        "foundAt": "2026-03-01", "level": "general"])
+            #expect(ok.status == .seeOther)
+            let location = try #require(ok.headers.first(name: .location))
+            #expect(location.hasPrefix("/hazards/") && location.hasSuffix("?done=reported"))
+            let page = try await h.get(String(location), as: inspector)
+            #expect(page.body.string.contains("平台护栏缺失") && page.body.string.contains("隐患已报告"))
+        }
+    }
+
     @Test("criteria catalogue and checklists through the API; counties' local items are marked local")
     func criteriaAndChecklists() async throws {
         try await Harness.with(enterprises: 10) { h in

@@ -107,21 +107,15 @@ struct HazardPages: RouteCollection {
 
     // MARK: report
 
-    struct ReportForm: Content {
+    /// The report form posts the API's report fields, and a regulator may name the enterprise by its
+    /// credit code instead of its id.
+    typealias ReportForm = HazardInputDTO
+
+    struct EnterpriseCodeForm: Content {
         var enterpriseCode: String?
-        var enterprise: UUID?
-        var title: String?
-        var description: String?
-        var location: String?
-        var source: String?
-        var foundBy: String?
-        var foundAt: String?
-        var focusTags: [String]?
-        var level: String?
-        var criteria: [String]?
     }
 
-    func reportPage(_ ctx: PageContext, form: ReportForm, issues: [FieldIssue], enterprise: Enterprise?) -> HTML {
+    func reportPage(_ ctx: PageContext, form: ReportForm, enterpriseCode: String? = nil, issues: [FieldIssue], enterprise: Enterprise?) -> HTML {
         let lang = ctx.lang
         let f = FormRenderer(lang: lang, issues: issues)
         let isEnterprise = if case .enterprise = ctx.caller.scope { true } else { false }
@@ -140,8 +134,8 @@ struct HazardPages: RouteCollection {
         \(f.summary())
         <form method="post" action="\(SitePath.hazards.path)" class="grid-form" novalidate>
           \(ctx.csrfField)
-          \(isEnterprise ? HTML("<p class=\"field\">\(ctx.t("企业：", "Enterprise: "))\(enterprise?.profile.name ?? "")</p>") : (enterprise.map { e in HTML("<input type=\"hidden\" name=\"enterprise\" value=\"\(e.id.uuidString)\"><p class=\"field\">\(ctx.t("企业：", "Enterprise: "))<a href=\"\(SitePath.enterprise(e.id).path)\">\(e.profile.name)</a></p>") }
-              ?? f.text("enterpriseCode", ctx.t("企业统一社会信用代码", "Enterprise credit code"), value: form.enterpriseCode ?? "", errorKey: "enterpriseId", required: true, attrs: "maxlength=\"18\" autocapitalize=\"characters\"")))
+          \(isEnterprise ? HTML("<p class=\"field\">\(ctx.t("企业：", "Enterprise: "))\(enterprise?.profile.name ?? "")</p>") : (enterprise.map { e in HTML("<input type=\"hidden\" name=\"enterpriseId\" value=\"\(e.id.uuidString)\"><p class=\"field\">\(ctx.t("企业：", "Enterprise: "))<a href=\"\(SitePath.enterprise(e.id).path)\">\(e.profile.name)</a></p>") }
+              ?? f.text("enterpriseCode", ctx.t("企业统一社会信用代码", "Enterprise credit code"), value: enterpriseCode ?? "", errorKey: "enterpriseId", required: true, attrs: "maxlength=\"18\" autocapitalize=\"characters\"")))
           \(f.text("title", ctx.t("隐患标题", "Title"), value: form.title ?? "", required: true, hint: ctx.t("如：铁水吊运跨下设有休息室", "e.g. a rest room under the hot-metal crane bay"), attrs: "maxlength=\"100\""))
           \(f.text("location", ctx.t("位置", "Location"), value: form.location ?? "", attrs: "maxlength=\"200\""))
           \(f.select("source", ctx.t("来源", "Source"), options: sources.map { ($0.rawValue, $0.label(lang)) }, selected: form.source ?? sources[0].rawValue, required: true))
@@ -175,26 +169,22 @@ struct HazardPages: RouteCollection {
 
     func create(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let form = try req.content.decode(ReportForm.self)
-        var enterpriseID = form.enterprise
-        if enterpriseID == nil, let code = form.enterpriseCode?.trimmingCharacters(in: .whitespaces).uppercased(), !code.isEmpty {
-            enterpriseID = try await req.zhiben.enterprises.find(creditCode: code, actor: ctx.caller)?.id
-            if enterpriseID == nil {
+        var form = try req.content.decode(ReportForm.self)
+        let enterpriseCode = try req.content.decode(EnterpriseCodeForm.self).enterpriseCode
+        if form.enterpriseId == nil, let code = enterpriseCode?.trimmingCharacters(in: .whitespaces).uppercased(), !code.isEmpty {
+            form.enterpriseId = try await req.zhiben.enterprises.find(creditCode: code, actor: ctx.caller)?.id
+            if form.enterpriseId == nil {
                 let issue = FieldIssue(field: "enterpriseId", zh: "未找到该统一社会信用代码的企业（或不在您的辖区内）", en: "no enterprise with this credit code in your jurisdiction")
-                return .html(reportPage(ctx, form: form, issues: [issue], enterprise: nil), status: .unprocessableEntity)
+                return .html(reportPage(ctx, form: form, enterpriseCode: enterpriseCode, issues: [issue], enterprise: nil), status: .unprocessableEntity)
             }
         }
         do {
-            let draft = HazardDraft(enterpriseID: enterpriseID, title: form.title ?? "", description: form.description ?? "",
-                                    location: form.location ?? "", source: form.source ?? "", foundBy: form.foundBy ?? "",
-                                    foundAt: try APIDate.parse(form.foundAt, field: "foundAt"), focusTags: form.focusTags ?? [],
-                                    level: form.level ?? "", criteria: form.criteria ?? [])
-            let h = try await req.zhiben.hazards.report(draft, actor: ctx.caller, origin: req.origin)
+            let h = try await req.zhiben.hazards.report(form.draft(), actor: ctx.caller, origin: req.origin)
             return req.redirect(to: SitePath.hazard(h.id).done("reported"))
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
-            let e = await enterpriseID.asyncMap { try? await req.zhiben.enterprises.get($0, actor: ctx.caller) } ?? nil
-            return .html(reportPage(ctx, form: form, issues: issues, enterprise: e), status: .unprocessableEntity)
+            let e = await form.enterpriseId.asyncMap { try? await req.zhiben.enterprises.get($0, actor: ctx.caller) } ?? nil
+            return .html(reportPage(ctx, form: form, enterpriseCode: enterpriseCode, issues: issues, enterprise: e), status: .unprocessableEntity)
         }
     }
 
