@@ -250,6 +250,18 @@ struct HazardFlowTests {
         }
     }
 
+    @Test("a renamed enterprise's hazards show its new name and industry")
+    func renameCarriesToHazards() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let token = try await h.token("city")
+            #expect(try await h.api(.PATCH, "/api/v1/enterprises/\(e.id)", token: token, json: ["name": "孝义更名演示有限公司"]).status == .ok)
+            let list = try await h.api(.GET, "/api/v1/hazards?enterprise=\(e.id)&per=200", token: token)
+            let names = try list.content.get([NameProbe].self, at: "items").map(\.enterpriseName)
+            #expect(!names.isEmpty && names.allSatisfy { $0 == "孝义更名演示有限公司" })
+        }
+    }
+
     @Test("criteria catalogue and checklists through the API; counties' local items are marked local")
     func criteriaAndChecklists() async throws {
         try await Harness.with(enterprises: 10) { h in
@@ -297,4 +309,8 @@ struct CriterionProbe: Decodable {
 
 struct IDProbe: Decodable {
     let id: UUID
+}
+
+struct NameProbe: Decodable {
+    let enterpriseName: String
 }

@@ -157,6 +157,13 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
             after.version = before.version + 1
             model.apply(after)
             try await model.update(on: db)
+            if before.profile.name != after.profile.name || before.profile.industry != after.profile.industry {
+                // Hazards carry their enterprise's name and industry for lists and counts: keep them in step.
+                try await (db as! any SQLDatabase).raw("""
+                    UPDATE hazards SET enterprise_name = \(bind: after.profile.name), industry = \(bind: after.profile.industry.rawValue)
+                    WHERE enterprise_id = \(bind: id)
+                    """).run()
+            }
             if before.profile.countyCode != after.profile.countyCode {
                 // Accounts, API keys, hazards and self-inspections carry their enterprise's county for county
                 // scoping: move them along.
