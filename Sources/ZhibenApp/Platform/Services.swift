@@ -28,7 +28,7 @@ struct SHA256Secrets: SecretSource {
 
 /// SHA-256 of uploaded files.
 struct SHA256Digest: ContentDigest {
-    func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    func sha256Hex(_ data: Data) -> String { Secret.sha256(data) }
 }
 
 /// The default outbound channel: every notification also goes to the log, where an SMS or messaging
@@ -116,8 +116,11 @@ enum Secret {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    static func sha256(_ s: String) -> String {
-        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+    static func sha256(_ s: String) -> String { sha256(Data(s.utf8)) }
+
+    /// Lower-case hex of the SHA-256 of `data`.
+    static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Compares without leaking where two strings first differ.

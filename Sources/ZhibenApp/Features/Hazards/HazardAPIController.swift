@@ -137,10 +137,7 @@ struct HazardAPIController: RouteCollection {
     }
 
     func photo(req: Request) async throws -> Response {
-        guard let photoID = req.parameters.get("photoId", as: UUID.self) else { throw DomainError.notFound(entity: "photo") }
-        let (p, data) = try await req.zhiben.hazards.photo(photoID, actor: req.caller)
-        guard p.hazardID == (try req.recordID("hazard")) else { throw DomainError.notFound(entity: "photo") }
-        return PhotoResponse.make(p, data)
+        try await PhotoResponse.serve(req)
     }
 
     func export(req: Request) async throws -> Response {
@@ -169,6 +166,15 @@ struct HazardAPIController: RouteCollection {
 }
 
 enum PhotoResponse {
+    /// `…/hazards/{id}/photos/{photoId}`, for the API and the pages alike: a photo of another hazard, or
+    /// of one outside the caller's scope, does not exist.
+    static func serve(_ req: Request) async throws -> Response {
+        guard let photoID = req.parameters.get("photoId", as: UUID.self) else { throw DomainError.notFound(entity: "photo") }
+        let (p, data) = try await req.zhiben.hazards.photo(photoID, actor: req.caller)
+        guard p.hazardID == (try req.recordID("hazard")) else { throw DomainError.notFound(entity: "photo") }
+        return make(p, data)
+    }
+
     /// The image with its type and a validator; photos never change once stored.
     static func make(_ p: HazardPhoto, _ data: Data) -> Response {
         let res = Response(status: .ok, body: .init(data: data))

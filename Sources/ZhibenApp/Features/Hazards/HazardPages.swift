@@ -319,7 +319,7 @@ struct HazardPages: RouteCollection {
     func transition(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let id = try req.recordID("hazard")
-        _ = try await req.zhiben.hazards.get(id, actor: ctx.caller)
+        let current = try await req.zhiben.hazards.get(id, actor: ctx.caller)
         let form = try req.content.decode(HazardActionForms.Form.self)
         var failed = Failed(action: HazardAction(rawValue: form.action ?? ""), values: form.values, issues: [])
         do {
@@ -335,7 +335,7 @@ struct HazardPages: RouteCollection {
             let dto = try form.transition()
             let (action, input0) = try dto.parsed()
             // Photos are stored only once the step's own fields are known to be complete.
-            _ = try HazardWorkflow.perform(action, on: try await req.zhiben.hazards.get(id, actor: ctx.caller), by: ctx.caller,
+            _ = try HazardWorkflow.perform(action, on: current, by: ctx.caller,
                                            input: input0, catalogue: req.zhiben.hazards.catalogue, now: req.zhiben.clock.now())
             for file in form.photos ?? [] where file.data.readableBytes > 0 {
                 photoIDs.append(try await req.zhiben.hazards.addPhoto(hazardID: id, data: Data(buffer: file.data), actor: ctx.caller, origin: req.origin).id)
@@ -381,10 +381,7 @@ struct HazardPages: RouteCollection {
     }
 
     func photo(req: Request) async throws -> Response {
-        guard let photoID = req.parameters.get("photoId", as: UUID.self) else { throw DomainError.notFound(entity: "photo") }
-        let (p, data) = try await req.zhiben.hazards.photo(photoID, actor: req.caller)
-        guard p.hazardID == (try req.recordID("hazard")) else { throw DomainError.notFound(entity: "photo") }
-        return PhotoResponse.make(p, data)
+        try await PhotoResponse.serve(req)
     }
 }
 
