@@ -60,6 +60,12 @@ public enum SelfInspectionSchedule {
         profile.specialRisks.contains(.metalSmelting) ? .monthly : .quarterly
     }
 
+    /// A month as one number, `year * 12 + month - 1` in Asia/Shanghai; its quarter is this divided by 3.
+    public static func monthIndex(_ date: Date) -> Int {
+        let c = ChinaTime.calendar.dateComponents([.year, .month], from: date)
+        return c.year! * 12 + c.month! - 1
+    }
+
     /// Every period from the campaign's start (or `from`) up to and including the current one.
     public static func periods(cadence: Cadence, from: Date = campaignStart, now: Date) -> [(label: String, start: Date, end: Date)] {
         let cal = ChinaTime.calendar
@@ -150,9 +156,10 @@ public protocol SelfInspectionRepository: Sendable {
     /// Dates of principal-led checks per enterprise in scope, since `since`.
     func principalLedDates(scope: Scope, since: Date) async throws -> [UUID: [Date]]
     func principalLedDates(ids: [UUID], since: Date) async throws -> [UUID: [Date]]
-    /// Per enterprise in scope: in how many of the given periods (contiguous, oldest first) it had a
-    /// principal-led check, whether the last one had one, and its last check. Counted in the database.
-    func periodCounts(scope: Scope, periods: [(start: Date, end: Date)]) async throws -> [UUID: SelfInspectionPeriodCount]
+    /// Per enterprise in scope with a principal-led check since the campaign's start: how many distinct
+    /// months and quarters had one, and the latest of each. Kept in step by every check, so the county
+    /// view reads one row per enterprise.
+    func tallies(scope: Scope) async throws -> [UUID: SelfInspectionTally]
 
     func createReport(_ report: InternalReport, audit: AuditContext) async throws -> InternalReport
     func reports(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<InternalReport>
@@ -160,15 +167,27 @@ public protocol SelfInspectionRepository: Sendable {
                       change: @escaping @Sendable (InternalReport) throws -> InternalReport) async throws -> InternalReport
 }
 
-public struct SelfInspectionPeriodCount: Sendable, Equatable {
-    public var periodsChecked: Int
-    public var lastPeriodChecked: Bool
-    public var lastCheck: Date?
+public struct SelfInspectionTally: Sendable, Equatable {
+    public var months: Int
+    public var quarters: Int
+    /// `SelfInspectionSchedule.monthIndex` of the latest month with a check.
+    public var lastMonth: Int
+    public var lastQuarter: Int
 
-    public init(periodsChecked: Int, lastPeriodChecked: Bool, lastCheck: Date?) {
-        self.periodsChecked = periodsChecked
-        self.lastPeriodChecked = lastPeriodChecked
-        self.lastCheck = lastCheck
+    public init(months: Int, quarters: Int, lastMonth: Int, lastQuarter: Int) {
+        self.months = months
+        self.quarters = quarters
+        self.lastMonth = lastMonth
+        self.lastQuarter = lastQuarter
+    }
+
+    /// Ended periods of the cadence that had a check: the current period's check (if any) is not one.
+    public func checkedEnded(_ cadence: SelfInspectionSchedule.Cadence, now: Date) -> Int {
+        let month = SelfInspectionSchedule.monthIndex(now)
+        switch cadence {
+        case .monthly: return months - (lastMonth >= month ? 1 : 0)
+        case .quarterly: return quarters - (lastQuarter >= month / 3 ? 1 : 0)
+        }
     }
 }
 
@@ -272,8 +291,8 @@ public struct SelfInspectionService: Sendable {
     }
 
     /// The county's view: every enterprise in scope with its missed periods, most missed first, a page
-    /// at a time. The counting happens in the database; only the page's enterprises are read whole, with
-    /// their recent periods.
+    /// at a time. Each enterprise's missed periods come from its tally (one row, kept in step by every
+    /// check); only the page's enterprises are read whole, with their checks.
     public func standings(actor: Caller, countyCode: String? = nil, onlyMissed: Bool = true, page: Paging) async throws -> (Paged<SelfInspectionStanding>, withMisses: Int, enterprises: Int) {
         try actor.require(.hazardRead)
         let now = clock.now()
@@ -282,20 +301,14 @@ public struct SelfInspectionService: Sendable {
             .monthly: SelfInspectionSchedule.periods(cadence: .monthly, now: now),
             .quarterly: SelfInspectionSchedule.periods(cadence: .quarterly, now: now),
         ]
-        var counts: [SelfInspectionSchedule.Cadence: [UUID: SelfInspectionPeriodCount]] = [:]
-        for (cadence, list) in periods {
-            counts[cadence] = try await repository.periodCounts(scope: scope, periods: list.map { ($0.start, $0.end) })
-        }
+        let tallies = try await repository.tallies(scope: scope)
+        let ended: [SelfInspectionSchedule.Cadence: Int] = periods.mapValues { list in list.filter { $0.end <= now }.count }
         let light = try await enterprises.cadences(scope: scope)
         var rows: [(id: UUID, name: String, missed: Int)] = []
         for e in light {
             let cadence: SelfInspectionSchedule.Cadence = e.metalSmelting ? .monthly : .quarterly
-            let list = periods[cadence] ?? []
-            let c = counts[cadence]?[e.id]
-            // Ended periods, less those with a check (the current one, if checked, is not an ended one).
-            let ended = list.filter { $0.end <= now }.count
-            let checkedEnded = (c?.periodsChecked ?? 0) - ((c?.lastPeriodChecked ?? false) && (list.last.map { $0.end > now } ?? false) ? 1 : 0)
-            rows.append((e.id, e.name, max(0, ended - checkedEnded)))
+            let checkedEnded = tallies[e.id]?.checkedEnded(cadence, now: now) ?? 0
+            rows.append((e.id, e.name, max(0, (ended[cadence] ?? 0) - checkedEnded)))
         }
         let withMisses = rows.filter { $0.missed > 0 }.count
         let shown = (onlyMissed ? rows.filter { $0.missed > 0 } : rows).sorted { ($0.missed, $1.name) > ($1.missed, $0.name) }

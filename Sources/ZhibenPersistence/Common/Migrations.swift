@@ -12,6 +12,7 @@ public enum Migrations {
         M006EnterpriseVersion(),
         M007Hazards(),
         M008SelfInspections(),
+        M009SelfInspectionTallies(),
     ]
 }
 
@@ -368,5 +369,33 @@ struct M008SelfInspections: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema(InternalReportModel.schema).delete()
         try await db.schema(SelfInspectionModel.schema).delete()
+    }
+}
+
+/// The months in which each enterprise had a principal-led check, and per enterprise their count, its
+/// quarters' count and the latest of each: the county view reads one row per enterprise instead of
+/// counting every check. Filled from the checks already recorded.
+struct M009SelfInspectionTallies: AsyncMigration {
+    var name: String { "009-self-inspection-tallies" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(SelfInspectionTallies.monthsSchema)
+            .field("enterprise_id", .uuid, .required, .references(EnterpriseModel.schema, "id"))
+            .field("month", .int, .required)
+            .compositeIdentifier(over: "enterprise_id", "month")
+            .create()
+        try await db.schema(SelfInspectionTallies.talliesSchema)
+            .field("enterprise_id", .uuid, .identifier(auto: false), .references(EnterpriseModel.schema, "id"))
+            .field("months", .int, .required)
+            .field("quarters", .int, .required)
+            .field("last_month", .int, .required)
+            .field("last_quarter", .int, .required)
+            .create()
+        try await SelfInspectionTallies.rebuild(on: db)
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(SelfInspectionTallies.talliesSchema).delete()
+        try await db.schema(SelfInspectionTallies.monthsSchema).delete()
     }
 }

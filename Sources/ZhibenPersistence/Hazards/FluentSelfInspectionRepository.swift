@@ -87,6 +87,68 @@ final class InternalReportModel: Model, @unchecked Sendable {
     }
 }
 
+/// The per-enterprise months with a principal-led check (`self_inspection_months`) and their tallies
+/// (`self_inspection_tallies`), changed in the same transaction as the checks.
+enum SelfInspectionTallies {
+    static let monthsSchema = "self_inspection_months"
+    static let talliesSchema = "self_inspection_tallies"
+
+    /// Records the months of these checks and recounts the tallies of their enterprises.
+    static func record(_ checks: [(enterprise: UUID, at: Date)], on db: any Database) async throws {
+        let first = SelfInspectionSchedule.monthIndex(SelfInspectionSchedule.campaignStart)
+        var pairs = Set<Pair>()
+        for c in checks {
+            let m = SelfInspectionSchedule.monthIndex(c.at)
+            if m >= first { pairs.insert(Pair(enterprise: c.enterprise, month: m)) }
+        }
+        guard !pairs.isEmpty else { return }
+        let sql = db as! any SQLDatabase
+        let list = Array(pairs)
+        for chunk in stride(from: 0, to: list.count, by: 400) {
+            var q: SQLQueryString = "INSERT INTO \(unsafeRaw: monthsSchema) (enterprise_id, month) VALUES "
+            for (i, p) in list[chunk..<min(chunk + 400, list.count)].enumerated() {
+                q += (i == 0 ? "" : ", ") + "(\(bind: p.enterprise), \(bind: p.month))"
+            }
+            q += " ON CONFLICT DO NOTHING"
+            try await sql.raw(q).run()
+        }
+        let ids = Array(Set(list.map(\.enterprise)))
+        for chunk in stride(from: 0, to: ids.count, by: 400) {
+            try await recount(Array(ids[chunk..<min(chunk + 400, ids.count)]), on: sql)
+        }
+    }
+
+    /// Recounts the tallies of the given enterprises (every enterprise when nil) from their months.
+    static func recount(_ ids: [UUID]?, on sql: any SQLDatabase) async throws {
+        var q: SQLQueryString = "INSERT INTO \(unsafeRaw: talliesSchema) (enterprise_id, months, quarters, last_month, last_quarter) "
+            + "SELECT enterprise_id, COUNT(*), COUNT(DISTINCT month / 3), MAX(month), MAX(month) / 3 FROM \(unsafeRaw: monthsSchema)"
+        if let ids {
+            q += " WHERE enterprise_id IN ("
+            for (i, id) in ids.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+            q += ")"
+        }
+        // The WHERE true keeps SQLite's parser from reading ON CONFLICT as a join constraint.
+        q += (ids == nil ? " WHERE true" : "") + " GROUP BY enterprise_id ON CONFLICT (enterprise_id) DO UPDATE SET months = excluded.months, "
+            + "quarters = excluded.quarters, last_month = excluded.last_month, last_quarter = excluded.last_quarter"
+        try await sql.raw(q).run()
+    }
+
+    /// Fills both tables from the checks recorded so far.
+    static func rebuild(on db: any Database) async throws {
+        var afterID: UUID?
+        while true {
+            let q = SelfInspectionModel.query(on: db).filter(\.$principalLed == true)
+            if let afterID { q.filter(\.$id > afterID) }
+            let rows = try await q.sort(\.$id).limit(5000).field(\.$id).field(\.$enterpriseID).field(\.$conductedAt).all()
+            guard let last = rows.last else { break }
+            try await record(rows.map { ($0.enterpriseID, $0.conductedAt) }, on: db)
+            afterID = try last.requireID()
+        }
+    }
+
+    struct Pair: Hashable { let enterprise: UUID; let month: Int }
+}
+
 public struct FluentSelfInspectionRepository: SelfInspectionRepository {
     let store: Store
 
@@ -106,6 +168,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
     public func create(_ inspection: SelfInspection, audit: AuditContext) async throws -> SelfInspection {
         try await store.write { db in
             try await SelfInspectionModel(inspection).create(on: db)
+            if inspection.principalLed { try await SelfInspectionTallies.record([(inspection.enterpriseID, inspection.conductedAt)], on: db) }
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "self-inspection", entityID: inspection.id.uuidString,
                                         changes: FieldChange.diff([:], [
                                             "enterpriseID": inspection.enterpriseID.uuidString, "ledBy": inspection.ledBy,
@@ -121,6 +184,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
             for chunk in stride(from: 0, to: inspections.count, by: 500) {
                 try await inspections[chunk..<min(chunk + 500, inspections.count)].map(SelfInspectionModel.init).create(on: db)
             }
+            try await SelfInspectionTallies.record(inspections.filter(\.principalLed).map { ($0.enterpriseID, $0.conductedAt) }, on: db)
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "self-inspection", entityID: "*",
                                         changes: [FieldChange(field: "count", before: nil, after: String(inspections.count))], audit: audit)
         }
@@ -154,28 +218,18 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
         return out
     }
 
-    /// One pass over the scope's principal-led checks: each is numbered by its period (a CASE over the
-    /// period bounds), and the distinct numbers are counted per enterprise.
-    public func periodCounts(scope: Scope, periods: [(start: Date, end: Date)]) async throws -> [UUID: SelfInspectionPeriodCount] {
-        guard let first = periods.first, let last = periods.last else { return [:] }
-        let clause: SQLQueryString
+    public func tallies(scope: Scope) async throws -> [UUID: SelfInspectionTally] {
+        var q: SQLQueryString = "SELECT t.enterprise_id, t.months, t.quarters, t.last_month, t.last_quarter FROM \(unsafeRaw: SelfInspectionTallies.talliesSchema) t"
         switch scope {
-        case .city: clause = ""
-        case .county(let c): clause = " AND county_code = \(bind: c)"
-        case .enterprise(let id): clause = " AND enterprise_id = \(bind: id)"
+        case .city: break
+        case .county(let c): q += " JOIN enterprises e ON e.id = t.enterprise_id WHERE e.county_code = \(bind: c)"
+        case .enterprise(let id): q += " WHERE t.enterprise_id = \(bind: id)"
         case .assigned: return [:]
         }
-        var period: SQLQueryString = "CASE"
-        for (i, p) in periods.enumerated() { period += " WHEN conducted_at < \(bind: p.end) THEN \(literal: i)" }
-        period += " END"
-        let query: SQLQueryString = "SELECT enterprise_id, COUNT(DISTINCT " + period + ") AS checked, "
-            + "MAX(CASE WHEN conducted_at >= \(bind: last.start) THEN 1 ELSE 0 END) AS last_checked, MAX(conducted_at) AS last_at "
-            + "FROM self_inspections WHERE principal_led = \(bind: true) AND conducted_at >= \(bind: first.start) AND conducted_at < \(bind: last.end)"
-            + clause + " GROUP BY enterprise_id"
-        struct Row: Decodable { let enterprise_id: UUID; let checked: Int; let last_checked: Int; let last_at: Date? }
-        var out: [UUID: SelfInspectionPeriodCount] = [:]
-        for r in try await store.sql.raw(query).all(decoding: Row.self) {
-            out[r.enterprise_id] = SelfInspectionPeriodCount(periodsChecked: r.checked, lastPeriodChecked: r.last_checked == 1, lastCheck: r.last_at)
+        struct Row: Decodable { let enterprise_id: UUID; let months: Int; let quarters: Int; let last_month: Int; let last_quarter: Int }
+        var out: [UUID: SelfInspectionTally] = [:]
+        for r in try await store.sql.raw(q).all(decoding: Row.self) {
+            out[r.enterprise_id] = SelfInspectionTally(months: r.months, quarters: r.quarters, lastMonth: r.last_month, lastQuarter: r.last_quarter)
         }
         return out
     }
