@@ -198,8 +198,14 @@ struct HazardFlowTests {
                 #expect(try stats.content.get(Int.self, at: "supervised") == open.filter(\.isSupervised).count, "\(user)")
                 #expect(try stats.content.get(Int.self, at: "legacyOpen") == open.filter(\.isOpenLegacyMajor).count, "\(user)")
                 #expect(try stats.content.get(Int.self, at: "closed") == mine.filter { $0.state == .closed }.count, "\(user)")
-                let overdueList = try await h.api(.GET, "/api/v1/hazards?overdue=true&per=1", token: try await h.token(user))
-                #expect(try overdueList.content.get(Int.self, at: "total") == open.filter { $0.isOverdue(at: now) }.count, "\(user)")
+                let overdueList = try await h.api(.GET, "/api/v1/hazards?overdue=true&per=100", token: try await h.token(user))
+                let overdue = open.filter { $0.isOverdue(at: now) }
+                #expect(try overdueList.content.get(Int.self, at: "total") == overdue.count, "\(user)")
+                // Most overdue first, unless another order is asked for.
+                #expect(try overdueList.content.get([IDProbe].self, at: "items").map(\.id.uuidString) ==
+                        overdue.sorted { ($0.deadline!, $0.id.uuidString) < ($1.deadline!, $1.id.uuidString) }.map(\.id.uuidString))
+                let notOverdue = try await h.api(.GET, "/api/v1/hazards?overdue=false&per=1", token: try await h.token(user))
+                #expect(try notOverdue.content.get(Int.self, at: "total") == mine.count - overdue.count, "\(user)")
                 let page = try await h.get("/", as: try await h.signIn(user))
                 #expect(page.body.string.contains("<span class=\"figure\">\(open.filter { $0.level == .major }.count)</span><span class=\"label\">未销号重大隐患"))
             }

@@ -1,5 +1,6 @@
 import FluentKit
 import SQLKit
+import ZhibenDomain
 
 /// The schema, as one ordered list. Never edit a migration that has shipped; add the next one.
 public enum Migrations {
@@ -13,6 +14,7 @@ public enum Migrations {
         M007Hazards(),
         M008SelfInspections(),
         M009SelfInspectionTallies(),
+        M010OpenDeadline(),
     ]
 }
 
@@ -397,5 +399,29 @@ struct M009SelfInspectionTallies: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema(SelfInspectionTallies.talliesSchema).delete()
         try await db.schema(SelfInspectionTallies.monthsSchema).delete()
+    }
+}
+
+/// `open_deadline`: the deadline while a hazard is open. The overdue list, the overdue counts and the
+/// overdue sweep read one index range of it, already in deadline order.
+struct M010OpenDeadline: AsyncMigration {
+    var name: String { "010-open-deadline" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(HazardModel.schema).field("open_deadline", .datetime).update()
+        let sql = db as! any SQLDatabase
+        let open = HazardState.open.map(\.rawValue) as [any Encodable & Sendable]
+        try await sql.raw("UPDATE hazards SET open_deadline = deadline WHERE state IN (\(binds: open))").run()
+        try await sql.create(index: "hazards_open_deadline").on(HazardModel.schema).column("open_deadline").column("county_code").run()
+        try await sql.create(index: "hazards_county_open_deadline").on(HazardModel.schema).column("county_code").column("open_deadline").run()
+        try await sql.drop(index: "hazards_state_deadline").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.drop(index: "hazards_county_open_deadline").run()
+        try await sql.drop(index: "hazards_open_deadline").run()
+        try await sql.create(index: "hazards_state_deadline").on(HazardModel.schema).column("state").column("deadline").column("county_code").run()
+        try await db.schema(HazardModel.schema).deleteField("open_deadline").update()
     }
 }

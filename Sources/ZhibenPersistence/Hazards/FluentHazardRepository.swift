@@ -52,7 +52,6 @@ public struct FluentHazardRepository: HazardRepository {
 
     func filtered(_ q: HazardQuery, scope: Scope, now: Date) -> QueryBuilder<HazardModel>? {
         guard let query = Self.scoped(scope, on: store.database) else { return nil }
-        let open = HazardState.open.map(\.rawValue)
         if let states = q.states { query.filter(\.$state ~~ states.map(\.rawValue)) }
         if let l = q.level { query.filter(\.$level == l.rawValue) }
         if let c = q.countyCode { query.filter(\.$countyCode == c) }
@@ -63,10 +62,9 @@ public struct FluentHazardRepository: HazardRepository {
         if let after = q.foundAfter { query.filter(\.$foundAt >= after) }
         if let before = q.foundBefore { query.filter(\.$foundAt < before) }
         switch q.overdue {
-        case true?: query.filter(\.$state ~~ open).filter(\.$deadline < now)
-        case false?: query.group(.or) { g in
-            g.filter(\.$state !~ open).filter(\.$deadline == nil).filter(\.$deadline >= now)
-        }
+        // `open_deadline` is the deadline while the hazard is open: one index range finds and orders them.
+        case true?: query.filter(\.$openDeadline < now)
+        case false?: query.group(.or) { g in g.filter(\.$openDeadline == nil).filter(\.$openDeadline >= now) }
         case nil: break
         }
         switch q.supervised {
@@ -91,7 +89,7 @@ public struct FluentHazardRepository: HazardRepository {
         let dir: DatabaseQuery.Sort.Direction = q.direction == .asc ? .ascending : .descending
         switch q.sort {
         case .foundAt: query.sort(\.$foundAt, dir)
-        case .deadline: query.sort(\.$deadline, dir)
+        case .deadline: if q.overdue == true { query.sort(\.$openDeadline, dir) } else { query.sort(\.$deadline, dir) }
         case .updatedAt: query.sort(\.$updatedAt, dir)
         case .enterprise: query.sort(\.$enterpriseName, dir).sort(\.$foundAt, .descending)
         case .state: query.sort(\.$state, dir).sort(\.$foundAt, .descending)
@@ -229,7 +227,7 @@ public struct FluentHazardRepository: HazardRepository {
                         WHEN found_at >= \(bind: now.addingTimeInterval(-365 * day)) THEN 3 ELSE 4 END AS age, COUNT(*) AS n
             """ + majorOpen + " GROUP BY 1").all(decoding: Age.self)
         for a in ages { stats.openMajorByAge[min(max(a.age, 0), 4)] += a.n }
-        let overdue: SQLQueryString = "SELECT COUNT(*) AS n FROM hazards WHERE state IN (\(binds: open)) AND deadline < \(bind: now)" + clause
+        let overdue: SQLQueryString = "SELECT COUNT(*) AS n FROM hazards WHERE open_deadline < \(bind: now)" + clause
         stats.overdue = try await store.sql.raw(overdue).first()?.decode(column: "n", as: Int.self) ?? 0
         return stats
     }
@@ -250,8 +248,8 @@ public struct FluentHazardRepository: HazardRepository {
     }
 
     public func overdueUnnotified(now: Date, limit: Int) async throws -> [Hazard] {
-        try await HazardModel.query(on: store.database).filter(\.$state ~~ HazardState.open.map(\.rawValue))
-            .filter(\.$deadline < now).filter(\.$overdueNotifiedAt == nil).sort(\.$deadline).limit(limit).all().map { try $0.domain() }
+        try await HazardModel.query(on: store.database).filter(\.$openDeadline < now).filter(\.$overdueNotifiedAt == nil)
+            .sort(\.$openDeadline).limit(limit).all().map { try $0.domain() }
     }
 
     // MARK: writes

@@ -38,6 +38,8 @@ final class HazardModel: Model, @unchecked Sendable {
     @Field(key: "reported_by_enterprise") var reportedByEnterprise: Bool
     @OptionalField(key: "plan") var plan: String?
     @OptionalField(key: "deadline") var deadline: Date?
+    /// The deadline while the hazard is open, else nil: what the overdue list reads.
+    @OptionalField(key: "open_deadline") var openDeadline: Date?
     @OptionalField(key: "acknowledgement") var acknowledgement: String?
     /// `county` or `city` while supervised, for filtering; the details are in `supervision`.
     @OptionalField(key: "supervision_level") var supervisionLevel: String?
@@ -79,6 +81,7 @@ final class HazardModel: Model, @unchecked Sendable {
         reportedByEnterprise = h.reportedByEnterprise
         plan = JSONColumn.encode(h.plan)
         deadline = h.deadline
+        openDeadline = h.state.isOpen ? h.deadline : nil
         acknowledgement = JSONColumn.encode(h.acknowledgement)
         supervisionLevel = h.supervision?.level.rawValue
         supervision = JSONColumn.encode(h.supervision)

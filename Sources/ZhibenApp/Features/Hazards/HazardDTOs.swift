@@ -399,19 +399,27 @@ extension Request {
             }
         }
         let states = queryString("state").map { $0.split(separator: ",").compactMap { HazardState(rawValue: String($0)) } }
+        // The overdue list reads most overdue first unless another order is asked for.
+        let overdue = flag("overdue")
+        let sort = queryString("sort").flatMap(HazardSort.init(rawValue:))
+        let direction: SortDirection = switch queryString("dir") {
+        case "asc": .asc
+        case "desc": .desc
+        default: sort == nil && overdue == true ? .asc : .desc
+        }
         return HazardQuery(
             states: states.flatMap { $0.isEmpty ? nil : $0 } ?? (queryString("state") == "open" ? HazardState.open : nil),
             level: queryString("level").flatMap(HazardLevel.init(rawValue:)),
             countyCode: queryString("county").flatMap { County.lookup($0)?.code },
             enterpriseID: queryString("enterprise").flatMap(UUID.init(uuidString:)),
             industry: queryString("industry").flatMap(Industry.init(rawValue:)),
-            overdue: flag("overdue"), supervised: flag("supervised"), legacy: flag("legacy"),
+            overdue: overdue, supervised: flag("supervised"), legacy: flag("legacy"),
             source: queryString("source").flatMap(HazardSource.init(rawValue:)),
             focusTag: queryString("focus").flatMap(FocusTag.init(rawValue:)),
             foundAfter: try? APIDate.parse(queryString("foundAfter"), field: "foundAfter"),
             foundBefore: try? APIDate.parse(queryString("foundBefore"), field: "foundBefore", endOfDay: true),
             search: queryString("q").map { String($0.prefix(100)) },
-            sort: queryString("sort").flatMap(HazardSort.init(rawValue:)) ?? .foundAt,
-            direction: queryString("dir") == "asc" ? .asc : .desc)
+            sort: sort ?? (overdue == true ? .deadline : .foundAt),
+            direction: direction)
     }
 }
