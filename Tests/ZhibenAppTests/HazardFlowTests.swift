@@ -265,6 +265,35 @@ struct HazardFlowTests {
             let list = try await h.api(.GET, "/api/v1/hazards?enterprise=\(e.id)&per=200", token: token)
             let names = try list.content.get([NameProbe].self, at: "items").map(\.enterpriseName)
             #expect(!names.isEmpty && names.allSatisfy { $0 == "孝义更名演示有限公司" })
+            let found = try await h.api(.GET, "/api/v1/hazards?q=\("更名演示".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&per=200", token: token)
+            #expect(try found.content.get(Int.self, at: "total") == names.count, "the search finds the hazards by the new name")
+        }
+    }
+
+    @Test("hazard search answers exactly what a substring match of title, enterprise and location answers")
+    func searchMatchesSubstrings() async throws {
+        try await Harness.with(enterprises: 30) { h in
+            let now = h.app.zhiben.clock.now()
+            let all = try await h.app.zhiben.hazards.repository.all(HazardQuery(), scope: .city, now: now, limit: 100_000)
+            // SQLite's LIKE folds ASCII case; PostgreSQL's does not.
+            let folds = h.app.zhiben.store.engine == .sqlite
+            func norm(_ s: String) -> String { folds ? String(s.map { $0.isASCII ? Character($0.lowercased()) : $0 }) : s }
+            var queries: Set<String> = ["消防", "氨", "车间", "1#", "#", "有限公司", "不存在的文字", "%", "_"]
+            for (i, hz) in all.enumerated() where i % 17 == 0 {
+                let text = Array([hz.title, hz.enterpriseName, hz.location][i % 3])
+                for length in [1, 2, 3, 5] where text.count >= length {
+                    let start = (i / 3) % (text.count - length + 1)
+                    queries.insert(String(text[start..<(start + length)]))
+                }
+            }
+            let token = try await h.token("city")
+            for q in queries.sorted() where !q.trimmingCharacters(in: .whitespaces).isEmpty {
+                let expected = all.filter { hz in [hz.title, hz.enterpriseName, hz.location].contains { norm($0).contains(norm(q.trimmingCharacters(in: .whitespaces))) } }
+                let res = try await h.api(.GET, "/api/v1/hazards?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&per=200", token: token)
+                #expect(try res.content.get(Int.self, at: "total") == expected.count, "\(q)")
+                let items = try res.content.get([IDProbe].self, at: "items").map(\.id)
+                #expect(items.count == min(expected.count, 200) && Set(items).isSubset(of: Set(expected.map(\.id))), "\(q)")
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public enum Migrations {
         M008SelfInspections(),
         M009SelfInspectionTallies(),
         M010OpenDeadline(),
+        M011HazardSearch(),
     ]
 }
 
@@ -423,5 +424,19 @@ struct M010OpenDeadline: AsyncMigration {
         try await sql.drop(index: "hazards_open_deadline").run()
         try await sql.create(index: "hazards_state_deadline").on(HazardModel.schema).column("state").column("deadline").column("county_code").run()
         try await db.schema(HazardModel.schema).deleteField("open_deadline").update()
+    }
+}
+
+/// The hazard search index (SQLite; see `SearchTerms`), filled from the hazards recorded so far.
+struct M011HazardSearch: AsyncMigration {
+    var name: String { "011-hazard-search" }
+
+    func prepare(on db: any Database) async throws {
+        try await HazardSearchIndex.createTables(on: db)
+        try await HazardSearchIndex.rebuild(on: db)
+    }
+
+    func revert(on db: any Database) async throws {
+        try await HazardSearchIndex.dropTables(on: db)
     }
 }

@@ -163,6 +163,7 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
                     UPDATE hazards SET enterprise_name = \(bind: after.profile.name), industry = \(bind: after.profile.industry.rawValue)
                     WHERE enterprise_id = \(bind: id)
                     """).run()
+                if before.profile.name != after.profile.name { try await HazardSearchIndex.reindex(enterprise: id, on: db) }
             }
             if before.profile.countyCode != after.profile.countyCode {
                 // Accounts, API keys, hazards and self-inspections carry their enterprise's county for county

@@ -20,6 +20,10 @@ extension Hazard {
     }
 }
 
+extension Hazard {
+    var searchFields: [String] { HazardSearchIndex.fields(title: title, enterpriseName: enterpriseName, location: location) }
+}
+
 public struct FluentHazardRepository: HazardRepository {
     let store: Store
 
@@ -79,11 +83,16 @@ public struct FluentHazardRepository: HazardRepository {
         case nil: break
         }
         if let text = q.search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            let pattern = "%" + likeEscaped(text) + "%"
-            query.group(.or) { g in
-                g.filter(.sql(LikeMatch(column: "title", pattern: pattern)))
-                g.filter(.sql(LikeMatch(column: "enterprise_name", pattern: pattern)))
-                g.filter(.sql(LikeMatch(column: "location", pattern: pattern)))
+            // On SQLite the search index answers first; LIKE then checks only what the index found.
+            let indexed = store.engine == .sqlite ? SearchTerms.match(text) : nil
+            if let indexed { query.filter(.sql(HazardSearchMatch(expression: indexed.expression))) }
+            if indexed?.exact != true {
+                let pattern = "%" + likeEscaped(text) + "%"
+                query.group(.or) { g in
+                    g.filter(.sql(LikeMatch(column: "title", pattern: pattern)))
+                    g.filter(.sql(LikeMatch(column: "enterprise_name", pattern: pattern)))
+                    g.filter(.sql(LikeMatch(column: "location", pattern: pattern)))
+                }
             }
         }
         let dir: DatabaseQuery.Sort.Direction = q.direction == .asc ? .ascending : .descending
@@ -284,6 +293,7 @@ public struct FluentHazardRepository: HazardRepository {
         try await store.write { db in
             try await HazardModel(hazard).create(on: db)
             try await Self.tally(db, county: hazard.countyCode, state: hazard.state, level: hazard.level, delta: 1)
+            try await HazardSearchIndex.index([(hazard.id, hazard.searchFields)], on: db)
             try await HazardEventModel(event).create(on: db)
             try await Self.notify(notifications, on: db, at: audit.at)
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: hazard.id.uuidString,
@@ -297,6 +307,7 @@ public struct FluentHazardRepository: HazardRepository {
             for chunk in stride(from: 0, to: items.count, by: 500) {
                 let part = items[chunk..<min(chunk + 500, items.count)]
                 try await part.map { HazardModel($0.0) }.create(on: db)
+                try await HazardSearchIndex.index(part.map { ($0.0.id, $0.0.searchFields) }, on: db)
                 try await part.flatMap { $0.1.map(HazardEventModel.init) }.create(on: db)
             }
             var counts: [String: (String, HazardState, HazardLevel, Int)] = [:]
@@ -326,6 +337,7 @@ public struct FluentHazardRepository: HazardRepository {
             after.version = before.version + 1
             model.apply(after)
             try await model.update(on: db)
+            if before.searchFields != after.searchFields { try await HazardSearchIndex.index([(after.id, after.searchFields)], on: db) }
             if before.state != after.state || before.level != after.level {
                 try await Self.tally(db, county: before.countyCode, state: before.state, level: before.level, delta: -1)
                 try await Self.tally(db, county: after.countyCode, state: after.state, level: after.level, delta: 1)
