@@ -16,6 +16,7 @@ public enum Migrations {
         M009SelfInspectionTallies(),
         M010OpenDeadline(),
         M011HazardSearch(),
+        M012HazardFoundOrder(),
     ]
 }
 
@@ -438,5 +439,27 @@ struct M011HazardSearch: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await HazardSearchIndex.dropTables(on: db)
+    }
+}
+
+/// The found-time indexes end in the id, the list's tie-breaker, so that they give the list's whole
+/// order and a deep page skips index entries without reading rows.
+struct M012HazardFoundOrder: AsyncMigration {
+    var name: String { "012-hazard-found-order" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.drop(index: "hazards_found").run()
+        try await sql.drop(index: "hazards_county_found").run()
+        try await sql.create(index: "hazards_found_id").on(HazardModel.schema).column("found_at").column("id").run()
+        try await sql.create(index: "hazards_county_found_id").on(HazardModel.schema).column("county_code").column("found_at").column("id").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.drop(index: "hazards_county_found_id").run()
+        try await sql.drop(index: "hazards_found_id").run()
+        try await sql.create(index: "hazards_found").on(HazardModel.schema).column("found_at").run()
+        try await sql.create(index: "hazards_county_found").on(HazardModel.schema).column("county_code").column("found_at").run()
     }
 }

@@ -47,8 +47,10 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         }
         let dir: DatabaseQuery.Sort.Direction = q.direction == .asc ? .ascending : .descending
         switch q.sort {
-        case .name: query.sort(\.$name, dir)
-        case .creditCode: query.sort(\.$creditCode, dir)
+        // Names tie-break on the (unique) credit code, which the name index holds: a deep page walks the
+        // index alone instead of reading each skipped row for its id.
+        case .name: return query.sort(\.$name, dir).sort(\.$creditCode, dir)
+        case .creditCode: return query.sort(\.$creditCode, dir)
         case .county: query.sort(\.$countyCode, dir).sort(\.$name, .ascending)
         case .industry: query.sort(\.$industry, dir).sort(\.$name, .ascending)
         case .grade: query.sort(\.$grade, dir).sort(\.$name, .ascending)

@@ -97,7 +97,9 @@ public struct FluentHazardRepository: HazardRepository {
         }
         let dir: DatabaseQuery.Sort.Direction = q.direction == .asc ? .ascending : .descending
         switch q.sort {
-        case .foundAt: query.sort(\.$foundAt, dir)
+        // The id breaks ties in the same direction, so the found-time indexes (which end in the id) give
+        // the whole order and a deep page walks index entries only.
+        case .foundAt: return query.sort(\.$foundAt, dir).sort(\.$id, dir)
         case .deadline: if q.overdue == true { query.sort(\.$openDeadline, dir) } else { query.sort(\.$deadline, dir) }
         case .updatedAt: query.sort(\.$updatedAt, dir)
         case .enterprise: query.sort(\.$enterpriseName, dir).sort(\.$foundAt, .descending)
