@@ -170,4 +170,42 @@ struct EnterpriseRepositoryTests {
             #expect(try await repo.statistics(scope: .assigned).total == 0)
         }
     }
+
+    @Test("the tallies behind the statistics equal a direct count after grade, county, risk and active changes, and a failed batch")
+    func talliesFollowWrites() async throws {
+        try await TestStore.with { t in
+            let seeded = try await Fixtures.seed(t.store, count: 40)
+            let repo = FluentEnterpriseRepository(store: t.store)
+            func change(_ e: Enterprise, _ body: @escaping @Sendable (inout Enterprise) -> Void) async throws {
+                _ = try await repo.update(id: e.id, scope: .city, expectedVersion: nil, action: .update, audit: Fixtures.audit) { old in
+                    var n = old
+                    body(&n)
+                    return n
+                }
+            }
+            try await change(seeded[0]) { $0.computedGrade = $0.computedGrade == .A ? .D : .A }
+            try await change(seeded[1]) { $0.profile.countyCode = $0.profile.countyCode == "141181" ? "141182" : "141181" }
+            try await change(seeded[2]) { $0.active = false; $0.deactivationReason = "注销" }
+            try await change(seeded[3]) { $0.profile.specialRisks.formSymmetricDifference([.combustibleDust, .ammoniaRefrigeration]) }
+            try await change(seeded[2]) { $0.active = true; $0.deactivationReason = nil }
+            try await change(seeded[4]) { $0.active = false; $0.deactivationReason = "停产" }
+            try await change(seeded[4]) { $0.profile.industry = .machinery }
+            await #expect(throws: (any Error).self) { try await repo.createAll([seeded[5]], audit: Fixtures.audit) }
+
+            let all = try await repo.all(EnterpriseQuery(includeInactive: true), scope: .city, limit: 1000).filter(\.active)
+            func direct(_ list: [Enterprise]) -> EnterpriseStatistics {
+                var s = EnterpriseStatistics()
+                for e in list { for k in EnterpriseTallies.keys(of: e) { s.add(dimension: k.dimension, key: k.key, county: k.county, n: 1) } }
+                return s
+            }
+            #expect(all.count == 39)
+            #expect(try await repo.statistics(scope: .city) == direct(all))
+            #expect(try await repo.statistics(scope: .county("141181")) == direct(all.filter { $0.profile.countyCode == "141181" }))
+            #expect(try await repo.statistics(scope: .enterprise(seeded[6].id)) == direct(all.filter { $0.id == seeded[6].id }))
+            #expect(try await repo.statistics(scope: .enterprise(seeded[4].id)) == EnterpriseStatistics(), "an inactive enterprise counts for nothing")
+            let kept = try await repo.statistics(scope: .city)
+            try await EnterpriseTallies.rebuild(on: t.store.database)
+            #expect(try await repo.statistics(scope: .city) == kept)
+        }
+    }
 }

@@ -17,6 +17,7 @@ public enum Migrations {
         M010OpenDeadline(),
         M011HazardSearch(),
         M012HazardFoundOrder(),
+        M013EnterpriseTallies(),
     ]
 }
 
@@ -461,5 +462,26 @@ struct M012HazardFoundOrder: AsyncMigration {
         try await sql.drop(index: "hazards_found_id").run()
         try await sql.create(index: "hazards_found").on(HazardModel.schema).column("found_at").run()
         try await sql.create(index: "hazards_county_found").on(HazardModel.schema).column("county_code").column("found_at").run()
+    }
+}
+
+/// Active enterprises per county and dashboard dimension, so the overview reads a few hundred rows
+/// instead of grouping the whole registry.
+struct M013EnterpriseTallies: AsyncMigration {
+    var name: String { "013-enterprise-tallies" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("enterprise_tallies")
+            .field("county_code", .string, .required)
+            .field("dimension", .string, .required)
+            .field("k", .string, .required)
+            .field("n", .int, .required)
+            .compositeIdentifier(over: "county_code", "dimension", "k")
+            .create()
+        try await EnterpriseTallies.rebuild(on: db)
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("enterprise_tallies").delete()
     }
 }

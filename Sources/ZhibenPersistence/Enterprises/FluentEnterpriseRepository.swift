@@ -73,36 +73,22 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         return try await query.limit(limit).all().map { try $0.domain() }
     }
 
-    /// One pass over a covering index: counts per (county, industry, grade, special risks), added up here.
+    /// The figures from `enterprise_tallies` (a few hundred rows); one enterprise's from its own row.
     public func statistics(scope: Scope) async throws -> EnterpriseStatistics {
-        var condition: any SQLExpression = SQLBinaryExpression(SQLColumn("active"), .equal, SQLLiteral.boolean(true))
-        switch scope {
-        case .city: break
-        case .county(let c): condition = SQLBinaryExpression(condition, .and, SQLBinaryExpression(SQLColumn("county_code"), .equal, SQLBind(c)))
-        case .enterprise(let id): condition = SQLBinaryExpression(condition, .and, SQLBinaryExpression(SQLColumn("id"), .equal, SQLBind(id)))
-        case .assigned: return EnterpriseStatistics()
-        }
-        struct Row: Decodable {
-            let county_code: String
-            let industry: String
-            let grade: String
-            let special_risks: String
-            let n: Int
-        }
-        let columns = ["county_code", "industry", "grade", "special_risks"]
-        let rows = try await store.sql.select()
-            .columns(columns.map { SQLColumn($0) })
-            .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
-            .from(EnterpriseModel.schema).where(condition)
-            .groupBy(SQLColumn("county_code")).groupBy(SQLColumn("industry")).groupBy(SQLColumn("grade")).groupBy(SQLColumn("special_risks"))
-            .all(decoding: Row.self)
         var stats = EnterpriseStatistics()
-        for r in rows {
-            stats.total += r.n
-            stats.byCounty[r.county_code, default: 0] += r.n
-            if let i = Industry(rawValue: r.industry) { stats.byIndustry[i, default: 0] += r.n }
-            if let g = SupervisionGrade(rawValue: r.grade) { stats.byGrade[g, default: 0] += r.n }
-            for risk in TagSet.decode(r.special_risks, as: SpecialRisk.self) { stats.bySpecialRisk[risk, default: 0] += r.n }
+        let query: SQLQueryString
+        switch scope {
+        case .city: query = "SELECT county_code, dimension, k, n FROM enterprise_tallies WHERE n <> 0"
+        case .county(let c): query = "SELECT county_code, dimension, k, n FROM enterprise_tallies WHERE n <> 0 AND county_code = \(bind: c)"
+        case .enterprise(let id):
+            guard let e = try await find(id: id, scope: scope), e.active else { return stats }
+            for t in EnterpriseTallies.keys(of: e) { stats.add(dimension: t.dimension, key: t.key, county: e.profile.countyCode, n: 1) }
+            return stats
+        case .assigned: return stats
+        }
+        struct Row: Decodable { let county_code: String; let dimension: String; let k: String; let n: Int }
+        for r in try await store.sql.raw(query).all(decoding: Row.self) {
+            stats.add(dimension: r.dimension, key: r.k, county: r.county_code, n: r.n)
         }
         return stats
     }
@@ -123,6 +109,7 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
     public func create(_ enterprise: Enterprise, audit: AuditContext) async throws -> Enterprise {
         try await store.write { db in
             try await EnterpriseModel(enterprise).create(on: db)
+            try await EnterpriseTallies.add([enterprise], delta: 1, on: db)
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "enterprise",
                                         entityID: enterprise.id.uuidString,
                                         changes: FieldChange.diff([:], enterprise.auditFields), audit: audit)
@@ -136,6 +123,7 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
                 let models = enterprises[chunk..<min(chunk + 200, enterprises.count)].map(EnterpriseModel.init)
                 try await models.create(on: db)
             }
+            try await EnterpriseTallies.add(enterprises, delta: 1, on: db)
             try await AuditChain.appendAll(on: db, enterprises.map {
                 AuditChain.Event(action: AuditAction.create.rawValue, entityType: "enterprise", entityID: $0.id.uuidString,
                                  changes: FieldChange.diff([:], $0.auditFields))
@@ -159,6 +147,10 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
             after.version = before.version + 1
             model.apply(after)
             try await model.update(on: db)
+            if EnterpriseTallies.keys(of: before) != EnterpriseTallies.keys(of: after) {
+                try await EnterpriseTallies.add([before], delta: -1, on: db)
+                try await EnterpriseTallies.add([after], delta: 1, on: db)
+            }
             if before.profile.name != after.profile.name || before.profile.industry != after.profile.industry {
                 // Hazards carry their enterprise's name and industry for lists and counts: keep them in step.
                 try await (db as! any SQLDatabase).raw("""
@@ -178,6 +170,65 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
             try await AuditChain.append(on: db, action: action.rawValue, entityType: "enterprise", entityID: id.uuidString,
                                         changes: FieldChange.diff(before.auditFields, after.auditFields), audit: audit)
             return after
+        }
+    }
+}
+
+/// Active enterprises counted per county and per value of each dimension the dashboard shows
+/// (`all`, `industry`, `grade`, `risk`), changed in the same transaction as each enterprise.
+enum EnterpriseTallies {
+    struct Key: Hashable { let county: String; let dimension: String; let key: String }
+
+    /// What one enterprise adds to the tallies: nothing when it is inactive.
+    static func keys(of e: Enterprise) -> Set<Key> {
+        guard e.active else { return [] }
+        let c = e.profile.countyCode
+        var out: Set<Key> = [Key(county: c, dimension: "all", key: ""), Key(county: c, dimension: "industry", key: e.profile.industry.rawValue),
+                             Key(county: c, dimension: "grade", key: e.grade.rawValue)]
+        for r in e.profile.specialRisks { out.insert(Key(county: c, dimension: "risk", key: r.rawValue)) }
+        return out
+    }
+
+    static func add(_ enterprises: [Enterprise], delta: Int, on db: any Database) async throws {
+        var counts: [Key: Int] = [:]
+        for e in enterprises { for k in keys(of: e) { counts[k, default: 0] += delta } }
+        let sql = db as! any SQLDatabase
+        let rows = Array(counts)
+        for chunk in stride(from: 0, to: rows.count, by: 200) {
+            var q: SQLQueryString = "INSERT INTO enterprise_tallies (county_code, dimension, k, n) VALUES "
+            for (i, r) in rows[chunk..<min(chunk + 200, rows.count)].enumerated() {
+                q += (i == 0 ? "" : ", ") + "(\(bind: r.key.county), \(bind: r.key.dimension), \(bind: r.key.key), \(bind: r.value))"
+            }
+            q += " ON CONFLICT (county_code, dimension, k) DO UPDATE SET n = enterprise_tallies.n + excluded.n"
+            try await sql.raw(q).run()
+        }
+    }
+
+    /// Counts every enterprise again.
+    static func rebuild(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("DELETE FROM enterprise_tallies").run()
+        var after: UUID?
+        while true {
+            let q = EnterpriseModel.query(on: db).filter(\.$active == true)
+            if let after { q.filter(\.$id > after) }
+            let rows = try await q.sort(\.$id).limit(2000).all()
+            guard let last = rows.last else { break }
+            try await add(try rows.map { try $0.domain() }, delta: 1, on: db)
+            after = last.id
+        }
+    }
+}
+
+extension EnterpriseStatistics {
+    mutating func add(dimension: String, key: String, county: String, n: Int) {
+        switch dimension {
+        case "all":
+            total += n
+            byCounty[county, default: 0] += n
+        case "industry": if let i = Industry(rawValue: key) { byIndustry[i, default: 0] += n }
+        case "grade": if let g = SupervisionGrade(rawValue: key) { byGrade[g, default: 0] += n }
+        case "risk": if let r = SpecialRisk(rawValue: key) { bySpecialRisk[r, default: 0] += n }
+        default: break
         }
     }
 }
