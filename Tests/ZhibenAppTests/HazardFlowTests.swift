@@ -60,6 +60,63 @@ struct HazardFlowTests {
         try await s.h.api(.POST, "/api/v1/hazards/\(id)/transitions", token: token, json: body, headers: ifMatch.map { ["If-Match": $0] } ?? [:])
     }
 
+    @Test("a county officer assigns an expert, who alone of the experts sees the hazard and judges it")
+    func expertJudges() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let s = try await Self.setup(h)
+            let (id, _) = try await Self.report(s)
+            let (one, two) = (try await h.token("expert-1"), try await h.token("expert-2"))
+            let beforeRes = try await h.api(.GET, "/api/v1/hazards?per=200", token: two)
+            #expect(beforeRes.status == .ok, "\(beforeRes.body.string)")
+            let before = try beforeRes.content.get([IDProbe].self, at: "items").map(\.id)
+            #expect(!before.contains(id))
+            #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: two).status == .notFound, "unassigned: not even seen")
+            #expect(try await Self.step(s, id, token: two, ["action": "judge", "level": "general"]).status == .notFound)
+
+            // Only a county officer assigns, and only an active expert account.
+            #expect(try await Self.step(s, id, token: s.inspector, ["action": "assignExpert", "expert": "expert-2"]).status == .forbidden)
+            #expect(try await Self.step(s, id, token: s.company, ["action": "assignExpert", "expert": "expert-2"]).status == .forbidden)
+            for bad in ["", "nobody-here", "county-141181"] {
+                let res = try await Self.step(s, id, token: s.county, ["action": "assignExpert", "expert": bad])
+                #expect(res.status == .unprocessableEntity, "\(bad)")
+                #expect(try ProblemProbe(res).errors?.map(\.field) == ["expert"], "\(bad)")
+            }
+            let assigned = try await Self.step(s, id, token: s.county, ["action": "assignExpert", "expert": "expert-2", "comment": "请专家判定"])
+            #expect(assigned.status == .ok, "\(assigned.body.string)")
+            #expect(try assigned.content.get(String.self, at: "expert", "username") == "expert-2")
+            #expect(try assigned.content.get(String.self, at: "state") == "reported")
+
+            // The assigned expert sees it, is told, and judges it; the other experts still see nothing.
+            let mine = try await h.api(.GET, "/api/v1/hazards?per=200", token: two)
+            #expect(mine.status == .ok, "\(mine.body.string)")
+            #expect(try mine.content.get([IDProbe].self, at: "items").map(\.id).contains(id))
+            let detail = try await h.api(.GET, "/api/v1/hazards/\(id)", token: two)
+            #expect(detail.status == .ok, "\(detail.body.string)")
+            #expect(try detail.content.get([String].self, at: "allowedActions") == ["judge", "reject"])
+            let inbox = try await h.api(.GET, "/api/v1/notifications", token: two)
+            #expect(inbox.status == .ok, "\(inbox.body.string)")
+            #expect(try inbox.content.get([NotificationProbe].self, at: "items").contains { $0.hazardId == id && $0.kind == "awaitingAction" })
+            #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: one).status == .notFound)
+            let registry = try await h.api(.GET, "/api/v1/enterprises", token: two)
+            #expect(registry.status == .ok, "\(registry.body.string)")
+            #expect(try registry.content.get(Int.self, at: "total") == 0, "experts see no enterprise")
+            let judged = try await Self.step(s, id, token: two, ["action": "judge", "level": "major", "criteria": ["MHC-4-01"]])
+            #expect(judged.status == .ok)
+            #expect(try judged.content.get(String.self, at: "state") == "judged")
+            #expect(try await Self.step(s, id, token: s.county, ["action": "assignExpert", "expert": "expert-1"]).status == .conflict,
+                    "an expert is assigned to judge: not after the judgement")
+            #expect(try await Self.step(s, id, token: two, ["action": "acknowledge"]).status == .forbidden)
+            let history = try await h.api(.GET, "/api/v1/hazards/\(id)", token: s.county).content.get([EventProbe].self, at: "history")
+            #expect(history.compactMap(\.action).suffix(2) == ["assignExpert", "judge"])
+            #expect(history.last?.actor == "expert-2")
+
+            // The page offers the county the assignment with the experts to choose from.
+            let (other, _) = try await Self.report(s)
+            let page = try await h.get("/hazards/\(other)", as: try await h.signIn("county-141181"))
+            #expect(page.body.string.contains("name=\"expert\"") && page.body.string.contains("value=\"expert-3\""))
+        }
+    }
+
     @Test("a major hazard walks the whole loop through the API; its history shows every step with who and when")
     func wholeLoop() async throws {
         try await Harness.with(enterprises: 10) { h in
@@ -222,7 +279,7 @@ struct HazardFlowTests {
             let tomorrow = ChinaTime.day(h.app.zhiben.clock.now().addingTimeInterval(86_400))
             _ = try await Self.step(s, id, token: s.company, ["action": "plan", "responsible": "孙一", "measures": "修复护栏", "deadline": tomorrow])
             let later = HazardService(repository: h.app.zhiben.hazards.repository, enterprises: h.app.zhiben.enterprises.repository,
-                                      checklists: h.app.zhiben.hazards.checklists, files: h.app.zhiben.hazards.files,
+                                      users: h.app.zhiben.hazards.users, checklists: h.app.zhiben.hazards.checklists, files: h.app.zhiben.hazards.files,
                                       digest: h.app.zhiben.hazards.digest, channel: h.app.zhiben.hazards.channel,
                                       clock: FixedClock(h.app.zhiben.clock.now().addingTimeInterval(3 * 86_400)))
             #expect(try await later.sweepOverdue() >= 1)

@@ -188,8 +188,13 @@ struct ProtocolTests {
             let city = try await h.signIn("city")
             let admin = try await h.signIn("admin")
             let e = try #require(try await h.app.zhiben.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: 1).first)
-            let hazard = try #require(try await h.app.zhiben.hazards.repository.all(HazardQuery(states: [.rectifying]), scope: .city,
+            let hazard = try #require(try await h.app.zhiben.hazards.repository.all(HazardQuery(states: [.rectifying, .acknowledged, .judged]), scope: .city,
                                                                                    now: h.app.zhiben.clock.now(), limit: 1).first)
+            // A reported one, whose page offers the county the expert assignment.
+            let reported = try #require(try await h.app.zhiben.hazards.repository.all(HazardQuery(states: [.reported]), scope: .city,
+                                                                                     now: h.app.zhiben.clock.now(), limit: 1).first)
+            let reportedCounty = try await h.signIn("county-\(reported.countyCode)")
+            let expert = try await h.signIn("expert-1")
             let county = try await h.signIn("county-\(hazard.countyCode)")
             let company = try await h.signIn("ent-" + (try #require(try await h.app.zhiben.enterprises.repository.find(id: hazard.enterpriseID, scope: .city))).profile.creditCode.lowercased())
             let pages: [(Harness.Browser, String)] = [
@@ -201,7 +206,9 @@ struct ProtocolTests {
                 (city, "/checklists/metallurgy"), (city, "/enterprises/\(e.id)/checklist"), (city, "/notifications"), (city, "/self-inspections"),
                 (city, "/internal-reports"), (city, "/hazards/new?enterprise=\(e.id)"), (county, "/hazards/\(hazard.id)"), (county, "/self-inspections"),
                 (company, "/hazards/\(hazard.id)"), (company, "/self-inspections"), (company, "/internal-reports"), (company, "/hazards/new"),
+                (reportedCounty, "/hazards/\(reported.id)"), (expert, "/hazards"), (expert, "/enterprises"), (expert, "/notifications"),
             ]
+            #expect(try await h.get("/", as: expert).headers.first(name: .location) == "/hazards", "experts land on their hazards")
             for (browser, path) in pages {
                 let res = try await h.get(path, as: browser)
                 #expect(res.status == .ok, "\(path)")

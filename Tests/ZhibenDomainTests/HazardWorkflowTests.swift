@@ -125,6 +125,34 @@ struct HazardWorkflowTests {
         }
     }
 
+    @Test("a county officer assigns an active expert to a reported hazard; only that expert may then judge it")
+    func expertAssignment() throws {
+        let expertUser = User(username: "expert-1", displayName: "专家一", role: .expert, passwordHash: "", createdAt: Self.now)
+        let expert = try #require(expertUser.caller)
+        let other = Caller(kind: .user, id: UUID(), username: "expert-2", role: .expert, scope: .assigned(UUID()))
+        var input = HazardStepInput()
+        input.expert = expertUser
+        #expect(throws: DomainError.forbidden(permission: .hazardJudge)) {
+            try Self.step(.judge, Self.hazard(), by: expert, HazardStepInput(level: .general))
+        }
+        #expect(throws: DomainError.forbidden(permission: .hazardAssignExpert)) { try Self.step(.assignExpert, Self.hazard(), by: Self.inspector, input) }
+        #expect(throws: DomainError.invalidTransition(from: "judged", event: "assignExpert")) {
+            try Self.step(.assignExpert, Self.hazard(state: .judged), by: Self.county, input)
+        }
+        for bad in [User(username: "county-x", displayName: "县局", role: .countyOfficer, countyCode: "141181", passwordHash: "", createdAt: Self.now),
+                    User(username: "expert-9", displayName: "停用专家", role: .expert, passwordHash: "", active: false, createdAt: Self.now)] {
+            var wrong = HazardStepInput()
+            wrong.expert = bad
+            #expect(throws: DomainError.self) { try Self.step(.assignExpert, Self.hazard(), by: Self.county, wrong) }
+        }
+        let assigned = try Self.step(.assignExpert, Self.hazard(), by: Self.county, input)
+        #expect(assigned.state == .reported && assigned.expert?.id == expertUser.id && assigned.expert?.by == "county-141181")
+        #expect(HazardWorkflow.available(to: expert, on: assigned) == [.judge, .reject])
+        #expect(HazardWorkflow.available(to: other, on: assigned).isEmpty)
+        #expect(Scope.assigned(expertUser.id).includes(assigned) && !other.scope.includes(assigned))
+        #expect(try Self.step(.judge, assigned, by: expert, HazardStepInput(level: .major, criteria: ["MHC-4-01"])).state == .judged)
+    }
+
     @Test("an enterprise judges what it found itself; a general hazard is accepted by the enterprise")
     func enterpriseOwn() throws {
         var h = Self.hazard(level: .general, source: .selfInspection, byEnterprise: true)

@@ -41,8 +41,8 @@ struct PermissionTests {
         #expect(!Scope.county("141181").includes(countyCode: "141182", enterpriseID: id))
         #expect(Scope.enterprise(id).includes(countyCode: "141182", enterpriseID: id))
         #expect(!Scope.enterprise(UUID()).includes(countyCode: "141182", enterpriseID: id))
-        #expect(!Scope.assigned.includes(countyCode: "141181", enterpriseID: id))
-        #expect(Caller.scope(role: .countyOfficer, countyCode: nil, enterpriseID: nil) == nil)
+        #expect(!Scope.assigned(UUID()).includes(countyCode: "141181", enterpriseID: id))
+        #expect(Caller.scope(role: .countyOfficer, countyCode: nil, enterpriseID: nil, userID: UUID()) == nil)
     }
 
     @Test("machine clients with API keys may only read")

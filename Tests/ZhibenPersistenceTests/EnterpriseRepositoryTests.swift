@@ -27,7 +27,7 @@ struct EnterpriseRepositoryTests {
 
             let own = try await repo.list(EnterpriseQuery(), page: Paging(), scope: .enterprise(fenyang.id))
             #expect(own.items.map(\.id) == [fenyang.id])
-            #expect(try await repo.list(EnterpriseQuery(), page: Paging(), scope: .assigned).total == 0)
+            #expect(try await repo.list(EnterpriseQuery(), page: Paging(), scope: .nobody).total == 0)
             // Even with an explicit filter for another county, a county sees nothing of it.
             #expect(try await repo.list(EnterpriseQuery(countyCode: "141182"), page: Paging(), scope: .county("141181")).total == 0)
         }
@@ -167,7 +167,7 @@ struct EnterpriseRepositoryTests {
             #expect(city.byIndustry[.nonferrous] == all.filter { $0.profile.industry == .nonferrous }.count)
             let county = try await repo.statistics(scope: .county("141182"))
             #expect(county.byCounty.keys.allSatisfy { $0 == "141182" })
-            #expect(try await repo.statistics(scope: .assigned).total == 0)
+            #expect(try await repo.statistics(scope: .nobody).total == 0)
         }
     }
 

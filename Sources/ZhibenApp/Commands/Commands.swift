@@ -58,7 +58,7 @@ enum DemoSeeder {
         let repository = services.hazards.repository
         guard total > 0, try await repository.list(HazardQuery(), page: Paging(per: 1), scope: .city, now: now).total == 0 else { return 0 }
         let enterprises = try await services.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: Int.max)
-        let items = DemoData.hazards(for: enterprises, total: total, now: now)
+        let items = DemoData.hazards(for: enterprises, total: total, now: now, experts: try await services.hazards.experts(actor: .system))
         let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
         for chunk in stride(from: 0, to: items.count, by: 5000) {
             try await repository.createAll(Array(items[chunk..<min(chunk + 5000, items.count)]), audit: audit)

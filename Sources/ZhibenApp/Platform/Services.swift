@@ -68,7 +68,8 @@ public struct ZhibenServices: Sendable {
         let secrets = SHA256Secrets()
         hasher = BcryptHasher(cost: config.bcryptCost, pool: threadPool)
         enterprises = EnterpriseService(repository: enterpriseRepo, uploads: FluentUploadStash(store: store), clock: clock)
-        accounts = AccountService(users: FluentUserRepository(store: store), audit: audit, enterprises: enterpriseRepo,
+        let userRepo = FluentUserRepository(store: store)
+        accounts = AccountService(users: userRepo, audit: audit, enterprises: enterpriseRepo,
                                   hasher: hasher, clock: clock)
         sessions = SessionService(tokens: tokens, audit: audit, secrets: secrets, clock: clock, lifetime: config.sessionTTL)
         apiKeys = APIKeyService(tokens: tokens, enterprises: enterpriseRepo, secrets: secrets, clock: clock)
@@ -82,7 +83,7 @@ public struct ZhibenServices: Sendable {
         let hazardRepo = FluentHazardRepository(store: store)
         selfInspections = SelfInspectionService(repository: FluentSelfInspectionRepository(store: store), enterprises: enterpriseRepo,
                                                 hazards: hazardRepo, clock: clock)
-        hazards = HazardService(repository: hazardRepo, enterprises: enterpriseRepo,
+        hazards = HazardService(repository: hazardRepo, enterprises: enterpriseRepo, users: userRepo,
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)

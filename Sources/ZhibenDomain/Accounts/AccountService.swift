@@ -221,6 +221,6 @@ public struct AccountService: Sendable {
 extension Caller {
     /// Someone who has not signed in yet (a failed login names what was typed).
     public static func anonymous(_ typed: String) -> Caller {
-        Caller(kind: .user, id: nil, username: String(typed.prefix(64)), role: .expert, scope: .assigned)
+        Caller(kind: .user, id: nil, username: String(typed.prefix(64)), role: .expert, scope: .nobody)
     }
 }

@@ -25,6 +25,8 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let hazardRead = Permission(rawValue: "hazard:read")
     public static let hazardReport = Permission(rawValue: "hazard:report")
     public static let hazardJudge = Permission(rawValue: "hazard:judge")
+    /// Ask an expert from the pool to judge a reported hazard.
+    public static let hazardAssignExpert = Permission(rawValue: "hazard:assign-expert")
     /// Acknowledge, plan, submit and ask for more time: the enterprise's side of rectification.
     public static let hazardRectify = Permission(rawValue: "hazard:rectify")
     public static let hazardAccept = Permission(rawValue: "hazard:accept")
@@ -75,8 +77,8 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,
-             .hazardRead, .hazardReport, .hazardJudge, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport,
-             .checklistManage, .notificationRead]
+             .hazardRead, .hazardReport, .hazardJudge, .hazardAssignExpert, .hazardAccept, .hazardSupervise, .hazardDecideExtension,
+             .hazardExport, .checklistManage, .notificationRead]
         case .inspector:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
              .notificationRead]
@@ -108,8 +110,13 @@ public enum Scope: Sendable, Equatable, Hashable {
     case city
     case county(String)
     case enterprise(UUID)
-    /// Experts see only what they are assigned to; nothing can be assigned yet.
-    case assigned
+    /// An expert (this account id) sees only what is assigned to them: hazards to judge for now.
+    case assigned(UUID)
+
+    /// Assigned to an id no account has: sees nothing.
+    public static let nobody = Scope.assigned(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+
+    public var isAssigned: Bool { if case .assigned = self { true } else { false } }
 
     public func includes(countyCode: String, enterpriseID: UUID) -> Bool {
         switch self {
@@ -167,12 +174,12 @@ public struct Caller: Sendable, Equatable {
         guard can(p) else { throw .forbidden(permission: p) }
     }
 
-    public static func scope(role: Role, countyCode: String?, enterpriseID: UUID?) -> Scope? {
+    public static func scope(role: Role, countyCode: String?, enterpriseID: UUID?, userID: UUID?) -> Scope? {
         switch role.binding {
         case .city: return .city
         case .county: return countyCode.map(Scope.county)
         case .enterprise: return enterpriseID.map(Scope.enterprise)
-        case .assignments: return .assigned
+        case .assignments: return userID.map(Scope.assigned)
         }
     }
 }

@@ -35,7 +35,7 @@ public struct User: Sendable, Equatable, Identifiable {
 
     public func isLocked(at now: Date) -> Bool { lockedUntil.map { $0 > now } ?? false }
 
-    public var scope: Scope? { Caller.scope(role: role, countyCode: countyCode, enterpriseID: enterpriseID) }
+    public var scope: Scope? { Caller.scope(role: role, countyCode: countyCode, enterpriseID: enterpriseID, userID: id) }
 
     public var caller: Caller? {
         scope.map { Caller(kind: .user, id: id, username: username, role: role, scope: $0) }

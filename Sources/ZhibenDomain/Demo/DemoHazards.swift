@@ -27,7 +27,8 @@ extension DemoData {
     /// Hazards across 2023 to `now` for the given enterprises, in every state: each one is walked through
     /// the real workflow by plausible people at plausible times, stopping where its next step would lie in
     /// the future, so overdue, supervised, extended and legacy hazards arise as they would in practice.
-    public static func hazards(for enterprises: [Enterprise], total: Int, now: Date, seed: UInt64 = 2024) -> [(Hazard, [HazardEvent])] {
+    /// Expert checks, and a few other findings, are judged by one of `experts`, assigned by the county.
+    public static func hazards(for enterprises: [Enterprise], total: Int, now: Date, experts: [User] = [], seed: UInt64 = 2024) -> [(Hazard, [HazardEvent])] {
         guard !enterprises.isEmpty, total > 0 else { return [] }
         var rng = SeededRandom(seed: seed)
         let catalogue = CriteriaCatalogue.shipped
@@ -98,7 +99,14 @@ extension DemoData {
                 return true
             }
             walk: do {
-                let judge = byEnterprise && source.isEnterpriseOwn ? ent : inspector
+                var judge = byEnterprise && source.isEnterpriseOwn ? ent : inspector
+                if !experts.isEmpty, !byEnterprise, source == .expertCheck || chance(0.1) {
+                    let x = experts[Int.random(in: 0..<experts.count, using: &rng)]
+                    var assign = HazardStepInput(comment: "请专家判定")
+                    assign.expert = x
+                    guard take(.assignExpert, by: county, after: days(0.5), assign) else { break walk }
+                    judge = Caller(kind: .user, id: x.id, username: x.username, role: .expert, scope: .assigned(x.id))
+                }
                 if chance(0.05) {
                     _ = take(.reject, by: judge, after: days(2), HazardStepInput(reason: "经核实不构成隐患"))
                     break walk

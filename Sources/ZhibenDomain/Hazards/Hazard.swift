@@ -107,10 +107,11 @@ public enum HazardState: String, Sendable, Codable, CaseIterable, Labeled {
 
 /// Every step of the workflow, one verb each (`POST /hazards/{id}/transitions {"action": …}`).
 public enum HazardAction: String, Sendable, Codable, CaseIterable, Labeled {
-    case judge, reject, acknowledge, plan, submit, accept, `return`, supervise, requestExtension, decideExtension
+    case assignExpert, judge, reject, acknowledge, plan, submit, accept, `return`, supervise, requestExtension, decideExtension
 
     public var zh: String {
         switch self {
+        case .assignExpert: "指派专家判定"
         case .judge: "判定"
         case .reject: "不予认定"
         case .acknowledge: "签收"
@@ -126,6 +127,7 @@ public enum HazardAction: String, Sendable, Codable, CaseIterable, Labeled {
 
     public var en: String {
         switch self {
+        case .assignExpert: "Assign an expert"
         case .judge: "Judge"
         case .reject: "Reject"
         case .acknowledge: "Acknowledge"
@@ -141,6 +143,7 @@ public enum HazardAction: String, Sendable, Codable, CaseIterable, Labeled {
 
     public var permission: Permission {
         switch self {
+        case .assignExpert: .hazardAssignExpert
         case .judge, .reject: .hazardJudge
         case .acknowledge, .plan, .submit, .requestExtension: .hazardRectify
         case .accept, .return: .hazardAccept
@@ -202,6 +205,24 @@ public struct ExtensionRequest: Sendable, Equatable, Codable {
     public var at: Date
 }
 
+/// An expert from the pool assigned to judge a reported hazard.
+public struct HazardExpert: Sendable, Equatable, Codable {
+    /// The expert's account.
+    public var id: UUID
+    public var username: String
+    public var name: String
+    public var by: String
+    public var at: Date
+
+    public init(id: UUID, username: String, name: String, by: String, at: Date) {
+        self.id = id
+        self.username = username
+        self.name = name
+        self.by = by
+        self.at = at
+    }
+}
+
 /// A hazard (隐患) of one enterprise, from report to closure (销号).
 public struct Hazard: Sendable, Equatable, Identifiable {
     public var id: UUID
@@ -232,6 +253,8 @@ public struct Hazard: Sendable, Equatable, Identifiable {
     public var acknowledgement: HazardAcknowledgement?
     public var supervision: HazardSupervision?
     public var pendingExtension: ExtensionRequest?
+    /// The expert the county asked to judge it: that expert sees the hazard and may judge it.
+    public var expert: HazardExpert?
     public var evidence: String
     public var rejectionReason: String?
     public var judgedAt: Date?
@@ -246,7 +269,7 @@ public struct Hazard: Sendable, Equatable, Identifiable {
                 focusTags: Set<FocusTag>, level: HazardLevel, criteria: [String], standard: String, state: HazardState = .reported,
                 reportedBy: String, reportedByEnterprise: Bool, plan: RectificationPlan? = nil, deadline: Date? = nil,
                 acknowledgement: HazardAcknowledgement? = nil, supervision: HazardSupervision? = nil,
-                pendingExtension: ExtensionRequest? = nil, evidence: String = "", rejectionReason: String? = nil,
+                pendingExtension: ExtensionRequest? = nil, expert: HazardExpert? = nil, evidence: String = "", rejectionReason: String? = nil,
                 judgedAt: Date? = nil, closedAt: Date? = nil, overdueNotifiedAt: Date? = nil, createdAt: Date, updatedAt: Date, version: Int = 1) {
         self.id = id
         self.enterpriseID = enterpriseID
@@ -271,6 +294,7 @@ public struct Hazard: Sendable, Equatable, Identifiable {
         self.acknowledgement = acknowledgement
         self.supervision = supervision
         self.pendingExtension = pendingExtension
+        self.expert = expert
         self.evidence = evidence
         self.rejectionReason = rejectionReason
         self.judgedAt = judgedAt
@@ -294,6 +318,15 @@ public struct Hazard: Sendable, Equatable, Identifiable {
     public var isOpenLegacyMajor: Bool { isLegacy && level == .major && state.isOpen }
 
     public var isSupervised: Bool { supervision != nil }
+}
+
+extension Scope {
+    /// Whether the hazard is within this scope: by its county and enterprise, or for an expert by the
+    /// assignment.
+    public func includes(_ h: Hazard) -> Bool {
+        if case .assigned(let expert) = self { return h.expert?.id == expert }
+        return includes(countyCode: h.countyCode, enterpriseID: h.enterpriseID)
+    }
 }
 
 /// The end of 2024 in Lüliang: legacy hazards are due by then.

@@ -91,6 +91,8 @@ public enum NotificationAudience: Sendable, Equatable {
     case enterprise(UUID)
     case countyOfficers(String)
     case cityOfficers
+    /// One account (an assigned expert).
+    case user(UUID)
 }
 
 public struct NotificationDraft: Sendable, Equatable {

@@ -45,6 +45,8 @@ public protocol ChecklistRepository: Sendable {
 public struct HazardService: Sendable {
     public let repository: any HazardRepository
     public let enterprises: any EnterpriseRepository
+    /// Where the experts a county assigns are found.
+    public let users: any UserRepository
     public let checklists: any ChecklistRepository
     public let files: any FileStore
     public let digest: any ContentDigest
@@ -53,11 +55,12 @@ public struct HazardService: Sendable {
     public let clock: any WallClock
     let trendCache = TrendCache()
 
-    public init(repository: any HazardRepository, enterprises: any EnterpriseRepository, checklists: any ChecklistRepository,
+    public init(repository: any HazardRepository, enterprises: any EnterpriseRepository, users: any UserRepository, checklists: any ChecklistRepository,
                 files: any FileStore, digest: any ContentDigest, channel: any NotificationChannel,
                 catalogue: CriteriaCatalogue = .shipped, clock: any WallClock) {
         self.repository = repository
         self.enterprises = enterprises
+        self.users = users
         self.checklists = checklists
         self.files = files
         self.digest = digest
@@ -71,7 +74,7 @@ public struct HazardService: Sendable {
     public func get(_ id: UUID, actor: Caller) async throws -> Hazard {
         try actor.require(.hazardRead)
         guard let h = try await repository.find(id: id, scope: actor.scope),
-              actor.scope.includes(countyCode: h.countyCode, enterpriseID: h.enterpriseID) else {
+              actor.scope.includes(h) else {
             throw DomainError.notFound(entity: "hazard")
         }
         return h
@@ -247,6 +250,13 @@ public struct HazardService: Sendable {
         return created
     }
 
+    /// The active expert accounts a county may assign (名单 from the accounts; the expert pool with
+    /// specialties and conflicts comes with inspections).
+    public func experts(actor: Caller) async throws -> [User] {
+        try actor.require(.hazardAssignExpert)
+        return try await users.list(UserQuery(role: .expert), page: Paging(page: 1, per: 200), scope: .city, now: clock.now()).items.filter(\.active)
+    }
+
     // MARK: the workflow
 
     /// Takes one step of the workflow (`HazardWorkflow`) inside one write, with its history entry,
@@ -263,6 +273,11 @@ public struct HazardService: Sendable {
                 throw DomainError.validation([FieldIssue(field: "photos", zh: "照片\(missing.uuidString)不属于该隐患", en: "photo \(missing.uuidString) does not belong to this hazard")])
             }
         }
+        var resolved = input
+        if action == .assignExpert, !input.expertUsername.isEmpty {
+            resolved.expert = try await users.find(username: input.expertUsername.trimmingCharacters(in: .whitespaces))
+        }
+        let input = resolved
         let box = NotesBox()
         let result = try await repository.transition(id: id, scope: actor.scope, expectedVersion: expectedVersion,
                                                      audit: AuditContext(actor: actor, at: now, origin: origin)) { h in
@@ -335,6 +350,9 @@ public struct HazardService: Sendable {
         case .decideExtension:
             let approved = next.deadline != h.deadline
             return [note(enterprise, .awaitingAction, next, approved ? "延期申请已批准" : "延期申请未获批准", approved ? "extension granted" : "extension denied")]
+        case .assignExpert:
+            guard let expert = next.expert else { return [] }
+            return [note(.user(expert.id), .awaitingAction, next, "请您判定该隐患", "you are asked to judge this hazard")]
         case .reject, .acknowledge, .plan:
             return []
         }

@@ -15,6 +15,9 @@ public struct HazardStepInput: Sendable, Equatable {
     public var photoIDs: [UUID]
     public var approve: Bool?
     public var newDeadline: Date?
+    /// For `assignExpert`: the expert's username, and their account as the service found it (nil: none).
+    public var expertUsername: String = ""
+    public var expert: User?
 
     public init(comment: String = "", level: HazardLevel? = nil, criteria: [String]? = nil, reason: String = "",
                 principal: String = "", principalReceivedAt: Date? = nil, controller: String = "", controllerReceivedAt: Date? = nil,
@@ -42,7 +45,7 @@ public enum HazardWorkflow {
     /// The states in which each action may be taken.
     public static func allowedStates(_ action: HazardAction) -> Set<HazardState> {
         switch action {
-        case .judge, .reject: [.reported]
+        case .assignExpert, .judge, .reject: [.reported]
         case .acknowledge: [.judged]
         case .plan: [.acknowledged]
         case .submit, .requestExtension: [.rectifying]
@@ -60,8 +63,11 @@ public enum HazardWorkflow {
         let isCountyOfficer = isCounty && actor.role == .countyOfficer
         let isCity = actor.scope == .city && actor.role == .cityOfficer
         switch action {
+        case .assignExpert:
+            return isCountyOfficer
         case .judge, .reject:
-            return isCounty || actor.role == .expert || (isEnterprise && h.reportedByEnterprise && h.source.isEnterpriseOwn)
+            let isAssignedExpert = actor.role == .expert && h.expert.map { actor.scope == .assigned($0.id) } == true
+            return isCounty || isAssignedExpert || (isEnterprise && h.reportedByEnterprise && h.source.isEnterpriseOwn)
         case .acknowledge, .plan, .submit, .requestExtension:
             return isEnterprise
         case .accept, .return:
@@ -123,6 +129,18 @@ public enum HazardWorkflow {
         if comment.count > 2000 { bad("comment", "说明不能超过2000字", "comment has at most 2000 characters") }
 
         switch action {
+        case .assignExpert:
+            guard let expert = input.expert else {
+                let name = input.expertUsername.trimmingCharacters(in: .whitespaces)
+                if name.isEmpty { bad("expert", "请选择专家", "name the expert (their username)") }
+                else { bad("expert", "没有名为\(name)的专家账号", "no expert account named \(name)") }
+                break
+            }
+            if expert.role != .expert || !expert.active {
+                bad("expert", "\(expert.username)不是在册的专家账号", "\(expert.username) is not an active expert account")
+            }
+            next.expert = HazardExpert(id: expert.id, username: expert.username, name: expert.displayName, by: actor.username, at: now)
+            details["expert"] = expert.username
         case .judge:
             guard let level = input.level else {
                 bad("level", "请选择隐患等级", "level is required")

@@ -18,6 +18,7 @@ public enum Migrations {
         M011HazardSearch(),
         M012HazardFoundOrder(),
         M013EnterpriseTallies(),
+        M014HazardExpert(),
     ]
 }
 
@@ -483,5 +484,22 @@ struct M013EnterpriseTallies: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema("enterprise_tallies").delete()
+    }
+}
+
+/// The expert a county assigns to judge a hazard: the expert's scope reads hazards by `expert_id`.
+struct M014HazardExpert: AsyncMigration {
+    var name: String { "014-hazard-expert" }
+
+    func prepare(on db: any Database) async throws {
+        // One column per statement: SQLite adds one at a time.
+        try await db.schema(HazardModel.schema).field("expert_id", .uuid).update()
+        try await db.schema(HazardModel.schema).field("expert", .string).update()
+        try await (db as! any SQLDatabase).create(index: "hazards_expert").on(HazardModel.schema).column("expert_id").column("found_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).drop(index: "hazards_expert").run()
+        try await db.schema(HazardModel.schema).deleteField("expert").deleteField("expert_id").update()
     }
 }

@@ -36,7 +36,7 @@ public struct FluentHazardRepository: HazardRepository {
         case .city: return q
         case .county(let code): return q.filter(\.$countyCode == code)
         case .enterprise(let id): return q.filter(\.$enterpriseID == id)
-        case .assigned: return nil
+        case .assigned(let expert): return q.filter(\.$expertID == expert)
         }
     }
 
@@ -46,7 +46,7 @@ public struct FluentHazardRepository: HazardRepository {
         case .city: ""
         case .county(let code): " AND county_code = \(bind: code)"
         case .enterprise(let id): " AND enterprise_id = \(bind: id)"
-        case .assigned: nil
+        case .assigned(let expert): " AND expert_id = \(bind: expert)"
         }
     }
 
@@ -171,7 +171,7 @@ public struct FluentHazardRepository: HazardRepository {
         case .city: query = "SELECT state, level, CAST(SUM(n) AS BIGINT) AS n FROM hazard_tallies GROUP BY state, level"
         case .county(let c): query = "SELECT state, level, n FROM hazard_tallies WHERE county_code = \(bind: c)"
         case .enterprise(let id): query = "SELECT state, level, COUNT(*) AS n FROM hazards WHERE enterprise_id = \(bind: id) GROUP BY state, level"
-        case .assigned: return []
+        case .assigned(let expert): query = "SELECT state, level, COUNT(*) AS n FROM hazards WHERE expert_id = \(bind: expert) GROUP BY state, level"
         }
         return try await store.sql.raw(query).all(decoding: Row.self).compactMap { r in
             guard let s = HazardState(rawValue: r.state), let l = HazardLevel(rawValue: r.level) else { return nil }
@@ -192,6 +192,7 @@ public struct FluentHazardRepository: HazardRepository {
             }
         }
         if case .enterprise = effective { return nil }
+        if case .assigned = effective { return nil }
         let states = Set(q.states ?? HazardState.allCases)
         return try await tallies(scope: effective)
             .filter { t in states.contains(t.state) && (q.level == nil || q.level == t.level) }
@@ -273,6 +274,7 @@ public struct FluentHazardRepository: HazardRepository {
             case .enterprise(let id): q.filter(\.$enterpriseID == id)
             case .countyOfficers(let c): q.filter(\.$role == Role.countyOfficer.rawValue).filter(\.$countyCode == c)
             case .cityOfficers: q.filter(\.$role == Role.cityOfficer.rawValue)
+            case .user(let id): q.filter(\.$id == id)
             }
             let users = try await q.field(\.$id).all()
             let models = users.compactMap { u -> NotificationModel? in

@@ -45,6 +45,9 @@ final class HazardModel: Model, @unchecked Sendable {
     @OptionalField(key: "supervision_level") var supervisionLevel: String?
     @OptionalField(key: "supervision") var supervision: String?
     @OptionalField(key: "pending_extension") var pendingExtension: String?
+    /// The assigned expert's account, for the expert's scope; the details are in `expert`.
+    @OptionalField(key: "expert_id") var expertID: UUID?
+    @OptionalField(key: "expert") var expert: String?
     @Field(key: "evidence") var evidence: String
     @OptionalField(key: "rejection_reason") var rejectionReason: String?
     @OptionalField(key: "judged_at") var judgedAt: Date?
@@ -86,6 +89,8 @@ final class HazardModel: Model, @unchecked Sendable {
         supervisionLevel = h.supervision?.level.rawValue
         supervision = JSONColumn.encode(h.supervision)
         pendingExtension = JSONColumn.encode(h.pendingExtension)
+        expertID = h.expert?.id
+        expert = JSONColumn.encode(h.expert)
         evidence = h.evidence
         rejectionReason = h.rejectionReason
         judgedAt = h.judgedAt
@@ -106,7 +111,8 @@ final class HazardModel: Model, @unchecked Sendable {
                plan: JSONColumn.decode(plan, as: RectificationPlan.self), deadline: deadline,
                acknowledgement: JSONColumn.decode(acknowledgement, as: HazardAcknowledgement.self),
                supervision: JSONColumn.decode(supervision, as: HazardSupervision.self),
-               pendingExtension: JSONColumn.decode(pendingExtension, as: ExtensionRequest.self), evidence: evidence,
+               pendingExtension: JSONColumn.decode(pendingExtension, as: ExtensionRequest.self),
+               expert: JSONColumn.decode(expert, as: HazardExpert.self), evidence: evidence,
                rejectionReason: rejectionReason, judgedAt: judgedAt, closedAt: closedAt, overdueNotifiedAt: overdueNotifiedAt,
                createdAt: createdAt, updatedAt: updatedAt, version: version)
     }

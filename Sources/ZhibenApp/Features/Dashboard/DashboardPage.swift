@@ -12,6 +12,8 @@ struct DashboardPage: RouteCollection {
         guard ctx.caller.can(.dashboardRead) else {
             // Enterprise users land on their own record; others on what they may see.
             if case .enterprise(let id) = ctx.caller.scope { return req.redirect(to: SitePath.enterprise(id)) }
+            // Experts land on the hazards assigned to them.
+            if ctx.caller.scope.isAssigned { return req.redirect(to: SitePath.hazards) }
             return req.redirect(to: ctx.caller.can(.enterpriseRead) ? SitePath.enterprises : (ctx.caller.can(.userRead) ? SitePath.users : SitePath.password))
         }
         let stats = try await req.zhiben.enterprises.statistics(actor: ctx.caller)

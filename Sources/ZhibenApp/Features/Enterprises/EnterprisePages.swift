@@ -70,8 +70,8 @@ struct EnterprisePages: RouteCollection {
             </tr>
             """
         }
-        let table: HTML = ctx.caller.scope == .assigned
-            ? "<p class=\"empty\">\(ctx.t("专家只能查看被指派检查的企业，目前尚无指派。", "Experts see the enterprises of the inspections they are assigned to; there are none yet."))</p>"
+        let table: HTML = ctx.caller.scope.isAssigned
+            ? "<p class=\"empty\">\(ctx.t("专家只查看指派给自己的隐患（见“隐患”）；企业名单不向专家开放。", "Experts see the hazards assigned to them (under Hazards); the registry is not open to experts."))</p>"
             : page.items.isEmpty
             ? "<p class=\"empty\">\(page.total == 0 && query == EnterpriseQuery(sort: query.sort, direction: query.direction) ? ctx.t("还没有企业。", "No enterprises yet.") : ctx.t("没有符合条件的企业，请放宽筛选条件。", "No enterprise matches these filters; try fewer."))\(HTML.when(ctx.caller.can(.enterpriseCreate)) { " <a href=\"\(SitePath.enterpriseNew.path)\">\(ctx.t("登记企业", "Register one"))</a>" })</p>"
             : """

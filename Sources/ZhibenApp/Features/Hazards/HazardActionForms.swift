@@ -9,6 +9,8 @@ struct HazardActionForms {
     let hazard: Hazard
     let failed: HazardPages.Failed?
     let now: Date
+    /// The experts a county may assign (only read when it may).
+    var experts: [User] = []
 
     /// What the browser posts; the same fields as the API's transition body.
     struct Form: Content {
@@ -31,6 +33,7 @@ struct HazardActionForms {
         var evidence: String?
         var approve: String?
         var newDeadline: String?
+        var expert: String?
         var photos: [File]?
 
         /// What was typed, to show again after an error.
@@ -40,7 +43,7 @@ struct HazardActionForms {
                            ("principalReceivedAt", principalReceivedAt), ("controller", controller), ("controllerReceivedAt", controllerReceivedAt),
                            ("responsible", responsible), ("measures", measures), ("funds", funds), ("deadline", deadline),
                            ("contingencyPlan", contingencyPlan), ("interimSafeguards", interimSafeguards), ("evidence", evidence),
-                           ("approve", approve), ("newDeadline", newDeadline)] {
+                           ("approve", approve), ("newDeadline", newDeadline), ("expert", expert)] {
                 if let x { v[k] = x }
             }
             if let criteria { v["criteria"] = criteria.joined(separator: ",") }
@@ -59,7 +62,7 @@ struct HazardActionForms {
                                  reason: reason, principal: principal, principalReceivedAt: principalReceivedAt, controller: controller,
                                  controllerReceivedAt: controllerReceivedAt, responsible: responsible, measures: measures, funds: funds,
                                  deadline: deadline, contingencyPlan: contingencyPlan, interimSafeguards: interimSafeguards, evidence: evidence,
-                                 photos: nil, approve: approve.map { $0 == "true" }, newDeadline: newDeadline)
+                                 photos: nil, approve: approve.map { $0 == "true" }, newDeadline: newDeadline, expert: expert)
         }
     }
 
@@ -83,6 +86,12 @@ struct HazardActionForms {
         var fields: [HTML] = []
         var multipart = false
         switch action {
+        case .assignExpert:
+            let options = experts.map { ($0.username, "\($0.displayName)（\($0.username)）") }
+            fields = options.isEmpty
+                ? ["<p class=\"empty\">\(ctx.t("还没有专家账号：请市局管理员在账号管理中添加角色为“专家”的账号。", "No expert accounts yet: the city administrator adds accounts with the Expert role."))</p>"]
+                : [f.select("expert", ctx.t("专家", "Expert"), options: options, selected: value("expert", hazard.expert?.username ?? ""), required: true),
+                   area("comment", ctx.t("说明", "Comment"))]
         case .judge:
             let catalogue = CriteriaCatalogue.shipped
             let chosen = Set(value("criteria", hazard.criteria.joined(separator: ",")).split(separator: ",").map(String.init))

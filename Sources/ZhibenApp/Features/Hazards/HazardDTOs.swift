@@ -233,6 +233,7 @@ struct HazardDTO: Content {
     var acknowledgement: AcknowledgementDTO?
     var supervision: SupervisionDTO?
     var pendingExtension: ExtensionDTO?
+    var expert: ExpertDTO?
     var evidence: String
     var rejectionReason: String?
     var judgedAt: String?
@@ -279,6 +280,7 @@ struct HazardDTO: Content {
         pendingExtension = h.pendingExtension.map {
             ExtensionDTO(reason: $0.reason, newDeadline: ISOTime.string($0.newDeadline), by: $0.by, at: ISOTime.string($0.at))
         }
+        expert = h.expert.map { ExpertDTO(username: $0.username, name: $0.name, by: $0.by, at: ISOTime.string($0.at)) }
         evidence = h.evidence
         rejectionReason = h.rejectionReason
         judgedAt = h.judgedAt.map(ISOTime.string)
@@ -290,6 +292,13 @@ struct HazardDTO: Content {
         self.photos = photos?.map(PhotoDTO.init)
         allowedActions = allowed?.map(\.rawValue)
     }
+}
+
+struct ExpertDTO: Content {
+    var username: String
+    var name: String
+    var by: String
+    var at: String
 }
 
 /// One step of the workflow as the API takes it: the action and the fields it needs.
@@ -313,6 +322,8 @@ struct TransitionDTO: Content {
     var photos: [UUID]?
     var approve: Bool?
     var newDeadline: String?
+    /// For `assignExpert`: the expert's username.
+    var expert: String?
 
     func parsed() throws -> (HazardAction, HazardStepInput) {
         guard let action = HazardAction(rawValue: action) else {
@@ -328,12 +339,13 @@ struct TransitionDTO: Content {
             responsible: responsible ?? "", measures: measures ?? "", funds: funds,
             deadline: try APIDate.parse(deadline, field: "deadline", endOfDay: true),
             contingencyPlan: contingencyPlan ?? "", interimSafeguards: interimSafeguards ?? "") : nil
-        let input = HazardStepInput(
+        var input = HazardStepInput(
             comment: comment ?? "", level: levelValue, criteria: criteria, reason: reason ?? "", principal: principal ?? "",
             principalReceivedAt: try APIDate.parse(principalReceivedAt, field: "principalReceivedAt"), controller: controller ?? "",
             controllerReceivedAt: try APIDate.parse(controllerReceivedAt, field: "controllerReceivedAt"), plan: plan,
             evidence: evidence ?? "", photoIDs: photos ?? [], approve: approve,
             newDeadline: try APIDate.parse(newDeadline, field: "newDeadline", endOfDay: true))
+        input.expertUsername = String((expert ?? "").prefix(64))
         return (action, input)
     }
 }

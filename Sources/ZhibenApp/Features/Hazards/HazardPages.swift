@@ -261,7 +261,8 @@ struct HazardPages: RouteCollection {
             """
         }
         let allowed = HazardWorkflow.available(to: ctx.caller, on: h)
-        let forms = HazardActionForms(ctx: ctx, hazard: h, failed: failed, now: now)
+        var forms = HazardActionForms(ctx: ctx, hazard: h, failed: failed, now: now)
+        if allowed.contains(.assignExpert) { forms.experts = try await req.zhiben.hazards.experts(actor: ctx.caller) }
         let actionForms = allowed.map { forms.form(for: $0) }
         let canUpload = h.state.isOpen && (ctx.caller.can(.hazardReport) || ctx.caller.can(.hazardRectify) || ctx.caller.can(.hazardAccept))
         let content: HTML = """
@@ -284,6 +285,7 @@ struct HazardPages: RouteCollection {
             \(row(ctx.t("发现", "Found"), text("\(h.foundBy) · \(ChinaTime.display(h.foundAt))")))
             \(row(ctx.t("重点领域", "Focus"), text(FocusTag.allCases.filter(h.focusTags.contains).map { $0.label(lang) }.joined(separator: "、"))))
             \(row(ctx.t("整改期限", "Deadline"), text(h.deadline.map { ChinaTime.day($0) })))
+            \(h.expert.map { x in row(ctx.t("指派专家", "Assigned expert"), text("\(x.name)（\(x.username)） · \(x.by) · \(ChinaTime.day(x.at))")) } ?? "")
             \(row(ctx.t("挂牌督办", "Supervision"), text(h.supervision.map { "\($0.level.label(lang)) · \($0.by) · \(ChinaTime.day($0.at))\($0.note.isEmpty ? "" : " · " + $0.note)" })))
             \(h.pendingExtension.map { p in row(ctx.t("延期申请", "Extension requested"), text("\(ChinaTime.day(p.newDeadline)) · \(p.reason) · \(p.by)")) } ?? "")
             \(ack)
