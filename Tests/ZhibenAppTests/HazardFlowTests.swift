@@ -261,6 +261,10 @@ struct HazardFlowTests {
                 // Most overdue first, unless another order is asked for.
                 #expect(try overdueList.content.get([IDProbe].self, at: "items").map(\.id.uuidString) ==
                         overdue.sorted { ($0.deadline!, $0.id.uuidString) < ($1.deadline!, $1.id.uuidString) }.map(\.id.uuidString))
+                let openOverdue = try await h.api(.GET, "/api/v1/hazards?state=open&overdue=true&per=1", token: try await h.token(user))
+                #expect(try openOverdue.content.get(Int.self, at: "total") == overdue.count, "\(user)")
+                let rectifyingOverdue = try await h.api(.GET, "/api/v1/hazards?state=rectifying&overdue=true&per=1", token: try await h.token(user))
+                #expect(try rectifyingOverdue.content.get(Int.self, at: "total") == overdue.filter { $0.state == .rectifying }.count, "\(user)")
                 let notOverdue = try await h.api(.GET, "/api/v1/hazards?overdue=false&per=1", token: try await h.token(user))
                 #expect(try notOverdue.content.get(Int.self, at: "total") == mine.count - overdue.count, "\(user)")
                 let page = try await h.get("/", as: try await h.signIn(user))

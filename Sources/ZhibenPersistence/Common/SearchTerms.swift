@@ -138,8 +138,9 @@ struct HazardSearchMatch: SQLExpression {
     let expression: String
 
     func serialize(to serializer: inout SQLSerializer) {
-        serializer.write("\(HazardModel.schema).id IN (SELECT hazard_id FROM \(HazardSearchIndex.ids) WHERE n IN (SELECT rowid FROM \(HazardSearchIndex.terms) WHERE \(HazardSearchIndex.terms) MATCH ")
+        // The index answers first (its rows by MATCH), then each answer's hazard by the number's key.
+        serializer.write("\(HazardModel.schema).id IN (SELECT m.hazard_id FROM \(HazardSearchIndex.terms) JOIN \(HazardSearchIndex.ids) m ON m.n = \(HazardSearchIndex.terms).rowid WHERE \(HazardSearchIndex.terms) MATCH ")
         SQLBind(expression).serialize(to: &serializer)
-        serializer.write("))")
+        serializer.write(")")
     }
 }

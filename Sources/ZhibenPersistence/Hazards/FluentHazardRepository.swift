@@ -56,7 +56,12 @@ public struct FluentHazardRepository: HazardRepository {
 
     func filtered(_ q: HazardQuery, scope: Scope, now: Date) -> QueryBuilder<HazardModel>? {
         guard let query = Self.scoped(scope, on: store.database) else { return nil }
-        if let states = q.states { query.filter(\.$state ~~ states.map(\.rawValue)) }
+        if let states = q.states {
+            // Only open hazards have an `open_deadline`: when every open state is asked for, the overdue
+            // filter says it all, and leaving the state out lets the planner read the deadline index.
+            let impliedByOverdue = q.overdue == true && Set(states).isSuperset(of: HazardState.open)
+            if !impliedByOverdue { query.filter(\.$state ~~ states.map(\.rawValue)) }
+        }
         if let l = q.level { query.filter(\.$level == l.rawValue) }
         if let c = q.countyCode { query.filter(\.$countyCode == c) }
         if let e = q.enterpriseID { query.filter(\.$enterpriseID == e) }
