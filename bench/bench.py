@@ -51,7 +51,7 @@ def main():
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--database-url", help="an empty PostgreSQL database instead of a new SQLite file")
     ap.add_argument("--reuse", help="measure an already seeded SQLite file instead of seeding a new one")
-    ap.add_argument("--only", help="measure only the requests whose label contains this text")
+    ap.add_argument("--only", help="measure only the requests whose path contains this text")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="zhiben-bench-")

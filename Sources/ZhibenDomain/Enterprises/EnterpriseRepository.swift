@@ -63,9 +63,6 @@ public protocol EnterpriseRepository: Sendable {
     /// Every match, for export; bounded by `limit`.
     func all(_ query: EnterpriseQuery, scope: Scope, limit: Int) async throws -> [Enterprise]
     func statistics(scope: Scope) async throws -> EnterpriseStatistics
-    /// Id, name and whether it smelts metal (which sets its self-inspection cadence), of every active
-    /// enterprise in scope: a light read for views that rank thousands.
-    func cadences(scope: Scope) async throws -> [(id: UUID, name: String, metalSmelting: Bool)]
     /// Which of these credit codes already exist, whatever the scope (a code is unique city-wide).
     func existingCreditCodes(_ codes: [String]) async throws -> Set<String>
 

@@ -160,11 +160,33 @@ public protocol SelfInspectionRepository: Sendable {
     /// months and quarters had one, and the latest of each. Kept in step by every check, so the county
     /// view reads one row per enterprise.
     func tallies(scope: Scope) async throws -> [UUID: SelfInspectionTally]
+    /// Every active enterprise in scope with its missed periods, most missed first (then by name), a
+    /// page at a time, counted in the database from the tallies: ended periods since `startMonth` up to
+    /// `currentMonth` (month indexes), monthly for metal-smelting enterprises and quarterly for the rest,
+    /// less those ended periods that had a check. Also how many there are, and how many missed any.
+    func missedPeriods(scope: Scope, startMonth: Int, currentMonth: Int, onlyMissed: Bool, page: Paging) async throws -> MissedPeriodsPage
 
     func createReport(_ report: InternalReport, audit: AuditContext) async throws -> InternalReport
     func reports(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<InternalReport>
     func decideReport(id: UUID, scope: Scope, audit: AuditContext,
                       change: @escaping @Sendable (InternalReport) throws -> InternalReport) async throws -> InternalReport
+}
+
+public struct MissedPeriodsPage: Sendable, Equatable {
+    public var rows: [(id: UUID, missed: Int)]
+    /// Active enterprises in scope, and those with a missed period.
+    public var enterprises: Int
+    public var withMisses: Int
+
+    public init(rows: [(id: UUID, missed: Int)], enterprises: Int, withMisses: Int) {
+        self.rows = rows
+        self.enterprises = enterprises
+        self.withMisses = withMisses
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.rows.map(\.id) == b.rows.map(\.id) && a.rows.map(\.missed) == b.rows.map(\.missed) && a.enterprises == b.enterprises && a.withMisses == b.withMisses
+    }
 }
 
 public struct SelfInspectionTally: Sendable, Equatable {
@@ -301,18 +323,9 @@ public struct SelfInspectionService: Sendable {
             .monthly: SelfInspectionSchedule.periods(cadence: .monthly, now: now),
             .quarterly: SelfInspectionSchedule.periods(cadence: .quarterly, now: now),
         ]
-        let tallies = try await repository.tallies(scope: scope)
-        let ended: [SelfInspectionSchedule.Cadence: Int] = periods.mapValues { list in list.filter { $0.end <= now }.count }
-        let light = try await enterprises.cadences(scope: scope)
-        var rows: [(id: UUID, name: String, missed: Int)] = []
-        for e in light {
-            let cadence: SelfInspectionSchedule.Cadence = e.metalSmelting ? .monthly : .quarterly
-            let checkedEnded = tallies[e.id]?.checkedEnded(cadence, now: now) ?? 0
-            rows.append((e.id, e.name, max(0, (ended[cadence] ?? 0) - checkedEnded)))
-        }
-        let withMisses = rows.filter { $0.missed > 0 }.count
-        let shown = (onlyMissed ? rows.filter { $0.missed > 0 } : rows).sorted { ($0.missed, $1.name) > ($1.missed, $0.name) }
-        let slice = Array(shown.dropFirst(page.offset).prefix(page.per))
+        let counted = try await repository.missedPeriods(scope: scope, startMonth: SelfInspectionSchedule.monthIndex(SelfInspectionSchedule.campaignStart),
+                                                         currentMonth: SelfInspectionSchedule.monthIndex(now), onlyMissed: onlyMissed, page: page)
+        let slice = counted.rows
         var items: [SelfInspectionStanding] = []
         let dates = try await repository.principalLedDates(ids: slice.map(\.id), since: SelfInspectionSchedule.campaignStart)
         for row in slice {
@@ -321,7 +334,8 @@ public struct SelfInspectionService: Sendable {
             s.missedCount = row.missed
             items.append(s)
         }
-        return (Paged(items: items, page: page.page, per: page.per, total: shown.count), withMisses, rows.count)
+        return (Paged(items: items, page: page.page, per: page.per, total: onlyMissed ? counted.withMisses : counted.enterprises),
+                counted.withMisses, counted.enterprises)
     }
 
     // MARK: internal reports

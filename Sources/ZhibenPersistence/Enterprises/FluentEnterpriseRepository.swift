@@ -93,22 +93,6 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         return stats
     }
 
-    /// Thousands of rows for a county: read as plain rows, since decoding each into a full model (by
-    /// reflection over its 35 fields) costs more than the query.
-    public func cadences(scope: Scope) async throws -> [(id: UUID, name: String, metalSmelting: Bool)] {
-        var q: SQLQueryString = "SELECT id, name, special_risks FROM enterprises WHERE active = \(bind: true)"
-        switch scope {
-        case .city: break
-        case .county(let c): q += " AND county_code = \(bind: c)"
-        case .enterprise(let id): q += " AND id = \(bind: id)"
-        case .assigned: return []
-        }
-        struct Row: Decodable { let id: UUID; let name: String; let special_risks: String }
-        return try await store.sql.raw(q).all(decoding: Row.self).map { r in
-            (r.id, r.name, TagSet.decode(r.special_risks, as: SpecialRisk.self).contains(.metalSmelting))
-        }
-    }
-
     public func existingCreditCodes(_ codes: [String]) async throws -> Set<String> {
         guard !codes.isEmpty else { return [] }
         let rows = try await EnterpriseModel.query(on: store.database).filter(\.$creditCode ~~ codes).field(\.$creditCode).all()

@@ -211,11 +211,35 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
 
     public func principalLedDates(ids: [UUID], since: Date) async throws -> [UUID: [Date]] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await SelfInspectionModel.query(on: store.database).filter(\.$enterpriseID ~~ ids).filter(\.$principalLed == true)
-            .filter(\.$conductedAt >= since).field(\.$id).field(\.$enterpriseID).field(\.$conductedAt).all()
+        var q: SQLQueryString = "SELECT enterprise_id, conducted_at FROM self_inspections WHERE principal_led = \(bind: true) AND conducted_at >= \(bind: since) AND enterprise_id IN ("
+        for (i, id) in ids.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+        struct Row: Decodable { let enterprise_id: UUID; let conducted_at: Date }
         var out: [UUID: [Date]] = [:]
-        for r in rows { out[r.enterpriseID, default: []].append(r.conductedAt) }
+        for r in try await store.sql.raw(q + ")").all(decoding: Row.self) { out[r.enterprise_id, default: []].append(r.conducted_at) }
         return out
+    }
+
+    public func missedPeriods(scope: Scope, startMonth: Int, currentMonth: Int, onlyMissed: Bool, page: Paging) async throws -> MissedPeriodsPage {
+        var clause: SQLQueryString
+        switch scope {
+        case .city: clause = ""
+        case .county(let c): clause = " AND e.county_code = \(bind: c)"
+        case .enterprise(let id): clause = " AND e.id = \(bind: id)"
+        case .assigned: return MissedPeriodsPage(rows: [], enterprises: 0, withMisses: 0)
+        }
+        // Ended periods: every one from the start's up to, not including, the current one. An enterprise's
+        // checked ones: its tally, less the current period if that had a check.
+        let (endedMonths, endedQuarters) = (currentMonth - startMonth, currentMonth / 3 - startMonth / 3)
+        let standing: SQLQueryString = "WITH s AS (SELECT e.id AS id, e.name AS name, CASE WHEN e.special_risks LIKE \(bind: TagSet.pattern(SpecialRisk.metalSmelting.rawValue)) "
+            + "THEN \(bind: endedMonths) - (COALESCE(t.months, 0) - CASE WHEN t.last_month >= \(bind: currentMonth) THEN 1 ELSE 0 END) "
+            + "ELSE \(bind: endedQuarters) - (COALESCE(t.quarters, 0) - CASE WHEN t.last_quarter >= \(bind: currentMonth / 3) THEN 1 ELSE 0 END) END AS missed "
+            + "FROM enterprises e LEFT JOIN \(unsafeRaw: SelfInspectionTallies.talliesSchema) t ON t.enterprise_id = e.id WHERE e.active = \(bind: true)" + clause + ") "
+        struct Counts: Decodable { let n: Int; let m: Int? }
+        let counts = try await store.sql.raw(standing + "SELECT COUNT(*) AS n, SUM(CASE WHEN missed > 0 THEN 1 ELSE 0 END) AS m FROM s").first(decoding: Counts.self)
+        struct Row: Decodable { let id: UUID; let missed: Int }
+        let rows = try await store.sql.raw(standing + "SELECT id, missed FROM s" + (onlyMissed ? " WHERE missed > 0" : "")
+            + " ORDER BY missed DESC, name ASC, id ASC LIMIT \(literal: page.per) OFFSET \(literal: page.offset)").all(decoding: Row.self)
+        return MissedPeriodsPage(rows: rows.map { ($0.id, max(0, $0.missed)) }, enterprises: counts?.n ?? 0, withMisses: counts?.m ?? 0)
     }
 
     public func tallies(scope: Scope) async throws -> [UUID: SelfInspectionTally] {
