@@ -46,6 +46,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: APIKeyAPIController())
     try authed.register(collection: AuditAPIController())
     try authed.register(collection: HazardAPIController())
+    try authed.register(collection: MonitoringAPIController())
     try authed.register(collection: SelfInspectionAPIController())
 }
 

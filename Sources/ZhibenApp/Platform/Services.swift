@@ -55,6 +55,7 @@ public struct ZhibenServices: Sendable {
     public let hazards: HazardService
     public let notifications: NotificationService
     public let selfInspections: SelfInspectionService
+    public let monitoring: MonitoringService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -86,6 +87,7 @@ public struct ZhibenServices: Sendable {
         hazards = HazardService(repository: hazardRepo, enterprises: enterpriseRepo, users: userRepo,
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
+        monitoring = MonitoringService(points: FluentMonitoringPointRepository(store: store), enterprises: enterpriseRepo, clock: clock)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
     }
 }

@@ -37,6 +37,9 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let checklistManage = Permission(rawValue: "checklist:manage")
     public static let selfInspectionRecord = Permission(rawValue: "self-inspection:record")
     public static let notificationRead = Permission(rawValue: "notification:read")
+    public static let monitoringRead = Permission(rawValue: "monitoring:read")
+    /// An enterprise manages its own monitoring points and their alarm limits.
+    public static let monitoringManage = Permission(rawValue: "monitoring:manage")
 }
 
 /// Roles of DOMAIN.md §2.
@@ -69,24 +72,25 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
         switch self {
         case .cityAdmin:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .userRead, .userCreate, .userUpdate, .userUnlock,
-             .apiKeyManage, .auditRead, .hazardRead, .hazardExport, .notificationRead]
+             .apiKeyManage, .auditRead, .hazardRead, .hazardExport, .notificationRead, .monitoringRead]
         case .cityOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead,
-             .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead]
+             .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead,
+             .monitoringRead]
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,
              .hazardRead, .hazardReport, .hazardJudge, .hazardAssignExpert, .hazardAccept, .hazardSupervise, .hazardDecideExtension,
-             .hazardExport, .checklistManage, .notificationRead]
+             .hazardExport, .checklistManage, .notificationRead, .monitoringRead]
         case .inspector:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
-             .notificationRead]
+             .notificationRead, .monitoringRead]
         case .expert:
             [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead]
         case .enterpriseUser:
             [.enterpriseRead, .enterpriseUpdateContacts, .hazardRead, .hazardReport, .hazardJudge, .hazardRectify, .hazardAccept,
-             .hazardExport, .selfInspectionRecord, .notificationRead]
+             .hazardExport, .selfInspectionRecord, .notificationRead, .monitoringRead, .monitoringManage]
         }
     }
 

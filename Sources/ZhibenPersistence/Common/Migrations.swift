@@ -19,6 +19,7 @@ public enum Migrations {
         M012HazardFoundOrder(),
         M013EnterpriseTallies(),
         M014HazardExpert(),
+        M015MonitoringPoints(),
     ]
 }
 
@@ -501,5 +502,47 @@ struct M014HazardExpert: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await (db as! any SQLDatabase).drop(index: "hazards_expert").run()
         try await db.schema(HazardModel.schema).deleteField("expert").deleteField("expert_id").update()
+    }
+}
+
+struct M015MonitoringPoints: AsyncMigration {
+    var name: String { "015-monitoring-points" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(MonitoringPointModel.schema)
+            .id()
+            .field("enterprise_id", .uuid, .required, .references(EnterpriseModel.schema, "id"))
+            .field("county_code", .string, .required)
+            .field("enterprise_name", .string, .required)
+            .field("code", .string, .required)
+            .field("name", .string, .required)
+            .field("indicator", .string, .required)
+            .field("equipment", .string, .required)
+            .field("unit", .string, .required)
+            .field("kind", .string, .required)
+            .field("interval_s", .int, .required)
+            .field("limits", .string, .required)
+            .field("active", .bool, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "enterprise_id", "code")
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "monitoring_points_county").on(MonitoringPointModel.schema).column("county_code").column("enterprise_name").run()
+        try await db.schema(LimitChangeModel.schema)
+            .id()
+            .field("point_id", .uuid, .required, .references(MonitoringPointModel.schema, "id"))
+            .field("before", .string)
+            .field("after", .string, .required)
+            .field("by", .string, .required)
+            .field("at", .datetime, .required)
+            .create()
+        try await sql.create(index: "monitoring_limit_changes_point").on(LimitChangeModel.schema).column("point_id").column("at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(LimitChangeModel.schema).delete()
+        try await db.schema(MonitoringPointModel.schema).delete()
     }
 }

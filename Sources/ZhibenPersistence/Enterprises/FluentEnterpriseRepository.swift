@@ -151,6 +151,7 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
                     WHERE enterprise_id = \(bind: id)
                     """).run()
                 if before.profile.name != after.profile.name { try await HazardSearchIndex.reindex(enterprise: id, on: db) }
+                try await MonitoringPointModel.query(on: db).filter(\.$enterpriseID == id).set(\.$enterpriseName, to: after.profile.name).update()
             }
             if before.profile.countyCode != after.profile.countyCode {
                 // Accounts, API keys, hazards and self-inspections carry their enterprise's county for county

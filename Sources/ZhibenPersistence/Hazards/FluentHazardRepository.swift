@@ -151,7 +151,7 @@ public struct FluentHazardRepository: HazardRepository {
             """).run()
     }
 
-    /// Moves an enterprise's hazards, self-inspections and internal reports to its new county, with the tallies.
+    /// Moves an enterprise's hazards, self-inspections, internal reports and monitoring points to its new county, with the tallies.
     static func moveEnterprise(_ id: UUID, from old: String, to new: String, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         struct Row: Decodable { let state: String; let level: String; let n: Int }
@@ -162,7 +162,7 @@ public struct FluentHazardRepository: HazardRepository {
             try await tally(db, county: old, state: state, level: level, delta: -r.n)
             try await tally(db, county: new, state: state, level: level, delta: r.n)
         }
-        for table in [HazardModel.schema, SelfInspectionModel.schema, InternalReportModel.schema] {
+        for table in [HazardModel.schema, SelfInspectionModel.schema, InternalReportModel.schema, MonitoringPointModel.schema] {
             try await sql.raw("UPDATE \(ident: table) SET county_code = \(bind: new) WHERE enterprise_id = \(bind: id)").run()
         }
     }

@@ -1,0 +1,190 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+struct LimitsDTO: Content, Equatable {
+    var lowLow: Double?
+    var low: Double?
+    var high: Double?
+    var highHigh: Double?
+    var abnormalStates: [String]?
+    var onDelay: Int?
+    var deadband: Double?
+    var rateOfChange: Double?
+
+    init(_ l: AlarmLimits) {
+        lowLow = l.lowLow
+        low = l.low
+        high = l.high
+        highHigh = l.highHigh
+        abnormalStates = l.abnormalStates
+        onDelay = l.onDelay
+        deadband = l.deadband
+        rateOfChange = l.rateOfChange
+    }
+
+    var domain: AlarmLimits {
+        AlarmLimits(lowLow: lowLow, low: low, high: high, highHigh: highHigh, abnormalStates: abnormalStates ?? [], onDelay: onDelay ?? 0,
+                    deadband: deadband ?? 0, rateOfChange: rateOfChange)
+    }
+}
+
+struct MonitoringPointDTO: Content {
+    var id: UUID
+    var enterpriseId: UUID
+    var enterpriseName: String
+    var countyCode: String
+    var code: String
+    var name: String
+    var indicator: String
+    var indicatorName: String
+    var equipment: String
+    var unit: String
+    var kind: String
+    var interval: Int
+    var limits: LimitsDTO
+    var active: Bool
+    var createdAt: String
+    var updatedAt: String
+    var version: Int
+
+    init(_ p: MonitoringPoint) {
+        id = p.id
+        enterpriseId = p.enterpriseID
+        enterpriseName = p.enterpriseName
+        countyCode = p.countyCode
+        code = p.code
+        name = p.name
+        indicator = p.indicator
+        indicatorName = MonitoringCatalogue.indicator(p.indicator)?.indicatorZh ?? ""
+        equipment = p.equipment
+        unit = p.unit
+        kind = p.kind.rawValue
+        interval = p.interval
+        limits = LimitsDTO(p.limits)
+        active = p.active
+        createdAt = ISOTime.string(p.createdAt)
+        updatedAt = ISOTime.string(p.updatedAt)
+        version = p.version
+    }
+}
+
+struct LimitChangeDTO: Content {
+    var before: LimitsDTO?
+    var after: LimitsDTO
+    var by: String
+    var at: String
+
+    init(_ c: LimitChange) {
+        before = c.before.map(LimitsDTO.init)
+        after = LimitsDTO(c.after)
+        by = c.by
+        at = ISOTime.string(c.at)
+    }
+}
+
+/// A point as the API takes it. On PATCH an absent field keeps its value; `limits`, when given,
+/// replaces the limits as a whole.
+struct MonitoringPointInputDTO: Content {
+    var enterpriseId: UUID?
+    var code: String?
+    var name: String?
+    var indicator: String?
+    var equipment: String?
+    var unit: String?
+    var kind: String?
+    var interval: Int?
+    var limits: LimitsDTO?
+    var active: Bool?
+
+    /// The draft: this input over `base` (a new point starts from the indicator's kind and unit).
+    func draft(over base: MonitoringPointDraft? = nil) -> MonitoringPointDraft {
+        var d = base ?? MonitoringPointDraft()
+        if let enterpriseId { d.enterpriseID = enterpriseId }
+        if let code { d.code = code }
+        if let name { d.name = name }
+        if let indicator { d.indicator = indicator }
+        if let equipment { d.equipment = equipment }
+        if let unit { d.unit = unit }
+        if let kind { d.kind = kind }
+        if let interval { d.interval = interval }
+        if let limits { d.limits = limits.domain }
+        if let active { d.active = active }
+        if base == nil, let i = MonitoringCatalogue.indicator(d.indicator) {
+            if d.kind.isEmpty { d.kind = i.kind.rawValue }
+            if d.equipment.isEmpty { d.equipment = i.equipmentZh }
+        }
+        return d
+    }
+}
+
+struct MonitoringAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let p = routes.grouped("monitoring-points")
+        p.get(use: list)
+        p.post(use: create)
+        p.get(":id", use: show)
+        p.patch(":id", use: update)
+        p.get(":id", "limit-history", use: history)
+        routes.get("monitoring-indicators", use: indicators)
+    }
+
+    func list(req: Request) async throws -> PageDTO<MonitoringPointDTO> {
+        PageDTO(try await req.zhiben.monitoring.list(req.monitoringPointQuery(), page: req.paging(), actor: req.caller), MonitoringPointDTO.init)
+    }
+
+    func show(req: Request) async throws -> Response {
+        let p = try await req.zhiben.monitoring.get(req.recordID("monitoring point"), actor: req.caller)
+        return try .json(MonitoringPointDTO(p), version: p.version)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let input = try req.content.decode(MonitoringPointInputDTO.self)
+        let p = try await req.zhiben.monitoring.create(input.draft(), actor: req.caller, origin: req.origin)
+        let res = try Response.json(MonitoringPointDTO(p), version: p.version, status: .created)
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/monitoring-points/\(p.id.uuidString)")
+        return res
+    }
+
+    func update(req: Request) async throws -> Response {
+        let caller = try req.caller
+        try caller.require(.monitoringManage)
+        let current = try await req.zhiben.monitoring.get(req.recordID("monitoring point"), actor: caller)
+        let input = try req.content.decode(MonitoringPointInputDTO.self)
+        let p = try await req.zhiben.monitoring.update(current.id, input.draft(over: MonitoringPointDraft(current)),
+                                                       expectedVersion: try ETag.expectedVersion(req), actor: caller, origin: req.origin)
+        return try .json(MonitoringPointDTO(p), version: p.version)
+    }
+
+    func history(req: Request) async throws -> [LimitChangeDTO] {
+        try await req.zhiben.monitoring.history(req.recordID("monitoring point"), actor: req.caller).1.map(LimitChangeDTO.init)
+    }
+
+    struct IndicatorDTO: Content {
+        var code: String
+        var scenario: String
+        var equipment: String
+        var nameZh: String
+        var nameEn: String
+        var unit: String
+        var kind: String
+    }
+
+    func indicators(req: Request) async throws -> [IndicatorDTO] {
+        try req.caller.require(.monitoringRead)
+        return MonitoringCatalogue.indicators.map {
+            IndicatorDTO(code: $0.id, scenario: $0.scenario.rawValue, equipment: $0.equipmentZh, nameZh: $0.indicatorZh, nameEn: $0.indicatorEn,
+                         unit: $0.unit, kind: $0.kind.rawValue)
+        }
+    }
+}
+
+extension Request {
+    func monitoringPointQuery() -> MonitoringPointQuery {
+        MonitoringPointQuery(enterpriseID: queryString("enterprise").flatMap(UUID.init(uuidString:)),
+                             countyCode: queryString("county").flatMap { County.lookup($0)?.code },
+                             indicator: queryString("indicator").flatMap { MonitoringCatalogue.indicator($0)?.id },
+                             search: queryString("q").map { String($0.prefix(100)) },
+                             includeInactive: queryString("inactive") == "1" || queryString("inactive") == "true")
+    }
+}
