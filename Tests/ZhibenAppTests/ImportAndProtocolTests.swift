@@ -206,7 +206,8 @@ struct ProtocolTests {
                 (city, "/checklists/metallurgy"), (city, "/enterprises/\(e.id)/checklist"), (city, "/notifications"), (city, "/self-inspections"),
                 (city, "/internal-reports"), (city, "/hazards/new?enterprise=\(e.id)"), (county, "/hazards/\(hazard.id)"), (county, "/self-inspections"),
                 (company, "/hazards/\(hazard.id)"), (company, "/self-inspections"), (company, "/internal-reports"), (company, "/hazards/new"),
-                (reportedCounty, "/hazards/\(reported.id)"), (expert, "/hazards"), (expert, "/enterprises"), (expert, "/notifications"),
+                (reportedCounty, "/hazards/\(reported.id)"), (expert, "/hazards"), (city, "/monitoring/points"), (company, "/monitoring/points"),
+                (company, "/monitoring/points/new"), (city, "/monitoring/points?indicator=DUST-SMOKE&q=x"), (expert, "/enterprises"), (expert, "/notifications"),
             ]
             #expect(try await h.get("/", as: expert).headers.first(name: .location) == "/hazards", "experts land on their hazards")
             for (browser, path) in pages {

@@ -91,4 +91,41 @@ struct MonitoringTests {
             #expect(try await h.api(.PATCH, "/api/v1/monitoring-points/\(point.id)", token: stranger, json: ["name": "x"]).status == .notFound)
         }
     }
+
+    @Test("the pages: an enterprise adds a point, a bad limit is named beside its field, a stale edit is not saved, the history shows the change")
+    func pointPages() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.signIn(h.enterpriseUsername(e))
+            #expect(try await h.get("/monitoring/points", as: company).body.string.contains("还没有监测点位"))
+            let fields = ["code": "TT-1", "name": "灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": "60", "low": "5", "high": "70",
+                          "highHigh": "60", "onDelay": "30", "deadband": "1"]
+            let bad = try await h.post("/monitoring/points", as: company, form: fields)
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("限值应满足") && bad.body.string.contains("value=\"TT-1\""), "the error, and what was typed")
+            var good = fields
+            good["highHigh"] = "90"
+            let created = try await h.post("/monitoring/points", as: company, form: good)
+            #expect(created.status == .seeOther)
+            let location = try #require(created.headers.first(name: .location))
+            let page = try await h.get(location, as: company)
+            #expect(page.body.string.contains("L 5 · H 70 · HH 90"))
+            let path = String(location.prefix { $0 != "?" })
+
+            var changed = good
+            changed["high"] = "75"
+            changed["version"] = "1"
+            #expect(try await h.post(path, as: company, form: changed).status == .seeOther)
+            changed["high"] = "80"
+            let stale = try await h.post(path, as: company, form: changed)
+            #expect(stale.status == .conflict, "the form still carries version 1")
+            #expect(stale.body.string.contains("已被他人修改") && stale.body.string.contains("value=\"80\""))
+            let county = try await h.signIn("county-141181")
+            let seen = try await h.get(path, as: county).body.string
+            #expect(seen.contains("L 5 · H 75 · HH 90") && seen.contains("限值变更记录（2）"))
+            #expect(!seen.contains("修改点位与限值"), "regulators read; they do not change points")
+            #expect(try await h.get("/monitoring/points", as: county).body.string.contains("灰斗温度"))
+            #expect(try await h.get("/monitoring/points/new", as: county).status == .forbidden)
+        }
+    }
 }

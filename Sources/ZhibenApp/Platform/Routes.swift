@@ -32,6 +32,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: CriteriaPages())
     try signedIn.register(collection: NotificationPages())
     try signedIn.register(collection: SelfInspectionPages())
+    try signedIn.register(collection: MonitoringPages())
 
     let api = app.grouped("api", "v1")
     api.get("openapi.yaml") { req async throws -> Response in

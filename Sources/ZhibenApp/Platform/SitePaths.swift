@@ -17,6 +17,7 @@ enum SitePath: Sendable, Equatable {
     case criteria, checklists, checklist(CriterionGroup), enterpriseChecklist(UUID), checklistItems, checklistItemActive(UUID)
     case notifications, notificationsRead
     case selfInspections, internalReports, internalReportDecision(UUID)
+    case monitoringPoints, monitoringPointNew, monitoringPoint(UUID)
 
     var path: String {
         switch self {
@@ -64,6 +65,9 @@ enum SitePath: Sendable, Equatable {
         case .selfInspections: "/self-inspections"
         case .internalReports: "/internal-reports"
         case .internalReportDecision(let id): "/internal-reports/\(id.uuidString)/decision"
+        case .monitoringPoints: "/monitoring/points"
+        case .monitoringPointNew: "/monitoring/points/new"
+        case .monitoringPoint(let id): "/monitoring/points/\(id.uuidString)"
         }
     }
 

@@ -1,0 +1,265 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// Monitoring points: an enterprise's list with add and change (limits included, each change kept in
+/// the point's limit history); regulators read the points in their jurisdiction.
+struct MonitoringPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let p = routes.grouped("monitoring", "points")
+        p.get(use: list)
+        p.get("new", use: newForm)
+        p.post(use: create)
+        p.get(":id", use: show)
+        p.post(":id", use: update)
+    }
+
+    /// What the form posts; numbers as typed, so that a bad one is named instead of dropped.
+    struct Form: Content {
+        var version: Int?
+        var code: String?
+        var name: String?
+        var indicator: String?
+        var equipment: String?
+        var unit: String?
+        var interval: String?
+        var lowLow: String?
+        var low: String?
+        var high: String?
+        var highHigh: String?
+        var abnormalStates: String?
+        var onDelay: String?
+        var deadband: String?
+        var rateOfChange: String?
+        var active: String?
+
+        init() {}
+
+        init(_ p: MonitoringPoint) {
+            func n(_ v: Double?) -> String? { v.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) } }
+            version = p.version
+            code = p.code
+            name = p.name
+            indicator = p.indicator
+            equipment = p.equipment
+            unit = p.unit
+            interval = String(p.interval)
+            lowLow = n(p.limits.lowLow)
+            low = n(p.limits.low)
+            high = n(p.limits.high)
+            highHigh = n(p.limits.highHigh)
+            abnormalStates = p.limits.abnormalStates.joined(separator: ",")
+            onDelay = String(p.limits.onDelay)
+            deadband = n(p.limits.deadband)
+            rateOfChange = n(p.limits.rateOfChange)
+            active = p.active ? "yes" : "no"
+        }
+
+        func draft() throws -> MonitoringPointDraft {
+            var issues: [FieldIssue] = []
+            func number(_ text: String?, _ field: String) -> Double? {
+                guard let t = text?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
+                guard let v = Double(t), v.isFinite else {
+                    issues.append(FieldIssue(field: field, zh: "请填写数字", en: "enter a number"))
+                    return nil
+                }
+                return v
+            }
+            func integer(_ text: String?, _ field: String) -> Int? {
+                guard let t = text?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
+                guard let v = Int(t) else {
+                    issues.append(FieldIssue(field: field, zh: "请填写整数", en: "enter a whole number"))
+                    return nil
+                }
+                return v
+            }
+            let indicator = MonitoringCatalogue.indicator(self.indicator ?? "")
+            let states = (abnormalStates ?? "").split(whereSeparator: { ",，、 ".contains($0) }).map(String.init)
+            let limits = AlarmLimits(lowLow: number(lowLow, "lowLow"), low: number(low, "low"), high: number(high, "high"), highHigh: number(highHigh, "highHigh"),
+                                     abnormalStates: states, onDelay: integer(onDelay, "onDelay") ?? 0, deadband: number(deadband, "deadband") ?? 0,
+                                     rateOfChange: number(rateOfChange, "rateOfChange"))
+            let d = MonitoringPointDraft(code: code ?? "", name: name ?? "", indicator: self.indicator ?? "",
+                                         equipment: (equipment ?? "").isEmpty ? indicator?.equipmentZh ?? "" : equipment ?? "",
+                                         unit: unit ?? "", kind: indicator?.kind.rawValue ?? "", interval: integer(interval, "interval"),
+                                         limits: limits, active: active != "no")
+            guard issues.isEmpty else { throw DomainError.validation(issues + MonitoringRules.issues(d).filter { i in !issues.contains { $0.field == i.field } }) }
+            return d
+        }
+    }
+
+    // MARK: list
+
+    func list(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        try ctx.caller.require(.monitoringRead)
+        let lang = ctx.lang
+        let query = req.monitoringPointQuery()
+        let page = try await req.zhiben.monitoring.list(query, page: req.paging(), actor: ctx.caller)
+        var qs = QueryString()
+        for key in ["q", "county", "indicator", "enterprise", "inactive", "per"] { qs.set(key, req.queryString(key)) }
+        let regulator = !ctx.caller.can(.monitoringManage)
+        let counties: HTML = HTML.when(ctx.caller.scope == .city) {
+            "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: query.countyCode, blank: ctx.t("全部", "All")))</select></div>"
+        }
+        let indicators = MonitoringCatalogue.indicators.map { ($0.id, "\($0.scenario.label(lang)) · \($0.label(lang))") }
+        let rows = page.items.map { p -> HTML in
+            """
+            <tr\(HTML(raw: p.active ? "" : " class=\"inactive\""))>
+              \(HTML.when(regulator) { "<td>\(p.enterpriseName)</td>" })
+              <td class="mono"><a href="\(SitePath.monitoringPoint(p.id).path)">\(p.code)</a></td>
+              <td>\(p.name)\(HTML.when(!p.active) { " <span class=\"tag\">\(ctx.t("已停用", "out of service"))</span>" })</td>
+              <td>\(MonitoringCatalogue.indicator(p.indicator)?.label(lang) ?? p.indicator)<br><span class="muted small">\(p.equipment)</span></td>
+              <td>\(p.kind.label(lang))</td>
+              <td class="num">\(p.interval)s</td>
+              <td>\(p.limits.isEmpty ? ctx.t("未设限值", "no limits set") : p.limits.summary) \(HTML.when(!p.unit.isEmpty && !p.limits.isEmpty) { "<span class=\"muted small\">\(p.unit)</span>" })</td>
+            </tr>
+            """
+        }
+        let empty = query == MonitoringPointQuery()
+            ? (regulator ? ctx.t("辖区内的企业还没有登记监测点位。", "No enterprise in your jurisdiction has registered a monitoring point yet.")
+                         : ctx.t("还没有监测点位。先登记点位及报警限值，再用接口密钥接入数据。", "No monitoring points yet. Register the points with their alarm limits, then connect the gateway with an API key."))
+            : ctx.t("没有符合条件的点位。", "No point matches these filters.")
+        let content: HTML = """
+        <div class="toolbar">
+          <p class="subtitle">\(ctx.t("报警限值由企业按设备和工艺自行设定；系统不预设看似官方的默认值。", "Enterprises set alarm limits for their own equipment and process; no official-looking defaults are filled in."))</p>
+          \(HTML.when(!regulator) { "<div><a class=\"button primary\" href=\"\(SitePath.monitoringPointNew.path)\">\(ctx.t("登记点位", "Add a point"))</a></div>" })
+        </div>
+        <form class="filters" method="get" action="\(SitePath.monitoringPoints.path)" role="search">
+          <div class="field grow"><label for="q">\(ctx.t("编码、名称或企业", "Code, name or enterprise"))</label><input id="q" name="q" type="search" value="\(query.search ?? "")"></div>
+          \(counties)
+          <div class="field"><label for="indicator">\(ctx.t("监测指标", "Indicator"))</label><select id="indicator" name="indicator">\(Layout.options(indicators, selected: query.indicator, blank: ctx.t("全部", "All")))</select></div>
+          <label class="check"><input type="checkbox" name="inactive" value="1"\(HTML(raw: query.includeInactive ? " checked" : ""))> \(ctx.t("含已停用", "include out of service"))</label>
+          <div class="actions"><button type="submit" class="primary">\(ctx.t("查找", "Search"))</button> <a href="\(SitePath.monitoringPoints.path)">\(ctx.t("清除", "Clear"))</a></div>
+        </form>
+        <p class="count">\(ctx.t("共 \(page.total) 个点位", "\(page.total) points"))</p>
+        \(page.items.isEmpty ? HTML("<p class=\"empty\">\(empty)</p>") : """
+        <div class="table-wrap"><table class="data">
+          <thead><tr>\(HTML.when(regulator) { "<th scope=\"col\">\(ctx.t("企业", "Enterprise"))</th>" })<th scope="col">\(ctx.t("编码", "Code"))</th><th scope="col">\(ctx.t("名称", "Name"))</th><th scope="col">\(ctx.t("监测指标 / 设备", "Indicator / equipment"))</th><th scope="col">\(ctx.t("类型", "Kind"))</th><th scope="col">\(ctx.t("上报周期", "Interval"))</th><th scope="col">\(ctx.t("报警限值", "Alarm limits"))</th></tr></thead>
+          <tbody>\(rows)</tbody>
+        </table></div>
+        """)
+        \(Layout.pagination(page, query: qs, lang: lang))
+        """
+        return .html(Layout.page(ctx, title: ctx.t("监测点位", "Monitoring points"), content))
+    }
+
+    // MARK: add and change
+
+    func form(_ ctx: PageContext, action: String, values: Form, issues: [FieldIssue], editing: Bool) -> HTML {
+        let lang = ctx.lang
+        let f = FormRenderer(lang: lang, issues: issues)
+        let indicators = MonitoringCatalogue.indicators.map { ($0.id, "\($0.scenario.label(lang)) · \($0.label(lang))（\($0.kind.label(lang))，\($0.unit)）") }
+        return """
+        \(f.summary())
+        <form method="post" action="\(action)" class="grid-form">
+          \(ctx.csrfField)
+          \(HTML.when(values.version != nil) { "<input type=\"hidden\" name=\"version\" value=\"\(values.version ?? 0)\">" })
+          \(f.text("code", ctx.t("点位编码（网关上报用）", "Code (as the gateway sends it)"), value: values.code ?? "", required: true, attrs: "maxlength=\"64\" autocomplete=\"off\""))
+          \(f.text("name", ctx.t("点位名称", "Name"), value: values.name ?? "", required: true, attrs: "maxlength=\"100\""))
+          \(f.select("indicator", ctx.t("监测指标", "Indicator"), options: indicators, selected: values.indicator ?? "", required: true, blank: ctx.t("请选择", "Choose")))
+          \(f.text("equipment", ctx.t("设备 / 部位", "Equipment"), value: values.equipment ?? "", hint: ctx.t("不填则用指标目录中的设备名称", "the indicator's equipment when empty")))
+          \(f.text("unit", ctx.t("单位", "Unit"), value: values.unit ?? "", attrs: "maxlength=\"30\""))
+          \(f.text("interval", ctx.t("上报周期（秒）", "Reporting interval (s)"), value: values.interval ?? "60", required: true, attrs: "inputmode=\"numeric\""))
+          <fieldset class="field wide\(HTML(raw: issues.contains { $0.field == "limits" } ? " has-error" : ""))">
+            <legend>\(ctx.t("报警限值（模拟量；按 低低 < 低 < 高 < 高高，不用的留空）", "Alarm limits (analog; low-low < low < high < high-high, leave unused ones empty)"))</legend>
+            \(f.text("lowLow", ctx.t("低低限", "Low-low"), value: values.lowLow ?? "", attrs: "inputmode=\"decimal\""))
+            \(f.text("low", ctx.t("低限", "Low"), value: values.low ?? "", attrs: "inputmode=\"decimal\""))
+            \(f.text("high", ctx.t("高限", "High"), value: values.high ?? "", attrs: "inputmode=\"decimal\""))
+            \(f.text("highHigh", ctx.t("高高限", "High-high"), value: values.highHigh ?? "", attrs: "inputmode=\"decimal\""))
+            \(f.errors("limits"))
+          </fieldset>
+          \(f.text("abnormalStates", ctx.t("异常状态（状态量，用逗号分隔）", "Abnormal states (state points, comma-separated)"), value: values.abnormalStates ?? "", hint: ctx.t("如 fault,open", "e.g. fault,open")))
+          \(f.text("onDelay", ctx.t("报警延时（秒）", "On-delay (s)"), value: values.onDelay ?? "0", attrs: "inputmode=\"numeric\""))
+          \(f.text("deadband", ctx.t("恢复回差", "Deadband"), value: values.deadband ?? "0", attrs: "inputmode=\"decimal\""))
+          \(f.text("rateOfChange", ctx.t("变化率限值（每分钟）", "Rate-of-change limit (per minute)"), value: values.rateOfChange ?? "", attrs: "inputmode=\"decimal\""))
+          \(HTML.when(editing) { "<label class=\"check field\"><input type=\"checkbox\" name=\"active\" value=\"no\"\(HTML(raw: values.active == "no" ? " checked" : ""))> \(ctx.t("停用该点位（不再接收数据）", "Take out of service (no more readings)"))</label>" })
+          <div class="actions"><button type="submit" class="primary">\(editing ? ctx.t("保存修改", "Save changes") : ctx.t("登记点位", "Add the point"))</button> <a href="\(SitePath.monitoringPoints.path)">\(ctx.t("返回", "Back"))</a></div>
+        </form>
+        """
+    }
+
+    func newForm(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        try ctx.caller.require(.monitoringManage)
+        return .html(Layout.page(ctx, title: ctx.t("登记监测点位", "Add a monitoring point"),
+                                 form(ctx, action: SitePath.monitoringPoints.path, values: Form(), issues: [], editing: false)))
+    }
+
+    func create(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        try ctx.caller.require(.monitoringManage)
+        let values = try req.content.decode(Form.self)
+        do {
+            let p = try await req.zhiben.monitoring.create(try values.draft(), actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: SitePath.monitoringPoint(p.id).done("created"))
+        } catch let error as DomainError {
+            guard let issues = error.fieldIssues else { throw error }
+            return .html(Layout.page(ctx, title: ctx.t("登记监测点位", "Add a monitoring point"),
+                                     form(ctx, action: SitePath.monitoringPoints.path, values: values, issues: issues, editing: false)),
+                         status: .unprocessableEntity)
+        }
+    }
+
+    func show(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let (p, history) = try await req.zhiben.monitoring.history(req.recordID("monitoring point"), actor: ctx.caller)
+        let flash = req.queryString("done").map { $0 == "created" ? ctx.t("已登记。", "Added.") : ctx.t("已保存。", "Saved.") }
+        return .html(detail(ctx, p, history: history, flash: flash, edit: (Form(p), [], false)))
+    }
+
+    func detail(_ ctx: PageContext, _ p: MonitoringPoint, history: [LimitChange], flash: String?, edit: (Form, [FieldIssue], stale: Bool)) -> HTML {
+        let lang = ctx.lang
+        func row(_ label: String, _ value: String) -> HTML { "<dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd>" }
+        let changes = history.map { c -> HTML in
+            "<tr><td>\(ChinaTime.display(c.at))</td><td class=\"mono\">\(c.by)</td><td>\(c.before.map { $0.isEmpty ? ctx.t("未设", "none") : $0.summary } ?? ctx.t("（登记）", "(added)"))</td><td>\(c.after.isEmpty ? ctx.t("未设", "none") : c.after.summary)</td></tr>"
+        }
+        let indicator = MonitoringCatalogue.indicator(p.indicator)
+        return Layout.page(ctx, title: "\(p.name)（\(p.code)）", """
+        \(Layout.flash(flash))
+        \(HTML.when(edit.stale) { "<p class=\"flash error\" role=\"alert\">\(ctx.t("提交前该点位已被他人修改，未保存您的修改。下面是最新情况和您填写的内容，请确认后重新保存。", "Someone else changed this point meanwhile, so your change was not saved. Here is the current record with what you typed; check it and save again."))</p>" })
+        <div class="toolbar"><p class="subtitle">\(p.enterpriseName) · \(County.named(p.countyCode)?.label(lang) ?? p.countyCode)</p><div><a class="button" href="\(SitePath.monitoringPoints.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
+        <section class="panel">
+          <h2>\(ctx.t("点位信息", "Point"))</h2>
+          <dl class="facts">
+            \(row(ctx.t("监测指标", "Indicator"), indicator.map { "\($0.scenario.label(lang)) · \($0.label(lang))" } ?? p.indicator))
+            \(row(ctx.t("设备 / 部位", "Equipment"), p.equipment))
+            \(row(ctx.t("类型", "Kind"), p.kind.label(lang)))
+            \(row(ctx.t("单位", "Unit"), p.unit))
+            \(row(ctx.t("上报周期", "Interval"), "\(p.interval) s"))
+            \(row(ctx.t("报警限值", "Alarm limits"), p.limits.isEmpty ? ctx.t("未设", "none") : p.limits.summary))
+            \(row(ctx.t("状态", "Status"), p.active ? ctx.t("在用", "in service") : ctx.t("已停用", "out of service")))
+          </dl>
+        </section>
+        \(HTML.when(ctx.caller.can(.monitoringManage)) { """
+        <section class="panel">
+          <h2>\(ctx.t("修改点位与限值", "Change the point and its limits"))</h2>
+          \(form(ctx, action: SitePath.monitoringPoint(p.id).path, values: edit.0, issues: edit.1, editing: true))
+        </section>
+        """ })
+        <section class="panel">
+          <h2>\(ctx.t("限值变更记录", "Limit history"))（\(history.count)）</h2>
+          <div class="table-wrap"><table class="data compact"><thead><tr><th scope="col">\(ctx.t("时间", "When"))</th><th scope="col">\(ctx.t("修改人", "By"))</th><th scope="col">\(ctx.t("修改前", "Before"))</th><th scope="col">\(ctx.t("修改后", "After"))</th></tr></thead><tbody>\(changes)</tbody></table></div>
+        </section>
+        """)
+    }
+
+    func update(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        try ctx.caller.require(.monitoringManage)
+        let id = try req.recordID("monitoring point")
+        let values = try req.content.decode(Form.self)
+        do {
+            _ = try await req.zhiben.monitoring.update(id, try values.draft(), expectedVersion: values.version, actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: SitePath.monitoringPoint(id).done("saved"))
+        } catch let error as DomainError {
+            let (p, history) = try await req.zhiben.monitoring.history(id, actor: ctx.caller)
+            if case .staleVersion = error {
+                var typed = values
+                typed.version = p.version
+                return .html(detail(ctx, p, history: history, flash: nil, edit: (typed, [], true)), status: .conflict)
+            }
+            guard let issues = error.fieldIssues else { throw error }
+            return .html(detail(ctx, p, history: history, flash: nil, edit: (values, issues, false)), status: .unprocessableEntity)
+        }
+    }
+}
