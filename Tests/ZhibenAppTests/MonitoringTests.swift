@@ -24,7 +24,7 @@ struct LimitChangeProbe: Decodable {
 @Suite("Monitoring points through HTTP", .serialized)
 struct MonitoringTests {
     static let body: [String: any Sendable] = [
-        "code": "TT-101", "name": "1#除尘器灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "unit": "°C", "interval": 60,
+        "code": "T-9101", "name": "9#除尘器灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "unit": "°C", "interval": 60,
         "limits": ["low": 5.0, "high": 70.0, "highHigh": 90.0, "onDelay": 30, "deadband": 2.0] as [String: any Sendable],
     ]
 
@@ -33,6 +33,8 @@ struct MonitoringTests {
         try await Harness.with(enterprises: 10) { h in
             let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
             let company = try await h.token(h.enterpriseUsername(e))
+            let county = try await h.token("county-141181")
+            let before = try await h.api(.GET, "/api/v1/monitoring-points?enterprise=\(e.id)", token: county).content.get(Int.self, at: "total")
             let created = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: Self.body)
             #expect(created.status == .created, "\(created.body.string)")
             let point = try created.content.decode(PointProbe.self)
@@ -54,16 +56,15 @@ struct MonitoringTests {
             }
             #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: Self.body).status == .conflict, "codes are unique in the enterprise")
             let state = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
-                "code": "YS-1", "name": "1#除尘器烟感", "indicator": "DUST-SMOKE", "interval": 30, "limits": ["abnormalStates": ["alarm", "fault"]],
+                "code": "T-9102", "name": "9#除尘器烟感", "indicator": "DUST-SMOKE", "interval": 30, "limits": ["abnormalStates": ["alarm", "fault"]],
             ])
             #expect(state.status == .created, "\(state.body.string)")
             #expect(try state.content.decode(PointProbe.self).kind == "state", "the kind comes from the indicator")
 
             // Regulators read, in their jurisdiction only; they do not manage points.
-            let county = try await h.token("county-141181")
             #expect(try await h.api(.GET, "/api/v1/monitoring-points/\(point.id)", token: county).status == .ok)
             let listed = try await h.api(.GET, "/api/v1/monitoring-points?enterprise=\(e.id)", token: county)
-            #expect(try listed.content.get(Int.self, at: "total") == 2)
+            #expect(try listed.content.get(Int.self, at: "total") == before + 2)
             #expect(try await h.api(.GET, "/api/v1/monitoring-points/\(point.id)", token: try await h.token("county-141182")).status == .notFound)
             #expect(try await h.api(.GET, "/api/v1/monitoring-points?per=200", token: try await h.token("county-141182"))
                 .content.get([IDProbe].self, at: "items").allSatisfy { $0.id != point.id })
@@ -97,12 +98,11 @@ struct MonitoringTests {
         try await Harness.with(enterprises: 10) { h in
             let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
             let company = try await h.signIn(h.enterpriseUsername(e))
-            #expect(try await h.get("/monitoring/points", as: company).body.string.contains("还没有监测点位"))
-            let fields = ["code": "TT-1", "name": "灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": "60", "low": "5", "high": "70",
+            let fields = ["code": "T-9001", "name": "9#灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": "60", "low": "5", "high": "70",
                           "highHigh": "60", "onDelay": "30", "deadband": "1"]
             let bad = try await h.post("/monitoring/points", as: company, form: fields)
             #expect(bad.status == .unprocessableEntity)
-            #expect(bad.body.string.contains("限值应满足") && bad.body.string.contains("value=\"TT-1\""), "the error, and what was typed")
+            #expect(bad.body.string.contains("限值应满足") && bad.body.string.contains("value=\"T-9001\""), "the error, and what was typed")
             var good = fields
             good["highHigh"] = "90"
             let created = try await h.post("/monitoring/points", as: company, form: good)
@@ -124,7 +124,7 @@ struct MonitoringTests {
             let seen = try await h.get(path, as: county).body.string
             #expect(seen.contains("L 5 · H 75 · HH 90") && seen.contains("限值变更记录（2）"))
             #expect(!seen.contains("修改点位与限值"), "regulators read; they do not change points")
-            #expect(try await h.get("/monitoring/points", as: county).body.string.contains("灰斗温度"))
+            #expect(try await h.get("/monitoring/points?q=T-9001", as: county).body.string.contains("9#灰斗温度"))
             #expect(try await h.get("/monitoring/points/new", as: county).status == .forbidden)
         }
     }

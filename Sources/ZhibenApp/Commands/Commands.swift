@@ -47,9 +47,22 @@ enum DemoSeeder {
             try await services.accounts.users.createAll(Array(users[chunk..<min(chunk + 2000, users.count)]), audit: audit)
         }
         let hazardCount = try await seedHazards(services, total: hazards ?? count * hazardsPerEnterprise, now: now)
+        try await seedMonitoring(services, now: now)
         logger.info("demo data: \(records.count) enterprises, \(users.count) accounts, \(hazardCount) hazards")
         return Result(enterprises: records.count, hazards: hazardCount, accounts: accounts, password: password,
                       generatedPassword: services.config.demoPassword == nil)
+    }
+
+    /// Monitoring points of the demo enterprises with monitored risks; only into a database that has none yet.
+    static func seedMonitoring(_ services: ZhibenServices, now: Date) async throws {
+        let repository = services.monitoring.points
+        guard try await repository.list(MonitoringPointQuery(includeInactive: true), page: Paging(per: 1), scope: .city).total == 0 else { return }
+        let enterprises = try await services.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: Int.max)
+        let points = DemoData.monitoringPoints(for: enterprises, now: now)
+        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
+        for chunk in stride(from: 0, to: points.count, by: 5000) {
+            try await repository.createAll(Array(points[chunk..<min(chunk + 5000, points.count)]), audit: audit)
+        }
     }
 
     /// Hazards in every state across 2023 to now, walked through the real workflow; only into a
