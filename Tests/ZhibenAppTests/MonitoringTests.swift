@@ -128,4 +128,52 @@ struct MonitoringTests {
             #expect(try await h.get("/monitoring/points/new", as: county).status == .forbidden)
         }
     }
+
+    @Test("telemetry: a key writes its own enterprise's points; bad readings are listed by index while the rest are stored; a repeat stores nothing twice")
+    func ingest() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            for body in [Self.body, ["code": "T-9102", "name": "9#烟感", "indicator": "DUST-SMOKE", "interval": 30,
+                                     "limits": ["abnormalStates": ["alarm"]] as [String: any Sendable]] as [String: any Sendable]] {
+                #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: body).status == .created)
+            }
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let now = h.app.zhiben.clock.now()
+            func at(_ s: TimeInterval) -> String { ISOTime.string(now.addingTimeInterval(s)) }
+            let batch: [[String: any Sendable]] = [
+                ["point": "T-9101", "ts": at(-120), "value": 41.5], ["point": "T-9101", "ts": at(-60), "value": 42],
+                ["point": "T-9102", "ts": at(-60), "value": "alarm"], ["point": "T-9102", "ts": at(-30), "value": 0],
+                ["point": "NOPE", "ts": at(-60), "value": 1], ["point": "T-9101", "ts": at(3600), "value": 1],
+                ["point": "T-9101", "ts": at(-60), "value": "42"], ["point": 7, "ts": at(-60), "value": 1], ["ts": at(-60)],
+            ]
+            let first = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": batch])
+            #expect(first.status == .ok, "\(first.body.string)")
+            #expect(try first.content.get(Int.self, at: "accepted") == 4)
+            #expect(try first.content.get(Int.self, at: "rejected") == 5)
+            #expect(try first.content.get([Rejection].self, at: "rejections").map(\.index) == [4, 5, 6, 7, 8])
+            let again = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": batch])
+            #expect(try again.content.get(Int.self, at: "accepted") == 0 && again.content.get(Int.self, at: "duplicates") == 4)
+
+            let point = try #require(try await h.app.zhiben.monitoring.list(MonitoringPointQuery(enterpriseID: e.id, search: "T-9101"), page: Paging(), actor: .system).items.first)
+            let stored = try await h.app.zhiben.telemetry.readings.readings(pointID: point.id, from: now.addingTimeInterval(-3600), to: now, limit: 10)
+            #expect(stored.map(\.value) == [41.5, 42])
+
+            // Whole-request refusals.
+            #expect(try await h.api(.POST, "/api/v1/telemetry", token: key, body: ByteBuffer(string: "{\"readings\": [")).status == .badRequest)
+            #expect(try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["rows": [String]()]).status == .unprocessableEntity)
+            let tooMany = (0...TelemetryRules.maxReadings).map { i in ["point": "T-9101", "ts": at(-Double(i)), "value": 1] as [String: any Sendable] }
+            #expect(try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": tooMany]).status == .unprocessableEntity)
+            #expect(try await h.api(.POST, "/api/v1/telemetry", token: company, json: ["readings": batch]).status == .forbidden, "people do not send readings")
+            #expect(try await h.api(.POST, "/api/v1/telemetry", token: "zk_nonsense", json: ["readings": batch]).status == .unauthorized)
+
+            // Another enterprise's key cannot write these points: to it they do not exist.
+            let other = try #require(try await h.app.zhiben.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: 100).first { $0.id != e.id })
+            let otherKey = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: other.profile.creditCode, actor: .system, origin: nil)
+            let foreign = try await h.api(.POST, "/api/v1/telemetry", token: otherKey, json: ["readings": [["point": "T-9101", "ts": at(-10), "value": 1] as [String: any Sendable]]])
+            #expect(try foreign.content.get(Int.self, at: "accepted") == 0 && foreign.content.get(Int.self, at: "rejected") == 1)
+        }
+    }
 }
+
+struct Rejection: Decodable { let index: Int; let reason: String }

@@ -45,10 +45,11 @@ struct PermissionTests {
         #expect(Caller.scope(role: .countyOfficer, countyCode: nil, enterpriseID: nil, userID: UUID()) == nil)
     }
 
-    @Test("machine clients with API keys may only read")
+    @Test("machine clients with API keys read their enterprise and send its readings, nothing else")
     func apiKeysRead() {
         let key = APIKey(name: "gw", enterpriseID: UUID(), prefix: "abc", createdBy: "admin", createdAt: Date())
-        #expect(key.caller.permissions == [.enterpriseRead])
+        #expect(key.caller.permissions == [.enterpriseRead, .telemetryWrite])
+        #expect(Role.allCases.allSatisfy { !$0.permissions.contains(.telemetryWrite) }, "people do not send readings")
     }
 }
 

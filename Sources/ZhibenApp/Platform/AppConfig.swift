@@ -23,11 +23,13 @@ public struct AppConfig: Sendable {
     public var seedDemoWhenEmpty: Bool
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client; from no one else.
     public var trustedProxies: Set<String>
+    /// Raw readings are kept this many days; readings older than that are refused.
+    public var readingRetentionDays: Int
 
     public init(database: DatabaseTarget = .sqlite(path: "zhiben.sqlite"), demoPassword: String? = nil,
                 demoEnterprises: Int = 800, maxBodyBytes: Int = 10 * 1024 * 1024, secureCookies: Bool = false,
                 bcryptCost: Int = 12, sessionTTL: TimeInterval = 12 * 3600, seedDemoWhenEmpty: Bool = true,
-                trustedProxies: Set<String> = []) {
+                trustedProxies: Set<String> = [], readingRetentionDays: Int = 90) {
         self.database = database
         self.demoPassword = demoPassword
         self.demoEnterprises = demoEnterprises
@@ -37,6 +39,7 @@ public struct AppConfig: Sendable {
         self.sessionTTL = sessionTTL
         self.seedDemoWhenEmpty = seedDemoWhenEmpty
         self.trustedProxies = trustedProxies
+        self.readingRetentionDays = readingRetentionDays
     }
 
     public enum ConfigError: Error, CustomStringConvertible {
@@ -78,6 +81,10 @@ public struct AppConfig: Sendable {
                 throw ConfigError.invalid("ZHIBEN_TRUSTED_PROXIES", "\(bad) is not an IP address (give addresses, comma-separated)")
             }
             c.trustedProxies = Set(list)
+        }
+        if let s = env["ZHIBEN_READING_RETENTION_DAYS"] {
+            guard let n = Int(s), (1...3650).contains(n) else { throw ConfigError.invalid("ZHIBEN_READING_RETENTION_DAYS", "must be 1–3650") }
+            c.readingRetentionDays = n
         }
         if let s = env["ZHIBEN_SEED_DEMO"] { c.seedDemoWhenEmpty = !["0", "false", "no"].contains(s.lowercased()) }
         return c

@@ -56,6 +56,7 @@ public struct ZhibenServices: Sendable {
     public let notifications: NotificationService
     public let selfInspections: SelfInspectionService
     public let monitoring: MonitoringService
+    public let telemetry: TelemetryService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -88,6 +89,8 @@ public struct ZhibenServices: Sendable {
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
         monitoring = MonitoringService(points: FluentMonitoringPointRepository(store: store), enterprises: enterpriseRepo, clock: clock)
+        telemetry = TelemetryService(readings: FluentReadingRepository(store: store), clock: clock,
+                                     retention: TimeInterval(config.readingRetentionDays) * 86_400)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
     }
 }

@@ -40,6 +40,8 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let monitoringRead = Permission(rawValue: "monitoring:read")
     /// An enterprise manages its own monitoring points and their alarm limits.
     public static let monitoringManage = Permission(rawValue: "monitoring:manage")
+    /// A gateway's API key sends its enterprise's readings.
+    public static let telemetryWrite = Permission(rawValue: "telemetry:write")
 }
 
 /// Roles of DOMAIN.md §2.
@@ -166,8 +168,8 @@ public struct Caller: Sendable, Equatable {
     public var permissions: Set<Permission> {
         switch kind {
         case .system: Set(Role.allCases.flatMap(\.permissions))
-        // Machine clients read their enterprise; they change nothing through this API yet.
-        case .apiKey: [.enterpriseRead]
+        // Machine clients read their enterprise and send its readings.
+        case .apiKey: [.enterpriseRead, .telemetryWrite]
         case .user: role.permissions
         }
     }

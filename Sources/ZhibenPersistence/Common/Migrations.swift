@@ -20,6 +20,7 @@ public enum Migrations {
         M013EnterpriseTallies(),
         M014HazardExpert(),
         M015MonitoringPoints(),
+        M016Readings(),
     ]
 }
 
@@ -544,5 +545,28 @@ struct M015MonitoringPoints: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema(LimitChangeModel.schema).delete()
         try await db.schema(MonitoringPointModel.schema).delete()
+    }
+}
+
+/// Raw readings, keyed by point and time (milliseconds since 1970). On SQLite the key is the table's
+/// own order (WITHOUT ROWID): one B-tree, no second index.
+struct M016Readings: AsyncMigration {
+    var name: String { "016-readings" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("""
+                CREATE TABLE readings (point_id BLOB NOT NULL, ts INTEGER NOT NULL, value REAL, state TEXT, PRIMARY KEY (point_id, ts)) WITHOUT ROWID
+                """).run()
+        } else {
+            try await sql.raw("""
+                CREATE TABLE readings (point_id UUID NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))
+                """).run()
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("DROP TABLE readings").run()
     }
 }

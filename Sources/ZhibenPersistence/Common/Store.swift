@@ -55,6 +55,20 @@ public final class Store: Sendable {
         }
     }
 
+    /// Runs `body` in one transaction without the audit chain's lock: bulk data that is not audited
+    /// (readings). On SQLite writers still take turns, as the file allows one at a time.
+    public func bulkWrite<T: Sendable>(_ body: @Sendable @escaping (any Database) async throws -> T) async throws -> T {
+        if engine == .sqlite { await writeGate.enter() }
+        do {
+            let result = try await database.transaction { tx in try await body(tx) }
+            if engine == .sqlite { await writeGate.leave() }
+            return result
+        } catch {
+            if engine == .sqlite { await writeGate.leave() }
+            throw error
+        }
+    }
+
     /// Whether the database answers.
     public func ping() async -> Bool {
         do {

@@ -1,0 +1,136 @@
+import Foundation
+
+/// One reading of one point, identified by the point and its time: a repeat stores nothing twice.
+public struct Reading: Sendable, Equatable {
+    public var pointID: UUID
+    public var ts: Date
+    /// Analog and counter points.
+    public var value: Double?
+    /// State points.
+    public var state: String?
+
+    public init(pointID: UUID, ts: Date, value: Double? = nil, state: String? = nil) {
+        self.pointID = pointID
+        self.ts = ts
+        self.value = value
+        self.state = state
+    }
+}
+
+/// A reading as a gateway sends it, before it is checked.
+public struct RawReading: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case number(Double)
+        case text(String)
+    }
+
+    public var point: String?
+    public var ts: String?
+    public var value: Value?
+
+    public init(point: String?, ts: String?, value: Value?) {
+        self.point = point
+        self.ts = ts
+        self.value = value
+    }
+}
+
+public struct ReadingRejection: Sendable, Equatable {
+    public var index: Int
+    public var zh: String
+    public var en: String
+}
+
+public struct IngestResult: Sendable, Equatable {
+    public var accepted: Int
+    public var duplicates: Int
+    public var rejections: [ReadingRejection]
+}
+
+/// What an ingest needs to know of a point.
+public struct PointKey: Sendable, Equatable {
+    public var id: UUID
+    public var kind: MonitoringPoint.Kind
+    public var active: Bool
+
+    public init(id: UUID, kind: MonitoringPoint.Kind, active: Bool) {
+        self.id = id
+        self.kind = kind
+        self.active = active
+    }
+}
+
+public enum TelemetryRules {
+    public static let maxReadings = 10_000
+    /// How far ahead of the server's clock a reading may be (gateway clocks drift).
+    public static let maxAhead: TimeInterval = 300
+
+    /// Checks each reading: the valid ones, and each rejection with its index and reason.
+    public static func check(_ raw: [RawReading], points: [String: PointKey], now: Date, retention: TimeInterval) -> ([Reading], [ReadingRejection]) {
+        var ok: [Reading] = []
+        var rejected: [ReadingRejection] = []
+        ok.reserveCapacity(raw.count)
+        let oldest = now.addingTimeInterval(-retention)
+        for (i, r) in raw.enumerated() {
+            func reject(_ zh: String, _ en: String) { rejected.append(ReadingRejection(index: i, zh: zh, en: en)) }
+            guard let code = r.point, !code.isEmpty else { reject("缺少点位编码 point", "point is missing"); continue }
+            guard let key = points[code] else { reject("未登记的点位：\(code)", "unknown point \(code)"); continue }
+            guard key.active else { reject("点位已停用：\(code)", "point \(code) is out of service"); continue }
+            guard let text = r.ts, let ts = ISOTime.parse(text) else { reject("时间 ts 应为 ISO 8601 格式", "ts must be an ISO 8601 time"); continue }
+            if ts > now.addingTimeInterval(maxAhead) { reject("时间晚于服务器时间5分钟以上", "ts is more than 5 minutes ahead"); continue }
+            if ts < oldest { reject("时间早于数据保存期限", "ts is older than the retention"); continue }
+            switch (key.kind, r.value) {
+            case (.analog, .number(let v)?), (.counter, .number(let v)?):
+                guard v.isFinite else { reject("数值无效", "the value is not a finite number"); continue }
+                ok.append(Reading(pointID: key.id, ts: ts, value: v))
+            case (.state, .text(let s)?):
+                guard (1...30).contains(s.count) else { reject("状态值为1–30字", "a state has 1–30 characters"); continue }
+                ok.append(Reading(pointID: key.id, ts: ts, state: s))
+            case (.state, .number(let v)?):
+                // Gateways often send states as 0/1.
+                guard v.isFinite, v == v.rounded(), abs(v) < 1e9 else { reject("状态值应为文字或整数", "a state is text or a whole number"); continue }
+                ok.append(Reading(pointID: key.id, ts: ts, state: String(Int(v))))
+            case (_, nil): reject("缺少数值 value", "value is missing")
+            case (_, .text?): reject("\(code)为\(key.kind.zh)，数值应为数字", "\(code) is \(key.kind.en.lowercased()): the value must be a number")
+            }
+        }
+        return (ok, rejected)
+    }
+}
+
+public protocol ReadingRepository: Sendable {
+    /// Stores the readings durably (answered only once committed); a reading already stored is skipped.
+    /// Returns how many were new.
+    func insert(_ readings: [Reading]) async throws -> Int
+    /// The enterprise's points by code, for checking readings.
+    func pointKeys(enterpriseID: UUID, codes: [String]) async throws -> [String: PointKey]
+    /// A point's readings in a time range, oldest first (for tests and trends).
+    func readings(pointID: UUID, from: Date, to: Date, limit: Int) async throws -> [Reading]
+}
+
+/// Telemetry from enterprises' gateways: checked per reading, stored in bulk, never in the audit log.
+public struct TelemetryService: Sendable {
+    public let readings: any ReadingRepository
+    public let clock: any WallClock
+    /// Raw readings are kept this long.
+    public let retention: TimeInterval
+
+    public init(readings: any ReadingRepository, clock: any WallClock, retention: TimeInterval) {
+        self.readings = readings
+        self.clock = clock
+        self.retention = retention
+    }
+
+    public func ingest(_ raw: [RawReading], actor: Caller) async throws -> IngestResult {
+        try actor.require(.telemetryWrite)
+        guard case .enterprise(let enterpriseID) = actor.scope else { throw DomainError.forbidden(permission: .telemetryWrite) }
+        guard raw.count <= TelemetryRules.maxReadings else {
+            throw DomainError.validation([FieldIssue(field: "readings", zh: "每次最多\(TelemetryRules.maxReadings)条读数", en: "at most \(TelemetryRules.maxReadings) readings a request")])
+        }
+        let codes = Array(Set(raw.compactMap(\.point)))
+        let points = try await readings.pointKeys(enterpriseID: enterpriseID, codes: codes)
+        let (ok, rejected) = TelemetryRules.check(raw, points: points, now: clock.now(), retention: retention)
+        let stored = ok.isEmpty ? 0 : try await readings.insert(ok)
+        return IngestResult(accepted: stored, duplicates: ok.count - stored, rejections: rejected)
+    }
+}

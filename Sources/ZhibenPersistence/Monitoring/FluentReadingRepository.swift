@@ -1,0 +1,57 @@
+import FluentKit
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+/// Readings in `readings` (point, time in milliseconds since 1970, value or state), keyed by point and
+/// time so that a repeated reading is skipped. Written in multi-row statements, one transaction per
+/// request, outside the audit chain.
+public struct FluentReadingRepository: ReadingRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Rows per statement: four parameters each, well under SQLite's limit of 32,766.
+    static let rowsPerStatement = 2000
+
+    public func insert(_ readings: [Reading]) async throws -> Int {
+        try await store.bulkWrite { db in
+            let sql = db as! any SQLDatabase
+            var inserted = 0
+            for chunk in stride(from: 0, to: readings.count, by: Self.rowsPerStatement) {
+                var q: SQLQueryString = "INSERT INTO readings (point_id, ts, value, state) VALUES "
+                for (i, r) in readings[chunk..<min(chunk + Self.rowsPerStatement, readings.count)].enumerated() {
+                    q += (i == 0 ? "" : ", ") + "(\(bind: r.pointID), \(bind: Self.millis(r.ts)), \(bind: r.value), \(bind: r.state))"
+                }
+                q += " ON CONFLICT (point_id, ts) DO NOTHING RETURNING ts"
+                inserted += try await sql.raw(q).all().count
+            }
+            return inserted
+        }
+    }
+
+    public func pointKeys(enterpriseID: UUID, codes: [String]) async throws -> [String: PointKey] {
+        guard !codes.isEmpty else { return [:] }
+        struct Row: Decodable { let id: UUID; let code: String; let kind: String; let active: Bool }
+        var out: [String: PointKey] = [:]
+        for chunk in stride(from: 0, to: codes.count, by: 500) {
+            var q: SQLQueryString = "SELECT id, code, kind, active FROM monitoring_points WHERE enterprise_id = \(bind: enterpriseID) AND code IN ("
+            for (i, c) in codes[chunk..<min(chunk + 500, codes.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: c)" }
+            for r in try await store.sql.raw(q + ")").all(decoding: Row.self) {
+                out[r.code] = PointKey(id: r.id, kind: MonitoringPoint.Kind(rawValue: r.kind) ?? .analog, active: r.active)
+            }
+        }
+        return out
+    }
+
+    public func readings(pointID: UUID, from: Date, to: Date, limit: Int) async throws -> [Reading] {
+        struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
+        let rows = try await store.sql.raw("""
+            SELECT ts, value, state FROM readings WHERE point_id = \(bind: pointID) AND ts >= \(bind: Self.millis(from)) AND ts < \(bind: Self.millis(to))
+            ORDER BY ts LIMIT \(literal: limit)
+            """).all(decoding: Row.self)
+        return rows.map { Reading(pointID: pointID, ts: Date(timeIntervalSince1970: Double($0.ts) / 1000), value: $0.value, state: $0.state) }
+    }
+}
