@@ -45,6 +45,11 @@ struct SelfInspectionTests {
                 #expect(s.missed == own.missed, "\(s.enterprise.profile.name)")
             }
             #expect(page.items.map(\.missed) == page.items.map(\.missed).sorted(by: >), "most missed first")
+            let missedOnly = try await h.app.zhiben.selfInspections.standings(actor: county, onlyMissed: true, page: Paging(per: 2))
+            #expect(missedOnly.0.total == withMisses && missedOnly.0.items.count == min(2, withMisses) && missedOnly.enterprises == total)
+            let beyond = try await h.app.zhiben.selfInspections.standings(actor: county, onlyMissed: true, page: Paging(page: 500, per: 2))
+            #expect(beyond.0.items.isEmpty && beyond.0.total == withMisses && beyond.withMisses == withMisses && beyond.enterprises == total,
+                    "a page past the end still counts")
         }
     }
 

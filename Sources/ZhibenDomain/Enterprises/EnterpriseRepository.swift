@@ -58,6 +58,8 @@ public struct EnterpriseStatistics: Sendable, Equatable {
 /// Every write appends its audit entry in the same transaction.
 public protocol EnterpriseRepository: Sendable {
     func find(id: UUID, scope: Scope) async throws -> Enterprise?
+    /// Those of the given enterprises within the scope, in one query.
+    func find(ids: [UUID], scope: Scope) async throws -> [UUID: Enterprise]
     func find(creditCode: String, scope: Scope) async throws -> Enterprise?
     func list(_ query: EnterpriseQuery, page: Paging, scope: Scope) async throws -> Paged<Enterprise>
     /// Every match, for export; bounded by `limit`.

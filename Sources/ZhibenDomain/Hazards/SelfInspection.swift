@@ -328,8 +328,9 @@ public struct SelfInspectionService: Sendable {
         let slice = counted.rows
         var items: [SelfInspectionStanding] = []
         let dates = try await repository.principalLedDates(ids: slice.map(\.id), since: SelfInspectionSchedule.campaignStart)
+        let records = try await enterprises.find(ids: slice.map(\.id), scope: scope)
         for row in slice {
-            guard let e = try await enterprises.find(id: row.id, scope: scope) else { continue }
+            guard let e = records[row.id] else { continue }
             var s = Self.standing(e, dates: dates[row.id] ?? [], now: now, periods: periods)
             s.missedCount = row.missed
             items.append(s)

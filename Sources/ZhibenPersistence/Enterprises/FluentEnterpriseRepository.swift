@@ -24,6 +24,13 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         try await Self.scoped(scope, on: store.database)?.filter(\.$id == id).first()?.domain()
     }
 
+    public func find(ids: [UUID], scope: Scope) async throws -> [UUID: Enterprise] {
+        guard !ids.isEmpty, let q = Self.scoped(scope, on: store.database) else { return [:] }
+        var out: [UUID: Enterprise] = [:]
+        for m in try await q.filter(\.$id ~~ ids).all() { let e = try m.domain(); out[e.id] = e }
+        return out
+    }
+
     public func find(creditCode: String, scope: Scope) async throws -> Enterprise? {
         try await Self.scoped(scope, on: store.database)?.filter(\.$creditCode == creditCode).first()?.domain()
     }

@@ -234,12 +234,18 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
             + "THEN \(bind: endedMonths) - (COALESCE(t.months, 0) - CASE WHEN t.last_month >= \(bind: currentMonth) THEN 1 ELSE 0 END) "
             + "ELSE \(bind: endedQuarters) - (COALESCE(t.quarters, 0) - CASE WHEN t.last_quarter >= \(bind: currentMonth / 3) THEN 1 ELSE 0 END) END AS missed "
             + "FROM enterprises e LEFT JOIN \(unsafeRaw: SelfInspectionTallies.talliesSchema) t ON t.enterprise_id = e.id WHERE e.active = \(bind: true)" + clause + ") "
+        // The page and both counts in one pass: the counts ride along on each row (window functions over
+        // the whole scope), and are asked for separately only when the page is empty.
+        struct Row: Decodable { let id: UUID; let missed: Int; let n: Int; let m: Int? }
+        let rows = try await store.sql.raw(standing + ", c AS (SELECT id, name, missed, COUNT(*) OVER () AS n, "
+            + "SUM(CASE WHEN missed > 0 THEN 1 ELSE 0 END) OVER () AS m FROM s) SELECT id, missed, n, m FROM c" + (onlyMissed ? " WHERE missed > 0" : "")
+            + " ORDER BY missed DESC, name ASC, id ASC LIMIT \(literal: page.per) OFFSET \(literal: page.offset)").all(decoding: Row.self)
+        if let first = rows.first {
+            return MissedPeriodsPage(rows: rows.map { ($0.id, max(0, $0.missed)) }, enterprises: first.n, withMisses: first.m ?? 0)
+        }
         struct Counts: Decodable { let n: Int; let m: Int? }
         let counts = try await store.sql.raw(standing + "SELECT COUNT(*) AS n, SUM(CASE WHEN missed > 0 THEN 1 ELSE 0 END) AS m FROM s").first(decoding: Counts.self)
-        struct Row: Decodable { let id: UUID; let missed: Int }
-        let rows = try await store.sql.raw(standing + "SELECT id, missed FROM s" + (onlyMissed ? " WHERE missed > 0" : "")
-            + " ORDER BY missed DESC, name ASC, id ASC LIMIT \(literal: page.per) OFFSET \(literal: page.offset)").all(decoding: Row.self)
-        return MissedPeriodsPage(rows: rows.map { ($0.id, max(0, $0.missed)) }, enterprises: counts?.n ?? 0, withMisses: counts?.m ?? 0)
+        return MissedPeriodsPage(rows: [], enterprises: counts?.n ?? 0, withMisses: counts?.m ?? 0)
     }
 
     public func tallies(scope: Scope) async throws -> [UUID: SelfInspectionTally] {
