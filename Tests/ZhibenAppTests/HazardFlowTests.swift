@@ -348,12 +348,23 @@ struct HazardFlowTests {
                 }
             }
             let token = try await h.token("city")
+            let county = try await h.token("county-141181")
             for q in queries.sorted() where !q.trimmingCharacters(in: .whitespaces).isEmpty {
                 let expected = all.filter { hz in [hz.title, hz.enterpriseName, hz.location].contains { norm($0).contains(norm(q.trimmingCharacters(in: .whitespaces))) } }
-                let res = try await h.api(.GET, "/api/v1/hazards?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&per=200", token: token)
+                let encoded = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let res = try await h.api(.GET, "/api/v1/hazards?q=\(encoded)&per=200", token: token)
                 #expect(try res.content.get(Int.self, at: "total") == expected.count, "\(q)")
                 let items = try res.content.get([IDProbe].self, at: "items").map(\.id)
                 #expect(items.count == min(expected.count, 200) && Set(items).isSubset(of: Set(expected.map(\.id))), "\(q)")
+                // The same in one county, as its officer and as the city filtering by it; newest found first.
+                let inCounty = expected.filter { $0.countyCode == "141181" }.sorted { ($0.foundAt, $0.id.uuidString) > ($1.foundAt, $1.id.uuidString) }
+                for (who, path) in [(county, "/api/v1/hazards?q=\(encoded)&per=200"), (token, "/api/v1/hazards?q=\(encoded)&county=141181&per=200")] {
+                    let mine = try await h.api(.GET, path, token: who)
+                    #expect(try mine.content.get(Int.self, at: "total") == inCounty.count, "\(q) in 141181")
+                    let found = try mine.content.get([IDProbe].self, at: "items").map(\.id)
+                    #expect(Set(found) == Set(inCounty.map(\.id)), "\(q) in 141181")
+                    #expect(found.compactMap { id in inCounty.first { $0.id == id }?.foundAt } == inCounty.map(\.foundAt), "\(q): newest found first")
+                }
             }
         }
     }

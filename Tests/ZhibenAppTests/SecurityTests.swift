@@ -149,6 +149,13 @@ struct SecurityTests {
             let hazards = try await h.app.zhiben.hazards.list(HazardQuery(enterpriseID: e.id), page: Paging(per: 200), actor: administrator(of: "141182").withRole(.countyOfficer))
             #expect(hazards.total > 0 && hazards.items.allSatisfy { $0.countyCode == "141182" })
             try await HazardFlowTests.expectTalliesMatch(h)
+            // A short search (which the index answers by county) finds them in the new county only.
+            let q = String(e.profile.name.prefix(2)).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            for (county, sees) in [("141182", true), ("141181", false)] {
+                let found = try await h.api(.GET, "/api/v1/hazards?q=\(q)&per=200", token: try await h.token("county-\(county)"))
+                let ids = Set(try found.content.get([IDProbe].self, at: "items").map(\.id))
+                #expect(hazards.items.allSatisfy { ids.contains($0.id) } == sees, "searched from \(county)")
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ public enum Migrations {
         M014HazardExpert(),
         M015MonitoringPoints(),
         M016Readings(),
+        M017HazardSearchOrder(),
     ]
 }
 
@@ -569,4 +570,18 @@ struct M016Readings: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await (db as! any SQLDatabase).raw("DROP TABLE readings").run()
     }
+}
+
+/// The search index again, numbered by found time (newest first is the index's own order) and holding
+/// each hazard's county, so that short searches are answered by the index alone.
+struct M017HazardSearchOrder: AsyncMigration {
+    var name: String { "017-hazard-search-order" }
+
+    func prepare(on db: any Database) async throws {
+        try await HazardSearchIndex.dropTables(on: db)
+        try await HazardSearchIndex.createTables(on: db)
+        try await HazardSearchIndex.rebuild(on: db)
+    }
+
+    func revert(on db: any Database) async throws {}
 }

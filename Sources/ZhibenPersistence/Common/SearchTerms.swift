@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import SQLKit
+import ZhibenDomain
 
 /// Substring search through a full-text index, for text that is mostly Chinese.
 ///
@@ -54,11 +55,20 @@ public enum SearchTerms {
 
 /// The hazard search index on SQLite: an FTS5 table of `SearchTerms` (contentless: it keeps only the
 /// index) and the numbers that tie its rows to hazards. On PostgreSQL the search reads the columns.
+///
+/// A hazard's number is its found time in seconds times 2^20, plus a few bits to make it unique: the
+/// index's own order is then newest found first, so the list's default page and its total come from
+/// the index alone (`fastPage`). Each row also holds a term for the hazard's county, in a character no
+/// search can contain, so that a county's search is answered the same way.
 enum HazardSearchIndex {
     static let terms = "hazard_search"
     static let ids = "hazard_search_ids"
+    static let slots: Int64 = 1 << 20
 
     static func isSQLite(_ db: any Database) -> Bool { (db as? any SQLDatabase)?.dialect.name == "sqlite" }
+
+    /// The term of a county: a private-use character (never a letter or digit of a search) and the code.
+    static func countyTerm(_ code: String) -> String { "\u{E000}" + code }
 
     static func createTables(on db: any Database) async throws {
         guard isSQLite(db) else { return }
@@ -76,46 +86,84 @@ enum HazardSearchIndex {
         try await sql.raw("DROP TABLE IF EXISTS \(unsafeRaw: ids)").run()
     }
 
-    /// The fields a hazard search looks in.
-    static func fields(title: String, enterpriseName: String, location: String) -> [String] { [title, enterpriseName, location] }
+    struct Item {
+        let id: UUID
+        let foundAt: Date
+        let county: String
+        let fields: [String]
 
-    /// Indexes hazards (again, if they were indexed before), inside the caller's write.
-    static func index(_ items: [(id: UUID, fields: [String])], on db: any Database) async throws {
+        init(id: UUID, foundAt: Date, county: String, title: String, enterpriseName: String, location: String) {
+            self.id = id
+            self.foundAt = foundAt
+            self.county = county
+            self.fields = [title, enterpriseName, location]
+        }
+
+        init(_ h: Hazard) {
+            self.init(id: h.id, foundAt: h.foundAt, county: h.countyCode, title: h.title, enterpriseName: h.enterpriseName, location: h.location)
+        }
+
+        init(_ m: HazardModel) {
+            self.init(id: m.id!, foundAt: m.foundAt, county: m.countyCode, title: m.title, enterpriseName: m.enterpriseName, location: m.location)
+        }
+
+        var base: Int64 { Int64(max(0, foundAt.timeIntervalSince1970.rounded(.down))) * HazardSearchIndex.slots }
+
+        /// The first number tried: the base plus 20 bits of the id.
+        var preferred: Int64 {
+            let u = id.uuid
+            return base + (Int64(u.13 & 0x0F) << 16 | Int64(u.14) << 8 | Int64(u.15))
+        }
+    }
+
+    /// Indexes hazards (again, if they were indexed before, keeping their numbers), inside the caller's write.
+    static func index(_ items: [Item], on db: any Database) async throws {
         guard isSQLite(db), !items.isEmpty else { return }
         let sql = db as! any SQLDatabase
+        struct Row: Decodable { let n: Int64; let hazard_id: UUID }
         for chunk in stride(from: 0, to: items.count, by: 300) {
             let part = items[chunk..<min(chunk + 300, items.count)]
-            var add: SQLQueryString = "INSERT INTO \(unsafeRaw: ids) (hazard_id) VALUES "
+            var add: SQLQueryString = "INSERT INTO \(unsafeRaw: ids) (n, hazard_id) VALUES "
             var list: SQLQueryString = ""
             for (i, item) in part.enumerated() {
-                add += (i == 0 ? "" : ", ") + "(\(bind: item.id))"
+                add += (i == 0 ? "" : ", ") + "(\(bind: item.preferred), \(bind: item.id))"
                 list += (i == 0 ? "" : ", ") + "\(bind: item.id)"
             }
-            try await sql.raw(add + " ON CONFLICT (hazard_id) DO NOTHING").run()
-            struct Row: Decodable { let n: Int; let hazard_id: UUID }
-            let rows = try await sql.raw("SELECT n, hazard_id FROM \(unsafeRaw: ids) WHERE hazard_id IN (" + list + ")").all(decoding: Row.self)
-            let number = Dictionary(rows.map { ($0.hazard_id, $0.n) }, uniquingKeysWith: { a, _ in a })
+            // Already numbered, or its preferred number taken: nothing happens here.
+            try await sql.raw(add + " ON CONFLICT DO NOTHING").run()
+            var number: [UUID: Int64] = [:]
+            for r in try await sql.raw("SELECT n, hazard_id FROM \(unsafeRaw: ids) WHERE hazard_id IN (" + list + ")").all(decoding: Row.self) {
+                number[r.hazard_id] = r.n
+            }
+            for item in part where number[item.id] == nil {
+                // The rare collision: the next free number of the same second.
+                let top = try await sql.raw("SELECT MAX(n) AS n FROM \(unsafeRaw: ids) WHERE n >= \(bind: item.base) AND n < \(bind: item.base + slots)")
+                    .first()?.decode(column: "n", as: Int64?.self) ?? nil
+                let n = (top ?? item.base) + 1
+                guard n < item.base + slots else { throw DomainError.conflict(FieldIssue(field: "foundAt", zh: "同一秒内发现的隐患过多", en: "too many hazards found in the same second")) }
+                try await sql.raw("INSERT INTO \(unsafeRaw: ids) (n, hazard_id) VALUES (\(bind: n), \(bind: item.id))").run()
+                number[item.id] = n
+            }
             var drop: SQLQueryString = "DELETE FROM \(unsafeRaw: terms) WHERE rowid IN ("
             var put: SQLQueryString = "INSERT INTO \(unsafeRaw: terms) (rowid, terms) VALUES "
-            var first = true
-            for item in part {
-                guard let n = number[item.id] else { continue }
-                drop += (first ? "" : ", ") + "\(bind: n)"
-                put += (first ? "" : ", ") + "(\(bind: n), \(bind: SearchTerms.terms(item.fields)))"
-                first = false
+            for (i, item) in part.enumerated() {
+                let n = number[item.id]!
+                drop += (i == 0 ? "" : ", ") + "\(bind: n)"
+                put += (i == 0 ? "" : ", ") + "(\(bind: n), \(bind: SearchTerms.terms(item.fields) + " " + countyTerm(item.county)))"
             }
-            guard !first else { continue }
             try await sql.raw(drop + ")").run()
             try await sql.raw(put).run()
         }
     }
 
-    /// Indexes every hazard of one enterprise again (after its name changed).
+    static func items(_ q: QueryBuilder<HazardModel>) async throws -> [Item] {
+        try await q.field(\.$id).field(\.$foundAt).field(\.$countyCode).field(\.$title).field(\.$enterpriseName).field(\.$location).all().map(Item.init)
+    }
+
+    /// Indexes every hazard of one enterprise again (after its name or county changed).
     static func reindex(enterprise id: UUID, on db: any Database) async throws {
         guard isSQLite(db) else { return }
-        let rows = try await HazardModel.query(on: db).filter(\.$enterpriseID == id)
-            .field(\.$id).field(\.$title).field(\.$enterpriseName).field(\.$location).all()
-        try await index(rows.map { ($0.id!, fields(title: $0.title, enterpriseName: $0.enterpriseName, location: $0.location)) }, on: db)
+        try await index(try await items(HazardModel.query(on: db).filter(\.$enterpriseID == id)), on: db)
     }
 
     /// Indexes every hazard, a batch at a time.
@@ -125,11 +173,24 @@ enum HazardSearchIndex {
         while true {
             let q = HazardModel.query(on: db)
             if let after { q.filter(\.$id > after) }
-            let rows = try await q.sort(\.$id).limit(2000).field(\.$id).field(\.$title).field(\.$enterpriseName).field(\.$location).all()
-            guard let last = rows.last else { break }
-            try await index(rows.map { ($0.id!, fields(title: $0.title, enterpriseName: $0.enterpriseName, location: $0.location)) }, on: db)
+            let batch = try await items(q.sort(\.$id).limit(2000))
+            guard let last = batch.last else { break }
+            try await index(batch, on: db)
             after = last.id
         }
+    }
+
+    /// A search the index answers alone: its total, and a page of hazard ids newest found first.
+    static func fastPage(match: String, county: String?, page: Paging, on sql: any SQLDatabase) async throws -> (ids: [UUID], total: Int) {
+        let expression = match + (county.map { " \"" + countyTerm($0) + "\"" } ?? "")
+        let total = try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: terms) WHERE \(unsafeRaw: terms) MATCH \(bind: expression)")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        struct Row: Decodable { let hazard_id: UUID }
+        let rows = try await sql.raw("""
+            SELECT m.hazard_id FROM \(unsafeRaw: terms) JOIN \(unsafeRaw: ids) m ON m.n = \(unsafeRaw: terms).rowid
+            WHERE \(unsafeRaw: terms) MATCH \(bind: expression) ORDER BY \(unsafeRaw: terms).rowid DESC LIMIT \(literal: page.per) OFFSET \(literal: page.offset)
+            """).all(decoding: Row.self)
+        return (rows.map(\.hazard_id), total)
     }
 }
 

@@ -21,7 +21,7 @@ extension Hazard {
 }
 
 extension Hazard {
-    var searchFields: [String] { HazardSearchIndex.fields(title: title, enterpriseName: enterpriseName, location: location) }
+    var searchFields: [String] { [title, enterpriseName, location] }
 }
 
 public struct FluentHazardRepository: HazardRepository {
@@ -114,11 +114,33 @@ public struct FluentHazardRepository: HazardRepository {
     }
 
     public func list(_ q: HazardQuery, page: Paging, scope: Scope, now: Date) async throws -> Paged<Hazard> {
+        if let fast = try await fastSearch(q, page: page, scope: scope) { return fast }
         guard let query = filtered(q, scope: scope, now: now) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let total: Int
         if let tallied = try await tallyTotal(q, scope: scope) { total = tallied } else { total = try await query.copy().count() }
         let rows = try await query.range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    /// A search by one or two letters or digits, in the default order, filtered by nothing but the
+    /// county: the search index answers the total and the page alone (see `HazardSearchIndex`).
+    func fastSearch(_ q: HazardQuery, page: Paging, scope: Scope) async throws -> Paged<Hazard>? {
+        guard store.engine == .sqlite, let text = q.search?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
+              let match = SearchTerms.match(text), match.exact, q.sort == .foundAt, q.direction == .desc,
+              q.states == nil, q.level == nil, q.enterpriseID == nil, q.industry == nil, q.source == nil, q.focusTag == nil, q.overdue == nil,
+              q.supervised == nil, q.legacy == nil, q.foundAfter == nil, q.foundBefore == nil else { return nil }
+        let county: String?
+        switch scope {
+        case .city: county = q.countyCode
+        case .county(let c):
+            if let asked = q.countyCode, asked != c { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+            county = c
+        case .enterprise, .assigned: return nil
+        }
+        let (ids, total) = try await HazardSearchIndex.fastPage(match: match.expression, county: county, page: page, on: store.sql)
+        let rows = ids.isEmpty ? [] : try await HazardModel.query(on: store.database).filter(\.$id ~~ ids).all()
+        let byID = Dictionary(try rows.map { (try $0.requireID(), $0) }, uniquingKeysWith: { a, _ in a })
+        return Paged(items: try ids.compactMap { try byID[$0]?.domain() }, page: page.page, per: page.per, total: total)
     }
 
     public func all(_ q: HazardQuery, scope: Scope, now: Date, limit: Int) async throws -> [Hazard] {
@@ -165,6 +187,8 @@ public struct FluentHazardRepository: HazardRepository {
         for table in [HazardModel.schema, SelfInspectionModel.schema, InternalReportModel.schema, MonitoringPointModel.schema] {
             try await sql.raw("UPDATE \(ident: table) SET county_code = \(bind: new) WHERE enterprise_id = \(bind: id)").run()
         }
+        // The search index holds each hazard's county.
+        try await HazardSearchIndex.reindex(enterprise: id, on: db)
     }
 
     /// Counts per state and level within the scope: from the tallies for the city and a county, by
@@ -302,7 +326,7 @@ public struct FluentHazardRepository: HazardRepository {
         try await store.write { db in
             try await HazardModel(hazard).create(on: db)
             try await Self.tally(db, county: hazard.countyCode, state: hazard.state, level: hazard.level, delta: 1)
-            try await HazardSearchIndex.index([(hazard.id, hazard.searchFields)], on: db)
+            try await HazardSearchIndex.index([.init(hazard)], on: db)
             try await HazardEventModel(event).create(on: db)
             try await Self.notify(notifications, on: db, at: audit.at)
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: hazard.id.uuidString,
@@ -316,7 +340,7 @@ public struct FluentHazardRepository: HazardRepository {
             for chunk in stride(from: 0, to: items.count, by: 500) {
                 let part = items[chunk..<min(chunk + 500, items.count)]
                 try await part.map { HazardModel($0.0) }.create(on: db)
-                try await HazardSearchIndex.index(part.map { ($0.0.id, $0.0.searchFields) }, on: db)
+                try await HazardSearchIndex.index(part.map { .init($0.0) }, on: db)
                 try await part.flatMap { $0.1.map(HazardEventModel.init) }.create(on: db)
             }
             var counts: [String: (String, HazardState, HazardLevel, Int)] = [:]
@@ -346,7 +370,9 @@ public struct FluentHazardRepository: HazardRepository {
             after.version = before.version + 1
             model.apply(after)
             try await model.update(on: db)
-            if before.searchFields != after.searchFields { try await HazardSearchIndex.index([(after.id, after.searchFields)], on: db) }
+            if before.searchFields != after.searchFields || before.countyCode != after.countyCode {
+                try await HazardSearchIndex.index([.init(after)], on: db)
+            }
             if before.state != after.state || before.level != after.level {
                 try await Self.tally(db, county: before.countyCode, state: before.state, level: before.level, delta: -1)
                 try await Self.tally(db, county: after.countyCode, state: after.state, level: after.level, delta: 1)
