@@ -572,8 +572,9 @@ struct M016Readings: AsyncMigration {
     }
 }
 
-/// The search index again, numbered by found time (newest first is the index's own order) and holding
-/// each hazard's county, so that short searches are answered by the index alone.
+/// The search index again: numbered by found time (newest first is the index's own order), holding each
+/// hazard's county and each term's position, so that searches of letters and digits are answered by
+/// the index alone.
 struct M017HazardSearchOrder: AsyncMigration {
     var name: String { "017-hazard-search-order" }
 

@@ -6,13 +6,15 @@ import ZhibenDomain
 /// Substring search through a full-text index, for text that is mostly Chinese.
 ///
 /// A word tokenizer finds no words in Chinese, and a trigram index cannot answer the one- and
-/// two-character searches Chinese users type most ("氨", "除尘"). So each field is indexed as the
-/// pairs of adjacent letters or digits it contains (`除尘器` → `除尘 尘器`), plus, for a letter or digit
-/// not followed by another, that character alone. Then:
-/// - a search of two letters or digits is one term, and the index answers it exactly;
-/// - a search of one is a prefix term (`氨*`): every occurrence starts some term, so also exact;
-/// - a longer search needs all of its pairs: that finds every match and a few more, which the
-///   caller removes with `LIKE` on those rows only.
+/// two-character searches Chinese users type most ("氨", "除尘"). So each field is indexed, position by
+/// position, as the pair of each letter or digit with the next (`除尘器` → `除尘 尘器 器`), or the
+/// character alone where no letter or digit follows. Then:
+/// - a search of one letter or digit is a prefix term (`氨*`): every occurrence starts a term;
+/// - a search of two is one term;
+/// - a longer one is the phrase of its pairs (`除尘器` → `"除尘 尘器"`): pairs at consecutive
+///   positions, which is exactly the text containing it;
+/// all three exact. A search with other characters (`1#炉`) needs all of its pairs, which finds every
+/// match and a few more; the caller removes those with `LIKE` on the rows found.
 /// ASCII letters are folded to lower case, as SQLite's `LIKE` folds them.
 public enum SearchTerms {
     static func isWord(_ c: Character) -> Bool { c.isLetter || c.isNumber }
@@ -21,15 +23,13 @@ public enum SearchTerms {
         c.isASCII ? c.lowercased() : String(c)
     }
 
-    /// The distinct terms of the given fields, space-separated, for the index.
+    /// The terms of the given fields, one per letter or digit, in order, space-separated, for the index.
     public static func terms(_ fields: [String]) -> String {
-        var seen = Set<String>()
         var out: [String] = []
         for field in fields {
             let chars = Array(field)
             for (i, c) in chars.enumerated() where isWord(c) {
-                let term = i + 1 < chars.count && isWord(chars[i + 1]) ? fold(c) + fold(chars[i + 1]) : fold(c)
-                if seen.insert(term).inserted { out.append(term) }
+                out.append(i + 1 < chars.count && isWord(chars[i + 1]) ? fold(c) + fold(chars[i + 1]) : fold(c))
             }
         }
         return out.joined(separator: " ")
@@ -41,15 +41,18 @@ public enum SearchTerms {
         let chars = Array(search)
         var pairs: [String] = []
         for i in chars.indices.dropLast() where isWord(chars[i]) && isWord(chars[i + 1]) {
-            let pair = fold(chars[i]) + fold(chars[i + 1])
-            if !pairs.contains(pair) { pairs.append(pair) }
+            pairs.append(fold(chars[i]) + fold(chars[i + 1]))
         }
-        let allWord = chars.allSatisfy(isWord)
+        if chars.allSatisfy(isWord) {
+            if chars.count == 1 { return ("\"\(fold(chars[0]))\"*", true) }
+            return ("\"" + pairs.joined(separator: " ") + "\"", true)
+        }
         if !pairs.isEmpty {
-            return (pairs.map { "\"\($0)\"" }.joined(separator: " "), allWord && chars.count == 2)
+            var seen = Set<String>()
+            return (pairs.filter { seen.insert($0).inserted }.map { "\"\($0)\"" }.joined(separator: " "), false)
         }
         guard let first = chars.first(where: isWord) else { return nil }
-        return ("\"\(fold(first))\"*", allWord && chars.count == 1)
+        return ("\"\(fold(first))\"*", false)
     }
 }
 
@@ -75,7 +78,7 @@ enum HazardSearchIndex {
         let sql = db as! any SQLDatabase
         try await sql.raw("CREATE TABLE \(unsafeRaw: ids) (n INTEGER PRIMARY KEY, hazard_id BLOB NOT NULL UNIQUE)").run()
         try await sql.raw("""
-            CREATE VIRTUAL TABLE \(unsafeRaw: terms) USING fts5(terms, tokenize = 'ascii', detail = 'none', content = '', contentless_delete = 1)
+            CREATE VIRTUAL TABLE \(unsafeRaw: terms) USING fts5(terms, tokenize = 'ascii', content = '', contentless_delete = 1)
             """).run()
     }
 
