@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import ZhibenDomain
+
+@Suite("Alarm engine")
+struct AlarmEngineTests {
+    static let t0 = ChinaTime.parseDay("2026-03-10")!
+
+    static func point(_ limits: AlarmLimits, kind: MonitoringPoint.Kind = .analog, interval: Int = 10) -> MonitoringPoint {
+        MonitoringPoint(enterpriseID: UUID(), countyCode: "141181", enterpriseName: "演示", code: "TT-1", name: "温度",
+                        indicator: kind == .state ? "DUST-SMOKE" : "DUST-DRY-HOPPER-TEMP", equipment: "", unit: "°C", kind: kind,
+                        interval: interval, limits: limits, createdAt: t0, updatedAt: t0)
+    }
+
+    /// Feeds values one per `every` seconds; answers the events with the second each happened at.
+    static func feed(_ p: MonitoringPoint, _ values: [Double], every: TimeInterval = 10, state: inout PointAlarmState) -> [(Int, AlarmEvent)] {
+        var out: [(Int, AlarmEvent)] = []
+        for (i, v) in values.enumerated() {
+            let r = Reading(pointID: p.id, ts: t0.addingTimeInterval(Double(i) * every), value: v)
+            out += AlarmEngine.evaluate(r, point: p, state: &state).map { (Int(Double(i) * every), $0) }
+        }
+        return out
+    }
+
+    @Test("a high value raises after the on-delay; a brief spike raises nothing")
+    func onDelay() {
+        let p = Self.point(AlarmLimits(high: 70, highHigh: 90, onDelay: 30, deadband: 2))
+        var s = PointAlarmState()
+        #expect(Self.feed(p, [60, 75, 60, 60], state: &s).isEmpty, "10 s above the limit is a spike")
+        s = PointAlarmState()
+        let events = Self.feed(p, [60, 75, 76, 77, 78, 79], state: &s)
+        #expect(events.map(\.0) == [40], "raised once the condition has lasted 30 s")
+        #expect(events.first?.1 == .raised(.high, .second, value: "78", at: Self.t0.addingTimeInterval(40)))
+    }
+
+    @Test("a graver value upgrades the active alarm at once; it clears only past the deadband, once")
+    func upgradeAndDeadband() {
+        let p = Self.point(AlarmLimits(high: 70, highHigh: 90, deadband: 2))
+        var s = PointAlarmState()
+        let events = Self.feed(p, [75, 95, 80, 69, 68.5, 67.9, 60, 50], state: &s).map(\.1)
+        #expect(events == [
+            .raised(.high, .second, value: "75", at: Self.t0),
+            .upgraded(.high, .first, value: "95", at: Self.t0.addingTimeInterval(10)),
+            .cleared(.high, value: "67.9", at: Self.t0.addingTimeInterval(50)),
+        ], "80 stays level 1; 69 and 68.5 are inside the deadband")
+        #expect(s.active.isEmpty)
+    }
+
+    @Test("low limits mirror high ones; one alarm per condition at a time")
+    func low() {
+        let p = Self.point(AlarmLimits(lowLow: 10, low: 20, high: 80, deadband: 1))
+        var s = PointAlarmState()
+        let events = Self.feed(p, [50, 15, 5, 12, 21, 22, 85], state: &s).map(\.1)
+        #expect(events == [
+            .raised(.low, .second, value: "15", at: Self.t0.addingTimeInterval(10)),
+            .upgraded(.low, .first, value: "5", at: Self.t0.addingTimeInterval(20)),
+            .cleared(.low, value: "22", at: Self.t0.addingTimeInterval(50)),
+            .raised(.high, .second, value: "85", at: Self.t0.addingTimeInterval(60)),
+        ])
+    }
+
+    @Test("abnormal states raise a level-1 alarm and clear on a normal state; numbers count as states")
+    func states() {
+        let p = Self.point(AlarmLimits(abnormalStates: ["fault", "1"]), kind: .state)
+        var s = PointAlarmState()
+        var events: [AlarmEvent] = []
+        for (i, v) in ["ok", "fault", "fault", "ok", "1"].enumerated() {
+            events += AlarmEngine.evaluate(Reading(pointID: p.id, ts: Self.t0.addingTimeInterval(Double(i)), state: v), point: p, state: &s)
+        }
+        #expect(events == [.raised(.state, .first, value: "fault", at: Self.t0.addingTimeInterval(1)),
+                           .cleared(.state, value: "ok", at: Self.t0.addingTimeInterval(3)),
+                           .raised(.state, .first, value: "1", at: Self.t0.addingTimeInterval(4))])
+    }
+
+    @Test("a point silent for three intervals goes offline once; its next reading brings it back")
+    func offline() {
+        let p = Self.point(AlarmLimits(high: 70), interval: 10)
+        var s = PointAlarmState()
+        #expect(AlarmEngine.tick(point: p, state: &s, now: Self.t0.addingTimeInterval(3600)).isEmpty, "never reported: nothing to miss yet")
+        _ = Self.feed(p, [20], state: &s)
+        #expect(AlarmEngine.tick(point: p, state: &s, now: Self.t0.addingTimeInterval(30)).isEmpty, "three intervals exactly is not yet silence")
+        #expect(AlarmEngine.tick(point: p, state: &s, now: Self.t0.addingTimeInterval(31)) == [.raised(.offline, .second, value: "", at: Self.t0.addingTimeInterval(31))])
+        #expect(AlarmEngine.tick(point: p, state: &s, now: Self.t0.addingTimeInterval(99)).isEmpty, "raised once")
+        let back = AlarmEngine.evaluate(Reading(pointID: p.id, ts: Self.t0.addingTimeInterval(100), value: 21), point: p, state: &s)
+        #expect(back == [.cleared(.offline, value: "21", at: Self.t0.addingTimeInterval(100))])
+    }
+
+    @Test("a late reading changes nothing; the rate of change is watched where a limit is set")
+    func lateAndRate() {
+        let p = Self.point(AlarmLimits(high: 70, rateOfChange: 5))
+        var s = PointAlarmState()
+        _ = Self.feed(p, [20, 21], every: 60, state: &s)
+        #expect(AlarmEngine.evaluate(Reading(pointID: p.id, ts: Self.t0, value: 99), point: p, state: &s).isEmpty, "older than the last reading")
+        let jump = AlarmEngine.evaluate(Reading(pointID: p.id, ts: Self.t0.addingTimeInterval(120), value: 30), point: p, state: &s)
+        #expect(jump == [.raised(.rate, .second, value: "30", at: Self.t0.addingTimeInterval(120))], "9 per minute against a limit of 5")
+        let calm = AlarmEngine.evaluate(Reading(pointID: p.id, ts: Self.t0.addingTimeInterval(180), value: 31), point: p, state: &s)
+        #expect(calm == [.cleared(.rate, value: "31", at: Self.t0.addingTimeInterval(180))])
+    }
+
+    @Test("more than 10 alarms in 10 minutes at one enterprise is a flood")
+    func flood() {
+        let now = Self.t0.addingTimeInterval(3600)
+        let ten = (0..<10).map { now.addingTimeInterval(-Double($0) * 50) }
+        #expect(!AlarmFlood.isFlooding(ten, now: now))
+        #expect(AlarmFlood.isFlooding(ten + [now.addingTimeInterval(-599)], now: now))
+        #expect(!AlarmFlood.isFlooding(ten + [now.addingTimeInterval(-601)], now: now))
+    }
+}
