@@ -177,3 +177,71 @@ struct MonitoringTests {
 }
 
 struct Rejection: Decodable { let index: Int; let reason: String }
+
+struct AlarmProbe: Decodable {
+    let id: UUID
+    let condition: String
+    let level: Int
+    let state: String
+    let raisedValue: String
+    let normalValue: String?
+}
+
+@Suite("Alarms from telemetry", .serialized)
+struct AlarmFlowTests {
+    @Test("readings past a limit raise an alarm, a graver one upgrades it, the return to normal is recorded; silence raises offline; a restart raises nothing twice")
+    func alarmsFromReadings() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            let created = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9201", "name": "9#灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10,
+                "limits": ["high": 70.0, "highHigh": 90.0, "deadband": 2.0] as [String: any Sendable],
+            ])
+            let point = try created.content.decode(PointProbe.self)
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let now = h.app.zhiben.clock.now()
+            func send(_ values: [(TimeInterval, Double)]) async throws {
+                let readings = values.map { ["point": "T-9201", "ts": ISOTime.string(now.addingTimeInterval($0.0)), "value": $0.1] as [String: any Sendable] }
+                let res = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": readings])
+                #expect(res.status == .ok, "\(res.body.string)")
+            }
+            func alarms() async throws -> [AlarmProbe] {
+                try await h.api(.GET, "/api/v1/alarms?point=\(point.id)", token: try await h.token("county-141181")).content.get([AlarmProbe].self, at: "items")
+            }
+            // Out of order within the batch: the engine reads them in time order.
+            try await send([(-50, 95), (-60, 75), (-70, 60)])
+            var list = try await alarms()
+            #expect(list.count == 1)
+            #expect(list.first.map { "\($0.condition) \($0.level) \($0.raisedValue) \($0.state)" } == "high 1 75 active", "raised at 75, upgraded at 95")
+            try await send([(-40, 69), (-30, 67)])
+            list = try await alarms()
+            #expect(list.first?.normalValue == "67", "69 is inside the deadband; 67 is back to normal")
+
+            // A restart: a new engine restores its state; the same alarm is not raised twice.
+            try await send([(-20, 80)])
+            let restarted = AlarmService(alarms: h.app.zhiben.alarms.alarms, points: h.app.zhiben.alarms.points,
+                                         clock: FixedClock(now.addingTimeInterval(120)))
+            try await restarted.evaluate([Reading(pointID: point.id, ts: now.addingTimeInterval(-10), value: 85)])
+            list = try await alarms()
+            #expect(list.count == 2 && list.filter { $0.normalValue == nil }.count == 1)
+
+            // Silence: three intervals without a reading.
+            try await restarted.warmUp()
+            #expect(try await restarted.tick() == 1)
+            #expect(try await restarted.tick() == 0, "raised once")
+            list = try await alarms()
+            #expect(list.contains { $0.condition == "offline" && $0.level == 2 && $0.normalValue == nil })
+            try await restarted.evaluate([Reading(pointID: point.id, ts: now.addingTimeInterval(110), value: 50)])
+            list = try await alarms()
+            #expect(list.allSatisfy { $0.normalValue != nil }, "the reading ends the silence, and 50 is normal")
+
+            // Jurisdiction: another county sees none of it; the enterprise sees its own.
+            #expect(try await h.api(.GET, "/api/v1/alarms?point=\(point.id)", token: try await h.token("county-141182")).content.get(Int.self, at: "total") == 0)
+            #expect(try await h.api(.GET, "/api/v1/alarms?point=\(point.id)", token: company).content.get(Int.self, at: "total") == list.count)
+            let one = try #require(list.first)
+            #expect(try await h.api(.GET, "/api/v1/alarms/\(one.id)", token: try await h.token("county-141182")).status == .notFound)
+            #expect(try await h.api(.GET, "/api/v1/alarms/\(one.id)", token: company).status == .ok)
+        }
+    }
+}

@@ -49,6 +49,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: HazardAPIController())
     try authed.register(collection: MonitoringAPIController())
     try authed.register(collection: TelemetryAPIController())
+    try authed.register(collection: AlarmAPIController())
     try authed.register(collection: SelfInspectionAPIController())
 }
 

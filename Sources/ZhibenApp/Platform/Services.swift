@@ -57,6 +57,7 @@ public struct ZhibenServices: Sendable {
     public let selfInspections: SelfInspectionService
     public let monitoring: MonitoringService
     public let telemetry: TelemetryService
+    public let alarms: AlarmService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -88,8 +89,10 @@ public struct ZhibenServices: Sendable {
         hazards = HazardService(repository: hazardRepo, enterprises: enterpriseRepo, users: userRepo,
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
-        monitoring = MonitoringService(points: FluentMonitoringPointRepository(store: store), enterprises: enterpriseRepo, clock: clock)
-        telemetry = TelemetryService(readings: FluentReadingRepository(store: store), clock: clock,
+        let pointRepo = FluentMonitoringPointRepository(store: store)
+        monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock)
+        alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, clock: clock)
+        telemetry = TelemetryService(readings: FluentReadingRepository(store: store), alarms: alarms, clock: clock,
                                      retention: TimeInterval(config.readingRetentionDays) * 86_400)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
     }

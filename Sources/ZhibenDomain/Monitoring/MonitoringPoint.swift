@@ -285,4 +285,8 @@ public protocol MonitoringPointRepository: Sendable {
     func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
                 change: @escaping @Sendable (MonitoringPoint) throws -> MonitoringPoint) async throws -> MonitoringPoint
     func limitHistory(pointID: UUID) async throws -> [LimitChange]
+    /// Points by id, whatever the scope (for the alarm engine).
+    func find(ids: [UUID]) async throws -> [UUID: MonitoringPoint]
+    /// Every point in service.
+    func activeIDs() async throws -> [UUID]
 }

@@ -111,12 +111,15 @@ public protocol ReadingRepository: Sendable {
 /// Telemetry from enterprises' gateways: checked per reading, stored in bulk, never in the audit log.
 public struct TelemetryService: Sendable {
     public let readings: any ReadingRepository
+    /// Evaluates what was stored.
+    public let alarms: AlarmService?
     public let clock: any WallClock
     /// Raw readings are kept this long.
     public let retention: TimeInterval
 
-    public init(readings: any ReadingRepository, clock: any WallClock, retention: TimeInterval) {
+    public init(readings: any ReadingRepository, alarms: AlarmService? = nil, clock: any WallClock, retention: TimeInterval) {
         self.readings = readings
+        self.alarms = alarms
         self.clock = clock
         self.retention = retention
     }
@@ -131,6 +134,8 @@ public struct TelemetryService: Sendable {
         let points = try await readings.pointKeys(enterpriseID: enterpriseID, codes: codes)
         let (ok, rejected) = TelemetryRules.check(raw, points: points, now: clock.now(), retention: retention)
         let stored = ok.isEmpty ? 0 : try await readings.insert(ok)
+        // The readings are durable before anything is evaluated; a repeat changes nothing in the engine.
+        if let alarms, stored > 0 { try await alarms.evaluate(ok) }
         return IngestResult(accepted: stored, duplicates: ok.count - stored, rejections: rejected)
     }
 }

@@ -22,6 +22,7 @@ public enum Migrations {
         M015MonitoringPoints(),
         M016Readings(),
         M017HazardSearchOrder(),
+        M018Alarms(),
     ]
 }
 
@@ -585,4 +586,39 @@ struct M017HazardSearchOrder: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {}
+}
+
+struct M018Alarms: AsyncMigration {
+    var name: String { "018-alarms" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(AlarmModel.schema)
+            .id()
+            .field("point_id", .uuid, .required, .references(MonitoringPointModel.schema, "id"))
+            .field("enterprise_id", .uuid, .required)
+            .field("county_code", .string, .required)
+            .field("enterprise_name", .string, .required)
+            .field("point_code", .string, .required)
+            .field("point_name", .string, .required)
+            .field("condition", .string, .required)
+            .field("level", .int, .required)
+            .field("state", .string, .required)
+            .field("raised_at", .datetime, .required)
+            .field("raised_value", .string, .required)
+            .field("upgraded_at", .datetime)
+            .field("normal_at", .datetime)
+            .field("normal_value", .string)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "alarms_point").on(AlarmModel.schema).column("point_id").column("condition").column("normal_at").run()
+        try await sql.create(index: "alarms_county_raised").on(AlarmModel.schema).column("county_code").column("raised_at").run()
+        try await sql.create(index: "alarms_enterprise_raised").on(AlarmModel.schema).column("enterprise_id").column("raised_at").run()
+        try await sql.create(index: "alarms_raised").on(AlarmModel.schema).column("raised_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(AlarmModel.schema).delete()
+    }
 }

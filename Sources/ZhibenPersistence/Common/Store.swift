@@ -4,21 +4,6 @@ import Foundation
 import SQLKit
 import ZhibenDomain
 
-/// A mutex for async code: one holder at a time, others wait in order.
-actor AsyncGate {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func enter() async {
-        if !busy { busy = true; return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func leave() {
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-    }
-}
-
 /// The database behind every repository, and the one way to write to it.
 public final class Store: Sendable {
     public enum Engine: String, Sendable { case sqlite, postgres }

@@ -191,6 +191,34 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
         }
     }
 
+    public func find(ids: [UUID]) async throws -> [UUID: MonitoringPoint] {
+        guard !ids.isEmpty else { return [:] }
+        // Plain rows: a batch can name a few thousand points.
+        struct Row: Decodable {
+            let id: UUID; let enterprise_id: UUID; let county_code: String; let enterprise_name: String; let code: String; let name: String
+            let indicator: String; let equipment: String; let unit: String; let kind: String; let interval_s: Int; let limits: String
+            let active: Bool; let created_at: Date; let updated_at: Date; let version: Int
+        }
+        var out: [UUID: MonitoringPoint] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            var q: SQLQueryString = "SELECT * FROM monitoring_points WHERE id IN ("
+            for (i, id) in ids[chunk..<min(chunk + 500, ids.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+            for r in try await store.sql.raw(q + ")").all(decoding: Row.self) {
+                out[r.id] = MonitoringPoint(id: r.id, enterpriseID: r.enterprise_id, countyCode: r.county_code, enterpriseName: r.enterprise_name,
+                                            code: r.code, name: r.name, indicator: r.indicator, equipment: r.equipment, unit: r.unit,
+                                            kind: MonitoringPoint.Kind(rawValue: r.kind) ?? .analog, interval: r.interval_s,
+                                            limits: JSONColumn.decode(r.limits, as: AlarmLimits.self) ?? AlarmLimits(), active: r.active,
+                                            createdAt: r.created_at, updatedAt: r.updated_at, version: r.version)
+            }
+        }
+        return out
+    }
+
+    public func activeIDs() async throws -> [UUID] {
+        struct Row: Decodable { let id: UUID }
+        return try await store.sql.raw("SELECT id FROM monitoring_points WHERE active = \(bind: true)").all(decoding: Row.self).map(\.id)
+    }
+
     public func limitHistory(pointID: UUID) async throws -> [LimitChange] {
         try await LimitChangeModel.query(on: store.database).filter(\.$pointID == pointID).sort(\.$at, .descending).sort(\.$id).all()
             .map { try $0.domain() }

@@ -1,0 +1,113 @@
+import Foundation
+
+/// Each point's engine state, in memory, restored from the database the first time a point is seen.
+actor AlarmStateCache {
+    var states: [UUID: PointAlarmState] = [:]
+
+    func get(_ id: UUID) -> PointAlarmState? { states[id] }
+    func set(_ id: UUID, _ s: PointAlarmState) { states[id] = s }
+    func known() -> [UUID: PointAlarmState] { states }
+}
+
+/// Runs the alarm engine on stored readings and on silence, and records what it decides (T14).
+public struct AlarmService: Sendable {
+    public let alarms: any AlarmRepository
+    public let points: any MonitoringPointRepository
+    public let clock: any WallClock
+    let cache = AlarmStateCache()
+    /// Evaluation and recording happen one batch at a time, so that a point's events are stored in the
+    /// order the engine decided them.
+    let gate = AsyncGate()
+
+    public init(alarms: any AlarmRepository, points: any MonitoringPointRepository, clock: any WallClock) {
+        self.alarms = alarms
+        self.points = points
+        self.clock = clock
+    }
+
+    /// Evaluates readings that were just stored, each point's in time order.
+    public func evaluate(_ readings: [Reading]) async throws {
+        guard !readings.isEmpty else { return }
+        try await gate.run {
+            let byPoint = Dictionary(grouping: readings, by: \.pointID)
+            let defs = try await points.find(ids: Array(byPoint.keys))
+            // A point not yet in memory starts from the readings before this batch (which is stored already).
+            var states = try await restore(Array(byPoint.keys), before: byPoint.mapValues { $0.map(\.ts).min()! })
+            let now = clock.now()
+            for (id, list) in byPoint {
+                guard let point = defs[id], point.active else { continue }
+                var state = states[id] ?? PointAlarmState()
+                var events: [AlarmEvent] = []
+                for r in list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
+                if !events.isEmpty { try await alarms.record(events, point: point, at: now) }
+                states[id] = state
+                await cache.set(id, state)
+            }
+        }
+    }
+
+    /// Raises an offline alarm for each active point silent for three of its intervals. Run by a
+    /// background job; returns how many went offline.
+    @discardableResult
+    public func tick() async throws -> Int {
+        try await gate.run {
+            let now = clock.now()
+            let known = await cache.known()
+            guard !known.isEmpty else { return 0 }
+            let defs = try await points.find(ids: Array(known.keys))
+            var count = 0
+            for (id, before) in known {
+                guard let point = defs[id] else { continue }
+                var state = before
+                let events = AlarmEngine.tick(point: point, state: &state, now: now)
+                guard !events.isEmpty else { continue }
+                try await alarms.record(events, point: point, at: now)
+                await cache.set(id, state)
+                count += 1
+            }
+            return count
+        }
+    }
+
+    /// Brings every active point into memory (at start), so that silence is noticed after a restart.
+    public func warmUp() async throws {
+        try await gate.run {
+            let ids = try await points.activeIDs()
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                _ = try await restore(Array(ids[chunk..<min(chunk + 500, ids.count)]), before: [:])
+            }
+        }
+    }
+
+    /// The engine's state of these points: from memory, else from the alarms still out and the last reading.
+    func restore(_ ids: [UUID], before: [UUID: Date]) async throws -> [UUID: PointAlarmState] {
+        var out: [UUID: PointAlarmState] = [:]
+        var missing: [UUID] = []
+        for id in ids {
+            if let s = await cache.get(id) { out[id] = s } else { missing.append(id) }
+        }
+        guard !missing.isEmpty else { return out }
+        let active = try await alarms.outConditions(pointIDs: missing)
+        let last = try await alarms.lastReadings(pointIDs: missing, before: before)
+        for id in missing {
+            var s = PointAlarmState(active: active[id] ?? [:], lastTs: last[id]?.ts)
+            s.lastValue = last[id]?.value
+            out[id] = s
+            await cache.set(id, s)
+        }
+        return out
+    }
+
+    public func list(_ query: AlarmQuery, page: Paging, actor: Caller) async throws -> Paged<Alarm> {
+        try actor.require(.monitoringRead)
+        return try await alarms.list(query, page: page, scope: actor.scope)
+    }
+
+    public func get(_ id: UUID, actor: Caller) async throws -> Alarm {
+        try actor.require(.monitoringRead)
+        guard let a = try await alarms.find(id: id, scope: actor.scope), actor.scope.includes(countyCode: a.countyCode, enterpriseID: a.enterpriseID) else {
+            throw DomainError.notFound(entity: "alarm")
+        }
+        return a
+    }
+}

@@ -1,0 +1,159 @@
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+final class AlarmModel: Model, @unchecked Sendable {
+    static let schema = "alarms"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "point_id") var pointID: UUID
+    @Field(key: "enterprise_id") var enterpriseID: UUID
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "enterprise_name") var enterpriseName: String
+    @Field(key: "point_code") var pointCode: String
+    @Field(key: "point_name") var pointName: String
+    @Field(key: "condition") var condition: String
+    @Field(key: "level") var level: Int
+    @Field(key: "state") var state: String
+    @Field(key: "raised_at") var raisedAt: Date
+    @Field(key: "raised_value") var raisedValue: String
+    @OptionalField(key: "upgraded_at") var upgradedAt: Date?
+    /// Set when the value returned to normal; null while it is still out (at most one such row per point
+    /// and condition).
+    @OptionalField(key: "normal_at") var normalAt: Date?
+    @OptionalField(key: "normal_value") var normalValue: String?
+    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "version") var version: Int
+
+    init() {}
+
+    func domain() throws -> Alarm {
+        Alarm(id: try requireID(), pointID: pointID, enterpriseID: enterpriseID, countyCode: countyCode, enterpriseName: enterpriseName,
+              pointCode: pointCode, pointName: pointName, condition: AlarmCondition(rawValue: condition) ?? .high,
+              level: AlarmLevel(rawValue: level) ?? .second, state: Alarm.State(rawValue: state) ?? .active, raisedAt: raisedAt,
+              raisedValue: raisedValue, upgradedAt: upgradedAt, normalAt: normalAt, normalValue: normalValue, updatedAt: updatedAt, version: version)
+    }
+}
+
+public struct FluentAlarmRepository: AlarmRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<AlarmModel>? {
+        let q = AlarmModel.query(on: db)
+        switch scope {
+        case .city: return q
+        case .county(let c): return q.filter(\.$countyCode == c)
+        case .enterprise(let id): return q.filter(\.$enterpriseID == id)
+        case .assigned: return nil
+        }
+    }
+
+    public func record(_ events: [AlarmEvent], point: MonitoringPoint, at: Date) async throws {
+        try await store.write { db in
+            for event in events {
+                switch event {
+                case .raised(let c, let level, let value, let ts):
+                    let m = AlarmModel()
+                    m.id = UUID()
+                    m.pointID = point.id
+                    m.enterpriseID = point.enterpriseID
+                    m.countyCode = point.countyCode
+                    m.enterpriseName = point.enterpriseName
+                    m.pointCode = point.code
+                    m.pointName = point.name
+                    m.condition = c.rawValue
+                    m.level = level.rawValue
+                    m.state = Alarm.State.active.rawValue
+                    m.raisedAt = ts
+                    m.raisedValue = value
+                    m.updatedAt = at
+                    m.version = 1
+                    try await m.create(on: db)
+                    try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
+                                                changes: [FieldChange(field: "point", before: nil, after: point.code),
+                                                          FieldChange(field: "condition", before: nil, after: c.rawValue),
+                                                          FieldChange(field: "level", before: nil, after: String(level.rawValue)),
+                                                          FieldChange(field: "value", before: nil, after: value)],
+                                                audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
+                case .upgraded(let c, let level, _, let ts):
+                    guard let m = try await Self.out(point.id, c, on: db) else { continue }
+                    let before = m.level
+                    m.level = level.rawValue
+                    m.upgradedAt = ts
+                    m.updatedAt = at
+                    m.version += 1
+                    try await m.update(on: db)
+                    try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
+                                                changes: [FieldChange(field: "level", before: String(before), after: String(level.rawValue))],
+                                                audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
+                case .cleared(let c, let value, let ts):
+                    guard let m = try await Self.out(point.id, c, on: db) else { continue }
+                    m.normalAt = ts
+                    m.normalValue = value
+                    m.updatedAt = at
+                    m.version += 1
+                    try await m.update(on: db)
+                    try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
+                                                changes: [FieldChange(field: "normalAt", before: nil, after: ISOTime.string(ts))],
+                                                audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
+                }
+            }
+        }
+    }
+
+    static func out(_ point: UUID, _ c: AlarmCondition, on db: any Database) async throws -> AlarmModel? {
+        try await AlarmModel.query(on: db).filter(\.$pointID == point).filter(\.$condition == c.rawValue).filter(\.$normalAt == nil)
+            .sort(\.$raisedAt, .descending).first()
+    }
+
+    public func outConditions(pointIDs: [UUID]) async throws -> [UUID: [AlarmCondition: AlarmLevel]] {
+        guard !pointIDs.isEmpty else { return [:] }
+        struct Row: Decodable { let point_id: UUID; let condition: String; let level: Int }
+        var q: SQLQueryString = "SELECT point_id, condition, level FROM alarms WHERE normal_at IS NULL AND point_id IN ("
+        for (i, id) in pointIDs.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+        var out: [UUID: [AlarmCondition: AlarmLevel]] = [:]
+        for r in try await store.sql.raw(q + ")").all(decoding: Row.self) {
+            guard let c = AlarmCondition(rawValue: r.condition), let l = AlarmLevel(rawValue: r.level) else { continue }
+            out[r.point_id, default: [:]][c] = max(out[r.point_id]?[c] ?? l, l)
+        }
+        return out
+    }
+
+    public func lastReadings(pointIDs: [UUID], before: [UUID: Date]) async throws -> [UUID: (ts: Date, value: Double?)] {
+        var out: [UUID: (ts: Date, value: Double?)] = [:]
+        struct Row: Decodable { let ts: Int64; let value: Double? }
+        // One index lookup per point: the readings' key is (point, time).
+        for id in pointIDs {
+            let limit = before[id].map(FluentReadingRepository.millis) ?? Int64.max
+            if let r = try await store.sql.raw("SELECT ts, value FROM readings WHERE point_id = \(bind: id) AND ts < \(bind: limit) ORDER BY ts DESC LIMIT 1")
+                .first(decoding: Row.self) {
+                out[id] = (Date(timeIntervalSince1970: Double(r.ts) / 1000), r.value)
+            }
+        }
+        return out
+    }
+
+    public func list(_ query: AlarmQuery, page: Paging, scope: Scope) async throws -> Paged<Alarm> {
+        guard let q = Self.scoped(scope, on: store.database) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        if let s = query.states { q.filter(\.$state ~~ s.map(\.rawValue)) }
+        if let l = query.level { q.filter(\.$level == l.rawValue) }
+        if let c = query.condition { q.filter(\.$condition == c.rawValue) }
+        if let c = query.countyCode { q.filter(\.$countyCode == c) }
+        if let e = query.enterpriseID { q.filter(\.$enterpriseID == e) }
+        if let p = query.pointID { q.filter(\.$pointID == p) }
+        if query.outOnly { q.filter(\.$normalAt == nil) }
+        if let a = query.raisedAfter { q.filter(\.$raisedAt >= a) }
+        if let b = query.raisedBefore { q.filter(\.$raisedAt < b) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$raisedAt, .descending).sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func find(id: UUID, scope: Scope) async throws -> Alarm? {
+        try await Self.scoped(scope, on: store.database)?.filter(\.$id == id).first()?.domain()
+    }
+}
