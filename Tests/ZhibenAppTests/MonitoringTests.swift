@@ -244,4 +244,52 @@ struct AlarmFlowTests {
             #expect(try await h.api(.GET, "/api/v1/alarms/\(one.id)", token: company).status == .ok)
         }
     }
+
+    @Test("the lifecycle: the enterprise acknowledges, disposes and closes once back to normal; the county verifies a level-1 alarm; refusals write nothing")
+    func lifecycle() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            let county = try await h.token("county-141181")
+            let point = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9301", "name": "9#压差", "indicator": "DUST-DRY-DP", "interval": 10,
+                "limits": ["high": 1800.0, "highHigh": 2500.0] as [String: any Sendable],
+            ]).content.decode(PointProbe.self)
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let now = h.app.zhiben.clock.now()
+            func send(_ s: TimeInterval, _ v: Double) async throws {
+                _ = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": [["point": "T-9301", "ts": ISOTime.string(now.addingTimeInterval(s)), "value": v] as [String: any Sendable]]])
+            }
+            try await send(-100, 2600)
+            let alarm = try #require(try await h.api(.GET, "/api/v1/alarms?point=\(point.id)", token: county).content.get([AlarmProbe].self, at: "items").first)
+            func step(_ token: String, _ body: [String: any Sendable], ifMatch: String? = nil) async throws -> TestingHTTPResponse {
+                try await h.api(.POST, "/api/v1/alarms/\(alarm.id)/transitions", token: token, json: body, headers: ifMatch.map { ["If-Match": $0] } ?? [:])
+            }
+            let detail = try await h.api(.GET, "/api/v1/alarms/\(alarm.id)", token: company)
+            #expect(try detail.content.get([String].self, at: "allowedActions") == ["acknowledge", "shelve"])
+            #expect(try await step(county, ["action": "acknowledge"]).status == .forbidden, "the enterprise acknowledges")
+            #expect(try await step(company, ["action": "dispose", "cause": "滤袋堵塞", "measures": "更换滤袋"]).status == .conflict)
+            #expect(try await step(company, ["action": "acknowledge"], ifMatch: "\"7\"").status == .preconditionFailed)
+            #expect(try await step(company, ["action": "acknowledge"]).status == .ok)
+            let missing = try await step(company, ["action": "dispose"])
+            #expect(missing.status == .unprocessableEntity)
+            #expect(try ProblemProbe(missing).errors?.map(\.field) == ["cause", "measures"])
+            #expect(try await step(company, ["action": "dispose", "cause": "滤袋堵塞", "measures": "更换滤袋"]).status == .ok)
+            let early = try await step(company, ["action": "close"])
+            #expect(early.status == .conflict, "still out of its limits")
+            try await send(-50, 1000)
+            #expect(try await step(company, ["action": "close"]).status == .ok)
+            #expect(try await step(try await h.token("county-141182"), ["action": "verify"]).status == .notFound)
+            #expect(try await step(company, ["action": "verify"]).status == .forbidden)
+            let verified = try await step(county, ["action": "verify", "comment": "现场核实"])
+            #expect(verified.status == .ok)
+            #expect(try verified.content.get(String.self, at: "state") == "verified")
+            let steps = try verified.content.get([StepProbe].self, at: "steps")
+            #expect(steps.map(\.action) == ["acknowledge", "dispose", "close", "verify"] && steps.last?.by == "county-141181")
+            let audit = try await h.app.zhiben.auditLog.repository.list(AuditQuery(entityID: alarm.id.uuidString))
+            #expect(audit.items.filter { $0.action == "transition" }.count == 4, "each step audited; refusals wrote nothing")
+        }
+    }
 }
+
+struct StepProbe: Decodable { let action: String; let by: String }

@@ -105,4 +105,28 @@ struct AlarmEngineTests {
         #expect(AlarmFlood.isFlooding(ten + [now.addingTimeInterval(-599)], now: now))
         #expect(!AlarmFlood.isFlooding(ten + [now.addingTimeInterval(-601)], now: now))
     }
+
+    @Test("shelving needs a reason and an end within 7 days; a shelved alarm can still be acknowledged; level-2 alarms are not verified")
+    func shelveAndVerify() throws {
+        let enterprise = UUID()
+        let company = Caller(kind: .user, id: UUID(), username: "ent", role: .enterpriseUser, scope: .enterprise(enterprise))
+        let county = Caller(kind: .user, id: UUID(), username: "county-141181", role: .countyOfficer, scope: .county("141181"))
+        let a = Alarm(pointID: UUID(), enterpriseID: enterprise, countyCode: "141181", enterpriseName: "演示", pointCode: "TT-1", pointName: "温度",
+                      condition: .high, level: .second, raisedAt: Self.t0, raisedValue: "75", updatedAt: Self.t0)
+        func shelve(_ comment: String, _ until: Date?) throws -> Alarm {
+            try AlarmWorkflow.perform(.shelve, on: a, by: company, comment: comment, cause: nil, measures: nil, until: until, now: Self.t0)
+        }
+        #expect(throws: DomainError.validation([FieldIssue(field: "comment", zh: "请填写搁置理由", en: "the reason is required"),
+                                                FieldIssue(field: "until", zh: "请填写搁置期限", en: "until (when the shelf ends) is required")])) { try shelve("", nil) }
+        #expect(throws: DomainError.self) { try shelve("检修中", Self.t0.addingTimeInterval(8 * 86_400)) }
+        let shelved = try shelve("检修中", Self.t0.addingTimeInterval(86_400))
+        #expect(shelved.state == .shelved && shelved.steps.last?.until == Self.t0.addingTimeInterval(86_400))
+        #expect(try AlarmWorkflow.perform(.acknowledge, on: shelved, by: company, comment: "", cause: nil, measures: nil, until: nil, now: Self.t0).state == .acknowledged)
+        var closed = a
+        closed.state = .closed
+        #expect(throws: DomainError.invalidTransition(from: "closed (level 2)", event: "verify")) {
+            try AlarmWorkflow.perform(.verify, on: closed, by: county, comment: "", cause: nil, measures: nil, until: nil, now: Self.t0)
+        }
+        #expect(AlarmWorkflow.available(to: county, on: closed).isEmpty)
+    }
 }

@@ -40,6 +40,10 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let monitoringRead = Permission(rawValue: "monitoring:read")
     /// An enterprise manages its own monitoring points and their alarm limits.
     public static let monitoringManage = Permission(rawValue: "monitoring:manage")
+    /// The enterprise's steps on its alarms: acknowledge, dispose, close, shelve.
+    public static let alarmRespond = Permission(rawValue: "alarm:respond")
+    /// Regulators check closed level-1 alarms.
+    public static let alarmVerify = Permission(rawValue: "alarm:verify")
     /// A gateway's API key sends its enterprise's readings.
     public static let telemetryWrite = Permission(rawValue: "telemetry:write")
 }
@@ -79,20 +83,20 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead,
              .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead,
-             .monitoringRead]
+             .monitoringRead, .alarmVerify]
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,
              .hazardRead, .hazardReport, .hazardJudge, .hazardAssignExpert, .hazardAccept, .hazardSupervise, .hazardDecideExtension,
-             .hazardExport, .checklistManage, .notificationRead, .monitoringRead]
+             .hazardExport, .checklistManage, .notificationRead, .monitoringRead, .alarmVerify]
         case .inspector:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
-             .notificationRead, .monitoringRead]
+             .notificationRead, .monitoringRead, .alarmVerify]
         case .expert:
             [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead]
         case .enterpriseUser:
             [.enterpriseRead, .enterpriseUpdateContacts, .hazardRead, .hazardReport, .hazardJudge, .hazardRectify, .hazardAccept,
-             .hazardExport, .selfInspectionRecord, .notificationRead, .monitoringRead, .monitoringManage]
+             .hazardExport, .selfInspectionRecord, .notificationRead, .monitoringRead, .monitoringManage, .alarmRespond]
         }
     }
 

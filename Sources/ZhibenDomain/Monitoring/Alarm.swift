@@ -35,12 +35,14 @@ public struct Alarm: Sendable, Equatable, Identifiable {
     /// When the value came back inside its limits (past the deadband); nil while it is still out.
     public var normalAt: Date?
     public var normalValue: String?
+    /// The people's steps, oldest first.
+    public var steps: [AlarmStep]
     public var updatedAt: Date
     public var version: Int
 
     public init(id: UUID = UUID(), pointID: UUID, enterpriseID: UUID, countyCode: String, enterpriseName: String, pointCode: String, pointName: String,
                 condition: AlarmCondition, level: AlarmLevel, state: State = .active, raisedAt: Date, raisedValue: String, upgradedAt: Date? = nil,
-                normalAt: Date? = nil, normalValue: String? = nil, updatedAt: Date, version: Int = 1) {
+                normalAt: Date? = nil, normalValue: String? = nil, steps: [AlarmStep] = [], updatedAt: Date, version: Int = 1) {
         self.id = id
         self.pointID = pointID
         self.enterpriseID = enterpriseID
@@ -56,12 +58,122 @@ public struct Alarm: Sendable, Equatable, Identifiable {
         self.upgradedAt = upgradedAt
         self.normalAt = normalAt
         self.normalValue = normalValue
+        self.steps = steps
         self.updatedAt = updatedAt
         self.version = version
     }
 
     /// Still out of its limits (not returned to normal).
     public var isOut: Bool { normalAt == nil }
+}
+
+/// One step a person took on an alarm.
+public struct AlarmStep: Sendable, Equatable, Codable {
+    public var action: AlarmAction
+    public var by: String
+    public var at: Date
+    public var comment: String
+    public var cause: String?
+    public var measures: String?
+    public var until: Date?
+
+    public init(action: AlarmAction, by: String, at: Date, comment: String = "", cause: String? = nil, measures: String? = nil, until: Date? = nil) {
+        self.action = action
+        self.by = by
+        self.at = at
+        self.comment = comment
+        self.cause = cause
+        self.measures = measures
+        self.until = until
+    }
+}
+
+public enum AlarmAction: String, Sendable, Codable, CaseIterable, Labeled {
+    case acknowledge, dispose, close, verify, shelve
+    public var zh: String { switch self { case .acknowledge: "确认"; case .dispose: "处置"; case .close: "关闭"; case .verify: "核查"; case .shelve: "搁置" } }
+    public var en: String { switch self { case .acknowledge: "Acknowledge"; case .dispose: "Dispose"; case .close: "Close"; case .verify: "Verify"; case .shelve: "Shelve" } }
+    public var permission: Permission { self == .verify ? .alarmVerify : .alarmRespond }
+}
+
+/// The alarm lifecycle (T14), a pure function of (alarm, action, actor, input, now): active →
+/// acknowledge → dispose {cause, measures} → (back to normal) → close, by the enterprise; regulators
+/// verify closed level-1 alarms; shelve {reason, until} sets an active or acknowledged alarm aside for
+/// a while. 403 for another party, 409 naming the state, 422 naming each missing field.
+public enum AlarmWorkflow {
+    public static let maxShelf: TimeInterval = 7 * 86_400
+
+    public static func allowedStates(_ action: AlarmAction) -> Set<Alarm.State> {
+        switch action {
+        case .acknowledge: [.active, .shelved]
+        case .dispose: [.acknowledged]
+        case .close: [.disposed]
+        case .verify: [.closed]
+        case .shelve: [.active, .acknowledged]
+        }
+    }
+
+    public static func isParty(_ actor: Caller, to action: AlarmAction, on a: Alarm) -> Bool {
+        if actor.kind == .system { return true }
+        switch action {
+        case .verify: return actor.scope == .city || actor.scope == .county(a.countyCode)
+        default: return actor.scope == .enterprise(a.enterpriseID)
+        }
+    }
+
+    public static func available(to actor: Caller, on a: Alarm) -> [AlarmAction] {
+        AlarmAction.allCases.filter { act in
+            actor.can(act.permission) && isParty(actor, to: act, on: a) && allowedStates(act).contains(a.state)
+                && (act != .verify || a.level == .first) && (act != .close || a.normalAt != nil)
+        }
+    }
+
+    public static func perform(_ action: AlarmAction, on a: Alarm, by actor: Caller, comment: String, cause: String?, measures: String?,
+                               until: Date?, now: Date) throws -> Alarm {
+        try actor.require(action.permission)
+        guard isParty(actor, to: action, on: a) else { throw DomainError.forbidden(permission: action.permission) }
+        guard allowedStates(action).contains(a.state) else { throw DomainError.invalidTransition(from: a.state.rawValue, event: action.rawValue) }
+        var issues: [FieldIssue] = []
+        func need(_ v: String?, _ field: String, _ zh: String, _ en: String) -> String {
+            let t = (v ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if t.count < 2 { issues.append(FieldIssue(field: field, zh: "请填写\(zh)", en: "\(en) is required")) }
+            else if t.count > 2000 { issues.append(FieldIssue(field: field, zh: "\(zh)不能超过2000字", en: "\(en) has at most 2000 characters")) }
+            return t
+        }
+        var next = a
+        var step = AlarmStep(action: action, by: actor.username, at: now, comment: comment.trimmingCharacters(in: .whitespacesAndNewlines))
+        if step.comment.count > 2000 { issues.append(FieldIssue(field: "comment", zh: "说明不能超过2000字", en: "comment has at most 2000 characters")) }
+        switch action {
+        case .acknowledge:
+            next.state = .acknowledged
+        case .dispose:
+            step.cause = need(cause, "cause", "报警原因", "the cause")
+            step.measures = need(measures, "measures", "处置措施", "the measures taken")
+            next.state = .disposed
+        case .close:
+            guard a.normalAt != nil else {
+                throw DomainError.invalidTransition(from: "\(a.state.rawValue) (still out of its limits)", event: action.rawValue)
+            }
+            next.state = .closed
+        case .verify:
+            guard a.level == .first else { throw DomainError.invalidTransition(from: "\(a.state.rawValue) (level 2)", event: action.rawValue) }
+            next.state = .verified
+        case .shelve:
+            _ = need(comment, "comment", "搁置理由", "the reason")
+            if let until {
+                if until <= now || until > now.addingTimeInterval(maxShelf) {
+                    issues.append(FieldIssue(field: "until", zh: "搁置期限应在现在之后7天以内", en: "the shelf ends after now and within 7 days"))
+                }
+            } else {
+                issues.append(FieldIssue(field: "until", zh: "请填写搁置期限", en: "until (when the shelf ends) is required"))
+            }
+            step.until = until
+            next.state = .shelved
+        }
+        guard issues.isEmpty else { throw DomainError.validation(issues) }
+        next.steps.append(step)
+        next.updatedAt = now
+        return next
+    }
 }
 
 public struct AlarmQuery: Sendable, Equatable {
@@ -99,4 +211,7 @@ public protocol AlarmRepository: Sendable {
     func lastReadings(pointIDs: [UUID], before: [UUID: Date]) async throws -> [UUID: (ts: Date, value: Double?)]
     func list(_ query: AlarmQuery, page: Paging, scope: Scope) async throws -> Paged<Alarm>
     func find(id: UUID, scope: Scope) async throws -> Alarm?
+    /// Changes an alarm inside one write, audited; a stale `expectedVersion` changes nothing.
+    func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
+                change: @escaping @Sendable (Alarm) throws -> Alarm) async throws -> Alarm
 }

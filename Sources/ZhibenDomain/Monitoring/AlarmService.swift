@@ -103,6 +103,17 @@ public struct AlarmService: Sendable {
         return try await alarms.list(query, page: page, scope: actor.scope)
     }
 
+    /// One step of the alarm lifecycle (`AlarmWorkflow`).
+    public func perform(_ id: UUID, action: AlarmAction, comment: String = "", cause: String? = nil, measures: String? = nil, until: Date? = nil,
+                        expectedVersion: Int? = nil, actor: Caller, origin: String? = nil) async throws -> Alarm {
+        try actor.require(action.permission)
+        let now = clock.now()
+        return try await alarms.update(id: id, scope: actor.scope, expectedVersion: expectedVersion,
+                                       audit: AuditContext(actor: actor, at: now, origin: origin)) { a in
+            try AlarmWorkflow.perform(action, on: a, by: actor, comment: comment, cause: cause, measures: measures, until: until, now: now)
+        }
+    }
+
     public func get(_ id: UUID, actor: Caller) async throws -> Alarm {
         try actor.require(.monitoringRead)
         guard let a = try await alarms.find(id: id, scope: actor.scope), actor.scope.includes(countyCode: a.countyCode, enterpriseID: a.enterpriseID) else {

@@ -608,6 +608,7 @@ struct M018Alarms: AsyncMigration {
             .field("upgraded_at", .datetime)
             .field("normal_at", .datetime)
             .field("normal_value", .string)
+            .field("steps", .string, .required)
             .field("updated_at", .datetime, .required)
             .field("version", .int, .required)
             .create()

@@ -24,6 +24,8 @@ final class AlarmModel: Model, @unchecked Sendable {
     /// and condition).
     @OptionalField(key: "normal_at") var normalAt: Date?
     @OptionalField(key: "normal_value") var normalValue: String?
+    /// The people's steps as JSON, oldest first.
+    @Field(key: "steps") var steps: String
     @Field(key: "updated_at") var updatedAt: Date
     @Field(key: "version") var version: Int
 
@@ -33,7 +35,8 @@ final class AlarmModel: Model, @unchecked Sendable {
         Alarm(id: try requireID(), pointID: pointID, enterpriseID: enterpriseID, countyCode: countyCode, enterpriseName: enterpriseName,
               pointCode: pointCode, pointName: pointName, condition: AlarmCondition(rawValue: condition) ?? .high,
               level: AlarmLevel(rawValue: level) ?? .second, state: Alarm.State(rawValue: state) ?? .active, raisedAt: raisedAt,
-              raisedValue: raisedValue, upgradedAt: upgradedAt, normalAt: normalAt, normalValue: normalValue, updatedAt: updatedAt, version: version)
+              raisedValue: raisedValue, upgradedAt: upgradedAt, normalAt: normalAt, normalValue: normalValue,
+              steps: JSONColumn.decode(steps, as: [AlarmStep].self) ?? [], updatedAt: updatedAt, version: version)
     }
 }
 
@@ -70,6 +73,7 @@ public struct FluentAlarmRepository: AlarmRepository {
                     m.state = Alarm.State.active.rawValue
                     m.raisedAt = ts
                     m.raisedValue = value
+                    m.steps = "[]"
                     m.updatedAt = at
                     m.version = 1
                     try await m.create(on: db)
@@ -151,6 +155,33 @@ public struct FluentAlarmRepository: AlarmRepository {
         let total = try await q.copy().count()
         let rows = try await q.sort(\.$raisedAt, .descending).sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
+                       change: @escaping @Sendable (Alarm) throws -> Alarm) async throws -> Alarm {
+        try await store.write { db in
+            guard let m = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else { throw DomainError.notFound(entity: "alarm") }
+            let before = try m.domain()
+            if let expectedVersion, expectedVersion != before.version {
+                throw DomainError.staleVersion(entity: "alarm", expected: expectedVersion, current: before.version)
+            }
+            var after = try change(before)
+            after.version = before.version + 1
+            m.state = after.state.rawValue
+            m.steps = JSONColumn.encode(after.steps) ?? "[]"
+            m.updatedAt = after.updatedAt
+            m.version = after.version
+            try await m.update(on: db)
+            var changes = [FieldChange(field: "state", before: before.state.rawValue, after: after.state.rawValue)]
+            if let step = after.steps.last {
+                changes.append(FieldChange(field: "action", before: nil, after: step.action.rawValue))
+                if let c = step.cause { changes.append(FieldChange(field: "cause", before: nil, after: c)) }
+                if let u = step.until { changes.append(FieldChange(field: "until", before: nil, after: ISOTime.string(u))) }
+            }
+            try await AuditChain.append(on: db, action: AuditAction.transition.rawValue, entityType: "alarm", entityID: id.uuidString,
+                                        changes: changes, audit: audit)
+            return after
+        }
     }
 
     public func find(id: UUID, scope: Scope) async throws -> Alarm? {

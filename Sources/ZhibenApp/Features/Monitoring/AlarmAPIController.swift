@@ -18,9 +18,22 @@ struct AlarmDTO: Content {
     var upgradedAt: String?
     var normalAt: String?
     var normalValue: String?
+    var steps: [StepDTO]
     var version: Int
+    /// On a single alarm: what the caller may do next.
+    var allowedActions: [String]?
 
-    init(_ a: Alarm) {
+    struct StepDTO: Content {
+        var action: String
+        var by: String
+        var at: String
+        var comment: String
+        var cause: String?
+        var measures: String?
+        var until: String?
+    }
+
+    init(_ a: Alarm, allowed: [AlarmAction]? = nil) {
         id = a.id
         pointId = a.pointID
         enterpriseId = a.enterpriseID
@@ -36,7 +49,10 @@ struct AlarmDTO: Content {
         upgradedAt = a.upgradedAt.map(ISOTime.string)
         normalAt = a.normalAt.map(ISOTime.string)
         normalValue = a.normalValue
+        steps = a.steps.map { StepDTO(action: $0.action.rawValue, by: $0.by, at: ISOTime.string($0.at), comment: $0.comment, cause: $0.cause,
+                                      measures: $0.measures, until: $0.until.map(ISOTime.string)) }
         version = a.version
+        allowedActions = allowed?.map(\.rawValue)
     }
 }
 
@@ -44,15 +60,41 @@ struct AlarmAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("alarms", use: list)
         routes.get("alarms", ":id", use: show)
+        routes.post("alarms", ":id", "transitions", use: transition)
+    }
+
+    struct TransitionInput: Content {
+        var action: String
+        var comment: String?
+        var cause: String?
+        var measures: String?
+        var until: String?
+    }
+
+    /// One verb for every step: `{"action": …, "comment": …, …fields}`, guarded by `If-Match`.
+    func transition(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let id = try req.recordID("alarm")
+        _ = try await req.zhiben.alarms.get(id, actor: caller)
+        let input = try req.content.decode(TransitionInput.self)
+        guard let action = AlarmAction(rawValue: input.action) else {
+            throw DomainError.validation([FieldIssue(field: "action", zh: "未知的操作：\(input.action)",
+                                                     en: "unknown action \(input.action); one of \(AlarmAction.allCases.map(\.rawValue).joined(separator: ", "))")])
+        }
+        let a = try await req.zhiben.alarms.perform(id, action: action, comment: input.comment ?? "", cause: input.cause, measures: input.measures,
+                                                    until: try APIDate.parse(input.until, field: "until"),
+                                                    expectedVersion: try ETag.expectedVersion(req), actor: caller, origin: req.origin)
+        return try .json(AlarmDTO(a, allowed: AlarmWorkflow.available(to: caller, on: a)), version: a.version)
     }
 
     func list(req: Request) async throws -> PageDTO<AlarmDTO> {
-        PageDTO(try await req.zhiben.alarms.list(try req.alarmQuery(), page: req.paging(), actor: req.caller), AlarmDTO.init)
+        PageDTO(try await req.zhiben.alarms.list(try req.alarmQuery(), page: req.paging(), actor: req.caller)) { AlarmDTO($0) }
     }
 
     func show(req: Request) async throws -> Response {
-        let a = try await req.zhiben.alarms.get(req.recordID("alarm"), actor: req.caller)
-        return try .json(AlarmDTO(a), version: a.version)
+        let caller = try req.caller
+        let a = try await req.zhiben.alarms.get(req.recordID("alarm"), actor: caller)
+        return try .json(AlarmDTO(a, allowed: AlarmWorkflow.available(to: caller, on: a)), version: a.version)
     }
 }
 
