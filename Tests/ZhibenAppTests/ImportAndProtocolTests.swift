@@ -207,7 +207,7 @@ struct ProtocolTests {
                 (city, "/internal-reports"), (city, "/hazards/new?enterprise=\(e.id)"), (county, "/hazards/\(hazard.id)"), (county, "/self-inspections"),
                 (company, "/hazards/\(hazard.id)"), (company, "/self-inspections"), (company, "/internal-reports"), (company, "/hazards/new"),
                 (reportedCounty, "/hazards/\(reported.id)"), (expert, "/hazards"), (city, "/monitoring/points"), (company, "/monitoring/points"),
-                (company, "/monitoring/points/new"), (city, "/monitoring/points?indicator=DUST-SMOKE&q=x"), (expert, "/enterprises"), (expert, "/notifications"),
+                (company, "/monitoring/points/new"), (city, "/monitoring/points?indicator=DUST-SMOKE&q=x"), (city, "/monitoring/alarms"), (company, "/monitoring/alarms?out=1&level=1"), (county, "/monitoring/alarms?state=active"), (expert, "/enterprises"), (expert, "/notifications"),
             ]
             #expect(try await h.get("/", as: expert).headers.first(name: .location) == "/hazards", "experts land on their hazards")
             for (browser, path) in pages {

@@ -290,6 +290,35 @@ struct AlarmFlowTests {
             #expect(audit.items.filter { $0.action == "transition" }.count == 4, "each step audited; refusals wrote nothing")
         }
     }
+
+    @Test("the alarm pages: the enterprise sees its alarm and acknowledges it; a missing cause is named; the county sees the steps")
+    func alarmPages() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            _ = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9401", "name": "9#水位", "indicator": "AL-PIT-WATER-LEVEL", "interval": 10, "limits": ["high": 2.5] as [String: any Sendable],
+            ])
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let ts = ISOTime.string(h.app.zhiben.clock.now().addingTimeInterval(-30))
+            _ = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": [["point": "T-9401", "ts": ts, "value": 2.8] as [String: any Sendable]]])
+            let browser = try await h.signIn(h.enterpriseUsername(e))
+            let board = try await h.get("/monitoring/alarms?out=1", as: browser).body.string
+            #expect(board.contains("9#水位") && board.contains("二级报警"))
+            let alarm = try #require(try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items.first)
+            let page = try await h.get("/monitoring/alarms/\(alarm.id)", as: browser)
+            #expect(page.body.string.contains("value=\"acknowledge\"") && page.body.string.contains("value=\"shelve\""))
+            let ids = page.body.string.components(separatedBy: " id=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            #expect(Set(ids).count == ids.count, "one form per step, each field id unique")
+            #expect(try await h.post("/monitoring/alarms/\(alarm.id)/transitions", as: browser, form: ["action": "acknowledge", "version": "1"]).status == .seeOther)
+            let bad = try await h.post("/monitoring/alarms/\(alarm.id)/transitions", as: browser, form: ["action": "dispose", "version": "2", "measures": "排水"])
+            #expect(bad.status == .unprocessableEntity && bad.body.string.contains("请填写报警原因"))
+            let stale = try await h.post("/monitoring/alarms/\(alarm.id)/transitions", as: browser, form: ["action": "dispose", "version": "1", "cause": "阀门故障", "measures": "排水"])
+            #expect(stale.status == .conflict && stale.body.string.contains("已被他人处理"))
+            let seen = try await h.get("/monitoring/alarms/\(alarm.id)", as: try await h.signIn("county-141181")).body.string
+            #expect(seen.contains("处置过程（1）") && !seen.contains("value=\"acknowledge\""), "the county reads; acknowledging is the enterprise's")
+        }
+    }
 }
 
 struct StepProbe: Decodable { let action: String; let by: String }

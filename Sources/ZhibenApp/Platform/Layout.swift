@@ -52,6 +52,7 @@ enum Layout {
         NavItem(href: SitePath.hazardZeroing.path, zh: "重大隐患动态清零", en: "Zeroing major hazards", permission: .dashboardRead),
         NavItem(href: SitePath.selfInspections.path, zh: "企业自查", en: "Self-inspections", permission: .hazardRead),
         NavItem(href: SitePath.internalReports.path, zh: "内部报告", en: "Internal reports", permission: .selfInspectionRecord),
+        NavItem(href: SitePath.alarms.path, zh: "监测报警", en: "Alarms", permission: .monitoringRead),
         NavItem(href: SitePath.monitoringPoints.path, zh: "监测点位", en: "Monitoring points", permission: .monitoringRead),
         NavItem(href: SitePath.criteria.path, zh: "判定标准与清单", en: "Criteria & checklists", permission: .hazardRead),
         NavItem(href: SitePath.notifications.path, zh: "消息", en: "Messages", permission: .notificationRead),

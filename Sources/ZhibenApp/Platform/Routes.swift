@@ -33,6 +33,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: NotificationPages())
     try signedIn.register(collection: SelfInspectionPages())
     try signedIn.register(collection: MonitoringPages())
+    try signedIn.register(collection: AlarmPages())
 
     let api = app.grouped("api", "v1")
     api.get("openapi.yaml") { req async throws -> Response in

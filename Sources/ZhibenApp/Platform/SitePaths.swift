@@ -18,6 +18,7 @@ enum SitePath: Sendable, Equatable {
     case notifications, notificationsRead
     case selfInspections, internalReports, internalReportDecision(UUID)
     case monitoringPoints, monitoringPointNew, monitoringPoint(UUID)
+    case alarms, alarm(UUID), alarmTransition(UUID)
 
     var path: String {
         switch self {
@@ -68,6 +69,9 @@ enum SitePath: Sendable, Equatable {
         case .monitoringPoints: "/monitoring/points"
         case .monitoringPointNew: "/monitoring/points/new"
         case .monitoringPoint(let id): "/monitoring/points/\(id.uuidString)"
+        case .alarms: "/monitoring/alarms"
+        case .alarm(let id): "/monitoring/alarms/\(id.uuidString)"
+        case .alarmTransition(let id): "/monitoring/alarms/\(id.uuidString)/transitions"
         }
     }
 

@@ -1,0 +1,157 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// The alarm list (enterprise, county and city scope) and each alarm with its steps and the forms of
+/// the steps the caller may take.
+struct AlarmPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let a = routes.grouped("monitoring", "alarms")
+        a.get(use: list)
+        a.get(":id", use: show)
+        a.post(":id", "transitions", use: transition)
+    }
+
+    static func levelTag(_ l: AlarmLevel, lang: Language) -> HTML {
+        "<span class=\"tag \(l == .first ? "red" : "orange")\">\(l.label(lang))</span>"
+    }
+
+    func list(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        try ctx.caller.require(.monitoringRead)
+        let lang = ctx.lang
+        let query = try req.alarmQuery()
+        let page = try await req.zhiben.alarms.list(query, page: req.paging(), actor: ctx.caller)
+        var qs = QueryString()
+        for key in ["state", "level", "condition", "county", "enterprise", "point", "out", "from", "to", "per"] { qs.set(key, req.queryString(key)) }
+        let counties: HTML = HTML.when(ctx.caller.scope == .city) {
+            "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: query.countyCode, blank: ctx.t("全部", "All")))</select></div>"
+        }
+        let rows = page.items.map { a -> HTML in
+            """
+            <tr>
+              <td><a href="\(SitePath.alarm(a.id).path)">\(ChinaTime.display(a.raisedAt, seconds: true))</a></td>
+              <td>\(a.enterpriseName)</td>
+              <td><span class="mono">\(a.pointCode)</span> \(a.pointName)</td>
+              <td>\(a.condition.label(lang))</td>
+              <td>\(Self.levelTag(a.level, lang: lang))</td>
+              <td class="num">\(a.raisedValue)</td>
+              <td>\(a.state.label(lang))</td>
+              <td>\(a.normalAt.map { ChinaTime.display($0, seconds: true) } ?? ctx.t("未恢复", "still out"))</td>
+            </tr>
+            """
+        }
+        let content: HTML = """
+        <p class="subtitle">\(ctx.t("报警由系统按企业设定的限值实时产生；企业确认、处置并在恢复正常后关闭，监管部门核查一级报警。", "Alarms are raised as readings arrive, against the limits each enterprise set; the enterprise acknowledges, disposes and closes them once back to normal, and regulators verify level-1 alarms."))</p>
+        <form class="filters" method="get" action="\(SitePath.alarms.path)">
+          \(counties)
+          <div class="field"><label for="state">\(ctx.t("状态", "State"))</label><select id="state" name="state">\(Layout.options(labeledOptions(Alarm.State.self, lang), selected: req.queryString("state"), blank: ctx.t("全部", "All")))</select></div>
+          <div class="field"><label for="level">\(ctx.t("级别", "Level"))</label><select id="level" name="level">\(Layout.options(AlarmLevel.allCases.map { (String($0.rawValue), $0.label(lang)) }, selected: req.queryString("level"), blank: ctx.t("全部", "All")))</select></div>
+          <div class="field"><label for="condition">\(ctx.t("类型", "Condition"))</label><select id="condition" name="condition">\(Layout.options(labeledOptions(AlarmCondition.self, lang), selected: query.condition?.rawValue, blank: ctx.t("全部", "All")))</select></div>
+          <label class="check"><input type="checkbox" name="out" value="1"\(HTML(raw: query.outOnly ? " checked" : ""))> \(ctx.t("仅未恢复", "still out only"))</label>
+          <div class="actions"><button type="submit" class="primary">\(ctx.t("筛选", "Filter"))</button> <a href="\(SitePath.alarms.path)">\(ctx.t("清除", "Clear"))</a></div>
+        </form>
+        <p class="count">\(ctx.t("共 \(page.total) 条报警", "\(page.total) alarms"))</p>
+        \(page.items.isEmpty ? HTML("<p class=\"empty\">\(query == AlarmQuery() ? ctx.t("暂无报警。", "No alarms.") : ctx.t("没有符合条件的报警。", "No alarm matches these filters."))</p>") : """
+        <div class="table-wrap"><table class="data">
+          <thead><tr><th scope="col">\(ctx.t("报警时间", "Raised"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("点位", "Point"))</th><th scope="col">\(ctx.t("类型", "Condition"))</th><th scope="col">\(ctx.t("级别", "Level"))</th><th scope="col">\(ctx.t("报警值", "Value"))</th><th scope="col">\(ctx.t("状态", "State"))</th><th scope="col">\(ctx.t("恢复正常", "Back to normal"))</th></tr></thead>
+          <tbody>\(rows)</tbody>
+        </table></div>
+        """)
+        \(Layout.pagination(page, query: qs, lang: lang))
+        """
+        return .html(Layout.page(ctx, title: ctx.t("监测报警", "Alarms"), content))
+    }
+
+    func show(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let a = try await req.zhiben.alarms.get(req.recordID("alarm"), actor: ctx.caller)
+        return .html(detail(ctx, a, issues: [], failed: nil, flash: req.queryString("done").map { _ in ctx.t("已保存。", "Saved.") }))
+    }
+
+    func detail(_ ctx: PageContext, _ a: Alarm, issues: [FieldIssue], failed: AlarmAction?, flash: String?, message: String? = nil) -> HTML {
+        let lang = ctx.lang
+        func row(_ label: String, _ value: String) -> HTML { "<dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd>" }
+        let steps = a.steps.map { s -> HTML in
+            let extra = [s.cause.map { ctx.t("原因：", "Cause: ") + $0 }, s.measures.map { ctx.t("措施：", "Measures: ") + $0 },
+                         s.until.map { ctx.t("搁置至 ", "Shelved until ") + ChinaTime.display($0) }].compactMap { $0 }
+            return "<tr><td>\(ChinaTime.display(s.at))</td><td class=\"mono\">\(s.by)</td><td>\(s.action.label(lang))</td><td>\(s.comment)\(HTML.when(!extra.isEmpty) { "<br><span class=\"small\">\(extra.joined(separator: "；"))</span>" })</td></tr>"
+        }
+        let forms = AlarmWorkflow.available(to: ctx.caller, on: a).map { action -> HTML in
+            let f = FormRenderer(lang: lang, issues: failed == action ? issues : [], prefix: "\(action.rawValue)-")
+            var fields: [HTML] = []
+            switch action {
+            case .dispose:
+                fields = [f.text("cause", ctx.t("报警原因", "Cause"), value: "", required: true), f.text("measures", ctx.t("处置措施", "Measures taken"), value: "", required: true)]
+            case .shelve:
+                fields = [f.text("until", ctx.t("搁置至（7天内）", "Shelved until (within 7 days)"), value: "", required: true, type: "datetime-local")]
+            default: break
+            }
+            return """
+            <form method="post" action="\(SitePath.alarmTransition(a.id).path)" class="grid-form action-form">
+              \(ctx.csrfField)
+              <input type="hidden" name="action" value="\(action.rawValue)"><input type="hidden" name="version" value="\(a.version)">
+              <h3>\(action.label(lang))</h3>
+              \(fields)
+              \(f.text("comment", action == .shelve ? ctx.t("搁置理由", "Reason") : ctx.t("说明", "Comment"), value: "", required: action == .shelve))
+              <div class="actions"><button type="submit" class="primary">\(action.label(lang))</button></div>
+            </form>
+            """
+        }
+        return Layout.page(ctx, title: "\(a.pointName)：\(a.condition.label(lang))", """
+        \(Layout.flash(flash))
+        \(message.map { HTML("<p class=\"flash error\" role=\"alert\">\($0)</p>") } ?? "")
+        <div class="toolbar"><p class="subtitle">\(Self.levelTag(a.level, lang: lang)) \(a.state.label(lang)) · \(a.enterpriseName)</p><div><a class="button" href="\(SitePath.alarms.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
+        \(HTML.when(!forms.isEmpty) { "<section class=\"panel actions-panel\"><h2>\(ctx.t("待办操作", "Next steps"))</h2>\(forms)</section>" })
+        <section class="panel">
+          <h2>\(ctx.t("报警情况", "Alarm"))</h2>
+          <dl class="facts">
+            \(row(ctx.t("点位", "Point"), "\(a.pointCode) \(a.pointName)"))
+            \(row(ctx.t("报警时间", "Raised"), ChinaTime.display(a.raisedAt, seconds: true)))
+            \(row(ctx.t("报警值", "Value"), a.raisedValue))
+            \(row(ctx.t("升级", "Upgraded"), a.upgradedAt.map { ChinaTime.display($0, seconds: true) } ?? ""))
+            \(row(ctx.t("恢复正常", "Back to normal"), a.normalAt.map { "\(ChinaTime.display($0, seconds: true)) · \(a.normalValue ?? "")" } ?? ctx.t("未恢复", "still out")))
+          </dl>
+        </section>
+        <section class="panel">
+          <h2>\(ctx.t("处置过程", "Steps"))（\(a.steps.count)）</h2>
+          \(a.steps.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("还没有人处理。", "Nobody has acted yet."))</p>") : "<div class=\"table-wrap\"><table class=\"data compact\"><thead><tr><th scope=\"col\">\(ctx.t("时间", "When"))</th><th scope=\"col\">\(ctx.t("操作人", "By"))</th><th scope=\"col\">\(ctx.t("操作", "Step"))</th><th scope=\"col\">\(ctx.t("说明", "Details"))</th></tr></thead><tbody>\(steps)</tbody></table></div>")
+        </section>
+        """)
+    }
+
+    struct StepForm: Content {
+        var action: String?
+        var version: Int?
+        var comment: String?
+        var cause: String?
+        var measures: String?
+        var until: String?
+    }
+
+    func transition(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let id = try req.recordID("alarm")
+        let form = try req.content.decode(StepForm.self)
+        guard let action = form.action.flatMap(AlarmAction.init(rawValue:)) else { throw Abort(.badRequest, reason: "unknown action") }
+        do {
+            _ = try await req.zhiben.alarms.perform(id, action: action, comment: form.comment ?? "", cause: form.cause, measures: form.measures,
+                                                    until: try APIDate.parse(form.until, field: "until"), expectedVersion: form.version,
+                                                    actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: SitePath.alarm(id).done("saved"))
+        } catch let error as DomainError {
+            let current = try await req.zhiben.alarms.get(id, actor: ctx.caller)
+            switch error {
+            case .staleVersion:
+                return .html(detail(ctx, current, issues: [], failed: nil, flash: nil,
+                                    message: ctx.t("提交前该报警已被他人处理，未保存您的操作。下面是最新情况。", "Someone else acted on this alarm meanwhile, so your step was not saved. Here is the current state.")), status: .conflict)
+            case .invalidTransition:
+                return .html(detail(ctx, current, issues: [], failed: nil, flash: nil,
+                                    message: ctx.t("当前状态下不能进行该操作（如数值尚未恢复正常时不能关闭）。", "That step is not possible now (an alarm closes only once its value is back to normal).")), status: .conflict)
+            default:
+                guard let issues = error.fieldIssues else { throw error }
+                return .html(detail(ctx, current, issues: issues, failed: action, flash: nil), status: .unprocessableEntity)
+            }
+        }
+    }
+}
