@@ -319,6 +319,50 @@ struct AlarmFlowTests {
             #expect(seen.contains("处置过程（1）") && !seen.contains("value=\"acknowledge\""), "the county reads; acknowledging is the enterprise's")
         }
     }
+
+    @Test("an alarm nobody acknowledges goes to the county after its delay, then to the city, once each; an acknowledged one goes nowhere")
+    func escalation() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            _ = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9501", "name": "9#一氧化碳", "indicator": "STEEL-CO-CONC", "interval": 10, "limits": ["high": 24.0, "highHigh": 160.0] as [String: any Sendable],
+            ])
+            _ = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9502", "name": "9#二号一氧化碳", "indicator": "STEEL-CO-CONC", "interval": 10, "limits": ["high": 24.0] as [String: any Sendable],
+            ])
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let t0 = h.app.zhiben.clock.now()
+            _ = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": [
+                ["point": "T-9501", "ts": ISOTime.string(t0.addingTimeInterval(-1)), "value": 200.0] as [String: any Sendable],
+                ["point": "T-9502", "ts": ISOTime.string(t0.addingTimeInterval(-1)), "value": 30.0] as [String: any Sendable],
+            ]])
+            let list = try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items
+            let second = try #require(list.first { $0.pointCode == "T-9502" })
+            let acknowledged = try await h.api(.POST, "/api/v1/alarms/\(second.id)/transitions", token: company, json: ["action": "acknowledge"])
+            #expect(acknowledged.status == .ok)
+            let base = h.app.zhiben.alarms
+            func at(_ minutes: Double) -> AlarmService {
+                AlarmService(alarms: base.alarms, points: base.points, clock: FixedClock(t0.addingTimeInterval(minutes * 60)),
+                             escalation: EscalationPolicy(toCounty: [.first: 5, .second: 30], toCity: [.first: 15, .second: 60]))
+            }
+            #expect(try await at(4).escalate() == 0)
+            #expect(try await at(6).escalate() == 1, "level 1 after 5 minutes: the county")
+            #expect(try await at(7).escalate() == 0, "once")
+            #expect(try await at(20).escalate() == 0, "the city 15 minutes after the county, not before")
+            #expect(try await at(22).escalate() == 1)
+            #expect(try await at(200).escalate() == 0, "the acknowledged level-2 alarm is never escalated")
+            for (user, expected) in [("county-141181", 1), ("city", 1), ("county-141182", 0)] {
+                let inbox = try await h.api(.GET, "/api/v1/notifications", token: try await h.token(user))
+                let mine = try inbox.content.get([EscalationProbe].self, at: "items").filter { $0.kind == "alarmEscalated" }
+                #expect(mine.count == expected, "\(user)")
+                #expect(mine.allSatisfy { $0.alarmId == list.first { $0.pointCode == "T-9501" }?.id }, "\(user)")
+            }
+            let page = try await h.get("/notifications", as: try await h.signIn("county-141181")).body.string
+            #expect(page.contains("/monitoring/alarms/") && page.contains("报警超时未确认"))
+        }
+    }
 }
 
 struct StepProbe: Decodable { let action: String; let by: String }
+struct EscalationProbe: Decodable { let kind: String; let alarmId: UUID? }

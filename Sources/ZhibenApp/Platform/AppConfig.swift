@@ -25,11 +25,13 @@ public struct AppConfig: Sendable {
     public var trustedProxies: Set<String>
     /// Raw readings are kept this many days; readings older than that are refused.
     public var readingRetentionDays: Int
+    /// Minutes until an unacknowledged alarm is told to the county, then to the city, per level.
+    public var alarmEscalation: EscalationPolicy
 
     public init(database: DatabaseTarget = .sqlite(path: "zhiben.sqlite"), demoPassword: String? = nil,
                 demoEnterprises: Int = 800, maxBodyBytes: Int = 10 * 1024 * 1024, secureCookies: Bool = false,
                 bcryptCost: Int = 12, sessionTTL: TimeInterval = 12 * 3600, seedDemoWhenEmpty: Bool = true,
-                trustedProxies: Set<String> = [], readingRetentionDays: Int = 90) {
+                trustedProxies: Set<String> = [], readingRetentionDays: Int = 90, alarmEscalation: EscalationPolicy = EscalationPolicy()) {
         self.database = database
         self.demoPassword = demoPassword
         self.demoEnterprises = demoEnterprises
@@ -40,6 +42,7 @@ public struct AppConfig: Sendable {
         self.seedDemoWhenEmpty = seedDemoWhenEmpty
         self.trustedProxies = trustedProxies
         self.readingRetentionDays = readingRetentionDays
+        self.alarmEscalation = alarmEscalation
     }
 
     public enum ConfigError: Error, CustomStringConvertible {
@@ -85,6 +88,12 @@ public struct AppConfig: Sendable {
         if let s = env["ZHIBEN_READING_RETENTION_DAYS"] {
             guard let n = Int(s), (1...3650).contains(n) else { throw ConfigError.invalid("ZHIBEN_READING_RETENTION_DAYS", "must be 1–3650") }
             c.readingRetentionDays = n
+        }
+        if let s = env["ZHIBEN_ALARM_ESCALATION"] {
+            guard let p = EscalationPolicy.parse(s) else {
+                throw ConfigError.invalid("ZHIBEN_ALARM_ESCALATION", "must be level 1's minutes to the county / to the city, then level 2's, e.g. 5/15,30/60")
+            }
+            c.alarmEscalation = p
         }
         if let s = env["ZHIBEN_SEED_DEMO"] { c.seedDemoWhenEmpty = !["0", "false", "no"].contains(s.lowercased()) }
         return c

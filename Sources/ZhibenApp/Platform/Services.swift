@@ -91,7 +91,8 @@ public struct ZhibenServices: Sendable {
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
         let pointRepo = FluentMonitoringPointRepository(store: store)
         monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock)
-        alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, clock: clock)
+        alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, clock: clock, escalation: config.alarmEscalation,
+                              channel: LoggingNotificationChannel(logger: logger))
         telemetry = TelemetryService(readings: FluentReadingRepository(store: store), alarms: alarms, clock: clock,
                                      retention: TimeInterval(config.readingRetentionDays) * 86_400)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)

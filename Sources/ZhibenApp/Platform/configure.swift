@@ -55,8 +55,11 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         app.lifecycle.use(PeriodicJob("supervision grades refreshed", every: .seconds(6 * 3600)) { try await $0.enterprises.refreshGrades() })
         // Enterprises and counties hear once of each hazard that runs past its deadline.
         app.lifecycle.use(PeriodicJob("overdue hazards announced", every: .seconds(15 * 60)) { try await $0.hazards.sweepOverdue() })
-        // A monitoring point silent for three of its intervals raises an offline alarm.
-        app.lifecycle.use(PeriodicJob("monitoring points offline", every: .seconds(15)) { try await $0.alarms.tick() })
+        // A monitoring point silent for three of its intervals raises an offline alarm; an alarm nobody
+        // acknowledges goes to the county, then to the city.
+        app.lifecycle.use(PeriodicJob("alarms raised for silence or escalated", every: .seconds(15)) {
+            try await $0.alarms.tick() + $0.alarms.escalate()
+        })
     }
 
     try routes(app)

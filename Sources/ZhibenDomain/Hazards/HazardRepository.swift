@@ -99,13 +99,15 @@ public struct NotificationDraft: Sendable, Equatable {
     public var audience: NotificationAudience
     public var kind: NotificationKind
     public var hazardID: UUID?
+    public var alarmID: UUID?
     public var zh: String
     public var en: String
 
-    public init(audience: NotificationAudience, kind: NotificationKind, hazardID: UUID?, zh: String, en: String) {
+    public init(audience: NotificationAudience, kind: NotificationKind, hazardID: UUID?, alarmID: UUID? = nil, zh: String, en: String) {
         self.audience = audience
         self.kind = kind
         self.hazardID = hazardID
+        self.alarmID = alarmID
         self.zh = zh
         self.en = en
     }

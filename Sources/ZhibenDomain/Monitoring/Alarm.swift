@@ -37,6 +37,9 @@ public struct Alarm: Sendable, Equatable, Identifiable {
     public var normalValue: String?
     /// The people's steps, oldest first.
     public var steps: [AlarmStep]
+    /// When the county's officers, then the city's, were told it was not acknowledged in time.
+    public var countyNotifiedAt: Date?
+    public var cityNotifiedAt: Date?
     public var updatedAt: Date
     public var version: Int
 
@@ -214,4 +217,29 @@ public protocol AlarmRepository: Sendable {
     /// Changes an alarm inside one write, audited; a stale `expectedVersion` changes nothing.
     func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
                 change: @escaping @Sendable (Alarm) throws -> Alarm) async throws -> Alarm
+    /// Alarms still unacknowledged past the policy's delays: each with the level it is now due to reach.
+    func dueForEscalation(policy: EscalationPolicy, now: Date) async throws -> [(Alarm, EscalationPolicy.Tier)]
+    /// Records that the tier was told, with its inbox entries, in one write.
+    func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws
+}
+
+/// When an alarm nobody acknowledges goes up (线上预警、线下执法): per level, minutes after it was
+/// raised until the county's officers are told, and minutes after that until the city's are.
+public struct EscalationPolicy: Sendable, Equatable {
+    public enum Tier: String, Sendable { case county, city }
+
+    public var toCounty: [AlarmLevel: Int]
+    public var toCity: [AlarmLevel: Int]
+
+    public init(toCounty: [AlarmLevel: Int] = [.first: 5, .second: 30], toCity: [AlarmLevel: Int] = [.first: 15, .second: 60]) {
+        self.toCounty = toCounty
+        self.toCity = toCity
+    }
+
+    /// Parses `5/15,30/60`: level 1's minutes to the county and then to the city, then level 2's.
+    public static func parse(_ text: String) -> EscalationPolicy? {
+        let levels = text.split(separator: ",").map { $0.split(separator: "/").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        guard levels.count == 2, levels.allSatisfy({ $0.count == 2 && $0.allSatisfy { (1...10_080).contains($0) } }) else { return nil }
+        return EscalationPolicy(toCounty: [.first: levels[0][0], .second: levels[1][0]], toCity: [.first: levels[0][1], .second: levels[1][1]])
+    }
 }

@@ -14,15 +14,40 @@ public struct AlarmService: Sendable {
     public let alarms: any AlarmRepository
     public let points: any MonitoringPointRepository
     public let clock: any WallClock
+    public let escalation: EscalationPolicy
+    /// Also receives every notification (SMS and messaging gateways later).
+    public let channel: (any NotificationChannel)?
     let cache = AlarmStateCache()
     /// Evaluation and recording happen one batch at a time, so that a point's events are stored in the
     /// order the engine decided them.
     let gate = AsyncGate()
 
-    public init(alarms: any AlarmRepository, points: any MonitoringPointRepository, clock: any WallClock) {
+    public init(alarms: any AlarmRepository, points: any MonitoringPointRepository, clock: any WallClock,
+                escalation: EscalationPolicy = EscalationPolicy(), channel: (any NotificationChannel)? = nil) {
         self.alarms = alarms
         self.points = points
         self.clock = clock
+        self.escalation = escalation
+        self.channel = channel
+    }
+
+    /// Tells the county's officers, and later the city's, of alarms nobody acknowledged in time, once
+    /// each. Run by the background job with `tick`; returns how many were escalated.
+    @discardableResult
+    public func escalate() async throws -> Int {
+        let now = clock.now()
+        var count = 0
+        for (a, tier) in try await alarms.dueForEscalation(policy: escalation, now: now) {
+            let minutes = Int(now.timeIntervalSince(a.raisedAt) / 60)
+            let audience: NotificationAudience = tier == .county ? .countyOfficers(a.countyCode) : .cityOfficers
+            let note = NotificationDraft(audience: audience, kind: .alarmEscalated, hazardID: nil, alarmID: a.id,
+                                         zh: "\(a.enterpriseName)：\(a.pointName)\(a.condition.zh)（\(a.level.zh)），\(minutes)分钟未确认",
+                                         en: "\(a.enterpriseName): \(a.pointName) \(a.condition.en.lowercased()) (\(a.level.en)) unacknowledged for \(minutes) min")
+            try await alarms.markEscalated(a.id, tier: tier, notes: [note], at: now)
+            await channel?.deliver([note])
+            count += 1
+        }
+        return count
     }
 
     /// Evaluates readings that were just stored, each point's in time order.

@@ -1,7 +1,7 @@
 import Foundation
 
 public enum NotificationKind: String, Sendable, Codable, CaseIterable, Labeled {
-    case newHazard, awaitingAction, overdue, accepted, returned
+    case newHazard, awaitingAction, overdue, accepted, returned, alarmEscalated
 
     public var zh: String {
         switch self {
@@ -10,6 +10,7 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable, Labeled {
         case .overdue: "整改逾期"
         case .accepted: "已验收销号"
         case .returned: "退回整改"
+        case .alarmEscalated: "报警超时未确认"
         }
     }
 
@@ -20,6 +21,7 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable, Labeled {
         case .overdue: "Overdue"
         case .accepted: "Accepted"
         case .returned: "Returned"
+        case .alarmEscalated: "Alarm not acknowledged"
         }
     }
 }
@@ -30,17 +32,19 @@ public struct UserNotification: Sendable, Equatable, Identifiable {
     public var userID: UUID
     public var kind: NotificationKind
     public var hazardID: UUID?
+    public var alarmID: UUID?
     public var zh: String
     public var en: String
     public var createdAt: Date
     public var readAt: Date?
 
-    public init(id: UUID = UUID(), userID: UUID, kind: NotificationKind, hazardID: UUID?, zh: String, en: String,
+    public init(id: UUID = UUID(), userID: UUID, kind: NotificationKind, hazardID: UUID?, alarmID: UUID? = nil, zh: String, en: String,
                 createdAt: Date, readAt: Date? = nil) {
         self.id = id
         self.userID = userID
         self.kind = kind
         self.hazardID = hazardID
+        self.alarmID = alarmID
         self.zh = zh
         self.en = en
         self.createdAt = createdAt

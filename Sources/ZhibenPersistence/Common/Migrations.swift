@@ -23,6 +23,7 @@ public enum Migrations {
         M016Readings(),
         M017HazardSearchOrder(),
         M018Alarms(),
+        M019NotificationAlarm(),
     ]
 }
 
@@ -609,6 +610,8 @@ struct M018Alarms: AsyncMigration {
             .field("normal_at", .datetime)
             .field("normal_value", .string)
             .field("steps", .string, .required)
+            .field("county_notified_at", .datetime)
+            .field("city_notified_at", .datetime)
             .field("updated_at", .datetime, .required)
             .field("version", .int, .required)
             .create()
@@ -621,5 +624,18 @@ struct M018Alarms: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(AlarmModel.schema).delete()
+    }
+}
+
+/// Inbox entries about an alarm link to it.
+struct M019NotificationAlarm: AsyncMigration {
+    var name: String { "019-notification-alarm" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(NotificationModel.schema).field("alarm_id", .uuid).update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(NotificationModel.schema).deleteField("alarm_id").update()
     }
 }

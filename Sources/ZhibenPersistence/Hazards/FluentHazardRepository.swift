@@ -313,6 +313,7 @@ public struct FluentHazardRepository: HazardRepository {
                 m.userID = id
                 m.kind = note.kind.rawValue
                 m.hazardID = note.hazardID
+                m.alarmID = note.alarmID
                 m.zh = note.zh
                 m.en = note.en
                 m.createdAt = at

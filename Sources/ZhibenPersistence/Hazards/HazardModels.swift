@@ -193,6 +193,7 @@ final class NotificationModel: Model, @unchecked Sendable {
     @Field(key: "user_id") var userID: UUID
     @Field(key: "kind") var kind: String
     @OptionalField(key: "hazard_id") var hazardID: UUID?
+    @OptionalField(key: "alarm_id") var alarmID: UUID?
     @Field(key: "text_zh") var zh: String
     @Field(key: "text_en") var en: String
     @Field(key: "created_at") var createdAt: Date
@@ -202,7 +203,7 @@ final class NotificationModel: Model, @unchecked Sendable {
 
     func domain() throws -> UserNotification {
         UserNotification(id: try requireID(), userID: userID, kind: NotificationKind(rawValue: kind) ?? .awaitingAction,
-                         hazardID: hazardID, zh: zh, en: en, createdAt: createdAt, readAt: readAt)
+                         hazardID: hazardID, alarmID: alarmID, zh: zh, en: en, createdAt: createdAt, readAt: readAt)
     }
 }
 

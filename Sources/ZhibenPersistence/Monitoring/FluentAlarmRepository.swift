@@ -26,17 +26,22 @@ final class AlarmModel: Model, @unchecked Sendable {
     @OptionalField(key: "normal_value") var normalValue: String?
     /// The people's steps as JSON, oldest first.
     @Field(key: "steps") var steps: String
+    @OptionalField(key: "county_notified_at") var countyNotifiedAt: Date?
+    @OptionalField(key: "city_notified_at") var cityNotifiedAt: Date?
     @Field(key: "updated_at") var updatedAt: Date
     @Field(key: "version") var version: Int
 
     init() {}
 
     func domain() throws -> Alarm {
-        Alarm(id: try requireID(), pointID: pointID, enterpriseID: enterpriseID, countyCode: countyCode, enterpriseName: enterpriseName,
+        var a = Alarm(id: try requireID(), pointID: pointID, enterpriseID: enterpriseID, countyCode: countyCode, enterpriseName: enterpriseName,
               pointCode: pointCode, pointName: pointName, condition: AlarmCondition(rawValue: condition) ?? .high,
               level: AlarmLevel(rawValue: level) ?? .second, state: Alarm.State(rawValue: state) ?? .active, raisedAt: raisedAt,
               raisedValue: raisedValue, upgradedAt: upgradedAt, normalAt: normalAt, normalValue: normalValue,
               steps: JSONColumn.decode(steps, as: [AlarmStep].self) ?? [], updatedAt: updatedAt, version: version)
+        a.countyNotifiedAt = countyNotifiedAt
+        a.cityNotifiedAt = cityNotifiedAt
+        return a
     }
 }
 
@@ -181,6 +186,41 @@ public struct FluentAlarmRepository: AlarmRepository {
             try await AuditChain.append(on: db, action: AuditAction.transition.rawValue, entityType: "alarm", entityID: id.uuidString,
                                         changes: changes, audit: audit)
             return after
+        }
+    }
+
+    public func dueForEscalation(policy: EscalationPolicy, now: Date) async throws -> [(Alarm, EscalationPolicy.Tier)] {
+        var out: [(Alarm, EscalationPolicy.Tier)] = []
+        for level in AlarmLevel.allCases {
+            let active = AlarmModel.query(on: store.database).filter(\.$state == Alarm.State.active.rawValue).filter(\.$level == level.rawValue)
+            if let minutes = policy.toCounty[level] {
+                for m in try await active.copy().filter(\.$countyNotifiedAt == nil).filter(\.$raisedAt <= now.addingTimeInterval(-Double(minutes) * 60)).all() {
+                    out.append((try m.domain(), .county))
+                }
+            }
+            if let minutes = policy.toCity[level] {
+                for m in try await active.copy().filter(\.$cityNotifiedAt == nil)
+                    .filter(\.$countyNotifiedAt <= now.addingTimeInterval(-Double(minutes) * 60)).all() {
+                    out.append((try m.domain(), .city))
+                }
+            }
+        }
+        return out
+    }
+
+    public func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws {
+        try await store.write { db in
+            guard let m = try await AlarmModel.find(id, on: db), m.state == Alarm.State.active.rawValue else { return }
+            switch tier {
+            case .county: guard m.countyNotifiedAt == nil else { return }; m.countyNotifiedAt = at
+            case .city: guard m.cityNotifiedAt == nil else { return }; m.cityNotifiedAt = at
+            }
+            m.updatedAt = at
+            try await m.update(on: db)
+            try await FluentHazardRepository.notify(notes, on: db, at: at)
+            try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: id.uuidString,
+                                        changes: [FieldChange(field: "\(tier.rawValue)NotifiedAt", before: nil, after: ISOTime.string(at))],
+                                        audit: AuditContext(actor: .system, at: at, origin: "alarm-escalation"))
         }
     }
 

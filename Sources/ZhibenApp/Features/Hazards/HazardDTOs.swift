@@ -384,6 +384,7 @@ struct NotificationDTO: Content {
     var id: UUID
     var kind: String
     var hazardId: UUID?
+    var alarmId: UUID?
     var textZh: String
     var textEn: String
     var createdAt: String
@@ -393,6 +394,7 @@ struct NotificationDTO: Content {
         id = n.id
         kind = n.kind.rawValue
         hazardId = n.hazardID
+        alarmId = n.alarmID
         textZh = n.zh
         textEn = n.en
         createdAt = ISOTime.string(n.createdAt)
