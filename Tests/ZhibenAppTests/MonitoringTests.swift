@@ -362,7 +362,40 @@ struct AlarmFlowTests {
             #expect(page.contains("/monitoring/alarms/") && page.contains("报警超时未确认"))
         }
     }
+
+    @Test("an offline point becomes a major hazard citing Art. 14, linked both ways, once; a fresh limit alarm is not offered")
+    func alarmToHazard() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            _ = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9601", "name": "9#流量", "indicator": "AL-MOLD-CW-FLOW", "interval": 10, "limits": ["low": 100.0] as [String: any Sendable],
+            ])
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let t0 = h.app.zhiben.clock.now()
+            _ = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": [["point": "T-9601", "ts": ISOTime.string(t0.addingTimeInterval(-5)), "value": 90.0] as [String: any Sendable]]])
+            let low = try #require(try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items.first)
+            let county = try await h.token("county-141181")
+            #expect(try await h.api(.GET, "/api/v1/alarms/\(low.id)", token: county).content.get(Bool.self, at: "offersHazard") == false)
+            #expect(try await h.api(.POST, "/api/v1/alarms/\(low.id)/hazard", token: county).status == .conflict, "a fresh limit alarm")
+
+            let later = AlarmService(alarms: h.app.zhiben.alarms.alarms, points: h.app.zhiben.alarms.points, clock: FixedClock(t0.addingTimeInterval(60)))
+            try await later.warmUp()
+            #expect(try await later.tick() == 1)
+            let offline = try #require(try await h.app.zhiben.alarms.list(AlarmQuery(condition: .offline, enterpriseID: e.id), page: Paging(), actor: .system).items.first)
+            #expect(try await h.api(.POST, "/api/v1/alarms/\(offline.id)/hazard", token: try await h.token("county-141182")).status == .notFound)
+            let made = try await h.api(.POST, "/api/v1/alarms/\(offline.id)/hazard", token: county)
+            #expect(made.status == .created, "\(made.body.string)")
+            #expect(try made.content.get(String.self, at: "source") == "monitoringAlarm")
+            #expect(try made.content.get(String.self, at: "level") == "major" && made.content.get([String].self, at: "criteria") == ["MHC-14-00"])
+            let hazardID = try made.content.get(UUID.self, at: "id")
+            #expect(try await h.api(.GET, "/api/v1/alarms/\(offline.id)", token: company).content.get(UUID.self, at: "hazardId") == hazardID)
+            #expect(try await h.api(.POST, "/api/v1/alarms/\(offline.id)/hazard", token: county).status == .conflict, "once")
+            let hazard = try await h.api(.GET, "/api/v1/hazards/\(hazardID)", token: company)
+            #expect(try hazard.content.get(String.self, at: "description").contains(offline.id.uuidString))
+        }
+    }
 }
 
-struct StepProbe: Decodable { let action: String; let by: String }
 struct EscalationProbe: Decodable { let kind: String; let alarmId: UUID? }
+struct StepProbe: Decodable { let action: String; let by: String }

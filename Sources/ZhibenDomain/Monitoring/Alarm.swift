@@ -40,6 +40,8 @@ public struct Alarm: Sendable, Equatable, Identifiable {
     /// When the county's officers, then the city's, were told it was not acknowledged in time.
     public var countyNotifiedAt: Date?
     public var cityNotifiedAt: Date?
+    /// The hazard it became, if it did; the two stay linked.
+    public var hazardID: UUID?
     public var updatedAt: Date
     public var version: Int
 
@@ -102,6 +104,35 @@ public enum AlarmAction: String, Sendable, Codable, CaseIterable, Labeled {
 /// acknowledge → dispose {cause, measures} → (back to normal) → close, by the enterprise; regulators
 /// verify closed level-1 alarms; shelve {reason, until} sets an active or acknowledged alarm aside for
 /// a while. 403 for another party, 409 naming the state, 422 naming each missing field.
+public enum AlarmHazardRule {
+    /// Out of its limits this long, an alarm is offered as a hazard.
+    public static let longAlarm: TimeInterval = 3600
+    /// This many alarms on one point within a day, likewise.
+    public static let repeatedCount = 3
+
+    /// Whether the alarm is offered as a hazard: offline (a failed monitoring device is itself a major
+    /// hazard, Art. 14), out of its limits for an hour, or the point's third alarm in a day.
+    public static func offersHazard(_ a: Alarm, alarmsOnPointToday: Int, now: Date) -> Bool {
+        guard a.hazardID == nil else { return false }
+        if a.condition == .offline { return true }
+        if now.timeIntervalSince(a.raisedAt) >= longAlarm, a.normalAt.map({ $0.timeIntervalSince(a.raisedAt) >= longAlarm }) ?? true { return true }
+        return alarmsOnPointToday >= repeatedCount
+    }
+
+    /// The hazard an alarm becomes, filled in from it: a failed device cites Art. 14 as major; other
+    /// alarms are proposed as general hazards for the judgement to grade.
+    public static func draft(_ a: Alarm, equipment: String) -> HazardDraft {
+        let offline = a.condition == .offline
+        return HazardDraft(enterpriseID: a.enterpriseID,
+                           title: String("监测报警：\(a.pointName)\(a.condition.zh)".prefix(100)),
+                           description: "点位 \(a.pointCode) 于 \(ChinaTime.display(a.raisedAt, seconds: true)) \(a.level.zh)，报警值 \(a.raisedValue)"
+                               + (a.normalAt.map { "；\(ChinaTime.display($0, seconds: true)) 恢复正常" } ?? "；尚未恢复正常") + "。（报警 \(a.id.uuidString)）",
+                           location: String(equipment.prefix(200)), source: HazardSource.monitoringAlarm.rawValue, foundBy: "监测预警系统",
+                           foundAt: a.raisedAt, level: offline ? HazardLevel.major.rawValue : HazardLevel.general.rawValue,
+                           criteria: offline ? ["MHC-14-00"] : [])
+    }
+}
+
 public enum AlarmWorkflow {
     public static let maxShelf: TimeInterval = 7 * 86_400
 
@@ -219,6 +250,8 @@ public protocol AlarmRepository: Sendable {
                 change: @escaping @Sendable (Alarm) throws -> Alarm) async throws -> Alarm
     /// Alarms still unacknowledged past the policy's delays: each with the level it is now due to reach.
     func dueForEscalation(policy: EscalationPolicy, now: Date) async throws -> [(Alarm, EscalationPolicy.Tier)]
+    /// How many alarms the point has had since `since`.
+    func count(pointID: UUID, since: Date) async throws -> Int
     /// Records that the tier was told, with its inbox entries, in one write.
     func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws
 }

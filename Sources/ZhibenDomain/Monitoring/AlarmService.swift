@@ -139,6 +139,35 @@ public struct AlarmService: Sendable {
         }
     }
 
+    /// Whether the alarm is offered as a hazard now (see `AlarmHazardRule`).
+    public func offersHazard(_ a: Alarm) async throws -> Bool {
+        let now = clock.now()
+        guard a.hazardID == nil else { return false }
+        return AlarmHazardRule.offersHazard(a, alarmsOnPointToday: try await alarms.count(pointID: a.pointID, since: now.addingTimeInterval(-86_400)), now: now)
+    }
+
+    /// Turns the alarm into a hazard (reported through `report`, with the caller's rights) and links the two.
+    public func createHazard(_ id: UUID, actor: Caller, origin: String? = nil, report: @Sendable (HazardDraft) async throws -> Hazard) async throws -> (Alarm, Hazard) {
+        try actor.require(.hazardReport)
+        let a = try await get(id, actor: actor)
+        if let linked = a.hazardID {
+            throw DomainError.conflict(FieldIssue(field: "hazard", zh: "该报警已转为隐患 \(linked.uuidString)", en: "this alarm already became hazard \(linked.uuidString)"))
+        }
+        guard try await offersHazard(a) else {
+            throw DomainError.invalidTransition(from: "\(a.state.rawValue) (neither offline, nor out for an hour, nor repeated)", event: "createHazard")
+        }
+        let equipment = try await points.find(ids: [a.pointID])[a.pointID]?.equipment ?? ""
+        let hazard = try await report(AlarmHazardRule.draft(a, equipment: equipment))
+        let now = clock.now()
+        let linked = try await alarms.update(id: id, scope: actor.scope, expectedVersion: nil, audit: AuditContext(actor: actor, at: now, origin: origin)) { current in
+            var next = current
+            next.hazardID = hazard.id
+            next.updatedAt = now
+            return next
+        }
+        return (linked, hazard)
+    }
+
     public func get(_ id: UUID, actor: Caller) async throws -> Alarm {
         try actor.require(.monitoringRead)
         guard let a = try await alarms.find(id: id, scope: actor.scope), actor.scope.includes(countyCode: a.countyCode, enterpriseID: a.enterpriseID) else {

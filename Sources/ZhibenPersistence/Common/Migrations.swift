@@ -612,6 +612,7 @@ struct M018Alarms: AsyncMigration {
             .field("steps", .string, .required)
             .field("county_notified_at", .datetime)
             .field("city_notified_at", .datetime)
+            .field("hazard_id", .uuid)
             .field("updated_at", .datetime, .required)
             .field("version", .int, .required)
             .create()

@@ -28,6 +28,7 @@ final class AlarmModel: Model, @unchecked Sendable {
     @Field(key: "steps") var steps: String
     @OptionalField(key: "county_notified_at") var countyNotifiedAt: Date?
     @OptionalField(key: "city_notified_at") var cityNotifiedAt: Date?
+    @OptionalField(key: "hazard_id") var hazardID: UUID?
     @Field(key: "updated_at") var updatedAt: Date
     @Field(key: "version") var version: Int
 
@@ -41,6 +42,7 @@ final class AlarmModel: Model, @unchecked Sendable {
               steps: JSONColumn.decode(steps, as: [AlarmStep].self) ?? [], updatedAt: updatedAt, version: version)
         a.countyNotifiedAt = countyNotifiedAt
         a.cityNotifiedAt = cityNotifiedAt
+        a.hazardID = hazardID
         return a
     }
 }
@@ -174,11 +176,14 @@ public struct FluentAlarmRepository: AlarmRepository {
             after.version = before.version + 1
             m.state = after.state.rawValue
             m.steps = JSONColumn.encode(after.steps) ?? "[]"
+            m.hazardID = after.hazardID
             m.updatedAt = after.updatedAt
             m.version = after.version
             try await m.update(on: db)
             var changes = [FieldChange(field: "state", before: before.state.rawValue, after: after.state.rawValue)]
-            if let step = after.steps.last {
+            if after.hazardID != before.hazardID {
+                changes = [FieldChange(field: "hazard", before: before.hazardID?.uuidString, after: after.hazardID?.uuidString)]
+            } else if let step = after.steps.last {
                 changes.append(FieldChange(field: "action", before: nil, after: step.action.rawValue))
                 if let c = step.cause { changes.append(FieldChange(field: "cause", before: nil, after: c)) }
                 if let u = step.until { changes.append(FieldChange(field: "until", before: nil, after: ISOTime.string(u))) }
@@ -206,6 +211,10 @@ public struct FluentAlarmRepository: AlarmRepository {
             }
         }
         return out
+    }
+
+    public func count(pointID: UUID, since: Date) async throws -> Int {
+        try await AlarmModel.query(on: store.database).filter(\.$pointID == pointID).filter(\.$raisedAt >= since).count()
     }
 
     public func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws {

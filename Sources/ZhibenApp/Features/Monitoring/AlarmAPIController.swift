@@ -19,6 +19,11 @@ struct AlarmDTO: Content {
     var normalAt: String?
     var normalValue: String?
     var steps: [StepDTO]
+    var countyNotifiedAt: String?
+    var cityNotifiedAt: String?
+    var hazardId: UUID?
+    /// On a single alarm: whether it is offered as a hazard now.
+    var offersHazard: Bool?
     var version: Int
     /// On a single alarm: what the caller may do next.
     var allowedActions: [String]?
@@ -33,7 +38,7 @@ struct AlarmDTO: Content {
         var until: String?
     }
 
-    init(_ a: Alarm, allowed: [AlarmAction]? = nil) {
+    init(_ a: Alarm, allowed: [AlarmAction]? = nil, offersHazard: Bool? = nil) {
         id = a.id
         pointId = a.pointID
         enterpriseId = a.enterpriseID
@@ -51,6 +56,10 @@ struct AlarmDTO: Content {
         normalValue = a.normalValue
         steps = a.steps.map { StepDTO(action: $0.action.rawValue, by: $0.by, at: ISOTime.string($0.at), comment: $0.comment, cause: $0.cause,
                                       measures: $0.measures, until: $0.until.map(ISOTime.string)) }
+        countyNotifiedAt = a.countyNotifiedAt.map(ISOTime.string)
+        cityNotifiedAt = a.cityNotifiedAt.map(ISOTime.string)
+        hazardId = a.hazardID
+        self.offersHazard = offersHazard
         version = a.version
         allowedActions = allowed?.map(\.rawValue)
     }
@@ -61,6 +70,20 @@ struct AlarmAPIController: RouteCollection {
         routes.get("alarms", use: list)
         routes.get("alarms", ":id", use: show)
         routes.post("alarms", ":id", "transitions", use: transition)
+        routes.post("alarms", ":id", "hazard", use: createHazard)
+    }
+
+    /// Turns a repeated, long or offline alarm into a hazard (source `monitoringAlarm`), linked both ways.
+    func createHazard(req: Request) async throws -> Response {
+        let caller = try req.caller
+        let hazards = req.zhiben.hazards
+        let origin = req.origin
+        let (_, h) = try await req.zhiben.alarms.createHazard(req.recordID("alarm"), actor: caller, origin: origin) { draft in
+            try await hazards.report(draft, actor: caller, origin: origin)
+        }
+        let res = try Response.json(HazardDTO(h, now: req.zhiben.clock.now()), version: h.version, status: .created)
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/hazards/\(h.id.uuidString)")
+        return res
     }
 
     struct TransitionInput: Content {
@@ -94,7 +117,8 @@ struct AlarmAPIController: RouteCollection {
     func show(req: Request) async throws -> Response {
         let caller = try req.caller
         let a = try await req.zhiben.alarms.get(req.recordID("alarm"), actor: caller)
-        return try .json(AlarmDTO(a, allowed: AlarmWorkflow.available(to: caller, on: a)), version: a.version)
+        return try .json(AlarmDTO(a, allowed: AlarmWorkflow.available(to: caller, on: a), offersHazard: try await req.zhiben.alarms.offersHazard(a)),
+                         version: a.version)
     }
 }
 

@@ -10,6 +10,18 @@ struct AlarmPages: RouteCollection {
         a.get(use: list)
         a.get(":id", use: show)
         a.post(":id", "transitions", use: transition)
+        a.post(":id", "hazard", use: createHazard)
+    }
+
+    func createHazard(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let caller = ctx.caller
+        let hazards = req.zhiben.hazards
+        let origin = req.origin
+        let (_, h) = try await req.zhiben.alarms.createHazard(req.recordID("alarm"), actor: caller, origin: origin) { draft in
+            try await hazards.report(draft, actor: caller, origin: origin)
+        }
+        return req.redirect(to: SitePath.hazard(h.id))
     }
 
     static func levelTag(_ l: AlarmLevel, lang: Language) -> HTML {
@@ -66,10 +78,12 @@ struct AlarmPages: RouteCollection {
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let a = try await req.zhiben.alarms.get(req.recordID("alarm"), actor: ctx.caller)
-        return .html(detail(ctx, a, issues: [], failed: nil, flash: req.queryString("done").map { _ in ctx.t("已保存。", "Saved.") }))
+        let offers = ctx.caller.can(.hazardReport) ? try await req.zhiben.alarms.offersHazard(a) : false
+        return .html(detail(ctx, a, issues: [], failed: nil, flash: req.queryString("done").map { _ in ctx.t("已保存。", "Saved.") }, offersHazard: offers))
     }
 
-    func detail(_ ctx: PageContext, _ a: Alarm, issues: [FieldIssue], failed: AlarmAction?, flash: String?, message: String? = nil) -> HTML {
+    func detail(_ ctx: PageContext, _ a: Alarm, issues: [FieldIssue], failed: AlarmAction?, flash: String?, message: String? = nil,
+                offersHazard: Bool = false) -> HTML {
         let lang = ctx.lang
         func row(_ label: String, _ value: String) -> HTML { "<dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd>" }
         let steps = a.steps.map { s -> HTML in
@@ -103,6 +117,13 @@ struct AlarmPages: RouteCollection {
         \(message.map { HTML("<p class=\"flash error\" role=\"alert\">\($0)</p>") } ?? "")
         <div class="toolbar"><p class="subtitle">\(Self.levelTag(a.level, lang: lang)) \(a.state.label(lang)) · \(a.enterpriseName)</p><div><a class="button" href="\(SitePath.alarms.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
         \(HTML.when(!forms.isEmpty) { "<section class=\"panel actions-panel\"><h2>\(ctx.t("待办操作", "Next steps"))</h2>\(forms)</section>" })
+        \(HTML.when(offersHazard) { """
+        <section class="panel">
+          <h2>\(ctx.t("转为隐患", "Turn into a hazard"))</h2>
+          <p>\(a.condition == .offline ? ctx.t("监测设备离线：按判定标准第十四条，监测报警设施失效属于重大事故隐患。", "The device is offline: a failed monitoring device is a major hazard (Art. 14).") : ctx.t("该报警持续较久或反复出现，可转为隐患排查治理。", "This alarm has lasted long or keeps coming back: it can be reported as a hazard."))</p>
+          <form method="post" action="\(SitePath.alarm(a.id).path)/hazard">\(ctx.csrfField)<button type="submit" class="primary">\(ctx.t("转为隐患并报告", "Report it as a hazard"))</button></form>
+        </section>
+        """ })
         <section class="panel">
           <h2>\(ctx.t("报警情况", "Alarm"))</h2>
           <dl class="facts">
@@ -111,6 +132,8 @@ struct AlarmPages: RouteCollection {
             \(row(ctx.t("报警值", "Value"), a.raisedValue))
             \(row(ctx.t("升级", "Upgraded"), a.upgradedAt.map { ChinaTime.display($0, seconds: true) } ?? ""))
             \(row(ctx.t("恢复正常", "Back to normal"), a.normalAt.map { "\(ChinaTime.display($0, seconds: true)) · \(a.normalValue ?? "")" } ?? ctx.t("未恢复", "still out")))
+            \(row(ctx.t("超时上报", "Escalated"), [a.countyNotifiedAt.map { ctx.t("县局 ", "county ") + ChinaTime.display($0) }, a.cityNotifiedAt.map { ctx.t("市局 ", "city ") + ChinaTime.display($0) }].compactMap { $0 }.joined(separator: "；")))
+            \(a.hazardID.map { "<dt>\(ctx.t("已转为隐患", "Became hazard"))</dt><dd><a href=\"\(SitePath.hazard($0).path)\">\(ctx.t("查看隐患", "Open the hazard"))</a></dd>" as HTML } ?? "")
           </dl>
         </section>
         <section class="panel">
