@@ -395,6 +395,21 @@ struct AlarmFlowTests {
             #expect(try hazard.content.get(String.self, at: "description").contains(offline.id.uuidString))
         }
     }
+
+    @Test("the simulator sends the demo points' readings through the ingest, and the engine sees them")
+    func simulator() async throws {
+        try await Harness.with(enterprises: 30) { h in
+            let points = try await h.app.zhiben.monitoring.list(MonitoringPointQuery(), page: Paging(per: 200), actor: .system)
+            #expect(points.total > 0, "the demo has monitoring points")
+            let now = h.app.zhiben.clock.now()
+            let accepted = try await Simulator(services: h.app.zhiben).step(from: now.addingTimeInterval(-120), to: now)
+            #expect(accepted > 0)
+            let p = try #require(points.items.first)
+            let stored = try await h.app.zhiben.telemetry.readings.readings(pointID: p.id, from: now.addingTimeInterval(-120), to: now.addingTimeInterval(1), limit: 1000)
+            #expect(!stored.isEmpty && stored.count <= 120 / p.interval + 1, "one reading per interval")
+            #expect(try await Simulator(services: h.app.zhiben).step(from: now.addingTimeInterval(-120), to: now) == 0, "a repeated round stores nothing twice")
+        }
+    }
 }
 
 struct EscalationProbe: Decodable { let kind: String; let alarmId: UUID? }

@@ -129,4 +129,24 @@ struct AlarmEngineTests {
         }
         #expect(AlarmWorkflow.available(to: county, on: closed).isEmpty)
     }
+
+    @Test("demo signals stay mostly inside their limits, now and then cross them, and are the same for the same time")
+    func demoSignals() {
+        // Fixed ids: the signals are a function of the point's id and the time.
+        var p = Self.point(AlarmLimits(low: 300, high: 1800, highHigh: 2500), interval: 60)
+        p.id = UUID(uuidString: "6F1C2A9E-3B7D-4C1E-9A55-0D2B7E8F4A11")!
+        let signal = DemoSignal(point: p)
+        let week = (0..<(28 * 1440)).map { Self.t0.addingTimeInterval(Double($0) * 60) }
+        let values = week.compactMap { signal.reading(at: $0)?.value }
+        #expect(values.count > week.count * 9 / 10, "dropouts are rare")
+        let inside = values.filter { $0 > 300 && $0 < 1800 }.count
+        #expect(inside > values.count * 95 / 100)
+        #expect(values.contains { $0 >= 2500 }, "four weeks hold an excursion past high-high")
+        #expect(signal.reading(at: week[100]) == signal.reading(at: week[100]))
+        var statePoint = Self.point(AlarmLimits(abnormalStates: ["fault"]), kind: .state)
+        statePoint.id = UUID(uuidString: "0A3E5C77-1D2B-4F60-8E9A-7B6C5D4E3F21")!
+        let state = DemoSignal(point: statePoint)
+        let states = Set(week.compactMap { state.reading(at: $0)?.state })
+        #expect(states == ["normal", "fault"])
+    }
 }

@@ -129,6 +129,7 @@ struct ZhibenServeCommand: AsyncCommand {
         // Every point's alarm state, so that silence is noticed after a restart too.
         try await services.alarms.warmUp()
         try await app.servers.asyncCommand.run(using: context, signature: signature)
+        try await app.simulator?.start(app)
         let address = app.http.server.shared.localAddress
         let url = address.map { a -> String in
             let host = a.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "127.0.0.1"

@@ -27,11 +27,14 @@ public struct AppConfig: Sendable {
     public var readingRetentionDays: Int
     /// Minutes until an unacknowledged alarm is told to the county, then to the city, per level.
     public var alarmEscalation: EscalationPolicy
+    /// Runs the monitoring simulator while serving a demo database.
+    public var simulate: Bool
 
     public init(database: DatabaseTarget = .sqlite(path: "zhiben.sqlite"), demoPassword: String? = nil,
                 demoEnterprises: Int = 800, maxBodyBytes: Int = 10 * 1024 * 1024, secureCookies: Bool = false,
                 bcryptCost: Int = 12, sessionTTL: TimeInterval = 12 * 3600, seedDemoWhenEmpty: Bool = true,
-                trustedProxies: Set<String> = [], readingRetentionDays: Int = 90, alarmEscalation: EscalationPolicy = EscalationPolicy()) {
+                trustedProxies: Set<String> = [], readingRetentionDays: Int = 90, alarmEscalation: EscalationPolicy = EscalationPolicy(),
+                simulate: Bool = true) {
         self.database = database
         self.demoPassword = demoPassword
         self.demoEnterprises = demoEnterprises
@@ -43,6 +46,7 @@ public struct AppConfig: Sendable {
         self.trustedProxies = trustedProxies
         self.readingRetentionDays = readingRetentionDays
         self.alarmEscalation = alarmEscalation
+        self.simulate = simulate
     }
 
     public enum ConfigError: Error, CustomStringConvertible {
@@ -95,6 +99,7 @@ public struct AppConfig: Sendable {
             }
             c.alarmEscalation = p
         }
+        if let s = env["ZHIBEN_SIMULATE"] { c.simulate = !["0", "false", "no"].contains(s.lowercased()) }
         if let s = env["ZHIBEN_SEED_DEMO"] { c.seedDemoWhenEmpty = !["0", "false", "no"].contains(s.lowercased()) }
         return c
     }

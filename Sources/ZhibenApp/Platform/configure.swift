@@ -60,6 +60,12 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         app.lifecycle.use(PeriodicJob("alarms raised for silence or escalated", every: .seconds(15)) {
             try await $0.alarms.tick() + $0.alarms.escalate()
         })
+        // A demo database's gateways, simulated.
+        if config.simulate {
+            let job = SimulatorJob()
+            app.simulator = job
+            app.lifecycle.use(job)
+        }
     }
 
     try routes(app)
