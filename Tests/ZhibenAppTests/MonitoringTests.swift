@@ -408,6 +408,21 @@ struct AlarmFlowTests {
             let stored = try await h.app.zhiben.telemetry.readings.readings(pointID: p.id, from: now.addingTimeInterval(-120), to: now.addingTimeInterval(1), limit: 1000)
             #expect(!stored.isEmpty && stored.count <= 120 / p.interval + 1, "one reading per interval")
             #expect(try await Simulator(services: h.app.zhiben).step(from: now.addingTimeInterval(-120), to: now) == 0, "a repeated round stores nothing twice")
+            // The point's page draws its trend with its limits, says it is online, and lists its alarms.
+            let analog = try #require(points.items.first { $0.kind == .analog && $0.limits.high != nil })
+            let company = try await h.signIn("ent-" + (try #require(try await h.app.zhiben.enterprises.repository.find(id: analog.enterpriseID, scope: .city))).profile.creditCode.lowercased())
+            for range in ["1h", "24h", "7d"] {
+                let page = try await h.get("/monitoring/points/\(analog.id)?range=\(range)", as: company)
+                #expect(page.status == .ok)
+                let html = page.body.string
+                #expect(html.contains("<polyline") && html.contains("class=\"limit") && html.contains("在线"), "\(range)")
+                let ids = html.components(separatedBy: " id=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+                #expect(Set(ids).count == ids.count)
+            }
+            let buckets = try await h.app.zhiben.telemetry.readings.series(pointID: analog.id, from: now.addingTimeInterval(-120), to: now.addingTimeInterval(1), buckets: 4)
+            let raw = try await h.app.zhiben.telemetry.readings.readings(pointID: analog.id, from: now.addingTimeInterval(-120), to: now.addingTimeInterval(1), limit: 1000)
+            #expect(buckets.map(\.count).reduce(0, +) == raw.count, "the slices hold every reading once")
+            #expect(buckets.map(\.max).max() == raw.compactMap(\.value).max() && buckets.map(\.min).min() == raw.compactMap(\.value).min())
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ZhibenDomain
 
 /// Horizontal bar charts drawn on the server as SVG, each with a table for screen readers and print.
 enum BarChart {
@@ -69,6 +70,56 @@ enum ColumnChart {
           <svg role="img" aria-label="\(title)" viewBox="0 0 \(width) \(top + chartHeight + bottom)" width="100%" preserveAspectRatio="xMinYMin meet">\(shapes)</svg>
           <details><summary>\(valueHeader)</summary>
           <table class="data compact"><thead><tr><th scope="col">\(labelHeader)</th><th scope="col">\(valueHeader)</th></tr></thead><tbody>\(table)</tbody></table>
+          </details>
+        </figure>
+        """
+    }
+}
+
+/// A trend over time, drawn on the server as SVG: the mean line and the min–max band of each slice,
+/// with the limits as dashed lines, and a table of the slices as its alternative.
+enum TrendChart {
+    struct Limit {
+        let label: String
+        let value: Double
+        let grave: Bool
+    }
+
+    static func render(title: String, buckets: [SeriesBucket], limits: [Limit], from: Date, to: Date, unit: String, lang: Language) -> HTML {
+        let width = 720.0, height = 220.0, left = 52.0, right = 12.0, top = 12.0, bottom = 28.0
+        let values = buckets.flatMap { [$0.min, $0.max] } + limits.map(\.value)
+        guard let lo0 = values.min(), let hi0 = values.max() else {
+            return "<p class=\"empty\">\(lang.t("该时段没有数据。", "No readings in this period."))</p>"
+        }
+        let pad = max((hi0 - lo0) * 0.08, 0.5)
+        let (lo, hi) = (lo0 - pad, hi0 + pad)
+        let span = to.timeIntervalSince(from)
+        func x(_ d: Date) -> Double { left + (width - left - right) * d.timeIntervalSince(from) / span }
+        func y(_ v: Double) -> Double { top + (height - top - bottom) * (hi - v) / (hi - lo) }
+        func f(_ v: Double) -> String { String(format: "%.1f", v) }
+        var shapes: [HTML] = []
+        let band = buckets.map { "\(f(x($0.start))),\(f(y($0.max)))" } + buckets.reversed().map { "\(f(x($0.start))),\(f(y($0.min)))" }
+        if buckets.count > 1 { shapes.append("<polygon points=\"\(band.joined(separator: " "))\" class=\"band\"/>") }
+        shapes.append("<polyline points=\"\(buckets.map { "\(f(x($0.start))),\(f(y($0.mean)))" }.joined(separator: " "))\" class=\"line\" fill=\"none\"/>")
+        for l in limits {
+            shapes.append("<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(l.value)))\" y2=\"\(f(y(l.value)))\" class=\"limit\(l.grave ? " grave" : "")\"/>")
+            shapes.append("<text x=\"\(f(width - right - 2))\" y=\"\(f(y(l.value) - 3))\" text-anchor=\"end\" class=\"small\">\(l.label) \(AlarmEngine.format(l.value))</text>")
+        }
+        for v in [hi0, (hi0 + lo0) / 2, lo0] {
+            shapes.append("<text x=\"\(f(left - 4))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\" class=\"small\">\(AlarmEngine.format((v * 10).rounded() / 10))</text>")
+        }
+        for (d, anchor) in [(from, "start"), (from.addingTimeInterval(span / 2), "middle"), (to, "end")] {
+            shapes.append("<text x=\"\(f(x(d)))\" y=\"\(f(height - 8))\" text-anchor=\"\(anchor)\" class=\"small\">\(ChinaTime.display(d))</text>")
+        }
+        let rows = buckets.suffix(48).map { b -> HTML in
+            "<tr><th scope=\"row\">\(ChinaTime.display(b.start))</th><td class=\"num\">\(AlarmEngine.format((b.min * 100).rounded() / 100))</td><td class=\"num\">\(AlarmEngine.format((b.mean * 100).rounded() / 100))</td><td class=\"num\">\(AlarmEngine.format((b.max * 100).rounded() / 100))</td><td class=\"num\">\(b.count)</td></tr>"
+        }
+        return """
+        <figure class="chart wide trend">
+          <figcaption>\(title)\(unit.isEmpty ? "" : "（\(unit)）")</figcaption>
+          <svg role="img" aria-label="\(title)" viewBox="0 0 \(Int(width)) \(Int(height))" width="100%" preserveAspectRatio="xMinYMin meet">\(shapes)</svg>
+          <details><summary>\(lang.t("数据表（最近48段）", "Table (last 48 slices)"))</summary>
+          <table class="data compact"><thead><tr><th scope="col">\(lang.t("时段起", "From"))</th><th scope="col">\(lang.t("最小", "Min"))</th><th scope="col">\(lang.t("平均", "Mean"))</th><th scope="col">\(lang.t("最大", "Max"))</th><th scope="col">\(lang.t("读数", "Readings"))</th></tr></thead><tbody>\(rows)</tbody></table>
           </details>
         </figure>
         """

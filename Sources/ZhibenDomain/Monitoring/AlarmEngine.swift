@@ -137,7 +137,7 @@ public enum AlarmEngine {
         }
     }
 
-    static func format(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+    public static func format(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
     static func text(_ r: Reading) -> String { r.value.map(format) ?? r.state ?? "" }
 }
 

@@ -98,6 +98,22 @@ public enum TelemetryRules {
     }
 }
 
+public struct SeriesBucket: Sendable, Equatable {
+    public var start: Date
+    public var min: Double
+    public var max: Double
+    public var mean: Double
+    public var count: Int
+
+    public init(start: Date, min: Double, max: Double, mean: Double, count: Int) {
+        self.start = start
+        self.min = min
+        self.max = max
+        self.mean = mean
+        self.count = count
+    }
+}
+
 public protocol ReadingRepository: Sendable {
     /// Stores the readings durably (answered only once committed); a reading already stored is skipped.
     /// Returns how many were new.
@@ -106,6 +122,10 @@ public protocol ReadingRepository: Sendable {
     func pointKeys(enterpriseID: UUID, codes: [String]) async throws -> [String: PointKey]
     /// A point's readings in a time range, oldest first (for tests and trends).
     func readings(pointID: UUID, from: Date, to: Date, limit: Int) async throws -> [Reading]
+    /// A point's analog readings in a range, in `buckets` equal slices: each slice's minimum, maximum, mean and count.
+    func series(pointID: UUID, from: Date, to: Date, buckets: Int) async throws -> [SeriesBucket]
+    /// The point's latest reading.
+    func latest(pointID: UUID) async throws -> Reading?
 }
 
 /// Telemetry from enterprises' gateways: checked per reading, stored in bulk, never in the audit log.

@@ -160,7 +160,7 @@ struct MonitoringPages: RouteCollection {
           \(f.text("equipment", ctx.t("设备 / 部位", "Equipment"), value: values.equipment ?? "", hint: ctx.t("不填则用指标目录中的设备名称", "the indicator's equipment when empty")))
           \(f.text("unit", ctx.t("单位", "Unit"), value: values.unit ?? "", attrs: "maxlength=\"30\""))
           \(f.text("interval", ctx.t("上报周期（秒）", "Reporting interval (s)"), value: values.interval ?? "60", required: true, attrs: "inputmode=\"numeric\""))
-          <fieldset class="field wide\(HTML(raw: issues.contains { $0.field == "limits" } ? " has-error" : ""))">
+          <fieldset class="field wide limits\(HTML(raw: issues.contains { $0.field == "limits" } ? " has-error" : ""))">
             <legend>\(ctx.t("报警限值（模拟量；按 低低 < 低 < 高 < 高高，不用的留空）", "Alarm limits (analog; low-low < low < high < high-high, leave unused ones empty)"))</legend>
             \(f.text("lowLow", ctx.t("低低限", "Low-low"), value: values.lowLow ?? "", attrs: "inputmode=\"decimal\""))
             \(f.text("low", ctx.t("低限", "Low"), value: values.low ?? "", attrs: "inputmode=\"decimal\""))
@@ -204,10 +204,54 @@ struct MonitoringPages: RouteCollection {
         let ctx = try PageContext(req: req)
         let (p, history) = try await req.zhiben.monitoring.history(req.recordID("monitoring point"), actor: ctx.caller)
         let flash = req.queryString("done").map { $0 == "created" ? ctx.t("已登记。", "Added.") : ctx.t("已保存。", "Saved.") }
-        return .html(detail(ctx, p, history: history, flash: flash, edit: (Form(p), [], false)))
+        return .html(detail(ctx, p, history: history, flash: flash, edit: (Form(p), [], false), live: try await live(ctx, req: req, p)))
     }
 
-    func detail(_ ctx: PageContext, _ p: MonitoringPoint, history: [LimitChange], flash: String?, edit: (Form, [FieldIssue], stale: Bool)) -> HTML {
+    /// The point's latest reading, whether it is online, its trend over the chosen range with its limits
+    /// (or its recent states), and its recent alarms.
+    func live(_ ctx: PageContext, req: Request, _ p: MonitoringPoint) async throws -> HTML {
+        let lang = ctx.lang
+        let now = req.zhiben.clock.now()
+        let readings = req.zhiben.telemetry.readings
+        let ranges: [(key: String, seconds: TimeInterval, zh: String, en: String)] = [("1h", 3600, "1小时", "1 hour"), ("24h", 86_400, "24小时", "24 hours"), ("7d", 7 * 86_400, "7天", "7 days")]
+        let range = ranges.first { $0.key == req.queryString("range") } ?? ranges[1]
+        let from = now.addingTimeInterval(-range.seconds)
+        let latest = try await readings.latest(pointID: p.id)
+        let online = latest.map { now.timeIntervalSince($0.ts) <= Double(p.interval) * AlarmEngine.offlineIntervals } ?? false
+        let links = ranges.map { r -> HTML in
+            r.key == range.key ? "<strong>\(lang.t(r.zh, r.en))</strong>" : "<a href=\"\(SitePath.monitoringPoint(p.id).path)?range=\(r.key)\">\(lang.t(r.zh, r.en))</a>"
+        }
+        let chart: HTML
+        if p.kind == .state {
+            let recent = try await readings.readings(pointID: p.id, from: from, to: now.addingTimeInterval(1), limit: 100_000).suffix(20).reversed()
+            chart = recent.isEmpty ? "<p class=\"empty\">\(ctx.t("该时段没有数据。", "No readings in this period."))</p>"
+                : "<table class=\"data compact\"><thead><tr><th scope=\"col\">\(ctx.t("时间", "Time"))</th><th scope=\"col\">\(ctx.t("状态", "State"))</th></tr></thead><tbody>\(recent.map { r -> HTML in "<tr><td>\(ChinaTime.display(r.ts, seconds: true))</td><td>\(r.state ?? "")\(HTML.when(p.limits.abnormalStates.contains(r.state ?? "")) { " <span class=\"tag red\">\(ctx.t("异常", "abnormal"))</span>" })</td></tr>" })</tbody></table>"
+        } else {
+            let buckets = try await readings.series(pointID: p.id, from: from, to: now, buckets: 120)
+            let l = p.limits
+            let limits = [("LL", l.lowLow, true), ("L", l.low, false), ("H", l.high, false), ("HH", l.highHigh, true)].compactMap { label, v, grave in
+                v.map { TrendChart.Limit(label: label, value: $0, grave: grave) }
+            }
+            chart = TrendChart.render(title: "\(p.name)", buckets: buckets, limits: limits, from: from, to: now, unit: p.unit, lang: lang)
+        }
+        let alarms = try await req.zhiben.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: ctx.caller)
+        let alarmRows = alarms.items.map { a -> HTML in
+            "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(ChinaTime.display(a.raisedAt, seconds: true))</a> \(a.condition.label(lang)) \(AlarmPages.levelTag(a.level, lang: lang)) \(a.raisedValue) · \(a.state.label(lang))</li>"
+        }
+        return """
+        <section class="panel">
+          <h2>\(ctx.t("实时数据", "Live data"))</h2>
+          <p>\(latest.map { r -> HTML in "\(ctx.t("最新读数", "Latest reading")) <strong>\(r.value.map(AlarmEngine.format) ?? r.state ?? "")</strong> \(p.unit) · \(ChinaTime.display(r.ts, seconds: true))" } ?? "\(ctx.t("尚未收到数据。", "No reading received yet."))")
+            · <span class="tag \(online ? "green" : "red")">\(online ? ctx.t("在线", "online") : ctx.t("离线", "offline"))</span></p>
+          <p class="small">\(ctx.t("时段：", "Range: "))\(HTML.join(links, " · "))</p>
+          \(chart)
+          <h3>\(ctx.t("最近报警", "Recent alarms"))（\(alarms.total)）</h3>
+          \(alarms.items.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有报警。", "No alarms."))</p>") : "<ul class=\"plain\">\(alarmRows)</ul><p><a href=\"\(SitePath.alarms.path)?point=\(p.id.uuidString)\">\(ctx.t("全部报警", "All alarms"))</a></p>")
+        </section>
+        """
+    }
+
+    func detail(_ ctx: PageContext, _ p: MonitoringPoint, history: [LimitChange], flash: String?, edit: (Form, [FieldIssue], stale: Bool), live: HTML = "") -> HTML {
         let lang = ctx.lang
         func row(_ label: String, _ value: String) -> HTML { "<dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd>" }
         let changes = history.map { c -> HTML in
@@ -230,6 +274,7 @@ struct MonitoringPages: RouteCollection {
             \(row(ctx.t("状态", "Status"), p.active ? ctx.t("在用", "in service") : ctx.t("已停用", "out of service")))
           </dl>
         </section>
+        \(live)
         \(HTML.when(ctx.caller.can(.monitoringManage)) { """
         <section class="panel">
           <h2>\(ctx.t("修改点位与限值", "Change the point and its limits"))</h2>
