@@ -252,8 +252,9 @@ public protocol AlarmRepository: Sendable {
     func dueForEscalation(policy: EscalationPolicy, now: Date) async throws -> [(Alarm, EscalationPolicy.Tier)]
     /// How many alarms the point has had since `since`.
     func count(pointID: UUID, since: Date) async throws -> Int
-    /// Records that the tier was told, with its inbox entries, in one write.
-    func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws
+    /// Records that the tier was told, with its inbox entries, in one write; false when someone acted on
+    /// the alarm, or another instance told them, meanwhile (then nothing is written).
+    func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws -> Bool
 }
 
 /// When an alarm nobody acknowledges goes up (线上预警、线下执法): per level, minutes after it was

@@ -43,7 +43,7 @@ public struct AlarmService: Sendable {
             let note = NotificationDraft(audience: audience, kind: .alarmEscalated, hazardID: nil, alarmID: a.id,
                                          zh: "\(a.enterpriseName)：\(a.pointName)\(a.condition.zh)（\(a.level.zh)），\(minutes)分钟未确认",
                                          en: "\(a.enterpriseName): \(a.pointName) \(a.condition.en.lowercased()) (\(a.level.en)) unacknowledged for \(minutes) min")
-            try await alarms.markEscalated(a.id, tier: tier, notes: [note], at: now)
+            guard try await alarms.markEscalated(a.id, tier: tier, notes: [note], at: now) else { continue }
             await channel?.deliver([note])
             count += 1
         }

@@ -217,12 +217,12 @@ public struct FluentAlarmRepository: AlarmRepository {
         try await AlarmModel.query(on: store.database).filter(\.$pointID == pointID).filter(\.$raisedAt >= since).count()
     }
 
-    public func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws {
+    public func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws -> Bool {
         try await store.write { db in
-            guard let m = try await AlarmModel.find(id, on: db), m.state == Alarm.State.active.rawValue else { return }
+            guard let m = try await AlarmModel.find(id, on: db), m.state == Alarm.State.active.rawValue else { return false }
             switch tier {
-            case .county: guard m.countyNotifiedAt == nil else { return }; m.countyNotifiedAt = at
-            case .city: guard m.cityNotifiedAt == nil else { return }; m.cityNotifiedAt = at
+            case .county: guard m.countyNotifiedAt == nil else { return false }; m.countyNotifiedAt = at
+            case .city: guard m.cityNotifiedAt == nil else { return false }; m.cityNotifiedAt = at
             }
             m.updatedAt = at
             try await m.update(on: db)
@@ -230,6 +230,7 @@ public struct FluentAlarmRepository: AlarmRepository {
             try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: id.uuidString,
                                         changes: [FieldChange(field: "\(tier.rawValue)NotifiedAt", before: nil, after: ISOTime.string(at))],
                                         audit: AuditContext(actor: .system, at: at, origin: "alarm-escalation"))
+            return true
         }
     }
 
