@@ -425,6 +425,52 @@ struct AlarmFlowTests {
             #expect(buckets.map(\.max).max() == raw.compactMap(\.value).max() && buckets.map(\.min).min() == raw.compactMap(\.value).min())
         }
     }
+
+    /// Gzip of `data`, by Debian's `gzip`.
+    static func gzip(_ data: Data) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-c", "-9"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(data)
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return out
+    }
+
+    @Test("telemetry sent gzip-compressed is read; bodies that inflate past the limit are refused, over a real socket")
+    func gzipBodies() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: MonitoringTests.body).status == .created)
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let live = try h.app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...40_000)))
+            let now = h.app.zhiben.clock.now()
+            let readings = (0..<500).map { i in "{\"point\":\"T-9101\",\"ts\":\"\(ISOTime.string(now.addingTimeInterval(-Double(i))))\",\"value\":\(40 + i % 7)}" }
+            let json = Data(("{\"readings\":[" + readings.joined(separator: ",") + "]}").utf8)
+            var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Encoding": "gzip"]
+            headers.bearerAuthorization = BearerAuthorization(token: key)
+            let zipped = try Self.gzip(json)
+            #expect(zipped.count < json.count / 4)
+            let res = try await live.sendRequest(.POST, "/api/v1/telemetry", headers: headers, body: ByteBuffer(data: zipped))
+            #expect(res.status == .ok, "\(res.body.string)")
+            #expect(try res.content.get(Int.self, at: "accepted") == 500)
+            // Inflated past the limit (1 MB here): 413, as for a plain body.
+            let many = (0..<40_000).map { i in "{\"point\":\"T-9101\",\"ts\":\"\(ISOTime.string(now.addingTimeInterval(-Double(i) - 600)))\",\"value\":\(Double(i % 997) / 7)}" }
+            let large = try Self.gzip(Data(("{\"readings\":[" + many.joined(separator: ",") + "]}").utf8))
+            #expect(large.count < 1 << 20, "under the limit compressed")
+            let refused = try await live.sendRequest(.POST, "/api/v1/telemetry", headers: headers, body: ByteBuffer(data: large))
+            #expect(refused.status == .payloadTooLarge)
+            let point = try #require(try await h.app.zhiben.monitoring.list(MonitoringPointQuery(enterpriseID: e.id, search: "T-9101"), page: Paging(), actor: .system).items.first)
+            #expect(try await h.app.zhiben.telemetry.readings.readings(pointID: point.id, from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(1), limit: 100_000).count == 500,
+                    "nothing of the refused body was stored")
+        }
+    }
 }
 
 struct EscalationProbe: Decodable { let kind: String; let alarmId: UUID? }
