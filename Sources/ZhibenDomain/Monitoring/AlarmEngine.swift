@@ -137,6 +137,7 @@ public enum AlarmEngine {
         }
     }
 
+    /// A value as people write it: `75`, `0.15`, not `75.0`.
     public static func format(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
     static func text(_ r: Reading) -> String { r.value.map(format) ?? r.state ?? "" }
 }

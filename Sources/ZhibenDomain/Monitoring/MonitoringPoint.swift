@@ -83,7 +83,7 @@ public struct AlarmLimits: Sendable, Equatable, Codable {
     /// One line for lists and the change history: `LL 10 · L 20 · H 80 · HH 90 · 延时 30s · 回差 2`.
     public var summary: String {
         var parts: [String] = []
-        func n(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+        let n = AlarmEngine.format
         if let v = lowLow { parts.append("LL \(n(v))") }
         if let v = low { parts.append("L \(n(v))") }
         if let v = high { parts.append("H \(n(v))") }

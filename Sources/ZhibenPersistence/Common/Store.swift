@@ -96,3 +96,18 @@ struct LikeMatch: SQLExpression {
         serializer.write(" ESCAPE '\\'")
     }
 }
+
+/// The jurisdiction filter for records that carry their enterprise and its county. Nil: the scope sees
+/// nothing of them (an expert's assignments are hazards only).
+enum ScopedQuery {
+    static func of<M: Model>(_ type: M.Type, _ scope: Scope, on db: any Database, county: KeyPath<M, FieldProperty<M, String>>,
+                             enterprise: KeyPath<M, FieldProperty<M, UUID>>) -> QueryBuilder<M>? {
+        let q = M.query(on: db)
+        switch scope {
+        case .city: return q
+        case .county(let c): return q.filter(county == c)
+        case .enterprise(let id): return q.filter(enterprise == id)
+        case .assigned: return nil
+        }
+    }
+}

@@ -154,17 +154,6 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
 
     public init(store: Store) { self.store = store }
 
-    static func scoped<M: Model>(_ type: M.Type, _ scope: Scope, on db: any Database, county: KeyPath<M, FieldProperty<M, String>>,
-                                 enterprise: KeyPath<M, FieldProperty<M, UUID>>) -> QueryBuilder<M>? {
-        let q = M.query(on: db)
-        switch scope {
-        case .city: return q
-        case .county(let c): return q.filter(county == c)
-        case .enterprise(let id): return q.filter(enterprise == id)
-        case .assigned: return nil
-        }
-    }
-
     public func create(_ inspection: SelfInspection, audit: AuditContext) async throws -> SelfInspection {
         try await store.write { db in
             try await SelfInspectionModel(inspection).create(on: db)
@@ -191,7 +180,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
     }
 
     public func list(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<SelfInspection> {
-        guard let q = Self.scoped(SelfInspectionModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else {
+        guard let q = ScopedQuery.of(SelfInspectionModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else {
             return Paged(items: [], page: page.page, per: page.per, total: 0)
         }
         if let enterpriseID { q.filter(\.$enterpriseID == enterpriseID) }
@@ -201,7 +190,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
     }
 
     public func principalLedDates(scope: Scope, since: Date) async throws -> [UUID: [Date]] {
-        guard let q = Self.scoped(SelfInspectionModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else { return [:] }
+        guard let q = ScopedQuery.of(SelfInspectionModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else { return [:] }
         let rows = try await q.filter(\.$principalLed == true).filter(\.$conductedAt >= since)
             .field(\.$id).field(\.$enterpriseID).field(\.$conductedAt).all()
         var out: [UUID: [Date]] = [:]
@@ -275,7 +264,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
     }
 
     public func reports(enterpriseID: UUID?, scope: Scope, page: Paging) async throws -> Paged<InternalReport> {
-        guard let q = Self.scoped(InternalReportModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else {
+        guard let q = ScopedQuery.of(InternalReportModel.self, scope, on: store.database, county: \.$countyCode, enterprise: \.$enterpriseID) else {
             return Paged(items: [], page: page.page, per: page.per, total: 0)
         }
         if let enterpriseID { q.filter(\.$enterpriseID == enterpriseID) }
@@ -287,7 +276,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
     public func decideReport(id: UUID, scope: Scope, audit: AuditContext,
                              change: @escaping @Sendable (InternalReport) throws -> InternalReport) async throws -> InternalReport {
         try await store.write { db in
-            guard let m = try await Self.scoped(InternalReportModel.self, scope, on: db, county: \.$countyCode, enterprise: \.$enterpriseID)?
+            guard let m = try await ScopedQuery.of(InternalReportModel.self, scope, on: db, county: \.$countyCode, enterprise: \.$enterpriseID)?
                 .filter(\.$id == id).first() else { throw DomainError.notFound(entity: "internal report") }
             let before = try m.domain()
             let after = try change(before)

@@ -53,13 +53,7 @@ public struct FluentAlarmRepository: AlarmRepository {
     public init(store: Store) { self.store = store }
 
     static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<AlarmModel>? {
-        let q = AlarmModel.query(on: db)
-        switch scope {
-        case .city: return q
-        case .county(let c): return q.filter(\.$countyCode == c)
-        case .enterprise(let id): return q.filter(\.$enterpriseID == id)
-        case .assigned: return nil
-        }
+        ScopedQuery.of(AlarmModel.self, scope, on: db, county: \.$countyCode, enterprise: \.$enterpriseID)
     }
 
     public func record(_ events: [AlarmEvent], point: MonitoringPoint, at: Date) async throws {

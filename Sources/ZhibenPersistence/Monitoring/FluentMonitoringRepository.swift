@@ -91,13 +91,7 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
     public init(store: Store) { self.store = store }
 
     static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<MonitoringPointModel>? {
-        let q = MonitoringPointModel.query(on: db)
-        switch scope {
-        case .city: return q
-        case .county(let c): return q.filter(\.$countyCode == c)
-        case .enterprise(let id): return q.filter(\.$enterpriseID == id)
-        case .assigned: return nil
-        }
+        ScopedQuery.of(MonitoringPointModel.self, scope, on: db, county: \.$countyCode, enterprise: \.$enterpriseID)
     }
 
     public func list(_ query: MonitoringPointQuery, page: Paging, scope: Scope) async throws -> Paged<MonitoringPoint> {

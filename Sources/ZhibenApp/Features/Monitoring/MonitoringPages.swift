@@ -36,7 +36,7 @@ struct MonitoringPages: RouteCollection {
         init() {}
 
         init(_ p: MonitoringPoint) {
-            func n(_ v: Double?) -> String? { v.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) } }
+            func n(_ v: Double?) -> String? { v.map(AlarmEngine.format) }
             version = p.version
             code = p.code
             name = p.name
