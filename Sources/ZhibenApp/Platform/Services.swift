@@ -93,7 +93,7 @@ public struct ZhibenServices: Sendable {
         monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock)
         alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, clock: clock, escalation: config.alarmEscalation,
                               channel: LoggingNotificationChannel(logger: logger))
-        telemetry = TelemetryService(readings: FluentReadingRepository(store: store), alarms: alarms, clock: clock,
+        telemetry = TelemetryService(readings: FluentReadingRepository(store: store), points: pointRepo, alarms: alarms, clock: clock,
                                      retention: TimeInterval(config.readingRetentionDays) * 86_400)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
     }

@@ -50,12 +50,13 @@ public struct AlarmService: Sendable {
         return count
     }
 
-    /// Evaluates readings that were just stored, each point's in time order.
-    public func evaluate(_ readings: [Reading]) async throws {
+    /// Evaluates readings that were just stored, each point's in time order. `points`: their definitions,
+    /// when the caller has read them already.
+    public func evaluate(_ readings: [Reading], points known: [UUID: MonitoringPoint]? = nil) async throws {
         guard !readings.isEmpty else { return }
         try await gate.run {
             let byPoint = Dictionary(grouping: readings, by: \.pointID)
-            let defs = try await points.find(ids: Array(byPoint.keys))
+            let defs = if let known { known } else { try await points.find(ids: Array(byPoint.keys)) }
             // A point not yet in memory starts from the readings before this batch (which is stored already).
             var states = try await restore(Array(byPoint.keys), before: byPoint.mapValues { $0.map(\.ts).min()! })
             let now = clock.now()

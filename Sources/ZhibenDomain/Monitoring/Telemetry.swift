@@ -118,8 +118,6 @@ public protocol ReadingRepository: Sendable {
     /// Stores the readings durably (answered only once committed); a reading already stored is skipped.
     /// Returns how many were new.
     func insert(_ readings: [Reading]) async throws -> Int
-    /// The enterprise's points by code, for checking readings.
-    func pointKeys(enterpriseID: UUID, codes: [String]) async throws -> [String: PointKey]
     /// A point's readings in a time range, oldest first (for tests and trends).
     func readings(pointID: UUID, from: Date, to: Date, limit: Int) async throws -> [Reading]
     /// A point's analog readings in a range, in `buckets` equal slices: each slice's minimum, maximum, mean and count.
@@ -131,14 +129,17 @@ public protocol ReadingRepository: Sendable {
 /// Telemetry from enterprises' gateways: checked per reading, stored in bulk, never in the audit log.
 public struct TelemetryService: Sendable {
     public let readings: any ReadingRepository
+    public let points: any MonitoringPointRepository
     /// Evaluates what was stored.
     public let alarms: AlarmService?
     public let clock: any WallClock
     /// Raw readings are kept this long.
     public let retention: TimeInterval
 
-    public init(readings: any ReadingRepository, alarms: AlarmService? = nil, clock: any WallClock, retention: TimeInterval) {
+    public init(readings: any ReadingRepository, points: any MonitoringPointRepository, alarms: AlarmService? = nil, clock: any WallClock,
+                retention: TimeInterval) {
         self.readings = readings
+        self.points = points
         self.alarms = alarms
         self.clock = clock
         self.retention = retention
@@ -151,11 +152,13 @@ public struct TelemetryService: Sendable {
             throw DomainError.validation([FieldIssue(field: "readings", zh: "每次最多\(TelemetryRules.maxReadings)条读数", en: "at most \(TelemetryRules.maxReadings) readings a request")])
         }
         let codes = Array(Set(raw.compactMap(\.point)))
-        let points = try await readings.pointKeys(enterpriseID: enterpriseID, codes: codes)
-        let (ok, rejected) = TelemetryRules.check(raw, points: points, now: clock.now(), retention: retention)
+        // Read once: for checking the readings, and for the alarm engine.
+        let defs = try await points.points(enterpriseID: enterpriseID, codes: codes)
+        let keys = defs.mapValues { PointKey(id: $0.id, kind: $0.kind, active: $0.active) }
+        let (ok, rejected) = TelemetryRules.check(raw, points: keys, now: clock.now(), retention: retention)
         let stored = ok.isEmpty ? 0 : try await readings.insert(ok)
         // The readings are durable before anything is evaluated; a repeat changes nothing in the engine.
-        if let alarms, stored > 0 { try await alarms.evaluate(ok) }
+        if let alarms, stored > 0 { try await alarms.evaluate(ok, points: Dictionary(defs.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })) }
         return IngestResult(accepted: stored, duplicates: ok.count - stored, rejections: rejected)
     }
 }

@@ -118,13 +118,12 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
     }
 
     public func points(enterpriseID: UUID, codes: [String]) async throws -> [String: MonitoringPoint] {
-        guard !codes.isEmpty else { return [:] }
         var out: [String: MonitoringPoint] = [:]
         let unique = Array(Set(codes))
         for chunk in stride(from: 0, to: unique.count, by: 500) {
-            let rows = try await MonitoringPointModel.query(on: store.database).filter(\.$enterpriseID == enterpriseID)
-                .filter(\.$code ~~ Array(unique[chunk..<min(chunk + 500, unique.count)])).all()
-            for r in rows { out[r.code] = try r.domain() }
+            var q: SQLQueryString = "enterprise_id = \(bind: enterpriseID) AND code IN ("
+            for (i, c) in unique[chunk..<min(chunk + 500, unique.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: c)" }
+            for p in try await plainRows(where: q + ")") { out[p.code] = p }
         }
         return out
     }
@@ -186,26 +185,30 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
     }
 
     public func find(ids: [UUID]) async throws -> [UUID: MonitoringPoint] {
-        guard !ids.isEmpty else { return [:] }
-        // Plain rows: a batch can name a few thousand points.
+        var out: [UUID: MonitoringPoint] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            var q: SQLQueryString = "id IN ("
+            for (i, id) in ids[chunk..<min(chunk + 500, ids.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+            for p in try await plainRows(where: q + ")") { out[p.id] = p }
+        }
+        return out
+    }
+
+    /// Points read as plain rows (a batch can name a few thousand; decoding models by reflection costs
+    /// more than the query).
+    func plainRows(where condition: SQLQueryString) async throws -> [MonitoringPoint] {
         struct Row: Decodable {
             let id: UUID; let enterprise_id: UUID; let county_code: String; let enterprise_name: String; let code: String; let name: String
             let indicator: String; let equipment: String; let unit: String; let kind: String; let interval_s: Int; let limits: String
             let active: Bool; let created_at: Date; let updated_at: Date; let version: Int
         }
-        var out: [UUID: MonitoringPoint] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 500) {
-            var q: SQLQueryString = "SELECT * FROM monitoring_points WHERE id IN ("
-            for (i, id) in ids[chunk..<min(chunk + 500, ids.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
-            for r in try await store.sql.raw(q + ")").all(decoding: Row.self) {
-                out[r.id] = MonitoringPoint(id: r.id, enterpriseID: r.enterprise_id, countyCode: r.county_code, enterpriseName: r.enterprise_name,
-                                            code: r.code, name: r.name, indicator: r.indicator, equipment: r.equipment, unit: r.unit,
-                                            kind: MonitoringPoint.Kind(rawValue: r.kind) ?? .analog, interval: r.interval_s,
-                                            limits: JSONColumn.decode(r.limits, as: AlarmLimits.self) ?? AlarmLimits(), active: r.active,
-                                            createdAt: r.created_at, updatedAt: r.updated_at, version: r.version)
-            }
+        return try await store.sql.raw("SELECT * FROM monitoring_points WHERE " + condition).all(decoding: Row.self).map { r in
+            MonitoringPoint(id: r.id, enterpriseID: r.enterprise_id, countyCode: r.county_code, enterpriseName: r.enterprise_name,
+                            code: r.code, name: r.name, indicator: r.indicator, equipment: r.equipment, unit: r.unit,
+                            kind: MonitoringPoint.Kind(rawValue: r.kind) ?? .analog, interval: r.interval_s,
+                            limits: JSONColumn.decode(r.limits, as: AlarmLimits.self) ?? AlarmLimits(), active: r.active,
+                            createdAt: r.created_at, updatedAt: r.updated_at, version: r.version)
         }
-        return out
     }
 
     public func activeIDs() async throws -> [UUID] {

@@ -32,20 +32,6 @@ public struct FluentReadingRepository: ReadingRepository {
         }
     }
 
-    public func pointKeys(enterpriseID: UUID, codes: [String]) async throws -> [String: PointKey] {
-        guard !codes.isEmpty else { return [:] }
-        struct Row: Decodable { let id: UUID; let code: String; let kind: String; let active: Bool }
-        var out: [String: PointKey] = [:]
-        for chunk in stride(from: 0, to: codes.count, by: 500) {
-            var q: SQLQueryString = "SELECT id, code, kind, active FROM monitoring_points WHERE enterprise_id = \(bind: enterpriseID) AND code IN ("
-            for (i, c) in codes[chunk..<min(chunk + 500, codes.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: c)" }
-            for r in try await store.sql.raw(q + ")").all(decoding: Row.self) {
-                out[r.code] = PointKey(id: r.id, kind: MonitoringPoint.Kind(rawValue: r.kind) ?? .analog, active: r.active)
-            }
-        }
-        return out
-    }
-
     public func series(pointID: UUID, from: Date, to: Date, buckets: Int) async throws -> [SeriesBucket] {
         let (start, end) = (Self.millis(from), Self.millis(to))
         let width = max(1, (end - start) / Int64(max(1, buckets)))
