@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        // Tests read the endless alarm stream as it arrives (Vapor's own client buffers whole bodies).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
     ],
     targets: [
         .target(name: "ZhibenDomain", resources: [.copy("Resources")]),
@@ -74,6 +76,7 @@ let package = Package(
             dependencies: [
                 "ZhibenApp", "ZhibenDomain", "ZhibenTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ],

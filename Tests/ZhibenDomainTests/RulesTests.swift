@@ -48,7 +48,7 @@ struct PermissionTests {
     @Test("machine clients with API keys read their enterprise and send its readings, nothing else")
     func apiKeysRead() {
         let key = APIKey(name: "gw", enterpriseID: UUID(), prefix: "abc", createdBy: "admin", createdAt: Date())
-        #expect(key.caller.permissions == [.enterpriseRead, .telemetryWrite])
+        #expect(key.caller.permissions == [.enterpriseRead, .monitoringRead, .telemetryWrite])
         #expect(Role.allCases.allSatisfy { !$0.permissions.contains(.telemetryWrite) }, "people do not send readings")
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Vapor
 import ZhibenDomain
 
-/// Drives the demo enterprises' monitoring points through the ingest (`TelemetryService`, as each
+/// Drives the demo enterprises' monitoring points (those the demo gave them) through the ingest (`TelemetryService`, as each
 /// enterprise's gateway would with its key), so that the demo's monitoring pages are alive. `serve`
 /// runs it on a demo database unless `ZHIBEN_SIMULATE=false`.
 struct Simulator: Sendable {
@@ -18,7 +18,7 @@ struct Simulator: Sendable {
         var page = 1
         var items = points.items
         while true {
-            for p in items where byEnterprise[p.enterpriseID] != nil || byEnterprise.count < Self.maxEnterprises {
+            for p in items where DemoData.isDemoPointCode(p.code) && (byEnterprise[p.enterpriseID] != nil || byEnterprise.count < Self.maxEnterprises) {
                 byEnterprise[p.enterpriseID, default: []].append(p)
             }
             guard items.count == Paging.maxPer, byEnterprise.count < Self.maxEnterprises else { break }
@@ -29,16 +29,7 @@ struct Simulator: Sendable {
         for (enterprise, list) in byEnterprise {
             var raw: [RawReading] = []
             for p in list {
-                let signal = DemoSignal(point: p)
-                // Readings on the point's own grid of times, after `last`, up to `now`.
-                let every = TimeInterval(p.interval)
-                var t = (last.timeIntervalSince1970 / every).rounded(.down) * every + every
-                while t <= now.timeIntervalSince1970, raw.count < TelemetryRules.maxReadings {
-                    if let r = signal.reading(at: Date(timeIntervalSince1970: t)) {
-                        raw.append(RawReading(point: p.code, ts: ISOTime.string(r.ts), value: r.value.map(RawReading.Value.number) ?? r.state.map(RawReading.Value.text)))
-                    }
-                    t += every
-                }
+                raw += DemoSignal(point: p).readings(after: last, upTo: now, limit: TelemetryRules.maxReadings - raw.count)
             }
             guard !raw.isEmpty else { continue }
             let gateway = Caller(kind: .apiKey, id: nil, username: "simulator", role: .enterpriseUser, scope: .enterprise(enterprise))

@@ -22,7 +22,9 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.migrations.add(Migrations.all)
 
     let store = Store(database: app.db, engine: engine)
-    if engine == .sqlite {
+    // `zhiben simulate` is an HTTP client of another server: it leaves the database file alone.
+    let clientOnly = app.environment.arguments.dropFirst().first == "simulate"
+    if engine == .sqlite, !clientOnly {
         // WAL lets pages read while a write commits; the setting lives in the file. synchronous=FULL (the
         // default) makes every acknowledged commit durable.
         try await store.sql.raw("PRAGMA journal_mode=WAL").run()
@@ -68,6 +70,9 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         }
     }
 
+    // Open alarm streams end before the server waits for its connections to finish.
+    app.lifecycle.use(AlarmFeedCloser())
+
     try routes(app)
     app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
 
@@ -75,6 +80,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(CreateAPIKeyCommand(), as: "create-api-key")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(SimulateCommand(), as: "simulate")
     app.asyncCommands.use(ZhibenServeCommand(), as: "serve", isDefault: true)
 }
 
@@ -105,6 +111,12 @@ enum Metrics {
         var buffer = [UInt8]()
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+struct AlarmFeedCloser: LifecycleHandler {
+    func shutdownAsync(_ app: Application) async {
+        await app.zhiben.alarms.feed.close()
     }
 }
 

@@ -172,8 +172,8 @@ public struct Caller: Sendable, Equatable {
     public var permissions: Set<Permission> {
         switch kind {
         case .system: Set(Role.allCases.flatMap(\.permissions))
-        // Machine clients read their enterprise and send its readings.
-        case .apiKey: [.enterpriseRead, .telemetryWrite]
+        // Machine clients read their enterprise and its monitoring points, and send the readings.
+        case .apiKey: [.enterpriseRead, .monitoringRead, .telemetryWrite]
         case .user: role.permissions
         }
     }

@@ -17,6 +17,12 @@ extension DemoData {
         (.deepWellCasting, "XS-404", "流槽快速切断阀", "AL-QUICK-SHUTOFF", "", 5, AlarmLimits(abnormalStates: ["fault"])),
     ]
 
+    /// Whether a point's code is one the demo gives its enterprises (the server's own simulator drives
+    /// only those, leaving points people add to real gateways or to `zhiben simulate`).
+    public static func isDemoPointCode(_ code: String) -> Bool {
+        demoPoints.contains { $0.code == code }
+    }
+
     /// Points for every demo enterprise with a monitored special risk.
     public static func monitoringPoints(for enterprises: [Enterprise], now: Date) -> [MonitoringPoint] {
         var out: [MonitoringPoint] = []

@@ -37,13 +37,14 @@ public struct DemoSignal: Sendable {
         return noise(slot, 0xD0) < 0.004
     }
 
-    /// The reading at `t` (nil while the gateway is silent).
-    public func reading(at t: Date) -> Reading? {
-        guard !silent(at: t) else { return nil }
+    /// The reading at `t` (nil while the gateway is silent). `forceExcursion`: past its gravest limit
+    /// (or in its abnormal state) whatever the time, and never silent.
+    public func reading(at t: Date, forceExcursion: Bool = false) -> Reading? {
+        guard forceExcursion || !silent(at: t) else { return nil }
         let seconds = t.timeIntervalSince1970
         // An excursion: one ten-minute window in about four hundred.
         let window = Int64(seconds / 600)
-        let excursion = noise(window, 0xE1) < 0.0025
+        let excursion = forceExcursion || noise(window, 0xE1) < 0.0025
         switch point.kind {
         case .state:
             let abnormal = point.limits.abnormalStates.first ?? "fault"
@@ -65,5 +66,20 @@ public struct DemoSignal: Sendable {
             let rounded = (v * 100).rounded() / 100
             return Reading(pointID: point.id, ts: t, value: point.kind == .counter ? max(0, rounded.rounded()) : rounded)
         }
+    }
+
+    /// What the point's gateway sends for the times on its reporting grid after `last`, up to `now`, at
+    /// most `limit`, as the ingest takes them.
+    public func readings(after last: Date, upTo now: Date, limit: Int, forceExcursion: Bool = false) -> [RawReading] {
+        var out: [RawReading] = []
+        let every = TimeInterval(max(point.interval, 1))
+        var t = (last.timeIntervalSince1970 / every).rounded(.down) * every + every
+        while t <= now.timeIntervalSince1970, out.count < limit {
+            if let r = reading(at: Date(timeIntervalSince1970: t), forceExcursion: forceExcursion) {
+                out.append(RawReading(point: point.code, ts: ISOTime.string(r.ts), value: r.value.map(RawReading.Value.number) ?? r.state.map(RawReading.Value.text)))
+            }
+            t += every
+        }
+        return out
     }
 }

@@ -244,6 +244,8 @@ public protocol AlarmRepository: Sendable {
     /// Each point's latest reading before the given time (before any time when none is given).
     func lastReadings(pointIDs: [UUID], before: [UUID: Date]) async throws -> [UUID: (ts: Date, value: Double?)]
     func list(_ query: AlarmQuery, page: Paging, scope: Scope) async throws -> Paged<Alarm>
+    /// Alarms matching `query` whose last change is at or after `from`, oldest change first.
+    func changes(_ query: AlarmQuery, from: Date, limit: Int, scope: Scope) async throws -> [Alarm]
     func find(id: UUID, scope: Scope) async throws -> Alarm?
     /// Changes an alarm inside one write, audited; a stale `expectedVersion` changes nothing.
     func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,

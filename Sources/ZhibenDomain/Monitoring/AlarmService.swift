@@ -17,6 +17,8 @@ public struct AlarmService: Sendable {
     public let escalation: EscalationPolicy
     /// Also receives every notification (SMS and messaging gateways later).
     public let channel: (any NotificationChannel)?
+    /// Wakes the live board's streams after each change made here.
+    public let feed = AlarmFeed()
     let cache = AlarmStateCache()
     /// Evaluation and recording happen one batch at a time, so that a point's events are stored in the
     /// order the engine decided them.
@@ -47,6 +49,7 @@ public struct AlarmService: Sendable {
             await channel?.deliver([note])
             count += 1
         }
+        if count > 0 { await feed.changed() }
         return count
     }
 
@@ -60,15 +63,20 @@ public struct AlarmService: Sendable {
             // A point not yet in memory starts from the readings before this batch (which is stored already).
             var states = try await restore(Array(byPoint.keys), before: byPoint.mapValues { $0.map(\.ts).min()! })
             let now = clock.now()
+            var changed = false
             for (id, list) in byPoint {
                 guard let point = defs[id], point.active else { continue }
                 var state = states[id] ?? PointAlarmState()
                 var events: [AlarmEvent] = []
                 for r in list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
-                if !events.isEmpty { try await alarms.record(events, point: point, at: now) }
+                if !events.isEmpty {
+                    try await alarms.record(events, point: point, at: now)
+                    changed = true
+                }
                 states[id] = state
                 await cache.set(id, state)
             }
+            if changed { await feed.changed() }
         }
     }
 
@@ -91,6 +99,7 @@ public struct AlarmService: Sendable {
                 await cache.set(id, state)
                 count += 1
             }
+            if count > 0 { await feed.changed() }
             return count
         }
     }
@@ -134,10 +143,25 @@ public struct AlarmService: Sendable {
                         expectedVersion: Int? = nil, actor: Caller, origin: String? = nil) async throws -> Alarm {
         try actor.require(action.permission)
         let now = clock.now()
-        return try await alarms.update(id: id, scope: actor.scope, expectedVersion: expectedVersion,
-                                       audit: AuditContext(actor: actor, at: now, origin: origin)) { a in
+        let a = try await alarms.update(id: id, scope: actor.scope, expectedVersion: expectedVersion,
+                                        audit: AuditContext(actor: actor, at: now, origin: origin)) { a in
             try AlarmWorkflow.perform(action, on: a, by: actor, comment: comment, cause: cause, measures: measures, until: until, now: now)
         }
+        await feed.changed()
+        return a
+    }
+
+    /// The alarms in the caller's scope that changed at or after `from`, oldest change first, at most
+    /// `limit`: what the live board passes on (see `AlarmChangeCursor`). `query`'s state, still-out and
+    /// raised-time filters do not apply here, since a change may take an alarm out of them.
+    public func changes(_ query: AlarmQuery, from: Date, limit: Int, actor: Caller) async throws -> [Alarm] {
+        try actor.require(.monitoringRead)
+        var q = query
+        q.states = nil
+        q.outOnly = false
+        q.raisedAfter = nil
+        q.raisedBefore = nil
+        return try await alarms.changes(q, from: from, limit: limit, scope: actor.scope)
     }
 
     /// Whether the alarm is offered as a hazard now (see `AlarmHazardRule`).
@@ -166,6 +190,7 @@ public struct AlarmService: Sendable {
             next.updatedAt = now
             return next
         }
+        await feed.changed()
         return (linked, hazard)
     }
 

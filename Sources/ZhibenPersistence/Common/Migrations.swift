@@ -24,6 +24,7 @@ public enum Migrations {
         M017HazardSearchOrder(),
         M018Alarms(),
         M019NotificationAlarm(),
+        M020AlarmChanges(),
     ]
 }
 
@@ -638,5 +639,18 @@ struct M019NotificationAlarm: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(NotificationModel.schema).deleteField("alarm_id").update()
+    }
+}
+
+/// The live board reads alarms by their last change.
+struct M020AlarmChanges: AsyncMigration {
+    var name: String { "020-alarm-changes" }
+
+    func prepare(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).create(index: "alarms_updated").on(AlarmModel.schema).column("updated_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).drop(index: "alarms_updated").run()
     }
 }

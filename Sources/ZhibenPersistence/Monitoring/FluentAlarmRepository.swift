@@ -143,7 +143,19 @@ public struct FluentAlarmRepository: AlarmRepository {
     }
 
     public func list(_ query: AlarmQuery, page: Paging, scope: Scope) async throws -> Paged<Alarm> {
-        guard let q = Self.scoped(scope, on: store.database) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        guard let q = filtered(query, scope: scope) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$raisedAt, .descending).sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func changes(_ query: AlarmQuery, from: Date, limit: Int, scope: Scope) async throws -> [Alarm] {
+        guard let q = filtered(query, scope: scope) else { return [] }
+        return try await q.filter(\.$updatedAt >= from).sort(\.$updatedAt).sort(\.$id).limit(limit).all().map { try $0.domain() }
+    }
+
+    func filtered(_ query: AlarmQuery, scope: Scope) -> QueryBuilder<AlarmModel>? {
+        guard let q = Self.scoped(scope, on: store.database) else { return nil }
         if let s = query.states { q.filter(\.$state ~~ s.map(\.rawValue)) }
         if let l = query.level { q.filter(\.$level == l.rawValue) }
         if let c = query.condition { q.filter(\.$condition == c.rawValue) }
@@ -153,9 +165,7 @@ public struct FluentAlarmRepository: AlarmRepository {
         if query.outOnly { q.filter(\.$normalAt == nil) }
         if let a = query.raisedAfter { q.filter(\.$raisedAt >= a) }
         if let b = query.raisedBefore { q.filter(\.$raisedAt < b) }
-        let total = try await q.copy().count()
-        let rows = try await q.sort(\.$raisedAt, .descending).sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
-        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+        return q
     }
 
     public func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,

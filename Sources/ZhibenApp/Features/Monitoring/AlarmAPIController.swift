@@ -68,6 +68,7 @@ struct AlarmDTO: Content {
 struct AlarmAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("alarms", use: list)
+        routes.get("alarms", "stream", use: stream)
         routes.get("alarms", ":id", use: show)
         routes.post("alarms", ":id", "transitions", use: transition)
         routes.post("alarms", ":id", "hazard", use: createHazard)
@@ -108,6 +109,11 @@ struct AlarmAPIController: RouteCollection {
                                                     until: try APIDate.parse(input.until, field: "until"),
                                                     expectedVersion: try ETag.expectedVersion(req), actor: caller, origin: req.origin)
         return try .json(AlarmDTO(a, allowed: AlarmWorkflow.available(to: caller, on: a)), version: a.version)
+    }
+
+    /// Server-Sent Events: `alarm` events carrying `AlarmDTO`, see `AlarmStream`.
+    func stream(req: Request) async throws -> Response {
+        try AlarmStream.response(req: req, query: try req.alarmQuery()) { try AlarmStream.json(AlarmDTO($0)) }
     }
 
     func list(req: Request) async throws -> PageDTO<AlarmDTO> {

@@ -8,6 +8,7 @@ struct AlarmPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let a = routes.grouped("monitoring", "alarms")
         a.get(use: list)
+        a.get("stream", use: stream)
         a.get(":id", use: show)
         a.post(":id", "transitions", use: transition)
         a.post(":id", "hazard", use: createHazard)
@@ -39,20 +40,10 @@ struct AlarmPages: RouteCollection {
         let counties: HTML = HTML.when(ctx.caller.scope == .city) {
             "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: query.countyCode, blank: ctx.t("全部", "All")))</select></div>"
         }
-        let rows = page.items.map { a -> HTML in
-            """
-            <tr>
-              <td><a href="\(SitePath.alarm(a.id).path)">\(ChinaTime.display(a.raisedAt, seconds: true))</a></td>
-              <td>\(a.enterpriseName)</td>
-              <td><span class="mono">\(a.pointCode)</span> \(a.pointName)</td>
-              <td>\(a.condition.label(lang))</td>
-              <td>\(Self.levelTag(a.level, lang: lang))</td>
-              <td class="num">\(a.raisedValue)</td>
-              <td>\(a.state.label(lang))</td>
-              <td>\(a.normalAt.map { ChinaTime.display($0, seconds: true) } ?? ctx.t("未恢复", "still out"))</td>
-            </tr>
-            """
-        }
+        let rows = page.items.map { Self.row($0, lang: lang) }
+        let live = page.page == 1
+        let stream = SitePath.alarms.path + "/stream" + qs.with("page", nil).with("per", nil)
+            .with("since", String(Int64(req.zhiben.clock.now().timeIntervalSince1970 * 1000))).string
         let content: HTML = """
         <p class="subtitle">\(ctx.t("报警由系统按企业设定的限值实时产生；企业确认、处置并在恢复正常后关闭，监管部门核查一级报警。", "Alarms are raised as readings arrive, against the limits each enterprise set; the enterprise acknowledges, disposes and closes them once back to normal, and regulators verify level-1 alarms."))</p>
         <form class="filters" method="get" action="\(SitePath.alarms.path)">
@@ -63,16 +54,51 @@ struct AlarmPages: RouteCollection {
           <label class="check"><input type="checkbox" name="out" value="1"\(HTML(raw: query.outOnly ? " checked" : ""))> \(ctx.t("仅未恢复", "still out only"))</label>
           <div class="actions"><button type="submit" class="primary">\(ctx.t("筛选", "Filter"))</button> <a href="\(SitePath.alarms.path)">\(ctx.t("清除", "Clear"))</a></div>
         </form>
-        <p class="count">\(ctx.t("共 \(page.total) 条报警", "\(page.total) alarms"))</p>
-        \(page.items.isEmpty ? HTML("<p class=\"empty\">\(query == AlarmQuery() ? ctx.t("暂无报警。", "No alarms.") : ctx.t("没有符合条件的报警。", "No alarm matches these filters."))</p>") : """
-        <div class="table-wrap"><table class="data">
-          <thead><tr><th scope="col">\(ctx.t("报警时间", "Raised"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("点位", "Point"))</th><th scope="col">\(ctx.t("类型", "Condition"))</th><th scope="col">\(ctx.t("级别", "Level"))</th><th scope="col">\(ctx.t("报警值", "Value"))</th><th scope="col">\(ctx.t("状态", "State"))</th><th scope="col">\(ctx.t("恢复正常", "Back to normal"))</th></tr></thead>
-          <tbody>\(rows)</tbody>
-        </table></div>
-        """)
+        <div class="live-board" data-alarm-stream="\(stream)" data-states="\((query.states ?? []).map(\.rawValue).joined(separator: ","))" data-out="\(query.outOnly ? "1" : "0")" data-insert="\(live ? "1" : "0")">
+          <p class="count"><span data-total="\(page.total)">\(ctx.t("共 \(page.total) 条报警", "\(page.total) alarms"))</span>
+            <span class="live-status" role="status" data-live="\(ctx.t("实时更新中", "Live"))" data-lost="\(ctx.t("连接中断，正在重连…", "Connection lost, reconnecting…"))"></span>
+            <button type="button" class="small" data-sound aria-pressed="false" data-on="\(ctx.t("一级报警声音提示：开", "Sound for level-1 alarms: on"))" data-off="\(ctx.t("一级报警声音提示：关", "Sound for level-1 alarms: off"))" hidden></button></p>
+          <p class="empty"\(HTML(raw: page.items.isEmpty ? "" : " hidden")) data-empty>\(query == AlarmQuery() ? ctx.t("暂无报警。", "No alarms.") : ctx.t("没有符合条件的报警。", "No alarm matches these filters."))</p>
+          <div class="table-wrap"\(HTML(raw: page.items.isEmpty ? " hidden" : ""))><table class="data">
+            <thead><tr><th scope="col">\(ctx.t("报警时间", "Raised"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("点位", "Point"))</th><th scope="col">\(ctx.t("类型", "Condition"))</th><th scope="col">\(ctx.t("级别", "Level"))</th><th scope="col">\(ctx.t("报警值", "Value"))</th><th scope="col">\(ctx.t("状态", "State"))</th><th scope="col">\(ctx.t("恢复正常", "Back to normal"))</th></tr></thead>
+            <tbody data-rows>\(rows)</tbody>
+          </table></div>
+        </div>
         \(Layout.pagination(page, query: qs, lang: lang))
         """
         return .html(Layout.page(ctx, title: ctx.t("监测报警", "Alarms"), content))
+    }
+
+    /// One row of the board, also sent by the page's stream for the script to put in place.
+    static func row(_ a: Alarm, lang: Language) -> HTML {
+        """
+        <tr data-id="\(a.id.uuidString)" data-level="\(a.level.rawValue)" class="\(a.state == .active ? "unacked" : "")">
+          <td><a href="\(SitePath.alarm(a.id).path)">\(ChinaTime.display(a.raisedAt, seconds: true))</a></td>
+          <td>\(a.enterpriseName)</td>
+          <td><span class="mono">\(a.pointCode)</span> \(a.pointName)</td>
+          <td>\(a.condition.label(lang))</td>
+          <td>\(Self.levelTag(a.level, lang: lang))</td>
+          <td class="num">\(a.raisedValue)</td>
+          <td>\(a.state.label(lang))</td>
+          <td>\(a.normalAt.map { ChinaTime.display($0, seconds: true) } ?? lang.t("未恢复", "still out"))</td>
+        </tr>
+        """
+    }
+
+    struct BoardEvent: Encodable {
+        var id: UUID
+        var level: Int
+        var state: String
+        var out: Bool
+        var row: String
+    }
+
+    /// The board's live feed: the stream of `AlarmStream` with each alarm's row.
+    func stream(req: Request) async throws -> Response {
+        let lang = req.language
+        return try AlarmStream.response(req: req, query: try req.alarmQuery()) { a in
+            try AlarmStream.json(BoardEvent(id: a.id, level: a.level.rawValue, state: a.state.rawValue, out: a.isOut, row: Self.row(a, lang: lang).raw))
+        }
     }
 
     func show(req: Request) async throws -> Response {

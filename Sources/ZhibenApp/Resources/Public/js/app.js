@@ -28,3 +28,93 @@ document.addEventListener("click", function (event) {
   var target = event.target;
   if (target && target.hasAttribute && target.hasAttribute("data-print")) window.print();
 });
+
+// The alarm board follows the server's stream: changed alarms are redrawn in place, new ones come in at
+// the top (first page only), and a level-1 alarm can sound a tone (off until switched on: browsers let
+// a page play sound only after a click).
+(function () {
+  var board = document.querySelector("[data-alarm-stream]");
+  if (!board || !window.EventSource) return;
+  var rows = board.querySelector("[data-rows]");
+  var empty = board.querySelector("[data-empty]");
+  var wrap = board.querySelector(".table-wrap");
+  var total = board.querySelector("[data-total]");
+  var status = board.querySelector(".live-status");
+  var button = board.querySelector("[data-sound]");
+  var states = (board.getAttribute("data-states") || "").split(",").filter(Boolean);
+  var outOnly = board.getAttribute("data-out") === "1";
+  var insert = board.getAttribute("data-insert") === "1";
+  var count = parseInt(total.getAttribute("data-total"), 10) || 0;
+  var sound = false;
+  try { sound = window.localStorage.getItem("zhiben-alarm-sound") === "on"; } catch (e) {}
+  var audio = null;
+
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [0, 0.35].forEach(function (at) {
+        var tone = audio.createOscillator();
+        var gain = audio.createGain();
+        tone.type = "square";
+        tone.frequency.value = 880;
+        gain.gain.value = 0.08;
+        tone.connect(gain);
+        gain.connect(audio.destination);
+        tone.start(audio.currentTime + at);
+        tone.stop(audio.currentTime + at + 0.25);
+      });
+    } catch (e) {}
+  }
+  function showSound() {
+    button.textContent = button.getAttribute(sound ? "data-on" : "data-off");
+    button.setAttribute("aria-pressed", sound ? "true" : "false");
+  }
+  button.hidden = false;
+  showSound();
+  button.addEventListener("click", function () {
+    sound = !sound;
+    try { window.localStorage.setItem("zhiben-alarm-sound", sound ? "on" : "off"); } catch (e) {}
+    showSound();
+    if (sound) beep();
+  });
+  function showCount() {
+    total.textContent = total.textContent.replace(/\d+/, String(count));
+    var none = !rows.querySelector("tr");
+    empty.hidden = !none;
+    wrap.hidden = none;
+  }
+
+  var source = new EventSource(board.getAttribute("data-alarm-stream"));
+  source.addEventListener("open", function () {
+    status.textContent = status.getAttribute("data-live");
+    status.className = "live-status on";
+  });
+  source.addEventListener("error", function () {
+    status.textContent = status.getAttribute("data-lost");
+    status.className = "live-status off";
+  });
+  source.addEventListener("alarm", function (event) {
+    var alarm = JSON.parse(event.data);
+    var matches = (states.length === 0 || states.indexOf(alarm.state) >= 0) && (!outOnly || alarm.out);
+    var existing = rows.querySelector('tr[data-id="' + alarm.id + '"]');
+    if (!matches) {
+      if (existing) { existing.remove(); count = Math.max(0, count - 1); showCount(); }
+      return;
+    }
+    var template = document.createElement("template");
+    template.innerHTML = alarm.row.trim();
+    var row = template.content.firstElementChild;
+    var graver = alarm.level === 1 && alarm.state === "active" && (!existing || existing.getAttribute("data-level") !== "1");
+    if (existing) {
+      existing.replaceWith(row);
+    } else if (insert) {
+      rows.insertBefore(row, rows.firstChild);
+      count += 1;
+    } else {
+      return;
+    }
+    row.classList.add("fresh");
+    showCount();
+    if (graver && sound) beep();
+  });
+})();
