@@ -15,7 +15,7 @@ struct Harness {
 
     var tester: any TestingApplicationTester { get throws { try app.testing() } }
 
-    static func with(enterprises: Int = 60, configure adjust: (inout AppConfig) -> Void = { _ in },
+    static func with(enterprises: Int = 60, clock: any WallClock = SystemClock(), configure adjust: (inout AppConfig) -> Void = { _ in },
                      _ body: (Harness) async throws -> Void) async throws {
         var config = AppConfig(demoPassword: password, demoEnterprises: enterprises, maxBodyBytes: 1 << 20, bcryptCost: 4)
         adjust(&config)
@@ -31,7 +31,7 @@ struct Harness {
         }
         let app = try await Application.make(.testing)
         do {
-            try await configure(app, config: config)
+            try await configure(app, config: config, clock: clock)
             try await app.autoMigrate()
             let seeded = try await DemoSeeder.seed(app.zhiben, enterprises: enterprises, logger: app.logger)
             try await body(Harness(app: app, seeded: seeded))

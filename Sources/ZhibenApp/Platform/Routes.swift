@@ -34,6 +34,10 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: SelfInspectionPages())
     try signedIn.register(collection: MonitoringPages())
     try signedIn.register(collection: AlarmPages())
+    try signedIn.register(collection: ProvincialPages())
+
+    // Gateways of the provincial interface: authenticated by their encryption key or an API key.
+    try app.register(collection: ProvincialInterfaceController())
 
     let api = app.grouped("api", "v1")
     api.get("openapi.yaml") { req async throws -> Response in
@@ -51,6 +55,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: MonitoringAPIController())
     try authed.register(collection: TelemetryAPIController())
     try authed.register(collection: AlarmAPIController())
+    try authed.register(collection: ProvincialAPIController())
     try authed.register(collection: SelfInspectionAPIController())
 }
 

@@ -25,6 +25,7 @@ public enum Migrations {
         M018Alarms(),
         M019NotificationAlarm(),
         M020AlarmChanges(),
+        M021ProvincialInterface(),
     ]
 }
 
@@ -652,5 +653,45 @@ struct M020AlarmChanges: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await (db as! any SQLDatabase).drop(index: "alarms_updated").run()
+    }
+}
+
+/// Enterprises' links to the provincial gateway interface, and the gateways' own alarm events.
+struct M021ProvincialInterface: AsyncMigration {
+    var name: String { "021-provincial-interface" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(ProvincialLinkModel.schema)
+            .id()
+            .field("county_code", .string, .required)
+            .field("enterprise_name", .string, .required)
+            .field("qybm", .string, .required)
+            .field("des_key", .string, .required)
+            .field("points", .string, .required)
+            .field("updated_at", .datetime, .required)
+            .field("updated_by", .string, .required)
+            .field("version", .int, .required)
+            .unique(on: "qybm")
+            .create()
+        try await db.schema(GatewayEventModel.schema)
+            .id()
+            .field("enterprise_id", .uuid, .required)
+            .field("county_code", .string, .required)
+            .field("point_code", .string)
+            .field("oname", .string, .required)
+            .field("ts", .datetime, .required)
+            .field("value", .string, .required)
+            .field("code", .int, .required)
+            .field("threshold", .string, .required)
+            .field("content", .string, .required)
+            .field("received_at", .datetime, .required)
+            .unique(on: "enterprise_id", "oname", "ts", "code")
+            .create()
+        try await (db as! any SQLDatabase).create(index: "gateway_events_enterprise_ts").on(GatewayEventModel.schema).column("enterprise_id").column("ts").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(GatewayEventModel.schema).delete()
+        try await db.schema(ProvincialLinkModel.schema).delete()
     }
 }

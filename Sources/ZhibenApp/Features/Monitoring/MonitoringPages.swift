@@ -122,7 +122,7 @@ struct MonitoringPages: RouteCollection {
         let content: HTML = """
         <div class="toolbar">
           <p class="subtitle">\(ctx.t("报警限值由企业按设备和工艺自行设定；系统不预设看似官方的默认值。", "Enterprises set alarm limits for their own equipment and process; no official-looking defaults are filled in."))</p>
-          \(HTML.when(!regulator) { "<div><a class=\"button primary\" href=\"\(SitePath.monitoringPointNew.path)\">\(ctx.t("登记点位", "Add a point"))</a></div>" })
+          \(HTML.when(!regulator) { "<div><a class=\"button\" href=\"\(SitePath.provincialLink(nil).path)\">\(ctx.t("省级接口对接", "Provincial interface"))</a> <a class=\"button primary\" href=\"\(SitePath.monitoringPointNew.path)\">\(ctx.t("登记点位", "Add a point"))</a></div>" })
         </div>
         <form class="filters" method="get" action="\(SitePath.monitoringPoints.path)" role="search">
           <div class="field grow"><label for="q">\(ctx.t("编码、名称或企业", "Code, name or enterprise"))</label><input id="q" name="q" type="search" value="\(query.search ?? "")"></div>
@@ -261,7 +261,7 @@ struct MonitoringPages: RouteCollection {
         return Layout.page(ctx, title: "\(p.name)（\(p.code)）", """
         \(Layout.flash(flash))
         \(HTML.when(edit.stale) { "<p class=\"flash error\" role=\"alert\">\(ctx.t("提交前该点位已被他人修改，未保存您的修改。下面是最新情况和您填写的内容，请确认后重新保存。", "Someone else changed this point meanwhile, so your change was not saved. Here is the current record with what you typed; check it and save again."))</p>" })
-        <div class="toolbar"><p class="subtitle">\(p.enterpriseName) · \(County.named(p.countyCode)?.label(lang) ?? p.countyCode)</p><div><a class="button" href="\(SitePath.monitoringPoints.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
+        <div class="toolbar"><p class="subtitle">\(p.enterpriseName) · \(County.named(p.countyCode)?.label(lang) ?? p.countyCode)</p><div><a class="button" href="\(SitePath.provincialLink(ctx.caller.can(.monitoringManage) ? nil : p.enterpriseID).path)">\(ctx.t("省级接口对接", "Provincial interface"))</a> <a class="button" href="\(SitePath.monitoringPoints.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
         <section class="panel">
           <h2>\(ctx.t("点位信息", "Point"))</h2>
           <dl class="facts">

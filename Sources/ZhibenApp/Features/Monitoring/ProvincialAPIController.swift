@@ -1,0 +1,136 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// The provincial gateway interface, as the gateways already speak it: `POST /api/rtsData` (readings)
+/// and `POST /api/eventsData` (the gateways' own alarm events). Answers `{"code", "msg", "data"}`.
+struct ProvincialInterfaceController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.on(.POST, "api", "rtsData", body: .collect(maxSize: nil)) { req in try await receive(req, .realtime) }
+        routes.on(.POST, "api", "eventsData", body: .collect(maxSize: nil)) { req in try await receive(req, .events) }
+    }
+
+    struct AnswerDTO: Content {
+        struct Refused: Content {
+            var index: Int
+            var reason: String
+        }
+        struct Details: Content {
+            var rejected: [Refused]
+        }
+        var code: Int
+        var msg: String
+        var data: Details?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(code, forKey: .code)
+            try c.encode(msg, forKey: .msg)
+            // The interface's answer always carries data, null when there is nothing to add.
+            if let data { try c.encode(data, forKey: .data) } else { try c.encodeNil(forKey: .data) }
+        }
+    }
+
+    func receive(_ req: Request, _ endpoint: ProvincialService.Endpoint) async throws -> Response {
+        var caller: Caller?
+        if let bearer = req.headers.bearerAuthorization?.token {
+            caller = try await Tokens.authenticate(bearer, on: req)?.caller
+        }
+        let answer = try await req.zhiben.provincial.receive(endpoint, body: req.body.data.map { Data(buffer: $0) } ?? Data(), caller: caller)
+        let res = Response(status: (400...599).contains(answer.code) ? HTTPResponseStatus(statusCode: answer.code) : .ok)
+        try res.content.encode(AnswerDTO(code: answer.code, msg: answer.msg,
+                                         data: answer.rejections.isEmpty ? nil : .init(rejected: answer.rejections.map { .init(index: $0.index, reason: $0.reason) })),
+                               as: .json)
+        return res
+    }
+}
+
+struct ProvincialLinkDTO: Content {
+    struct PointDTO: Content {
+        var tnm: String
+        var point: String
+    }
+    var enterpriseId: UUID
+    var qybm: String
+    /// Only its last two characters.
+    var key: String
+    var points: [PointDTO]
+    var updatedAt: String
+    var updatedBy: String
+    var version: Int
+
+    init(_ l: ProvincialLink) {
+        enterpriseId = l.enterpriseID
+        qybm = l.qybm
+        key = l.maskedKey
+        points = l.points.sorted { $0.key < $1.key }.map { PointDTO(tnm: $0.key, point: $0.value) }
+        updatedAt = ISOTime.string(l.updatedAt)
+        updatedBy = l.updatedBy
+        version = l.version
+    }
+}
+
+struct GatewayEventDTO: Content {
+    var id: UUID
+    var oname: String
+    var pointCode: String?
+    var ts: String
+    var value: String
+    var code: Int
+    var threshold: String
+    var content: String
+    var receivedAt: String
+
+    init(_ e: GatewayEvent) {
+        id = e.id
+        oname = e.oname
+        pointCode = e.pointCode
+        ts = ISOTime.string(e.ts)
+        value = e.value
+        code = e.code
+        threshold = e.threshold
+        content = e.content
+        receivedAt = ISOTime.string(e.receivedAt)
+    }
+}
+
+/// Each enterprise's link to the provincial interface (`/api/v1/enterprises/{id}/provincial-link`) and
+/// the events its gateways sent.
+struct ProvincialAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let e = routes.grouped("enterprises", ":id")
+        e.get("provincial-link", use: show)
+        e.put("provincial-link", use: save)
+        e.get("gateway-events", use: events)
+    }
+
+    struct Input: Content {
+        struct Point: Content {
+            var tnm: String
+            var point: String
+        }
+        var qybm: String
+        var key: String?
+        var points: [Point]?
+    }
+
+    func show(req: Request) async throws -> Response {
+        guard let link = try await req.zhiben.provincial.link(enterpriseID: req.recordID("enterprise"), actor: req.caller) else {
+            throw DomainError.notFound(entity: "provincial link")
+        }
+        return try .json(ProvincialLinkDTO(link), version: link.version)
+    }
+
+    func save(req: Request) async throws -> Response {
+        let input = try req.content.decode(Input.self)
+        let draft = ProvincialLinkDraft(qybm: input.qybm.trimmingCharacters(in: .whitespaces), key: input.key,
+                                        points: (input.points ?? []).map { ($0.tnm.trimmingCharacters(in: .whitespaces), $0.point.trimmingCharacters(in: .whitespaces)) })
+        let link = try await req.zhiben.provincial.configure(enterpriseID: req.recordID("enterprise"), draft, expectedVersion: try ETag.expectedVersion(req),
+                                                             actor: req.caller, origin: req.origin)
+        return try .json(ProvincialLinkDTO(link), version: link.version, status: link.version == 1 ? .created : .ok)
+    }
+
+    func events(req: Request) async throws -> PageDTO<GatewayEventDTO> {
+        PageDTO(try await req.zhiben.provincial.events(enterpriseID: req.recordID("enterprise"), page: req.paging(), actor: req.caller), GatewayEventDTO.init)
+    }
+}
