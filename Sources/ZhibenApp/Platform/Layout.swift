@@ -54,6 +54,7 @@ enum Layout {
         NavItem(href: SitePath.internalReports.path, zh: "内部报告", en: "Internal reports", permission: .selfInspectionRecord),
         NavItem(href: SitePath.alarms.path, zh: "监测报警", en: "Alarms", permission: .monitoringRead),
         NavItem(href: SitePath.monitoringPoints.path, zh: "监测点位", en: "Monitoring points", permission: .monitoringRead),
+        NavItem(href: SitePath.monitoringStatistics.path, zh: "监测统计", en: "Monitoring figures", permission: .monitoringRead),
         NavItem(href: SitePath.criteria.path, zh: "判定标准与清单", en: "Criteria & checklists", permission: .hazardRead),
         NavItem(href: SitePath.notifications.path, zh: "消息", en: "Messages", permission: .notificationRead),
         NavItem(href: SitePath.users.path, zh: "用户管理", en: "Users", permission: .userRead),

@@ -35,6 +35,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: MonitoringPages())
     try signedIn.register(collection: AlarmPages())
     try signedIn.register(collection: ProvincialPages())
+    try signedIn.register(collection: MonitoringFiguresPages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
@@ -56,6 +57,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: TelemetryAPIController())
     try authed.register(collection: AlarmAPIController())
     try authed.register(collection: ProvincialAPIController())
+    try authed.register(collection: MonitoringFiguresAPIController())
     try authed.register(collection: SelfInspectionAPIController())
 }
 

@@ -59,6 +59,7 @@ public struct ZhibenServices: Sendable {
     public let telemetry: TelemetryService
     public let alarms: AlarmService
     public let provincial: ProvincialService
+    public let monitoringFigures: MonitoringFiguresService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -96,6 +97,7 @@ public struct ZhibenServices: Sendable {
                               channel: LoggingNotificationChannel(logger: logger))
         telemetry = TelemetryService(readings: FluentReadingRepository(store: store), points: pointRepo, alarms: alarms, clock: clock,
                                      retention: TimeInterval(config.readingRetentionDays) * 86_400)
+        monitoringFigures = MonitoringFiguresService(repository: FluentMonitoringFiguresRepository(store: store), clock: clock)
         provincial = ProvincialService(links: FluentProvincialRepository(store: store), points: pointRepo, enterprises: enterpriseRepo,
                                        telemetry: telemetry, clock: clock)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)

@@ -17,7 +17,7 @@ enum SitePath: Sendable, Equatable {
     case criteria, checklists, checklist(CriterionGroup), enterpriseChecklist(UUID), checklistItems, checklistItemActive(UUID)
     case notifications, notificationsRead
     case selfInspections, internalReports, internalReportDecision(UUID)
-    case monitoringPoints, monitoringPointNew, monitoringPoint(UUID), provincialLink(UUID?)
+    case monitoringPoints, monitoringPointNew, monitoringPoint(UUID), provincialLink(UUID?), monitoringStatistics
     case alarms, alarm(UUID), alarmTransition(UUID)
 
     var path: String {
@@ -70,6 +70,7 @@ enum SitePath: Sendable, Equatable {
         case .monitoringPointNew: "/monitoring/points/new"
         case .monitoringPoint(let id): "/monitoring/points/\(id.uuidString)"
         case .provincialLink(let id): "/monitoring/provincial" + (id.map { "?enterprise=\($0.uuidString)" } ?? "")
+        case .monitoringStatistics: "/monitoring/statistics"
         case .alarms: "/monitoring/alarms"
         case .alarm(let id): "/monitoring/alarms/\(id.uuidString)"
         case .alarmTransition(let id): "/monitoring/alarms/\(id.uuidString)/transitions"

@@ -18,6 +18,9 @@ struct DashboardPage: RouteCollection {
         }
         let stats = try await req.zhiben.enterprises.statistics(actor: ctx.caller)
         let hazards = ctx.caller.can(.hazardRead) ? try await req.zhiben.hazards.statistics(actor: ctx.caller) : nil
+        let connection = ctx.caller.can(.monitoringRead) ? try await req.zhiben.monitoringFigures.connection(actor: ctx.caller) : nil
+        let unacknowledged = ctx.caller.can(.monitoringRead)
+            ? try await req.zhiben.alarms.list(AlarmQuery(states: [.active]), page: Paging(page: 1, per: 1), actor: ctx.caller).total : 0
         let lang = ctx.lang
         let counties: [County]
         if case .county(let c) = ctx.caller.scope { counties = County.all.filter { $0.code == c } } else { counties = County.all }
@@ -47,8 +50,24 @@ struct DashboardPage: RouteCollection {
           \(card(ctx.t("未销号一般隐患", "Open general hazards"), h.openGeneral, "\(SitePath.hazards.path)?state=open&level=general"))
         </section>
         """ } ?? ""
+        let monitoring: HTML = connection.map { f in
+            let year = f.year
+            return """
+            <section class="panel" aria-label="\(ctx.t("监测预警", "Monitoring"))">
+              <h2>\(ctx.t("监测预警", "Monitoring and early warning"))</h2>
+              <div class="cards">
+                \(card(ctx.t("截至\(year)年底应接入企业", "Due to connect by end \(year)"), f.total.required[year] ?? 0, SitePath.monitoringStatistics.path))
+                \(card(ctx.t("已接入", "Connected"), f.total.connected[year] ?? 0, SitePath.monitoringStatistics.path))
+                \(card(ctx.t("逾期未接入", "Overdue"), f.total.overdue, SitePath.monitoringStatistics.path, f.total.overdue > 0 ? "red" : ""))
+                \(card(ctx.t("未确认报警", "Unacknowledged alarms"), unacknowledged, "\(SitePath.alarms.path)?state=active", unacknowledged > 0 ? "red" : ""))
+              </div>
+              \(MonitoringFiguresPages.connectionTable(f, ctx))
+            </section>
+            """
+        } ?? ""
         let content: HTML = """
         \(hazardCards)
+        \(monitoring)
         <section class="cards" aria-label="\(ctx.t("关键指标", "Key figures"))">
           \(card(ctx.t("在册企业", "Registered enterprises"), stats.total, "\(SitePath.enterprises.path)"))
           \(card(ctx.t("A类（重点监管）", "Grade A (most intensive)"), stats.byGrade[.A] ?? 0, "\(SitePath.enterprises.path)?grade=A", "red"))
