@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(
             name: "ZhibenAppTests",
             dependencies: [
-                "ZhibenApp", "ZhibenDomain", "ZhibenTestSupport",
+                "ZhibenApp", "ZhibenDomain", "ZhibenPersistence", "ZhibenTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -33,6 +33,8 @@ struct Harness {
         do {
             try await configure(app, config: config, clock: clock)
             try await app.autoMigrate()
+            // As `serve` does: PostgreSQL's reading partitions for the days around now.
+            try await app.zhiben.telemetry.maintain()
             let seeded = try await DemoSeeder.seed(app.zhiben, enterprises: enterprises, logger: app.logger)
             try await body(Harness(app: app, seeded: seeded))
         } catch {

@@ -126,6 +126,7 @@ struct ZhibenServeCommand: AsyncCommand {
         if regraded > 0 { app.logger.notice("supervision grades refreshed: \(regraded) enterprises changed") }
         let overdue = try await services.hazards.sweepOverdue()
         if overdue > 0 { app.logger.notice("overdue hazards announced: \(overdue)") }
+        try await services.telemetry.maintain()
         // Every point's alarm state, so that silence is noticed after a restart too.
         try await services.alarms.warmUp()
         try await app.servers.asyncCommand.run(using: context, signature: signature)

@@ -62,6 +62,11 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         app.lifecycle.use(PeriodicJob("alarms raised for silence or escalated", every: .seconds(15)) {
             try await $0.alarms.tick() + $0.alarms.escalate()
         })
+        // Raw readings past their retention go (whole days on PostgreSQL); the coming days get their room.
+        app.lifecycle.use(PeriodicJob("raw readings kept to their retention", every: .seconds(3600)) {
+            try await $0.telemetry.maintain()
+            return 0
+        })
         // A demo database's gateways, simulated.
         if config.simulate {
             let job = SimulatorJob()

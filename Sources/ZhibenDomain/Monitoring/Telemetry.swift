@@ -124,6 +124,12 @@ public protocol ReadingRepository: Sendable {
     func series(pointID: UUID, from: Date, to: Date, buckets: Int) async throws -> [SeriesBucket]
     /// The point's latest reading.
     func latest(pointID: UUID) async throws -> Reading?
+    /// Makes room for the readings to come (PostgreSQL's daily partitions, from yesterday to two days
+    /// ahead); nothing to do elsewhere.
+    func prepare(now: Date, retention: TimeInterval) async throws
+    /// Removes the raw readings from before `cutoff` (whole days at once where partitioned); the minutes'
+    /// rollups stay.
+    func prune(before cutoff: Date) async throws
 }
 
 /// Telemetry from enterprises' gateways: checked per reading, stored in bulk, never in the audit log.
@@ -143,6 +149,14 @@ public struct TelemetryService: Sendable {
         self.alarms = alarms
         self.clock = clock
         self.retention = retention
+    }
+
+    /// Keeps the raw readings to the retention: makes the coming days' room and removes what is past.
+    /// Run by `serve` at start and every hour.
+    public func maintain() async throws {
+        let now = clock.now()
+        try await readings.prepare(now: now, retention: retention)
+        try await readings.prune(before: now.addingTimeInterval(-retention))
     }
 
     public func ingest(_ raw: [RawReading], actor: Caller) async throws -> IngestResult {

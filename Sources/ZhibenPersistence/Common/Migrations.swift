@@ -26,6 +26,8 @@ public enum Migrations {
         M019NotificationAlarm(),
         M020AlarmChanges(),
         M021ProvincialInterface(),
+        M022ReadingRollups(),
+        M023ReadingPartitions(),
     ]
 }
 
@@ -693,5 +695,75 @@ struct M021ProvincialInterface: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema(GatewayEventModel.schema).delete()
         try await db.schema(ProvincialLinkModel.schema).delete()
+    }
+}
+
+/// One-minute rollups of the readings (count, and of the numbers: count, minimum, maximum, sum), kept
+/// after the raw readings are gone; long trends read them. Filled from what is already stored.
+struct M022ReadingRollups: AsyncMigration {
+    var name: String { "022-reading-rollups" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("""
+                CREATE TABLE readings_1m (point_id BLOB NOT NULL, minute INTEGER NOT NULL, n INTEGER NOT NULL, nv INTEGER NOT NULL,
+                vmin REAL, vmax REAL, vsum REAL, PRIMARY KEY (point_id, minute)) WITHOUT ROWID
+                """).run()
+        } else {
+            try await sql.raw("""
+                CREATE TABLE readings_1m (point_id UUID NOT NULL, minute BIGINT NOT NULL, n INTEGER NOT NULL, nv INTEGER NOT NULL,
+                vmin DOUBLE PRECISION, vmax DOUBLE PRECISION, vsum DOUBLE PRECISION, PRIMARY KEY (point_id, minute))
+                """).run()
+        }
+        try await sql.raw("""
+            INSERT INTO readings_1m (point_id, minute, n, nv, vmin, vmax, vsum)
+            SELECT point_id, ts - ts % 60000, COUNT(*), COUNT(value), MIN(value), MAX(value), SUM(value) FROM readings GROUP BY point_id, ts - ts % 60000
+            """).run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("DROP TABLE readings_1m").run()
+    }
+}
+
+/// On PostgreSQL the raw readings become a table partitioned by day (Beijing time), so that retention
+/// drops whole days instead of deleting rows; readings outside every day's partition land in a default
+/// one. The partitions themselves are made ahead of time by `FluentReadingRepository.prepare`.
+struct M023ReadingPartitions: AsyncMigration {
+    var name: String { "023-reading-partitions" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name != "sqlite" else { return }
+        try await sql.raw("ALTER TABLE readings RENAME TO readings_unpartitioned").run()
+        try await sql.raw("ALTER TABLE readings_unpartitioned RENAME CONSTRAINT readings_pkey TO readings_unpartitioned_pkey").run()
+        try await sql.raw("""
+            CREATE TABLE readings (point_id UUID NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))
+            PARTITION BY RANGE (ts)
+            """).run()
+        try await sql.raw("CREATE TABLE readings_default PARTITION OF readings DEFAULT").run()
+        // The days already holding readings get their partitions before the rows move in.
+        struct Span: Decodable { let lo: Int64?; let hi: Int64? }
+        let span = try await sql.raw("SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM readings_unpartitioned").first(decoding: Span.self)
+        if let lo = span?.lo, let hi = span?.hi {
+            var day = ReadingPartitions.dayStart(lo)
+            while day <= hi {
+                try await ReadingPartitions.create(day: day, on: sql)
+                day += ReadingPartitions.dayMillis
+            }
+        }
+        try await sql.raw("INSERT INTO readings SELECT point_id, ts, value, state FROM readings_unpartitioned").run()
+        try await sql.raw("DROP TABLE readings_unpartitioned").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name != "sqlite" else { return }
+        try await sql.raw("CREATE TABLE readings_unpartitioned (point_id UUID NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))").run()
+        try await sql.raw("INSERT INTO readings_unpartitioned SELECT point_id, ts, value, state FROM readings").run()
+        try await sql.raw("DROP TABLE readings").run()
+        try await sql.raw("ALTER TABLE readings_unpartitioned RENAME TO readings").run()
+        try await sql.raw("ALTER TABLE readings RENAME CONSTRAINT readings_unpartitioned_pkey TO readings_pkey").run()
     }
 }

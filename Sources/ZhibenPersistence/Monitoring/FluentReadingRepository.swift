@@ -19,32 +19,137 @@ public struct FluentReadingRepository: ReadingRepository {
     public func insert(_ readings: [Reading]) async throws -> Int {
         try await store.bulkWrite { db in
             let sql = db as! any SQLDatabase
-            var inserted = 0
+            struct Stored: Decodable { let point_id: UUID; let ts: Int64; let value: Double? }
+            var stored: [Stored] = []
             for chunk in stride(from: 0, to: readings.count, by: Self.rowsPerStatement) {
                 var q: SQLQueryString = "INSERT INTO readings (point_id, ts, value, state) VALUES "
                 for (i, r) in readings[chunk..<min(chunk + Self.rowsPerStatement, readings.count)].enumerated() {
                     q += (i == 0 ? "" : ", ") + "(\(bind: r.pointID), \(bind: Self.millis(r.ts)), \(bind: r.value), \(bind: r.state))"
                 }
-                q += " ON CONFLICT (point_id, ts) DO NOTHING RETURNING ts"
-                inserted += try await sql.raw(q).all().count
+                q += " ON CONFLICT (point_id, ts) DO NOTHING RETURNING point_id, ts, value"
+                stored += try await sql.raw(q).all(decoding: Stored.self)
             }
-            return inserted
+            // The minutes' rollups take what was new, in the same commit.
+            var minutes: [Rollup.Key: Rollup] = [:]
+            for r in stored {
+                minutes[Rollup.Key(point: r.point_id, minute: r.ts - r.ts % 60_000), default: Rollup()].add(r.value)
+            }
+            try await Self.addRollups(minutes, on: sql)
+            return stored.count
+        }
+    }
+
+    /// A minute of one point: how many readings, and of the numbers how many, the least, the most and the sum.
+    struct Rollup {
+        struct Key: Hashable { let point: UUID; let minute: Int64 }
+        var n = 0
+        var nv = 0
+        var min: Double?
+        var max: Double?
+        var sum: Double?
+
+        mutating func add(_ value: Double?) {
+            n += 1
+            guard let v = value else { return }
+            nv += 1
+            min = Swift.min(min ?? v, v)
+            max = Swift.max(max ?? v, v)
+            sum = (sum ?? 0) + v
+        }
+    }
+
+    static func addRollups(_ minutes: [Rollup.Key: Rollup], on sql: any SQLDatabase) async throws {
+        let all = Array(minutes)
+        for chunk in stride(from: 0, to: all.count, by: Self.rowsPerStatement) {
+            var q: SQLQueryString = "INSERT INTO readings_1m (point_id, minute, n, nv, vmin, vmax, vsum) VALUES "
+            for (i, (k, r)) in all[chunk..<min(chunk + Self.rowsPerStatement, all.count)].enumerated() {
+                q += (i == 0 ? "" : ", ") + "(\(bind: k.point), \(bind: k.minute), \(bind: r.n), \(bind: r.nv), \(bind: r.min), \(bind: r.max), \(bind: r.sum))"
+            }
+            q += """
+                 ON CONFLICT (point_id, minute) DO UPDATE SET n = readings_1m.n + excluded.n, nv = readings_1m.nv + excluded.nv,
+                vmin = CASE WHEN excluded.vmin IS NULL OR (readings_1m.vmin IS NOT NULL AND readings_1m.vmin <= excluded.vmin) THEN readings_1m.vmin ELSE excluded.vmin END,
+                vmax = CASE WHEN excluded.vmax IS NULL OR (readings_1m.vmax IS NOT NULL AND readings_1m.vmax >= excluded.vmax) THEN readings_1m.vmax ELSE excluded.vmax END,
+                vsum = CASE WHEN excluded.vsum IS NULL THEN readings_1m.vsum WHEN readings_1m.vsum IS NULL THEN excluded.vsum ELSE readings_1m.vsum + excluded.vsum END
+                """
+            try await sql.raw(q).run()
+        }
+    }
+
+    /// Ranges longer than this read the minutes' rollups instead of the raw readings.
+    static let rollupsFrom: TimeInterval = 2 * 86_400
+
+    public func prepare(now: Date, retention: TimeInterval) async throws {
+        guard store.engine == .postgres else { return }
+        // Yesterday to two days ahead: what gateways send now. Older readings (a gateway catching up)
+        // wait in the default partition until the retention removes them.
+        var day = ReadingPartitions.dayStart(Self.millis(now.addingTimeInterval(-86_400)))
+        let last = ReadingPartitions.dayStart(Self.millis(now.addingTimeInterval(2 * 86_400)))
+        let existing = try await ReadingPartitions.names(on: store.sql)
+        while day <= last {
+            let thisDay = day
+            if !existing.contains(ReadingPartitions.name(day: day)) {
+                // One day per transaction; one instance at a time.
+                try await store.database.transaction { tx in
+                    let sql = tx as! any SQLDatabase
+                    try await sql.raw("SELECT pg_advisory_xact_lock(141102)").run()
+                    guard try await !ReadingPartitions.names(on: sql).contains(ReadingPartitions.name(day: thisDay)) else { return }
+                    try await ReadingPartitions.create(day: thisDay, on: sql)
+                }
+            }
+            day += ReadingPartitions.dayMillis
+        }
+    }
+
+    public func prune(before cutoff: Date) async throws {
+        let limit = Self.millis(cutoff)
+        switch store.engine {
+        case .postgres:
+            // Whole days past the retention go at once; the default partition only holds strays.
+            try await store.database.transaction { tx in
+                let sql = tx as! any SQLDatabase
+                try await sql.raw("SELECT pg_advisory_xact_lock(141102)").run()
+                for name in try await ReadingPartitions.names(on: sql) {
+                    guard let day = ReadingPartitions.day(of: name), day + ReadingPartitions.dayMillis <= limit else { continue }
+                    try await sql.raw("DROP TABLE \(ident: name)").run()
+                }
+                try await sql.raw("DELETE FROM readings_default WHERE ts < \(bind: limit)").run()
+            }
+        case .sqlite:
+            // Each point's old readings are the start of its key range: a short delete per point, a few
+            // hundred points per commit so that ingest waits little.
+            struct Row: Decodable { let id: UUID }
+            let ids = try await store.sql.raw("SELECT id FROM monitoring_points").all(decoding: Row.self).map(\.id)
+            for chunk in stride(from: 0, to: ids.count, by: 200) {
+                try await store.bulkWrite { db in
+                    let sql = db as! any SQLDatabase
+                    for id in ids[chunk..<min(chunk + 200, ids.count)] {
+                        try await sql.raw("DELETE FROM readings WHERE point_id = \(bind: id) AND ts < \(bind: limit)").run()
+                    }
+                }
+            }
         }
     }
 
     public func series(pointID: UUID, from: Date, to: Date, buckets: Int) async throws -> [SeriesBucket] {
         let (start, end) = (Self.millis(from), Self.millis(to))
         let width = max(1, (end - start) / Int64(max(1, buckets)))
-        struct Row: Decodable { let b: Int64; let lo: Double?; let hi: Double?; let mean: Double?; let n: Int }
-        // One pass over the point's key range; the slices are counted in the database.
-        let rows = try await store.sql.raw("""
-            SELECT (ts - \(bind: start)) / \(bind: width) AS b, MIN(value) AS lo, MAX(value) AS hi, AVG(value) AS mean, COUNT(value) AS n
-            FROM readings WHERE point_id = \(bind: pointID) AND ts >= \(bind: start) AND ts < \(bind: end) AND value IS NOT NULL
-            GROUP BY 1 ORDER BY 1
-            """).all(decoding: Row.self)
-        return rows.compactMap { r in
-            guard let lo = r.lo, let hi = r.hi, let mean = r.mean else { return nil }
-            return SeriesBucket(start: Date(timeIntervalSince1970: Double(start + r.b * width) / 1000), min: lo, max: hi, mean: mean, count: r.n)
+        struct Row: Decodable { let b: Int64; let lo: Double?; let hi: Double?; let total: Double?; let n: Int }
+        // One pass over the point's key range; the slices are counted in the database. Long ranges read
+        // the minutes' rollups (which outlive the raw readings).
+        let query: SQLQueryString = to.timeIntervalSince(from) > Self.rollupsFrom
+            ? """
+              SELECT (minute - \(bind: start)) / \(bind: width) AS b, MIN(vmin) AS lo, MAX(vmax) AS hi, SUM(vsum) AS total, SUM(nv) AS n
+              FROM readings_1m WHERE point_id = \(bind: pointID) AND minute >= \(bind: start) AND minute < \(bind: end) AND nv > 0
+              GROUP BY 1 ORDER BY 1
+              """
+            : """
+              SELECT (ts - \(bind: start)) / \(bind: width) AS b, MIN(value) AS lo, MAX(value) AS hi, SUM(value) AS total, COUNT(value) AS n
+              FROM readings WHERE point_id = \(bind: pointID) AND ts >= \(bind: start) AND ts < \(bind: end) AND value IS NOT NULL
+              GROUP BY 1 ORDER BY 1
+              """
+        return try await store.sql.raw(query).all(decoding: Row.self).compactMap { r in
+            guard let lo = r.lo, let hi = r.hi, let total = r.total, r.n > 0 else { return nil }
+            return SeriesBucket(start: Date(timeIntervalSince1970: Double(start + r.b * width) / 1000), min: lo, max: hi, mean: total / Double(r.n), count: r.n)
         }
     }
 
@@ -61,5 +166,46 @@ public struct FluentReadingRepository: ReadingRepository {
             ORDER BY ts LIMIT \(literal: limit)
             """).all(decoding: Row.self)
         return rows.map { Reading(pointID: pointID, ts: Date(timeIntervalSince1970: Double($0.ts) / 1000), value: $0.value, state: $0.state) }
+    }
+}
+
+/// PostgreSQL's daily partitions of the raw readings, named by their Beijing date (`readings_p20261129`).
+enum ReadingPartitions {
+    static let dayMillis: Int64 = 86_400_000
+    static let beijing: Int64 = 8 * 3_600_000
+
+    /// The start (milliseconds since 1970) of the Beijing day holding `ms`.
+    static func dayStart(_ ms: Int64) -> Int64 {
+        let shifted = ms + beijing
+        return (shifted >= 0 ? shifted / dayMillis : (shifted - dayMillis + 1) / dayMillis) * dayMillis - beijing
+    }
+
+    static func name(day: Int64) -> String {
+        "readings_p" + ChinaTime.day(Date(timeIntervalSince1970: Double(day) / 1000)).replacingOccurrences(of: "-", with: "")
+    }
+
+    static func day(of name: String) -> Int64? {
+        let digits = name.dropFirst("readings_p".count)
+        guard digits.count == 8, let d = ChinaTime.parseDay("\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))") else { return nil }
+        return FluentReadingRepository.millis(d)
+    }
+
+    static func names(on sql: any SQLDatabase) async throws -> Set<String> {
+        struct Row: Decodable { let relname: String }
+        return Set(try await sql.raw("""
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+            WHERE p.relname = 'readings' AND c.relname LIKE 'readings\\_p%'
+            """).all(decoding: Row.self).map(\.relname))
+    }
+
+    /// Makes the day's partition; rows the default partition holds for that day move into it.
+    static func create(day: Int64, on sql: any SQLDatabase) async throws {
+        let name = Self.name(day: day)
+        let end = day + dayMillis
+        try await sql.raw("CREATE TEMP TABLE readings_moving AS SELECT * FROM readings_default WHERE ts >= \(bind: day) AND ts < \(bind: end)").run()
+        try await sql.raw("DELETE FROM readings_default WHERE ts >= \(bind: day) AND ts < \(bind: end)").run()
+        try await sql.raw("CREATE TABLE \(ident: name) PARTITION OF readings FOR VALUES FROM (\(literal: day)) TO (\(literal: end))").run()
+        try await sql.raw("INSERT INTO readings SELECT * FROM readings_moving").run()
+        try await sql.raw("DROP TABLE readings_moving").run()
     }
 }

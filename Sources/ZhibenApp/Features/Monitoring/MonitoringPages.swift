@@ -213,7 +213,7 @@ struct MonitoringPages: RouteCollection {
         let lang = ctx.lang
         let now = req.zhiben.clock.now()
         let readings = req.zhiben.telemetry.readings
-        let ranges: [(key: String, seconds: TimeInterval, zh: String, en: String)] = [("1h", 3600, "1小时", "1 hour"), ("24h", 86_400, "24小时", "24 hours"), ("7d", 7 * 86_400, "7天", "7 days")]
+        let ranges: [(key: String, seconds: TimeInterval, zh: String, en: String)] = [("1h", 3600, "1小时", "1 hour"), ("24h", 86_400, "24小时", "24 hours"), ("7d", 7 * 86_400, "7天", "7 days"), ("30d", 30 * 86_400, "30天", "30 days")]
         let range = ranges.first { $0.key == req.queryString("range") } ?? ranges[1]
         let from = now.addingTimeInterval(-range.seconds)
         let latest = try await readings.latest(pointID: p.id)

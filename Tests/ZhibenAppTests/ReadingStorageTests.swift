@@ -1,0 +1,113 @@
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+@testable import ZhibenApp
+@testable import ZhibenPersistence
+import ZhibenDomain
+
+@Suite("reading storage: rollups, retention, partitions")
+struct ReadingStorageTests {
+    struct RollupRow: Decodable, Equatable { let minute: Int64; let n: Int; let nv: Int; let vmin: Double?; let vmax: Double?; let vsum: Double? }
+
+    @Test("each minute's rollup equals the raw readings it holds, repeats counted once; long trends read rollups; retention removes raw readings and keeps the rollups")
+    func rollupsAndRetention() async throws {
+        let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
+        try await Harness.with(enterprises: 10, clock: FixedClock(now), configure: { $0.readingRetentionDays = 3 }) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            for body in [["code": "T-9601", "name": "温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 60] as [String: any Sendable],
+                         ["code": "S-9601", "name": "风机", "indicator": "DUST-COLLECTOR-RUN", "interval": 60, "limits": ["abnormalStates": ["stopped"]] as [String: any Sendable]]] {
+                #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: body).status == .created)
+            }
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            // Two and a half days of readings every 20 s, the temperature as a saw-tooth; sent in batches
+            // that overlap, and out of order.
+            let start = now.addingTimeInterval(-60 * 3600)
+            let times = stride(from: 0.0, to: 60 * 3600, by: 20).map { start.addingTimeInterval($0) }
+            func temperature(_ i: Int) -> Double { Double(i % 37) * 1.5 + 20 }
+            var all: [[String: any Sendable]] = []
+            for (i, t) in times.enumerated() {
+                all.append(["point": "T-9601", "ts": ISOTime.string(t), "value": temperature(i)])
+                if i % 3 == 0 { all.append(["point": "S-9601", "ts": ISOTime.string(t), "value": i % 2 == 0 ? "running" : "stopped"]) }
+            }
+            var accepted = 0
+            for batch in stride(from: 0, to: all.count, by: 9000) {
+                let part = Array(all[max(0, batch - 500)..<min(batch + 9000, all.count)].reversed())
+                let res = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": part])
+                #expect(res.status == .ok, "\(res.body.string.prefix(300))")
+                accepted += try res.content.get(Int.self, at: "accepted")
+            }
+            #expect(accepted == all.count, "the overlaps were stored once")
+
+            let points = try await h.app.zhiben.monitoring.points.points(enterpriseID: e.id, codes: ["T-9601", "S-9601"])
+            let temp = try #require(points["T-9601"]), fan = try #require(points["S-9601"])
+            let sql = h.app.zhiben.store.sql
+            for p in [temp, fan] {
+                let rolled = try await sql.raw("SELECT minute, n, nv, vmin, vmax, vsum FROM readings_1m WHERE point_id = \(bind: p.id) ORDER BY minute").all(decoding: RollupRow.self)
+                let direct = try await sql.raw("""
+                    SELECT ts - ts % 60000 AS minute, COUNT(*) AS n, COUNT(value) AS nv, MIN(value) AS vmin, MAX(value) AS vmax, SUM(value) AS vsum
+                    FROM readings WHERE point_id = \(bind: p.id) GROUP BY ts - ts % 60000 ORDER BY 1
+                    """).all(decoding: RollupRow.self)
+                #expect(rolled.count == direct.count && !rolled.isEmpty)
+                #expect(rolled == direct, "\(p.code): the rollups equal the raw minutes")
+            }
+            // A week's trend reads the rollups; it equals the same slices counted from the raw readings.
+            let readings = h.app.zhiben.telemetry.readings
+            let week = try await readings.series(pointID: temp.id, from: now.addingTimeInterval(-7 * 86_400), to: now, buckets: 84)
+            let raw = try await readings.readings(pointID: temp.id, from: now.addingTimeInterval(-7 * 86_400), to: now, limit: 100_000)
+            let width = 7 * 86_400.0 / 84
+            let slices = Dictionary(grouping: raw, by: { Int(($0.ts.timeIntervalSince(now) + 7 * 86_400) / width) })
+            #expect(week.count == slices.count)
+            for b in week {
+                let i = Int((b.start.timeIntervalSince(now) + 7 * 86_400) / width + 0.5)
+                let values = try #require(slices[i]).compactMap(\.value)
+                #expect(b.count == values.count && b.min == values.min() && b.max == values.max())
+                #expect(abs(b.mean - values.reduce(0, +) / Double(values.count)) < 1e-9)
+            }
+
+            // Three days on, with a retention of three days: the first day's raw readings go, the rollups stay.
+            let later = TelemetryService(readings: readings, points: h.app.zhiben.monitoring.points, clock: FixedClock(now.addingTimeInterval(36 * 3600)),
+                                         retention: 3 * 86_400)
+            try await later.maintain()
+            let cutoff = now.addingTimeInterval(36 * 3600 - 3 * 86_400)
+            let kept = try await readings.readings(pointID: temp.id, from: start, to: now, limit: 100_000)
+            #expect(!kept.isEmpty && kept.allSatisfy { $0.ts >= ReadingStorageTests.dayFloor(cutoff) })
+            #expect(kept.count < times.count)
+            if h.app.zhiben.store.engine == .sqlite {
+                #expect(kept.allSatisfy { $0.ts >= cutoff }, "SQLite deletes exactly up to the cutoff")
+            } else {
+                // Whole Beijing days: what is left starts at a day's start, within a day of the cutoff.
+                #expect(kept.first!.ts.timeIntervalSince(cutoff) > -86_400)
+                struct Name: Decodable { let relname: String }
+                let names = try await sql.raw("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'readings'")
+                    .all(decoding: Name.self).map(\.relname)
+                #expect(names.contains("readings_default") && names.count > 3)
+                struct Count: Decodable { let n: Int }
+                // Today's readings went into today's partition; what waits in the default one (days older
+                // than yesterday, sent late) is cut exactly at the cutoff.
+                let today = ReadingPartitions.name(day: ReadingPartitions.dayStart(FluentReadingRepository.millis(now)))
+                #expect(names.contains(today))
+                #expect(try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: today)").first(decoding: Count.self)?.n ?? 0 > 0)
+                #expect(try await sql.raw("SELECT COUNT(*) AS n FROM readings_default WHERE ts < \(bind: FluentReadingRepository.millis(cutoff))")
+                    .first(decoding: Count.self)?.n == 0)
+            }
+            let month = try await readings.series(pointID: temp.id, from: now.addingTimeInterval(-30 * 86_400), to: now, buckets: 60)
+            #expect(month.reduce(0) { $0 + $1.count } == times.count, "the month's trend still counts every reading, from the rollups")
+        }
+    }
+
+    static func dayFloor(_ d: Date) -> Date {
+        Date(timeIntervalSince1970: Double(ReadingPartitions.dayStart(FluentReadingRepository.millis(d))) / 1000)
+    }
+
+    @Test("Beijing days: partition names and bounds")
+    func days() throws {
+        let t = try #require(ISOTime.parse("2026-11-29T23:30:00+08:00"))
+        let day = ReadingPartitions.dayStart(FluentReadingRepository.millis(t))
+        #expect(ReadingPartitions.name(day: day) == "readings_p20261129")
+        #expect(day == FluentReadingRepository.millis(try #require(ISOTime.parse("2026-11-29T00:00:00+08:00"))))
+        #expect(ReadingPartitions.day(of: "readings_p20261129") == day)
+        #expect(ReadingPartitions.day(of: "readings_default") == nil)
+    }
+}
