@@ -97,6 +97,35 @@ struct ReadingStorageTests {
         }
     }
 
+    @Test("PostgreSQL: an existing unpartitioned table of readings becomes partitioned by the migration, every reading kept")
+    func partitionMigration() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            guard h.app.zhiben.store.engine == .postgres else { return }
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: ["code": "T-9701", "name": "温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 60]).status == .created)
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let now = Date()
+            let readings = (0..<500).map { ["point": "T-9701", "ts": ISOTime.string(now.addingTimeInterval(-Double($0) * 600)), "value": Double($0)] as [String: any Sendable] }
+            #expect(try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": readings]).status == .ok)
+            let db = h.app.db
+            // Back to the table as it was before the migration, then forward again.
+            try await M023ReadingPartitions().revert(on: db)
+            struct Count: Decodable { let n: Int }
+            let sql = h.app.zhiben.store.sql
+            #expect(try await sql.raw("SELECT COUNT(*) AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'readings'").first(decoding: Count.self)?.n == 0)
+            #expect(try await sql.raw("SELECT COUNT(*) AS n FROM readings").first(decoding: Count.self)?.n == 500)
+            try await M023ReadingPartitions().prepare(on: db)
+            #expect(try await sql.raw("SELECT COUNT(*) AS n FROM readings").first(decoding: Count.self)?.n == 500)
+            #expect(try await sql.raw("SELECT COUNT(*) AS n FROM readings_default").first(decoding: Count.self)?.n == 0, "each day of data got its partition")
+            let days = try await sql.raw("SELECT COUNT(*) AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'readings'").first(decoding: Count.self)?.n ?? 0
+            #expect(days >= 4 && days <= 6, "three and a half days of readings: four or five days and the default (\(days))")
+            // And ingest goes on, a repeat still skipped.
+            let again = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": Array(readings.prefix(10))])
+            #expect(try again.content.get(Int.self, at: "duplicates") == 10)
+        }
+    }
+
     static func dayFloor(_ d: Date) -> Date {
         Date(timeIntervalSince1970: Double(ReadingPartitions.dayStart(FluentReadingRepository.millis(d))) / 1000)
     }
