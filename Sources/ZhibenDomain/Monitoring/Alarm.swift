@@ -237,8 +237,9 @@ public struct AlarmQuery: Sendable, Equatable {
 }
 
 public protocol AlarmRepository: Sendable {
-    /// Stores what the engine decided for one point: new alarms, upgrades, returns to normal.
-    func record(_ events: [AlarmEvent], point: MonitoringPoint, at: Date) async throws
+    /// Stores what the engine decided for these points (new alarms, upgrades, returns to normal), all in
+    /// one write: a gateway of a thousand points going silent is one commit, not a thousand.
+    func record(_ decided: [(point: MonitoringPoint, events: [AlarmEvent])], at: Date) async throws
     /// The conditions still out of their limits, with their levels, for restoring the engine's state.
     func outConditions(pointIDs: [UUID]) async throws -> [UUID: [AlarmCondition: AlarmLevel]]
     /// Each point's latest reading before the given time (before any time when none is given).

@@ -63,20 +63,20 @@ public struct AlarmService: Sendable {
             // A point not yet in memory starts from the readings before this batch (which is stored already).
             var states = try await restore(Array(byPoint.keys), before: byPoint.mapValues { $0.map(\.ts).min()! })
             let now = clock.now()
-            var changed = false
+            var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
+            var next: [UUID: PointAlarmState] = [:]
             for (id, list) in byPoint {
                 guard let point = defs[id], point.active else { continue }
                 var state = states[id] ?? PointAlarmState()
                 var events: [AlarmEvent] = []
                 for r in list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
-                if !events.isEmpty {
-                    try await alarms.record(events, point: point, at: now)
-                    changed = true
-                }
-                states[id] = state
-                await cache.set(id, state)
+                if !events.isEmpty { decided.append((point, events)) }
+                next[id] = state
             }
-            if changed { await feed.changed() }
+            // Memory follows only what was stored: a failed write leaves the engine where storage is.
+            if !decided.isEmpty { try await alarms.record(decided, at: now) }
+            for (id, state) in next { await cache.set(id, state) }
+            if !decided.isEmpty { await feed.changed() }
         }
     }
 
@@ -89,18 +89,21 @@ public struct AlarmService: Sendable {
             let known = await cache.known()
             guard !known.isEmpty else { return 0 }
             let defs = try await points.find(ids: Array(known.keys))
-            var count = 0
+            var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
+            var next: [UUID: PointAlarmState] = [:]
             for (id, before) in known {
                 guard let point = defs[id] else { continue }
                 var state = before
                 let events = AlarmEngine.tick(point: point, state: &state, now: now)
                 guard !events.isEmpty else { continue }
-                try await alarms.record(events, point: point, at: now)
-                await cache.set(id, state)
-                count += 1
+                decided.append((point, events))
+                next[id] = state
             }
-            if count > 0 { await feed.changed() }
-            return count
+            guard !decided.isEmpty else { return 0 }
+            try await alarms.record(decided, at: now)
+            for (id, state) in next { await cache.set(id, state) }
+            await feed.changed()
+            return decided.count
         }
     }
 

@@ -56,55 +56,57 @@ public struct FluentAlarmRepository: AlarmRepository {
         ScopedQuery.of(AlarmModel.self, scope, on: db, county: \.$countyCode, enterprise: \.$enterpriseID)
     }
 
-    public func record(_ events: [AlarmEvent], point: MonitoringPoint, at: Date) async throws {
+    public func record(_ decided: [(point: MonitoringPoint, events: [AlarmEvent])], at: Date) async throws {
         try await store.write { db in
-            for event in events {
-                switch event {
-                case .raised(let c, let level, let value, let ts):
-                    let m = AlarmModel()
-                    m.id = UUID()
-                    m.pointID = point.id
-                    m.enterpriseID = point.enterpriseID
-                    m.countyCode = point.countyCode
-                    m.enterpriseName = point.enterpriseName
-                    m.pointCode = point.code
-                    m.pointName = point.name
-                    m.condition = c.rawValue
-                    m.level = level.rawValue
-                    m.state = Alarm.State.active.rawValue
-                    m.raisedAt = ts
-                    m.raisedValue = value
-                    m.steps = "[]"
-                    m.updatedAt = at
-                    m.version = 1
-                    try await m.create(on: db)
-                    try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
-                                                changes: [FieldChange(field: "point", before: nil, after: point.code),
-                                                          FieldChange(field: "condition", before: nil, after: c.rawValue),
-                                                          FieldChange(field: "level", before: nil, after: String(level.rawValue)),
-                                                          FieldChange(field: "value", before: nil, after: value)],
-                                                audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
-                case .upgraded(let c, let level, _, let ts):
-                    guard let m = try await Self.out(point.id, c, on: db) else { continue }
-                    let before = m.level
-                    m.level = level.rawValue
-                    m.upgradedAt = ts
-                    m.updatedAt = at
-                    m.version += 1
-                    try await m.update(on: db)
-                    try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
-                                                changes: [FieldChange(field: "level", before: String(before), after: String(level.rawValue))],
-                                                audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
-                case .cleared(let c, let value, let ts):
-                    guard let m = try await Self.out(point.id, c, on: db) else { continue }
-                    m.normalAt = ts
-                    m.normalValue = value
-                    m.updatedAt = at
-                    m.version += 1
-                    try await m.update(on: db)
-                    try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
-                                                changes: [FieldChange(field: "normalAt", before: nil, after: ISOTime.string(ts))],
-                                                audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
+            for (point, events) in decided {
+                for event in events {
+                    switch event {
+                    case .raised(let c, let level, let value, let ts):
+                        let m = AlarmModel()
+                        m.id = UUID()
+                        m.pointID = point.id
+                        m.enterpriseID = point.enterpriseID
+                        m.countyCode = point.countyCode
+                        m.enterpriseName = point.enterpriseName
+                        m.pointCode = point.code
+                        m.pointName = point.name
+                        m.condition = c.rawValue
+                        m.level = level.rawValue
+                        m.state = Alarm.State.active.rawValue
+                        m.raisedAt = ts
+                        m.raisedValue = value
+                        m.steps = "[]"
+                        m.updatedAt = at
+                        m.version = 1
+                        try await m.create(on: db)
+                        try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
+                                                    changes: [FieldChange(field: "point", before: nil, after: point.code),
+                                                              FieldChange(field: "condition", before: nil, after: c.rawValue),
+                                                              FieldChange(field: "level", before: nil, after: String(level.rawValue)),
+                                                              FieldChange(field: "value", before: nil, after: value)],
+                                                    audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
+                    case .upgraded(let c, let level, _, let ts):
+                        guard let m = try await Self.out(point.id, c, on: db) else { continue }
+                        let before = m.level
+                        m.level = level.rawValue
+                        m.upgradedAt = ts
+                        m.updatedAt = at
+                        m.version += 1
+                        try await m.update(on: db)
+                        try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
+                                                    changes: [FieldChange(field: "level", before: String(before), after: String(level.rawValue))],
+                                                    audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
+                    case .cleared(let c, let value, let ts):
+                        guard let m = try await Self.out(point.id, c, on: db) else { continue }
+                        m.normalAt = ts
+                        m.normalValue = value
+                        m.updatedAt = at
+                        m.version += 1
+                        try await m.update(on: db)
+                        try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
+                                                    changes: [FieldChange(field: "normalAt", before: nil, after: ISOTime.string(ts))],
+                                                    audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
+                    }
                 }
             }
         }
