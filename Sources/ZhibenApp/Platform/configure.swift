@@ -16,12 +16,15 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
         engine = .sqlite
     case .postgres(let url):
-        app.databases.use(.postgres(configuration: try PostgresSSLMode.configuration(url: url)), as: .psql)
+        // Several connections per event loop: ingest commits do not wait on each other (only audited
+        // writes queue, on the audit chain's lock), and pages read while they run.
+        app.databases.use(.postgres(configuration: try PostgresSSLMode.configuration(url: url), maxConnectionsPerEventLoop: 4), as: .psql)
         engine = .postgres
     }
     app.migrations.add(Migrations.all)
 
-    let store = Store(database: app.db, engine: engine)
+    let (databases, loops, logger) = (app.databases, app.eventLoopGroup, app.logger)
+    let store = Store(engine: engine) { databases.database(logger: logger, on: loops.any())! }
     // `zhiben simulate` is an HTTP client of another server: it leaves the database file alone.
     let clientOnly = app.environment.arguments.dropFirst().first == "simulate"
     if engine == .sqlite, !clientOnly {

@@ -8,14 +8,24 @@ import ZhibenDomain
 public final class Store: Sendable {
     public enum Engine: String, Sendable { case sqlite, postgres }
 
-    public let database: any Database
+    /// A handle on the pool of one event loop, a different loop each time: the work spreads over every
+    /// loop's connections instead of queueing for one.
+    public var database: any Database { provider() }
+    private let provider: @Sendable () -> any Database
     public let engine: Engine
     /// SQLite allows one writer; a deferred transaction that reads first and writes second fails at
     /// once (not after waiting) when another connection writes meanwhile. Writes queue here instead.
     private let writeGate = AsyncGate()
 
+    /// Always the same database handle (tests).
     public init(database: any Database, engine: Engine) {
-        self.database = database
+        provider = { database }
+        self.engine = engine
+    }
+
+    /// A fresh handle for each use, from `provider`.
+    public init(engine: Engine, provider: @escaping @Sendable () -> any Database) {
+        self.provider = provider
         self.engine = engine
     }
 
