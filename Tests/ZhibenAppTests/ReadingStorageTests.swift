@@ -140,3 +140,25 @@ struct ReadingStorageTests {
         #expect(ReadingPartitions.day(of: "readings_default") == nil)
     }
 }
+
+@Suite("point definitions at ingest")
+struct PointDefinitionCacheTests {
+    @Test("ingest keeps point definitions for a few seconds, but a point added or taken out of service here counts at once")
+    func invalidation() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            func send(_ seconds: Double) async throws -> (accepted: Int, rejected: Int) {
+                let res = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": [["point": "T-9801", "ts": ISOTime.string(Date().addingTimeInterval(-seconds)), "value": 1.0] as [String: any Sendable]]])
+                return (try res.content.get(Int.self, at: "accepted"), try res.content.get(Int.self, at: "rejected"))
+            }
+            #expect(try await send(30) == (0, 1), "no such point yet (and that is remembered)")
+            let created = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: ["code": "T-9801", "name": "温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 60])
+            #expect(try await send(20) == (1, 0), "the new point counts at once")
+            let id = try created.content.get(UUID.self, at: "id")
+            #expect(try await h.api(.PATCH, "/api/v1/monitoring-points/\(id)", token: company, json: ["active": false]).status == .ok)
+            #expect(try await send(10) == (0, 1), "out of service at once")
+        }
+    }
+}

@@ -92,11 +92,12 @@ public struct ZhibenServices: Sendable {
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
         let pointRepo = FluentMonitoringPointRepository(store: store)
-        monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock)
+        let definitions = PointDefinitionCache()
+        monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock, definitions: definitions)
         alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, clock: clock, escalation: config.alarmEscalation,
                               channel: LoggingNotificationChannel(logger: logger))
         telemetry = TelemetryService(readings: FluentReadingRepository(store: store), points: pointRepo, alarms: alarms, clock: clock,
-                                     retention: TimeInterval(config.readingRetentionDays) * 86_400)
+                                     retention: TimeInterval(config.readingRetentionDays) * 86_400, definitions: definitions)
         monitoringFigures = MonitoringFiguresService(repository: FluentMonitoringFiguresRepository(store: store), clock: clock)
         provincial = ProvincialService(links: FluentProvincialRepository(store: store), points: pointRepo, enterprises: enterpriseRepo,
                                        telemetry: telemetry, clock: clock)

@@ -5,11 +5,14 @@ public struct MonitoringService: Sendable {
     public let points: any MonitoringPointRepository
     public let enterprises: any EnterpriseRepository
     public let clock: any WallClock
+    /// Told of every change, so that ingest here uses the new definition at once.
+    public let definitions: PointDefinitionCache?
 
-    public init(points: any MonitoringPointRepository, enterprises: any EnterpriseRepository, clock: any WallClock) {
+    public init(points: any MonitoringPointRepository, enterprises: any EnterpriseRepository, clock: any WallClock, definitions: PointDefinitionCache? = nil) {
         self.points = points
         self.enterprises = enterprises
         self.clock = clock
+        self.definitions = definitions
     }
 
     public func list(_ query: MonitoringPointQuery, page: Paging, actor: Caller) async throws -> Paged<MonitoringPoint> {
@@ -45,7 +48,9 @@ public struct MonitoringService: Sendable {
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         let now = clock.now()
         let point = Self.point(from: draft, enterprise: e, now: now)
-        return try await points.create(point, audit: AuditContext(actor: actor, at: now, origin: origin))
+        let created = try await points.create(point, audit: AuditContext(actor: actor, at: now, origin: origin))
+        await definitions?.invalidate(enterpriseID: created.enterpriseID)
+        return created
     }
 
     /// Changes a point: everything but its enterprise. A change of limits goes into its history.
@@ -54,7 +59,7 @@ public struct MonitoringService: Sendable {
         let issues = MonitoringRules.issues(draft)
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         let now = clock.now()
-        return try await points.update(id: id, scope: actor.scope, expectedVersion: expectedVersion,
+        let updated = try await points.update(id: id, scope: actor.scope, expectedVersion: expectedVersion,
                                        audit: AuditContext(actor: actor, at: now, origin: origin)) { p in
             var next = p
             next.code = draft.code.trimmingCharacters(in: .whitespaces)
@@ -69,6 +74,8 @@ public struct MonitoringService: Sendable {
             next.updatedAt = now
             return next
         }
+        await definitions?.invalidate(enterpriseID: updated.enterpriseID)
+        return updated
     }
 
     static func point(from d: MonitoringPointDraft, enterprise e: Enterprise, now: Date, id: UUID = UUID()) -> MonitoringPoint {

@@ -132,6 +132,46 @@ public protocol ReadingRepository: Sendable {
     func prune(before cutoff: Date) async throws
 }
 
+/// The points' definitions as ingest needs them, per enterprise, kept a few seconds: a gateway's every
+/// batch names the same points, and reading a thousand definitions per batch cost more than storing
+/// the batch. A change made here is seen at once (`invalidate`); one made by another instance within
+/// `ttl`.
+public actor PointDefinitionCache {
+    struct Entry {
+        var points: [String: MonitoringPoint] = [:]
+        var missing: Set<String> = []
+        var loadedAt: Date
+    }
+
+    private var entries: [UUID: Entry] = [:]
+    public let ttl: TimeInterval
+
+    public init(ttl: TimeInterval = 5) { self.ttl = ttl }
+
+    public func invalidate(enterpriseID: UUID) {
+        entries.removeValue(forKey: enterpriseID)
+    }
+
+    /// The enterprise's points of these codes (those it has), loading what is not known yet.
+    func points(enterpriseID: UUID, codes: [String], now: Date,
+                load: @Sendable ([String]) async throws -> [String: MonitoringPoint]) async throws -> [String: MonitoringPoint] {
+        var entry = entries[enterpriseID].flatMap { now.timeIntervalSince($0.loadedAt) < ttl && $0.loadedAt <= now ? $0 : nil } ?? Entry(loadedAt: now)
+        let unknown = codes.filter { entry.points[$0] == nil && !entry.missing.contains($0) }
+        if !unknown.isEmpty {
+            let found = try await load(unknown)
+            for code in unknown {
+                if let p = found[code] { entry.points[code] = p } else { entry.missing.insert(code) }
+            }
+            // Another load may have replaced the entry meanwhile; what this one read is as fresh.
+            if let current = entries[enterpriseID], current.loadedAt > entry.loadedAt { entry.loadedAt = current.loadedAt }
+        }
+        entries[enterpriseID] = entry
+        var out: [String: MonitoringPoint] = [:]
+        for code in codes { if let p = entry.points[code] { out[code] = p } }
+        return out
+    }
+}
+
 /// Telemetry from enterprises' gateways: checked per reading, stored in bulk, never in the audit log.
 public struct TelemetryService: Sendable {
     public let readings: any ReadingRepository
@@ -141,11 +181,13 @@ public struct TelemetryService: Sendable {
     public let clock: any WallClock
     /// Raw readings are kept this long.
     public let retention: TimeInterval
+    public let definitions: PointDefinitionCache
 
     public init(readings: any ReadingRepository, points: any MonitoringPointRepository, alarms: AlarmService? = nil, clock: any WallClock,
-                retention: TimeInterval) {
+                retention: TimeInterval, definitions: PointDefinitionCache = PointDefinitionCache()) {
         self.readings = readings
         self.points = points
+        self.definitions = definitions
         self.alarms = alarms
         self.clock = clock
         self.retention = retention
@@ -167,7 +209,10 @@ public struct TelemetryService: Sendable {
         }
         let codes = Array(Set(raw.compactMap(\.point)))
         // Read once: for checking the readings, and for the alarm engine.
-        let defs = try await points.points(enterpriseID: enterpriseID, codes: codes)
+        let repository = points
+        let defs = try await definitions.points(enterpriseID: enterpriseID, codes: codes, now: clock.now()) { missing in
+            try await repository.points(enterpriseID: enterpriseID, codes: missing)
+        }
         let keys = defs.mapValues { PointKey(id: $0.id, kind: $0.kind, active: $0.active) }
         let (ok, rejected) = TelemetryRules.check(raw, points: keys, now: clock.now(), retention: retention)
         let stored = ok.isEmpty ? 0 : try await readings.insert(ok)
