@@ -38,6 +38,9 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         for loop in app.eventLoopGroup.makeIterator() {
             let db = app.databases.database(.sqlite, logger: app.logger, on: loop)! as! any SQLDatabase
             try await db.raw("PRAGMA cache_size = -32000").run()
+            // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
+            // inside them: `serve` checkpoints every second (below). A closing process checkpoints too.
+            if app.environment != .testing { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
         }
     }
     app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool, logger: app.logger)
@@ -65,6 +68,12 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         app.lifecycle.use(PeriodicJob("alarms raised for silence or escalated", every: .seconds(15)) {
             try await $0.alarms.tick() + $0.alarms.escalate()
         })
+        if engine == .sqlite {
+            app.lifecycle.use(PeriodicJob("write-ahead log checkpointed", every: .seconds(1)) {
+                try await $0.store.checkpoint()
+                return 0
+            })
+        }
         // Raw readings past their retention go (whole days on PostgreSQL); the coming days get their room.
         app.lifecycle.use(PeriodicJob("raw readings kept to their retention", every: .seconds(3600)) {
             try await $0.telemetry.maintain()

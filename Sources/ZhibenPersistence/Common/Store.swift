@@ -64,6 +64,14 @@ public final class Store: Sendable {
         }
     }
 
+    /// SQLite: copies what the write-ahead log holds into the database file without waiting for readers
+    /// or writers (PASSIVE). Once a checkpoint has copied the whole log, the next commit starts the
+    /// log over from its beginning, so the file does not keep growing.
+    public func checkpoint() async throws {
+        guard engine == .sqlite else { return }
+        try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+    }
+
     /// Whether the database answers.
     public func ping() async -> Bool {
         do {
