@@ -16,8 +16,11 @@ public struct FluentReadingRepository: ReadingRepository {
     /// Rows per statement: four parameters each, well under SQLite's limit of 32,766.
     static let rowsPerStatement = 2000
 
-    public func insert(_ readings: [Reading]) async throws -> Int {
-        try await store.bulkWrite { db in
+    public func insert(_ unordered: [Reading]) async throws -> Int {
+        // Keys in one order for every writer (see `addRollups`).
+        let keyed: [(key: String, reading: Reading)] = unordered.map { ($0.pointID.uuidString, $0) }
+        let readings: [Reading] = keyed.sorted { a, b in a.key != b.key ? a.key < b.key : a.reading.ts < b.reading.ts }.map(\.reading)
+        return try await store.bulkWrite { db in
             let sql = db as! any SQLDatabase
             struct Stored: Decodable { let point_id: UUID; let ts: Int64; let value: Double? }
             var stored: [Stored] = []
@@ -59,7 +62,10 @@ public struct FluentReadingRepository: ReadingRepository {
     }
 
     static func addRollups(_ minutes: [Rollup.Key: Rollup], on sql: any SQLDatabase) async throws {
-        let all = Array(minutes)
+        // In one order for every writer: two commits touching the same minutes (PostgreSQL runs them side
+        // by side) then wait for each other instead of deadlocking.
+        let keyed: [(key: String, minute: (key: Rollup.Key, value: Rollup))] = minutes.map { ("\($0.key.point.uuidString)\($0.key.minute)", $0) }
+        let all = keyed.sorted { a, b in a.key < b.key }.map(\.minute)
         for chunk in stride(from: 0, to: all.count, by: Self.rowsPerStatement) {
             var q: SQLQueryString = "INSERT INTO readings_1m (point_id, minute, n, nv, vmin, vmax, vsum) VALUES "
             for (i, (k, r)) in all[chunk..<min(chunk + Self.rowsPerStatement, all.count)].enumerated() {
