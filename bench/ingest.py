@@ -37,21 +37,10 @@ import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+from bench import free_port, pct  # noqa: E402  (bench/bench.py, beside this file)
+
 BEIJING = timezone(timedelta(hours=8))
 PASSWORD = "bench-password-2026"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def pct(values, p):
-    v = sorted(values)
-    return v[max(0, min(len(v) - 1, int(round(p / 100 * (len(v) - 1)))))] if v else float("nan")
 
 
 def wait_ready(url, log=None, timeout=300, marker=None):

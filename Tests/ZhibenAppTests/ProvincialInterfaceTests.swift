@@ -158,6 +158,9 @@ struct ProvincialInterfaceTests {
             let ok = try await send(plain, token: key)
             #expect(ok.0 == 200 && ok.1.contains("操作成功"))
             #expect(try await send(#"{"qybm":"130102000001","data":{"nothing":1}}"#, token: key).0 == 400)
+            // Encrypted data longer than a batch's worth is refused before any decryption.
+            let long = Data(#"{"qybm":"130102000001","data":""#.utf8) + Data(repeating: UInt8(ascii: "A"), count: ProvincialRules.maxSealed + 2) + Data(#""}"#.utf8)
+            #expect(try await h.app.zhiben.provincial.receive(.realtime, body: long, caller: nil).code == 413)
         }
     }
 }

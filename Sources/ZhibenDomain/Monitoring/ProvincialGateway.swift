@@ -96,6 +96,8 @@ public protocol ProvincialLinkRepository: Sendable {
 
 public enum ProvincialRules {
     public static let maxEvents = 10_000
+    /// The longest encrypted `data` taken: 10,000 readings of about 80 characters, as Base64 then hex.
+    public static let maxSealed = 3_000_000
 
     public static func issues(_ d: ProvincialLinkDraft, knownCodes: Set<String>, keyRequired: Bool) -> [FieldIssue] {
         var out: [FieldIssue] = []
@@ -255,6 +257,10 @@ public struct ProvincialService: Sendable {
         let payload: [String: Any]
         switch top["data"] {
         case let sealed as String:
+            // Decrypting is work done before the sender is known: a batch's worth of text, no more.
+            guard sealed.utf8.count <= ProvincialRules.maxSealed else {
+                return ProvincialAnswer(code: 413, msg: "data 过长：加密后最多\(ProvincialRules.maxSealed)个字符")
+            }
             guard let plain = try? ProvincialCodec.open(sealed, key: link.key),
                   let object = try? JSONSerialization.jsonObject(with: plain) as? [String: Any] else {
                 return ProvincialAnswer(code: 401, msg: "data 解密失败：密钥与企业登记的不符，或密文不完整")
