@@ -26,7 +26,10 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     let (databases, loops, logger) = (app.databases, app.eventLoopGroup, app.logger)
     let store = Store(engine: engine) { databases.database(logger: logger, on: loops.any())! }
     // `zhiben simulate` is an HTTP client of another server: it leaves the database file alone.
-    let clientOnly = app.environment.arguments.dropFirst().first == "simulate"
+    let command = app.environment.arguments.dropFirst().first
+    let clientOnly = command == "simulate"
+    // Only `serve` runs the checkpoint job; other commands (and tests) keep SQLite's own checkpoints.
+    let serving = app.environment != .testing && (command == nil || command == "serve" || command?.hasPrefix("-") == true)
     if engine == .sqlite, !clientOnly {
         // WAL lets pages read while a write commits; the setting lives in the file. synchronous=FULL (the
         // default) makes every acknowledged commit durable.
@@ -40,7 +43,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
             try await db.raw("PRAGMA cache_size = -32000").run()
             // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
             // inside them: `serve` checkpoints every second (below). A closing process checkpoints too.
-            if app.environment != .testing { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
+            if serving { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
         }
     }
     app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool, logger: app.logger)
