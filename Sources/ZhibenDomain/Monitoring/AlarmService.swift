@@ -4,8 +4,13 @@ import Foundation
 actor AlarmStateCache {
     var states: [UUID: PointAlarmState] = [:]
 
-    func get(_ id: UUID) -> PointAlarmState? { states[id] }
-    func set(_ id: UUID, _ s: PointAlarmState) { states[id] = s }
+    /// Those of `ids` in memory: one hop for a whole batch.
+    func get(_ ids: [UUID]) -> [UUID: PointAlarmState] {
+        var out: [UUID: PointAlarmState] = [:]
+        for id in ids { if let s = states[id] { out[id] = s } }
+        return out
+    }
+    func set(_ changed: [UUID: PointAlarmState]) { states.merge(changed) { _, new in new } }
     func known() -> [UUID: PointAlarmState] { states }
 }
 
@@ -75,7 +80,7 @@ public struct AlarmService: Sendable {
             }
             // Memory follows only what was stored: a failed write leaves the engine where storage is.
             if !decided.isEmpty { try await alarms.record(decided, at: now) }
-            for (id, state) in next { await cache.set(id, state) }
+            await cache.set(next)
             if !decided.isEmpty { await feed.changed() }
         }
     }
@@ -101,7 +106,7 @@ public struct AlarmService: Sendable {
             }
             guard !decided.isEmpty else { return 0 }
             try await alarms.record(decided, at: now)
-            for (id, state) in next { await cache.set(id, state) }
+            await cache.set(next)
             await feed.changed()
             return decided.count
         }
@@ -119,20 +124,19 @@ public struct AlarmService: Sendable {
 
     /// The engine's state of these points: from memory, else from the alarms still out and the last reading.
     func restore(_ ids: [UUID], before: [UUID: Date]) async throws -> [UUID: PointAlarmState] {
-        var out: [UUID: PointAlarmState] = [:]
-        var missing: [UUID] = []
-        for id in ids {
-            if let s = await cache.get(id) { out[id] = s } else { missing.append(id) }
-        }
+        var out = await cache.get(ids)
+        let missing = ids.filter { out[$0] == nil }
         guard !missing.isEmpty else { return out }
         let active = try await alarms.outConditions(pointIDs: missing)
         let last = try await alarms.lastReadings(pointIDs: missing, before: before)
+        var restored: [UUID: PointAlarmState] = [:]
         for id in missing {
             var s = PointAlarmState(active: active[id] ?? [:], lastTs: last[id]?.ts)
             s.lastValue = last[id]?.value
-            out[id] = s
-            await cache.set(id, s)
+            restored[id] = s
         }
+        await cache.set(restored)
+        out.merge(restored) { _, new in new }
         return out
     }
 
