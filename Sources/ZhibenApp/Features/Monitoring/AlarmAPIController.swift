@@ -76,12 +76,7 @@ struct AlarmAPIController: RouteCollection {
 
     /// Turns a repeated, long or offline alarm into a hazard (source `monitoringAlarm`), linked both ways.
     func createHazard(req: Request) async throws -> Response {
-        let caller = try req.caller
-        let hazards = req.zhiben.hazards
-        let origin = req.origin
-        let (_, h) = try await req.zhiben.alarms.createHazard(req.recordID("alarm"), actor: caller, origin: origin) { draft in
-            try await hazards.report(draft, actor: caller, origin: origin)
-        }
+        let h = try await req.hazardFromAlarm(actor: req.caller)
         let res = try Response.json(HazardDTO(h, now: req.zhiben.clock.now()), version: h.version, status: .created)
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/hazards/\(h.id.uuidString)")
         return res
@@ -129,6 +124,15 @@ struct AlarmAPIController: RouteCollection {
 }
 
 extension Request {
+    /// The `:id` alarm turned into a hazard, reported with the caller's rights (the API and the page).
+    func hazardFromAlarm(actor: Caller) async throws -> Hazard {
+        let hazards = zhiben.hazards
+        let origin = self.origin
+        return try await zhiben.alarms.createHazard(recordID("alarm"), actor: actor, origin: origin) { draft in
+            try await hazards.report(draft, actor: actor, origin: origin)
+        }.1
+    }
+
     func alarmQuery() throws -> AlarmQuery {
         let states = queryString("state").map { $0.split(separator: ",").compactMap { Alarm.State(rawValue: String($0)) } }
         return AlarmQuery(states: states.flatMap { $0.isEmpty ? nil : $0 }, level: queryString("level").flatMap(Int.init).flatMap(AlarmLevel.init(rawValue:)),

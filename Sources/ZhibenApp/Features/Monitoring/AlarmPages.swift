@@ -15,13 +15,7 @@ struct AlarmPages: RouteCollection {
     }
 
     func createHazard(req: Request) async throws -> Response {
-        let ctx = try PageContext(req: req)
-        let caller = ctx.caller
-        let hazards = req.zhiben.hazards
-        let origin = req.origin
-        let (_, h) = try await req.zhiben.alarms.createHazard(req.recordID("alarm"), actor: caller, origin: origin) { draft in
-            try await hazards.report(draft, actor: caller, origin: origin)
-        }
+        let h = try await req.hazardFromAlarm(actor: try PageContext(req: req).caller)
         return req.redirect(to: SitePath.hazard(h.id))
     }
 
