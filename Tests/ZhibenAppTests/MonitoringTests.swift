@@ -220,7 +220,7 @@ struct AlarmFlowTests {
 
             // A restart: a new engine restores its state; the same alarm is not raised twice.
             try await send([(-20, 80)])
-            let restarted = AlarmService(alarms: h.app.zhiben.alarms.alarms, points: h.app.zhiben.alarms.points,
+            let restarted = AlarmService(alarms: h.app.zhiben.alarms.alarms, points: h.app.zhiben.alarms.points, leases: h.app.zhiben.alarms.leases,
                                          clock: FixedClock(now.addingTimeInterval(120)))
             try await restarted.evaluate([Reading(pointID: point.id, ts: now.addingTimeInterval(-10), value: 85)])
             list = try await alarms()
@@ -343,7 +343,7 @@ struct AlarmFlowTests {
             #expect(acknowledged.status == .ok)
             let base = h.app.zhiben.alarms
             func at(_ minutes: Double) -> AlarmService {
-                AlarmService(alarms: base.alarms, points: base.points, clock: FixedClock(t0.addingTimeInterval(minutes * 60)),
+                AlarmService(alarms: base.alarms, points: base.points, leases: base.leases, clock: FixedClock(t0.addingTimeInterval(minutes * 60)),
                              escalation: EscalationPolicy(toCounty: [.first: 5, .second: 30], toCity: [.first: 15, .second: 60]))
             }
             #expect(try await at(4).escalate() == 0)
@@ -379,7 +379,8 @@ struct AlarmFlowTests {
             #expect(try await h.api(.GET, "/api/v1/alarms/\(low.id)", token: county).content.get(Bool.self, at: "offersHazard") == false)
             #expect(try await h.api(.POST, "/api/v1/alarms/\(low.id)/hazard", token: county).status == .conflict, "a fresh limit alarm")
 
-            let later = AlarmService(alarms: h.app.zhiben.alarms.alarms, points: h.app.zhiben.alarms.points, clock: FixedClock(t0.addingTimeInterval(60)))
+            let later = AlarmService(alarms: h.app.zhiben.alarms.alarms, points: h.app.zhiben.alarms.points, leases: h.app.zhiben.alarms.leases,
+                                     clock: FixedClock(t0.addingTimeInterval(60)))
             try await later.warmUp()
             #expect(try await later.tick() == 1)
             let offline = try #require(try await h.app.zhiben.alarms.list(AlarmQuery(condition: .offline, enterpriseID: e.id), page: Paging(), actor: .system).items.first)

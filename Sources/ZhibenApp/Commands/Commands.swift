@@ -127,8 +127,9 @@ struct ZhibenServeCommand: AsyncCommand {
         let overdue = try await services.hazards.sweepOverdue()
         if overdue > 0 { app.logger.notice("overdue hazards announced: \(overdue)") }
         try await services.telemetry.maintain()
-        // Every point's alarm state, so that silence is noticed after a restart too.
-        try await services.alarms.warmUp()
+        // The leases of the enterprises no other instance runs, their points' alarm state (so that silence
+        // is noticed after a restart too), and the batches left unevaluated by a crash.
+        try await services.alarms.coordinate()
         try await app.servers.asyncCommand.run(using: context, signature: signature)
         try await app.simulator?.start(app)
         let address = app.http.server.shared.localAddress

@@ -94,8 +94,8 @@ public struct ZhibenServices: Sendable {
         let pointRepo = FluentMonitoringPointRepository(store: store)
         let definitions = PointDefinitionCache()
         monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock, definitions: definitions)
-        alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, clock: clock, escalation: config.alarmEscalation,
-                              channel: LoggingNotificationChannel(logger: logger))
+        alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, leases: FluentEngineLeaseRepository(store: store),
+                              clock: clock, escalation: config.alarmEscalation, channel: LoggingNotificationChannel(logger: logger))
         telemetry = TelemetryService(readings: FluentReadingRepository(store: store), points: pointRepo, alarms: alarms, clock: clock,
                                      retention: TimeInterval(config.readingRetentionDays) * 86_400, definitions: definitions)
         monitoringFigures = MonitoringFiguresService(repository: FluentMonitoringFiguresRepository(store: store), clock: clock)

@@ -71,6 +71,9 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         app.lifecycle.use(PeriodicJob("alarms raised for silence or escalated", every: .seconds(15)) {
             try await $0.alarms.tick() + $0.alarms.escalate()
         })
+        // Each enterprise's engine runs on one instance: its lease is renewed every second, a stopped
+        // instance's enterprises pass to another, and batches waiting for the engine are evaluated.
+        app.lifecycle.use(PeriodicJob("batches of readings evaluated from storage", every: .seconds(1)) { try await $0.alarms.coordinate() })
         if engine == .sqlite {
             app.lifecycle.use(PeriodicJob("write-ahead log checkpointed", every: .seconds(1)) {
                 try await $0.store.checkpoint()
@@ -137,6 +140,10 @@ enum Metrics {
 struct AlarmFeedCloser: LifecycleHandler {
     func shutdownAsync(_ app: Application) async {
         await app.zhiben.alarms.feed.close()
+        // Another instance takes this one's enterprises at once instead of after the leases expire.
+        if app.environment != .testing {
+            do { try await app.zhiben.alarms.release() } catch { app.logger.report(error: error) }
+        }
     }
 }
 

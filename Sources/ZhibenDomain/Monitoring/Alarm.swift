@@ -238,8 +238,12 @@ public struct AlarmQuery: Sendable, Equatable {
 
 public protocol AlarmRepository: Sendable {
     /// Stores what the engine decided for these points (new alarms, upgrades, returns to normal), all in
-    /// one write: a gateway of a thousand points going silent is one commit, not a thousand.
-    func record(_ decided: [(point: MonitoringPoint, events: [AlarmEvent])], at: Date) async throws
+    /// one write: a gateway of a thousand points going silent is one commit, not a thousand. The same
+    /// commit removes the `evaluated` batches' records, and checks `fence` first: `EngineLeaseLost`,
+    /// and nothing written, when a lease changed hands. A decision already stored (a batch evaluated
+    /// twice after a crash) is skipped: an alarm raised at the same time, a second one still out for
+    /// the point and condition, an upgrade to a level it has, a return to normal of nothing out.
+    func record(_ decided: [(point: MonitoringPoint, events: [AlarmEvent])], at: Date, fence: EngineFence, evaluated: [UUID]) async throws
     /// The conditions still out of their limits, with their levels, for restoring the engine's state.
     func outConditions(pointIDs: [UUID]) async throws -> [UUID: [AlarmCondition: AlarmLevel]]
     /// Each point's latest reading before the given time (before any time when none is given).
@@ -251,8 +255,9 @@ public protocol AlarmRepository: Sendable {
     /// Changes an alarm inside one write, audited; a stale `expectedVersion` changes nothing.
     func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
                 change: @escaping @Sendable (Alarm) throws -> Alarm) async throws -> Alarm
-    /// Alarms still unacknowledged past the policy's delays: each with the level it is now due to reach.
-    func dueForEscalation(policy: EscalationPolicy, now: Date) async throws -> [(Alarm, EscalationPolicy.Tier)]
+    /// Alarms still unacknowledged past the policy's delays, of the enterprises whose leases `owner`
+    /// holds: each with the level it is now due to reach.
+    func dueForEscalation(policy: EscalationPolicy, now: Date, owner: String) async throws -> [(Alarm, EscalationPolicy.Tier)]
     /// How many alarms the point has had since `since`.
     func count(pointID: UUID, since: Date) async throws -> Int
     /// Records that the tier was told, with its inbox entries, in one write; false when someone acted on

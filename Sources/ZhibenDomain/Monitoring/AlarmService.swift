@@ -1,50 +1,94 @@
 import Foundation
 
-/// Each point's engine state, in memory, restored from the database the first time a point is seen.
+/// Each point's engine state, in memory, restored from the database the first time a point is seen;
+/// only for points of enterprises whose leases this instance holds.
 actor AlarmStateCache {
     var states: [UUID: PointAlarmState] = [:]
+    var enterpriseOf: [UUID: UUID] = [:]
+    /// Points brought in only so that their silence is noticed: their last reading may not have been
+    /// evaluated yet, so the next evaluation restores them from storage.
+    var warmOnly: Set<UUID> = []
 
-    /// Those of `ids` in memory: one hop for a whole batch.
+    /// Those of `ids` in memory for evaluation: one hop for a whole batch.
     func get(_ ids: [UUID]) -> [UUID: PointAlarmState] {
         var out: [UUID: PointAlarmState] = [:]
-        for id in ids { if let s = states[id] { out[id] = s } }
+        for id in ids where !warmOnly.contains(id) { if let s = states[id] { out[id] = s } }
         return out
     }
-    func set(_ changed: [UUID: PointAlarmState]) { states.merge(changed) { _, new in new } }
+    func set(_ changed: [UUID: PointAlarmState], enterprises: [UUID: UUID]) {
+        states.merge(changed) { _, new in new }
+        for id in changed.keys {
+            warmOnly.remove(id)
+            if let e = enterprises[id] { enterpriseOf[id] = e }
+        }
+    }
+    /// Changes states without making warm-only ones evaluated.
+    func replace(_ changed: [UUID: PointAlarmState]) { states.merge(changed) { _, new in new } }
+    /// Brings in points not in memory, warm-only.
+    func warm(_ restored: [UUID: PointAlarmState], enterprises: [UUID: UUID]) {
+        for (id, s) in restored where states[id] == nil {
+            states[id] = s
+            warmOnly.insert(id)
+            if let e = enterprises[id] { enterpriseOf[id] = e }
+        }
+    }
+    func missing(_ ids: [UUID]) -> [UUID] { ids.filter { states[$0] == nil } }
+    func drop(enterprises: Set<UUID>) {
+        guard !enterprises.isEmpty else { return }
+        for (id, e) in enterpriseOf where enterprises.contains(e) {
+            states.removeValue(forKey: id)
+            enterpriseOf.removeValue(forKey: id)
+            warmOnly.remove(id)
+        }
+    }
     func known() -> [UUID: PointAlarmState] { states }
 }
 
-/// Runs the alarm engine on stored readings and on silence, and records what it decides (T14).
+/// Runs the alarm engine on stored readings and on silence, and records what it decides (T14). With
+/// several instances on one database, each enterprise's engine runs on the instance holding its lease
+/// (`EngineLeaseRepository`); readings stored elsewhere wait as a `PendingEvaluation` for it.
 public struct AlarmService: Sendable {
     public let alarms: any AlarmRepository
     public let points: any MonitoringPointRepository
+    public let leases: any EngineLeaseRepository
     public let clock: any WallClock
     public let escalation: EscalationPolicy
     /// Also receives every notification (SMS and messaging gateways later).
     public let channel: (any NotificationChannel)?
+    /// This instance, as its leases name it.
+    public let owner: String
+    /// A lease not renewed for this long passes to another instance.
+    public let leaseTTL: TimeInterval
     /// Wakes the live board's streams after each change made here.
     public let feed = AlarmFeed()
     let cache = AlarmStateCache()
+    let ownership = EngineOwnership()
     /// Evaluation and recording happen one batch at a time, so that a point's events are stored in the
     /// order the engine decided them.
     let gate = AsyncGate()
 
-    public init(alarms: any AlarmRepository, points: any MonitoringPointRepository, clock: any WallClock,
-                escalation: EscalationPolicy = EscalationPolicy(), channel: (any NotificationChannel)? = nil) {
+    public init(alarms: any AlarmRepository, points: any MonitoringPointRepository, leases: any EngineLeaseRepository, clock: any WallClock,
+                escalation: EscalationPolicy = EscalationPolicy(), channel: (any NotificationChannel)? = nil,
+                owner: String = UUID().uuidString, leaseTTL: TimeInterval = 15) {
         self.alarms = alarms
         self.points = points
+        self.leases = leases
         self.clock = clock
         self.escalation = escalation
         self.channel = channel
+        self.owner = owner
+        self.leaseTTL = leaseTTL
     }
 
     /// Tells the county's officers, and later the city's, of alarms nobody acknowledged in time, once
-    /// each. Run by the background job with `tick`; returns how many were escalated.
+    /// each: those of the enterprises whose leases this instance holds. Run by the background job with
+    /// `tick`; returns how many were escalated.
     @discardableResult
     public func escalate() async throws -> Int {
+        try await renew(nil)
         let now = clock.now()
         var count = 0
-        for (a, tier) in try await alarms.dueForEscalation(policy: escalation, now: now) {
+        for (a, tier) in try await alarms.dueForEscalation(policy: escalation, now: now, owner: owner) {
             let minutes = Int(now.timeIntervalSince(a.raisedAt) / 60)
             let audience: NotificationAudience = tier == .county ? .countyOfficers(a.countyCode) : .cityOfficers
             let note = NotificationDraft(audience: audience, kind: .alarmEscalated, hazardID: nil, alarmID: a.id,
@@ -58,46 +102,155 @@ public struct AlarmService: Sendable {
         return count
     }
 
-    /// Evaluates readings that were just stored, each point's in time order. `points`: their definitions,
-    /// when the caller has read them already.
-    public func evaluate(_ readings: [Reading], points known: [UUID: MonitoringPoint]? = nil) async throws {
+    /// Marks a batch as being stored and evaluated by its own request (see `evaluate`'s `batch`).
+    public func begin(_ batch: PendingEvaluation) async { await ownership.begin(batch.id) }
+    public func end(_ batch: PendingEvaluation) async { await ownership.end(batch.id) }
+
+    /// Evaluates readings that were just stored, each point's in time order: those of enterprises whose
+    /// leases this instance holds or can take. `points`: their definitions, when the caller has read
+    /// them already. `batch`: their waiting record, removed once they are evaluated; readings of an
+    /// enterprise held elsewhere are left to it.
+    public func evaluate(_ readings: [Reading], points known: [UUID: MonitoringPoint]? = nil, batch: PendingEvaluation? = nil) async throws {
         guard !readings.isEmpty else { return }
-        try await gate.run {
-            let byPoint = Dictionary(grouping: readings, by: \.pointID)
-            let defs = if let known { known } else { try await points.find(ids: Array(byPoint.keys)) }
-            // A point not yet in memory starts from the readings before this batch (which is stored already).
-            var states = try await restore(Array(byPoint.keys), before: byPoint.mapValues { $0.map(\.ts).min()! })
-            let now = clock.now()
-            var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
-            var next: [UUID: PointAlarmState] = [:]
-            for (id, list) in byPoint {
-                guard let point = defs[id], point.active else { continue }
-                var state = states[id] ?? PointAlarmState()
-                var events: [AlarmEvent] = []
-                for r in list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
-                if !events.isEmpty { decided.append((point, events)) }
-                next[id] = state
-            }
-            // Memory follows only what was stored: a failed write leaves the engine where storage is.
-            if !decided.isEmpty { try await alarms.record(decided, at: now) }
-            await cache.set(next)
-            if !decided.isEmpty { await feed.changed() }
+        try await gate.run { try await evaluateHolding(readings, points: known, batch: batch, replay: false) }
+    }
+
+    /// `replay`: the readings come from storage (a waiting batch); points not in memory are restored as
+    /// they were before the batch, and what is out afterwards is taken from storage.
+    private func evaluateHolding(_ readings: [Reading], points known: [UUID: MonitoringPoint]?, batch: PendingEvaluation?, replay: Bool) async throws {
+        let byPoint = Dictionary(grouping: readings, by: \.pointID)
+        let defs = if let known { known } else { try await points.find(ids: Array(byPoint.keys)) }
+        let fence = try await hold(Set(byPoint.keys.compactMap { defs[$0]?.enterpriseID }))
+        let mine = byPoint.filter { defs[$0.key].map { fence.epochs[$0.enterpriseID] != nil } ?? false }
+        let finished = batch.flatMap { fence.epochs[$0.enterpriseID] != nil ? [$0.id] : nil } ?? []
+        guard !mine.isEmpty else {
+            await ownership.evaluated(finished)
+            return
+        }
+        // A point not yet in memory starts from the readings before this batch (which is stored already).
+        let (states, restored) = try await restore(Array(mine.keys), before: mine.mapValues { $0.map(\.ts).min()! })
+        let now = clock.now()
+        var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
+        var next: [UUID: PointAlarmState] = [:]
+        for (id, list) in mine {
+            guard let point = defs[id], point.active else { continue }
+            var state = states[id] ?? PointAlarmState()
+            var events: [AlarmEvent] = []
+            for r in list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
+            if !events.isEmpty { decided.append((point, events)) }
+            next[id] = state
+        }
+        // Memory follows only what was stored: a failed write leaves the engine where storage is.
+        if decided.isEmpty {
+            await ownership.evaluated(finished)
+        } else {
+            try await record(decided, at: now, fence: fence, finished: finished)
+        }
+        if replay, !restored.isEmpty {
+            // A batch replayed after a crash may have been evaluated before, and later readings with it:
+            // what is out is what storage says.
+            let out = try await alarms.outConditions(pointIDs: Array(restored))
+            for id in restored where next[id] != nil { next[id]!.active = out[id] ?? [:] }
+        }
+        await cache.set(next, enterprises: defs.mapValues(\.enterpriseID))
+        if !decided.isEmpty { await feed.changed() }
+    }
+
+    /// Records the engine's decisions with the batches evaluated so far; when a lease was lost meanwhile
+    /// nothing is stored, and its enterprises are forgotten here.
+    private func record(_ decided: [(point: MonitoringPoint, events: [AlarmEvent])], at now: Date, fence: EngineFence, finished: [UUID]) async throws {
+        let done = await ownership.takeEvaluated() + finished
+        do {
+            try await alarms.record(decided, at: now, fence: fence, evaluated: done)
+        } catch let lost as EngineLeaseLost {
+            await ownership.evaluated(done.filter { !finished.contains($0) })
+            await ownership.lose(lost.enterpriseIDs)
+            await cache.drop(enterprises: Set(lost.enterpriseIDs))
+            throw lost
+        } catch {
+            await ownership.evaluated(done.filter { !finished.contains($0) })
+            throw error
         }
     }
 
-    /// Raises an offline alarm for each active point silent for three of its intervals. Run by a
-    /// background job; returns how many went offline.
+    /// The leases of these enterprises, taking those that are free or expired.
+    private func hold(_ enterprises: Set<UUID>) async throws -> EngineFence {
+        let held = await ownership.held
+        if enterprises.contains(where: { held[$0] == nil }) {
+            try await renew(Array(enterprises.filter { held[$0] == nil }))
+        }
+        let now = await ownership.held
+        return EngineFence(owner: owner, epochs: now.filter { enterprises.contains($0.key) })
+    }
+
+    /// Renews this instance's leases and takes free ones (of `enterprises`, or of all when nil). The
+    /// engine forgets the points of enterprises lost, and restores those gained from storage.
+    private func renew(_ enterprises: [UUID]?) async throws {
+        let (gained, lost) = await ownership.update(try await leases.claim(enterprises, owner: owner, now: clock.now(), ttl: leaseTTL))
+        await cache.drop(enterprises: Set(gained + lost))
+        guard !gained.isEmpty else { return }
+        // Warm-only: silence is noticed from now on, and each point's next evaluation restores it properly.
+        let active = try await points.activePoints(enterpriseIDs: gained)
+        let ids = await cache.missing(Array(active.keys))
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
+            await cache.warm(try await fromStorage(part, before: [:]), enterprises: active)
+        }
+    }
+
+    /// Every second: renews the leases and takes free ones, removes the records of batches evaluated,
+    /// and evaluates the batches still waiting (stored by another instance, or left by a failure or a
+    /// crash). Returns how many waiting batches it evaluated.
+    @discardableResult
+    public func coordinate() async throws -> Int {
+        try await gate.run {
+            try await renew(nil)
+            let done = await ownership.takeEvaluated()
+            if !done.isEmpty {
+                do { try await leases.removePending(done) } catch {
+                    await ownership.evaluated(done)
+                    throw error
+                }
+            }
+            var count = 0
+            for batch in try await leases.pending(owner: owner, limit: 20) where await !ownership.isInFlight(batch.id) {
+                let readings = try await leases.readings(of: batch)
+                if readings.isEmpty {
+                    try await leases.removePending([batch.id])
+                } else {
+                    try await evaluateHolding(readings, points: nil, batch: batch, replay: true)
+                }
+                count += 1
+            }
+            return count
+        }
+    }
+
+    /// Gives this instance's leases up (at a clean stop), after removing the records of what it evaluated.
+    public func release() async throws {
+        try await gate.run {
+            let done = await ownership.takeEvaluated()
+            if !done.isEmpty { try await leases.removePending(done) }
+            try await leases.release(owner: owner)
+            _ = await ownership.update([:])
+        }
+    }
+
+    /// Raises an offline alarm for each active point silent for three of its intervals, of the
+    /// enterprises whose leases this instance holds. Run by a background job; returns how many went offline.
     @discardableResult
     public func tick() async throws -> Int {
         try await gate.run {
+            try await renew(nil)
             let now = clock.now()
             let known = await cache.known()
             guard !known.isEmpty else { return 0 }
             let defs = try await points.find(ids: Array(known.keys))
+            let held = await ownership.held
             var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
             var next: [UUID: PointAlarmState] = [:]
             for (id, before) in known {
-                guard let point = defs[id] else { continue }
+                guard let point = defs[id], held[point.enterpriseID] != nil else { continue }
                 var state = before
                 let events = AlarmEngine.tick(point: point, state: &state, now: now)
                 guard !events.isEmpty else { continue }
@@ -105,39 +258,42 @@ public struct AlarmService: Sendable {
                 next[id] = state
             }
             guard !decided.isEmpty else { return 0 }
-            try await alarms.record(decided, at: now)
-            await cache.set(next)
+            let fence = EngineFence(owner: owner, epochs: held.filter { e in decided.contains { $0.point.enterpriseID == e.key } })
+            try await record(decided, at: now, fence: fence, finished: [])
+            await cache.replace(next)
             await feed.changed()
             return decided.count
         }
     }
 
-    /// Brings every active point into memory (at start), so that silence is noticed after a restart.
+    /// Takes the leases of every enterprise free to take and brings their points into memory (at
+    /// start), so that silence is noticed after a restart.
     public func warmUp() async throws {
-        try await gate.run {
-            let ids = try await points.activeIDs()
-            for chunk in stride(from: 0, to: ids.count, by: 500) {
-                _ = try await restore(Array(ids[chunk..<min(chunk + 500, ids.count)]), before: [:])
-            }
-        }
+        try await gate.run { try await renew(nil) }
     }
 
-    /// The engine's state of these points: from memory, else from the alarms still out and the last reading.
-    func restore(_ ids: [UUID], before: [UUID: Date]) async throws -> [UUID: PointAlarmState] {
+    /// The engine's state of these points: from memory, else from storage (`fromStorage`). Also which
+    /// of them were not in memory.
+    func restore(_ ids: [UUID], before: [UUID: Date]) async throws -> ([UUID: PointAlarmState], Set<UUID>) {
         var out = await cache.get(ids)
         let missing = ids.filter { out[$0] == nil }
-        guard !missing.isEmpty else { return out }
-        let active = try await alarms.outConditions(pointIDs: missing)
-        let last = try await alarms.lastReadings(pointIDs: missing, before: before)
+        guard !missing.isEmpty else { return (out, []) }
+        out.merge(try await fromStorage(missing, before: before)) { _, new in new }
+        return (out, Set(missing))
+    }
+
+    /// The points' states from the alarms still out and each one's last reading before `before`.
+    func fromStorage(_ ids: [UUID], before: [UUID: Date]) async throws -> [UUID: PointAlarmState] {
+        guard !ids.isEmpty else { return [:] }
+        let active = try await alarms.outConditions(pointIDs: ids)
+        let last = try await alarms.lastReadings(pointIDs: ids, before: before)
         var restored: [UUID: PointAlarmState] = [:]
-        for id in missing {
+        for id in ids {
             var s = PointAlarmState(active: active[id] ?? [:], lastTs: last[id]?.ts)
             s.lastValue = last[id]?.value
             restored[id] = s
         }
-        await cache.set(restored)
-        out.merge(restored) { _, new in new }
-        return out
+        return restored
     }
 
     public func list(_ query: AlarmQuery, page: Paging, actor: Caller) async throws -> Paged<Alarm> {

@@ -287,6 +287,6 @@ public protocol MonitoringPointRepository: Sendable {
     func limitHistory(pointID: UUID) async throws -> [LimitChange]
     /// Points by id, whatever the scope (for the alarm engine).
     func find(ids: [UUID]) async throws -> [UUID: MonitoringPoint]
-    /// Every point in service.
-    func activeIDs() async throws -> [UUID]
+    /// The points in service of these enterprises, each with its enterprise.
+    func activePoints(enterpriseIDs: [UUID]) async throws -> [UUID: UUID]
 }

@@ -116,8 +116,9 @@ public struct SeriesBucket: Sendable, Equatable {
 
 public protocol ReadingRepository: Sendable {
     /// Stores the readings durably (answered only once committed); a reading already stored is skipped.
-    /// Returns how many were new.
-    func insert(_ readings: [Reading]) async throws -> Int
+    /// Returns how many were new. `pending`: recorded in the same commit when any was new, for the alarm
+    /// engine.
+    func insert(_ readings: [Reading], pending: PendingEvaluation?) async throws -> Int
     /// A point's readings in a time range, oldest first (for tests and trends).
     func readings(pointID: UUID, from: Date, to: Date, limit: Int) async throws -> [Reading]
     /// A point's analog readings in a range, in `buckets` equal slices: each slice's minimum, maximum, mean and count.
@@ -215,9 +216,26 @@ public struct TelemetryService: Sendable {
         }
         let keys = defs.mapValues { PointKey(id: $0.id, kind: $0.kind, active: $0.active) }
         let (ok, rejected) = TelemetryRules.check(raw, points: keys, now: clock.now(), retention: retention)
-        let stored = ok.isEmpty ? 0 : try await readings.insert(ok)
-        // The readings are durable before anything is evaluated; a repeat changes nothing in the engine.
-        if let alarms, stored > 0 { try await alarms.evaluate(ok, points: Dictionary(defs.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })) }
+        guard let first = ok.first else { return IngestResult(accepted: 0, duplicates: 0, rejections: rejected) }
+        let span = ok.reduce((first.ts, first.ts)) { (min($0.0, $1.ts), max($0.1, $1.ts)) }
+        let batch = alarms.map { _ in PendingEvaluation(enterpriseID: enterpriseID, from: span.0, to: span.1) }
+        if let alarms, let batch { await alarms.begin(batch) }
+        let stored: Int
+        do {
+            stored = try await readings.insert(ok, pending: batch)
+        } catch {
+            if let alarms, let batch { await alarms.end(batch) }
+            throw error
+        }
+        // The readings are durable, with their batch waiting for the engine, before anything is evaluated:
+        // when evaluation fails here (or another instance runs this enterprise's engine), the batch is
+        // evaluated by the background pass. A repeat stores nothing and changes nothing in the engine.
+        if let alarms, let batch {
+            if stored > 0 {
+                try? await alarms.evaluate(ok, points: Dictionary(defs.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), batch: batch)
+            }
+            await alarms.end(batch)
+        }
         return IngestResult(accepted: stored, duplicates: ok.count - stored, rejections: rejected)
     }
 }

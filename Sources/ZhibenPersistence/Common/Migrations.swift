@@ -28,6 +28,7 @@ public enum Migrations {
         M021ProvincialInterface(),
         M022ReadingRollups(),
         M023ReadingPartitions(),
+        M024EngineLeases(),
     ]
 }
 
@@ -765,5 +766,32 @@ struct M023ReadingPartitions: AsyncMigration {
         try await sql.raw("DROP TABLE readings").run()
         try await sql.raw("ALTER TABLE readings_unpartitioned RENAME TO readings").run()
         try await sql.raw("ALTER TABLE readings RENAME CONSTRAINT readings_unpartitioned_pkey TO readings_pkey").run()
+    }
+}
+
+/// Which instance runs each enterprise's alarm engine, the batches of readings waiting for it, and at
+/// most one alarm out per point and condition, whatever evaluates twice.
+struct M024EngineLeases: AsyncMigration {
+    var name: String { "024-engine-leases" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        let uuid: SQLQueryString = sql.dialect.name == "sqlite" ? "BLOB" : "UUID"
+        try await sql.raw("""
+            CREATE TABLE engine_leases (enterprise_id \(uuid) PRIMARY KEY, owner TEXT NOT NULL, epoch BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+            """).run()
+        try await sql.raw("CREATE INDEX engine_leases_owner ON engine_leases (owner)").run()
+        try await sql.raw("""
+            CREATE TABLE pending_evaluations (id \(uuid) PRIMARY KEY, enterprise_id \(uuid) NOT NULL, from_ts BIGINT NOT NULL, to_ts BIGINT NOT NULL)
+            """).run()
+        try await sql.raw("CREATE INDEX pending_evaluations_enterprise ON pending_evaluations (enterprise_id, from_ts)").run()
+        try await sql.raw("CREATE UNIQUE INDEX alarms_one_out ON alarms (point_id, condition) WHERE normal_at IS NULL").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("DROP INDEX alarms_one_out").run()
+        try await sql.raw("DROP TABLE pending_evaluations").run()
+        try await sql.raw("DROP TABLE engine_leases").run()
     }
 }

@@ -56,12 +56,21 @@ public struct FluentAlarmRepository: AlarmRepository {
         ScopedQuery.of(AlarmModel.self, scope, on: db, county: \.$countyCode, enterprise: \.$enterpriseID)
     }
 
-    public func record(_ decided: [(point: MonitoringPoint, events: [AlarmEvent])], at: Date) async throws {
+    public func record(_ decided: [(point: MonitoringPoint, events: [AlarmEvent])], at: Date, fence: EngineFence, evaluated: [UUID]) async throws {
         try await store.write { db in
+            let sql = db as! any SQLDatabase
+            try await FluentEngineLeaseRepository.check(fence, on: sql)
+            try await FluentEngineLeaseRepository.removePending(evaluated, on: sql)
             for (point, events) in decided {
                 for event in events {
                     switch event {
                     case .raised(let c, let level, let value, let ts):
+                        // Raised already (this reading evaluated before: the same time, to the millisecond readings
+                        // keep), or another still out.
+                        guard try await AlarmModel.query(on: db).filter(\.$pointID == point.id).filter(\.$condition == c.rawValue)
+                            .group(.or, { $0.filter(\.$normalAt == nil).group(.and) {
+                                $0.filter(\.$raisedAt > ts.addingTimeInterval(-0.0005)).filter(\.$raisedAt < ts.addingTimeInterval(0.0005))
+                            } }).first() == nil else { continue }
                         let m = AlarmModel()
                         m.id = UUID()
                         m.pointID = point.id
@@ -86,7 +95,7 @@ public struct FluentAlarmRepository: AlarmRepository {
                                                               FieldChange(field: "value", before: nil, after: value)],
                                                     audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
                     case .upgraded(let c, let level, _, let ts):
-                        guard let m = try await Self.out(point.id, c, on: db) else { continue }
+                        guard let m = try await Self.out(point.id, c, on: db), level.rawValue < m.level else { continue }
                         let before = m.level
                         m.level = level.rawValue
                         m.upgradedAt = ts
@@ -209,18 +218,21 @@ public struct FluentAlarmRepository: AlarmRepository {
         }
     }
 
-    public func dueForEscalation(policy: EscalationPolicy, now: Date) async throws -> [(Alarm, EscalationPolicy.Tier)] {
+    public func dueForEscalation(policy: EscalationPolicy, now: Date, owner: String) async throws -> [(Alarm, EscalationPolicy.Tier)] {
+        let held = try await FluentEngineLeaseRepository.held(owner, on: store.sql)
+        guard !held.isEmpty else { return [] }
         var out: [(Alarm, EscalationPolicy.Tier)] = []
         for level in AlarmLevel.allCases {
             let active = AlarmModel.query(on: store.database).filter(\.$state == Alarm.State.active.rawValue).filter(\.$level == level.rawValue)
             if let minutes = policy.toCounty[level] {
-                for m in try await active.copy().filter(\.$countyNotifiedAt == nil).filter(\.$raisedAt <= now.addingTimeInterval(-Double(minutes) * 60)).all() {
+                for m in try await active.copy().filter(\.$countyNotifiedAt == nil).filter(\.$raisedAt <= now.addingTimeInterval(-Double(minutes) * 60)).all()
+                where held[m.enterpriseID] != nil {
                     out.append((try m.domain(), .county))
                 }
             }
             if let minutes = policy.toCity[level] {
                 for m in try await active.copy().filter(\.$cityNotifiedAt == nil)
-                    .filter(\.$countyNotifiedAt <= now.addingTimeInterval(-Double(minutes) * 60)).all() {
+                    .filter(\.$countyNotifiedAt <= now.addingTimeInterval(-Double(minutes) * 60)).all() where held[m.enterpriseID] != nil {
                     out.append((try m.domain(), .city))
                 }
             }

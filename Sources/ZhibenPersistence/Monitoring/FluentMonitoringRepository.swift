@@ -211,9 +211,15 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
         }
     }
 
-    public func activeIDs() async throws -> [UUID] {
-        struct Row: Decodable { let id: UUID }
-        return try await store.sql.raw("SELECT id FROM monitoring_points WHERE active = \(bind: true)").all(decoding: Row.self).map(\.id)
+    public func activePoints(enterpriseIDs: [UUID]) async throws -> [UUID: UUID] {
+        struct Row: Decodable { let id: UUID; let enterprise_id: UUID }
+        var out: [UUID: UUID] = [:]
+        for chunk in stride(from: 0, to: enterpriseIDs.count, by: 500) {
+            var q: SQLQueryString = "SELECT id, enterprise_id FROM monitoring_points WHERE active = \(bind: true) AND enterprise_id IN ("
+            for (i, id) in enterpriseIDs[chunk..<min(chunk + 500, enterpriseIDs.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+            for r in try await store.sql.raw(q + ")").all(decoding: Row.self) { out[r.id] = r.enterprise_id }
+        }
+        return out
     }
 
     public func limitHistory(pointID: UUID) async throws -> [LimitChange] {

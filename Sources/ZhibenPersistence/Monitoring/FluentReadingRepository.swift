@@ -16,7 +16,7 @@ public struct FluentReadingRepository: ReadingRepository {
     /// Rows per statement: four parameters each, well under SQLite's limit of 32,766.
     static let rowsPerStatement = 2000
 
-    public func insert(_ unordered: [Reading]) async throws -> Int {
+    public func insert(_ unordered: [Reading], pending: PendingEvaluation?) async throws -> Int {
         // Keys in one order for every writer (see `addRollups`).
         let keyed: [(key: String, reading: Reading)] = unordered.map { ($0.pointID.uuidString, $0) }
         let readings: [Reading] = keyed.sorted { a, b in a.key != b.key ? a.key < b.key : a.reading.ts < b.reading.ts }.map(\.reading)
@@ -38,6 +38,7 @@ public struct FluentReadingRepository: ReadingRepository {
                 minutes[Rollup.Key(point: r.point_id, minute: r.ts - r.ts % 60_000), default: Rollup()].add(r.value)
             }
             try await Self.addRollups(minutes, on: sql)
+            if let pending, !stored.isEmpty { try await FluentEngineLeaseRepository.addPending(pending, on: sql) }
             return stored.count
         }
     }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A batch of readings stored and not yet evaluated by the alarm engine. It is written in the readings'
+/// own commit and removed in (or after) the commit that records what the engine decided on them, so a
+/// batch acknowledged to its gateway is evaluated even when the process dies before the engine has run,
+/// or when the instance that stored it does not run the enterprise's engine.
+public struct PendingEvaluation: Sendable, Equatable {
+    public var id: UUID
+    public var enterpriseID: UUID
+    /// The batch's earliest and latest reading time: its readings are the enterprise's points' in this span.
+    public var from: Date
+    public var to: Date
+
+    public init(id: UUID = UUID(), enterpriseID: UUID, from: Date, to: Date) {
+        self.id = id
+        self.enterpriseID = enterpriseID
+        self.from = from
+        self.to = to
+    }
+}
+
+/// What the engine's writes check in their commit: that this instance still holds each enterprise's
+/// lease at the epoch it knows. An instance that stalled past its lease and lost it writes nothing.
+public struct EngineFence: Sendable, Equatable {
+    public var owner: String
+    public var epochs: [UUID: Int]
+
+    public init(owner: String, epochs: [UUID: Int]) {
+        self.owner = owner
+        self.epochs = epochs
+    }
+}
+
+/// Refused by storage: the leases of these enterprises passed to another instance.
+public struct EngineLeaseLost: Error, Sendable, Equatable {
+    public var enterpriseIDs: [UUID]
+    public init(enterpriseIDs: [UUID]) { self.enterpriseIDs = enterpriseIDs }
+}
+
+/// Which instance runs each enterprise's alarm engine (evaluation, silence, escalation) when several
+/// share one database: one lease per enterprise. The holder renews its leases every second; a lease
+/// not renewed for its time to live is taken by the next instance that claims. Each change of hands
+/// raises the lease's epoch.
+public protocol EngineLeaseRepository: Sendable {
+    /// Renews every lease `owner` holds, and takes those free or expired: of `enterpriseIDs`, or when nil
+    /// of every enterprise with a point in service or a batch waiting. Returns every lease the owner
+    /// holds afterwards, with its epoch.
+    func claim(_ enterpriseIDs: [UUID]?, owner: String, now: Date, ttl: TimeInterval) async throws -> [UUID: Int]
+    /// Gives the owner's leases up (a clean stop): another instance takes them at its next claim.
+    func release(owner: String) async throws
+    /// Batches waiting, of the enterprises whose leases `owner` holds, oldest first.
+    func pending(owner: String, limit: Int) async throws -> [PendingEvaluation]
+    /// The stored readings of the batch's enterprise's points within its span.
+    func readings(of batch: PendingEvaluation) async throws -> [Reading]
+    /// Removes batches that were evaluated.
+    func removePending(_ ids: [UUID]) async throws
+}
+
+/// This instance's leases, and the batches it evaluated whose records are still to be removed.
+actor EngineOwnership {
+    private(set) var held: [UUID: Int] = [:]
+    private var evaluated: [UUID] = []
+    private var inFlight: Set<UUID> = []
+
+    /// Takes the leases as storage answered: those gained (new, or back at another epoch, so the
+    /// engine's memory of them is stale) and those lost.
+    func update(_ now: [UUID: Int]) -> (gained: [UUID], lost: [UUID]) {
+        let gained = now.filter { held[$0.key] != $0.value }.map(\.key)
+        let lost = held.keys.filter { now[$0] == nil }
+        held = now
+        return (gained, lost)
+    }
+
+    func lose(_ ids: [UUID]) { for id in ids { held.removeValue(forKey: id) } }
+
+    func evaluated(_ ids: [UUID]) { evaluated += ids }
+    func takeEvaluated() -> [UUID] {
+        defer { evaluated = [] }
+        return evaluated
+    }
+
+    /// A batch being stored and evaluated by its request: the background pass leaves it alone meanwhile.
+    func begin(_ id: UUID) { inFlight.insert(id) }
+    func end(_ id: UUID) { inFlight.remove(id) }
+    func isInFlight(_ id: UUID) -> Bool { inFlight.contains(id) }
+}

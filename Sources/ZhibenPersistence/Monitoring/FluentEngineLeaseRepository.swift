@@ -1,0 +1,110 @@
+import FluentKit
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+/// Leases in `engine_leases` (enterprise, owner, epoch, expiry in milliseconds) and waiting batches in
+/// `pending_evaluations`. Claims and the engine's records go through `Store.write`, which on PostgreSQL
+/// holds the one writers' lock: a claim never lands between an alarm write's fence check and its commit.
+public struct FluentEngineLeaseRepository: EngineLeaseRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    static func millis(_ d: Date) -> Int64 { FluentReadingRepository.millis(d) }
+
+    public func claim(_ enterpriseIDs: [UUID]?, owner: String, now: Date, ttl: TimeInterval) async throws -> [UUID: Int] {
+        let (nowMs, expires) = (Self.millis(now), Self.millis(now.addingTimeInterval(ttl)))
+        return try await store.write { db in
+            let sql = db as! any SQLDatabase
+            try await sql.raw("UPDATE engine_leases SET expires_at = \(bind: expires) WHERE owner = \(bind: owner)").run()
+            let candidates: SQLQueryString
+            if let ids = enterpriseIDs {
+                guard !ids.isEmpty else { return try await Self.held(owner, on: sql) }
+                var list: SQLQueryString = "SELECT id FROM enterprises WHERE id IN ("
+                for (i, id) in ids.enumerated() { list += (i == 0 ? "" : ", ") + "\(bind: id)" }
+                candidates = list + ")"
+            } else {
+                candidates = "SELECT DISTINCT enterprise_id AS id FROM monitoring_points WHERE active = \(bind: true) UNION SELECT enterprise_id AS id FROM pending_evaluations"
+            }
+            // A lease changes hands only when it is free or expired; each change raises its epoch.
+            try await sql.raw("""
+                INSERT INTO engine_leases (enterprise_id, owner, epoch, expires_at) SELECT c.id, \(bind: owner), 1, \(bind: expires)
+                FROM (\(candidates)) AS c WHERE true
+                ON CONFLICT (enterprise_id) DO UPDATE SET owner = excluded.owner, epoch = engine_leases.epoch + 1, expires_at = excluded.expires_at
+                WHERE engine_leases.owner <> excluded.owner AND engine_leases.expires_at < \(bind: nowMs)
+                """).run()
+            return try await Self.held(owner, on: sql)
+        }
+    }
+
+    static func held(_ owner: String, on sql: any SQLDatabase) async throws -> [UUID: Int] {
+        struct Row: Decodable { let enterprise_id: UUID; let epoch: Int }
+        let rows = try await sql.raw("SELECT enterprise_id, epoch FROM engine_leases WHERE owner = \(bind: owner)").all(decoding: Row.self)
+        return Dictionary(rows.map { ($0.enterprise_id, $0.epoch) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Inside an engine write: refuses it when any of the fence's leases changed hands.
+    static func check(_ fence: EngineFence, on sql: any SQLDatabase) async throws {
+        guard !fence.epochs.isEmpty else { return }
+        let held = try await held(fence.owner, on: sql)
+        let lost = fence.epochs.filter { held[$0.key] != $0.value }.map(\.key)
+        if !lost.isEmpty { throw EngineLeaseLost(enterpriseIDs: lost) }
+    }
+
+    public func release(owner: String) async throws {
+        try await store.write { db in
+            try await (db as! any SQLDatabase).raw("DELETE FROM engine_leases WHERE owner = \(bind: owner)").run()
+        }
+    }
+
+    static func addPending(_ p: PendingEvaluation, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES (\(bind: p.id), \(bind: p.enterpriseID), \(bind: millis(p.from)), \(bind: millis(p.to)))
+            """).run()
+    }
+
+    static func removePending(_ ids: [UUID], on sql: any SQLDatabase) async throws {
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            var q: SQLQueryString = "DELETE FROM pending_evaluations WHERE id IN ("
+            for (i, id) in ids[chunk..<min(chunk + 500, ids.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+            try await sql.raw(q + ")").run()
+        }
+    }
+
+    public func removePending(_ ids: [UUID]) async throws {
+        guard !ids.isEmpty else { return }
+        try await store.bulkWrite { db in try await Self.removePending(ids, on: db as! any SQLDatabase) }
+    }
+
+    public func pending(owner: String, limit: Int) async throws -> [PendingEvaluation] {
+        struct Row: Decodable { let id: UUID; let enterprise_id: UUID; let from_ts: Int64; let to_ts: Int64 }
+        // Oldest readings first: the engine passes over readings older than those it has seen.
+        return try await store.sql.raw("""
+            SELECT p.id, p.enterprise_id, p.from_ts, p.to_ts FROM pending_evaluations p
+            JOIN engine_leases l ON l.enterprise_id = p.enterprise_id AND l.owner = \(bind: owner)
+            ORDER BY p.from_ts LIMIT \(bind: limit)
+            """).all(decoding: Row.self).map {
+            PendingEvaluation(id: $0.id, enterpriseID: $0.enterprise_id, from: Date(timeIntervalSince1970: Double($0.from_ts) / 1000),
+                              to: Date(timeIntervalSince1970: Double($0.to_ts) / 1000))
+        }
+    }
+
+    public func readings(of batch: PendingEvaluation) async throws -> [Reading] {
+        struct Point: Decodable { let id: UUID }
+        struct Row: Decodable { let point_id: UUID; let ts: Int64; let value: Double?; let state: String? }
+        let points = try await store.sql.raw("SELECT id FROM monitoring_points WHERE enterprise_id = \(bind: batch.enterpriseID)")
+            .all(decoding: Point.self).map(\.id)
+        var out: [Reading] = []
+        // Each point's readings in the span: one range on the readings' key (point, time).
+        for chunk in stride(from: 0, to: points.count, by: 500) {
+            var q: SQLQueryString = "SELECT point_id, ts, value, state FROM readings WHERE point_id IN ("
+            for (i, id) in points[chunk..<min(chunk + 500, points.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+            q += ") AND ts >= \(bind: Self.millis(batch.from)) AND ts <= \(bind: Self.millis(batch.to))"
+            out += try await store.sql.raw(q).all(decoding: Row.self).map {
+                Reading(pointID: $0.point_id, ts: Date(timeIntervalSince1970: Double($0.ts) / 1000), value: $0.value, state: $0.state)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import SQLKit
+import Testing
+import VaporTesting
+@testable import ZhibenApp
+@testable import ZhibenPersistence
+import ZhibenDomain
+
+/// Two engines on one database, as two server instances run them (the two-process test is
+/// `e2e/two_instances.py`); each instance's clock is its own.
+@Suite("alarm engine ownership: leases per enterprise, batches waiting for their engine")
+struct EngineOwnershipTests {
+    struct Instance {
+        let alarms: AlarmService
+        let telemetry: TelemetryService
+    }
+
+    static func instance(_ h: Harness, _ name: String, at date: Date) -> Instance {
+        let base = h.app.zhiben
+        let alarms = AlarmService(alarms: base.alarms.alarms, points: base.alarms.points, leases: base.alarms.leases, clock: FixedClock(date), owner: name)
+        return Instance(alarms: alarms, telemetry: TelemetryService(readings: base.telemetry.readings, points: base.telemetry.points, alarms: alarms,
+                                                                    clock: FixedClock(date), retention: base.telemetry.retention))
+    }
+
+    @Test("the lease holder evaluates what another instance stored, once; a stopped holder's enterprises pass on; a holder that lost its lease writes nothing")
+    func twoInstances() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9701", "name": "7#炉温", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10, "limits": ["high": 70.0] as [String: any Sendable],
+            ]).status == .created)
+            let t0 = h.app.zhiben.clock.now()
+            let gateway = Caller(kind: .apiKey, id: nil, username: "gateway", role: .enterpriseUser, scope: .enterprise(e.id))
+            func batch(_ values: [(TimeInterval, Double)]) -> [RawReading] {
+                values.map { RawReading(point: "T-9701", ts: ISOTime.string(t0.addingTimeInterval($0.0)), value: .number($0.1)) }
+            }
+            func alarms() async throws -> [Alarm] {
+                try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items
+            }
+            func waiting() async throws -> Int {
+                struct Row: Decodable { let n: Int }
+                return try await h.app.zhiben.store.sql.raw("SELECT COUNT(*) AS n FROM pending_evaluations").first(decoding: Row.self)?.n ?? -1
+            }
+
+            let a = Self.instance(h, "A", at: t0), b = Self.instance(h, "B", at: t0)
+            try await a.alarms.coordinate()
+            #expect(try await b.alarms.coordinate() == 0)
+            // B stores an excursion; A holds the enterprise, so the batch waits for A.
+            #expect(try await b.telemetry.ingest(batch([(-30, 60), (-20, 80)]), actor: gateway).accepted == 2)
+            #expect(try await alarms().isEmpty, "B does not run this enterprise's engine")
+            #expect(try await waiting() == 1)
+            #expect(try await b.alarms.coordinate() == 0, "B leaves A's batches alone")
+            #expect(try await a.alarms.coordinate() == 1)
+            var list = try await alarms()
+            #expect(list.count == 1 && list.first?.raisedValue == "80" && list.first?.normalAt == nil)
+            #expect(try await waiting() == 0)
+            #expect(try await a.alarms.coordinate() == 0, "evaluated once")
+            #expect(try await b.alarms.coordinate() == 0)
+            // A goes on with readings it receives itself, from the state the batch left.
+            #expect(try await a.telemetry.ingest(batch([(-10, 90)]), actor: gateway).accepted == 1)
+            #expect(try await alarms().count == 1, "still one alarm out")
+
+            // A stops without a word. Past its lease, B takes the enterprise and restores the engine from storage.
+            let later = Self.instance(h, "B", at: t0.addingTimeInterval(60))
+            try await later.alarms.coordinate()
+            #expect(try await later.telemetry.ingest(batch([(50, 95)]), actor: gateway).accepted == 1)
+            list = try await alarms()
+            #expect(list.count == 1 && list.first?.level == .second, "95 is above the one limit: no new alarm, no upgrade")
+            // A, stalled, wakes up with readings of its own: its lease is gone, so it stores them and writes no alarm.
+            #expect(try await a.telemetry.ingest(batch([(55, 40)]), actor: gateway).accepted == 1)
+            list = try await alarms()
+            #expect(list.first?.normalAt == nil, "A no longer evaluates this enterprise")
+            #expect(try await a.alarms.coordinate() == 0, "B's live lease is not A's to take")
+            #expect(try await later.alarms.coordinate() == 1, "B evaluates the batch A stored")
+            list = try await alarms()
+            #expect(list.count == 1 && list.first?.normalValue == "40")
+
+            // Silence is watched by the holder only: B raises the offline alarm once; A, without the lease, none.
+            let silent = Self.instance(h, "B", at: t0.addingTimeInterval(200))
+            #expect(try await silent.alarms.tick() == 1)
+            let lateA = Self.instance(h, "A", at: t0.addingTimeInterval(100))
+            #expect(try await lateA.alarms.tick() == 0)
+            #expect(try await alarms().filter { $0.condition == .offline }.count == 1)
+        }
+    }
+
+    @Test("a batch stored and never evaluated (the process died) is evaluated at the next start; evaluating one twice raises nothing twice")
+    func crashRecovery() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9702", "name": "7#炉温", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10, "limits": ["high": 70.0] as [String: any Sendable],
+            ]).status == .created)
+            let point = try #require(try await h.app.zhiben.monitoring.points.points(enterpriseID: e.id, codes: ["T-9702"])["T-9702"])
+            let t0 = h.app.zhiben.clock.now()
+            let readings = h.app.zhiben.telemetry.readings
+            func alarms() async throws -> [Alarm] {
+                try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items
+            }
+            // Stored with its waiting record, then the process died before the engine ran.
+            let first = [(-50.0, 60.0), (-40, 85), (-30, 50)].map { Reading(pointID: point.id, ts: t0.addingTimeInterval($0.0), value: $0.1) }
+            #expect(try await readings.insert(first, pending: PendingEvaluation(enterpriseID: e.id, from: first[0].ts, to: first[2].ts)) == 3)
+            let restarted = Self.instance(h, "after-crash", at: t0.addingTimeInterval(30))
+            #expect(try await restarted.alarms.coordinate() == 1)
+            var list = try await alarms()
+            #expect(list.count == 1 && list.first?.raisedValue == "85" && list.first?.normalValue == "50")
+
+            // A batch evaluated whose record was not removed yet when the process died: evaluated again
+            // after the next start, together with a reading that is new.
+            let second = [Reading(pointID: point.id, ts: t0.addingTimeInterval(-20), value: 88)]
+            #expect(try await readings.insert(second, pending: PendingEvaluation(enterpriseID: e.id, from: first[0].ts, to: second[0].ts)) == 1)
+            let again = Self.instance(h, "after-second-crash", at: t0.addingTimeInterval(90))
+            #expect(try await again.alarms.coordinate() == 1)
+            list = try await alarms()
+            #expect(list.count == 2, "85 raised once; 88 raised a new one")
+            #expect(list.filter { $0.normalAt == nil }.map(\.raisedValue) == ["88"])
+
+            // A repeat of a stored batch stores nothing and leaves nothing waiting.
+            #expect(try await readings.insert(second, pending: PendingEvaluation(enterpriseID: e.id, from: second[0].ts, to: second[0].ts)) == 0)
+            #expect(try await again.alarms.coordinate() == 0)
+        }
+    }
+}
