@@ -128,8 +128,9 @@ struct ZhibenServeCommand: AsyncCommand {
         if overdue > 0 { app.logger.notice("overdue hazards announced: \(overdue)") }
         try await services.telemetry.maintain()
         // The leases of the enterprises no other instance runs, their points' alarm state (so that silence
-        // is noticed after a restart too), and the batches left unevaluated by a crash.
-        try await services.alarms.coordinate()
+        // is noticed after a restart too), and the batches left unevaluated by a crash. A SQLite file has
+        // one server process: it takes its predecessor's leases at once instead of waiting them out.
+        try await services.alarms.coordinate(takingOver: services.store.engine == .sqlite)
         try await app.servers.asyncCommand.run(using: context, signature: signature)
         try await app.simulator?.start(app)
         let address = app.http.server.shared.localAddress

@@ -112,7 +112,26 @@ public struct AlarmService: Sendable {
     /// enterprise held elsewhere are left to it.
     public func evaluate(_ readings: [Reading], points known: [UUID: MonitoringPoint]? = nil, batch: PendingEvaluation? = nil) async throws {
         guard !readings.isEmpty else { return }
-        try await gate.run { try await evaluateHolding(readings, points: known, batch: batch, replay: false) }
+        try await gate.run {
+            if let batch { try await catchUp(batch) }
+            try await evaluateHolding(readings, points: known, batch: batch, replay: false)
+        }
+    }
+
+    /// Evaluates first the enterprise's batches stored earlier by another instance and still waiting, so
+    /// that the engine sees the enterprise's readings in the order they came.
+    private func catchUp(_ batch: PendingEvaluation) async throws {
+        guard await ownership.held[batch.enterpriseID] != nil else { return }
+        for waiting in try await leases.pending(owner: owner, enterpriseID: batch.enterpriseID, limit: 20)
+        where waiting.from <= batch.to {
+            guard await !ownership.leavesAlone(waiting.id) else { continue }
+            let readings = try await leases.readings(of: waiting)
+            if readings.isEmpty {
+                await ownership.evaluated([waiting.id])
+            } else {
+                try await evaluateHolding(readings, points: nil, batch: waiting, replay: true)
+            }
+        }
     }
 
     /// `replay`: the readings come from storage (a waiting batch); points not in memory are restored as
@@ -177,7 +196,7 @@ public struct AlarmService: Sendable {
     private func hold(_ enterprises: Set<UUID>) async throws -> EngineFence {
         let held = await ownership.held
         if enterprises.contains(where: { held[$0] == nil }) {
-            try await renew(Array(enterprises.filter { held[$0] == nil }))
+            try await renew(Array(enterprises.filter { held[$0] == nil }), force: false)
         }
         let now = await ownership.held
         return EngineFence(owner: owner, epochs: now.filter { enterprises.contains($0.key) })
@@ -185,8 +204,9 @@ public struct AlarmService: Sendable {
 
     /// Renews this instance's leases and takes free ones (of `enterprises`, or of all when nil). The
     /// engine forgets the points of enterprises lost, and restores those gained from storage.
-    private func renew(_ enterprises: [UUID]?) async throws {
-        let (gained, lost) = await ownership.update(try await leases.claim(enterprises, owner: owner, now: clock.now(), ttl: leaseTTL))
+    private func renew(_ enterprises: [UUID]?, force: Bool = false) async throws {
+        guard await !ownership.stopped else { return }
+        let (gained, lost) = await ownership.update(try await leases.claim(enterprises, owner: owner, now: clock.now(), ttl: leaseTTL, force: force))
         await cache.drop(enterprises: Set(gained + lost))
         guard !gained.isEmpty else { return }
         // Warm-only: silence is noticed from now on, and each point's next evaluation restores it properly.
@@ -201,10 +221,12 @@ public struct AlarmService: Sendable {
     /// Every second: renews the leases and takes free ones, removes the records of batches evaluated,
     /// and evaluates the batches still waiting (stored by another instance, or left by a failure or a
     /// crash). Returns how many waiting batches it evaluated.
+    /// `takingOver`: takes every lease, live or not: for an instance that knows it is the only one (a
+    /// SQLite file is served by one process), so that a restart does not wait out its predecessor's leases.
     @discardableResult
-    public func coordinate() async throws -> Int {
+    public func coordinate(takingOver: Bool = false) async throws -> Int {
         try await gate.run {
-            try await renew(nil)
+            try await renew(nil, force: takingOver)
             let done = await ownership.takeEvaluated()
             if !done.isEmpty {
                 do { try await leases.removePending(done) } catch {
@@ -213,7 +235,7 @@ public struct AlarmService: Sendable {
                 }
             }
             var count = 0
-            for batch in try await leases.pending(owner: owner, limit: 20) where await !ownership.isInFlight(batch.id) {
+            for batch in try await leases.pending(owner: owner, enterpriseID: nil, limit: 20) where await !ownership.leavesAlone(batch.id) {
                 let readings = try await leases.readings(of: batch)
                 if readings.isEmpty {
                     try await leases.removePending([batch.id])
@@ -226,13 +248,15 @@ public struct AlarmService: Sendable {
         }
     }
 
-    /// Gives this instance's leases up (at a clean stop), after removing the records of what it evaluated.
+    /// Gives this instance's leases up for good (at a clean stop), after removing the records of what it
+    /// evaluated; what it stores afterwards waits for the instance that takes them.
     public func release() async throws {
         try await gate.run {
             let done = await ownership.takeEvaluated()
             if !done.isEmpty { try await leases.removePending(done) }
+            await ownership.stop()
+            await cache.drop(enterprises: Set(await cache.enterpriseOf.values))
             try await leases.release(owner: owner)
-            _ = await ownership.update([:])
         }
     }
 

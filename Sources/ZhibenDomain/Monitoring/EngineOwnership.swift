@@ -42,14 +42,15 @@ public struct EngineLeaseLost: Error, Sendable, Equatable {
 /// not renewed for its time to live is taken by the next instance that claims. Each change of hands
 /// raises the lease's epoch.
 public protocol EngineLeaseRepository: Sendable {
-    /// Renews every lease `owner` holds, and takes those free or expired: of `enterpriseIDs`, or when nil
-    /// of every enterprise with a point in service or a batch waiting. Returns every lease the owner
-    /// holds afterwards, with its epoch.
-    func claim(_ enterpriseIDs: [UUID]?, owner: String, now: Date, ttl: TimeInterval) async throws -> [UUID: Int]
+    /// Renews every lease `owner` holds, and takes those free or expired (`force`: all of them): of
+    /// `enterpriseIDs`, or when nil of every enterprise with a point in service or a batch waiting.
+    /// Returns every lease the owner holds afterwards, with its epoch.
+    func claim(_ enterpriseIDs: [UUID]?, owner: String, now: Date, ttl: TimeInterval, force: Bool) async throws -> [UUID: Int]
     /// Gives the owner's leases up (a clean stop): another instance takes them at its next claim.
     func release(owner: String) async throws
-    /// Batches waiting, of the enterprises whose leases `owner` holds, oldest first.
-    func pending(owner: String, limit: Int) async throws -> [PendingEvaluation]
+    /// Batches waiting, of the enterprises whose leases `owner` holds (of one of them, when given),
+    /// oldest readings first.
+    func pending(owner: String, enterpriseID: UUID?, limit: Int) async throws -> [PendingEvaluation]
     /// The stored readings of the batch's enterprise's points within its span.
     func readings(of batch: PendingEvaluation) async throws -> [Reading]
     /// Removes batches that were evaluated.
@@ -61,6 +62,13 @@ actor EngineOwnership {
     private(set) var held: [UUID: Int] = [:]
     private var evaluated: [UUID] = []
     private var inFlight: Set<UUID> = []
+    /// Set when the leases were given up at a stop: nothing is claimed again.
+    private(set) var stopped = false
+
+    func stop() {
+        stopped = true
+        held = [:]
+    }
 
     /// Takes the leases as storage answered: those gained (new, or back at another epoch, so the
     /// engine's memory of them is stale) and those lost.
@@ -82,5 +90,6 @@ actor EngineOwnership {
     /// A batch being stored and evaluated by its request: the background pass leaves it alone meanwhile.
     func begin(_ id: UUID) { inFlight.insert(id) }
     func end(_ id: UUID) { inFlight.remove(id) }
-    func isInFlight(_ id: UUID) -> Bool { inFlight.contains(id) }
+    /// Whether a waiting batch is left alone: its request is at it, or it was evaluated already.
+    func leavesAlone(_ id: UUID) -> Bool { inFlight.contains(id) || evaluated.contains(id) }
 }

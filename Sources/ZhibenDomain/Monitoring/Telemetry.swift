@@ -183,9 +183,12 @@ public struct TelemetryService: Sendable {
     /// Raw readings are kept this long.
     public let retention: TimeInterval
     public let definitions: PointDefinitionCache
+    /// Hears of evaluations that failed after their readings were stored (the batch waits for the next pass).
+    public let report: @Sendable (any Error) -> Void
 
     public init(readings: any ReadingRepository, points: any MonitoringPointRepository, alarms: AlarmService? = nil, clock: any WallClock,
-                retention: TimeInterval, definitions: PointDefinitionCache = PointDefinitionCache()) {
+                retention: TimeInterval, definitions: PointDefinitionCache = PointDefinitionCache(), report: @escaping @Sendable (any Error) -> Void = { _ in }) {
+        self.report = report
         self.readings = readings
         self.points = points
         self.definitions = definitions
@@ -232,7 +235,11 @@ public struct TelemetryService: Sendable {
         // evaluated by the background pass. A repeat stores nothing and changes nothing in the engine.
         if let alarms, let batch {
             if stored > 0 {
-                try? await alarms.evaluate(ok, points: Dictionary(defs.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), batch: batch)
+                do {
+                    try await alarms.evaluate(ok, points: Dictionary(defs.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), batch: batch)
+                } catch {
+                    report(error)
+                }
             }
             await alarms.end(batch)
         }

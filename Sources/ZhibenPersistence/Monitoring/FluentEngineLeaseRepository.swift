@@ -13,7 +13,7 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
 
     static func millis(_ d: Date) -> Int64 { FluentReadingRepository.millis(d) }
 
-    public func claim(_ enterpriseIDs: [UUID]?, owner: String, now: Date, ttl: TimeInterval) async throws -> [UUID: Int] {
+    public func claim(_ enterpriseIDs: [UUID]?, owner: String, now: Date, ttl: TimeInterval, force: Bool) async throws -> [UUID: Int] {
         let (nowMs, expires) = (Self.millis(now), Self.millis(now.addingTimeInterval(ttl)))
         return try await store.write { db in
             let sql = db as! any SQLDatabase
@@ -27,12 +27,12 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
             } else {
                 candidates = "SELECT DISTINCT enterprise_id AS id FROM monitoring_points WHERE active = \(bind: true) UNION SELECT enterprise_id AS id FROM pending_evaluations"
             }
-            // A lease changes hands only when it is free or expired; each change raises its epoch.
+            // A lease changes hands only when it is free or expired (or taken by force); each change raises its epoch.
             try await sql.raw("""
                 INSERT INTO engine_leases (enterprise_id, owner, epoch, expires_at) SELECT c.id, \(bind: owner), 1, \(bind: expires)
                 FROM (\(candidates)) AS c WHERE true
                 ON CONFLICT (enterprise_id) DO UPDATE SET owner = excluded.owner, epoch = engine_leases.epoch + 1, expires_at = excluded.expires_at
-                WHERE engine_leases.owner <> excluded.owner AND engine_leases.expires_at < \(bind: nowMs)
+                WHERE engine_leases.owner <> excluded.owner AND (engine_leases.expires_at < \(bind: nowMs) OR \(bind: force))
                 """).run()
             return try await Self.held(owner, on: sql)
         }
@@ -77,13 +77,14 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
         try await store.bulkWrite { db in try await Self.removePending(ids, on: db as! any SQLDatabase) }
     }
 
-    public func pending(owner: String, limit: Int) async throws -> [PendingEvaluation] {
+    public func pending(owner: String, enterpriseID: UUID?, limit: Int) async throws -> [PendingEvaluation] {
         struct Row: Decodable { let id: UUID; let enterprise_id: UUID; let from_ts: Int64; let to_ts: Int64 }
         // Oldest readings first: the engine passes over readings older than those it has seen.
         return try await store.sql.raw("""
             SELECT p.id, p.enterprise_id, p.from_ts, p.to_ts FROM pending_evaluations p
             JOIN engine_leases l ON l.enterprise_id = p.enterprise_id AND l.owner = \(bind: owner)
-            ORDER BY p.from_ts LIMIT \(bind: limit)
+            """ + (enterpriseID.map { " WHERE p.enterprise_id = \(bind: $0)" } ?? "") + """
+             ORDER BY p.from_ts LIMIT \(bind: limit)
             """).all(decoding: Row.self).map {
             PendingEvaluation(id: $0.id, enterpriseID: $0.enterprise_id, from: Date(timeIntervalSince1970: Double($0.from_ts) / 1000),
                               to: Date(timeIntervalSince1970: Double($0.to_ts) / 1000))
