@@ -467,6 +467,11 @@ struct AlarmFlowTests {
             #expect(large.count < 1 << 20, "under the limit compressed")
             let refused = try await live.sendRequest(.POST, "/api/v1/telemetry", headers: headers, body: ByteBuffer(data: large))
             #expect(refused.status == .payloadTooLarge)
+            // Past the limit at a ratio of hundreds to one (JSON padded with spaces): 413 too, not a closed connection.
+            let padded = try Self.gzip(Data(("{\"readings\":[" + String(repeating: " ", count: 1_500_000) + "]}").utf8))
+            #expect(padded.count * 200 < 1_500_000)
+            let refusedToo = try await live.sendRequest(.POST, "/api/v1/telemetry", headers: headers, body: ByteBuffer(data: padded))
+            #expect(refusedToo.status == .payloadTooLarge)
             let point = try #require(try await h.app.zhiben.monitoring.list(MonitoringPointQuery(enterpriseID: e.id, search: "T-9101"), page: Paging(), actor: .system).items.first)
             #expect(try await h.app.zhiben.telemetry.readings.readings(pointID: point.id, from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(1), limit: 100_000).count == 500,
                     "nothing of the refused body was stored")

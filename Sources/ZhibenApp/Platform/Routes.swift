@@ -33,6 +33,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: NotificationPages())
     try signedIn.register(collection: SelfInspectionPages())
     try signedIn.register(collection: MonitoringPages())
+    try signedIn.register(collection: PointImportPages())
     try signedIn.register(collection: AlarmPages())
     try signedIn.register(collection: ProvincialPages())
     try signedIn.register(collection: MonitoringFiguresPages())

@@ -18,6 +18,7 @@ enum SitePath: Sendable, Equatable {
     case notifications, notificationsRead
     case selfInspections, internalReports, internalReportDecision(UUID)
     case monitoringPoints, monitoringPointNew, monitoringPoint(UUID), provincialLink(UUID?), monitoringStatistics
+    case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
 
     var path: String {
@@ -68,6 +69,9 @@ enum SitePath: Sendable, Equatable {
         case .internalReportDecision(let id): "/internal-reports/\(id.uuidString)/decision"
         case .monitoringPoints: "/monitoring/points"
         case .monitoringPointNew: "/monitoring/points/new"
+        case .monitoringPointImport: "/monitoring/points/import"
+        case .monitoringPointTemplate: "/monitoring/points/import/template.csv"
+        case .monitoringPointExport: "/monitoring/points/export.csv"
         case .monitoringPoint(let id): "/monitoring/points/\(id.uuidString)"
         case .provincialLink(let id): "/monitoring/provincial" + (id.map { "?enterprise=\($0.uuidString)" } ?? "")
         case .monitoringStatistics: "/monitoring/statistics"

@@ -49,6 +49,10 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool, logger: app.logger)
 
     app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
+    // Gzip bodies (gateways on mobile links) are inflated as they arrive; the body limit then answers 413
+    // for an inflated body over it, at any compression ratio. Only a body inflating past four times the
+    // limit (a decompression bomb) has its connection closed instead.
+    app.http.server.configuration.requestDecompression = .enabled(limit: .size(config.maxBodyBytes * 4))
     app.http.server.configuration.hostname = "127.0.0.1"
     app.http.server.configuration.port = 8080
 

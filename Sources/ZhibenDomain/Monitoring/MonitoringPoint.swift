@@ -281,6 +281,9 @@ public protocol MonitoringPointRepository: Sendable {
     /// Stores a new point with its first limits in the history; 409 when the code is taken in the enterprise.
     func create(_ point: MonitoringPoint, audit: AuditContext) async throws -> MonitoringPoint
     func createAll(_ points: [MonitoringPoint], audit: AuditContext) async throws
+    /// An import, in one write: new points, and changed ones (each refused with `staleVersion` when it
+    /// changed since `expectedVersion`); each audited, each change of limits in its history.
+    func importAll(creates: [MonitoringPoint], updates: [(expectedVersion: Int, point: MonitoringPoint)], audit: AuditContext) async throws
     /// Changes a point inside one write; a change of limits is added to its history.
     func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
                 change: @escaping @Sendable (MonitoringPoint) throws -> MonitoringPoint) async throws -> MonitoringPoint

@@ -159,6 +159,35 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
         }
     }
 
+    public func importAll(creates: [MonitoringPoint], updates: [(expectedVersion: Int, point: MonitoringPoint)], audit: AuditContext) async throws {
+        try await store.write { db in
+            for point in creates {
+                if try await Self.codeTaken(point, on: db) { throw Self.taken }
+                try await MonitoringPointModel(point).create(on: db)
+                try await LimitChangeModel(LimitChange(pointID: point.id, before: nil, after: point.limits, by: audit.actor.username, at: audit.at)).create(on: db)
+                try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "monitoring-point", entityID: point.id.uuidString,
+                                            changes: FieldChange.diff([:], point.auditFields), audit: audit)
+            }
+            for (expected, after) in updates {
+                guard let model = try await MonitoringPointModel.query(on: db).filter(\.$id == after.id).filter(\.$enterpriseID == after.enterpriseID).first() else {
+                    throw DomainError.notFound(entity: "monitoring point")
+                }
+                let before = try model.domain()
+                if expected != before.version {
+                    throw DomainError.staleVersion(entity: "monitoring point", expected: expected, current: before.version)
+                }
+                model.apply(after)
+                try await model.update(on: db)
+                if after.limits != before.limits {
+                    try await LimitChangeModel(LimitChange(pointID: after.id, before: before.limits, after: after.limits, by: audit.actor.username, at: audit.at))
+                        .create(on: db)
+                }
+                try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "monitoring-point", entityID: after.id.uuidString,
+                                            changes: FieldChange.diff(before.auditFields, after.auditFields), audit: audit)
+            }
+        }
+    }
+
     public func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
                        change: @escaping @Sendable (MonitoringPoint) throws -> MonitoringPoint) async throws -> MonitoringPoint {
         try await store.write { db in

@@ -126,7 +126,57 @@ struct MonitoringAPIController: RouteCollection {
         p.get(":id", use: show)
         p.patch(":id", use: update)
         p.get(":id", "limit-history", use: history)
+        p.get("export.csv", use: export)
+        p.on(.POST, "import", body: .collect(maxSize: nil), use: importCSV)
         routes.get("monitoring-indicators", use: indicators)
+    }
+
+    func export(req: Request) async throws -> Response {
+        PointImportPages.csvResponse(try await req.zhiben.monitoring.exportPoints(req.monitoringPointQuery(), actor: req.caller),
+                                     filename: "monitoring-points.csv")
+    }
+
+    struct ImportRowDTO: Content {
+        var line: Int
+        var code: String
+        var outcome: String
+        var errors: [Problem.FieldError]
+    }
+
+    struct ImportResultDTO: Content {
+        var rows: Int
+        var new: Int
+        var changed: Int
+        var unchanged: Int
+        var invalid: Int
+        var committed: Bool
+        var fileErrors: [Problem.FieldError]
+        var items: [ImportRowDTO]
+    }
+
+    /// Body: the CSV file itself. `?dryRun=true` only checks; otherwise a clean file is imported whole
+    /// (201), and a file with any bad row imports nothing (422, each row's problems listed).
+    func importCSV(req: Request) async throws -> Response {
+        let caller = try req.caller
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw DomainError.validation([FieldIssue(field: "body", zh: "请求体应为 CSV 文件内容", en: "the body must be the CSV file")])
+        }
+        let dryRun = req.queryString("dryRun") == "true"
+        let report = try await req.zhiben.monitoring.importPoints(Data(buffer: buffer), enterpriseID: req.queryString("enterprise").flatMap(UUID.init(uuidString:)),
+                                                                  commit: !dryRun, actor: caller, origin: req.origin)
+        let p = report.parsed
+        let dto = ImportResultDTO(
+            rows: p.rows.count, new: report.count(.new), changed: report.count(.changed), unchanged: report.count(.unchanged),
+            invalid: report.count(.invalid), committed: report.committed,
+            fileErrors: p.fileIssues.map { Problem.FieldError(field: $0.field, reason: $0.reasonEn, reasonZh: $0.reasonZh) },
+            items: zip(p.rows, report.outcomes).map { row, outcome in
+                ImportRowDTO(line: row.line, code: row.draft.code, outcome: outcome.rawValue,
+                             errors: row.issues.map { Problem.FieldError(field: $0.field, reason: $0.reasonEn, reasonZh: $0.reasonZh) })
+            })
+        let status: HTTPResponseStatus = report.committed ? .created : (p.isClean ? .ok : .unprocessableEntity)
+        let res = Response(status: status)
+        try res.content.encode(dto)
+        return res
     }
 
     func list(req: Request) async throws -> PageDTO<MonitoringPointDTO> {

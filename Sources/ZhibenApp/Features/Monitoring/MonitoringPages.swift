@@ -122,7 +122,7 @@ struct MonitoringPages: RouteCollection {
         let content: HTML = """
         <div class="toolbar">
           <p class="subtitle">\(ctx.t("报警限值由企业按设备和工艺自行设定；系统不预设看似官方的默认值。", "Enterprises set alarm limits for their own equipment and process; no official-looking defaults are filled in."))</p>
-          \(HTML.when(!regulator) { "<div><a class=\"button\" href=\"\(SitePath.provincialLink(nil).path)\">\(ctx.t("省级接口对接", "Provincial interface"))</a> <a class=\"button primary\" href=\"\(SitePath.monitoringPointNew.path)\">\(ctx.t("登记点位", "Add a point"))</a></div>" })
+          <div>\(HTML.when(!regulator) { "<a class=\"button\" href=\"\(SitePath.provincialLink(nil).path)\">\(ctx.t("省级接口对接", "Provincial interface"))</a> <a class=\"button\" href=\"\(SitePath.monitoringPointImport.path)\">\(ctx.t("导入CSV", "Import CSV"))</a> " })<a class="button" href="\(SitePath.monitoringPointExport.path)\(qs.with("per", nil).string)">\(ctx.t("导出CSV", "Export CSV"))</a> \(HTML.when(!regulator) { "<a class=\"button primary\" href=\"\(SitePath.monitoringPointNew.path)\">\(ctx.t("登记点位", "Add a point"))</a>" })</div>
         </div>
         <form class="filters" method="get" action="\(SitePath.monitoringPoints.path)" role="search">
           <div class="field grow"><label for="q">\(ctx.t("编码、名称或企业", "Code, name or enterprise"))</label><input id="q" name="q" type="search" value="\(query.search ?? "")"></div>
