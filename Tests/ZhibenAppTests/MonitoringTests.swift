@@ -365,7 +365,8 @@ struct AlarmFlowTests {
 
     @Test("an offline point becomes a major hazard citing Art. 14, linked both ways, once; a fresh limit alarm is not offered")
     func alarmToHazard() async throws {
-        try await Harness.with(enterprises: 10) { h in
+        // Offline points offered at once here (the default waits 30 minutes: `AlarmEngineTests`).
+        try await Harness.with(enterprises: 10, configure: { $0.alarmHazard = AlarmHazardPolicy(offline: 0) }) { h in
             let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
             let company = try await h.token(h.enterpriseUsername(e))
             _ = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [

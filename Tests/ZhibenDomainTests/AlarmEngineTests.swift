@@ -149,4 +149,24 @@ struct AlarmEngineTests {
         let states = Set(week.compactMap { state.reading(at: $0)?.state })
         #expect(states == ["normal", "fault"])
     }
+
+    @Test("an alarm is offered as a hazard when offline long enough, out of its limits long enough, or repeated; the policy parses")
+    func hazardOffer() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let policy = AlarmHazardPolicy()
+        func alarm(_ c: AlarmCondition, normalAfter: TimeInterval? = nil) -> Alarm {
+            Alarm(id: UUID(), pointID: UUID(), enterpriseID: UUID(), countyCode: "141181", enterpriseName: "企业", pointCode: "P", pointName: "点",
+                  condition: c, level: .second, state: .active, raisedAt: t0, raisedValue: "", upgradedAt: nil,
+                  normalAt: normalAfter.map { t0.addingTimeInterval($0) }, normalValue: nil, steps: [], updatedAt: t0, version: 1)
+        }
+        #expect(!AlarmHazardRule.offersHazard(alarm(.offline), alarmsOnPointToday: 1, now: t0.addingTimeInterval(29 * 60), policy: policy))
+        #expect(AlarmHazardRule.offersHazard(alarm(.offline), alarmsOnPointToday: 1, now: t0.addingTimeInterval(30 * 60), policy: policy))
+        #expect(!AlarmHazardRule.offersHazard(alarm(.offline, normalAfter: 600), alarmsOnPointToday: 1, now: t0.addingTimeInterval(86_400), policy: policy),
+                "back online after 10 minutes")
+        #expect(!AlarmHazardRule.offersHazard(alarm(.high), alarmsOnPointToday: 2, now: t0.addingTimeInterval(59 * 60), policy: policy))
+        #expect(AlarmHazardRule.offersHazard(alarm(.high), alarmsOnPointToday: 2, now: t0.addingTimeInterval(60 * 60), policy: policy))
+        #expect(AlarmHazardRule.offersHazard(alarm(.high), alarmsOnPointToday: 3, now: t0.addingTimeInterval(60), policy: policy), "the third in a day")
+        #expect(AlarmHazardPolicy.parse("0/120/5") == AlarmHazardPolicy(offline: 0, long: 7200, repeated: 5))
+        for bad in ["30/60", "30/0/3", "30/60/1", "a/60/3", "-1/60/3"] { #expect(AlarmHazardPolicy.parse(bad) == nil, "\(bad)") }
+    }
 }

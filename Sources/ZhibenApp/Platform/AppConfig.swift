@@ -27,6 +27,8 @@ public struct AppConfig: Sendable {
     public var readingRetentionDays: Int
     /// Minutes until an unacknowledged alarm is told to the county, then to the city, per level.
     public var alarmEscalation: EscalationPolicy
+    /// When an alarm is offered as a hazard.
+    public var alarmHazard: AlarmHazardPolicy
     /// Runs the monitoring simulator while serving a demo database.
     public var simulate: Bool
 
@@ -34,7 +36,8 @@ public struct AppConfig: Sendable {
                 demoEnterprises: Int = 800, maxBodyBytes: Int = 10 * 1024 * 1024, secureCookies: Bool = false,
                 bcryptCost: Int = 12, sessionTTL: TimeInterval = 12 * 3600, seedDemoWhenEmpty: Bool = true,
                 trustedProxies: Set<String> = [], readingRetentionDays: Int = 90, alarmEscalation: EscalationPolicy = EscalationPolicy(),
-                simulate: Bool = true) {
+                alarmHazard: AlarmHazardPolicy = AlarmHazardPolicy(), simulate: Bool = true) {
+        self.alarmHazard = alarmHazard
         self.database = database
         self.demoPassword = demoPassword
         self.demoEnterprises = demoEnterprises
@@ -98,6 +101,12 @@ public struct AppConfig: Sendable {
                 throw ConfigError.invalid("ZHIBEN_ALARM_ESCALATION", "must be level 1's minutes to the county / to the city, then level 2's, e.g. 5/15,30/60")
             }
             c.alarmEscalation = p
+        }
+        if let s = env["ZHIBEN_ALARM_HAZARD"] {
+            guard let p = AlarmHazardPolicy.parse(s) else {
+                throw ConfigError.invalid("ZHIBEN_ALARM_HAZARD", "must be minutes offline / minutes out of limits / alarms on a point in a day, e.g. 30/60/3")
+            }
+            c.alarmHazard = p
         }
         if let s = env["ZHIBEN_SIMULATE"] { c.simulate = !["0", "false", "no"].contains(s.lowercased()) }
         if let s = env["ZHIBEN_SEED_DEMO"] { c.seedDemoWhenEmpty = !["0", "false", "no"].contains(s.lowercased()) }

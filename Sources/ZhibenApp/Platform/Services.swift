@@ -95,7 +95,8 @@ public struct ZhibenServices: Sendable {
         let definitions = PointDefinitionCache()
         monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock, definitions: definitions)
         alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, leases: FluentEngineLeaseRepository(store: store),
-                              clock: clock, escalation: config.alarmEscalation, channel: LoggingNotificationChannel(logger: logger))
+                              clock: clock, escalation: config.alarmEscalation, channel: LoggingNotificationChannel(logger: logger),
+                              hazardPolicy: config.alarmHazard)
         telemetry = TelemetryService(readings: FluentReadingRepository(store: store), points: pointRepo, alarms: alarms, clock: clock,
                                      retention: TimeInterval(config.readingRetentionDays) * 86_400, definitions: definitions) { error in
             // A lease lost to another instance is routine; the batch waits for its engine either way.

@@ -104,19 +104,38 @@ public enum AlarmAction: String, Sendable, Codable, CaseIterable, Labeled {
 /// acknowledge → dispose {cause, measures} → (back to normal) → close, by the enterprise; regulators
 /// verify closed level-1 alarms; shelve {reason, until} sets an active or acknowledged alarm aside for
 /// a while. 403 for another party, 409 naming the state, 422 naming each missing field.
-public enum AlarmHazardRule {
-    /// Out of its limits this long, an alarm is offered as a hazard.
-    public static let longAlarm: TimeInterval = 3600
-    /// This many alarms on one point within a day, likewise.
-    public static let repeatedCount = 3
+/// When an alarm is offered as a hazard: a point offline this long, an alarm out of its limits this
+/// long, or this many alarms on one point within a day. Configurable (`ZHIBEN_ALARM_HAZARD`).
+public struct AlarmHazardPolicy: Sendable, Equatable {
+    public var offline: TimeInterval
+    public var long: TimeInterval
+    public var repeated: Int
 
-    /// Whether the alarm is offered as a hazard: offline (a failed monitoring device is itself a major
-    /// hazard, Art. 14), out of its limits for an hour, or the point's third alarm in a day.
-    public static func offersHazard(_ a: Alarm, alarmsOnPointToday: Int, now: Date) -> Bool {
+    public init(offline: TimeInterval = 1800, long: TimeInterval = 3600, repeated: Int = 3) {
+        self.offline = offline
+        self.long = long
+        self.repeated = repeated
+    }
+
+    /// Parses `30/60/3`: minutes offline, minutes out of limits, alarms on a point in a day.
+    public static func parse(_ text: String) -> AlarmHazardPolicy? {
+        let parts = text.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, let offline = parts[0], let long = parts[1], let repeated = parts[2],
+              (0...10_080).contains(offline), (1...10_080).contains(long), (2...1000).contains(repeated) else { return nil }
+        return AlarmHazardPolicy(offline: Double(offline) * 60, long: Double(long) * 60, repeated: repeated)
+    }
+}
+
+public enum AlarmHazardRule {
+    /// Whether the alarm is offered as a hazard: offline for the policy's time (a failed monitoring
+    /// device is itself a major hazard, Art. 14), out of its limits for its time, or a point's
+    /// repeated alarms within a day.
+    public static func offersHazard(_ a: Alarm, alarmsOnPointToday: Int, now: Date, policy: AlarmHazardPolicy = AlarmHazardPolicy()) -> Bool {
         guard a.hazardID == nil else { return false }
-        if a.condition == .offline { return true }
-        if now.timeIntervalSince(a.raisedAt) >= longAlarm, a.normalAt.map({ $0.timeIntervalSince(a.raisedAt) >= longAlarm }) ?? true { return true }
-        return alarmsOnPointToday >= repeatedCount
+        let lasted = max(0, (a.normalAt ?? now).timeIntervalSince(a.raisedAt))
+        if a.condition == .offline { return lasted >= policy.offline }
+        if lasted >= policy.long { return true }
+        return alarmsOnPointToday >= policy.repeated
     }
 
     /// The hazard an alarm becomes, filled in from it: a failed device cites Art. 14 as major; other

@@ -59,6 +59,8 @@ public struct AlarmService: Sendable {
     public let owner: String
     /// A lease not renewed for this long passes to another instance.
     public let leaseTTL: TimeInterval
+    /// When an alarm is offered as a hazard.
+    public let hazardPolicy: AlarmHazardPolicy
     /// Wakes the live board's streams after each change made here.
     public let feed = AlarmFeed()
     let cache = AlarmStateCache()
@@ -69,7 +71,8 @@ public struct AlarmService: Sendable {
 
     public init(alarms: any AlarmRepository, points: any MonitoringPointRepository, leases: any EngineLeaseRepository, clock: any WallClock,
                 escalation: EscalationPolicy = EscalationPolicy(), channel: (any NotificationChannel)? = nil,
-                owner: String = UUID().uuidString, leaseTTL: TimeInterval = 15) {
+                owner: String = UUID().uuidString, leaseTTL: TimeInterval = 15, hazardPolicy: AlarmHazardPolicy = AlarmHazardPolicy()) {
+        self.hazardPolicy = hazardPolicy
         self.alarms = alarms
         self.points = points
         self.leases = leases
@@ -355,7 +358,8 @@ public struct AlarmService: Sendable {
     public func offersHazard(_ a: Alarm) async throws -> Bool {
         let now = clock.now()
         guard a.hazardID == nil else { return false }
-        return AlarmHazardRule.offersHazard(a, alarmsOnPointToday: try await alarms.count(pointID: a.pointID, since: now.addingTimeInterval(-86_400)), now: now)
+        return AlarmHazardRule.offersHazard(a, alarmsOnPointToday: try await alarms.count(pointID: a.pointID, since: now.addingTimeInterval(-86_400)), now: now,
+                                            policy: hazardPolicy)
     }
 
     /// Turns the alarm into a hazard (reported through `report`, with the caller's rights) and links the two.
@@ -366,7 +370,7 @@ public struct AlarmService: Sendable {
             throw DomainError.conflict(FieldIssue(field: "hazard", zh: "该报警已转为隐患 \(linked.uuidString)", en: "this alarm already became hazard \(linked.uuidString)"))
         }
         guard try await offersHazard(a) else {
-            throw DomainError.invalidTransition(from: "\(a.state.rawValue) (neither offline, nor out for an hour, nor repeated)", event: "createHazard")
+            throw DomainError.invalidTransition(from: "\(a.state.rawValue) (neither offline nor out of its limits long enough, nor repeated)", event: "createHazard")
         }
         let equipment = try await points.find(ids: [a.pointID])[a.pointID]?.equipment ?? ""
         let hazard = try await report(AlarmHazardRule.draft(a, equipment: equipment))
