@@ -50,7 +50,7 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .executableTarget(name: "zhiben", dependencies: ["ZhibenApp"]),
-        .testTarget(name: "ZhibenDomainTests", dependencies: ["ZhibenDomain"]),
+        .testTarget(name: "ZhibenDomainTests", dependencies: ["ZhibenDomain", .product(name: "Crypto", package: "swift-crypto")]),
         // Opens throwaway databases (SQLite files, or PostgreSQL databases on ZHIBEN_TEST_POSTGRES_URL) for tests.
         .target(
             name: "ZhibenTestSupport",

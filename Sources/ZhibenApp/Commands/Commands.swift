@@ -48,9 +48,44 @@ enum DemoSeeder {
         }
         let hazardCount = try await seedHazards(services, total: hazards ?? count * hazardsPerEnterprise, now: now)
         try await seedMonitoring(services, now: now)
+        try await seedEnforcement(services, users: users, now: now)
         logger.info("demo data: \(records.count) enterprises, \(users.count) accounts, \(hazardCount) hazards")
         return Result(enterprises: records.count, hazards: hazardCount, accounts: accounts, password: password,
                       generatedPassword: services.config.demoPassword == nil)
+    }
+
+    /// Four officers on each county's roster (one of them the county's demo inspector account, one whose
+    /// certificate has run out) and eight experts (three of them the demo expert accounts); only into a
+    /// database whose roster is empty.
+    static func seedEnforcement(_ services: ZhibenServices, users: [User], now: Date) async throws {
+        guard try await services.people.repository.allInspectors(countyCodes: nil).isEmpty else { return }
+        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
+        let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "胡", "郭", "何"]
+        let given = ["建国", "志强", "海燕", "晓东", "丽华", "文斌", "国栋", "秀英", "永红", "卫东", "春梅", "振华"]
+        let byName = Dictionary(users.map { ($0.username, $0.id) }, uniquingKeysWith: { a, _ in a })
+        let specialties: [[Specialty]] = [[.metallurgy, .gas], [.dust, .electrical], [.confinedSpace, .lifting], [.ammonia, .fire]]
+        var n = 0
+        for (ci, county) in County.all.enumerated() {
+            for k in 0..<4 {
+                n += 1
+                let name = surnames[(ci * 4 + k) % surnames.count] + given[(ci * 3 + k * 5) % given.count] + "（演示）"
+                try await services.people.repository.saveInspector(RosterInspector(
+                    name: name, countyCode: county.code, certificateNo: String(format: "晋%@%04d", county.code, k + 1),
+                    certificateValidUntil: k == 3 ? "2025-06-30" : "2028-12-31", specialties: specialties[k],
+                    userID: k == 0 ? byName["inspector-\(county.code)"] : nil, updatedAt: now), audit: audit)
+            }
+        }
+        let experts: [(String, [Specialty], String, String)] = [
+            ("专家1（演示）", [.metallurgy, .gas], "正高级工程师", "山西某钢铁设计院"), ("专家2（演示）", [.dust, .electrical], "高级工程师", "某安全评价机构"),
+            ("专家3（演示）", [.confinedSpace, .lifting], "高级工程师", "某特种设备检验所"), ("赵明远（演示）", [.nonferrous, .metallurgy], "高级工程师", "某铝业公司"),
+            ("钱文静（演示）", [.ammonia, .fire], "工程师", "某消防技术服务机构"), ("孙立新（演示）", [.gas, .confinedSpace], "高级工程师", "某煤气化公司"),
+            ("李红梅（演示）", [.dust], "正高级工程师", "某高校安全工程系"), ("周建华（演示）", [.general, .electrical], "高级工程师", "某安全咨询公司"),
+        ]
+        for (i, e) in experts.enumerated() {
+            try await services.people.repository.saveExpert(Expert(name: e.0, specialties: e.1, title: e.2, employer: e.3,
+                                                                   countyCode: County.all[i % County.all.count].code,
+                                                                   userID: i < 3 ? byName["expert-\(i + 1)"] : nil, updatedAt: now), audit: audit)
+        }
     }
 
     /// Monitoring points of the demo enterprises with monitored risks; only into a database that has none yet.
@@ -255,5 +290,37 @@ func reportingFieldIssues<T>(_ context: CommandContext, _ body: () async throws 
     } catch let e as DomainError {
         for i in e.fieldIssues ?? [] { context.console.error("\(i.field): \(i.reasonEn)") }
         throw e
+    }
+}
+
+struct DrawCommand: AsyncCommandGroup {
+    var help: String { "Double-random draw tools." }
+    var commands: [String: any AnyAsyncCommand] { ["verify": DrawVerifyCommand()] }
+}
+
+/// `zhiben draw verify <id>`: recomputes a draw from its published pool and seed.
+struct DrawVerifyCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "id", help: "The draw's id.") var id: String
+        init() {}
+    }
+    var help: String { "Recomputes a draw: the pool's SHA-256, the seed's commitment, and the result from the seed and the pool. Exit 1 on any mismatch." }
+
+    struct Mismatch: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard let id = UUID(uuidString: signature.id) else { throw Mismatch(description: "\(signature.id) is not a draw id") }
+        let draws = context.application.zhiben.draws
+        let d = try await draws.publicDraw(id)
+        let v = d.verify(sha: draws.sha)
+        func line(_ what: String, _ ok: Bool?) { context.console.print("\(what): \(ok.map { $0 ? "matches" : "DOES NOT MATCH" } ?? "not revealed yet")") }
+        context.console.print("draw \(d.id.uuidString) \(d.title): \(d.pool.enterprises.count) enterprises in the pool, \(d.parameters.size) to draw")
+        line("pool SHA-256 \(d.poolDigest)", v.poolMatches)
+        line("commitment SHA-256(seed) \(d.commitment)", v.commitmentMatches)
+        line("result recomputed from the seed and the pool", v.resultMatches)
+        guard v.ok else { throw Mismatch(description: "draw \(d.id.uuidString) does not verify") }
+        context.console.print(d.revealed ? "OK: the draw verifies" : "OK so far: the pool matches its digest; the seed is not revealed yet")
     }
 }

@@ -18,6 +18,8 @@ func routes(_ app: Application) throws {
 
     let web = app.grouped(WebSessionMiddleware(), CSRFMiddleware())
     try web.register(collection: LoginPages())
+    // 一公开: the draws, without signing in.
+    try web.register(collection: PublicDrawPages())
     let signedIn = web.grouped(RequireLogin())
     // One line per feature: each feature folder holds its pages, API controller and DTOs.
     try signedIn.register(collection: DashboardPage())
@@ -37,6 +39,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: AlarmPages())
     try signedIn.register(collection: ProvincialPages())
     try signedIn.register(collection: MonitoringFiguresPages())
+    try signedIn.register(collection: DrawPages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
@@ -60,6 +63,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: ProvincialAPIController())
     try authed.register(collection: MonitoringFiguresAPIController())
     try authed.register(collection: SelfInspectionAPIController())
+    try authed.register(collection: EnforcementAPIController())
 }
 
 struct HealthStatus: Content {

@@ -60,6 +60,8 @@ public struct ZhibenServices: Sendable {
     public let alarms: AlarmService
     public let provincial: ProvincialService
     public let monitoringFigures: MonitoringFiguresService
+    public let people: EnforcementPeopleService
+    public let draws: DrawService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -107,6 +109,9 @@ public struct ZhibenServices: Sendable {
         provincial = ProvincialService(links: FluentProvincialRepository(store: store), points: pointRepo, enterprises: enterpriseRepo,
                                        telemetry: telemetry, clock: clock)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
+        let peopleRepo = FluentEnforcementPeopleRepository(store: store)
+        people = EnforcementPeopleService(repository: peopleRepo, clock: clock)
+        draws = DrawService(repository: FluentDrawRepository(store: store), people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)
     }
 }
 

@@ -20,6 +20,7 @@ enum SitePath: Sendable, Equatable {
     case monitoringPoints, monitoringPointNew, monitoringPoint(UUID), provincialLink(UUID?), monitoringStatistics
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
+    case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, experts, publicDraws, publicDraw(UUID), publicDrawPool(UUID)
 
     var path: String {
         switch self {
@@ -78,6 +79,15 @@ enum SitePath: Sendable, Equatable {
         case .alarms: "/monitoring/alarms"
         case .alarm(let id): "/monitoring/alarms/\(id.uuidString)"
         case .alarmTransition(let id): "/monitoring/alarms/\(id.uuidString)/transitions"
+        case .draws: "/enforcement/draws"
+        case .drawNew: "/enforcement/draws/new"
+        case .draw(let id): "/enforcement/draws/\(id.uuidString)"
+        case .drawReveal(let id): "/enforcement/draws/\(id.uuidString)/reveal"
+        case .inspectors: "/enforcement/inspectors"
+        case .experts: "/enforcement/experts"
+        case .publicDraws: "/public/draws"
+        case .publicDraw(let id): "/public/draws/\(id.uuidString)"
+        case .publicDrawPool(let id): "/public/draws/\(id.uuidString)/pool.json"
         }
     }
 

@@ -107,6 +107,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(CreateAPIKeyCommand(), as: "create-api-key")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(DrawCommand(), as: "draw")
     app.asyncCommands.use(SimulateCommand(), as: "simulate")
     app.asyncCommands.use(ZhibenServeCommand(), as: "serve", isDefault: true)
 }

@@ -46,6 +46,12 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let alarmVerify = Permission(rawValue: "alarm:verify")
     /// A gateway's API key sends its enterprise's readings.
     public static let telemetryWrite = Permission(rawValue: "telemetry:write")
+    /// Regulators read the enforcement side: rosters, the expert pool, draws.
+    public static let enforcementRead = Permission(rawValue: "enforcement:read")
+    /// The county's inspector roster (the city's: every county's) and the expert pool.
+    public static let rosterManage = Permission(rawValue: "enforcement:roster")
+    /// Double-random draws: commit and reveal.
+    public static let drawManage = Permission(rawValue: "enforcement:draw")
 }
 
 /// Roles of DOMAIN.md §2.
@@ -83,15 +89,15 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead,
              .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead,
-             .monitoringRead, .alarmVerify]
+             .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage]
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,
              .hazardRead, .hazardReport, .hazardJudge, .hazardAssignExpert, .hazardAccept, .hazardSupervise, .hazardDecideExtension,
-             .hazardExport, .checklistManage, .notificationRead, .monitoringRead, .alarmVerify]
+             .hazardExport, .checklistManage, .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage]
         case .inspector:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
-             .notificationRead, .monitoringRead, .alarmVerify]
+             .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead]
         case .expert:
             [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead]
         case .enterpriseUser:

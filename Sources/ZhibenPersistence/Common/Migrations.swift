@@ -29,6 +29,7 @@ public enum Migrations {
         M022ReadingRollups(),
         M023ReadingPartitions(),
         M024EngineLeases(),
+        M025Enforcement(),
     ]
 }
 
@@ -793,5 +794,64 @@ struct M024EngineLeases: AsyncMigration {
         try await sql.raw("DROP INDEX alarms_one_out").run()
         try await sql.raw("DROP TABLE pending_evaluations").run()
         try await sql.raw("DROP TABLE engine_leases").run()
+    }
+}
+
+/// The inspector roster, the expert pool, and double-random draws.
+struct M025Enforcement: AsyncMigration {
+    var name: String { "025-enforcement" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(RosterInspectorModel.schema)
+            .id()
+            .field("name", .string, .required)
+            .field("county_code", .string, .required)
+            .field("certificate_no", .string, .required)
+            .field("certificate_valid_until", .string, .required)
+            .field("specialties", .string, .required)
+            .field("conflicts", .string, .required)
+            .field("user_id", .uuid)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .create()
+        try await db.schema(ExpertModel.schema)
+            .id()
+            .field("name", .string, .required)
+            .field("specialties", .string, .required)
+            .field("title", .string, .required)
+            .field("employer", .string, .required)
+            .field("county_code", .string)
+            .field("available", .bool, .required)
+            .field("conflicts", .string, .required)
+            .field("user_id", .uuid)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .create()
+        try await db.schema(DrawModel.schema)
+            .id()
+            .field("county_code", .string)
+            .field("year", .int, .required)
+            .field("title", .string, .required)
+            .field("parameters", .string, .required)
+            .field("pool", .string, .required)
+            .field("pool_digest", .string, .required)
+            .field("commitment", .string, .required)
+            .field("secret", .string, .required)
+            .field("seed", .string)
+            .field("result", .string)
+            .field("created_by", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("revealed_at", .datetime)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "roster_inspectors_county").on(RosterInspectorModel.schema).column("county_code").column("name").run()
+        try await sql.create(index: "draws_county_created").on(DrawModel.schema).column("county_code").column("created_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(DrawModel.schema).delete()
+        try await db.schema(ExpertModel.schema).delete()
+        try await db.schema(RosterInspectorModel.schema).delete()
     }
 }

@@ -1,0 +1,262 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+struct InspectorDTO: Content {
+    var id: UUID
+    var name: String
+    var countyCode: String
+    var certificateNo: String
+    var certificateValidUntil: String
+    var specialties: [String]
+    var conflicts: [UUID]
+    var userId: UUID?
+    var active: Bool
+    var version: Int
+
+    init(_ i: RosterInspector) {
+        id = i.id
+        name = i.name
+        countyCode = i.countyCode
+        certificateNo = i.certificateNo
+        certificateValidUntil = i.certificateValidUntil
+        specialties = i.specialties.map(\.rawValue)
+        conflicts = i.conflicts
+        userId = i.userID
+        active = i.active
+        version = i.version
+    }
+}
+
+struct InspectorInputDTO: Content {
+    var name: String?
+    var countyCode: String?
+    var certificateNo: String?
+    var certificateValidUntil: String?
+    var specialties: [String]?
+    var conflicts: [UUID]?
+    var userId: UUID?
+    var active: Bool?
+
+    func draft(now: Date) throws -> RosterInspector {
+        let specialties = try EnforcementAPIController.specialties(self.specialties ?? [])
+        return RosterInspector(name: name ?? "", countyCode: countyCode ?? "", certificateNo: certificateNo ?? "",
+                               certificateValidUntil: certificateValidUntil ?? "", specialties: specialties, conflicts: conflicts ?? [],
+                               userID: userId, active: active ?? true, updatedAt: now)
+    }
+}
+
+struct PoolExpertDTO: Content {
+    var id: UUID
+    var name: String
+    var specialties: [String]
+    var title: String
+    var employer: String
+    var countyCode: String?
+    var available: Bool
+    var conflicts: [UUID]
+    var userId: UUID?
+    var version: Int
+
+    init(_ e: Expert) {
+        id = e.id
+        name = e.name
+        specialties = e.specialties.map(\.rawValue)
+        title = e.title
+        employer = e.employer
+        countyCode = e.countyCode
+        available = e.available
+        conflicts = e.conflicts
+        userId = e.userID
+        version = e.version
+    }
+}
+
+struct ExpertInputDTO: Content {
+    var name: String?
+    var specialties: [String]?
+    var title: String?
+    var employer: String?
+    var countyCode: String?
+    var available: Bool?
+    var conflicts: [UUID]?
+    var userId: UUID?
+
+    func draft(now: Date) throws -> Expert {
+        Expert(name: name ?? "", specialties: try EnforcementAPIController.specialties(specialties ?? []), title: title ?? "", employer: employer ?? "",
+               countyCode: countyCode.flatMap { $0.isEmpty ? nil : $0 }, available: available ?? true, conflicts: conflicts ?? [], userID: userId, updatedAt: now)
+    }
+}
+
+struct DrawDTO: Content {
+    struct PersonDTO: Content {
+        var id: UUID
+        var name: String
+        var certificate: String?
+    }
+
+    struct PickDTO: Content {
+        var enterpriseId: UUID
+        var enterpriseName: String
+        var creditCode: String
+        var countyCode: String
+        var inspectors: [PersonDTO]
+        var expert: PersonDTO?
+    }
+
+    struct VerificationDTO: Content {
+        var poolMatches: Bool
+        var commitmentMatches: Bool?
+        var resultMatches: Bool?
+    }
+
+    var id: UUID
+    var countyCode: String?
+    var year: Int
+    var title: String
+    var size: Int
+    var inspectorsPerEnterprise: Int
+    var withExpert: Bool
+    var crossCounty: Bool
+    var weighted: Bool
+    var poolEnterprises: Int
+    var poolInspectors: Int
+    var poolExperts: Int
+    var poolDay: String
+    var poolDigest: String
+    var commitment: String
+    var revealed: Bool
+    var seed: String?
+    var picks: [PickDTO]?
+    var verification: VerificationDTO
+    var createdBy: String
+    var createdAt: Date
+    var revealedAt: Date?
+
+    init(_ d: Draw, sha: DrawAlgorithm.SHA256Hex) {
+        id = d.id
+        countyCode = d.countyCode
+        year = d.year
+        title = d.title
+        size = d.parameters.size
+        inspectorsPerEnterprise = d.parameters.inspectorsPerEnterprise
+        withExpert = d.parameters.withExpert
+        crossCounty = d.parameters.crossCounty
+        weighted = d.parameters.weighted
+        poolEnterprises = d.pool.enterprises.count
+        poolInspectors = d.pool.inspectors.count
+        poolExperts = d.pool.experts.count
+        poolDay = d.pool.day
+        poolDigest = d.poolDigest
+        commitment = d.commitment
+        revealed = d.revealed
+        seed = d.seed
+        let enterprises = Dictionary(d.pool.enterprises.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let people = Dictionary((d.pool.inspectors + d.pool.experts).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        func person(_ id: UUID) -> PersonDTO { PersonDTO(id: id, name: people[id]?.name ?? "", certificate: people[id].flatMap { $0.certificate.isEmpty ? nil : $0.certificate }) }
+        picks = d.result.map { r in
+            r.picks.map { p in
+                let e = enterprises[p.enterpriseID]
+                return PickDTO(enterpriseId: p.enterpriseID, enterpriseName: e?.name ?? "", creditCode: e?.creditCode ?? "", countyCode: e?.countyCode ?? "",
+                               inspectors: p.inspectors.map(person), expert: p.expert.map(person))
+            }
+        }
+        let v = d.verify(sha: sha)
+        verification = VerificationDTO(poolMatches: v.poolMatches, commitmentMatches: v.commitmentMatches, resultMatches: v.resultMatches)
+        createdBy = d.createdBy
+        createdAt = d.createdAt
+        revealedAt = d.revealedAt
+    }
+}
+
+struct DrawInputDTO: Content {
+    var title: String?
+    var year: Int?
+    var countyCodes: [String]?
+    var industries: [String]?
+    var grades: [String]?
+    var size: Int?
+    var inspectorsPerEnterprise: Int?
+    var withExpert: Bool?
+    var crossCounty: Bool?
+    var weighted: Bool?
+
+    func request(now: Date) -> DrawService.Request {
+        DrawService.Request(title: title ?? "", year: year ?? Int(ChinaTime.day(now).prefix(4)) ?? 2026, countyCodes: countyCodes ?? [],
+                            industries: industries ?? [], grades: grades ?? [],
+                            parameters: DrawParameters(size: size ?? 0, inspectorsPerEnterprise: inspectorsPerEnterprise ?? 2, withExpert: withExpert ?? false,
+                                                       crossCounty: crossCounty ?? false, weighted: weighted ?? false))
+    }
+}
+
+/// The roster, the expert pool and double-random draws over the API.
+struct EnforcementAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("inspectors", use: inspectors)
+        routes.post("inspectors", use: createInspector)
+        routes.get("experts", use: experts)
+        routes.post("experts", use: createExpert)
+        let d = routes.grouped("draws")
+        d.get(use: draws)
+        d.post(use: createDraw)
+        d.get(":id", use: draw)
+        d.post(":id", "reveal", use: reveal)
+    }
+
+    static func specialties(_ raw: [String]) throws -> [Specialty] {
+        try raw.map { s in
+            guard let v = Specialty(rawValue: s) else {
+                throw DomainError.validation([FieldIssue(field: "specialties", zh: "专业无效：\(s)", en: "unknown specialty \(s)")])
+            }
+            return v
+        }
+    }
+
+    func inspectors(req: Request) async throws -> PageDTO<InspectorDTO> {
+        PageDTO(try await req.zhiben.people.inspectors(countyCode: req.queryString("county"), search: req.queryString("q"), page: req.paging(), actor: req.caller),
+                InspectorDTO.init)
+    }
+
+    func createInspector(req: Request) async throws -> Response {
+        let input = try req.content.decode(InspectorInputDTO.self)
+        let i = try await req.zhiben.people.saveInspector(try input.draft(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
+        let res = Response(status: .created)
+        try res.content.encode(InspectorDTO(i))
+        return res
+    }
+
+    func experts(req: Request) async throws -> PageDTO<PoolExpertDTO> {
+        let specialty = try req.queryString("specialty").map { try Self.specialties([$0])[0] }
+        return PageDTO(try await req.zhiben.people.experts(search: req.queryString("q"), specialty: specialty, page: req.paging(), actor: req.caller), PoolExpertDTO.init)
+    }
+
+    func createExpert(req: Request) async throws -> Response {
+        let input = try req.content.decode(ExpertInputDTO.self)
+        let e = try await req.zhiben.people.saveExpert(try input.draft(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
+        let res = Response(status: .created)
+        try res.content.encode(PoolExpertDTO(e))
+        return res
+    }
+
+    func draws(req: Request) async throws -> PageDTO<DrawDTO> {
+        let sha = req.zhiben.draws.sha
+        return PageDTO(try await req.zhiben.draws.list(page: req.paging(), actor: req.caller)) { DrawDTO($0, sha: sha) }
+    }
+
+    func createDraw(req: Request) async throws -> Response {
+        let input = try req.content.decode(DrawInputDTO.self)
+        let d = try await req.zhiben.draws.create(input.request(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
+        let res = Response(status: .created)
+        try res.content.encode(DrawDTO(d, sha: req.zhiben.draws.sha))
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/draws/\(d.id.uuidString)")
+        return res
+    }
+
+    func draw(req: Request) async throws -> DrawDTO {
+        DrawDTO(try await req.zhiben.draws.get(req.recordID("draw"), actor: req.caller), sha: req.zhiben.draws.sha)
+    }
+
+    func reveal(req: Request) async throws -> DrawDTO {
+        DrawDTO(try await req.zhiben.draws.reveal(req.recordID("draw"), actor: req.caller, origin: req.origin), sha: req.zhiben.draws.sha)
+    }
+}

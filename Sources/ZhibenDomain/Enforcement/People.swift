@@ -1,0 +1,188 @@
+import Foundation
+
+/// What an inspector or an expert knows best; the expert pool's specialties (T24).
+public enum Specialty: String, Sendable, Codable, CaseIterable, Labeled {
+    case metallurgy, nonferrous, dust, gas, confinedSpace, electrical, lifting, ammonia, fire, general
+
+    public var zh: String {
+        switch self {
+        case .metallurgy: "冶金"; case .nonferrous: "有色"; case .dust: "粉尘涉爆"; case .gas: "煤气"; case .confinedSpace: "有限空间"
+        case .electrical: "电气"; case .lifting: "起重"; case .ammonia: "涉氨制冷"; case .fire: "消防"; case .general: "综合"
+        }
+    }
+    public var en: String {
+        switch self {
+        case .metallurgy: "Metallurgy"; case .nonferrous: "Nonferrous"; case .dust: "Combustible dust"; case .gas: "Gas"
+        case .confinedSpace: "Confined space"; case .electrical: "Electrical"; case .lifting: "Lifting"; case .ammonia: "Ammonia refrigeration"
+        case .fire: "Fire"; case .general: "General"
+        }
+    }
+}
+
+/// A law-enforcement officer on a county's roster (执法人员名册): what a draw picks from. An entry may
+/// be linked to the officer's account; many officers on a roster never sign in.
+public struct RosterInspector: Sendable, Equatable, Identifiable, Codable {
+    public var id: UUID
+    public var name: String
+    public var countyCode: String
+    /// 行政执法证号.
+    public var certificateNo: String
+    /// The last day the certificate is valid (Beijing time): an expired certificate cannot be drawn.
+    public var certificateValidUntil: String
+    public var specialties: [Specialty]
+    /// Enterprises the officer may not inspect (a relative works there, a former employer …).
+    public var conflicts: [UUID]
+    public var userID: UUID?
+    public var active: Bool
+    public var updatedAt: Date
+    public var version: Int
+
+    public init(id: UUID = UUID(), name: String, countyCode: String, certificateNo: String, certificateValidUntil: String, specialties: [Specialty] = [],
+                conflicts: [UUID] = [], userID: UUID? = nil, active: Bool = true, updatedAt: Date, version: Int = 1) {
+        self.id = id
+        self.name = name
+        self.countyCode = countyCode
+        self.certificateNo = certificateNo
+        self.certificateValidUntil = certificateValidUntil
+        self.specialties = specialties
+        self.conflicts = conflicts
+        self.userID = userID
+        self.active = active
+        self.updatedAt = updatedAt
+        self.version = version
+    }
+
+    /// Whether the officer can be drawn on `day` (`yyyy-MM-dd`, Beijing time).
+    public func drawable(on day: String) -> Bool { active && certificateValidUntil >= day }
+}
+
+/// An expert of the city's pool (专家库, T24).
+public struct Expert: Sendable, Equatable, Identifiable, Codable {
+    public var id: UUID
+    public var name: String
+    public var specialties: [Specialty]
+    /// 职称, e.g. 高级工程师.
+    public var title: String
+    public var employer: String
+    /// Where the expert is based; experts serve the whole city.
+    public var countyCode: String?
+    public var available: Bool
+    /// Enterprises the expert may not inspect (the employer, a client …).
+    public var conflicts: [UUID]
+    /// The expert's account, when the expert signs in.
+    public var userID: UUID?
+    public var updatedAt: Date
+    public var version: Int
+
+    public init(id: UUID = UUID(), name: String, specialties: [Specialty], title: String = "", employer: String = "", countyCode: String? = nil,
+                available: Bool = true, conflicts: [UUID] = [], userID: UUID? = nil, updatedAt: Date, version: Int = 1) {
+        self.id = id
+        self.name = name
+        self.specialties = specialties
+        self.title = title
+        self.employer = employer
+        self.countyCode = countyCode
+        self.available = available
+        self.conflicts = conflicts
+        self.userID = userID
+        self.updatedAt = updatedAt
+        self.version = version
+    }
+}
+
+public protocol EnforcementPeopleRepository: Sendable {
+    func inspectors(countyCode: String?, search: String?, page: Paging) async throws -> Paged<RosterInspector>
+    /// Every roster entry of these counties (all counties when nil), for a draw.
+    func allInspectors(countyCodes: [String]?) async throws -> [RosterInspector]
+    func saveInspector(_ i: RosterInspector, audit: AuditContext) async throws
+    func experts(search: String?, specialty: Specialty?, page: Paging) async throws -> Paged<Expert>
+    func allExperts() async throws -> [Expert]
+    func saveExpert(_ e: Expert, audit: AuditContext) async throws
+}
+
+public enum PeopleRules {
+    static func text(_ s: String, _ field: String, zh: String, en: String, max: Int, into issues: inout [FieldIssue]) {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        if t.isEmpty || t.count > max { issues.append(FieldIssue(field: field, zh: "请填写\(zh)（不超过\(max)字）", en: "\(en) is required (at most \(max) characters)")) }
+    }
+
+    public static func issues(_ i: RosterInspector) -> [FieldIssue] {
+        var out: [FieldIssue] = []
+        text(i.name, "name", zh: "姓名", en: "the name", max: 50, into: &out)
+        text(i.certificateNo, "certificateNo", zh: "执法证号", en: "the certificate number", max: 50, into: &out)
+        if County.named(i.countyCode) == nil { out.append(FieldIssue(field: "countyCode", zh: "县（市、区）代码无效", en: "unknown county code")) }
+        if ChinaTime.parseDay(i.certificateValidUntil) == nil {
+            out.append(FieldIssue(field: "certificateValidUntil", zh: "执法证有效期应为日期（如 2027-12-31）", en: "the certificate's last valid day is a date such as 2027-12-31"))
+        }
+        return out
+    }
+
+    public static func issues(_ e: Expert) -> [FieldIssue] {
+        var out: [FieldIssue] = []
+        text(e.name, "name", zh: "姓名", en: "the name", max: 50, into: &out)
+        if e.specialties.isEmpty { out.append(FieldIssue(field: "specialties", zh: "请至少选择一个专业", en: "choose at least one specialty")) }
+        if e.title.count > 50 { out.append(FieldIssue(field: "title", zh: "职称不超过50字", en: "the title has at most 50 characters")) }
+        if e.employer.count > 100 { out.append(FieldIssue(field: "employer", zh: "工作单位不超过100字", en: "the employer has at most 100 characters")) }
+        if let c = e.countyCode, County.named(c) == nil { out.append(FieldIssue(field: "countyCode", zh: "县（市、区）代码无效", en: "unknown county code")) }
+        return out
+    }
+}
+
+/// The inspector roster and the expert pool: county officers keep their county's roster, the city
+/// keeps every county's and the pool.
+public struct EnforcementPeopleService: Sendable {
+    public let repository: any EnforcementPeopleRepository
+    public let clock: any WallClock
+
+    public init(repository: any EnforcementPeopleRepository, clock: any WallClock) {
+        self.repository = repository
+        self.clock = clock
+    }
+
+    public func inspectors(countyCode: String?, search: String?, page: Paging, actor: Caller) async throws -> Paged<RosterInspector> {
+        try actor.require(.enforcementRead)
+        let county: String?
+        switch actor.scope {
+        case .city: county = countyCode
+        case .county(let c): county = c
+        default: throw DomainError.forbidden(permission: .enforcementRead)
+        }
+        return try await repository.inspectors(countyCode: county, search: search, page: page)
+    }
+
+    public func saveInspector(_ draft: RosterInspector, actor: Caller, origin: String? = nil) async throws -> RosterInspector {
+        try actor.require(.rosterManage)
+        var i = draft
+        i.name = i.name.trimmingCharacters(in: .whitespaces)
+        i.certificateNo = i.certificateNo.trimmingCharacters(in: .whitespaces)
+        if case .county(let c) = actor.scope, i.countyCode != c {
+            throw DomainError.validation([FieldIssue(field: "countyCode", zh: "只能登记本县（市、区）的执法人员", en: "you keep your own county's roster only")])
+        }
+        let issues = PeopleRules.issues(i)
+        guard issues.isEmpty else { throw DomainError.validation(issues) }
+        i.updatedAt = clock.now()
+        try await repository.saveInspector(i, audit: AuditContext(actor: actor, at: i.updatedAt, origin: origin))
+        return i
+    }
+
+    public func experts(search: String?, specialty: Specialty?, page: Paging, actor: Caller) async throws -> Paged<Expert> {
+        try actor.require(.enforcementRead)
+        guard actor.scope == .city || { if case .county = actor.scope { true } else { false } }() else {
+            throw DomainError.forbidden(permission: .enforcementRead)
+        }
+        return try await repository.experts(search: search, specialty: specialty, page: page)
+    }
+
+    public func saveExpert(_ draft: Expert, actor: Caller, origin: String? = nil) async throws -> Expert {
+        try actor.require(.rosterManage)
+        var e = draft
+        e.name = e.name.trimmingCharacters(in: .whitespaces)
+        e.title = e.title.trimmingCharacters(in: .whitespaces)
+        e.employer = e.employer.trimmingCharacters(in: .whitespaces)
+        let issues = PeopleRules.issues(e)
+        guard issues.isEmpty else { throw DomainError.validation(issues) }
+        e.updatedAt = clock.now()
+        try await repository.saveExpert(e, audit: AuditContext(actor: actor, at: e.updatedAt, origin: origin))
+        return e
+    }
+}

@@ -1,0 +1,300 @@
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+final class RosterInspectorModel: Model, @unchecked Sendable {
+    static let schema = "roster_inspectors"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "certificate_no") var certificateNo: String
+    @Field(key: "certificate_valid_until") var certificateValidUntil: String
+    @Field(key: "specialties") var specialties: String
+    @Field(key: "conflicts") var conflicts: String
+    @OptionalField(key: "user_id") var userID: UUID?
+    @Field(key: "active") var active: Bool
+    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "version") var version: Int
+
+    init() {}
+
+    func apply(_ i: RosterInspector) {
+        id = i.id
+        name = i.name
+        countyCode = i.countyCode
+        certificateNo = i.certificateNo
+        certificateValidUntil = i.certificateValidUntil
+        specialties = JSONColumn.encode(i.specialties) ?? "[]"
+        conflicts = JSONColumn.encode(i.conflicts) ?? "[]"
+        userID = i.userID
+        active = i.active
+        updatedAt = i.updatedAt
+        version = i.version
+    }
+
+    func domain() throws -> RosterInspector {
+        RosterInspector(id: try requireID(), name: name, countyCode: countyCode, certificateNo: certificateNo, certificateValidUntil: certificateValidUntil,
+                        specialties: JSONColumn.decode(specialties, as: [Specialty].self) ?? [], conflicts: JSONColumn.decode(conflicts, as: [UUID].self) ?? [],
+                        userID: userID, active: active, updatedAt: updatedAt, version: version)
+    }
+
+    var auditFields: [String: String] {
+        ["name": name, "countyCode": countyCode, "certificateNo": certificateNo, "certificateValidUntil": certificateValidUntil,
+         "specialties": specialties, "conflicts": conflicts, "active": active ? "true" : "false"]
+    }
+}
+
+final class ExpertModel: Model, @unchecked Sendable {
+    static let schema = "experts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "specialties") var specialties: String
+    @Field(key: "title") var title: String
+    @Field(key: "employer") var employer: String
+    @OptionalField(key: "county_code") var countyCode: String?
+    @Field(key: "available") var available: Bool
+    @Field(key: "conflicts") var conflicts: String
+    @OptionalField(key: "user_id") var userID: UUID?
+    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "version") var version: Int
+
+    init() {}
+
+    func apply(_ e: Expert) {
+        id = e.id
+        name = e.name
+        specialties = JSONColumn.encode(e.specialties) ?? "[]"
+        title = e.title
+        employer = e.employer
+        countyCode = e.countyCode
+        available = e.available
+        conflicts = JSONColumn.encode(e.conflicts) ?? "[]"
+        userID = e.userID
+        updatedAt = e.updatedAt
+        version = e.version
+    }
+
+    func domain() throws -> Expert {
+        Expert(id: try requireID(), name: name, specialties: JSONColumn.decode(specialties, as: [Specialty].self) ?? [], title: title, employer: employer,
+               countyCode: countyCode, available: available, conflicts: JSONColumn.decode(conflicts, as: [UUID].self) ?? [], userID: userID,
+               updatedAt: updatedAt, version: version)
+    }
+
+    var auditFields: [String: String] {
+        ["name": name, "specialties": specialties, "title": title, "employer": employer, "countyCode": countyCode ?? "",
+         "available": available ? "true" : "false", "conflicts": conflicts]
+    }
+}
+
+public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func inspectors(countyCode: String?, search: String?, page: Paging) async throws -> Paged<RosterInspector> {
+        let q = RosterInspectorModel.query(on: store.database)
+        if let countyCode { q.filter(\.$countyCode == countyCode) }
+        if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + likeEscaped(text) + "%"
+            q.group(.or) { g in
+                g.filter(.sql(LikeMatch(column: "name", pattern: pattern)))
+                g.filter(.sql(LikeMatch(column: "certificate_no", pattern: pattern)))
+            }
+        }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$countyCode).sort(\.$name).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func allInspectors(countyCodes: [String]?) async throws -> [RosterInspector] {
+        let q = RosterInspectorModel.query(on: store.database)
+        if let countyCodes { q.filter(\.$countyCode ~~ countyCodes) }
+        return try await q.all().map { try $0.domain() }
+    }
+
+    public func saveInspector(_ i: RosterInspector, audit: AuditContext) async throws {
+        try await store.write { db in
+            let existing = try await RosterInspectorModel.find(i.id, on: db)
+            let before = existing?.auditFields ?? [:]
+            let m = existing ?? RosterInspectorModel()
+            var next = i
+            next.version = (existing?.version ?? 0) + 1
+            m.apply(next)
+            try await (existing == nil ? m.create(on: db) : m.update(on: db))
+            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "roster-inspector",
+                                        entityID: i.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
+        }
+    }
+
+    public func experts(search: String?, specialty: Specialty?, page: Paging) async throws -> Paged<Expert> {
+        let q = ExpertModel.query(on: store.database)
+        if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + likeEscaped(text) + "%"
+            q.group(.or) { g in
+                g.filter(.sql(LikeMatch(column: "name", pattern: pattern)))
+                g.filter(.sql(LikeMatch(column: "employer", pattern: pattern)))
+            }
+        }
+        if let specialty { q.filter(.sql(LikeMatch(column: "specialties", pattern: "%\"\(specialty.rawValue)\"%"))) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$name).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func allExperts() async throws -> [Expert] {
+        try await ExpertModel.query(on: store.database).all().map { try $0.domain() }
+    }
+
+    public func saveExpert(_ e: Expert, audit: AuditContext) async throws {
+        try await store.write { db in
+            let existing = try await ExpertModel.find(e.id, on: db)
+            let before = existing?.auditFields ?? [:]
+            let m = existing ?? ExpertModel()
+            var next = e
+            next.version = (existing?.version ?? 0) + 1
+            m.apply(next)
+            try await (existing == nil ? m.create(on: db) : m.update(on: db))
+            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "expert",
+                                        entityID: e.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
+        }
+    }
+}
+
+final class DrawModel: Model, @unchecked Sendable {
+    static let schema = "draws"
+
+    @ID(key: .id) var id: UUID?
+    @OptionalField(key: "county_code") var countyCode: String?
+    @Field(key: "year") var year: Int
+    @Field(key: "title") var title: String
+    @Field(key: "parameters") var parameters: String
+    /// The pool exactly as hashed and published.
+    @Field(key: "pool") var pool: String
+    @Field(key: "pool_digest") var poolDigest: String
+    @Field(key: "commitment") var commitment: String
+    /// Kept secret until the reveal; never in an answer before it.
+    @Field(key: "secret") var secret: String
+    @OptionalField(key: "seed") var seed: String?
+    @OptionalField(key: "result") var result: String?
+    @Field(key: "created_by") var createdBy: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "revealed_at") var revealedAt: Date?
+
+    init() {}
+
+    func domain() throws -> Draw {
+        guard let parameters = JSONColumn.decode(parameters, as: DrawParameters.self), let pool = JSONColumn.decode(pool, as: DrawPool.self) else {
+            throw DomainError.notFound(entity: "draw")
+        }
+        return Draw(id: try requireID(), countyCode: countyCode, year: year, title: title, parameters: parameters, pool: pool, poolDigest: poolDigest,
+                    commitment: commitment, seed: seed, result: JSONColumn.decode(result, as: DrawResult.self), createdBy: createdBy,
+                    createdAt: createdAt, revealedAt: revealedAt)
+    }
+}
+
+public struct FluentDrawRepository: DrawRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func candidates(_ query: DrawPoolQuery, now: Date) async throws -> [DrawPool.Enterprise] {
+        struct Row: Decodable { let id: UUID; let credit_code: String; let name: String; let county_code: String }
+        var q: SQLQueryString = "SELECT id, credit_code, name, county_code FROM enterprises WHERE active = \(bind: true) AND county_code IN ("
+        for (i, c) in query.countyCodes.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: c)" }
+        q += ")"
+        if !query.industries.isEmpty {
+            q += " AND industry IN ("
+            for (i, c) in query.industries.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: c)" }
+            q += ")"
+        }
+        if !query.grades.isEmpty {
+            q += " AND grade IN ("
+            for (i, c) in query.grades.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: c)" }
+            q += ")"
+        }
+        let rows = try await store.sql.raw(q).all(decoding: Row.self)
+        var majors: Set<UUID> = [], alarmed: Set<UUID> = []
+        if query.weighted {
+            struct E: Decodable { let enterprise_id: UUID }
+            majors = Set(try await store.sql.raw("SELECT DISTINCT enterprise_id FROM hazards WHERE level = \(bind: HazardLevel.major.rawValue) AND closed_at IS NULL")
+                .all(decoding: E.self).map(\.enterprise_id))
+            alarmed = Set(try await AlarmModel.query(on: store.database).filter(\.$level == AlarmLevel.first.rawValue)
+                .filter(\.$raisedAt >= now.addingTimeInterval(-90 * 86_400)).all().map(\.enterpriseID))
+        }
+        return rows.map { r in
+            DrawPool.Enterprise(id: r.id, creditCode: r.credit_code, name: r.name, countyCode: r.county_code,
+                                weight: 1 + (majors.contains(r.id) ? 1 : 0) + (alarmed.contains(r.id) ? 1 : 0))
+        }
+    }
+
+    static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<DrawModel>? {
+        switch scope {
+        case .city: return DrawModel.query(on: db)
+        case .county(let c): return DrawModel.query(on: db).filter(\.$countyCode == c)
+        default: return nil
+        }
+    }
+
+    public func create(_ draw: Draw, secret: String, audit: AuditContext) async throws {
+        try await store.write { db in
+            let m = DrawModel()
+            m.id = draw.id
+            m.countyCode = draw.countyCode
+            m.year = draw.year
+            m.title = draw.title
+            m.parameters = JSONColumn.encode(draw.parameters) ?? "{}"
+            m.pool = String(decoding: draw.pool.canonical, as: UTF8.self)
+            m.poolDigest = draw.poolDigest
+            m.commitment = draw.commitment
+            m.secret = secret
+            m.createdBy = draw.createdBy
+            m.createdAt = draw.createdAt
+            try await m.create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "draw", entityID: draw.id.uuidString,
+                                        changes: [FieldChange(field: "title", before: nil, after: draw.title),
+                                                  FieldChange(field: "poolDigest", before: nil, after: draw.poolDigest),
+                                                  FieldChange(field: "commitment", before: nil, after: draw.commitment),
+                                                  FieldChange(field: "enterprises", before: nil, after: String(draw.pool.enterprises.count))],
+                                        audit: audit)
+        }
+    }
+
+    public func reveal(id: UUID, scope: Scope, at: Date, audit: AuditContext,
+                       compute: @escaping @Sendable (Draw, String) throws -> DrawResult) async throws -> Draw {
+        try await store.write { db in
+            guard let m = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else { throw DomainError.notFound(entity: "draw") }
+            guard m.seed == nil else {
+                throw DomainError.conflict(FieldIssue(field: "seed", zh: "该抽取已揭晓，结果不可更改", en: "this draw is revealed already; it cannot change"))
+            }
+            var draw = try m.domain()
+            let result = try compute(draw, m.secret)
+            m.seed = m.secret
+            m.result = JSONColumn.encode(result)
+            m.revealedAt = at
+            try await m.update(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.transition.rawValue, entityType: "draw", entityID: id.uuidString,
+                                        changes: [FieldChange(field: "seed", before: nil, after: m.secret),
+                                                  FieldChange(field: "picks", before: nil, after: String(result.picks.count))],
+                                        audit: audit)
+            draw.seed = m.secret
+            draw.result = result
+            draw.revealedAt = at
+            return draw
+        }
+    }
+
+    public func find(id: UUID, scope: Scope) async throws -> Draw? {
+        try await Self.scoped(scope, on: store.database)?.filter(\.$id == id).first()?.domain()
+    }
+
+    public func list(scope: Scope, page: Paging) async throws -> Paged<Draw> {
+        guard let q = Self.scoped(scope, on: store.database) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+}

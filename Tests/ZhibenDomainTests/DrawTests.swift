@@ -1,0 +1,133 @@
+import Crypto
+import Foundation
+import Testing
+import ZhibenDomain
+
+@Suite("double-random draw: a deterministic function of the seed and the frozen pool")
+struct DrawTests {
+    static let sha: DrawAlgorithm.SHA256Hex = { data in SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+
+    static func id(_ n: Int) -> UUID { UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", n))! }
+
+    /// 40 enterprises in two counties, three inspectors in each county and two in a third, three experts.
+    static func pool(expiredIncluded: Bool = false) -> DrawPool {
+        let enterprises = (1...40).map { i in
+            DrawPool.Enterprise(id: id(i), creditCode: String(format: "91141100MA%08dX", i), name: "企业\(i)", countyCode: i % 2 == 0 ? "141181" : "141182",
+                                weight: i % 10 == 0 ? 3 : 1)
+        }
+        let inspectors = [("141181", 101), ("141181", 102), ("141181", 103), ("141182", 104), ("141182", 105), ("141182", 106), ("141102", 107), ("141102", 108)]
+            .map { DrawPool.Person(id: id($0.1), name: "执法\($0.1)", countyCode: $0.0, certificate: "C\($0.1)", conflicts: $0.1 == 101 ? [id(2), id(4)] : []) }
+        let experts = [201, 202, 203].map { DrawPool.Person(id: id($0), name: "专家\($0)", countyCode: nil, conflicts: $0 == 201 ? [id(1)] : []) }
+        return DrawPool(enterprises: enterprises, inspectors: inspectors, experts: experts, day: "2026-11-29")
+    }
+
+    @Test("SHA-256 is the real one (FIPS 180-2's \"abc\")")
+    func knownAnswer() {
+        #expect(Self.sha(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test("the same seed and pool give the same result; another seed another; the commitment is SHA-256 of the seed")
+    func reproducible() {
+        let pool = Self.pool()
+        let p = DrawParameters(size: 6, inspectorsPerEnterprise: 2, withExpert: true)
+        let a = DrawAlgorithm.run(seed: "seed-one", pool: pool, parameters: p, sha: Self.sha)
+        #expect(a == DrawAlgorithm.run(seed: "seed-one", pool: pool, parameters: p, sha: Self.sha))
+        #expect(a != DrawAlgorithm.run(seed: "seed-two", pool: pool, parameters: p, sha: Self.sha))
+        #expect(a.picks.count == 6 && Set(a.picks.map(\.enterpriseID)).count == 6, "six different enterprises")
+        #expect(DrawAlgorithm.commitment(seed: "abc", sha: Self.sha) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // The pool's published bytes decode to the same pool and hash the same.
+        let decoded = try? JSONDecoder().decode(DrawPool.self, from: pool.canonical)
+        #expect(decoded == pool && decoded.map { Self.sha($0.canonical) } == Self.sha(pool.canonical))
+        // Step 1 by hand: the enterprise with the lowest ticket is drawn first.
+        let lowest = pool.enterprises.min { x, y in
+            let sx = (1...x.weight).map { DrawAlgorithm.commitment(seed: "seed-one|enterprise|\(x.creditCode)|\($0)", sha: Self.sha) }.min()!
+            let sy = (1...y.weight).map { DrawAlgorithm.commitment(seed: "seed-one|enterprise|\(y.creditCode)|\($0)", sha: Self.sha) }.min()!
+            return sx != sy ? sx < sy : x.creditCode < y.creditCode
+        }
+        #expect(a.picks.first?.enterpriseID == lowest?.id)
+    }
+
+    @Test("each drawn enterprise gets its own county's inspectors, never a conflicted one, at least two; cross-county takes others'; experts respect conflicts")
+    func exclusions() {
+        let pool = Self.pool()
+        let byID = Dictionary(uniqueKeysWithValues: pool.enterprises.map { ($0.id, $0) })
+        let people = Dictionary(uniqueKeysWithValues: (pool.inspectors + pool.experts).map { ($0.id, $0) })
+        for seed in (1...25).map({ "s\($0)" }) {
+            for cross in [false, true] {
+                let r = DrawAlgorithm.run(seed: seed, pool: pool, parameters: DrawParameters(size: 40, inspectorsPerEnterprise: 2, withExpert: true, crossCounty: cross), sha: Self.sha)
+                #expect(r.picks.count == 40)
+                for pick in r.picks {
+                    let e = byID[pick.enterpriseID]!
+                    #expect(pick.inspectors.count == 2 && Set(pick.inspectors).count == 2)
+                    for i in pick.inspectors {
+                        let p = people[i]!
+                        #expect(!p.conflicts.contains(e.id), "a conflicted inspector")
+                        #expect(cross ? p.countyCode != e.countyCode : p.countyCode == e.countyCode, "county rule, cross: \(cross)")
+                    }
+                    let expert = pick.expert.flatMap { people[$0] }
+                    #expect(expert != nil && !(expert!.conflicts.contains(e.id)))
+                }
+            }
+        }
+        // Work is spread: over all 40 enterprises each county's three inspectors share 40 assignments.
+        let r = DrawAlgorithm.run(seed: "spread", pool: pool, parameters: DrawParameters(size: 40, inspectorsPerEnterprise: 2), sha: Self.sha)
+        let load = Dictionary(grouping: r.picks.flatMap(\.inspectors), by: { $0 }).mapValues(\.count)
+        #expect(load[Self.id(102)]! >= 13 && load[Self.id(104)]! >= 13, "\(load)")
+    }
+
+    @Test("a pool the roster cannot staff is named before it is committed: fewer than the asked inspectors, or no expert")
+    func unstaffable() {
+        let pool = Self.pool()
+        #expect(DrawAlgorithm.unstaffable(pool, DrawParameters(size: 1, inspectorsPerEnterprise: 2)).isEmpty)
+        // Enterprises 2 and 4 have only two eligible inspectors of their county (101 declared a conflict).
+        let three = DrawAlgorithm.unstaffable(pool, DrawParameters(size: 1, inspectorsPerEnterprise: 3)).map(\.id)
+        #expect(Set(three) == [Self.id(2), Self.id(4)])
+        var noExperts = pool
+        noExperts.experts = []
+        #expect(DrawAlgorithm.unstaffable(noExperts, DrawParameters(size: 1, withExpert: true)).count == 40)
+    }
+
+    @Test("weights: an enterprise with three tickets is drawn more often")
+    func weights() {
+        let pool = Self.pool()
+        var heavy = 0, light = 0
+        for seed in (1...400).map({ "w\($0)" }) {
+            let first = DrawAlgorithm.run(seed: seed, pool: pool, parameters: DrawParameters(size: 4), sha: Self.sha).picks.map(\.enterpriseID)
+            heavy += first.filter { [Self.id(10), Self.id(20), Self.id(30), Self.id(40)].contains($0) }.count
+            light += first.filter { [Self.id(11), Self.id(21), Self.id(31), Self.id(1)].contains($0) }.count
+        }
+        #expect(heavy > light * 2, "heavy \(heavy), light \(light)")
+    }
+
+    @Test("a draw verifies; a changed pool, seed or result does not")
+    func verification() {
+        let pool = Self.pool()
+        let p = DrawParameters(size: 5)
+        let seed = "the-seed"
+        var d = Draw(countyCode: nil, year: 2026, title: "t", parameters: p, pool: pool, poolDigest: Self.sha(pool.canonical),
+                     commitment: DrawAlgorithm.commitment(seed: seed, sha: Self.sha), createdBy: "city", createdAt: Date())
+        #expect(d.verify(sha: Self.sha) == DrawVerification(poolMatches: true, commitmentMatches: nil, resultMatches: nil))
+        d.seed = seed
+        d.result = DrawAlgorithm.run(seed: seed, pool: pool, parameters: p, sha: Self.sha)
+        #expect(d.verify(sha: Self.sha).ok)
+        var other = d
+        other.pool.enterprises.removeLast()
+        #expect(!other.verify(sha: Self.sha).poolMatches)
+        other = d
+        other.seed = "another"
+        #expect(other.verify(sha: Self.sha).commitmentMatches == false)
+        other = d
+        other.result?.picks.swapAt(0, 1)
+        #expect(other.verify(sha: Self.sha).resultMatches == false)
+    }
+
+    @Test("an expired certificate or an inactive officer is not drawable")
+    func drawable() {
+        let i = RosterInspector(name: "王", countyCode: "141181", certificateNo: "C1", certificateValidUntil: "2026-11-29", updatedAt: Date())
+        #expect(i.drawable(on: "2026-11-29"))
+        #expect(!i.drawable(on: "2026-11-30"))
+        var off = i
+        off.active = false
+        #expect(!off.drawable(on: "2026-01-01"))
+    }
+}
