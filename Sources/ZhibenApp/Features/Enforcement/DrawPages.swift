@@ -64,7 +64,7 @@ struct DrawPages: RouteCollection {
         let f = FormRenderer(lang: ctx.lang, issues: issues)
         let year = values.year ?? String(ChinaTime.day(Date()).prefix(4))
         func check(_ name: String, _ label: String, _ on: String?) -> HTML {
-            "<label class=\"check field\"><input type=\"checkbox\" name=\"\(name)\" value=\"yes\"\(HTML(raw: on == "yes" ? " checked" : ""))> \(label)</label>"
+            "<label class=\"check\"><input type=\"checkbox\" name=\"\(name)\" value=\"yes\"\(HTML(raw: on == "yes" ? " checked" : ""))> \(label)</label>"
         }
         return """
         \(f.summary())
@@ -77,9 +77,12 @@ struct DrawPages: RouteCollection {
           \(HTML.when(ctx.caller.scope == .city) { f.checkboxes("countyCodes", ctx.t("县（市、区）（不选为全市）", "Counties (none: all)"), options: County.all.map { ($0.code, $0.label(ctx.lang)) }, checked: Set(values.countyCodes ?? [])) })
           \(f.checkboxes("industries", ctx.t("行业（不选为全部）", "Industries (none: all)"), options: labeledOptions(Industry.self, ctx.lang), checked: Set(values.industries ?? [])))
           \(f.checkboxes("grades", ctx.t("监管分级（不选为全部）", "Grades (none: all)"), options: SupervisionGrade.allCases.map { ($0.rawValue, $0.rawValue) }, checked: Set(values.grades ?? [])))
-          \(check("withExpert", ctx.t("每家企业另抽1名专家", "Add one expert per enterprise"), values.withExpert))
-          \(check("crossCounty", ctx.t("异地交叉检查（抽取其他县的执法人员）", "Cross-county (inspectors of other counties)"), values.crossCounty))
-          \(check("weighted", ctx.t("有未销号重大隐患或近90天一级报警的企业加权", "Weight up open major hazards and level-1 alarms in 90 days"), values.weighted))
+          <fieldset class="field checks">
+            <legend>\(ctx.t("选项", "Options"))</legend>
+            \(check("withExpert", ctx.t("每家企业另抽1名专家", "Add one expert per enterprise"), values.withExpert))
+            \(check("crossCounty", ctx.t("异地交叉检查（抽取其他县的执法人员）", "Cross-county (inspectors of other counties)"), values.crossCounty))
+            \(check("weighted", ctx.t("有未销号重大隐患或近90天一级报警的企业加权", "Weight up open major hazards and level-1 alarms in 90 days"), values.weighted))
+          </fieldset>
           <div class="actions wide"><button type="submit" class="primary">\(ctx.t("冻结企业池并公布承诺值", "Freeze the pool and publish the commitment"))</button> <a href="\(SitePath.draws.path)">\(ctx.t("取消", "Cancel"))</a></div>
         </form>
         """
