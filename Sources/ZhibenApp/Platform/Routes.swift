@@ -40,6 +40,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: ProvincialPages())
     try signedIn.register(collection: MonitoringFiguresPages())
     try signedIn.register(collection: DrawPages())
+    try signedIn.register(collection: InspectionPages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
@@ -64,6 +65,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: MonitoringFiguresAPIController())
     try authed.register(collection: SelfInspectionAPIController())
     try authed.register(collection: EnforcementAPIController())
+    try authed.register(collection: InspectionAPIController())
 }
 
 struct HealthStatus: Content {

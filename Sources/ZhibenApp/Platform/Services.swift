@@ -62,6 +62,7 @@ public struct ZhibenServices: Sendable {
     public let monitoringFigures: MonitoringFiguresService
     public let people: EnforcementPeopleService
     public let draws: DrawService
+    public let inspections: InspectionService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -111,7 +112,9 @@ public struct ZhibenServices: Sendable {
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
         let peopleRepo = FluentEnforcementPeopleRepository(store: store)
         people = EnforcementPeopleService(repository: peopleRepo, clock: clock)
-        draws = DrawService(repository: FluentDrawRepository(store: store), people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)
+        let drawRepo = FluentDrawRepository(store: store)
+        draws = DrawService(repository: drawRepo, people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)
+        inspections = InspectionService(repository: FluentInspectionRepository(store: store), draws: drawRepo, people: peopleRepo, hazards: hazards, clock: clock)
     }
 }
 

@@ -21,6 +21,7 @@ enum SitePath: Sendable, Equatable {
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
     case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, experts, publicDraws, publicDraw(UUID), publicDrawPool(UUID)
+    case inspections, inspection(UUID), drawInspections(UUID)
 
     var path: String {
         switch self {
@@ -84,6 +85,9 @@ enum SitePath: Sendable, Equatable {
         case .draw(let id): "/enforcement/draws/\(id.uuidString)"
         case .drawReveal(let id): "/enforcement/draws/\(id.uuidString)/reveal"
         case .inspectors: "/enforcement/inspectors"
+        case .inspections: "/enforcement/inspections"
+        case .inspection(let id): "/enforcement/inspections/\(id.uuidString)"
+        case .drawInspections(let id): "/enforcement/draws/\(id.uuidString)/inspections"
         case .experts: "/enforcement/experts"
         case .publicDraws: "/public/draws"
         case .publicDraw(let id): "/public/draws/\(id.uuidString)"

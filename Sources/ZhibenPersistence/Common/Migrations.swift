@@ -30,6 +30,7 @@ public enum Migrations {
         M023ReadingPartitions(),
         M024EngineLeases(),
         M025Enforcement(),
+        M026Inspections(),
     ]
 }
 
@@ -853,5 +854,44 @@ struct M025Enforcement: AsyncMigration {
         try await db.schema(DrawModel.schema).delete()
         try await db.schema(ExpertModel.schema).delete()
         try await db.schema(RosterInspectorModel.schema).delete()
+    }
+}
+
+struct M026Inspections: AsyncMigration {
+    var name: String { "026-inspections" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(InspectionModel.schema)
+            .id()
+            .field("enterprise_id", .uuid, .required)
+            .field("enterprise_name", .string, .required)
+            .field("county_code", .string, .required)
+            .field("style", .string, .required)
+            .field("origin", .string, .required)
+            .field("origin_id", .uuid)
+            .field("inspectors", .string, .required)
+            .field("inspector_counties", .string, .required)
+            .field("expert_id", .uuid)
+            .field("expert_name", .string)
+            .field("expert_user_id", .uuid)
+            .field("planned_on", .string, .required)
+            .field("state", .string, .required)
+            .field("results", .string, .required)
+            .field("summary", .string, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("started_at", .datetime)
+            .field("completed_at", .datetime)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "inspections_county_planned").on(InspectionModel.schema).column("county_code").column("planned_on").run()
+        try await sql.create(index: "inspections_origin").on(InspectionModel.schema).column("origin_id").run()
+        try await sql.create(index: "inspections_enterprise").on(InspectionModel.schema).column("enterprise_id").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(InspectionModel.schema).delete()
     }
 }

@@ -127,9 +127,12 @@ struct DrawPages: RouteCollection {
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let d = try await req.zhiben.draws.get(req.recordID("draw"), actor: ctx.caller)
+        let inspections = try await req.zhiben.inspections.list(InspectionQuery(originID: d.id), page: Paging(per: 1), actor: ctx.caller).total
+        let problem = req.queryString("problem").map { HTML("<div class=\"flash error\" role=\"alert\">\($0)</div>") } ?? ""
         let flash = req.queryString("done").map { $0 == "revealed" ? ctx.t("已揭晓。", "Revealed.") : ctx.t("企业池已冻结，承诺值已公布。", "The pool is frozen and the commitment published.") }
         let content: HTML = """
         \(Layout.flash(flash))
+        \(problem)
         \(DrawViews.summary(d, lang: ctx.lang, sha: req.zhiben.draws.sha))
         \(HTML.when(!d.revealed && ctx.caller.can(.drawManage)) { """
         <form method="post" action="\(SitePath.drawReveal(d.id).path)" class="panel confirm" data-confirm="\(ctx.t("揭晓后种子和结果将公开，且不可更改。确认揭晓？", "The seed and the result become public and can never change. Reveal now?"))">
@@ -139,6 +142,14 @@ struct DrawPages: RouteCollection {
         </form>
         """ })
         \(DrawViews.picks(d, lang: ctx.lang))
+        \(HTML.when(d.revealed && ctx.caller.can(.drawManage) && inspections == 0) { """
+        <form method="post" action="\(SitePath.drawInspections(d.id).path)" class="panel">
+          \(ctx.csrfField)
+          <div class="field"><label for="plannedOn">\(ctx.t("计划检查日期", "Planned day"))</label><input id="plannedOn" name="plannedOn" type="date" required value="\(ChinaTime.day(req.zhiben.clock.now()))"></div>
+          <button type="submit" class="primary">\(ctx.t("为抽中的企业生成检查任务", "Make the drawn enterprises' inspections"))</button>
+        </form>
+        """ })
+        \(HTML.when(inspections > 0) { "<p><a href=\"\(SitePath.inspections.path)\">\(ctx.t("已生成 \(inspections) 项检查任务", "\(inspections) inspections made"))</a></p>" })
         <p><a href="\(SitePath.publicDraw(d.id).path)">\(ctx.t("公示页面", "Public page"))</a> · <a href="\(SitePath.draws.path)">\(ctx.t("返回列表", "Back to the list"))</a></p>
         """
         return .html(Layout.page(ctx, title: d.title, content))

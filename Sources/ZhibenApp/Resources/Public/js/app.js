@@ -118,3 +118,43 @@ document.addEventListener("click", function (event) {
     if (graver && sound) beep();
   });
 })();
+
+// An inspection's field form keeps a draft on the device as it is filled in (a lost connection loses
+// nothing). The draft is restored on the version it was started from; it is dropped once the server
+// has saved (the page comes back with ?done=). A save based on an older version is refused by the
+// server, and the draft stays here to be checked and sent again.
+(function () {
+  var form = document.querySelector("form[data-draft]");
+  if (!form || !window.localStorage) return;
+  var key = form.getAttribute("data-draft");
+  var version = form.getAttribute("data-version");
+  if (/[?&]done=/.test(location.search)) { localStorage.removeItem(key); }
+  function collect() {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name === "_csrf" || el.name === "baseVersion" || el.disabled) return;
+      if (el.type === "radio") { if (el.checked) values[el.name] = el.value; }
+      else if (el.type !== "submit") values[el.name] = el.value;
+    });
+    return values;
+  }
+  var stored = null;
+  try { stored = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { stored = null; }
+  if (stored && stored.values) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in stored.values) || el.disabled) return;
+      if (el.type === "radio") el.checked = stored.values[el.name] === el.value;
+      else if (el.type !== "submit") el.value = stored.values[el.name];
+    });
+    // A draft begun on an older version says so: submitting it replaces what changed meanwhile.
+    var note = form.querySelector(stored.version === version ? ".draft-note" : ".draft-note-stale");
+    if (note) note.hidden = false;
+  }
+  form.addEventListener("input", function () {
+    localStorage.setItem(key, JSON.stringify({ version: version, values: collect(), at: Date.now() }));
+  });
+  form.addEventListener("change", function (event) {
+    var item = event.target.closest && event.target.closest(".check-item");
+    if (item && event.target.type === "radio") item.classList.toggle("failed", event.target.value === "fail");
+  });
+})();

@@ -1,0 +1,155 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+struct InspectionDTO: Content {
+    struct ResultDTO: Content {
+        var item: String
+        var outcome: String
+        var note: String
+        var hazardId: UUID?
+    }
+
+    var id: UUID
+    var enterpriseId: UUID
+    var enterpriseName: String
+    var countyCode: String
+    var style: String
+    var origin: String
+    var originId: UUID?
+    var inspectors: [DrawDTO.PersonDTO]
+    var expert: DrawDTO.PersonDTO?
+    var plannedOn: String
+    var state: String
+    var results: [ResultDTO]
+    var summary: String
+    var createdBy: String
+    var createdAt: Date
+    var startedAt: Date?
+    var completedAt: Date?
+    var version: Int
+
+    init(_ i: Inspection) {
+        id = i.id
+        enterpriseId = i.enterpriseID
+        enterpriseName = i.enterpriseName
+        countyCode = i.countyCode
+        style = i.style.rawValue
+        origin = i.origin.rawValue
+        originId = i.originID
+        inspectors = zip(i.inspectorIDs, i.inspectorNames).map { DrawDTO.PersonDTO(id: $0, name: $1, certificate: nil) }
+        expert = i.expertID.map { DrawDTO.PersonDTO(id: $0, name: i.expertName ?? "", certificate: nil) }
+        plannedOn = i.plannedOn
+        state = i.state.rawValue
+        results = i.results.map { ResultDTO(item: $0.item, outcome: $0.outcome.rawValue, note: $0.note, hazardId: $0.hazardID) }
+        summary = i.summary
+        createdBy = i.createdBy
+        createdAt = i.createdAt
+        startedAt = i.startedAt
+        completedAt = i.completedAt
+        version = i.version
+    }
+}
+
+/// Inspections over the API: created by hand or for a revealed draw, their field results, their steps.
+struct InspectionAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let i = routes.grouped("inspections")
+        i.get(use: list)
+        i.post(use: create)
+        i.get(":id", use: show)
+        i.put(":id", "results", use: saveResults)
+        i.post(":id", "transitions", use: transition)
+        routes.post("draws", ":id", "inspections", use: fromDraw)
+    }
+
+    func list(req: Request) async throws -> PageDTO<InspectionDTO> {
+        let query = InspectionQuery(state: req.queryString("state").flatMap(Inspection.State.init(rawValue:)),
+                                    enterpriseID: req.queryString("enterprise").flatMap(UUID.init(uuidString:)),
+                                    originID: req.queryString("draw").flatMap(UUID.init(uuidString:)))
+        return PageDTO(try await req.zhiben.inspections.list(query, page: req.paging(), actor: req.caller), InspectionDTO.init)
+    }
+
+    func show(req: Request) async throws -> Response {
+        let i = try await req.zhiben.inspections.get(req.recordID("inspection"), actor: req.caller)
+        return try .json(InspectionDTO(i), version: i.version)
+    }
+
+    struct CreateInput: Content {
+        var enterpriseId: UUID?
+        var style: String?
+        var origin: String?
+        var originId: UUID?
+        var inspectors: [UUID]?
+        var expertId: UUID?
+        var plannedOn: String?
+    }
+
+    func create(req: Request) async throws -> Response {
+        let input = try req.content.decode(CreateInput.self)
+        guard let enterpriseID = input.enterpriseId else {
+            throw DomainError.validation([FieldIssue(field: "enterpriseId", zh: "请选择企业", en: "the enterprise is required")])
+        }
+        guard let style = InspectionStyle(rawValue: input.style ?? "routine") else {
+            throw DomainError.validation([FieldIssue(field: "style", zh: "检查方式无效", en: "unknown style")])
+        }
+        guard let origin = InspectionOrigin(rawValue: input.origin ?? "manual") else {
+            throw DomainError.validation([FieldIssue(field: "origin", zh: "检查来源无效", en: "unknown origin")])
+        }
+        let i = try await req.zhiben.inspections.create(enterpriseID: enterpriseID, style: style, origin: origin, originID: input.originId,
+                                                        inspectorIDs: input.inspectors ?? [], expertID: input.expertId, plannedOn: input.plannedOn ?? "",
+                                                        actor: req.caller, origin: req.origin)
+        let res = try Response.json(InspectionDTO(i), version: i.version, status: .created)
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/inspections/\(i.id.uuidString)")
+        return res
+    }
+
+    struct FromDrawInput: Content { var plannedOn: String? }
+
+    func fromDraw(req: Request) async throws -> Response {
+        let input = try req.content.decode(FromDrawInput.self)
+        let list = try await req.zhiben.inspections.createFromDraw(req.recordID("draw"), plannedOn: input.plannedOn ?? "", actor: req.caller, origin: req.origin)
+        let res = Response(status: .created)
+        try res.content.encode(list.map(InspectionDTO.init))
+        return res
+    }
+
+    struct ResultsInput: Content {
+        struct Item: Content {
+            var item: String
+            var outcome: String
+            var note: String?
+        }
+        var baseVersion: Int?
+        var results: [Item]?
+        var summary: String?
+    }
+
+    func saveResults(req: Request) async throws -> Response {
+        let input = try req.content.decode(ResultsInput.self)
+        guard let base = input.baseVersion else {
+            throw DomainError.validation([FieldIssue(field: "baseVersion", zh: "缺少 baseVersion（开始填写时的版本）", en: "baseVersion (the version the results start from) is required")])
+        }
+        let results = try (input.results ?? []).map { r -> InspectionItemResult in
+            guard let o = InspectionItemResult.Outcome(rawValue: r.outcome) else {
+                throw DomainError.validation([FieldIssue(field: "results", zh: "检查结论应为 pass、fail 或 notApplicable", en: "an outcome is pass, fail or notApplicable")])
+            }
+            return InspectionItemResult(item: r.item, outcome: o, note: r.note ?? "")
+        }
+        let i = try await req.zhiben.inspections.saveResults(req.recordID("inspection"), results: results, summary: input.summary, baseVersion: base,
+                                                             actor: req.caller, origin: req.origin)
+        return try .json(InspectionDTO(i), version: i.version)
+    }
+
+    struct TransitionInput: Content { var action: String? }
+
+    func transition(req: Request) async throws -> Response {
+        let input = try req.content.decode(TransitionInput.self)
+        guard let action = InspectionAction(rawValue: input.action ?? "") else {
+            throw DomainError.validation([FieldIssue(field: "action", zh: "操作应为 start、complete 或 cancel", en: "action is start, complete or cancel")])
+        }
+        let i = try await req.zhiben.inspections.perform(req.recordID("inspection"), action: action, expectedVersion: try ETag.expectedVersion(req),
+                                                         actor: req.caller, origin: req.origin)
+        return try .json(InspectionDTO(i), version: i.version)
+    }
+}

@@ -1,0 +1,350 @@
+import Foundation
+
+/// How an inspection is carried out (T21–T23).
+public enum InspectionStyle: String, Sendable, Codable, CaseIterable, Labeled {
+    case thorough, unannounced, covert, crossCounty, routine, online
+
+    public var zh: String {
+        switch self {
+        case .thorough: "体检式精查"; case .unannounced: "四不两直"; case .covert: "明查暗访"; case .crossCounty: "异地交叉检查"
+        case .routine: "日常检查"; case .online: "线上检查"
+        }
+    }
+    public var en: String {
+        switch self {
+        case .thorough: "Thorough check-up"; case .unannounced: "Unannounced"; case .covert: "Open and covert"; case .crossCounty: "Cross-county"
+        case .routine: "Routine"; case .online: "Online (monitoring)"
+        }
+    }
+}
+
+/// Where an inspection came from.
+public enum InspectionOrigin: String, Sendable, Codable, CaseIterable, Labeled {
+    case plan, draw, alarm, publicReport, manual
+
+    public var zh: String { switch self { case .plan: "执法计划"; case .draw: "双随机抽取"; case .alarm: "监测报警"; case .publicReport: "群众举报"; case .manual: "其他" } }
+    public var en: String { switch self { case .plan: "Plan"; case .draw: "Random draw"; case .alarm: "Alarm"; case .publicReport: "Public report"; case .manual: "Other" } }
+}
+
+/// One checklist item's outcome in the field.
+public struct InspectionItemResult: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Codable, CaseIterable, Labeled {
+        case pass, fail, notApplicable
+        public var zh: String { switch self { case .pass: "符合"; case .fail: "不符合"; case .notApplicable: "不适用" } }
+        public var en: String { switch self { case .pass: "Pass"; case .fail: "Fail"; case .notApplicable: "N/A" } }
+    }
+
+    /// A criterion's code (`MHC-4-01`) or a county's local item's id.
+    public var item: String
+    public var outcome: Outcome
+    public var note: String
+    /// The hazard a failed item became, once the inspection is completed.
+    public var hazardID: UUID?
+
+    public init(item: String, outcome: Outcome, note: String = "", hazardID: UUID? = nil) {
+        self.item = item
+        self.outcome = outcome
+        self.note = note
+        self.hazardID = hazardID
+    }
+}
+
+/// An enforcement inspection of one enterprise (执法检查).
+public struct Inspection: Sendable, Equatable, Identifiable {
+    public enum State: String, Sendable, Codable, CaseIterable, Labeled {
+        case planned, inProgress, completed, cancelled
+        public var zh: String { switch self { case .planned: "待检查"; case .inProgress: "检查中"; case .completed: "已完成"; case .cancelled: "已取消" } }
+        public var en: String { switch self { case .planned: "Planned"; case .inProgress: "In progress"; case .completed: "Completed"; case .cancelled: "Cancelled" } }
+    }
+
+    public var id: UUID
+    public var enterpriseID: UUID
+    public var enterpriseName: String
+    public var countyCode: String
+    public var style: InspectionStyle
+    public var origin: InspectionOrigin
+    /// The draw, alarm or report it came from.
+    public var originID: UUID?
+    /// Roster entries: at least two.
+    public var inspectorIDs: [UUID]
+    public var inspectorNames: [String]
+    /// The counties of the inspectors: an inspector of such a county sees the inspection (cross-county).
+    public var inspectorCounties: [String]
+    public var expertID: UUID?
+    public var expertName: String?
+    /// The expert's account, who then sees this inspection.
+    public var expertUserID: UUID?
+    /// `yyyy-MM-dd`.
+    public var plannedOn: String
+    public var state: State
+    public var results: [InspectionItemResult]
+    public var summary: String
+    public var createdBy: String
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var updatedAt: Date
+    public var version: Int
+
+    public init(id: UUID = UUID(), enterpriseID: UUID, enterpriseName: String, countyCode: String, style: InspectionStyle, origin: InspectionOrigin,
+                originID: UUID? = nil, inspectorIDs: [UUID], inspectorNames: [String], inspectorCounties: [String], expertID: UUID? = nil,
+                expertName: String? = nil, expertUserID: UUID? = nil, plannedOn: String, state: State = .planned, results: [InspectionItemResult] = [],
+                summary: String = "", createdBy: String, createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date, version: Int = 1) {
+        self.id = id
+        self.enterpriseID = enterpriseID
+        self.enterpriseName = enterpriseName
+        self.countyCode = countyCode
+        self.style = style
+        self.origin = origin
+        self.originID = originID
+        self.inspectorIDs = inspectorIDs
+        self.inspectorNames = inspectorNames
+        self.inspectorCounties = inspectorCounties
+        self.expertID = expertID
+        self.expertName = expertName
+        self.expertUserID = expertUserID
+        self.plannedOn = plannedOn
+        self.state = state
+        self.results = results
+        self.summary = summary
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.updatedAt = updatedAt
+        self.version = version
+    }
+
+    /// Whether `scope` sees it: the enterprise's county, a county one of its inspectors comes from (a
+    /// cross-county inspection), the city; an expert only when assigned.
+    public func visible(to scope: Scope) -> Bool {
+        switch scope {
+        case .city: true
+        case .county(let c): countyCode == c || inspectorCounties.contains(c)
+        case .enterprise: false
+        case .assigned(let user): expertUserID == user
+        }
+    }
+}
+
+public struct InspectionQuery: Sendable, Equatable {
+    public var state: Inspection.State?
+    public var enterpriseID: UUID?
+    public var originID: UUID?
+
+    public init(state: Inspection.State? = nil, enterpriseID: UUID? = nil, originID: UUID? = nil) {
+        self.state = state
+        self.enterpriseID = enterpriseID
+        self.originID = originID
+    }
+}
+
+public protocol InspectionRepository: Sendable {
+    func create(_ inspections: [Inspection], audit: AuditContext) async throws
+    func find(id: UUID, scope: Scope) async throws -> Inspection?
+    func list(_ query: InspectionQuery, scope: Scope, page: Paging) async throws -> Paged<Inspection>
+    /// Changes one inside one write, audited; a stale `expectedVersion` answers `staleVersion` and
+    /// changes nothing.
+    func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
+                change: @escaping @Sendable (Inspection) throws -> Inspection) async throws -> Inspection
+}
+
+public enum InspectionAction: String, Sendable, CaseIterable {
+    case start, complete, cancel
+}
+
+/// Inspections: created for a draw's picks or by hand, worked through in the field against the
+/// enterprise's checklist; each failed item becomes a hazard citing its criterion (the hazard loop).
+public struct InspectionService: Sendable {
+    public let repository: any InspectionRepository
+    public let draws: any DrawRepository
+    public let people: any EnforcementPeopleRepository
+    public let hazards: HazardService
+    public let clock: any WallClock
+
+    public init(repository: any InspectionRepository, draws: any DrawRepository, people: any EnforcementPeopleRepository, hazards: HazardService,
+                clock: any WallClock) {
+        self.repository = repository
+        self.draws = draws
+        self.people = people
+        self.hazards = hazards
+        self.clock = clock
+    }
+
+    /// One inspection per enterprise a revealed draw picked, with the drawn inspectors and expert; once.
+    public func createFromDraw(_ drawID: UUID, plannedOn: String, actor: Caller, origin: String? = nil) async throws -> [Inspection] {
+        try actor.require(.drawManage)
+        guard let d = try await draws.find(id: drawID, scope: actor.scope) else { throw DomainError.notFound(entity: "draw") }
+        guard let result = d.result else { throw DomainError.invalidTransition(from: "committed (not revealed)", event: "createInspections") }
+        guard ChinaTime.parseDay(plannedOn) != nil else {
+            throw DomainError.validation([FieldIssue(field: "plannedOn", zh: "计划日期应为日期（如 2026-12-15）", en: "the planned day is a date such as 2026-12-15")])
+        }
+        if try await repository.list(InspectionQuery(originID: drawID), scope: .city, page: Paging(per: 1)).total > 0 {
+            throw DomainError.conflict(FieldIssue(field: "draw", zh: "该抽取已生成检查任务", en: "this draw's inspections exist already"))
+        }
+        let enterprises = Dictionary(d.pool.enterprises.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let people = Dictionary((d.pool.inspectors + d.pool.experts).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let experts = Dictionary(try await self.people.allExperts().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let now = clock.now()
+        let list = result.picks.compactMap { pick -> Inspection? in
+            guard let e = enterprises[pick.enterpriseID] else { return nil }
+            return Inspection(enterpriseID: e.id, enterpriseName: e.name, countyCode: e.countyCode, style: d.parameters.crossCounty ? .crossCounty : .routine,
+                              origin: .draw, originID: d.id, inspectorIDs: pick.inspectors, inspectorNames: pick.inspectors.map { people[$0]?.name ?? "" },
+                              inspectorCounties: Array(Set(pick.inspectors.compactMap { people[$0]?.countyCode })).sorted(),
+                              expertID: pick.expert, expertName: pick.expert.flatMap { people[$0]?.name }, expertUserID: pick.expert.flatMap { experts[$0]?.userID },
+                              plannedOn: plannedOn, createdBy: actor.username, createdAt: now, updatedAt: now)
+        }
+        try await repository.create(list, audit: AuditContext(actor: actor, at: now, origin: origin))
+        return list
+    }
+
+    /// An inspection outside a draw (a plan's key enterprise, an alarm, a report): at least two roster
+    /// officers, of the enterprise's county unless cross-county.
+    public func create(enterpriseID: UUID, style: InspectionStyle, origin kind: InspectionOrigin, originID: UUID?, inspectorIDs: [UUID], expertID: UUID?,
+                       plannedOn: String, actor: Caller, origin: String? = nil) async throws -> Inspection {
+        try actor.require(.drawManage)
+        guard let e = try await hazards.enterprises.find(id: enterpriseID, scope: actor.scope) else { throw DomainError.notFound(entity: "enterprise") }
+        var issues: [FieldIssue] = []
+        let roster = Dictionary(try await people.allInspectors(countyCodes: nil).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let chosen = inspectorIDs.compactMap { roster[$0] }
+        let day = ChinaTime.day(clock.now())
+        if Set(inspectorIDs).count < 2 || chosen.count != inspectorIDs.count {
+            issues.append(FieldIssue(field: "inspectors", zh: "至少选择2名名册中的执法人员", en: "choose at least two officers of the roster"))
+        } else if let bad = chosen.first(where: { !$0.drawable(on: day) }) {
+            issues.append(FieldIssue(field: "inspectors", zh: "\(bad.name)的执法证已过期或已停用", en: "\(bad.name)'s certificate has expired or the officer is inactive"))
+        } else if let bad = chosen.first(where: { $0.conflicts.contains(e.id) }) {
+            issues.append(FieldIssue(field: "inspectors", zh: "\(bad.name)已申报回避该企业", en: "\(bad.name) declared a conflict with this enterprise"))
+        } else if style != .crossCounty, let bad = chosen.first(where: { $0.countyCode != e.profile.countyCode }) {
+            issues.append(FieldIssue(field: "inspectors", zh: "\(bad.name)不是本县执法人员（异地交叉检查除外）", en: "\(bad.name) is of another county (only cross-county inspections)"))
+        }
+        if ChinaTime.parseDay(plannedOn) == nil {
+            issues.append(FieldIssue(field: "plannedOn", zh: "计划日期应为日期（如 2026-12-15）", en: "the planned day is a date such as 2026-12-15"))
+        }
+        var expert: Expert?
+        if let expertID {
+            expert = try await people.allExperts().first { $0.id == expertID }
+            if expert == nil { issues.append(FieldIssue(field: "expert", zh: "专家库中没有该专家", en: "no such expert in the pool")) }
+            else if expert!.conflicts.contains(e.id) { issues.append(FieldIssue(field: "expert", zh: "该专家已申报回避该企业", en: "the expert declared a conflict with this enterprise")) }
+        }
+        guard issues.isEmpty else { throw DomainError.validation(issues) }
+        let now = clock.now()
+        let i = Inspection(enterpriseID: e.id, enterpriseName: e.profile.name, countyCode: e.profile.countyCode, style: style, origin: kind, originID: originID,
+                           inspectorIDs: chosen.map(\.id), inspectorNames: chosen.map(\.name), inspectorCounties: Array(Set(chosen.map(\.countyCode))).sorted(),
+                           expertID: expert?.id, expertName: expert?.name, expertUserID: expert?.userID, plannedOn: plannedOn,
+                           createdBy: actor.username, createdAt: now, updatedAt: now)
+        try await repository.create([i], audit: AuditContext(actor: actor, at: now, origin: origin))
+        return i
+    }
+
+    public func get(_ id: UUID, actor: Caller) async throws -> Inspection {
+        guard actor.can(.enforcementRead) || actor.role == .expert else { throw DomainError.forbidden(permission: .enforcementRead) }
+        guard let i = try await repository.find(id: id, scope: actor.scope), i.visible(to: actor.scope) else { throw DomainError.notFound(entity: "inspection") }
+        return i
+    }
+
+    public func list(_ query: InspectionQuery, page: Paging, actor: Caller) async throws -> Paged<Inspection> {
+        guard actor.can(.enforcementRead) || actor.role == .expert else { throw DomainError.forbidden(permission: .enforcementRead) }
+        return try await repository.list(query, scope: actor.scope, page: page)
+    }
+
+    /// The enterprise's checklist items, by code (criteria) or id (local items).
+    public func checklist(for i: Inspection) async throws -> Checklist {
+        try await hazards.checklist(enterpriseID: i.enterpriseID, actor: .system).1
+    }
+
+    /// Saves the field results (a draft, from the phone): refused with `staleVersion` when the record
+    /// changed since the version the phone started from, so nothing is overwritten silently.
+    public func saveResults(_ id: UUID, results: [InspectionItemResult], summary: String?, baseVersion: Int, actor: Caller, origin: String? = nil) async throws -> Inspection {
+        try actor.require(.hazardReport)
+        let current = try await get(id, actor: actor)
+        let list = try await checklist(for: current)
+        let known = Set(list.criteria.map(\.id) + list.localItems.map(\.id.uuidString))
+        var issues: [FieldIssue] = []
+        if let bad = results.first(where: { !known.contains($0.item) }) {
+            issues.append(FieldIssue(field: "results", zh: "检查表中没有该项：\(bad.item)", en: "no such checklist item: \(bad.item)"))
+        }
+        if Set(results.map(\.item)).count != results.count { issues.append(FieldIssue(field: "results", zh: "检查项重复", en: "an item is given twice")) }
+        if results.contains(where: { $0.note.count > 500 }) { issues.append(FieldIssue(field: "results", zh: "说明不超过500字", en: "a note has at most 500 characters")) }
+        if (summary ?? "").count > 2000 { issues.append(FieldIssue(field: "summary", zh: "检查情况不超过2000字", en: "the summary has at most 2000 characters")) }
+        guard issues.isEmpty else { throw DomainError.validation(issues) }
+        let now = clock.now()
+        return try await repository.update(id: id, scope: actor.scope, expectedVersion: baseVersion, audit: AuditContext(actor: actor, at: now, origin: origin)) { i in
+            guard i.state == .planned || i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "saveResults") }
+            var next = i
+            // A hazard already made from an item stays linked to it.
+            let linked = Dictionary(i.results.compactMap { r in r.hazardID.map { (r.item, $0) } }, uniquingKeysWith: { a, _ in a })
+            next.results = results.map { r in var r = r; r.hazardID = linked[r.item]; return r }
+            if let summary { next.summary = summary }
+            if next.state == .planned {
+                next.state = .inProgress
+                next.startedAt = now
+            }
+            next.updatedAt = now
+            return next
+        }
+    }
+
+    /// start, complete (each failed item becomes a hazard citing its criterion, then the inspection is
+    /// completed), cancel.
+    public func perform(_ id: UUID, action: InspectionAction, expectedVersion: Int?, actor: Caller, origin: String? = nil) async throws -> Inspection {
+        try actor.require(action == .cancel ? .drawManage : .hazardReport)
+        var current = try await get(id, actor: actor)
+        let now = clock.now()
+        let audit = AuditContext(actor: actor, at: now, origin: origin)
+        switch action {
+        case .start:
+            return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, audit: audit) { i in
+                guard i.state == .planned else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "start") }
+                var next = i
+                next.state = .inProgress
+                next.startedAt = now
+                next.updatedAt = now
+                return next
+            }
+        case .cancel:
+            return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, audit: audit) { i in
+                guard i.state == .planned || i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "cancel") }
+                var next = i
+                next.state = .cancelled
+                next.updatedAt = now
+                return next
+            }
+        case .complete:
+            guard current.state == .inProgress else { throw DomainError.invalidTransition(from: current.state.rawValue, event: "complete") }
+            if let expectedVersion, expectedVersion != current.version {
+                throw DomainError.staleVersion(entity: "inspection", expected: expectedVersion, current: current.version)
+            }
+            let checklist = try await checklist(for: current)
+            let criteria = Dictionary(checklist.criteria.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let local = Dictionary(checklist.localItems.map { ($0.id.uuidString, $0) }, uniquingKeysWith: { a, _ in a })
+            // A cross-county inspector reports in the enterprise's county, for this inspection only.
+            var reporter = actor
+            if !actor.scope.includes(countyCode: current.countyCode, enterpriseID: current.enterpriseID) { reporter.scope = .county(current.countyCode) }
+            // Each failed item's hazard is linked as soon as it exists, so a retry after a failure makes none twice.
+            for r in current.results where r.outcome == .fail && r.hazardID == nil {
+                let criterion = criteria[r.item]
+                let what = criterion?.summaryZh ?? local[r.item]?.text ?? r.item
+                let hazard = try await hazards.report(HazardDraft(
+                    enterpriseID: current.enterpriseID, title: String("执法检查：\(what)".prefix(100)),
+                    description: "\(current.style.zh)（\(current.plannedOn)，\(current.inspectorNames.joined(separator: "、"))）发现：\(what)" + (r.note.isEmpty ? "" : "。\(r.note)"),
+                    source: HazardSource.inspection.rawValue, foundBy: current.inspectorNames.joined(separator: "、"), foundAt: now,
+                    level: criterion != nil ? HazardLevel.major.rawValue : HazardLevel.general.rawValue, criteria: criterion.map { [$0.id] } ?? []),
+                    actor: reporter, origin: origin)
+                current = try await repository.update(id: id, scope: actor.scope, expectedVersion: nil, audit: audit) { i in
+                    var next = i
+                    next.results = i.results.map { x in var x = x; if x.item == r.item { x.hazardID = hazard.id }; return x }
+                    next.updatedAt = now
+                    return next
+                }
+            }
+            return try await repository.update(id: id, scope: actor.scope, expectedVersion: nil, audit: audit) { i in
+                guard i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "complete") }
+                var next = i
+                next.state = .completed
+                next.completedAt = now
+                next.updatedAt = now
+                return next
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import VaporTesting
+@testable import ZhibenApp
+import ZhibenDomain
+
+@Suite("inspections: from a draw, in the field, failed items into the hazard loop")
+struct InspectionTests {
+    struct ResultProbe: Decodable { let item: String; let outcome: String; let hazardId: UUID? }
+    struct PersonProbe: Decodable { let id: UUID; let name: String }
+    struct InspectionProbe: Decodable {
+        let id: UUID; let enterpriseId: UUID; let countyCode: String; let state: String; let version: Int; let results: [ResultProbe]
+        let inspectors: [PersonProbe]; let expert: PersonProbe?
+    }
+
+    @Test("a revealed draw makes one inspection per pick, once; the drawn inspectors complete one with a failed item, which becomes a major hazard citing its criterion; a stale save is refused")
+    func fromDrawToHazard() async throws {
+        try await Harness.with(enterprises: 40) { h in
+            let county = try await h.token("county-141181")
+            let created = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "检查", "size": 2, "withExpert": true])
+            let drawID = try created.content.get(UUID.self, at: "id")
+            #expect(try await h.api(.POST, "/api/v1/draws/\(drawID)/inspections", token: county, json: ["plannedOn": "2026-12-15"]).status == .conflict,
+                    "not before the reveal")
+            #expect(try await h.api(.POST, "/api/v1/draws/\(drawID)/reveal", token: county).status == .ok)
+            let made = try await h.api(.POST, "/api/v1/draws/\(drawID)/inspections", token: county, json: ["plannedOn": "2026-12-15"])
+            #expect(made.status == .created, "\(made.body.string)")
+            let list = try made.content.decode([InspectionProbe].self)
+            #expect(list.count == 2 && list.allSatisfy { $0.state == "planned" && $0.inspectors.count == 2 && $0.expert != nil })
+            #expect(try await h.api(.POST, "/api/v1/draws/\(drawID)/inspections", token: county, json: ["plannedOn": "2026-12-15"]).status == .conflict, "once")
+
+            // Who sees them: the county and its inspector; not another county; an expert only those assigned.
+            let inspector = try await h.token("inspector-141181")
+            #expect(try await h.api(.GET, "/api/v1/inspections?draw=\(drawID)", token: inspector).content.get(Int.self, at: "total") == 2)
+            #expect(try await h.api(.GET, "/api/v1/inspections?draw=\(drawID)", token: try await h.token("county-141182")).content.get(Int.self, at: "total") == 0)
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(list[0].id)", token: try await h.token("inspector-141182")).status == .notFound)
+            let experts = try await h.app.zhiben.people.repository.allExperts()
+            for n in 1...3 {
+                let account = try #require(try await h.app.zhiben.accounts.users.find(username: "expert-\(n)"))
+                let pool = experts.first { $0.userID == account.id }
+                let mine = list.filter { $0.expert?.id == pool?.id }.map(\.id)
+                let seen = try await h.api(.GET, "/api/v1/inspections", token: try await h.token("expert-\(n)")).content.get([InspectionProbe].self, at: "items").map(\.id)
+                #expect(Set(seen) == Set(mine), "expert-\(n) sees exactly those assigned")
+                for other in list where !mine.contains(other.id) {
+                    #expect(try await h.api(.GET, "/api/v1/inspections/\(other.id)", token: try await h.token("expert-\(n)")).status == .notFound)
+                }
+            }
+
+            // In the field: one item fails, the rest pass.
+            let target = list[0]
+            let e = try #require(try await h.app.zhiben.enterprises.repository.find(id: target.enterpriseId, scope: .city))
+            let checklist = try await h.app.zhiben.hazards.checklist(enterpriseID: e.id, actor: .system).1
+            let failed = try #require(checklist.criteria.first { $0.article != 14 })
+            let results = checklist.criteria.map { c in ["item": c.id, "outcome": c.id == failed.id ? "fail" : "pass", "note": c.id == failed.id ? "现场发现" : ""] }
+            let saved = try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector, json: ["baseVersion": target.version, "results": results])
+            #expect(saved.status == .ok, "\(saved.body.string.prefix(400))")
+            let afterSave = try saved.content.decode(InspectionProbe.self)
+            #expect(afterSave.state == "inProgress" && afterSave.version == target.version + 1)
+            // The same sync again, from the version it started on: refused, nothing overwritten.
+            let stale = try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector,
+                                        json: ["baseVersion": target.version, "results": [["item": failed.id, "outcome": "pass"]]])
+            #expect(stale.status == .preconditionFailed && stale.body.string.contains("version"))
+            let unknown = try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector,
+                                          json: ["baseVersion": afterSave.version, "results": [["item": "MHC-99-99", "outcome": "pass"]]])
+            #expect(unknown.status == .unprocessableEntity && unknown.body.string.contains("MHC-99-99"))
+
+            let completed = try await h.api(.POST, "/api/v1/inspections/\(target.id)/transitions", token: inspector, json: ["action": "complete"])
+            #expect(completed.status == .ok, "\(completed.body.string.prefix(400))")
+            let done = try completed.content.decode(InspectionProbe.self)
+            #expect(done.state == "completed")
+            let hazardID = try #require(done.results.first { $0.item == failed.id }?.hazardId)
+            #expect(done.results.filter { $0.hazardId != nil }.count == 1, "only the failed item")
+            let company = try await h.token(h.enterpriseUsername(e))
+            let hazard = try await h.api(.GET, "/api/v1/hazards/\(hazardID)", token: company)
+            #expect(hazard.status == .ok)
+            #expect(try hazard.content.get([String].self, at: "criteria") == [failed.id] && hazard.content.get(String.self, at: "level") == "major"
+                    && hazard.content.get(String.self, at: "source") == "inspection")
+            #expect(try await h.api(.POST, "/api/v1/inspections/\(target.id)/transitions", token: inspector, json: ["action": "complete"]).status == .conflict)
+            #expect(try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector, json: ["baseVersion": done.version, "results": results]).status == .conflict,
+                    "a completed inspection's results stay")
+            #expect(try await h.api(.POST, "/api/v1/inspections/\(list[1].id)/transitions", token: inspector, json: ["action": "cancel"]).status == .forbidden,
+                    "inspectors do not cancel")
+        }
+    }
+
+    @Test("a cross-county inspection is seen by the inspectors' county and not by a third; its officers must be of another county only when cross-county")
+    func crossCounty() async throws {
+        try await Harness.with(enterprises: 40) { h in
+            let city = try await h.token("city")
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let roster = try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141182"]).filter { $0.drawable(on: ChinaTime.day(Date())) }
+            let ids = roster.prefix(2).map(\.id.uuidString)
+            let routine = try await h.api(.POST, "/api/v1/inspections", token: city, json: ["enterpriseId": e.id.uuidString, "style": "routine", "inspectors": ids, "plannedOn": "2026-12-20"])
+            #expect(routine.status == .unprocessableEntity && routine.body.string.contains("inspectors"))
+            let one = try await h.api(.POST, "/api/v1/inspections", token: city, json: ["enterpriseId": e.id.uuidString, "style": "crossCounty", "inspectors": Array(ids.prefix(1)), "plannedOn": "2026-12-20"])
+            #expect(one.status == .unprocessableEntity, "two officers at least")
+            let expertAccount = try #require(try await h.app.zhiben.accounts.users.find(username: "expert-1"))
+            let expert = try #require(try await h.app.zhiben.people.repository.allExperts().first { $0.userID == expertAccount.id })
+            let cross = try await h.api(.POST, "/api/v1/inspections", token: city, json: ["enterpriseId": e.id.uuidString, "style": "crossCounty", "inspectors": ids,
+                                                                                         "expertId": expert.id.uuidString, "plannedOn": "2026-12-20"])
+            #expect(cross.status == .created, "\(cross.body.string)")
+            let id = try cross.content.get(UUID.self, at: "id")
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("inspector-141182")).status == .ok, "assigned cross-county")
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("inspector-141181")).status == .ok, "the enterprise's county")
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("inspector-141102")).status == .notFound)
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("expert-1")).status == .ok, "the assigned expert")
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("expert-2")).status == .notFound)
+            #expect(try await h.api(.GET, "/api/v1/inspections", token: h.token(h.enterpriseUsername(e))).status == .forbidden)
+        }
+    }
+}
