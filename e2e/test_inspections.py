@@ -1,0 +1,49 @@
+"""Browser test of an inspection on a phone-sized screen (390×844): the county draws an enterprise and
+makes its inspection; the drawn county's inspector opens it, marks one checklist item failed (the
+choice survives a reload: the draft is kept on the device), and completes it; the failed item is a
+hazard on the enterprise's list citing the criterion.
+"""
+import datetime
+
+from helpers import BASE, login, shot
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+from test_hazards import api, token
+
+
+def test_an_inspector_completes_an_inspection_on_a_phone(browser):
+    county = "141102"
+    officer = token("county-" + county)
+    draw = api("POST", "/draws", officer, {"title": "浏览器测试：离石区检查", "size": 1})
+    api("POST", "/draws/%s/reveal" % draw["id"], officer)
+    today = datetime.date.today().isoformat()
+    inspection = api("POST", "/draws/%s/inspections" % draw["id"], officer, {"plannedOn": today})[0]
+
+    browser.set_window_size(390, 844)
+    login(browser, "inspector-" + county)
+    browser.get(BASE + "/enforcement/inspections/" + inspection["id"])
+    first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")
+    code = first.get_attribute("data-item")
+    first.find_element(By.CSS_SELECTOR, "input[value=fail]").click()
+    first.find_element(By.CSS_SELECTOR, "input[type=text]").send_keys("浏览器测试：现场发现")
+    assert "failed" in first.get_attribute("class")
+    # The choice is kept on the device: a reload (or a lost connection) brings it back.
+    browser.refresh()
+    first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")
+    assert first.find_element(By.CSS_SELECTOR, "input[value=fail]").is_selected()
+    assert browser.find_element(By.CSS_SELECTOR, ".draft-note").is_displayed()
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, "the field page fits a phone's width (%d px)" % width
+    shot(browser, "inspection-phone")
+
+    browser.find_element(By.CSS_SELECTOR, "button[value=complete]").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "检查已完成"))
+    link = browser.find_element(By.LINK_TEXT, "已转为隐患")
+    link.click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), code))
+    shot(browser, "inspection-hazard")
+
+    hazards = api("GET", "/hazards?enterprise=%s&per=50" % inspection["enterpriseId"], officer)["items"]
+    mine = [h for h in hazards if code in h.get("criteria", []) and h.get("source") == "inspection"]
+    assert len(mine) == 1, hazards
