@@ -107,4 +107,65 @@ struct InspectionTests {
             #expect(try await h.api(.GET, "/api/v1/inspections", token: h.token(h.enterpriseUsername(e))).status == .forbidden)
         }
     }
+
+    @Test("一案双罚 names the enterprise and its principal or records nothing; 逢查必考 takes a failed worker off duty until a re-exam is passed; the record prints")
+    func penaltiesAndExams() async throws {
+        try await Harness.with(enterprises: 40) { h in
+            let county = try await h.token("county-141181")
+            let drawID = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "处罚", "size": 1]).content.get(UUID.self, at: "id")
+            _ = try await h.api(.POST, "/api/v1/draws/\(drawID)/reveal", token: county)
+            let inspection = try await h.api(.POST, "/api/v1/draws/\(drawID)/inspections", token: county, json: ["plannedOn": "2026-12-15"]).content.decode([InspectionProbe].self)[0]
+            let inspector = try await h.token("inspector-141181")
+            let checklist = try await h.app.zhiben.hazards.checklist(enterpriseID: inspection.enterpriseId, actor: .system).1
+            let item = try #require(checklist.criteria.first { $0.article != 14 })
+            _ = try await h.api(.PUT, "/api/v1/inspections/\(inspection.id)/results", token: inspector, json: ["baseVersion": inspection.version, "results": [["item": item.id, "outcome": "fail"]]])
+
+            // Exams during the inspection: one fails.
+            let exams = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/exams", token: inspector, json: ["workers": [
+                ["workerName": "赵一", "job": "叉车司机", "score": 45] as [String: any Sendable], ["workerName": "钱二", "job": "炼钢工", "score": 80] as [String: any Sendable]]])
+            #expect(exams.status == .created, "\(exams.body.string)")
+            let badExam = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/exams", token: inspector, json: ["workers": [["workerName": "", "score": 120] as [String: any Sendable]]])
+            #expect(badExam.status == .unprocessableEntity && badExam.body.string.contains("exams[0].workerName") && badExam.body.string.contains("exams[0].score"))
+
+            let done = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/transitions", token: inspector, json: ["action": "complete"]).content.decode(InspectionProbe.self)
+            let hazardID = try #require(done.results.first?.hazardId)
+            let noPrincipal = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/penalties", token: inspector, json: [
+                "caseNo": "吕孝应急罚〔2026〕1号", "legalBasis": "《安全生产法》第一百零二条", "enterpriseFine": 50000, "principalFine": 10000, "decidedOn": "2026-12-20"])
+            #expect(noPrincipal.status == .unprocessableEntity && noPrincipal.body.string.contains("principalName"))
+            let stray = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/penalties", token: inspector, json: [
+                "caseNo": "吕孝应急罚〔2026〕1号", "legalBasis": "《安全生产法》第一百零二条", "enterpriseFine": 50000, "principalName": "孙某", "principalFine": 10000,
+                "decidedOn": "2026-12-20", "hazardIds": [UUID().uuidString]])
+            #expect(stray.status == .unprocessableEntity && stray.body.string.contains("hazardIds"))
+            let penalty = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/penalties", token: inspector, json: [
+                "caseNo": "吕孝应急罚〔2026〕1号", "legalBasis": "《安全生产法》第一百零二条", "enterpriseFine": 50000, "principalName": "孙某", "principalFine": 10000,
+                "decidedOn": "2026-12-20", "hazardIds": [hazardID.uuidString]])
+            #expect(penalty.status == .created, "\(penalty.body.string)")
+            let again = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/penalties", token: county, json: [
+                "caseNo": "吕孝应急罚〔2026〕1号", "legalBasis": "同上", "enterpriseFine": 1, "principalName": "孙某", "principalFine": 1, "decidedOn": "2026-12-21"])
+            #expect(again.status == .conflict, "a case number once")
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(inspection.id)/penalties", token: county).content.decode([PenaltyProbe].self).map(\.total) == [60000])
+
+            // The enterprise sees its worker off duty until the re-exam is passed.
+            let e = try #require(try await h.app.zhiben.enterprises.repository.find(id: inspection.enterpriseId, scope: .city))
+            let company = try await h.token(h.enterpriseUsername(e))
+            let outstanding = try await h.api(.GET, "/api/v1/exams?enterprise=\(e.id)&outstanding=true", token: company).content.decode([ExamProbe].self)
+            #expect(outstanding.map(\.workerName) == ["赵一"] && outstanding.first?.state == "awaitingRetraining")
+            let still = try await h.api(.POST, "/api/v1/exams/\(outstanding[0].id)/reexam", token: inspector, json: ["retrainedOn": "2026-12-22", "score": 50])
+            #expect(try still.content.decode(ExamProbe.self).state == "awaitingRetraining", "50 fails again")
+            // A failed re-exam can be taken again: the record keeps the latest.
+            let cleared = try await h.api(.POST, "/api/v1/exams/\(outstanding[0].id)/reexam", token: inspector, json: ["retrainedOn": "2026-12-24", "score": 75])
+            #expect(try cleared.content.decode(ExamProbe.self).state == "cleared")
+            #expect(try await h.api(.GET, "/api/v1/exams?enterprise=\(e.id)&outstanding=true", token: company).content.decode([ExamProbe].self).isEmpty)
+            #expect(try await h.api(.POST, "/api/v1/exams/\(outstanding[0].id)/reexam", token: company, json: ["retrainedOn": "2026-12-24", "score": 99]).status == .forbidden)
+
+            let browser = try await h.signIn("inspector-141181")
+            let printed = try await h.get("/enforcement/inspections/\(inspection.id)/print", as: browser).body.string
+            #expect(printed.contains("安全生产行政执法检查记录") && printed.contains("签名") && printed.contains(item.id) && printed.contains("吕孝应急罚〔2026〕1号"))
+            let fieldPage = try await h.get("/enforcement/inspections/\(inspection.id)", as: browser).body.string
+            #expect(fieldPage.contains("一案双罚") && fieldPage.contains("赵一"))
+        }
+    }
+
+    struct PenaltyProbe: Decodable { let enterpriseFine: Int; let principalFine: Int; var total: Int { enterpriseFine + principalFine } }
+    struct ExamProbe: Decodable { let id: UUID; let workerName: String; let state: String }
 }

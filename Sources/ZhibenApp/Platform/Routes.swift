@@ -66,6 +66,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: SelfInspectionAPIController())
     try authed.register(collection: EnforcementAPIController())
     try authed.register(collection: InspectionAPIController())
+    try authed.register(collection: PenaltyAPIController())
 }
 
 struct HealthStatus: Content {

@@ -63,6 +63,7 @@ public struct ZhibenServices: Sendable {
     public let people: EnforcementPeopleService
     public let draws: DrawService
     public let inspections: InspectionService
+    public let penalties: PenaltyService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -115,6 +116,7 @@ public struct ZhibenServices: Sendable {
         let drawRepo = FluentDrawRepository(store: store)
         draws = DrawService(repository: drawRepo, people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)
         inspections = InspectionService(repository: FluentInspectionRepository(store: store), draws: drawRepo, people: peopleRepo, hazards: hazards, clock: clock)
+        penalties = PenaltyService(repository: FluentPenaltyRepository(store: store), inspections: inspections, clock: clock)
     }
 }
 

@@ -21,7 +21,7 @@ enum SitePath: Sendable, Equatable {
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
     case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, experts, publicDraws, publicDraw(UUID), publicDrawPool(UUID)
-    case inspections, inspection(UUID), drawInspections(UUID)
+    case inspections, inspection(UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
 
     var path: String {
         switch self {
@@ -88,6 +88,10 @@ enum SitePath: Sendable, Equatable {
         case .inspections: "/enforcement/inspections"
         case .inspection(let id): "/enforcement/inspections/\(id.uuidString)"
         case .drawInspections(let id): "/enforcement/draws/\(id.uuidString)/inspections"
+        case .inspectionPrint(let id): "/enforcement/inspections/\(id.uuidString)/print"
+        case .inspectionPenalties(let id): "/enforcement/inspections/\(id.uuidString)/penalties"
+        case .inspectionExams(let id): "/enforcement/inspections/\(id.uuidString)/exams"
+        case .examReexam(let id): "/enforcement/exams/\(id.uuidString)/reexam"
         case .experts: "/enforcement/experts"
         case .publicDraws: "/public/draws"
         case .publicDraw(let id): "/public/draws/\(id.uuidString)"

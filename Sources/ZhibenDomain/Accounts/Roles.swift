@@ -50,8 +50,10 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let enforcementRead = Permission(rawValue: "enforcement:read")
     /// The county's inspector roster (the city's: every county's) and the expert pool.
     public static let rosterManage = Permission(rawValue: "enforcement:roster")
-    /// Double-random draws: commit and reveal.
+    /// Double-random draws: commit and reveal; inspections made and cancelled.
     public static let drawManage = Permission(rawValue: "enforcement:draw")
+    /// Penalties (一案双罚) and workers' exams (逢查必考) recorded on an inspection.
+    public static let inspectionRecord = Permission(rawValue: "enforcement:record")
 }
 
 /// Roles of DOMAIN.md §2.
@@ -89,15 +91,15 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead,
              .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead,
-             .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage]
+             .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage, .inspectionRecord]
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,
              .hazardRead, .hazardReport, .hazardJudge, .hazardAssignExpert, .hazardAccept, .hazardSupervise, .hazardDecideExtension,
-             .hazardExport, .checklistManage, .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage]
+             .hazardExport, .checklistManage, .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage, .inspectionRecord]
         case .inspector:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
-             .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead]
+             .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .inspectionRecord]
         case .expert:
             [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead]
         case .enterpriseUser:

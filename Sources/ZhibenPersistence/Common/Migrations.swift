@@ -31,6 +31,7 @@ public enum Migrations {
         M024EngineLeases(),
         M025Enforcement(),
         M026Inspections(),
+        M027PenaltiesAndExams(),
     ]
 }
 
@@ -893,5 +894,56 @@ struct M026Inspections: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(InspectionModel.schema).delete()
+    }
+}
+
+/// 一案双罚 and 逢查必考, under inspections.
+struct M027PenaltiesAndExams: AsyncMigration {
+    var name: String { "027-penalties-exams" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(PenaltyModel.schema)
+            .id()
+            .field("inspection_id", .uuid, .required)
+            .field("enterprise_id", .uuid, .required)
+            .field("enterprise_name", .string, .required)
+            .field("county_code", .string, .required)
+            .field("case_no", .string, .required)
+            .field("legal_basis", .string, .required)
+            .field("enterprise_fine", .int64, .required)
+            .field("principal_name", .string, .required)
+            .field("principal_fine", .int64, .required)
+            .field("decided_on", .string, .required)
+            .field("hazard_ids", .string, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "case_no")
+            .create()
+        try await db.schema(WorkerExamModel.schema)
+            .id()
+            .field("inspection_id", .uuid, .required)
+            .field("enterprise_id", .uuid, .required)
+            .field("enterprise_name", .string, .required)
+            .field("county_code", .string, .required)
+            .field("worker_name", .string, .required)
+            .field("job", .string, .required)
+            .field("score", .int, .required)
+            .field("examined_on", .string, .required)
+            .field("state", .string, .required)
+            .field("retrained_on", .string)
+            .field("reexam_score", .int)
+            .field("reexam_on", .string)
+            .field("version", .int, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "penalties_inspection").on(PenaltyModel.schema).column("inspection_id").run()
+        try await sql.create(index: "penalties_county_decided").on(PenaltyModel.schema).column("county_code").column("decided_on").run()
+        try await sql.create(index: "worker_exams_enterprise").on(WorkerExamModel.schema).column("enterprise_id").column("state").run()
+        try await sql.create(index: "worker_exams_inspection").on(WorkerExamModel.schema).column("inspection_id").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(WorkerExamModel.schema).delete()
+        try await db.schema(PenaltyModel.schema).delete()
     }
 }

@@ -13,6 +13,10 @@ struct InspectionPages: RouteCollection {
         e.get("inspections", ":id", use: show)
         e.post("inspections", ":id", use: save)
         e.post("draws", ":id", "inspections", use: fromDraw)
+        e.get("inspections", ":id", "print", use: print)
+        e.post("inspections", ":id", "penalties", use: addPenalty)
+        e.post("inspections", ":id", "exams", use: addExams)
+        e.post("exams", ":id", "reexam", use: reexam)
     }
 
     func list(req: Request) async throws -> Response {
@@ -116,7 +120,155 @@ struct InspectionPages: RouteCollection {
           </div>
           """ })
         </form>
+        \(try await records(req, ctx, i))
         """)
+    }
+
+    /// 一案双罚 and 逢查必考 on an inspection, with their forms for those who record them.
+    func records(_ req: Request, _ ctx: PageContext, _ i: Inspection, issues: [FieldIssue] = []) async throws -> HTML {
+        guard i.state == .inProgress || i.state == .completed else { return "" }
+        let penalties = try await req.zhiben.penalties.penalties(inspectionID: i.id, actor: ctx.caller)
+        let exams = try await req.zhiben.penalties.exams(inspectionID: i.id, enterpriseID: nil, outstandingOnly: false, actor: ctx.caller)
+        let canRecord = ctx.caller.can(.inspectionRecord)
+        let f = FormRenderer(lang: ctx.lang, issues: issues)
+        let hazards = i.results.compactMap { r in r.hazardID.map { (r.item, $0) } }
+        let principal = try await req.zhiben.enterprises.repository.find(id: i.enterpriseID, scope: .city)?.profile.principal.name ?? ""
+        let penaltyRows = penalties.map { p -> HTML in
+            """
+            <tr><td class="mono">\(p.caseNo)</td><td>\(p.legalBasis)</td><td class="num">\(p.enterpriseFine)</td><td>\(p.principalName)</td>
+              <td class="num">\(p.principalFine)</td><td>\(p.decidedOn)</td><td class="num">\(p.hazardIDs.count)</td></tr>
+            """
+        }
+        let examRows = exams.map { e -> HTML in
+            let reexam: HTML = HTML.when(e.state == .awaitingRetraining && canRecord) { """
+            <form method="post" action="\(SitePath.examReexam(e.id).path)" class="inline">\(ctx.csrfField)
+              <input type="date" name="retrainedOn" required aria-label="\(ctx.t("培训日期", "Retrained on"))"> <input type="number" name="score" min="0" max="100" required aria-label="\(ctx.t("补考成绩", "Re-exam score"))" placeholder="\(ctx.t("补考成绩", "Score"))">
+              <button type="submit">\(ctx.t("记录补考", "Record re-exam"))</button></form>
+            """ }
+            return "<tr><td>\(e.workerName)</td><td>\(e.job)</td><td class=\"num\">\(e.score)</td><td>\(e.state.label(ctx.lang))\(e.reexamScore.map { ctx.t("（补考 \($0) 分）", " (re-exam \($0))") } ?? "")</td><td>\(reexam)</td></tr>"
+        }
+        return """
+        <p class="no-print"><a class="button" href="\(SitePath.inspectionPrint(i.id).path)">\(ctx.t("打印检查记录", "Print the record"))</a></p>
+        <section class="panel">
+          <h2>\(ctx.t("逢查必考", "Workers examined"))</h2>
+          \(exams.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("尚未记录受考人员。", "No worker examined yet."))</p>") : """
+          <div class="table-wrap"><table class="data compact"><thead><tr><th scope="col">\(ctx.t("姓名", "Name"))</th><th scope="col">\(ctx.t("岗位", "Job"))</th><th scope="col">\(ctx.t("成绩", "Score"))</th><th scope="col">\(ctx.t("结果", "Result"))</th><th scope="col"></th></tr></thead><tbody>\(examRows)</tbody></table></div>
+          """)
+          \(HTML.when(canRecord) { """
+          <form method="post" action="\(SitePath.inspectionExams(i.id).path)" class="exam-form">
+            \(ctx.csrfField)
+            \(f.errors("exams"))
+            \(HTML.join((0..<3).map { n in "<div class=\"exam-row\"><input name=\"workerName\(n)\" placeholder=\"\(ctx.t("姓名", "Name"))\" aria-label=\"\(ctx.t("姓名", "Name"))\" maxlength=\"50\"> <input name=\"job\(n)\" placeholder=\"\(ctx.t("岗位", "Job"))\" aria-label=\"\(ctx.t("岗位", "Job"))\" maxlength=\"50\"> <input name=\"score\(n)\" type=\"number\" min=\"0\" max=\"100\" placeholder=\"\(ctx.t("成绩", "Score"))\" aria-label=\"\(ctx.t("成绩", "Score"))\"></div>" as HTML }))
+            <p class="hint">\(ctx.t("低于\(WorkerExam.passMark)分为不合格：须离岗培训并补考合格后方可复岗。", "Below \(WorkerExam.passMark) fails: off duty until retrained and re-examined."))</p>
+            <button type="submit">\(ctx.t("记录考试成绩", "Record the scores"))</button>
+          </form>
+          """ })
+        </section>
+        \(HTML.when(i.state == .completed) { """
+        <section class="panel">
+          <h2>\(ctx.t("一案双罚", "Penalties (enterprise and principal)"))</h2>
+          \(penalties.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("未作出处罚。", "No penalty decided."))</p>") : """
+          <div class="table-wrap"><table class="data compact"><thead><tr><th scope="col">\(ctx.t("案号", "Case"))</th><th scope="col">\(ctx.t("法律依据", "Legal basis"))</th><th scope="col">\(ctx.t("企业罚款（元）", "Enterprise fine (¥)"))</th><th scope="col">\(ctx.t("主要负责人", "Principal"))</th><th scope="col">\(ctx.t("个人罚款（元）", "Personal fine (¥)"))</th><th scope="col">\(ctx.t("决定日期", "Decided"))</th><th scope="col">\(ctx.t("整改指令涉及隐患", "Hazards ordered"))</th></tr></thead><tbody>\(penaltyRows)</tbody></table></div>
+          """)
+          \(HTML.when(canRecord) { """
+          <form method="post" action="\(SitePath.inspectionPenalties(i.id).path)" class="grid-form">
+            \(ctx.csrfField)
+            \(f.text("caseNo", ctx.t("案号", "Case number"), value: "", required: true, attrs: "maxlength=\"60\""))
+            \(f.text("legalBasis", ctx.t("法律依据", "Legal basis"), value: "", required: true, attrs: "maxlength=\"300\""))
+            \(f.text("enterpriseFine", ctx.t("对企业罚款（元）", "Enterprise fine (¥)"), value: "", required: true, type: "number", attrs: "min=\"0\""))
+            \(f.text("principalName", ctx.t("主要负责人", "Principal"), value: principal, required: true, attrs: "maxlength=\"50\""))
+            \(f.text("principalFine", ctx.t("对主要负责人罚款（元）", "Principal's fine (¥)"), value: "", required: true, type: "number", attrs: "min=\"0\""))
+            \(f.text("decidedOn", ctx.t("决定日期", "Decided on"), value: ChinaTime.day(req.zhiben.clock.now()), required: true, type: "date"))
+            \(f.checkboxes("hazardIds", ctx.t("整改指令涉及的隐患", "Hazards the orders concern"), options: hazards.map { ($0.1.uuidString, $0.0) }, checked: []))
+            <div class="actions wide"><button type="submit" class="primary">\(ctx.t("记录处罚决定", "Record the decision"))</button></div>
+          </form>
+          """ })
+        </section>
+        """ })
+        """
+    }
+
+    func print(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let i = try await req.zhiben.inspections.get(req.recordID("inspection"), actor: ctx.caller)
+        let checklist = try await req.zhiben.inspections.checklist(for: i)
+        let text = Dictionary(checklist.criteria.map { ($0.id, $0.summaryZh) } + checklist.localItems.map { ($0.id.uuidString, $0.text) }, uniquingKeysWith: { a, _ in a })
+        let failed = i.results.filter { $0.outcome == .fail }
+        let penalties = try await req.zhiben.penalties.penalties(inspectionID: i.id, actor: ctx.caller)
+        let exams = try await req.zhiben.penalties.exams(inspectionID: i.id, enterpriseID: nil, outstandingOnly: false, actor: ctx.caller)
+        let rows = failed.enumerated().map { n, r -> HTML in "<tr><td class=\"num\">\(n + 1)</td><td>\(r.item)</td><td>\(text[r.item] ?? "")\(r.note.isEmpty ? "" : "（\(r.note)）")</td></tr>" }
+        let body: HTML = """
+        <article class="record">
+          <h1>\(ctx.t("安全生产行政执法检查记录", "Inspection record"))</h1>
+          <table class="data compact record-head">
+            <tr><th scope="row">\(ctx.t("被检查单位", "Enterprise"))</th><td>\(i.enterpriseName)</td><th scope="row">\(ctx.t("检查方式", "Style"))</th><td>\(i.style.zh)</td></tr>
+            <tr><th scope="row">\(ctx.t("检查日期", "Date"))</th><td>\(i.completedAt.map(ChinaTime.day) ?? i.plannedOn)</td><th scope="row">\(ctx.t("检查人员", "Inspectors"))</th><td>\(i.inspectorNames.joined(separator: "、"))\(i.expertName.map { "；专家 " + $0 } ?? "")</td></tr>
+            <tr><th scope="row">\(ctx.t("检查项", "Items"))</th><td>\(ctx.t("共 \(i.results.count) 项，不符合 \(failed.count) 项", "\(i.results.count) items, \(failed.count) failed"))</td><th scope="row">\(ctx.t("逢查必考", "Exams"))</th><td>\(ctx.t("受考 \(exams.count) 人，不合格 \(exams.filter { $0.state != .passed }.count) 人", "\(exams.count) examined, \(exams.filter { $0.state != .passed }.count) failed"))</td></tr>
+          </table>
+          <h2>\(ctx.t("发现的问题", "Findings"))</h2>
+          \(failed.isEmpty ? HTML("<p>\(ctx.t("未发现不符合项。", "No item failed."))</p>") : "<table class=\"data compact\"><tbody>\(rows)</tbody></table>")
+          \(HTML.when(!i.summary.isEmpty) { "<h2>\(ctx.t("检查情况", "Summary"))</h2><p>\(i.summary)</p>" })
+          \(HTML.when(!penalties.isEmpty) { "<h2>\(ctx.t("处罚决定（一案双罚）", "Penalties"))</h2><ul>\(penalties.map { "<li>\($0.caseNo)：\($0.legalBasis)；企业罚款\($0.enterpriseFine)元，主要负责人\($0.principalName)罚款\($0.principalFine)元（\($0.decidedOn)）</li>" as HTML })</ul>" })
+          <div class="signatures">
+            <p>\(ctx.t("检查人员（签名）：", "Inspectors (signatures): "))<span class="line"></span><span class="line"></span></p>
+            <p>\(ctx.t("被检查单位负责人（签名）：", "For the enterprise (signature): "))<span class="line"></span></p>
+            <p>\(ctx.t("日期：", "Date: "))<span class="line short"></span></p>
+          </div>
+        </article>
+        """
+        return .html(Layout.document(lang: ctx.lang, title: ctx.t("检查记录", "Inspection record") + " · " + i.enterpriseName, body: body))
+    }
+
+    func addPenalty(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let id = try req.recordID("inspection")
+        struct Form: Content {
+            var caseNo: String?; var legalBasis: String?; var enterpriseFine: String?; var principalName: String?; var principalFine: String?
+            var decidedOn: String?; var hazardIds: [String]?
+        }
+        let v = try req.content.decode(Form.self)
+        do {
+            _ = try await req.zhiben.penalties.record(
+                PenaltyService.PenaltyDraft(caseNo: v.caseNo ?? "", legalBasis: v.legalBasis ?? "", enterpriseFine: v.enterpriseFine.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+                                            principalName: v.principalName ?? "", principalFine: v.principalFine.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+                                            decidedOn: v.decidedOn ?? "", hazardIDs: (v.hazardIds ?? []).compactMap(UUID.init(uuidString:))),
+                inspectionID: id, actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: SitePath.inspection(id).done("penalty"))
+        } catch let error as DomainError {
+            guard let issues = error.fieldIssues else { throw error }
+            let i = try await req.zhiben.inspections.get(id, actor: ctx.caller)
+            return .html(try await page(req, ctx, i, problem: issues.map { $0.reason(ctx.lang) }.joined(separator: "；")), status: .unprocessableEntity)
+        }
+    }
+
+    func addExams(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let id = try req.recordID("inspection")
+        var drafts: [PenaltyService.ExamDraft] = []
+        for n in 0..<3 {
+            let name = ((try? req.content.get(String.self, at: "workerName\(n)")) ?? "").trimmingCharacters(in: .whitespaces)
+            let job = (try? req.content.get(String.self, at: "job\(n)")) ?? ""
+            let score = (try? req.content.get(String.self, at: "score\(n)")).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            if name.isEmpty && job.isEmpty && score == nil { continue }
+            drafts.append(PenaltyService.ExamDraft(workerName: name, job: job, score: score))
+        }
+        do {
+            _ = try await req.zhiben.penalties.recordExams(drafts, inspectionID: id, actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: SitePath.inspection(id).done("exams"))
+        } catch let error as DomainError {
+            guard let issues = error.fieldIssues else { throw error }
+            let i = try await req.zhiben.inspections.get(id, actor: ctx.caller)
+            return .html(try await page(req, ctx, i, problem: issues.map { $0.reason(ctx.lang) }.joined(separator: "；")), status: .unprocessableEntity)
+        }
+    }
+
+    func reexam(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let id = try req.recordID("exam")
+        let retrainedOn = (try? req.content.get(String.self, at: "retrainedOn")) ?? ""
+        let score = (try? req.content.get(String.self, at: "score")).flatMap { Int($0) }
+        let exam = try await req.zhiben.penalties.reexam(id, retrainedOn: retrainedOn, score: score, actor: ctx.caller, origin: req.origin)
+        return req.redirect(to: SitePath.inspection(exam.inspectionID).done("exams"))
     }
 
     func save(req: Request) async throws -> Response {
