@@ -75,6 +75,8 @@ struct InspectionTests {
             #expect(try hazard.content.get([String].self, at: "criteria") == [failed.id] && hazard.content.get(String.self, at: "level") == "major"
                     && hazard.content.get(String.self, at: "source") == "inspection")
             #expect(try await h.api(.POST, "/api/v1/inspections/\(target.id)/transitions", token: inspector, json: ["action": "complete"]).status == .conflict)
+            let publicPage = try await h.tester.sendRequest(.GET, "/public/draws/\(drawID)").body.string
+            #expect(publicPage.contains("已检查") && publicPage.contains("不符合 1 项") && publicPage.contains("计划 2026-12-15"), "the outcome, once inspected")
             #expect(try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector, json: ["baseVersion": done.version, "results": results]).status == .conflict,
                     "a completed inspection's results stay")
             #expect(try await h.api(.POST, "/api/v1/inspections/\(list[1].id)/transitions", token: inspector, json: ["action": "cancel"]).status == .forbidden,
@@ -150,6 +152,8 @@ struct InspectionTests {
             let company = try await h.token(h.enterpriseUsername(e))
             let outstanding = try await h.api(.GET, "/api/v1/exams?enterprise=\(e.id)&outstanding=true", token: company).content.decode([ExamProbe].self)
             #expect(outstanding.map(\.workerName) == ["赵一"] && outstanding.first?.state == "awaitingRetraining")
+            let enterprisePage = try await h.get("/enterprises/\(e.id)", as: try await h.signIn(h.enterpriseUsername(e))).body.string
+            #expect(enterprisePage.contains("待培训补考") && enterprisePage.contains("赵一") && enterprisePage.contains("差异化监管"))
             let still = try await h.api(.POST, "/api/v1/exams/\(outstanding[0].id)/reexam", token: inspector, json: ["retrainedOn": "2026-12-22", "score": 50])
             #expect(try still.content.decode(ExamProbe.self).state == "awaitingRetraining", "50 fails again")
             // A failed re-exam can be taken again: the record keeps the latest.

@@ -131,3 +131,26 @@ struct DrawTests {
         #expect(!off.drawable(on: "2026-01-01"))
     }
 }
+
+@Suite("differentiated supervision: expected inspections by grade and standardization")
+struct FrequencyTests {
+    @Test("A quarterly, B half-yearly, C yearly, D every two years; a valid level 1 halves, level 2 takes a quarter off, an expired one nothing")
+    func table() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let later = now.addingTimeInterval(86_400), earlier = now.addingTimeInterval(-86_400)
+        func f(_ g: SupervisionGrade, _ s: StandardizationGrade, _ until: Date? = nil) -> Int {
+            SupervisionFrequency.perTwoYears(grade: g, standardization: s, validUntil: until, now: now)
+        }
+        let none = SupervisionGrade.allCases.map { f($0, StandardizationGrade.none) }
+        let one = SupervisionGrade.allCases.map { f($0, .level1, later) }
+        let two = SupervisionGrade.allCases.map { f($0, .level2, later) }
+        #expect(none == [8, 4, 2, 1])
+        #expect(one == [4, 2, 1, 1])
+        #expect(two == [6, 3, 2, 1])
+        #expect(f(.A, .level3, later) == 8 && f(.A, .level1, earlier) == 8 && f(.B, .level1, nil) == 4, "level 3, expired or undated change nothing")
+        for g in SupervisionGrade.allCases {
+            #expect(f(g, .level1, later) <= f(g, .level2, later) && f(g, .level2, later) <= f(g, StandardizationGrade.none), "standardized enterprises get fewer, never more")
+        }
+        #expect(SupervisionFrequency.label(8, .zh) == "每年4次" && SupervisionFrequency.label(1, .zh) == "每两年1次" && SupervisionFrequency.label(3, .en) == "3 in two years")
+    }
+}

@@ -141,7 +141,7 @@ struct DrawPages: RouteCollection {
           <button type="submit" class="primary">\(ctx.t("揭晓", "Reveal"))</button>
         </form>
         """ })
-        \(DrawViews.picks(d, lang: ctx.lang))
+        \(DrawViews.picks(d, lang: ctx.lang, outcomes: try await DrawViews.outcomes(d, req: req)))
         \(HTML.when(d.revealed && ctx.caller.can(.drawManage) && inspections == 0) { """
         <form method="post" action="\(SitePath.drawInspections(d.id).path)" class="panel">
           \(ctx.csrfField)
@@ -337,23 +337,53 @@ enum DrawViews {
         """
     }
 
-    static func picks(_ d: Draw, lang: Language) -> HTML {
+    /// What became of each drawn enterprise's inspection: who inspected, and once completed, what was found and decided.
+    struct Outcome {
+        var inspection: Inspection
+        var fined: Int
+    }
+
+    static func outcomes(_ d: Draw, req: Request) async throws -> [UUID: Outcome] {
+        guard d.revealed else { return [:] }
+        let list = try await req.zhiben.inspections.repository.list(InspectionQuery(originID: d.id), scope: .city, page: Paging(per: Paging.maxPer)).items
+        var out: [UUID: Outcome] = [:]
+        for i in list {
+            let fined = i.state == .completed ? try await req.zhiben.penalties.repository.penalties(inspectionID: i.id).reduce(0) { $0 + $1.total } : 0
+            out[i.enterpriseID] = Outcome(inspection: i, fined: fined)
+        }
+        return out
+    }
+
+    static func picks(_ d: Draw, lang: Language, outcomes: [UUID: Outcome] = [:]) -> HTML {
         guard let result = d.result else { return "" }
         let enterprises = Dictionary(d.pool.enterprises.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let people = Dictionary((d.pool.inspectors + d.pool.experts).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let rows = result.picks.enumerated().map { (i, p) -> HTML in
             let e = enterprises[p.enterpriseID]
             let inspectors = p.inspectors.map { id in "\(people[id]?.name ?? "?")（\(people[id]?.certificate ?? "")）" }.joined(separator: "、")
+            let outcome: String = {
+                guard let o = outcomes[p.enterpriseID] else { return lang.t("未安排", "not scheduled") }
+                let who = o.inspection.inspectorNames.joined(separator: "、")
+                switch o.inspection.state {
+                case .completed:
+                    let failed = o.inspection.results.filter { $0.outcome == .fail }.count
+                    return lang.t("已检查（\(o.inspection.completedAt.map(ChinaTime.day) ?? "")，\(who)）：不符合 \(failed) 项", "Inspected (\(o.inspection.completedAt.map(ChinaTime.day) ?? ""), \(who)): \(failed) failed")
+                        + (o.fined > 0 ? lang.t("，罚款 \(o.fined) 元", ", fined ¥\(o.fined)") : "")
+                case .cancelled: return lang.t("已取消", "cancelled")
+                default: return lang.t("计划 \(o.inspection.plannedOn)", "planned \(o.inspection.plannedOn)")
+                }
+            }()
             return """
             <tr><td class="num">\(i + 1)</td><td>\(e?.name ?? "")<br><span class="muted small mono">\(e?.creditCode ?? "")</span></td>
-              <td>\(e.flatMap { County.named($0.countyCode)?.label(lang) } ?? "")</td><td>\(inspectors)</td><td>\(p.expert.flatMap { people[$0]?.name } ?? "—")</td></tr>
+              <td>\(e.flatMap { County.named($0.countyCode)?.label(lang) } ?? "")</td><td>\(inspectors)</td><td>\(p.expert.flatMap { people[$0]?.name } ?? "—")</td>
+              <td>\(outcome)</td></tr>
             """
         }
         return """
         <section class="panel">
           <h2>\(lang.t("抽取结果", "Result"))</h2>
           <div class="table-wrap"><table class="data">
-            <thead><tr><th scope="col">#</th><th scope="col">\(lang.t("企业", "Enterprise"))</th><th scope="col">\(lang.t("县（市、区）", "County"))</th><th scope="col">\(lang.t("执法人员（执法证号）", "Inspectors (certificate)"))</th><th scope="col">\(lang.t("专家", "Expert"))</th></tr></thead>
+            <thead><tr><th scope="col">#</th><th scope="col">\(lang.t("企业", "Enterprise"))</th><th scope="col">\(lang.t("县（市、区）", "County"))</th><th scope="col">\(lang.t("执法人员（执法证号）", "Inspectors (certificate)"))</th><th scope="col">\(lang.t("专家", "Expert"))</th><th scope="col">\(lang.t("检查结果", "Outcome"))</th></tr></thead>
             <tbody>\(rows)</tbody>
           </table></div>
         </section>
@@ -404,7 +434,7 @@ struct PublicDrawPages: RouteCollection {
         let d = try await req.zhiben.draws.publicDraw(req.recordID("draw"))
         return frame(req, title: d.title, """
         \(DrawViews.summary(d, lang: req.language, sha: req.zhiben.draws.sha))
-        \(DrawViews.picks(d, lang: req.language))
+        \(DrawViews.picks(d, lang: req.language, outcomes: try await DrawViews.outcomes(d, req: req)))
         <p><a href="\(SitePath.publicDraws.path)">\(req.language.t("全部抽取", "All draws"))</a></p>
         """)
     }

@@ -121,7 +121,8 @@ struct EnterprisePages: RouteCollection {
         let ctx = try PageContext(req: req)
         let e = try await req.zhiben.enterprises.get(req.recordID("enterprise"), actor: ctx.caller)
         return .html(detailPage(ctx, e, req: req, flash: req.queryString("done"), issues: [], history: try await history(e, ctx: ctx, req: req),
-                                standing: ctx.caller.can(.hazardRead) ? try await req.zhiben.selfInspections.standing(enterpriseID: e.id, actor: ctx.caller) : nil))
+                                standing: ctx.caller.can(.hazardRead) ? try await req.zhiben.selfInspections.standing(enterpriseID: e.id, actor: ctx.caller) : nil,
+                                offDuty: try await req.zhiben.penalties.exams(inspectionID: nil, enterpriseID: e.id, outstandingOnly: true, actor: ctx.caller)))
     }
 
     func history(_ e: Enterprise, ctx: PageContext, req: Request) async throws -> [AuditEntry] {
@@ -129,7 +130,7 @@ struct EnterprisePages: RouteCollection {
     }
 
     func detailPage(_ ctx: PageContext, _ e: Enterprise, req: Request, flash: String?, issues: [FieldIssue], history: [AuditEntry],
-                    standing: SelfInspectionStanding? = nil) -> HTML {
+                    standing: SelfInspectionStanding? = nil, offDuty: [WorkerExam] = []) -> HTML {
         let lang = ctx.lang
         let p = e.profile
         let classification = req.zhiben.enterprises.classification(of: e)
@@ -272,6 +273,8 @@ struct EnterprisePages: RouteCollection {
             <a class="button" href="\(SitePath.enterpriseChecklist(e.id).path)">\(ctx.t("适用检查清单", "Applicable checklist"))</a>
             \(HTML.when(ctx.caller.can(.hazardReport) && e.active) { "<a class=\"button primary\" href=\"\(SitePath.hazardNew.path)?enterprise=\(e.id.uuidString)\">\(ctx.t("报告隐患", "Report a hazard"))</a>" })
           </p>
+          <p>\(ctx.t("差异化监管：", "Differentiated supervision: "))\(SupervisionFrequency.label(SupervisionFrequency.perTwoYears(e, now: req.zhiben.clock.now()), ctx.lang))\(ctx.t("（按监管分级和标准化等级）", " (from the grade and standardization)"))</p>
+          \(HTML.when(!offDuty.isEmpty) { "<p>\(ctx.t("逢查必考不合格、待培训补考（离岗）：", "Failed an inspection exam, off duty until re-examined: "))\(HTML.join(offDuty.map { x in "<span class=\"tag red\">\(x.workerName)（\(x.job)，\(x.examinedOn)）</span> " as HTML }))</p>" })
           \(standing.map { s in HTML("<p>\(ctx.t("主要负责人带队自查（\(s.cadence.zh)）：", "Principal-led self-inspection (\(s.cadence.en)): "))\(s.missed > 0 ? HTML("<span class=\"tag red\">\(ctx.t("漏查 \(s.missed) 期", "\(s.missed) periods missed"))</span>") : HTML("<span class=\"tag green\">\(ctx.t("无漏查", "none missed"))</span>")) \(SelfInspectionPages.periodChips(s, lang: ctx.lang, last: 8))</p>") } ?? "")
         </section>
         """ })
