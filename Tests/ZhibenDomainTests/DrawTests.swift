@@ -154,3 +154,25 @@ struct FrequencyTests {
         #expect(SupervisionFrequency.label(8, .zh) == "每年4次" && SupervisionFrequency.label(1, .zh) == "每两年1次" && SupervisionFrequency.label(3, .en) == "3 in two years")
     }
 }
+
+@Suite("the yearly plan's suggestions and 体检式精查 coverage")
+struct PlanRulesTests {
+    @Test("reasons: grade A/B, open major hazards, a recent level-1 alarm, not inspected in a year; gravest first; thorough for an unchecked high-risk enterprise")
+    func suggestions() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let recent = now.addingTimeInterval(-30 * 86_400)
+        func facts(_ name: String, _ grade: SupervisionGrade, majors: Int = 0, alarm: Bool = false, inspected: Date? = recent, risks: Set<SpecialRisk> = [], thorough: Bool = false) -> PlanFacts {
+            PlanFacts(enterpriseID: UUID(), name: name, grade: grade, specialRisks: risks, openMajorHazards: majors, recentLevel1Alarm: alarm, lastInspected: inspected, thoroughDone: thorough)
+        }
+        let all = [facts("丁", .D), facts("丙", .C, alarm: true), facts("乙", .B), facts("甲", .C, majors: 2, risks: [.combustibleDust]),
+                   facts("戊", .D, inspected: now.addingTimeInterval(-400 * 86_400)), facts("己", .A, risks: [.gas], thorough: true)]
+        let s = PlanRules.suggestions(all, now: now)
+        #expect(s.map(\.facts.name) == ["甲", "丙", "己", "乙", "戊"], "majors, then alarms, then grade; 丁 has no reason")
+        #expect(s[0].reasons == ["2项重大隐患未销号"] && s[0].style == .thorough)
+        #expect(s.first { $0.facts.name == "己" }?.style == .routine, "checked up already")
+        #expect(s.first { $0.facts.name == "戊" }?.reasons == ["12个月未执法检查"])
+        #expect(PlanRules.reasons(facts("庚", .C, inspected: nil), now: now) == ["从未执法检查"])
+        let coverage = PlanRules.thoroughCoverage(all)
+        #expect(coverage.done == 1 && coverage.total == 2, "high risk: 甲 (dust) and 己 (gas); only 己 checked up")
+    }
+}

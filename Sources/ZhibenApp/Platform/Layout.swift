@@ -55,6 +55,7 @@ enum Layout {
         NavItem(href: SitePath.alarms.path, zh: "监测报警", en: "Alarms", permission: .monitoringRead),
         NavItem(href: SitePath.monitoringPoints.path, zh: "监测点位", en: "Monitoring points", permission: .monitoringRead),
         NavItem(href: SitePath.monitoringStatistics.path, zh: "监测统计", en: "Monitoring figures", permission: .monitoringRead),
+        NavItem(href: SitePath.plan.path, zh: "执法计划", en: "Enforcement plan", permission: .enforcementRead),
         NavItem(href: SitePath.inspections.path, zh: "执法检查", en: "Inspections", permission: .enforcementRead),
         NavItem(href: SitePath.draws.path, zh: "双随机抽取", en: "Random draws", permission: .enforcementRead),
         NavItem(href: SitePath.inspectors.path, zh: "执法人员名册", en: "Inspector roster", permission: .enforcementRead),

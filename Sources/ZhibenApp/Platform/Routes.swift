@@ -41,6 +41,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: MonitoringFiguresPages())
     try signedIn.register(collection: DrawPages())
     try signedIn.register(collection: InspectionPages())
+    try signedIn.register(collection: PlanPages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
@@ -67,6 +68,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: EnforcementAPIController())
     try authed.register(collection: InspectionAPIController())
     try authed.register(collection: PenaltyAPIController())
+    try authed.register(collection: PlanAPIController())
 }
 
 struct HealthStatus: Content {

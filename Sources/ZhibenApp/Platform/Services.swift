@@ -64,6 +64,7 @@ public struct ZhibenServices: Sendable {
     public let draws: DrawService
     public let inspections: InspectionService
     public let penalties: PenaltyService
+    public let plans: PlanService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -117,6 +118,7 @@ public struct ZhibenServices: Sendable {
         draws = DrawService(repository: drawRepo, people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)
         inspections = InspectionService(repository: FluentInspectionRepository(store: store), draws: drawRepo, people: peopleRepo, hazards: hazards, clock: clock)
         penalties = PenaltyService(repository: FluentPenaltyRepository(store: store), inspections: inspections, clock: clock)
+        plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
     }
 }
 

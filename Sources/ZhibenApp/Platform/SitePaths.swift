@@ -21,7 +21,7 @@ enum SitePath: Sendable, Equatable {
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
     case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, experts, publicDraws, publicDraw(UUID), publicDrawPool(UUID)
-    case inspections, inspection(UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
+    case plan, inspections, inspection(UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
 
     var path: String {
         switch self {
@@ -86,6 +86,7 @@ enum SitePath: Sendable, Equatable {
         case .drawReveal(let id): "/enforcement/draws/\(id.uuidString)/reveal"
         case .inspectors: "/enforcement/inspectors"
         case .inspections: "/enforcement/inspections"
+        case .plan: "/enforcement/plan"
         case .inspection(let id): "/enforcement/inspections/\(id.uuidString)"
         case .drawInspections(let id): "/enforcement/draws/\(id.uuidString)/inspections"
         case .inspectionPrint(let id): "/enforcement/inspections/\(id.uuidString)/print"

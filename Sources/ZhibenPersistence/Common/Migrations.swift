@@ -32,6 +32,7 @@ public enum Migrations {
         M025Enforcement(),
         M026Inspections(),
         M027PenaltiesAndExams(),
+        M028EnforcementPlans(),
     ]
 }
 
@@ -945,5 +946,27 @@ struct M027PenaltiesAndExams: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema(WorkerExamModel.schema).delete()
         try await db.schema(PenaltyModel.schema).delete()
+    }
+}
+
+struct M028EnforcementPlans: AsyncMigration {
+    var name: String { "028-enforcement-plans" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(PlanModel.schema)
+            .id()
+            .field("county_code", .string, .required)
+            .field("year", .int, .required)
+            .field("key_enterprises", .string, .required)
+            .field("draw_quota", .int, .required)
+            .field("updated_by", .string, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "county_code", "year")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(PlanModel.schema).delete()
     }
 }

@@ -595,3 +595,102 @@ public struct FluentPenaltyRepository: PenaltyRepository {
         }
     }
 }
+
+final class PlanModel: Model, @unchecked Sendable {
+    static let schema = "enforcement_plans"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "year") var year: Int
+    @Field(key: "key_enterprises") var keyEnterprises: String
+    @Field(key: "draw_quota") var drawQuota: Int
+    @Field(key: "updated_by") var updatedBy: String
+    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "version") var version: Int
+
+    init() {}
+
+    func domain() -> EnforcementPlan {
+        EnforcementPlan(countyCode: countyCode, year: year, keyEnterprises: JSONColumn.decode(keyEnterprises, as: [EnforcementPlan.KeyEnterprise].self) ?? [],
+                        drawQuota: drawQuota, updatedBy: updatedBy, updatedAt: updatedAt, version: version)
+    }
+}
+
+public struct FluentPlanRepository: PlanRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func find(countyCode: String, year: Int) async throws -> EnforcementPlan? {
+        try await PlanModel.query(on: store.database).filter(\.$countyCode == countyCode).filter(\.$year == year).first()?.domain()
+    }
+
+    public func save(_ plan: EnforcementPlan, expectedVersion: Int, audit: AuditContext) async throws -> EnforcementPlan {
+        try await store.write { db in
+            let existing = try await PlanModel.query(on: db).filter(\.$countyCode == plan.countyCode).filter(\.$year == plan.year).first()
+            let current = existing?.version ?? 0
+            guard current == expectedVersion else { throw DomainError.staleVersion(entity: "plan", expected: expectedVersion, current: current) }
+            let before = existing.map { ["keyEnterprises": $0.keyEnterprises, "drawQuota": String($0.drawQuota)] } ?? [:]
+            let m = existing ?? PlanModel()
+            if existing == nil { m.id = UUID() }
+            m.countyCode = plan.countyCode
+            m.year = plan.year
+            m.keyEnterprises = JSONColumn.encode(plan.keyEnterprises) ?? "[]"
+            m.drawQuota = plan.drawQuota
+            m.updatedBy = plan.updatedBy
+            m.updatedAt = plan.updatedAt
+            m.version = current + 1
+            try await (existing == nil ? m.create(on: db) : m.update(on: db))
+            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "enforcement-plan",
+                                        entityID: "\(plan.countyCode)-\(plan.year)",
+                                        changes: FieldChange.diff(before, ["keyEnterprises": m.keyEnterprises, "drawQuota": String(m.drawQuota)]), audit: audit)
+            return m.domain()
+        }
+    }
+
+    public func facts(countyCode: String, now: Date) async throws -> [PlanFacts] {
+        let enterprises = try await EnterpriseModel.query(on: store.database).filter(\.$countyCode == countyCode).filter(\.$active == true).all()
+        struct Count: Decodable { let enterprise_id: UUID; let n: Int }
+        let majors = try await store.sql.raw("""
+            SELECT enterprise_id, COUNT(*) AS n FROM hazards WHERE county_code = \(bind: countyCode) AND level = \(bind: HazardLevel.major.rawValue)
+            AND state NOT IN (\(bind: HazardState.closed.rawValue), \(bind: HazardState.rejected.rawValue)) GROUP BY enterprise_id
+            """).all(decoding: Count.self)
+        let majorsBy = Dictionary(majors.map { ($0.enterprise_id, $0.n) }, uniquingKeysWith: +)
+        let alarmed = Set(try await AlarmModel.query(on: store.database).filter(\.$countyCode == countyCode).filter(\.$level == AlarmLevel.first.rawValue)
+            .filter(\.$raisedAt >= now.addingTimeInterval(-90 * 86_400)).all().map(\.enterpriseID))
+        let done = try await InspectionModel.query(on: store.database).filter(\.$countyCode == countyCode)
+            .filter(\.$state == Inspection.State.completed.rawValue).all()
+        var last: [UUID: Date] = [:]
+        var thorough: Set<UUID> = []
+        for i in done {
+            if let at = i.completedAt { last[i.enterpriseID] = max(last[i.enterpriseID] ?? at, at) }
+            if i.style == InspectionStyle.thorough.rawValue { thorough.insert(i.enterpriseID) }
+        }
+        return enterprises.compactMap { m in
+            guard let id = m.id else { return nil }
+            return PlanFacts(enterpriseID: id, name: m.name, grade: SupervisionGrade(rawValue: m.grade) ?? .D,
+                             standardization: StandardizationGrade(rawValue: m.standardization) ?? .none, standardizationValidUntil: m.standardizationValidUntil,
+                             specialRisks: TagSet.decode(m.specialRisks, as: SpecialRisk.self), openMajorHazards: majorsBy[id] ?? 0,
+                             recentLevel1Alarm: alarmed.contains(id), lastInspected: last[id], thoroughDone: thorough.contains(id))
+        }.sorted { $0.name < $1.name }
+    }
+
+    public func figures(countyCode: String?, year: Int) async throws -> EnforcementFigures {
+        let plans = PlanModel.query(on: store.database).filter(\.$year == year)
+        let inspections = InspectionModel.query(on: store.database).filter(.sql(LikeMatch(column: "planned_on", pattern: "\(year)-%")))
+            .filter(\.$state != Inspection.State.cancelled.rawValue)
+        let penalties = PenaltyModel.query(on: store.database).filter(.sql(LikeMatch(column: "decided_on", pattern: "\(year)-%")))
+        let exams = WorkerExamModel.query(on: store.database).filter(\.$state == WorkerExam.State.awaitingRetraining.rawValue)
+        if let countyCode {
+            plans.filter(\.$countyCode == countyCode)
+            inspections.filter(\.$countyCode == countyCode)
+            penalties.filter(\.$countyCode == countyCode)
+            exams.filter(\.$countyCode == countyCode)
+        }
+        let planned = try await plans.all().reduce(0) { $0 + $1.drawQuota + (JSONColumn.decode($1.keyEnterprises, as: [EnforcementPlan.KeyEnterprise].self)?.count ?? 0) }
+        let fines = try await penalties.copy().all()
+        return EnforcementFigures(planned: planned, inspections: try await inspections.copy().count(),
+                                  completed: try await inspections.copy().filter(\.$state == Inspection.State.completed.rawValue).count(),
+                                  penalties: fines.count, fined: fines.reduce(0) { $0 + $1.enterpriseFine + $1.principalFine }, offDuty: try await exams.count())
+    }
+}

@@ -21,6 +21,8 @@ struct DashboardPage: RouteCollection {
         let connection = ctx.caller.can(.monitoringRead) ? try await req.zhiben.monitoringFigures.connection(actor: ctx.caller) : nil
         let unacknowledged = ctx.caller.can(.monitoringRead)
             ? try await req.zhiben.alarms.list(AlarmQuery(states: [.active]), page: Paging(page: 1, per: 1), actor: ctx.caller).total : 0
+        let year = Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026
+        let enforcement = ctx.caller.can(.enforcementRead) ? try await req.zhiben.plans.figures(year: year, actor: ctx.caller) : nil
         let lang = ctx.lang
         let counties: [County]
         if case .county(let c) = ctx.caller.scope { counties = County.all.filter { $0.code == c } } else { counties = County.all }
@@ -65,8 +67,22 @@ struct DashboardPage: RouteCollection {
             </section>
             """
         } ?? ""
+        let enforcementCards: HTML = enforcement.map { f in """
+            <section class="panel" aria-label="\(ctx.t("执法检查", "Enforcement"))">
+              <h2>\(ctx.t("执法检查（\(year)年）", "Enforcement (\(year))"))</h2>
+              <div class="cards">
+                \(card(ctx.t("计划检查（重点＋抽查）", "Planned (key + drawn)"), f.planned, SitePath.plan.path))
+                \(card(ctx.t("已安排检查", "Inspections scheduled"), f.inspections, SitePath.inspections.path))
+                \(card(ctx.t("已完成检查", "Completed"), f.completed, "\(SitePath.inspections.path)?state=completed"))
+                \(card(ctx.t("行政处罚（起）", "Penalties"), f.penalties, SitePath.inspections.path))
+                \(card(ctx.t("罚款（元）", "Fines (¥)"), f.fined, SitePath.inspections.path))
+                \(card(ctx.t("考试不合格待补考", "Workers off duty"), f.offDuty, SitePath.inspections.path, f.offDuty > 0 ? "red" : ""))
+              </div>
+            </section>
+            """ } ?? ""
         let content: HTML = """
         \(hazardCards)
+        \(enforcementCards)
         \(monitoring)
         <section class="cards" aria-label="\(ctx.t("关键指标", "Key figures"))">
           \(card(ctx.t("在册企业", "Registered enterprises"), stats.total, "\(SitePath.enterprises.path)"))

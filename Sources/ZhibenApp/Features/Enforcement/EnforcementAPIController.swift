@@ -260,3 +260,108 @@ struct EnforcementAPIController: RouteCollection {
         DrawDTO(try await req.zhiben.draws.reveal(req.recordID("draw"), actor: req.caller, origin: req.origin), sha: req.zhiben.draws.sha)
     }
 }
+
+/// Yearly plans and the enforcement figures over the API.
+struct PlanAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("plans", ":county", ":year", use: show)
+        routes.put("plans", ":county", ":year", use: save)
+        routes.get("enforcement", "figures", use: figures)
+    }
+
+    struct SuggestionDTO: Content {
+        var enterpriseId: UUID
+        var name: String
+        var grade: String
+        var reasons: [String]
+        var style: String
+        var expectedPerTwoYears: Int
+    }
+
+    struct PlanDTO: Content {
+        var countyCode: String
+        var year: Int
+        var drawQuota: Int
+        var keyEnterprises: [KeyDTO]
+        var suggestions: [SuggestionDTO]
+        var thoroughCoverage: Coverage
+        var version: Int
+    }
+
+    struct KeyDTO: Content {
+        var enterpriseId: UUID
+        var name: String?
+        var month: Int
+        var style: String
+        var reason: String?
+    }
+
+    struct Coverage: Content { var done: Int; var total: Int }
+
+    func year(_ req: Request) throws -> Int {
+        guard let y = req.parameters.get("year", as: Int.self) else {
+            throw DomainError.validation([FieldIssue(field: "year", zh: "年度应为数字", en: "the year is a number")])
+        }
+        return y
+    }
+
+    func dto(_ plan: EnforcementPlan, _ facts: [PlanFacts], now: Date) -> PlanDTO {
+        let c = PlanRules.thoroughCoverage(facts)
+        return PlanDTO(countyCode: plan.countyCode, year: plan.year, drawQuota: plan.drawQuota,
+                       keyEnterprises: plan.keyEnterprises.map { KeyDTO(enterpriseId: $0.enterpriseID, name: $0.name, month: $0.month, style: $0.style.rawValue, reason: $0.reason) },
+                       suggestions: PlanRules.suggestions(facts, now: now).map { s in
+                           SuggestionDTO(enterpriseId: s.facts.enterpriseID, name: s.facts.name, grade: s.facts.grade.rawValue, reasons: s.reasons, style: s.style.rawValue,
+                                         expectedPerTwoYears: SupervisionFrequency.perTwoYears(grade: s.facts.grade, standardization: s.facts.standardization,
+                                                                                               validUntil: s.facts.standardizationValidUntil, now: now))
+                       },
+                       thoroughCoverage: Coverage(done: c.done, total: c.total), version: plan.version)
+    }
+
+    func show(req: Request) async throws -> Response {
+        let (plan, facts) = try await req.zhiben.plans.plan(county: req.parameters.get("county"), year: try year(req), actor: req.caller)
+        return try .json(dto(plan, facts, now: req.zhiben.clock.now()), version: plan.version)
+    }
+
+    struct SaveInput: Content {
+        var version: Int?
+        var drawQuota: Int?
+        var keyEnterprises: [KeyDTO]?
+    }
+
+    func save(req: Request) async throws -> Response {
+        let input = try req.content.decode(SaveInput.self)
+        let caller = try req.caller
+        let ifMatch = try ETag.expectedVersion(req)
+        guard let version = input.version ?? ifMatch else {
+            throw DomainError.validation([FieldIssue(field: "version", zh: "缺少 version（所依据的计划版本，新计划为0）", en: "version (the plan's version this is based on; 0 for a new plan) is required")])
+        }
+        let entries = try (input.keyEnterprises ?? []).map { k -> EnforcementPlan.KeyEnterprise in
+            guard let style = InspectionStyle(rawValue: k.style) else {
+                throw DomainError.validation([FieldIssue(field: "keyEnterprises", zh: "检查方式无效：\(k.style)", en: "unknown style \(k.style)")])
+            }
+            return EnforcementPlan.KeyEnterprise(enterpriseID: k.enterpriseId, name: k.name ?? "", month: k.month, style: style, reason: String((k.reason ?? "").prefix(200)))
+        }
+        let (_, facts) = try await req.zhiben.plans.plan(county: req.parameters.get("county"), year: try year(req), actor: caller)
+        let names = Dictionary(facts.map { ($0.enterpriseID, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let saved = try await req.zhiben.plans.save(county: req.parameters.get("county"), year: try year(req),
+                                                    keyEnterprises: entries.map { var e = $0; e.name = names[e.enterpriseID] ?? e.name; return e },
+                                                    drawQuota: input.drawQuota, expectedVersion: version, actor: caller, origin: req.origin)
+        return try .json(dto(saved, facts, now: req.zhiben.clock.now()), version: saved.version)
+    }
+
+    struct FiguresDTO: Content {
+        var year: Int
+        var planned: Int
+        var inspections: Int
+        var completed: Int
+        var penalties: Int
+        var fined: Int
+        var offDuty: Int
+    }
+
+    func figures(req: Request) async throws -> FiguresDTO {
+        let year = req.queryString("year").flatMap(Int.init) ?? Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026
+        let f = try await req.zhiben.plans.figures(year: year, actor: req.caller)
+        return FiguresDTO(year: year, planned: f.planned, inspections: f.inspections, completed: f.completed, penalties: f.penalties, fined: f.fined, offDuty: f.offDuty)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// The county's yearly enforcement plan: the suggested key enterprises with their reasons and
+/// expected frequency, the chosen ones with month and style, the random-draw quota, 体检式精查 coverage.
+struct PlanPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("enforcement", "plan", use: show)
+        routes.post("enforcement", "plan", use: save)
+    }
+
+    func year(_ req: Request) -> Int {
+        req.queryString("year").flatMap(Int.init) ?? Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026
+    }
+
+    func show(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let county = req.queryString("county") ?? { if case .county(let c) = ctx.caller.scope { return c } else { return County.all.first?.code } }()
+        let (plan, facts) = try await req.zhiben.plans.plan(county: county, year: year(req), actor: ctx.caller)
+        return .html(page(req, ctx, plan, facts, issues: [], flash: req.queryString("done").map { _ in ctx.t("计划已保存。", "The plan is saved.") }))
+    }
+
+    func page(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan, _ facts: [PlanFacts], issues: [FieldIssue], flash: String? = nil) -> HTML {
+        let now = req.zhiben.clock.now()
+        let chosen = Dictionary(plan.keyEnterprises.map { ($0.enterpriseID, $0) }, uniquingKeysWith: { a, _ in a })
+        let suggested = PlanRules.suggestions(facts, now: now)
+        let suggestedIDs = Set(suggested.map(\.facts.enterpriseID))
+        // The plan's own entries first (also those no longer suggested), then the suggestions.
+        let listed = facts.filter { chosen[$0.enterpriseID] != nil && !suggestedIDs.contains($0.enterpriseID) }.map { f in
+            (facts: f, reasons: PlanRules.reasons(f, now: now), style: chosen[f.enterpriseID]!.style)
+        } + suggested
+        let coverage = PlanRules.thoroughCoverage(facts)
+        let editable = ctx.caller.can(.drawManage)
+        let months = (1...12).map { (String($0), "\($0)月") }
+        let styles = InspectionStyle.allCases.map { ($0.rawValue, $0.label(ctx.lang)) }
+        let rows = listed.enumerated().map { n, s -> HTML in
+            let entry = chosen[s.facts.enterpriseID]
+            let expected = SupervisionFrequency.perTwoYears(grade: s.facts.grade, standardization: s.facts.standardization,
+                                                            validUntil: s.facts.standardizationValidUntil, now: now)
+            return """
+            <tr>
+              <td><input type="checkbox" name="e\(n)" value="\(s.facts.enterpriseID.uuidString)"\(HTML(raw: entry != nil ? " checked" : ""))\(HTML(raw: editable ? "" : " disabled")) aria-label="\(ctx.t("列入重点", "On the key list"))"></td>
+              <td>\(s.facts.name)</td><td>\(s.facts.grade.rawValue)</td><td>\(s.reasons.joined(separator: "；"))</td>
+              <td>\(SupervisionFrequency.label(expected, ctx.lang))</td>
+              <td><select name="m\(n)" aria-label="\(ctx.t("计划月份", "Month"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(months, selected: String(entry?.month ?? 1), blank: nil))</select></td>
+              <td><select name="s\(n)" aria-label="\(ctx.t("检查方式", "Style"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(styles, selected: (entry?.style ?? s.style).rawValue, blank: nil))</select>
+                <input type="hidden" name="r\(n)" value="\(s.reasons.joined(separator: "；"))"></td>
+            </tr>
+            """
+        }
+        let countyPicker: HTML = HTML.when(ctx.caller.scope == .city) { """
+        <form class="filters" method="get" action="\(SitePath.plan.path)">
+          <div class="field"><label for="county">\(ctx.t("县（市、区）", "County"))</label><select id="county" name="county">\(Layout.options(County.all.map { ($0.code, $0.label(ctx.lang)) }, selected: plan.countyCode, blank: nil))</select></div>
+          <div class="field"><label for="year">\(ctx.t("年度", "Year"))</label><input id="year" name="year" value="\(plan.year)" inputmode="numeric"></div>
+          <div class="actions"><button type="submit" class="primary">\(ctx.t("查看", "Show"))</button></div>
+        </form>
+        """ }
+        let f = FormRenderer(lang: ctx.lang, issues: issues)
+        return Layout.page(ctx, title: ctx.t("\(plan.year)年执法计划 · \(County.named(plan.countyCode)?.zh ?? plan.countyCode)", "Enforcement plan \(plan.year) · \(County.named(plan.countyCode)?.en ?? plan.countyCode)"), """
+        \(Layout.flash(flash))
+        \(f.summary())
+        \(countyPicker)
+        <section class="cards">
+          <div class="card"><span class="figure">\(plan.keyEnterprises.count)</span><span class="label">\(ctx.t("重点检查企业", "Key enterprises"))</span></div>
+          <div class="card"><span class="figure">\(plan.drawQuota)</span><span class="label">\(ctx.t("双随机抽查数", "To draw at random"))</span></div>
+          <div class="card\(HTML(raw: coverage.done < coverage.total ? " red" : ""))"><span class="figure">\(coverage.done)/\(coverage.total)</span><span class="label">\(ctx.t("高风险企业体检式精查覆盖（2024年底应全覆盖）", "High-risk enterprises with a thorough check-up (all by end 2024)"))</span></div>
+        </section>
+        <form method="post" action="\(SitePath.plan.path)?county=\(plan.countyCode)&amp;year=\(plan.year)">
+          \(ctx.csrfField)
+          <input type="hidden" name="version" value="\(plan.version)">
+          <input type="hidden" name="count" value="\(listed.count)">
+          \(f.text("drawQuota", ctx.t("双随机抽查企业数（全年）", "Enterprises to draw at random this year"), value: String(plan.drawQuota), required: true, type: "number", attrs: "min=\"0\"" + (editable ? "" : " disabled")))
+          <p class="muted">\(ctx.t("建议名单依据：A、B类，未销号重大隐患，近90天一级报警，12个月未执法检查；应检频次按监管分级和标准化等级（差异化监管）。", "Suggested from: grade A or B, open major hazards, a level-1 alarm in 90 days, not inspected in 12 months; expected frequency from the grade and standardization."))</p>
+          \(listed.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有建议列入的企业。", "No enterprise is suggested."))</p>") : """
+          <div class="table-wrap"><table class="data compact">
+            <thead><tr><th scope="col">\(ctx.t("列入", "Key"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("分级", "Grade"))</th><th scope="col">\(ctx.t("理由", "Reasons"))</th><th scope="col">\(ctx.t("应检频次", "Expected"))</th><th scope="col">\(ctx.t("月份", "Month"))</th><th scope="col">\(ctx.t("方式", "Style"))</th></tr></thead>
+            <tbody>\(rows)</tbody>
+          </table></div>
+          """)
+          \(HTML.when(editable) { "<div class=\"actions\"><button type=\"submit\" class=\"primary\">\(ctx.t("保存计划", "Save the plan"))</button></div>" })
+        </form>
+        """)
+    }
+
+    func save(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let county = req.queryString("county")
+        let y = year(req)
+        let count = min((try? req.content.get(Int.self, at: "count")) ?? 0, 5000)
+        let (_, facts) = try await req.zhiben.plans.plan(county: county, year: y, actor: ctx.caller)
+        let names = Dictionary(facts.map { ($0.enterpriseID, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var entries: [EnforcementPlan.KeyEnterprise] = []
+        for n in 0..<count {
+            guard let id = (try? req.content.get(String.self, at: "e\(n)")).flatMap(UUID.init(uuidString:)) else { continue }
+            entries.append(EnforcementPlan.KeyEnterprise(enterpriseID: id, name: names[id] ?? "", month: (try? req.content.get(Int.self, at: "m\(n)")) ?? 1,
+                                                         style: (try? req.content.get(String.self, at: "s\(n)")).flatMap(InspectionStyle.init(rawValue:)) ?? .routine,
+                                                         reason: String(((try? req.content.get(String.self, at: "r\(n)")) ?? "").prefix(200))))
+        }
+        let quota = (try? req.content.get(String.self, at: "drawQuota")).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let version = (try? req.content.get(Int.self, at: "version")) ?? -1
+        do {
+            let saved = try await req.zhiben.plans.save(county: county, year: y, keyEnterprises: entries, drawQuota: quota, expectedVersion: version,
+                                                        actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: "\(SitePath.plan.path)?county=\(saved.countyCode)&year=\(saved.year)&done=saved")
+        } catch let error as DomainError {
+            let (plan, facts) = try await req.zhiben.plans.plan(county: county, year: y, actor: ctx.caller)
+            switch error {
+            case .staleVersion:
+                return .html(page(req, ctx, plan, facts, issues: [FieldIssue(field: "version", zh: "计划已被他人修改，以下为最新内容，请重新调整后保存", en: "Someone changed the plan meanwhile; this is the current one: adjust and save again")]), status: .conflict)
+            default:
+                guard let issues = error.fieldIssues else { throw error }
+                return .html(page(req, ctx, plan, facts, issues: issues), status: .unprocessableEntity)
+            }
+        }
+    }
+}

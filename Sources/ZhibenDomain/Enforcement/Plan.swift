@@ -1,0 +1,202 @@
+import Foundation
+
+/// A county's yearly enforcement plan (执法计划): the key enterprises it inspects (重点检查企业名单),
+/// each with a month and a style, and the number it draws at random from the rest (双随机).
+public struct EnforcementPlan: Sendable, Equatable {
+    public struct KeyEnterprise: Sendable, Equatable, Codable {
+        public var enterpriseID: UUID
+        public var name: String
+        /// 1–12.
+        public var month: Int
+        public var style: InspectionStyle
+        public var reason: String
+
+        public init(enterpriseID: UUID, name: String, month: Int, style: InspectionStyle, reason: String) {
+            self.enterpriseID = enterpriseID
+            self.name = name
+            self.month = month
+            self.style = style
+            self.reason = reason
+        }
+    }
+
+    public var countyCode: String
+    public var year: Int
+    public var keyEnterprises: [KeyEnterprise]
+    /// Enterprises to draw at random over the year.
+    public var drawQuota: Int
+    public var updatedBy: String
+    public var updatedAt: Date
+    /// 0 for a plan not yet saved.
+    public var version: Int
+
+    public init(countyCode: String, year: Int, keyEnterprises: [KeyEnterprise] = [], drawQuota: Int = 0, updatedBy: String = "", updatedAt: Date, version: Int = 0) {
+        self.countyCode = countyCode
+        self.year = year
+        self.keyEnterprises = keyEnterprises
+        self.drawQuota = drawQuota
+        self.updatedBy = updatedBy
+        self.updatedAt = updatedAt
+        self.version = version
+    }
+}
+
+/// What the plan's suggestions and coverage are computed from, per active enterprise of the county.
+public struct PlanFacts: Sendable, Equatable {
+    public var enterpriseID: UUID
+    public var name: String
+    public var grade: SupervisionGrade
+    public var standardization: StandardizationGrade
+    public var standardizationValidUntil: Date?
+    public var specialRisks: Set<SpecialRisk>
+    public var openMajorHazards: Int
+    /// A level-1 alarm in the last 90 days.
+    public var recentLevel1Alarm: Bool
+    /// The last completed inspection.
+    public var lastInspected: Date?
+    /// A completed thorough check-up (体检式精查) ever.
+    public var thoroughDone: Bool
+
+    public init(enterpriseID: UUID, name: String, grade: SupervisionGrade, standardization: StandardizationGrade = .none, standardizationValidUntil: Date? = nil,
+                specialRisks: Set<SpecialRisk> = [], openMajorHazards: Int = 0, recentLevel1Alarm: Bool = false, lastInspected: Date? = nil, thoroughDone: Bool = false) {
+        self.enterpriseID = enterpriseID
+        self.name = name
+        self.grade = grade
+        self.standardization = standardization
+        self.standardizationValidUntil = standardizationValidUntil
+        self.specialRisks = specialRisks
+        self.openMajorHazards = openMajorHazards
+        self.recentLevel1Alarm = recentLevel1Alarm
+        self.lastInspected = lastInspected
+        self.thoroughDone = thoroughDone
+    }
+}
+
+public enum PlanRules {
+    /// High-risk enterprises for 体检式精查 (full coverage by the end of 2024): metal smelting, molten
+    /// metal, gas, combustible dust, ammonia refrigeration.
+    public static let highRisks: Set<SpecialRisk> = [.metalSmelting, .moltenMetal, .gas, .combustibleDust, .ammoniaRefrigeration]
+
+    public static func isHighRisk(_ f: PlanFacts) -> Bool { !f.specialRisks.isDisjoint(with: highRisks) }
+
+    /// Why an enterprise belongs on the key list, or nothing: grade A or B, open major hazards, a recent
+    /// level-1 alarm, not inspected in twelve months.
+    public static func reasons(_ f: PlanFacts, now: Date) -> [String] {
+        var out: [String] = []
+        if f.grade == .A || f.grade == .B { out.append("\(f.grade.zh)企业") }
+        if f.openMajorHazards > 0 { out.append("\(f.openMajorHazards)项重大隐患未销号") }
+        if f.recentLevel1Alarm { out.append("近90天有一级报警") }
+        if f.lastInspected.map({ now.timeIntervalSince($0) > 365 * 86_400 }) ?? true { out.append(f.lastInspected == nil ? "从未执法检查" : "12个月未执法检查") }
+        return out
+    }
+
+    /// The suggested key list: enterprises with a reason, gravest first (open major hazards, alarms,
+    /// grade), with the style (体检式精查 for a high-risk enterprise not yet checked up that way).
+    public static func suggestions(_ facts: [PlanFacts], now: Date) -> [(facts: PlanFacts, reasons: [String], style: InspectionStyle)] {
+        facts.compactMap { f -> (PlanFacts, [String], InspectionStyle)? in
+            let r = reasons(f, now: now)
+            guard !r.isEmpty else { return nil }
+            return (f, r, isHighRisk(f) && !f.thoroughDone ? .thorough : .routine)
+        }.sorted { a, b in
+            if a.0.openMajorHazards != b.0.openMajorHazards { return a.0.openMajorHazards > b.0.openMajorHazards }
+            if a.0.recentLevel1Alarm != b.0.recentLevel1Alarm { return a.0.recentLevel1Alarm }
+            if a.0.grade != b.0.grade { return a.0.grade < b.0.grade }
+            return a.0.name < b.0.name
+        }.map { (facts: $0.0, reasons: $0.1, style: $0.2) }
+    }
+
+    /// 体检式精查 coverage: high-risk enterprises with a completed check-up, of all high-risk ones.
+    public static func thoroughCoverage(_ facts: [PlanFacts]) -> (done: Int, total: Int) {
+        let high = facts.filter(isHighRisk)
+        return (high.filter(\.thoroughDone).count, high.count)
+    }
+}
+
+public protocol PlanRepository: Sendable {
+    func find(countyCode: String, year: Int) async throws -> EnforcementPlan?
+    /// Saves the plan; `staleVersion` when it changed since `expectedVersion` (0: not saved yet).
+    func save(_ plan: EnforcementPlan, expectedVersion: Int, audit: AuditContext) async throws -> EnforcementPlan
+    func facts(countyCode: String, now: Date) async throws -> [PlanFacts]
+    /// Inspections made this year (planned or done) and completed, per county; penalties' count and
+    /// amount; workers off duty. For the dashboard.
+    func figures(countyCode: String?, year: Int) async throws -> EnforcementFigures
+}
+
+public struct EnforcementFigures: Sendable, Equatable {
+    public var planned: Int
+    public var inspections: Int
+    public var completed: Int
+    public var penalties: Int
+    public var fined: Int
+    public var offDuty: Int
+
+    public init(planned: Int = 0, inspections: Int = 0, completed: Int = 0, penalties: Int = 0, fined: Int = 0, offDuty: Int = 0) {
+        self.planned = planned
+        self.inspections = inspections
+        self.completed = completed
+        self.penalties = penalties
+        self.fined = fined
+        self.offDuty = offDuty
+    }
+}
+
+/// Yearly plans, their suggestions and the enforcement figures.
+public struct PlanService: Sendable {
+    public let repository: any PlanRepository
+    public let clock: any WallClock
+
+    public init(repository: any PlanRepository, clock: any WallClock) {
+        self.repository = repository
+        self.clock = clock
+    }
+
+    static func county(_ requested: String?, _ actor: Caller) throws -> String {
+        switch actor.scope {
+        case .county(let c):
+            if let requested, requested != c { throw DomainError.notFound(entity: "plan") }
+            return c
+        case .city:
+            guard let requested, County.named(requested) != nil else {
+                throw DomainError.validation([FieldIssue(field: "county", zh: "请选择县（市、区）", en: "choose a county")])
+            }
+            return requested
+        default: throw DomainError.forbidden(permission: .enforcementRead)
+        }
+    }
+
+    public func plan(county: String?, year: Int, actor: Caller) async throws -> (EnforcementPlan, [PlanFacts]) {
+        try actor.require(.enforcementRead)
+        let c = try Self.county(county, actor)
+        let facts = try await repository.facts(countyCode: c, now: clock.now())
+        return (try await repository.find(countyCode: c, year: year) ?? EnforcementPlan(countyCode: c, year: year, updatedAt: clock.now()), facts)
+    }
+
+    public func save(county: String?, year: Int, keyEnterprises: [EnforcementPlan.KeyEnterprise], drawQuota: Int?, expectedVersion: Int,
+                     actor: Caller, origin: String? = nil) async throws -> EnforcementPlan {
+        try actor.require(.drawManage)
+        let c = try Self.county(county, actor)
+        var issues: [FieldIssue] = []
+        if !(2020...2100).contains(year) { issues.append(FieldIssue(field: "year", zh: "年度无效", en: "the year is not valid")) }
+        if drawQuota == nil || !(0...10_000).contains(drawQuota!) { issues.append(FieldIssue(field: "drawQuota", zh: "双随机抽查数应为0至10000", en: "the random-draw quota is 0 to 10,000")) }
+        if keyEnterprises.contains(where: { !(1...12).contains($0.month) }) { issues.append(FieldIssue(field: "keyEnterprises", zh: "计划月份应为1至12", en: "a planned month is 1 to 12")) }
+        if Set(keyEnterprises.map(\.enterpriseID)).count != keyEnterprises.count { issues.append(FieldIssue(field: "keyEnterprises", zh: "企业重复", en: "an enterprise is listed twice")) }
+        let known = Set(try await repository.facts(countyCode: c, now: clock.now()).map(\.enterpriseID))
+        if keyEnterprises.contains(where: { !known.contains($0.enterpriseID) }) {
+            issues.append(FieldIssue(field: "keyEnterprises", zh: "只能列入本县（市、区）在册企业", en: "only the county's active enterprises"))
+        }
+        guard issues.isEmpty else { throw DomainError.validation(issues) }
+        let now = clock.now()
+        let plan = EnforcementPlan(countyCode: c, year: year, keyEnterprises: keyEnterprises.sorted { ($0.month, $0.name) < ($1.month, $1.name) },
+                                   drawQuota: drawQuota!, updatedBy: actor.username, updatedAt: now)
+        return try await repository.save(plan, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: now, origin: origin))
+    }
+
+    public func figures(year: Int, actor: Caller) async throws -> EnforcementFigures {
+        try actor.require(.enforcementRead)
+        switch actor.scope {
+        case .city: return try await repository.figures(countyCode: nil, year: year)
+        case .county(let c): return try await repository.figures(countyCode: c, year: year)
+        default: throw DomainError.forbidden(permission: .enforcementRead)
+        }
+    }
+}
