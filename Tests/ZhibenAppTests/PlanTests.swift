@@ -7,6 +7,12 @@ import ZhibenDomain
 
 @Suite("the yearly enforcement plan and the enforcement figures")
 struct PlanTests {
+    struct InspectionNames: Decodable {
+        struct Person: Decodable { let name: String }
+        let state: String
+        let inspectors: [Person]
+    }
+
     @Test("a county saves its plan from the suggestions (a stale save is refused); another county's plan is not its own; the figures equal a direct count")
     func planAndFigures() async throws {
         try await Harness.with(enterprises: 40) { h in
@@ -61,6 +67,10 @@ struct PlanTests {
             #expect(page.contains("执法检查（\(year)年）") && page.contains("35000"))
             let planPage = try await h.get("/enforcement/plan", as: try await h.signIn("county-141181")).body.string
             #expect(planPage.contains("体检式精查覆盖") && planPage.contains("双随机抽查数"))
+            #expect(planPage.contains("检查日历") && planPage.contains("执法人员工作量"))
+            let drawn = try await h.api(.GET, "/api/v1/inspections?draw=\(drawID)", token: county).content.get([InspectionNames].self, at: "items")
+            let name = try #require(drawn.first { $0.state == "completed" }?.inspectors.first?.name)
+            #expect(planPage.contains(name), "the completed inspection's inspector is on the workload")
         }
     }
 }

@@ -18,10 +18,50 @@ struct PlanPages: RouteCollection {
         let ctx = try PageContext(req: req)
         let county = req.queryString("county") ?? { if case .county(let c) = ctx.caller.scope { return c } else { return County.all.first?.code } }()
         let (plan, facts) = try await req.zhiben.plans.plan(county: county, year: year(req), actor: ctx.caller)
-        return .html(page(req, ctx, plan, facts, issues: [], flash: req.queryString("done").map { _ in ctx.t("计划已保存。", "The plan is saved.") }))
+        return .html(page(req, ctx, plan, facts, issues: [], flash: req.queryString("done").map { _ in ctx.t("计划已保存。", "The plan is saved.") },
+                          calendar: try await calendar(req, ctx, plan)))
     }
 
-    func page(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan, _ facts: [PlanFacts], issues: [FieldIssue], flash: String? = nil) -> HTML {
+    /// The county's year by month: key enterprises planned, inspections scheduled and completed; and each
+    /// inspector's workload.
+    func calendar(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan) async throws -> HTML {
+        var all: [Inspection] = []
+        var page = 1
+        while true {
+            let part = try await req.zhiben.inspections.list(InspectionQuery(), page: Paging(page: page, per: Paging.maxPer), actor: ctx.caller)
+            all += part.items.filter { $0.countyCode == plan.countyCode && $0.plannedOn.hasPrefix("\(plan.year)-") && $0.state != .cancelled }
+            if part.items.count < Paging.maxPer || page >= 50 { break }
+            page += 1
+        }
+        func month(_ day: String) -> Int { Int(day.dropFirst(5).prefix(2)) ?? 0 }
+        let cells = (1...12).map { m -> HTML in
+            let keys = plan.keyEnterprises.filter { $0.month == m }.count
+            let scheduled = all.filter { month($0.plannedOn) == m }
+            let done = scheduled.filter { $0.state == .completed }.count
+            return "<tr><th scope=\"row\">\(m)月</th><td class=\"num\">\(keys)</td><td class=\"num\">\(scheduled.count)</td><td class=\"num\">\(done)</td></tr>"
+        }
+        var load: [String: (scheduled: Int, done: Int)] = [:]
+        for i in all {
+            for name in i.inspectorNames { load[name, default: (0, 0)].scheduled += 1; if i.state == .completed { load[name, default: (0, 0)].done += 1 } }
+        }
+        let workload = load.sorted { $0.value.scheduled != $1.value.scheduled ? $0.value.scheduled > $1.value.scheduled : $0.key < $1.key }.map { name, n -> HTML in
+            "<tr><td>\(name)</td><td class=\"num\">\(n.scheduled)</td><td class=\"num\">\(n.done)</td></tr>"
+        }
+        return """
+        <div class="charts">
+          <section class="panel">
+            <h2>\(ctx.t("检查日历", "Calendar"))</h2>
+            <table class="data compact"><thead><tr><th scope="col">\(ctx.t("月份", "Month"))</th><th scope="col">\(ctx.t("计划重点检查", "Key planned"))</th><th scope="col">\(ctx.t("已安排", "Scheduled"))</th><th scope="col">\(ctx.t("已完成", "Completed"))</th></tr></thead><tbody>\(cells)</tbody></table>
+          </section>
+          <section class="panel">
+            <h2>\(ctx.t("执法人员工作量", "Workload per inspector"))</h2>
+            \(workload.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("本年度尚未安排检查。", "No inspection scheduled this year."))</p>") : "<table class=\"data compact\"><thead><tr><th scope=\"col\">\(ctx.t("执法人员", "Inspector"))</th><th scope=\"col\">\(ctx.t("已安排", "Scheduled"))</th><th scope=\"col\">\(ctx.t("已完成", "Completed"))</th></tr></thead><tbody>\(workload)</tbody></table>")
+          </section>
+        </div>
+        """
+    }
+
+    func page(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan, _ facts: [PlanFacts], issues: [FieldIssue], flash: String? = nil, calendar: HTML = "") -> HTML {
         let now = req.zhiben.clock.now()
         let chosen = Dictionary(plan.keyEnterprises.map { ($0.enterpriseID, $0) }, uniquingKeysWith: { a, _ in a })
         let suggested = PlanRules.suggestions(facts, now: now)
@@ -80,6 +120,7 @@ struct PlanPages: RouteCollection {
           """)
           \(HTML.when(editable) { "<div class=\"actions\"><button type=\"submit\" class=\"primary\">\(ctx.t("保存计划", "Save the plan"))</button></div>" })
         </form>
+        \(calendar)
         """)
     }
 
