@@ -185,6 +185,30 @@ def main():
         rows.append(("api: hazard detail", measure(f"/api/v1/hazards/{hazard_id}", use_token=True), None))
         rows.append(("api: hazard statistics", measure("/api/v1/hazards/statistics", use_token=True), None))
 
+        # Enforcement: a city-wide draw over every enterprise (the pool of 20,000), its inspections, the plan.
+        def api(method, path, body=None, as_token=token):
+            req = urllib.request.Request(base + "/api/v1" + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json", "Authorization": "Bearer " + as_token})
+            return json.loads(urllib.request.urlopen(req, timeout=600).read())
+        if not args.only or "enforcement" in args.only or "draws" in args.only:
+            start = time.perf_counter()
+            draw = api("POST", "/draws", {"title": "bench", "size": 20})
+            commit_ms = (time.perf_counter() - start) * 1000
+            start = time.perf_counter()
+            api("POST", "/draws/%s/reveal" % draw["id"])
+            reveal_ms = (time.perf_counter() - start) * 1000
+            inspections = api("POST", "/draws/%s/inspections" % draw["id"], {"plannedOn": "2026-12-15"})
+            print(f"draw over a pool of {draw['poolEnterprises']} enterprises: commit {commit_ms:.0f} ms, reveal {reveal_ms:.0f} ms (each once)")
+            sign_in("city")
+            rows.append(("page: draw (pool of all)", measure(f"/enforcement/draws/{draw['id']}"), None))
+            rows.append(("page: public draw (pool of all)", measure(f"/public/draws/{draw['id']}"), None))
+            rows.append(("api: draw (pool of all)", measure(f"/api/v1/draws/{draw['id']}", use_token=True), None))
+            rows.append(("page: draws (city)", measure("/enforcement/draws"), None))
+            rows.append(("page: inspections (city)", measure("/enforcement/inspections"), None))
+            rows.append(("page: inspection in the field", measure(f"/enforcement/inspections/{inspections[0]['id']}"), None))
+            sign_in("county-141181")
+            rows.append(("page: plan (county)", measure("/enforcement/plan"), None))
+
         with open(f"/proc/{server.pid}/status") as f:
             peak = next(line for line in f if line.startswith("VmHWM")).split()[1]
 

@@ -313,7 +313,8 @@ struct DrawVerifyCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         guard let id = UUID(uuidString: signature.id) else { throw Mismatch(description: "\(signature.id) is not a draw id") }
         let draws = context.application.zhiben.draws
-        let d = try await draws.publicDraw(id)
+        // Always from storage, never from a page's memory.
+        guard let d = try await draws.repository.find(id: id, scope: .city) else { throw Mismatch(description: "no draw \(signature.id)") }
         let v = d.verify(sha: draws.sha)
         func line(_ what: String, _ ok: Bool?) { context.console.print("\(what): \(ok.map { $0 ? "matches" : "DOES NOT MATCH" } ?? "not revealed yet")") }
         context.console.print("draw \(d.id.uuidString) \(d.title): \(d.pool.enterprises.count) enterprises in the pool, \(d.parameters.size) to draw")

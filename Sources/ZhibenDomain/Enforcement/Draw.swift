@@ -182,9 +182,24 @@ public struct Draw: Sendable, Equatable, Identifiable {
     public var createdBy: String
     public var createdAt: Date
     public var revealedAt: Date?
+    /// The pool's size: all a list shows (lists leave the pool itself out).
+    public var poolCounts: PoolCounts
+
+    public struct PoolCounts: Sendable, Equatable {
+        public var enterprises: Int
+        public var inspectors: Int
+        public var experts: Int
+        public init(enterprises: Int, inspectors: Int, experts: Int) {
+            self.enterprises = enterprises
+            self.inspectors = inspectors
+            self.experts = experts
+        }
+    }
 
     public init(id: UUID = UUID(), countyCode: String?, year: Int, title: String, parameters: DrawParameters, pool: DrawPool, poolDigest: String,
-                commitment: String, seed: String? = nil, result: DrawResult? = nil, createdBy: String, createdAt: Date, revealedAt: Date? = nil) {
+                commitment: String, seed: String? = nil, result: DrawResult? = nil, createdBy: String, createdAt: Date, revealedAt: Date? = nil,
+                poolCounts: PoolCounts? = nil) {
+        self.poolCounts = poolCounts ?? PoolCounts(enterprises: pool.enterprises.count, inspectors: pool.inspectors.count, experts: pool.experts.count)
         self.id = id
         self.countyCode = countyCode
         self.year = year
@@ -242,6 +257,24 @@ public struct DrawPoolQuery: Sendable, Equatable {
     }
 }
 
+/// Verified draws kept in memory: a revealed draw never changes, so recomputing it (a pool of 20,000
+/// enterprises is a few megabytes of JSON and as many hashes) once per process is enough for the pages;
+/// `zhiben draw verify` always recomputes from storage.
+actor DrawCache {
+    private var entries: [UUID: (draw: Draw, verification: DrawVerification)] = [:]
+    private var order: [UUID] = []
+    let capacity = 32
+
+    func get(_ id: UUID) -> (draw: Draw, verification: DrawVerification)? { entries[id] }
+
+    func put(_ d: Draw, _ v: DrawVerification) {
+        guard d.revealed else { return }
+        if entries[d.id] == nil { order.append(d.id) }
+        entries[d.id] = (d, v)
+        while order.count > capacity { entries.removeValue(forKey: order.removeFirst()) }
+    }
+}
+
 public protocol DrawRepository: Sendable {
     /// The active enterprises matching the query, with their tickets when weighted.
     func candidates(_ query: DrawPoolQuery, now: Date) async throws -> [DrawPool.Enterprise]
@@ -250,6 +283,7 @@ public protocol DrawRepository: Sendable {
     /// Publishes the seed and the result, once: `compute` gets the secret; a revealed draw answers conflict.
     func reveal(id: UUID, scope: Scope, at: Date, audit: AuditContext, compute: @escaping @Sendable (Draw, String) throws -> DrawResult) async throws -> Draw
     func find(id: UUID, scope: Scope) async throws -> Draw?
+    /// Newest first, without their pools (`poolCounts` tells the sizes).
     func list(scope: Scope, page: Paging) async throws -> Paged<Draw>
 }
 
@@ -260,6 +294,7 @@ public struct DrawService: Sendable {
     public let secrets: any SecretSource
     public let sha: DrawAlgorithm.SHA256Hex
     public let clock: any WallClock
+    let cache = DrawCache()
 
     public init(repository: any DrawRepository, people: any EnforcementPeopleRepository, secrets: any SecretSource,
                 sha: @escaping DrawAlgorithm.SHA256Hex, clock: any WallClock) {
@@ -370,9 +405,29 @@ public struct DrawService: Sendable {
     }
 
     public func get(_ id: UUID, actor: Caller) async throws -> Draw {
+        try await verified(id, actor: actor).draw
+    }
+
+    /// The draw and its check: recomputed from storage, or for a revealed draw from memory once done.
+    public func verified(_ id: UUID, actor: Caller) async throws -> (draw: Draw, verification: DrawVerification) {
         try actor.require(.enforcementRead)
-        guard let d = try await repository.find(id: id, scope: actor.scope) else { throw DomainError.notFound(entity: "draw") }
-        return d
+        return try await verified(id, scope: actor.scope)
+    }
+
+    func verified(_ id: UUID, scope: Scope) async throws -> (draw: Draw, verification: DrawVerification) {
+        if let hit = await cache.get(id) {
+            let visible = switch scope {
+            case .city: true
+            case .county(let c): hit.draw.countyCode == c
+            default: false
+            }
+            guard visible else { throw DomainError.notFound(entity: "draw") }
+            return hit
+        }
+        guard let d = try await repository.find(id: id, scope: scope) else { throw DomainError.notFound(entity: "draw") }
+        let v = d.verify(sha: sha)
+        await cache.put(d, v)
+        return (d, v)
     }
 
     public func list(page: Paging, actor: Caller) async throws -> Paged<Draw> {
@@ -382,8 +437,7 @@ public struct DrawService: Sendable {
 
     /// For the public pages (一公开): every draw, without signing in.
     public func publicList(page: Paging) async throws -> Paged<Draw> { try await repository.list(scope: .city, page: page) }
-    public func publicDraw(_ id: UUID) async throws -> Draw {
-        guard let d = try await repository.find(id: id, scope: .city) else { throw DomainError.notFound(entity: "draw") }
-        return d
+    public func publicDraw(_ id: UUID) async throws -> (draw: Draw, verification: DrawVerification) {
+        try await verified(id, scope: .city)
     }
 }

@@ -33,6 +33,7 @@ public enum Migrations {
         M026Inspections(),
         M027PenaltiesAndExams(),
         M028EnforcementPlans(),
+        M029DrawPoolCounts(),
     ]
 }
 
@@ -968,5 +969,29 @@ struct M028EnforcementPlans: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(PlanModel.schema).delete()
+    }
+}
+
+/// Each draw's pool size beside it, so that lists need not read the pools.
+struct M029DrawPoolCounts: AsyncMigration {
+    var name: String { "029-draw-pool-counts" }
+
+    func prepare(on db: any Database) async throws {
+        for column in ["pool_enterprises", "pool_inspectors", "pool_experts"] {
+            try await db.schema(DrawModel.schema).field(.definition(name: .key(FieldKey(stringLiteral: column)), dataType: .int, constraints: [.required, .sql(.default(0))])).update()
+        }
+        for m in try await DrawModel.query(on: db).all() {
+            guard let pool = JSONColumn.decode(m.pool, as: DrawPool.self) else { continue }
+            m.poolEnterprises = pool.enterprises.count
+            m.poolInspectors = pool.inspectors.count
+            m.poolExperts = pool.experts.count
+            try await m.update(on: db)
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        for column in ["pool_enterprises", "pool_inspectors", "pool_experts"] {
+            try await db.schema(DrawModel.schema).deleteField(FieldKey(stringLiteral: column)).update()
+        }
     }
 }

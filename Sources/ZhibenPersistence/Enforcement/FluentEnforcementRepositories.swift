@@ -183,6 +183,9 @@ final class DrawModel: Model, @unchecked Sendable {
     @Field(key: "created_by") var createdBy: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "revealed_at") var revealedAt: Date?
+    @Field(key: "pool_enterprises") var poolEnterprises: Int
+    @Field(key: "pool_inspectors") var poolInspectors: Int
+    @Field(key: "pool_experts") var poolExperts: Int
 
     init() {}
 
@@ -253,6 +256,9 @@ public struct FluentDrawRepository: DrawRepository {
             m.secret = secret
             m.createdBy = draw.createdBy
             m.createdAt = draw.createdAt
+            m.poolEnterprises = draw.pool.enterprises.count
+            m.poolInspectors = draw.pool.inspectors.count
+            m.poolExperts = draw.pool.experts.count
             try await m.create(on: db)
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "draw", entityID: draw.id.uuidString,
                                         changes: [FieldChange(field: "title", before: nil, after: draw.title),
@@ -294,8 +300,27 @@ public struct FluentDrawRepository: DrawRepository {
     public func list(scope: Scope, page: Paging) async throws -> Paged<Draw> {
         guard let q = Self.scoped(scope, on: store.database) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let total = try await q.copy().count()
-        let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
-        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+        // Without the pools (megabytes each for a city-wide draw) and the secrets.
+        struct Row: Decodable {
+            let id: UUID; let county_code: String?; let year: Int; let title: String; let parameters: String; let pool_digest: String; let commitment: String
+            let seed: String?; let result: String?; let created_by: String; let created_at: Date; let revealed_at: Date?
+            let pool_enterprises: Int; let pool_inspectors: Int; let pool_experts: Int
+        }
+        var sql: SQLQueryString = """
+            SELECT id, county_code, year, title, parameters, pool_digest, commitment, seed, result, created_by, created_at, revealed_at,
+            pool_enterprises, pool_inspectors, pool_experts FROM draws
+            """
+        if case .county(let c) = scope { sql += " WHERE county_code = \(bind: c)" }
+        sql += " ORDER BY created_at DESC, id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)"
+        let rows = try await store.sql.raw(sql).all(decoding: Row.self)
+        let empty = DrawPool(enterprises: [], inspectors: [], experts: [], day: "")
+        return Paged(items: rows.compactMap { r in
+            guard let parameters = JSONColumn.decode(r.parameters, as: DrawParameters.self) else { return nil }
+            return Draw(id: r.id, countyCode: r.county_code, year: r.year, title: r.title, parameters: parameters, pool: empty, poolDigest: r.pool_digest,
+                        commitment: r.commitment, seed: r.seed, result: JSONColumn.decode(r.result, as: DrawResult.self), createdBy: r.created_by,
+                        createdAt: r.created_at, revealedAt: r.revealed_at,
+                        poolCounts: Draw.PoolCounts(enterprises: r.pool_enterprises, inspectors: r.pool_inspectors, experts: r.pool_experts))
+        }, page: page.page, per: page.per, total: total)
     }
 }
 

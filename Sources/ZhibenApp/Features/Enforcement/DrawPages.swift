@@ -26,7 +26,7 @@ struct DrawPages: RouteCollection {
         let rows = page.items.map { d -> HTML in
             """
             <tr><td><a href="\(SitePath.draw(d.id).path)">\(d.title)</a></td><td>\(d.countyCode.flatMap { County.named($0)?.label(ctx.lang) } ?? ctx.t("全市", "City-wide"))</td>
-              <td class="num">\(d.year)</td><td class="num">\(d.parameters.size) / \(d.pool.enterprises.count)</td>
+              <td class="num">\(d.year)</td><td class="num">\(d.parameters.size) / \(d.poolCounts.enterprises)</td>
               <td>\(d.revealed ? ctx.t("已揭晓", "Revealed") : ctx.t("已承诺，待揭晓", "Committed, to be revealed"))</td><td>\(ChinaTime.display(d.createdAt))</td></tr>
             """
         }
@@ -126,14 +126,14 @@ struct DrawPages: RouteCollection {
 
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let d = try await req.zhiben.draws.get(req.recordID("draw"), actor: ctx.caller)
+        let (d, verification) = try await req.zhiben.draws.verified(req.recordID("draw"), actor: ctx.caller)
         let inspections = try await req.zhiben.inspections.list(InspectionQuery(originID: d.id), page: Paging(per: 1), actor: ctx.caller).total
         let problem = req.queryString("problem").map { HTML("<div class=\"flash error\" role=\"alert\">\($0)</div>") } ?? ""
         let flash = req.queryString("done").map { $0 == "revealed" ? ctx.t("已揭晓。", "Revealed.") : ctx.t("企业池已冻结，承诺值已公布。", "The pool is frozen and the commitment published.") }
         let content: HTML = """
         \(Layout.flash(flash))
         \(problem)
-        \(DrawViews.summary(d, lang: ctx.lang, sha: req.zhiben.draws.sha))
+        \(DrawViews.summary(d, verification, lang: ctx.lang))
         \(HTML.when(!d.revealed && ctx.caller.can(.drawManage)) { """
         <form method="post" action="\(SitePath.drawReveal(d.id).path)" class="panel confirm" data-confirm="\(ctx.t("揭晓后种子和结果将公开，且不可更改。确认揭晓？", "The seed and the result become public and can never change. Reveal now?"))">
           \(ctx.csrfField)
@@ -311,8 +311,7 @@ struct DrawPages: RouteCollection {
 /// What a draw shows, signed in or on the public page: no one's phone number, only names and
 /// certificate numbers.
 enum DrawViews {
-    static func summary(_ d: Draw, lang: Language, sha: DrawAlgorithm.SHA256Hex) -> HTML {
-        let v = d.verify(sha: sha)
+    static func summary(_ d: Draw, _ v: DrawVerification, lang: Language) -> HTML {
         func yes(_ b: Bool?) -> String {
             switch b {
             case .some(true): lang.t("一致 ✓", "matches ✓")
@@ -414,7 +413,7 @@ struct PublicDrawPages: RouteCollection {
         let rows = page.items.map { d -> HTML in
             """
             <tr><td><a href="\(SitePath.publicDraw(d.id).path)">\(d.title)</a></td><td>\(d.countyCode.flatMap { County.named($0)?.label(lang) } ?? lang.t("全市", "City-wide"))</td>
-              <td class="num">\(d.parameters.size) / \(d.pool.enterprises.count)</td><td class="mono small">\(String(d.commitment.prefix(16)))…</td>
+              <td class="num">\(d.parameters.size) / \(d.poolCounts.enterprises)</td><td class="mono small">\(String(d.commitment.prefix(16)))…</td>
               <td>\(d.revealed ? lang.t("已揭晓", "Revealed") : lang.t("待揭晓", "To be revealed"))</td><td>\(ChinaTime.display(d.createdAt))</td></tr>
             """
         }
@@ -431,9 +430,9 @@ struct PublicDrawPages: RouteCollection {
     }
 
     func show(req: Request) async throws -> Response {
-        let d = try await req.zhiben.draws.publicDraw(req.recordID("draw"))
+        let (d, verification) = try await req.zhiben.draws.publicDraw(req.recordID("draw"))
         return frame(req, title: d.title, """
-        \(DrawViews.summary(d, lang: req.language, sha: req.zhiben.draws.sha))
+        \(DrawViews.summary(d, verification, lang: req.language))
         \(DrawViews.picks(d, lang: req.language, outcomes: try await DrawViews.outcomes(d, req: req)))
         <p><a href="\(SitePath.publicDraws.path)">\(req.language.t("全部抽取", "All draws"))</a></p>
         """)
@@ -441,7 +440,7 @@ struct PublicDrawPages: RouteCollection {
 
     /// The frozen pool, byte for byte as hashed.
     func pool(req: Request) async throws -> Response {
-        let d = try await req.zhiben.draws.publicDraw(req.recordID("draw"))
+        let d = try await req.zhiben.draws.publicDraw(req.recordID("draw")).draw
         let res = Response(status: .ok, body: .init(data: d.pool.canonical))
         res.headers.contentType = .json
         return res

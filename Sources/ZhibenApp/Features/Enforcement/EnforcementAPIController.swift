@@ -122,18 +122,19 @@ struct DrawDTO: Content {
     var poolEnterprises: Int
     var poolInspectors: Int
     var poolExperts: Int
-    var poolDay: String
+    var poolDay: String?
     var poolDigest: String
     var commitment: String
     var revealed: Bool
     var seed: String?
     var picks: [PickDTO]?
-    var verification: VerificationDTO
+    /// Recomputed for one draw; left out of lists.
+    var verification: VerificationDTO?
     var createdBy: String
     var createdAt: Date
     var revealedAt: Date?
 
-    init(_ d: Draw, sha: DrawAlgorithm.SHA256Hex) {
+    init(_ d: Draw, verification v: DrawVerification?) {
         id = d.id
         countyCode = d.countyCode
         year = d.year
@@ -143,10 +144,10 @@ struct DrawDTO: Content {
         withExpert = d.parameters.withExpert
         crossCounty = d.parameters.crossCounty
         weighted = d.parameters.weighted
-        poolEnterprises = d.pool.enterprises.count
-        poolInspectors = d.pool.inspectors.count
-        poolExperts = d.pool.experts.count
-        poolDay = d.pool.day
+        poolEnterprises = d.poolCounts.enterprises
+        poolInspectors = d.poolCounts.inspectors
+        poolExperts = d.poolCounts.experts
+        poolDay = d.pool.day.isEmpty ? nil : d.pool.day
         poolDigest = d.poolDigest
         commitment = d.commitment
         revealed = d.revealed
@@ -154,15 +155,14 @@ struct DrawDTO: Content {
         let enterprises = Dictionary(d.pool.enterprises.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let people = Dictionary((d.pool.inspectors + d.pool.experts).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         func person(_ id: UUID) -> PersonDTO { PersonDTO(id: id, name: people[id]?.name ?? "", certificate: people[id].flatMap { $0.certificate.isEmpty ? nil : $0.certificate }) }
-        picks = d.result.map { r in
+        picks = d.pool.enterprises.isEmpty ? nil : d.result.map { r in
             r.picks.map { p in
                 let e = enterprises[p.enterpriseID]
                 return PickDTO(enterpriseId: p.enterpriseID, enterpriseName: e?.name ?? "", creditCode: e?.creditCode ?? "", countyCode: e?.countyCode ?? "",
                                inspectors: p.inspectors.map(person), expert: p.expert.map(person))
             }
         }
-        let v = d.verify(sha: sha)
-        verification = VerificationDTO(poolMatches: v.poolMatches, commitmentMatches: v.commitmentMatches, resultMatches: v.resultMatches)
+        verification = v.map { VerificationDTO(poolMatches: $0.poolMatches, commitmentMatches: $0.commitmentMatches, resultMatches: $0.resultMatches) }
         createdBy = d.createdBy
         createdAt = d.createdAt
         revealedAt = d.revealedAt
@@ -239,25 +239,26 @@ struct EnforcementAPIController: RouteCollection {
     }
 
     func draws(req: Request) async throws -> PageDTO<DrawDTO> {
-        let sha = req.zhiben.draws.sha
-        return PageDTO(try await req.zhiben.draws.list(page: req.paging(), actor: req.caller)) { DrawDTO($0, sha: sha) }
+        PageDTO(try await req.zhiben.draws.list(page: req.paging(), actor: req.caller)) { DrawDTO($0, verification: nil) }
     }
 
     func createDraw(req: Request) async throws -> Response {
         let input = try req.content.decode(DrawInputDTO.self)
         let d = try await req.zhiben.draws.create(input.request(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
-        try res.content.encode(DrawDTO(d, sha: req.zhiben.draws.sha))
+        try res.content.encode(DrawDTO(d, verification: d.verify(sha: req.zhiben.draws.sha)))
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/draws/\(d.id.uuidString)")
         return res
     }
 
     func draw(req: Request) async throws -> DrawDTO {
-        DrawDTO(try await req.zhiben.draws.get(req.recordID("draw"), actor: req.caller), sha: req.zhiben.draws.sha)
+        let (d, v) = try await req.zhiben.draws.verified(req.recordID("draw"), actor: req.caller)
+        return DrawDTO(d, verification: v)
     }
 
     func reveal(req: Request) async throws -> DrawDTO {
-        DrawDTO(try await req.zhiben.draws.reveal(req.recordID("draw"), actor: req.caller, origin: req.origin), sha: req.zhiben.draws.sha)
+        let d = try await req.zhiben.draws.reveal(req.recordID("draw"), actor: req.caller, origin: req.origin)
+        return DrawDTO(d, verification: d.verify(sha: req.zhiben.draws.sha))
     }
 }
 
