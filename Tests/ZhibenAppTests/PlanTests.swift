@@ -59,7 +59,7 @@ struct PlanTests {
                 inspections: try await count("SELECT COUNT(*) AS n FROM inspections WHERE county_code = '141181' AND planned_on LIKE '\(unsafeRaw: String(year))-%' AND state <> 'cancelled'"),
                 completed: try await count("SELECT COUNT(*) AS n FROM inspections WHERE county_code = '141181' AND planned_on LIKE '\(unsafeRaw: String(year))-%' AND state = 'completed'"),
                 penalties: try await count("SELECT COUNT(*) AS n FROM penalties WHERE county_code = '141181'"),
-                fined: try await count("SELECT SUM(enterprise_fine + principal_fine) AS n FROM penalties WHERE county_code = '141181'"),
+                fined: try await count("SELECT CAST(SUM(enterprise_fine + principal_fine) AS BIGINT) AS n FROM penalties WHERE county_code = '141181'"),
                 offDuty: try await count("SELECT COUNT(*) AS n FROM worker_exams WHERE county_code = '141181' AND state = 'awaitingRetraining'"))
             #expect(figures == direct)
             #expect(figures == Figures(planned: 22, inspections: 2, completed: 1, penalties: 1, fined: 35000, offDuty: 1))

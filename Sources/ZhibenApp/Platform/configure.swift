@@ -65,7 +65,9 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: Resources.publicDirectory, defaultFile: nil))
 
-    if app.environment != .testing {
+    // Background jobs run under `serve` only: another command (seed-demo, create-user …) ends while a job
+    // could be halfway through a write.
+    if serving {
         // A standardization certificate that runs out changes the grade without anyone editing the record.
         app.lifecycle.use(PeriodicJob("supervision grades refreshed", every: .seconds(6 * 3600)) { try await $0.enterprises.refreshGrades() })
         // Enterprises and counties hear once of each hazard that runs past its deadline.
@@ -185,7 +187,9 @@ final class PeriodicJob: LifecycleHandler, @unchecked Sendable {
         }
     }
 
+    /// Stops the job and waits for a run in progress to end, before the databases close.
     func shutdownAsync(_ app: Application) async {
         task?.cancel()
+        await task?.value
     }
 }

@@ -222,19 +222,42 @@ public protocol MonitoringFiguresRepository: Sendable {
     func alarmFacts(scope: Scope, from: Date, to: Date) async throws -> [AlarmFact]
 }
 
+/// Connection figures per scope, kept a short while for the dashboard: they read every enterprise of
+/// the scope (20,000 for the city), and change when a point first reports or goes quiet.
+actor ConnectionFiguresCache {
+    private var entries: [Scope: (at: Date, figures: ConnectionFigures)] = [:]
+
+    func get(_ scope: Scope, now: Date, maxAge: TimeInterval) -> ConnectionFigures? {
+        guard let e = entries[scope], now.timeIntervalSince(e.at) < maxAge, e.at <= now else { return nil }
+        return e.figures
+    }
+
+    func put(_ scope: Scope, _ figures: ConnectionFigures, at: Date) { entries[scope] = (at, figures) }
+}
+
 /// The monitoring figures of the dashboard and the statistics page.
 public struct MonitoringFiguresService: Sendable {
     public let repository: any MonitoringFiguresRepository
     public let clock: any WallClock
+    let cache = ConnectionFiguresCache()
 
     public init(repository: any MonitoringFiguresRepository, clock: any WallClock) {
         self.repository = repository
         self.clock = clock
     }
 
-    public func connection(actor: Caller) async throws -> ConnectionFigures {
+    /// `maxAge`: figures computed this recently for the same scope will do (the dashboard's 60 s);
+    /// 0 computes them afresh (the statistics page, the API).
+    public func connection(actor: Caller, maxAge: TimeInterval = 0) async throws -> ConnectionFigures {
         try actor.require(.monitoringRead)
         let now = clock.now()
+        if maxAge > 0, let hit = await cache.get(actor.scope, now: now, maxAge: maxAge) { return hit }
+        let figures = try await compute(actor: actor, now: now)
+        await cache.put(actor.scope, figures, at: now)
+        return figures
+    }
+
+    func compute(actor: Caller, now: Date) async throws -> ConnectionFigures {
         let counties: [String] = switch actor.scope {
         case .city: County.all.map(\.code)
         case .county(let c): [c]

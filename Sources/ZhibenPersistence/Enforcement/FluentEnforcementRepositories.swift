@@ -674,7 +674,12 @@ public struct FluentPlanRepository: PlanRepository {
     }
 
     public func facts(countyCode: String, now: Date) async throws -> [PlanFacts] {
-        let enterprises = try await EnterpriseModel.query(on: store.database).filter(\.$countyCode == countyCode).filter(\.$active == true).all()
+        // Plain rows: a county holds a few thousand enterprises, and models decode every column.
+        struct E: Decodable { let id: UUID; let name: String; let grade: String; let standardization: String; let standardization_valid_until: Date?; let special_risks: String }
+        let enterprises = try await store.sql.raw("""
+            SELECT id, name, grade, standardization, standardization_valid_until, special_risks FROM enterprises
+            WHERE county_code = \(bind: countyCode) AND active = \(bind: true)
+            """).all(decoding: E.self)
         struct Count: Decodable { let enterprise_id: UUID; let n: Int }
         let majors = try await store.sql.raw("""
             SELECT enterprise_id, COUNT(*) AS n FROM hazards WHERE county_code = \(bind: countyCode) AND level = \(bind: HazardLevel.major.rawValue)
@@ -691,12 +696,11 @@ public struct FluentPlanRepository: PlanRepository {
             if let at = i.completedAt { last[i.enterpriseID] = max(last[i.enterpriseID] ?? at, at) }
             if i.style == InspectionStyle.thorough.rawValue { thorough.insert(i.enterpriseID) }
         }
-        return enterprises.compactMap { m in
-            guard let id = m.id else { return nil }
-            return PlanFacts(enterpriseID: id, name: m.name, grade: SupervisionGrade(rawValue: m.grade) ?? .D,
-                             standardization: StandardizationGrade(rawValue: m.standardization) ?? .none, standardizationValidUntil: m.standardizationValidUntil,
-                             specialRisks: TagSet.decode(m.specialRisks, as: SpecialRisk.self), openMajorHazards: majorsBy[id] ?? 0,
-                             recentLevel1Alarm: alarmed.contains(id), lastInspected: last[id], thoroughDone: thorough.contains(id))
+        return enterprises.map { m in
+            PlanFacts(enterpriseID: m.id, name: m.name, grade: SupervisionGrade(rawValue: m.grade) ?? .D,
+                      standardization: StandardizationGrade(rawValue: m.standardization) ?? .none, standardizationValidUntil: m.standardization_valid_until,
+                      specialRisks: TagSet.decode(m.special_risks, as: SpecialRisk.self), openMajorHazards: majorsBy[m.id] ?? 0,
+                      recentLevel1Alarm: alarmed.contains(m.id), lastInspected: last[m.id], thoroughDone: thorough.contains(m.id))
         }.sorted { $0.name < $1.name }
     }
 

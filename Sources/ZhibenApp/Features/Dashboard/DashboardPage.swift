@@ -18,7 +18,8 @@ struct DashboardPage: RouteCollection {
         }
         let stats = try await req.zhiben.enterprises.statistics(actor: ctx.caller)
         let hazards = ctx.caller.can(.hazardRead) ? try await req.zhiben.hazards.statistics(actor: ctx.caller) : nil
-        let connection = ctx.caller.can(.monitoringRead) ? try await req.zhiben.monitoringFigures.connection(actor: ctx.caller) : nil
+        // At most a minute old on the dashboard; the statistics page computes them afresh.
+        let connection = ctx.caller.can(.monitoringRead) ? try await req.zhiben.monitoringFigures.connection(actor: ctx.caller, maxAge: 60) : nil
         let unacknowledged = ctx.caller.can(.monitoringRead)
             ? try await req.zhiben.alarms.list(AlarmQuery(states: [.active]), page: Paging(page: 1, per: 1), actor: ctx.caller).total : 0
         let year = Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026

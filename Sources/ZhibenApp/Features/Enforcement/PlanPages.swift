@@ -64,7 +64,9 @@ struct PlanPages: RouteCollection {
     func page(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan, _ facts: [PlanFacts], issues: [FieldIssue], flash: String? = nil, calendar: HTML = "") -> HTML {
         let now = req.zhiben.clock.now()
         let chosen = Dictionary(plan.keyEnterprises.map { ($0.enterpriseID, $0) }, uniquingKeysWith: { a, _ in a })
-        let suggested = PlanRules.suggestions(facts, now: now)
+        // The gravest fifty: a county of 1,500 enterprises never inspected suggests them all.
+        let allSuggested = PlanRules.suggestions(facts, now: now)
+        let suggested = Array(allSuggested.prefix(50))
         let suggestedIDs = Set(suggested.map(\.facts.enterpriseID))
         // The plan's own entries first (also those no longer suggested), then the suggestions.
         let listed = facts.filter { chosen[$0.enterpriseID] != nil && !suggestedIDs.contains($0.enterpriseID) }.map { f in
@@ -111,6 +113,7 @@ struct PlanPages: RouteCollection {
           <input type="hidden" name="version" value="\(plan.version)">
           <input type="hidden" name="count" value="\(listed.count)">
           \(f.text("drawQuota", ctx.t("双随机抽查企业数（全年）", "Enterprises to draw at random this year"), value: String(plan.drawQuota), required: true, type: "number", attrs: "min=\"0\"" + (editable ? "" : " disabled")))
+          \(HTML.when(allSuggested.count > suggested.count) { "<p class=\"muted\">\(ctx.t("共有 \(allSuggested.count) 家企业符合建议条件，下表列出最需关注的 \(suggested.count) 家。", "\(allSuggested.count) enterprises meet the criteria; the \(suggested.count) most pressing are listed."))</p>" })
           <p class="muted">\(ctx.t("建议名单依据：A、B类，未销号重大隐患，近90天一级报警，12个月未执法检查；应检频次按监管分级和标准化等级（差异化监管）。", "Suggested from: grade A or B, open major hazards, a level-1 alarm in 90 days, not inspected in 12 months; expected frequency from the grade and standardization."))</p>
           \(listed.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有建议列入的企业。", "No enterprise is suggested."))</p>") : """
           <div class="table-wrap"><table class="data compact">
