@@ -77,6 +77,16 @@ struct QueryString {
 }
 
 extension Response {
+    /// A CSV download. `displayName`: a Chinese file name for browsers that take one (RFC 6266
+    /// `filename*`), with `filename` for the others.
+    static func csv(_ data: Data, filename: String, displayName: String? = nil) -> Response {
+        let res = Response(status: .ok, body: .init(data: data))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        let utf8 = displayName.flatMap { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) }.map { "; filename*=UTF-8''\($0)" } ?? ""
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(filename)\"" + utf8)
+        return res
+    }
+
     static func html(_ body: HTML, status: HTTPResponseStatus = .ok) -> Response {
         let res = Response(status: status, body: .init(string: body.raw))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "html", parameters: ["charset": "utf-8"])

@@ -38,10 +38,7 @@ struct AuditPages: RouteCollection {
             next += 1
         }
         let data = CSV.document(header: ["序号", "时间", "操作人", "操作", "对象类型", "对象编号", "变更", "来源", "哈希"], rows: rows)
-        let res = Response(status: .ok, body: .init(data: data))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"audit-log.csv\"")
-        return res
+        return .csv(data, filename: "audit-log.csv")
     }
 
     func audit(req: Request) async throws -> Response {

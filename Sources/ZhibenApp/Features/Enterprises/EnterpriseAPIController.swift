@@ -111,10 +111,7 @@ struct EnterpriseAPIController: RouteCollection {
 
     func export(req: Request) async throws -> Response {
         let rows = try await req.zhiben.enterprises.export(req.enterpriseQuery(), actor: req.caller)
-        let res = Response(status: .ok, body: .init(data: CSV.document(header: EnterpriseCSV.exportHeader, rows: rows.map(EnterpriseCSV.exportRow))))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"enterprises.csv\"")
-        return res
+        return .csv(CSV.document(header: EnterpriseCSV.exportHeader, rows: rows.map(EnterpriseCSV.exportRow)), filename: "enterprises.csv")
     }
 
     struct ImportRowIssueDTO: Content {

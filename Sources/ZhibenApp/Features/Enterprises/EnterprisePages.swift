@@ -107,11 +107,7 @@ struct EnterprisePages: RouteCollection {
         let caller = try req.caller
         let rows = try await req.zhiben.enterprises.export(req.enterpriseQuery(), actor: caller)
         let data = CSV.document(header: EnterpriseCSV.exportHeader, rows: rows.map(EnterpriseCSV.exportRow))
-        let res = Response(status: .ok, body: .init(data: data))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        let name = "企业名单-\(ChinaTime.day(req.zhiben.clock.now())).csv"
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "enterprises.csv"
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"enterprises.csv\"; filename*=UTF-8''\(encoded)")
+        let res = Response.csv(data, filename: "enterprises.csv", displayName: "企业名单-\(ChinaTime.day(req.zhiben.clock.now())).csv")
         return res
     }
 

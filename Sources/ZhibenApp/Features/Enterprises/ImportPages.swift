@@ -25,10 +25,7 @@ struct ImportPages: RouteCollection {
     }
 
     func template(req: Request) async throws -> Response {
-        let res = Response(status: .ok, body: .init(data: EnterpriseCSV.template()))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"enterprise-template.csv\"")
-        return res
+        .csv(EnterpriseCSV.template(), filename: "enterprise-template.csv")
     }
 
     func page(_ ctx: PageContext, notice: HTML?, issues: [FieldIssue], preview: HTML = "") -> HTML {

@@ -200,11 +200,8 @@ enum HazardLedger {
     }
 
     static func csvResponse(_ hazards: [Hazard], now: Date) -> Response {
-        let res = Response(status: .ok, body: .init(data: CSV.document(header: header, rows: hazards.map { row($0, now: now) })))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        let name = "隐患台账-\(ChinaTime.day(now)).csv"
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "hazards.csv"
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"hazards.csv\"; filename*=UTF-8''\(encoded)")
+        let res = Response.csv(CSV.document(header: header, rows: hazards.map { row($0, now: now) }), filename: "hazards.csv",
+                               displayName: "隐患台账-\(ChinaTime.day(now)).csv")
         return res
     }
 }

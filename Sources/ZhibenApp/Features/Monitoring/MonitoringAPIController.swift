@@ -132,7 +132,7 @@ struct MonitoringAPIController: RouteCollection {
     }
 
     func export(req: Request) async throws -> Response {
-        PointImportPages.csvResponse(try await req.zhiben.monitoring.exportPoints(req.monitoringPointQuery(), actor: req.caller),
+        Response.csv(try await req.zhiben.monitoring.exportPoints(req.monitoringPointQuery(), actor: req.caller),
                                      filename: "monitoring-points.csv")
     }
 

@@ -20,25 +20,18 @@ struct PointImportPages: RouteCollection {
         var content: String?
     }
 
-    static func csvResponse(_ data: Data, filename: String) -> Response {
-        let res = Response(status: .ok, body: .init(data: data))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(filename)\"")
-        return res
-    }
-
     func template(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.monitoringManage)
         let header = MonitoringPointCSV.columns.map(\.zh)
         let example = ["TT-101", "1#干燥机料仓温度", "DUST-DRY-HOPPER-TEMP", "1#干燥机", "℃", "模拟量", "10", "", "", "70", "85", "", "30", "2", "", "是"]
-        return Self.csvResponse(CSV.document(header: header, rows: [example]), filename: "monitoring-points-template.csv")
+        return Response.csv(CSV.document(header: header, rows: [example]), filename: "monitoring-points-template.csv")
     }
 
     func export(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let data = try await req.zhiben.monitoring.exportPoints(req.monitoringPointQuery(), actor: ctx.caller)
-        return Self.csvResponse(data, filename: "monitoring-points.csv")
+        return Response.csv(data, filename: "monitoring-points.csv")
     }
 
     func form(req: Request) async throws -> Response {
