@@ -131,11 +131,17 @@ public struct InspectionQuery: Sendable, Equatable {
     public var state: Inspection.State?
     public var enterpriseID: UUID?
     public var originID: UUID?
+    /// The enterprise's county.
+    public var countyCode: String?
+    /// Planned in this year; cancelled ones left out.
+    public var year: Int?
 
-    public init(state: Inspection.State? = nil, enterpriseID: UUID? = nil, originID: UUID? = nil) {
+    public init(state: Inspection.State? = nil, enterpriseID: UUID? = nil, originID: UUID? = nil, countyCode: String? = nil, year: Int? = nil) {
         self.state = state
         self.enterpriseID = enterpriseID
         self.originID = originID
+        self.countyCode = countyCode
+        self.year = year
     }
 }
 

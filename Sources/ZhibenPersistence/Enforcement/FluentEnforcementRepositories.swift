@@ -438,6 +438,10 @@ public struct FluentInspectionRepository: InspectionRepository {
         if let s = query.state { q.filter(\.$state == s.rawValue) }
         if let e = query.enterpriseID { q.filter(\.$enterpriseID == e) }
         if let o = query.originID { q.filter(\.$originID == o) }
+        if let c = query.countyCode { q.filter(\.$countyCode == c) }
+        if let y = query.year {
+            q.filter(.sql(LikeMatch(column: "planned_on", pattern: "\(y)-%"))).filter(\.$state != Inspection.State.cancelled.rawValue)
+        }
         let total = try await q.copy().count()
         let rows = try await q.sort(\.$plannedOn, .descending).sort(\.$enterpriseName).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
@@ -571,6 +575,15 @@ public struct FluentPenaltyRepository: PenaltyRepository {
 
     public func penalties(inspectionID: UUID) async throws -> [Penalty] {
         try await PenaltyModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$createdAt).all().map { try $0.domain() }
+    }
+
+    public func fined(inspectionIDs: [UUID]) async throws -> [UUID: Int] {
+        guard !inspectionIDs.isEmpty else { return [:] }
+        var out: [UUID: Int] = [:]
+        for p in try await PenaltyModel.query(on: store.database).filter(\.$inspectionID ~~ inspectionIDs).all() {
+            out[p.inspectionID, default: 0] += p.enterpriseFine + p.principalFine
+        }
+        return out
     }
 
     public func createExams(_ exams: [WorkerExam], audit: AuditContext) async throws {

@@ -345,12 +345,8 @@ enum DrawViews {
     static func outcomes(_ d: Draw, req: Request) async throws -> [UUID: Outcome] {
         guard d.revealed else { return [:] }
         let list = try await req.zhiben.inspections.repository.list(InspectionQuery(originID: d.id), scope: .city, page: Paging(per: Paging.maxPer)).items
-        var out: [UUID: Outcome] = [:]
-        for i in list {
-            let fined = i.state == .completed ? try await req.zhiben.penalties.repository.penalties(inspectionID: i.id).reduce(0) { $0 + $1.total } : 0
-            out[i.enterpriseID] = Outcome(inspection: i, fined: fined)
-        }
-        return out
+        let fined = try await req.zhiben.penalties.repository.fined(inspectionIDs: list.filter { $0.state == .completed }.map(\.id))
+        return Dictionary(list.map { ($0.enterpriseID, Outcome(inspection: $0, fined: fined[$0.id] ?? 0)) }, uniquingKeysWith: { a, _ in a })
     }
 
     static func picks(_ d: Draw, lang: Language, outcomes: [UUID: Outcome] = [:]) -> HTML {

@@ -28,8 +28,9 @@ struct PlanPages: RouteCollection {
         var all: [Inspection] = []
         var page = 1
         while true {
-            let part = try await req.zhiben.inspections.list(InspectionQuery(), page: Paging(page: page, per: Paging.maxPer), actor: ctx.caller)
-            all += part.items.filter { $0.countyCode == plan.countyCode && $0.plannedOn.hasPrefix("\(plan.year)-") && $0.state != .cancelled }
+            let part = try await req.zhiben.inspections.list(InspectionQuery(countyCode: plan.countyCode, year: plan.year),
+                                                             page: Paging(page: page, per: Paging.maxPer), actor: ctx.caller)
+            all += part.items
             if part.items.count < Paging.maxPer || page >= 50 { break }
             page += 1
         }
