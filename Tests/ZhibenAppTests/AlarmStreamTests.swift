@@ -109,8 +109,8 @@ struct AlarmStreamTests {
                     #expect(status == 200, "\(text)")
                 }
                 // Raised here: on this county's stream within a second of the answer.
-                let sent = ContinuousClock.now
                 try await send("T-9301", 95)
+                let sent = ContinuousClock.now
                 let first = await streamHere.wait(for: 1)
                 let raised = try #require(first.first)
                 #expect(raised.at - sent < .seconds(1), "delivered at once, not at the next poll")
