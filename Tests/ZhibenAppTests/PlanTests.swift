@@ -20,9 +20,11 @@ struct PlanTests {
             let year = Int(ChinaTime.day(Date()).prefix(4))!
             let plan = try await h.api(.GET, "/api/v1/plans/141181/\(year)", token: county)
             #expect(plan.status == .ok)
-            struct Suggestion: Decodable { let enterpriseId: UUID; let reasons: [String]; let expectedPerTwoYears: Int }
+            struct Reason: Decodable { let code: String; let zh: String; let en: String }
+            struct Suggestion: Decodable { let enterpriseId: UUID; let reasons: [Reason]; let expectedPerTwoYears: Int }
             let suggestions = try plan.content.get([Suggestion].self, at: "suggestions")
             #expect(!suggestions.isEmpty && suggestions.allSatisfy { !$0.reasons.isEmpty && $0.expectedPerTwoYears >= 1 })
+            #expect(suggestions.flatMap(\.reasons).allSatisfy { !$0.code.isEmpty && !$0.zh.isEmpty && $0.en.allSatisfy(\.isASCII) }, "each reason in both languages")
             #expect(try plan.content.get(Int.self, at: "version") == 0)
             let keys = suggestions.prefix(2).map { ["enterpriseId": $0.enterpriseId.uuidString, "month": 3, "style": "thorough"] as [String: any Sendable] }
             let saved = try await h.api(.PUT, "/api/v1/plans/141181/\(year)", token: county, json: ["version": 0, "drawQuota": 20, "keyEnterprises": keys])
@@ -39,7 +41,7 @@ struct PlanTests {
             // Some enforcement: a draw of three, one inspection completed with a penalty and a failed exam.
             let drawID = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t", "size": 3]).content.get(UUID.self, at: "id")
             _ = try await h.api(.POST, "/api/v1/draws/\(drawID)/reveal", token: county)
-            struct Probe: Decodable { let id: UUID; let version: Int }
+            struct Probe: Decodable { let id: UUID; let version: Int; let enterpriseId: UUID }
             let list = try await h.api(.POST, "/api/v1/draws/\(drawID)/inspections", token: county, json: ["plannedOn": "\(year)-06-01"]).content.decode([Probe].self)
             let inspector = try await h.token("inspector-141181")
             _ = try await h.api(.PUT, "/api/v1/inspections/\(list[0].id)/results", token: inspector, json: ["baseVersion": list[0].version, "results": [] as [String]])
@@ -48,6 +50,14 @@ struct PlanTests {
             #expect(try await h.api(.POST, "/api/v1/inspections/\(list[0].id)/penalties", token: county, json: [
                 "caseNo": "测试罚〔\(year)〕1号", "legalBasis": "《安全生产法》", "enterpriseFine": 30000, "principalName": "某", "principalFine": 5000, "decidedOn": "\(year)-06-02"]).status == .created)
             _ = try await h.api(.POST, "/api/v1/inspections/\(list[1].id)/transitions", token: county, json: ["action": "cancel"])
+            // An accident investigation's hazard at the cancelled one's enterprise: both show in the reasons.
+            let accident = try await h.api(.POST, "/api/v1/hazards", token: inspector, json: [
+                "enterpriseId": list[1].enterpriseId.uuidString, "title": "事故调查发现除尘系统未设泄爆装置", "location": "抛光车间",
+                "source": "accidentInvestigation", "foundAt": ChinaTime.day(Date()), "level": "general"])
+            #expect(accident.status == .created, "\(accident.body.string.prefix(300))")
+            let after = try await h.api(.GET, "/api/v1/plans/141181/\(year)", token: county).content.get([Suggestion].self, at: "suggestions")
+            #expect(!(after.first { $0.enterpriseId == list[0].enterpriseId }?.reasons.map(\.code).contains("neverInspected") ?? false), "inspected now")
+            #expect(after.first { $0.enterpriseId == list[1].enterpriseId }?.reasons.map(\.code).contains("recentAccident") == true)
 
             struct Figures: Decodable, Equatable { let planned: Int; let inspections: Int; let completed: Int; let penalties: Int; let fined: Int; let offDuty: Int }
             let figures = try await h.api(.GET, "/api/v1/enforcement/figures?year=\(year)", token: county).content.decode(Figures.self)

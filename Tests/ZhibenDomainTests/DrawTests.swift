@@ -157,21 +157,23 @@ struct FrequencyTests {
 
 @Suite("the yearly plan's suggestions and 体检式精查 coverage")
 struct PlanRulesTests {
-    @Test("reasons: grade A/B, open major hazards, a recent level-1 alarm, not inspected in a year; gravest first; thorough for an unchecked high-risk enterprise")
+    @Test("reasons: grade A/B, open major hazards, a recent level-1 alarm, an accident, not inspected in a year; gravest first; thorough for an unchecked high-risk enterprise")
     func suggestions() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let recent = now.addingTimeInterval(-30 * 86_400)
-        func facts(_ name: String, _ grade: SupervisionGrade, majors: Int = 0, alarm: Bool = false, inspected: Date? = recent, risks: Set<SpecialRisk> = [], thorough: Bool = false) -> PlanFacts {
-            PlanFacts(enterpriseID: UUID(), name: name, grade: grade, specialRisks: risks, openMajorHazards: majors, recentLevel1Alarm: alarm, lastInspected: inspected, thoroughDone: thorough)
+        func facts(_ name: String, _ grade: SupervisionGrade, majors: Int = 0, alarm: Bool = false, inspected: Date? = recent, risks: Set<SpecialRisk> = [], thorough: Bool = false, accidents: Int = 0) -> PlanFacts {
+            PlanFacts(enterpriseID: UUID(), name: name, grade: grade, specialRisks: risks, openMajorHazards: majors, recentLevel1Alarm: alarm, lastInspected: inspected,
+                      thoroughDone: thorough, recentAccidents: accidents)
         }
         let all = [facts("丁", .D), facts("丙", .C, alarm: true), facts("乙", .B), facts("甲", .C, majors: 2, risks: [.combustibleDust]),
-                   facts("戊", .D, inspected: now.addingTimeInterval(-400 * 86_400)), facts("己", .A, risks: [.gas], thorough: true)]
+                   facts("戊", .D, inspected: now.addingTimeInterval(-400 * 86_400)), facts("己", .A, risks: [.gas], thorough: true), facts("辛", .D, accidents: 1)]
         let s = PlanRules.suggestions(all, now: now)
-        #expect(s.map(\.facts.name) == ["甲", "丙", "己", "乙", "戊"], "majors, then alarms, then grade; 丁 has no reason")
-        #expect(s[0].reasons == ["2项重大隐患未销号"] && s[0].style == .thorough)
+        #expect(s.map(\.facts.name) == ["甲", "丙", "辛", "己", "乙", "戊"], "majors, then alarms, then accidents, then grade; 丁 has no reason")
+        #expect(s[2].reasons == [.recentAccident(1)] && s[2].reasons[0].zh == "近12个月事故调查发现1项隐患")
+        #expect(s[0].reasons.map(\.zh) == ["2项重大隐患未销号"] && s[0].reasons.map(\.en) == ["2 open major hazards"] && s[0].style == .thorough)
         #expect(s.first { $0.facts.name == "己" }?.style == .routine, "checked up already")
-        #expect(s.first { $0.facts.name == "戊" }?.reasons == ["12个月未执法检查"])
-        #expect(PlanRules.reasons(facts("庚", .C, inspected: nil), now: now) == ["从未执法检查"])
+        #expect(s.first { $0.facts.name == "戊" }?.reasons == [.notInspectedInAYear])
+        #expect(PlanRules.reasons(facts("庚", .C, inspected: nil), now: now) == [.neverInspected])
         let coverage = PlanRules.thoroughCoverage(all)
         #expect(coverage.done == 1 && coverage.total == 2, "high risk: 甲 (dust) and 己 (gas); only 己 checked up")
     }

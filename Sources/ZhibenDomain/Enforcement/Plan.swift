@@ -56,9 +56,12 @@ public struct PlanFacts: Sendable, Equatable {
     public var lastInspected: Date?
     /// A completed thorough check-up (体检式精查) ever.
     public var thoroughDone: Bool
+    /// Hazards found by an accident investigation in the last twelve months.
+    public var recentAccidents: Int
 
     public init(enterpriseID: UUID, name: String, grade: SupervisionGrade, standardization: StandardizationGrade = .none, standardizationValidUntil: Date? = nil,
-                specialRisks: Set<SpecialRisk> = [], openMajorHazards: Int = 0, recentLevel1Alarm: Bool = false, lastInspected: Date? = nil, thoroughDone: Bool = false) {
+                specialRisks: Set<SpecialRisk> = [], openMajorHazards: Int = 0, recentLevel1Alarm: Bool = false, lastInspected: Date? = nil, thoroughDone: Bool = false,
+                recentAccidents: Int = 0) {
         self.enterpriseID = enterpriseID
         self.name = name
         self.grade = grade
@@ -69,6 +72,47 @@ public struct PlanFacts: Sendable, Equatable {
         self.recentLevel1Alarm = recentLevel1Alarm
         self.lastInspected = lastInspected
         self.thoroughDone = thoroughDone
+        self.recentAccidents = recentAccidents
+    }
+}
+
+/// One reason to put an enterprise on the key list, in both languages.
+public enum PlanReason: Sendable, Equatable, Labeled {
+    case grade(SupervisionGrade)
+    case openMajorHazards(Int)
+    case recentLevel1Alarm
+    case recentAccident(Int)
+    case notInspectedInAYear
+    case neverInspected
+
+    /// Stable code for the API.
+    public var code: String {
+        switch self {
+        case .grade: "grade"; case .openMajorHazards: "openMajorHazards"; case .recentLevel1Alarm: "recentLevel1Alarm"
+        case .recentAccident: "recentAccident"; case .notInspectedInAYear: "notInspectedInAYear"; case .neverInspected: "neverInspected"
+        }
+    }
+
+    public var zh: String {
+        switch self {
+        case .grade(let g): "\(g.zh)企业"
+        case .openMajorHazards(let n): "\(n)项重大隐患未销号"
+        case .recentLevel1Alarm: "近90天有一级报警"
+        case .recentAccident(let n): "近12个月事故调查发现\(n)项隐患"
+        case .notInspectedInAYear: "12个月未执法检查"
+        case .neverInspected: "从未执法检查"
+        }
+    }
+
+    public var en: String {
+        switch self {
+        case .grade(let g): "grade \(g.rawValue)"
+        case .openMajorHazards(let n): n == 1 ? "1 open major hazard" : "\(n) open major hazards"
+        case .recentLevel1Alarm: "level-1 alarm in the last 90 days"
+        case .recentAccident(let n): n == 1 ? "1 hazard from an accident investigation in 12 months" : "\(n) hazards from accident investigations in 12 months"
+        case .notInspectedInAYear: "not inspected in 12 months"
+        case .neverInspected: "never inspected"
+        }
     }
 }
 
@@ -80,26 +124,32 @@ public enum PlanRules {
     public static func isHighRisk(_ f: PlanFacts) -> Bool { !f.specialRisks.isDisjoint(with: highRisks) }
 
     /// Why an enterprise belongs on the key list, or nothing: grade A or B, open major hazards, a recent
-    /// level-1 alarm, not inspected in twelve months.
-    public static func reasons(_ f: PlanFacts, now: Date) -> [String] {
-        var out: [String] = []
-        if f.grade == .A || f.grade == .B { out.append("\(f.grade.zh)企业") }
-        if f.openMajorHazards > 0 { out.append("\(f.openMajorHazards)项重大隐患未销号") }
-        if f.recentLevel1Alarm { out.append("近90天有一级报警") }
-        if f.lastInspected.map({ now.timeIntervalSince($0) > 365 * 86_400 }) ?? true { out.append(f.lastInspected == nil ? "从未执法检查" : "12个月未执法检查") }
+    /// level-1 alarm, an accident in twelve months, not inspected in twelve months.
+    public static func reasons(_ f: PlanFacts, now: Date) -> [PlanReason] {
+        var out: [PlanReason] = []
+        if f.grade == .A || f.grade == .B { out.append(.grade(f.grade)) }
+        if f.openMajorHazards > 0 { out.append(.openMajorHazards(f.openMajorHazards)) }
+        if f.recentLevel1Alarm { out.append(.recentLevel1Alarm) }
+        if f.recentAccidents > 0 { out.append(.recentAccident(f.recentAccidents)) }
+        if let last = f.lastInspected {
+            if now.timeIntervalSince(last) > 365 * 86_400 { out.append(.notInspectedInAYear) }
+        } else {
+            out.append(.neverInspected)
+        }
         return out
     }
 
     /// The suggested key list: enterprises with a reason, gravest first (open major hazards, alarms,
     /// grade), with the style (体检式精查 for a high-risk enterprise not yet checked up that way).
-    public static func suggestions(_ facts: [PlanFacts], now: Date) -> [(facts: PlanFacts, reasons: [String], style: InspectionStyle)] {
-        facts.compactMap { f -> (PlanFacts, [String], InspectionStyle)? in
+    public static func suggestions(_ facts: [PlanFacts], now: Date) -> [(facts: PlanFacts, reasons: [PlanReason], style: InspectionStyle)] {
+        facts.compactMap { f -> (PlanFacts, [PlanReason], InspectionStyle)? in
             let r = reasons(f, now: now)
             guard !r.isEmpty else { return nil }
             return (f, r, isHighRisk(f) && !f.thoroughDone ? .thorough : .routine)
         }.sorted { a, b in
             if a.0.openMajorHazards != b.0.openMajorHazards { return a.0.openMajorHazards > b.0.openMajorHazards }
             if a.0.recentLevel1Alarm != b.0.recentLevel1Alarm { return a.0.recentLevel1Alarm }
+            if (a.0.recentAccidents > 0) != (b.0.recentAccidents > 0) { return a.0.recentAccidents > 0 }
             if a.0.grade != b.0.grade { return a.0.grade < b.0.grade }
             return a.0.name < b.0.name
         }.map { (facts: $0.0, reasons: $0.1, style: $0.2) }

@@ -699,21 +699,33 @@ public struct FluentPlanRepository: PlanRepository {
             AND state NOT IN (\(bind: HazardState.closed.rawValue), \(bind: HazardState.rejected.rawValue)) GROUP BY enterprise_id
             """).all(decoding: Count.self)
         let majorsBy = Dictionary(majors.map { ($0.enterprise_id, $0.n) }, uniquingKeysWith: +)
-        let alarmed = Set(try await AlarmModel.query(on: store.database).filter(\.$countyCode == countyCode).filter(\.$level == AlarmLevel.first.rawValue)
-            .filter(\.$raisedAt >= now.addingTimeInterval(-90 * 86_400)).all().map(\.enterpriseID))
-        let done = try await InspectionModel.query(on: store.database).filter(\.$countyCode == countyCode)
-            .filter(\.$state == Inspection.State.completed.rawValue).all()
+        struct E1: Decodable { let enterprise_id: UUID }
+        let alarmed = Set(try await store.sql.raw("""
+            SELECT DISTINCT enterprise_id FROM alarms WHERE county_code = \(bind: countyCode) AND level = \(bind: AlarmLevel.first.rawValue)
+            AND raised_at >= \(bind: now.addingTimeInterval(-90 * 86_400))
+            """).all(decoding: E1.self).map(\.enterprise_id))
+        let accidents = Dictionary(try await store.sql.raw("""
+            SELECT enterprise_id, COUNT(*) AS n FROM hazards WHERE county_code = \(bind: countyCode) AND source = \(bind: HazardSource.accidentInvestigation.rawValue)
+            AND found_at >= \(bind: now.addingTimeInterval(-365 * 86_400)) GROUP BY enterprise_id
+            """).all(decoding: Count.self).map { ($0.enterprise_id, $0.n) }, uniquingKeysWith: +)
+        // One row per inspected enterprise: the last completion, and whether a thorough check-up is among them.
+        struct Done: Decodable { let enterprise_id: UUID; let last: Date?; let thorough: Int }
+        let done = try await store.sql.raw("""
+            SELECT enterprise_id, MAX(completed_at) AS last, MAX(CASE WHEN style = \(bind: InspectionStyle.thorough.rawValue) THEN 1 ELSE 0 END) AS thorough
+            FROM inspections WHERE county_code = \(bind: countyCode) AND state = \(bind: Inspection.State.completed.rawValue) GROUP BY enterprise_id
+            """).all(decoding: Done.self)
         var last: [UUID: Date] = [:]
         var thorough: Set<UUID> = []
-        for i in done {
-            if let at = i.completedAt { last[i.enterpriseID] = max(last[i.enterpriseID] ?? at, at) }
-            if i.style == InspectionStyle.thorough.rawValue { thorough.insert(i.enterpriseID) }
+        for d in done {
+            if let at = d.last { last[d.enterprise_id] = at }
+            if d.thorough == 1 { thorough.insert(d.enterprise_id) }
         }
         return enterprises.map { m in
             PlanFacts(enterpriseID: m.id, name: m.name, grade: SupervisionGrade(rawValue: m.grade) ?? .D,
                       standardization: StandardizationGrade(rawValue: m.standardization) ?? .none, standardizationValidUntil: m.standardization_valid_until,
                       specialRisks: TagSet.decode(m.special_risks, as: SpecialRisk.self), openMajorHazards: majorsBy[m.id] ?? 0,
-                      recentLevel1Alarm: alarmed.contains(m.id), lastInspected: last[m.id], thoroughDone: thorough.contains(m.id))
+                      recentLevel1Alarm: alarmed.contains(m.id), lastInspected: last[m.id], thoroughDone: thorough.contains(m.id),
+                      recentAccidents: accidents[m.id] ?? 0)
         }.sorted { $0.name < $1.name }
     }
 

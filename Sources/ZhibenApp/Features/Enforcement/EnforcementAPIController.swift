@@ -274,9 +274,15 @@ struct PlanAPIController: RouteCollection {
         var enterpriseId: UUID
         var name: String
         var grade: String
-        var reasons: [String]
+        var reasons: [ReasonDTO]
         var style: String
         var expectedPerTwoYears: Int
+    }
+
+    struct ReasonDTO: Content {
+        var code: String
+        var zh: String
+        var en: String
     }
 
     struct PlanDTO: Content {
@@ -289,6 +295,7 @@ struct PlanAPIController: RouteCollection {
         var version: Int
     }
 
+    /// An entry of the key list; `reason` is as the planner saved it.
     struct KeyDTO: Content {
         var enterpriseId: UUID
         var name: String?
@@ -311,7 +318,7 @@ struct PlanAPIController: RouteCollection {
         return PlanDTO(countyCode: plan.countyCode, year: plan.year, drawQuota: plan.drawQuota,
                        keyEnterprises: plan.keyEnterprises.map { KeyDTO(enterpriseId: $0.enterpriseID, name: $0.name, month: $0.month, style: $0.style.rawValue, reason: $0.reason) },
                        suggestions: PlanRules.suggestions(facts, now: now).map { s in
-                           SuggestionDTO(enterpriseId: s.facts.enterpriseID, name: s.facts.name, grade: s.facts.grade.rawValue, reasons: s.reasons, style: s.style.rawValue,
+                           SuggestionDTO(enterpriseId: s.facts.enterpriseID, name: s.facts.name, grade: s.facts.grade.rawValue, reasons: s.reasons.map { ReasonDTO(code: $0.code, zh: $0.zh, en: $0.en) }, style: s.style.rawValue,
                                          expectedPerTwoYears: SupervisionFrequency.perTwoYears(grade: s.facts.grade, standardization: s.facts.standardization,
                                                                                                validUntil: s.facts.standardizationValidUntil, now: now))
                        },

@@ -84,11 +84,11 @@ struct PlanPages: RouteCollection {
             return """
             <tr>
               <td><input type="checkbox" name="e\(n)" value="\(s.facts.enterpriseID.uuidString)"\(HTML(raw: entry != nil ? " checked" : ""))\(HTML(raw: editable ? "" : " disabled")) aria-label="\(ctx.t("列入重点", "On the key list"))"></td>
-              <td>\(s.facts.name)</td><td>\(s.facts.grade.rawValue)</td><td>\(s.reasons.joined(separator: "；"))</td>
+              <td>\(s.facts.name)</td><td>\(s.facts.grade.rawValue)</td><td>\(s.reasons.map { $0.label(ctx.lang) }.joined(separator: ctx.lang == .en ? "; " : "；"))</td>
               <td>\(SupervisionFrequency.label(expected, ctx.lang))</td>
               <td><select name="m\(n)" aria-label="\(ctx.t("计划月份", "Month"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(months, selected: String(entry?.month ?? 1), blank: nil))</select></td>
               <td><select name="s\(n)" aria-label="\(ctx.t("检查方式", "Style"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(styles, selected: (entry?.style ?? s.style).rawValue, blank: nil))</select>
-                <input type="hidden" name="r\(n)" value="\(s.reasons.joined(separator: "；"))"></td>
+                <input type="hidden" name="r\(n)" value="\(s.reasons.map(\.zh).joined(separator: "；"))"></td>
             </tr>
             """
         }
@@ -115,7 +115,7 @@ struct PlanPages: RouteCollection {
           <input type="hidden" name="count" value="\(listed.count)">
           \(f.text("drawQuota", ctx.t("双随机抽查企业数（全年）", "Enterprises to draw at random this year"), value: String(plan.drawQuota), required: true, type: "number", attrs: "min=\"0\"" + (editable ? "" : " disabled")))
           \(HTML.when(allSuggested.count > suggested.count) { "<p class=\"muted\">\(ctx.t("共有 \(allSuggested.count) 家企业符合建议条件，下表列出最需关注的 \(suggested.count) 家。", "\(allSuggested.count) enterprises meet the criteria; the \(suggested.count) most pressing are listed."))</p>" })
-          <p class="muted">\(ctx.t("建议名单依据：A、B类，未销号重大隐患，近90天一级报警，12个月未执法检查；应检频次按监管分级和标准化等级（差异化监管）。", "Suggested from: grade A or B, open major hazards, a level-1 alarm in 90 days, not inspected in 12 months; expected frequency from the grade and standardization."))</p>
+          <p class="muted">\(ctx.t("建议名单依据：A、B类，未销号重大隐患，近90天一级报警，近12个月事故，12个月未执法检查；应检频次按监管分级和标准化等级（差异化监管）。", "Suggested from: grade A or B, open major hazards, a level-1 alarm in 90 days, an accident in 12 months, not inspected in 12 months; expected frequency from the grade and standardization."))</p>
           \(listed.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有建议列入的企业。", "No enterprise is suggested."))</p>") : """
           <div class="table-wrap"><table class="data compact">
             <thead><tr><th scope="col">\(ctx.t("列入", "Key"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("分级", "Grade"))</th><th scope="col">\(ctx.t("理由", "Reasons"))</th><th scope="col">\(ctx.t("应检频次", "Expected"))</th><th scope="col">\(ctx.t("月份", "Month"))</th><th scope="col">\(ctx.t("方式", "Style"))</th></tr></thead>
