@@ -79,7 +79,43 @@ struct DrawAppTests {
             // Three drawable officers cannot give four to each enterprise.
             let four = try await post(["title": "t", "size": 1, "inspectorsPerEnterprise": 4])
             #expect(four.status == .unprocessableEntity && four.body.string.contains("执法人员"))
+            let months = try await post(["title": "t", "size": 1, "excludeInspectedMonths": 37])
+            #expect(months.status == .unprocessableEntity && months.body.string.contains("excludeInspectedMonths"))
             #expect(try await h.api(.GET, "/api/v1/draws", token: county).content.get(Int.self, at: "total") == 0, "nothing committed")
+        }
+    }
+
+    @Test("a pool that leaves out enterprises inspected in the last K months leaves out exactly those with a completed inspection in that time")
+    func excludeRecentlyInspected() async throws {
+        try await Harness.with(enterprises: 40) { h in
+            let county = try await h.token("county-141181")
+            let inspector = try await h.token("inspector-141181")
+            struct Pool: Decodable { struct E: Decodable { let id: UUID }; let enterprises: [E] }
+            func pool(_ id: UUID) async throws -> Set<UUID> {
+                Set(try await h.tester.sendRequest(.GET, "/public/draws/\(id)/pool.json").content.decode(Pool.self).enterprises.map(\.id))
+            }
+            let first = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t", "size": 2])
+            let firstID = try first.content.get(UUID.self, at: "id")
+            let everyone = try await pool(firstID)
+            _ = try await h.api(.POST, "/api/v1/draws/\(firstID)/reveal", token: county)
+            struct Probe: Decodable { let id: UUID; let enterpriseId: UUID; let version: Int }
+            let madeRes = try await h.api(.POST, "/api/v1/draws/\(firstID)/inspections", token: county, json: ["plannedOn": ChinaTime.day(Date())])
+            #expect(madeRes.status == .created, "\(madeRes.body.string.prefix(300))")
+            let made = try madeRes.content.decode([Probe].self)
+            #expect(made.count == 2)
+            // One completed, one only planned: the planned one stays in the pool.
+            _ = try await h.api(.PUT, "/api/v1/inspections/\(made[0].id)/results", token: inspector, json: ["baseVersion": made[0].version, "results": [] as [String]])
+            let done = try await h.api(.POST, "/api/v1/inspections/\(made[0].id)/transitions", token: inspector, json: ["action": "complete"])
+            #expect(done.status == .ok, "\(done.body.string.prefix(300))")
+            let second = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t2", "size": 2, "excludeInspectedMonths": 6])
+            #expect(second.status == .created, "\(second.body.string.prefix(300))")
+            #expect(try second.content.get(Int.self, at: "excludeInspectedMonths") == 6)
+            let fewer = try await pool(try second.content.get(UUID.self, at: "id"))
+            #expect(fewer == everyone.subtracting([made[0].enterpriseId]))
+            let zero = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t3", "size": 2, "excludeInspectedMonths": 0])
+            #expect(try await pool(try zero.content.get(UUID.self, at: "id")) == everyone, "0 leaves nobody out")
+            let page = try await h.tester.sendRequest(.GET, "/public/draws/\(try second.content.get(UUID.self, at: "id"))").body.string
+            #expect(page.contains("排除近6个月内已完成检查的企业"))
         }
     }
 

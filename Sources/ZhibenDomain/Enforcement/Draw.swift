@@ -13,9 +13,12 @@ public struct DrawParameters: Sendable, Equatable, Codable {
     public var countyCodes: [String]
     public var industries: [String]
     public var grades: [String]
+    /// Enterprises with an inspection completed in this many months before the commit are left out of
+    /// the pool; nil or 0: none.
+    public var excludeInspectedMonths: Int?
 
     public init(size: Int, inspectorsPerEnterprise: Int = 2, withExpert: Bool = false, crossCounty: Bool = false, weighted: Bool = false,
-                countyCodes: [String] = [], industries: [String] = [], grades: [String] = []) {
+                countyCodes: [String] = [], industries: [String] = [], grades: [String] = [], excludeInspectedMonths: Int? = nil) {
         self.size = size
         self.inspectorsPerEnterprise = inspectorsPerEnterprise
         self.withExpert = withExpert
@@ -24,6 +27,7 @@ public struct DrawParameters: Sendable, Equatable, Codable {
         self.countyCodes = countyCodes
         self.industries = industries
         self.grades = grades
+        self.excludeInspectedMonths = excludeInspectedMonths
     }
 }
 
@@ -248,12 +252,15 @@ public struct DrawPoolQuery: Sendable, Equatable {
     public var industries: [String]
     public var grades: [String]
     public var weighted: Bool
+    /// Leave out enterprises with an inspection completed at or after this time.
+    public var excludeInspectedSince: Date?
 
-    public init(countyCodes: [String], industries: [String] = [], grades: [String] = [], weighted: Bool = false) {
+    public init(countyCodes: [String], industries: [String] = [], grades: [String] = [], weighted: Bool = false, excludeInspectedSince: Date? = nil) {
         self.countyCodes = countyCodes
         self.industries = industries
         self.grades = grades
         self.weighted = weighted
+        self.excludeInspectedSince = excludeInspectedSince
     }
 }
 
@@ -353,6 +360,9 @@ public struct DrawService: Sendable {
         if let bad = r.industries.first(where: { Industry(rawValue: $0) == nil }) {
             issues.append(FieldIssue(field: "industries", zh: "行业无效：\(bad)", en: "unknown industry \(bad)"))
         }
+        if let k = p.excludeInspectedMonths, !(0...36).contains(k) {
+            issues.append(FieldIssue(field: "excludeInspectedMonths", zh: "排除近期已检查企业的月数应为0至36", en: "the months to leave out recently inspected enterprises are 0 to 36"))
+        }
         if let bad = r.grades.first(where: { SupervisionGrade(rawValue: $0) == nil }) {
             issues.append(FieldIssue(field: "grades", zh: "分级无效：\(bad)", en: "unknown grade \(bad)"))
         }
@@ -360,7 +370,9 @@ public struct DrawService: Sendable {
 
         let now = clock.now()
         let day = ChinaTime.day(now)
-        let enterprises = try await repository.candidates(DrawPoolQuery(countyCodes: counties, industries: r.industries, grades: r.grades, weighted: p.weighted), now: now)
+        let since = p.excludeInspectedMonths.flatMap { $0 > 0 ? ChinaTime.calendar.date(byAdding: .month, value: -$0, to: now) : nil }
+        let enterprises = try await repository.candidates(DrawPoolQuery(countyCodes: counties, industries: r.industries, grades: r.grades, weighted: p.weighted,
+                                                                        excludeInspectedSince: since), now: now)
         if enterprises.count < p.size {
             throw DomainError.validation([FieldIssue(field: "size", zh: "符合条件的企业只有\(enterprises.count)家，少于抽取数\(p.size)",
                                                      en: "only \(enterprises.count) enterprises match, fewer than \(p.size)")])
@@ -376,6 +388,7 @@ public struct DrawService: Sendable {
         params.countyCodes = counties
         params.industries = r.industries
         params.grades = r.grades
+        params.excludeInspectedMonths = (p.excludeInspectedMonths ?? 0) > 0 ? p.excludeInspectedMonths : nil
         let unstaffed = DrawAlgorithm.unstaffable(pool, params)
         if !unstaffed.isEmpty {
             let names = unstaffed.prefix(5).map(\.name).joined(separator: "、")

@@ -219,6 +219,9 @@ public struct FluentDrawRepository: DrawRepository {
             for (i, c) in query.grades.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: c)" }
             q += ")"
         }
+        if let since = query.excludeInspectedSince {
+            q += " AND id NOT IN (SELECT enterprise_id FROM inspections WHERE state = \(bind: Inspection.State.completed.rawValue) AND completed_at >= \(bind: since))"
+        }
         let rows = try await store.sql.raw(q).all(decoding: Row.self)
         var majors: Set<UUID> = [], alarmed: Set<UUID> = []
         if query.weighted {

@@ -58,6 +58,7 @@ struct DrawPages: RouteCollection {
         var countyCodes: [String]?
         var industries: [String]?
         var grades: [String]?
+        var excludeInspectedMonths: String?
     }
 
     func drawForm(_ ctx: PageContext, values: DrawForm, issues: [FieldIssue]) -> HTML {
@@ -77,6 +78,7 @@ struct DrawPages: RouteCollection {
           \(HTML.when(ctx.caller.scope == .city) { f.checkboxes("countyCodes", ctx.t("县（市、区）（不选为全市）", "Counties (none: all)"), options: County.all.map { ($0.code, $0.label(ctx.lang)) }, checked: Set(values.countyCodes ?? [])) })
           \(f.checkboxes("industries", ctx.t("行业（不选为全部）", "Industries (none: all)"), options: labeledOptions(Industry.self, ctx.lang), checked: Set(values.industries ?? [])))
           \(f.checkboxes("grades", ctx.t("监管分级（不选为全部）", "Grades (none: all)"), options: SupervisionGrade.allCases.map { ($0.rawValue, $0.rawValue) }, checked: Set(values.grades ?? [])))
+          \(f.text("excludeInspectedMonths", ctx.t("排除近几个月内已完成检查的企业（0为不排除）", "Leave out enterprises inspected in the last months (0: none)"), value: values.excludeInspectedMonths ?? "0", attrs: "inputmode=\"numeric\""))
           <fieldset class="field checks">
             <legend>\(ctx.t("选项", "Options"))</legend>
             \(check("withExpert", ctx.t("每家企业另抽1名专家", "Add one expert per enterprise"), values.withExpert))
@@ -111,12 +113,13 @@ struct DrawPages: RouteCollection {
             return n
         }
         let year = integer(v.year, "year"), size = integer(v.size, "size"), per = integer(v.inspectorsPerEnterprise, "inspectorsPerEnterprise")
+        let months = (v.excludeInspectedMonths ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? 0 : integer(v.excludeInspectedMonths, "excludeInspectedMonths")
         do {
-            guard issues.isEmpty, let year, let size, let per else { throw DomainError.validation(issues) }
+            guard issues.isEmpty, let year, let size, let per, let months else { throw DomainError.validation(issues) }
             let d = try await req.zhiben.draws.create(DrawService.Request(
                 title: v.title ?? "", year: year, countyCodes: v.countyCodes ?? [], industries: v.industries ?? [], grades: v.grades ?? [],
                 parameters: DrawParameters(size: size, inspectorsPerEnterprise: per, withExpert: v.withExpert == "yes", crossCounty: v.crossCounty == "yes",
-                                           weighted: v.weighted == "yes")), actor: ctx.caller, origin: req.origin)
+                                           weighted: v.weighted == "yes", excludeInspectedMonths: months)), actor: ctx.caller, origin: req.origin)
             return req.redirect(to: SitePath.draw(d.id).done("created"))
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
@@ -311,6 +314,15 @@ struct DrawPages: RouteCollection {
 /// What a draw shows, signed in or on the public page: no one's phone number, only names and
 /// certificate numbers.
 enum DrawViews {
+    /// The pool's filters as chosen: industries, grades, recently inspected left out.
+    static func filters(_ p: DrawParameters, lang: Language) -> String {
+        var parts: [String] = []
+        parts.append(p.industries.isEmpty ? lang.t("全部行业", "all industries") : p.industries.map { Industry(rawValue: $0)?.label(lang) ?? $0 }.joined(separator: lang == .en ? ", " : "、"))
+        parts.append(p.grades.isEmpty ? lang.t("全部分级", "all grades") : lang.t("分级", "grades ") + p.grades.joined(separator: lang == .en ? ", " : "、"))
+        if let k = p.excludeInspectedMonths, k > 0 { parts.append(lang.t("排除近\(k)个月内已完成检查的企业", "leaving out those inspected in the last \(k) months")) }
+        return parts.joined(separator: lang == .en ? "; " : "；")
+    }
+
     static func summary(_ d: Draw, _ v: DrawVerification, lang: Language) -> HTML {
         func yes(_ b: Bool?) -> String {
             switch b {
@@ -325,6 +337,7 @@ enum DrawViews {
           <dl class="facts">
             <dt>\(lang.t("范围", "Scope"))</dt><dd>\(d.countyCode.flatMap { County.named($0)?.label(lang) } ?? lang.t("全市", "City-wide")) · \(d.year)</dd>
             <dt>\(lang.t("抽取", "Draw"))</dt><dd>\(lang.t("从 \(d.pool.enterprises.count) 家企业中抽取 \(p.size) 家，每家 \(p.inspectorsPerEnterprise) 名执法人员", "\(p.size) of \(d.pool.enterprises.count) enterprises, \(p.inspectorsPerEnterprise) inspectors each"))\(p.withExpert ? lang.t("、1名专家", ", one expert") : "")\(p.crossCounty ? lang.t("（异地交叉）", " (cross-county)") : "")\(p.weighted ? lang.t("；不良记录加权", "; weighted for bad records") : "")</dd>
+            <dt>\(lang.t("企业池条件", "Pool filters"))</dt><dd>\(DrawViews.filters(p, lang: lang))</dd>
             <dt>\(lang.t("名册", "Roster"))</dt><dd>\(lang.t("\(d.pool.inspectors.count) 名执法人员、\(d.pool.experts.count) 名专家（\(d.pool.day) 冻结）", "\(d.pool.inspectors.count) inspectors, \(d.pool.experts.count) experts (frozen \(d.pool.day))"))</dd>
             <dt>\(lang.t("企业池摘要 SHA-256", "Pool digest (SHA-256)"))</dt><dd class="mono small">\(d.poolDigest) · <a href="\(SitePath.publicDrawPool(d.id).path)">pool.json</a> · \(yes(v.poolMatches))</dd>
             <dt>\(lang.t("种子承诺值 SHA-256(种子)", "Commitment SHA-256(seed)"))</dt><dd class="mono small">\(d.commitment)</dd>

@@ -119,6 +119,9 @@ struct DrawDTO: Content {
     var withExpert: Bool
     var crossCounty: Bool
     var weighted: Bool
+    var industries: [String]
+    var grades: [String]
+    var excludeInspectedMonths: Int?
     var poolEnterprises: Int
     var poolInspectors: Int
     var poolExperts: Int
@@ -144,6 +147,9 @@ struct DrawDTO: Content {
         withExpert = d.parameters.withExpert
         crossCounty = d.parameters.crossCounty
         weighted = d.parameters.weighted
+        industries = d.parameters.industries
+        grades = d.parameters.grades
+        excludeInspectedMonths = d.parameters.excludeInspectedMonths
         poolEnterprises = d.poolCounts.enterprises
         poolInspectors = d.poolCounts.inspectors
         poolExperts = d.poolCounts.experts
@@ -180,12 +186,14 @@ struct DrawInputDTO: Content {
     var withExpert: Bool?
     var crossCounty: Bool?
     var weighted: Bool?
+    var excludeInspectedMonths: Int?
 
     func request(now: Date) -> DrawService.Request {
         DrawService.Request(title: title ?? "", year: year ?? Int(ChinaTime.day(now).prefix(4)) ?? 2026, countyCodes: countyCodes ?? [],
                             industries: industries ?? [], grades: grades ?? [],
                             parameters: DrawParameters(size: size ?? 0, inspectorsPerEnterprise: inspectorsPerEnterprise ?? 2, withExpert: withExpert ?? false,
-                                                       crossCounty: crossCounty ?? false, weighted: weighted ?? false))
+                                                       crossCounty: crossCounty ?? false, weighted: weighted ?? false,
+                                                       excludeInspectedMonths: excludeInspectedMonths))
     }
 }
 
