@@ -110,6 +110,74 @@ struct InspectionTests {
         }
     }
 
+    @Test("an inspection is arranged on the pages from a public report, a plan entry or by hand; the origin must be the enterprise's own record; the form keeps what was typed")
+    func arrangedOnPages() async throws {
+        try await Harness.with(enterprises: 40) { h in
+            let officer = try await h.signIn("county-141181")
+            let token = try await h.token("county-141181")
+            let enterprises = try await h.enterprises(in: "141181").filter(\.active)
+            let e = try #require(enterprises.first), other = try #require(enterprises.dropFirst().first)
+            let roster = try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141181"]).filter { $0.drawable(on: ChinaTime.day(Date())) }
+            let ids = roster.prefix(2).map(\.id.uuidString)
+            func report(_ enterprise: UUID) async throws -> UUID {
+                let res = try await h.api(.POST, "/api/v1/hazards", token: token, json: [
+                    "enterpriseId": enterprise.uuidString, "title": "群众举报：粉尘车间夜间违规作业", "location": "抛光车间",
+                    "source": "publicReport", "foundAt": ChinaTime.day(Date()), "level": "general"])
+                #expect(res.status == .created, "\(res.body.string.prefix(300))")
+                return try res.content.get(UUID.self, at: "id")
+            }
+            let mine = try await report(e.id), theirs = try await report(other.id)
+            #expect(try await h.get("/hazards/\(mine)", as: officer).body.string.contains("据举报安排执法检查"))
+            #expect(try await h.get("/enterprises/\(e.id)", as: officer).body.string.contains("安排执法检查"))
+            let form = try await h.get("/enforcement/inspections/new?enterprise=\(e.id)&origin=publicReport&originId=\(mine)", as: officer)
+            #expect(form.status == .ok)
+            #expect(form.body.string.contains(roster[0].name) && form.body.string.contains("群众举报：粉尘车间夜间违规作业"))
+            let expired = try #require(try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141181"]).first { !$0.drawable(on: ChinaTime.day(Date())) })
+            #expect(!form.body.string.contains(expired.name), "an expired certificate is not offered")
+            func post(_ fields: [(String, String)]) async throws -> TestingHTTPResponse {
+                let body = (fields + [("_csrf", officer.csrf)]).map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }.joined(separator: "&")
+                var headers = officer.cookieHeader
+                headers.contentType = .urlEncodedForm
+                return try await h.tester.sendRequest(.POST, "/enforcement/inspections", headers: headers, body: ByteBuffer(string: body))
+            }
+            let base = [("enterprise", e.id.uuidString), ("style", "unannounced"), ("plannedOn", "2026-12-20")]
+            // Another enterprise's report, and one officer: refused, naming why, nothing made.
+            let wrong = try await post(base + [("origin", "publicReport"), ("originId", theirs.uuidString)] + ids.map { ("inspectors[]", $0) })
+            #expect(wrong.status == .unprocessableEntity && wrong.body.string.contains("群众举报隐患"))
+            let one = try await post(base + [("origin", "publicReport"), ("originId", mine.uuidString), ("inspectors[]", ids[0])])
+            #expect(one.status == .unprocessableEntity && one.body.string.contains("至少选择2名") && one.body.string.contains("value=\"\(ids[0])\" checked"))
+            #expect(try await h.api(.GET, "/api/v1/inspections?enterprise=\(e.id)", token: token).content.get(Int.self, at: "total") == 0)
+            let made = try await post(base + [("origin", "publicReport"), ("originId", mine.uuidString)] + ids.map { ("inspectors[]", $0) })
+            #expect(made.status == .seeOther, "\(made.body.string.prefix(500))")
+            let location = try #require(made.headers.first(name: .location))
+            let id = try #require(UUID(uuidString: String(location.split(separator: "/").last!.prefix(36))))
+            let api = try await h.api(.GET, "/api/v1/inspections/\(id)", token: token)
+            #expect(try api.content.get(String.self, at: "origin") == "publicReport" && api.content.get(UUID.self, at: "originId") == mine)
+            #expect(try await h.get(location, as: officer).body.string.contains("检查任务已安排"))
+            // A second form for the same enterprise warns of the inspection not yet done.
+            #expect(try await h.get("/enforcement/inspections/new?enterprise=\(e.id)&origin=manual", as: officer).body.string.contains("该企业已有未完成的检查"))
+            // An alarm origin must name one of the enterprise's alarms.
+            let alarm = try await h.api(.POST, "/api/v1/inspections", token: token, json: ["enterpriseId": e.id.uuidString, "style": "unannounced", "origin": "alarm",
+                                                                                         "originId": UUID().uuidString, "inspectors": ids, "plannedOn": "2026-12-20"])
+            #expect(alarm.status == .unprocessableEntity && alarm.body.string.contains("originId"))
+            let draw = try await h.api(.POST, "/api/v1/inspections", token: token, json: ["enterpriseId": e.id.uuidString, "style": "routine", "origin": "draw",
+                                                                                        "inspectors": ids, "plannedOn": "2026-12-20"])
+            #expect(draw.status == .unprocessableEntity && draw.body.string.contains("origin"))
+
+            // A plan entry offers to arrange its inspection, then links to it.
+            let year = Int(ChinaTime.day(Date()).prefix(4))!
+            _ = try await h.api(.PUT, "/api/v1/plans/141181/\(year)", token: token, json: ["version": 0, "drawQuota": 0,
+                "keyEnterprises": [["enterpriseId": other.id.uuidString, "month": 12, "style": "thorough"] as [String: any Sendable]]])
+            let plan = try await h.get("/enforcement/plan?year=\(year)", as: officer).body.string
+            #expect(plan.contains("/enforcement/inspections/new?enterprise=\(other.id.uuidString)&amp;origin=plan&amp;style=thorough"))
+            let planned = try await post([("enterprise", other.id.uuidString), ("style", "thorough"), ("plannedOn", "\(year)-12-15"), ("origin", "plan")] + ids.map { ("inspectors[]", $0) })
+            #expect(planned.status == .seeOther)
+            #expect(try await h.get("/enforcement/plan?year=\(year)", as: officer).body.string.contains("\(year)-12-15 待检查"))
+            // Someone without the right to arrange inspections gets no form.
+            #expect(try await h.get("/enforcement/inspections/new?enterprise=\(e.id)", as: try await h.signIn("inspector-141181")).status == .forbidden)
+        }
+    }
+
     @Test("一案双罚 names the enterprise and its principal or records nothing; 逢查必考 takes a failed worker off duty until a re-exam is passed; the record prints")
     func penaltiesAndExams() async throws {
         try await Harness.with(enterprises: 40) { h in

@@ -116,7 +116,8 @@ public struct ZhibenServices: Sendable {
         people = EnforcementPeopleService(repository: peopleRepo, clock: clock)
         let drawRepo = FluentDrawRepository(store: store)
         draws = DrawService(repository: drawRepo, people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)
-        inspections = InspectionService(repository: FluentInspectionRepository(store: store), draws: drawRepo, people: peopleRepo, hazards: hazards, clock: clock)
+        inspections = InspectionService(repository: FluentInspectionRepository(store: store), draws: drawRepo, people: peopleRepo, hazards: hazards,
+                                          alarms: FluentAlarmRepository(store: store), clock: clock)
         penalties = PenaltyService(repository: FluentPenaltyRepository(store: store), inspections: inspections, clock: clock)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
     }

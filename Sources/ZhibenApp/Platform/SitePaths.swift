@@ -21,7 +21,7 @@ enum SitePath: Sendable, Equatable {
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
     case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, experts, publicDraws, publicDraw(UUID), publicDrawPool(UUID)
-    case plan, inspections, inspection(UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
+    case plan, inspections, inspectionNew, inspection(UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
 
     var path: String {
         switch self {
@@ -86,6 +86,7 @@ enum SitePath: Sendable, Equatable {
         case .drawReveal(let id): "/enforcement/draws/\(id.uuidString)/reveal"
         case .inspectors: "/enforcement/inspectors"
         case .inspections: "/enforcement/inspections"
+        case .inspectionNew: "/enforcement/inspections/new"
         case .plan: "/enforcement/plan"
         case .inspection(let id): "/enforcement/inspections/\(id.uuidString)"
         case .drawInspections(let id): "/enforcement/draws/\(id.uuidString)/inspections"
@@ -112,6 +113,13 @@ enum SitePath: Sendable, Equatable {
             return home.path
         }
         return n
+    }
+
+    /// The page that arranges an inspection of an enterprise by hand, from a plan entry, an alarm or a
+    /// public report (`originID`: the alarm or the hazard).
+    static func newInspection(enterprise: UUID, origin: InspectionOrigin, originID: UUID? = nil, style: InspectionStyle? = nil, plannedOn: String? = nil) -> String {
+        inspectionNew.with(QueryString().with("enterprise", enterprise.uuidString).with("origin", origin.rawValue).with("originId", originID?.uuidString)
+            .with("style", style?.rawValue).with("plannedOn", plannedOn))
     }
 
     /// The path with `?done=<code>`, which the page turns into a confirmation message.

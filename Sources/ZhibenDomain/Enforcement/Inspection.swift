@@ -159,6 +159,15 @@ public enum InspectionAction: String, Sendable, CaseIterable {
     case start, complete, cancel
 }
 
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        switch self {
+        case .some(let w): try await transform(w)
+        case .none: nil
+        }
+    }
+}
+
 /// Inspections: created for a draw's picks or by hand, worked through in the field against the
 /// enterprise's checklist; each failed item becomes a hazard citing its criterion (the hazard loop).
 public struct InspectionService: Sendable {
@@ -166,14 +175,17 @@ public struct InspectionService: Sendable {
     public let draws: any DrawRepository
     public let people: any EnforcementPeopleRepository
     public let hazards: HazardService
+    /// To check that an inspection made from an alarm names one of the enterprise's alarms.
+    public let alarms: (any AlarmRepository)?
     public let clock: any WallClock
 
     public init(repository: any InspectionRepository, draws: any DrawRepository, people: any EnforcementPeopleRepository, hazards: HazardService,
-                clock: any WallClock) {
+                alarms: (any AlarmRepository)? = nil, clock: any WallClock) {
         self.repository = repository
         self.draws = draws
         self.people = people
         self.hazards = hazards
+        self.alarms = alarms
         self.clock = clock
     }
 
@@ -226,6 +238,22 @@ public struct InspectionService: Sendable {
         if ChinaTime.parseDay(plannedOn) == nil {
             issues.append(FieldIssue(field: "plannedOn", zh: "计划日期应为日期（如 2026-12-15）", en: "the planned day is a date such as 2026-12-15"))
         }
+        switch kind {
+        case .draw:
+            issues.append(FieldIssue(field: "origin", zh: "抽取的检查任务由揭晓后的抽取生成", en: "a draw's inspections are made from the revealed draw"))
+        case .alarm:
+            let alarm = try await originID.asyncFlatMap { try await alarms?.find(id: $0, scope: actor.scope) }
+            if alarm?.enterpriseID != e.id {
+                issues.append(FieldIssue(field: "originId", zh: "请指明该企业的一条报警", en: "name one of the enterprise's alarms"))
+            }
+        case .publicReport:
+            let report = try await originID.asyncFlatMap { id in try? await hazards.get(id, actor: actor) }
+            if report?.enterpriseID != e.id || report?.source != .publicReport {
+                issues.append(FieldIssue(field: "originId", zh: "请指明该企业的一条群众举报隐患", en: "name one of the enterprise's hazards reported by the public"))
+            }
+        case .plan, .manual:
+            if originID != nil { issues.append(FieldIssue(field: "originId", zh: "该来源不关联记录", en: "this origin names no record")) }
+        }
         var expert: Expert?
         if let expertID {
             expert = try await people.allExperts().first { $0.id == expertID }
@@ -240,6 +268,19 @@ public struct InspectionService: Sendable {
                            createdBy: actor.username, createdAt: now, updatedAt: now)
         try await repository.create([i], audit: AuditContext(actor: actor, at: now, origin: origin))
         return i
+    }
+
+    /// Who may be put on an inspection of this enterprise by hand: roster officers with a valid
+    /// certificate and no declared conflict (the enterprise's county's, and the other counties' for a
+    /// cross-county inspection), and the available experts without a conflict.
+    public func staffing(enterpriseID: UUID, actor: Caller) async throws -> (enterprise: Enterprise, own: [RosterInspector], others: [RosterInspector], experts: [Expert]) {
+        try actor.require(.drawManage)
+        guard let e = try await hazards.enterprises.find(id: enterpriseID, scope: actor.scope) else { throw DomainError.notFound(entity: "enterprise") }
+        let day = ChinaTime.day(clock.now())
+        let officers = try await people.allInspectors(countyCodes: nil).filter { $0.drawable(on: day) && !$0.conflicts.contains(e.id) }
+            .sorted { ($0.countyCode, $0.name) < ($1.countyCode, $1.name) }
+        let experts = try await people.allExperts().filter { $0.available && !$0.conflicts.contains(e.id) }.sorted { $0.name < $1.name }
+        return (e, officers.filter { $0.countyCode == e.profile.countyCode }, officers.filter { $0.countyCode != e.profile.countyCode }, experts)
     }
 
     public func get(_ id: UUID, actor: Caller) async throws -> Inspection {

@@ -10,6 +10,8 @@ struct InspectionPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let e = routes.grouped("enforcement")
         e.get("inspections", use: list)
+        e.get("inspections", "new", use: newForm)
+        e.post("inspections", use: create)
         e.get("inspections", ":id", use: show)
         e.post("inspections", ":id", use: save)
         e.post("draws", ":id", "inspections", use: fromDraw)
@@ -47,6 +49,107 @@ struct InspectionPages: RouteCollection {
         return .html(Layout.page(ctx, title: ctx.t("执法检查", "Inspections"), content))
     }
 
+    struct NewForm: Content {
+        var enterprise: String?
+        var origin: String?
+        var originId: String?
+        var style: String?
+        var plannedOn: String?
+        var inspectors: [String]?
+        var expert: String?
+    }
+
+    /// Arranges an inspection by hand: of a plan's key enterprise, after an alarm (线上预警、线下执法),
+    /// on a public report, or for any other cause. The officers offered are those with a valid
+    /// certificate and no declared conflict; at least two are chosen.
+    func newForm(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let form = try req.query.decode(NewForm.self)
+        return .html(try await newPage(req, ctx, form, issues: []))
+    }
+
+    func newPage(_ req: Request, _ ctx: PageContext, _ v: NewForm, issues: [FieldIssue]) async throws -> HTML {
+        guard let enterpriseID = v.enterprise.flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(entity: "enterprise") }
+        let staffing = try await req.zhiben.inspections.staffing(enterpriseID: enterpriseID, actor: ctx.caller)
+        let origin = v.origin.flatMap(InspectionOrigin.init(rawValue:)) ?? .manual
+        let originID = v.originId.flatMap(UUID.init(uuidString:))
+        // What the inspection answers, with a link to it, and the inspections already arranged for it.
+        var cause: HTML?
+        switch origin {
+        case .alarm:
+            if let id = originID, let a = try? await req.zhiben.alarms.get(id, actor: ctx.caller) {
+                cause = "<a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName)：\(a.condition.label(ctx.lang))（\(a.level.label(ctx.lang))）\(ChinaTime.display(a.raisedAt))</a>"
+            }
+        case .publicReport:
+            if let id = originID, let h = try? await req.zhiben.hazards.get(id, actor: ctx.caller) {
+                cause = "<a href=\"\(SitePath.hazard(h.id).path)\">\(h.title)</a>（\(h.source.label(ctx.lang))）"
+            }
+        case .plan:
+            cause = "\(ctx.t("执法计划重点检查企业", "A key enterprise of the plan"))\(v.plannedOn.map { "（\($0.prefix(7))）" } ?? "")"
+        default: break
+        }
+        let earlier = try await req.zhiben.inspections.list(InspectionQuery(enterpriseID: enterpriseID), page: Paging(per: 5), actor: ctx.caller)
+        let open = earlier.items.filter { $0.state == .planned || $0.state == .inProgress }
+        let defaultStyle: InspectionStyle = switch origin {
+        case .alarm, .publicReport: .unannounced
+        default: .routine
+        }
+        let style = v.style.flatMap(InspectionStyle.init(rawValue:)) ?? defaultStyle
+        let chosen = Set(v.inspectors ?? [])
+        let f = FormRenderer(lang: ctx.lang, issues: issues)
+        func officers(_ list: [RosterInspector]) -> [(String, String)] {
+            list.map { ($0.id.uuidString, "\($0.name)（\(County.named($0.countyCode)?.label(ctx.lang) ?? $0.countyCode)，\(ctx.t("证号", "cert.")) \($0.certificateNo)）") }
+        }
+        let today = ChinaTime.day(req.zhiben.clock.now())
+        let e = staffing.enterprise
+        return Layout.page(ctx, title: ctx.t("安排执法检查", "Arrange an inspection"), """
+        \(f.summary())
+        <section class="panel">
+          <dl class="facts">
+            <dt>\(ctx.t("企业", "Enterprise"))</dt><dd><a href="\(SitePath.enterprise(e.id).path)">\(e.profile.name)</a> · \(County.named(e.profile.countyCode)?.label(ctx.lang) ?? e.profile.countyCode) · \(e.grade.rawValue)</dd>
+            <dt>\(ctx.t("来源", "Origin"))</dt><dd>\(origin.label(ctx.lang))\(cause.map { "：\($0)" as HTML } ?? "")</dd>
+          </dl>
+          \(HTML.when(!open.isEmpty) { "<p class=\"flash warning\">\(ctx.t("该企业已有未完成的检查：", "This enterprise has inspections not yet done: "))\(HTML.join(open.map { " <a href=\"\(SitePath.inspection($0.id).path)\">\($0.plannedOn) \($0.style.label(ctx.lang))</a>" as HTML }))</p>" })
+        </section>
+        <form method="post" action="\(SitePath.inspections.path)" class="grid-form">
+          \(ctx.csrfField)
+          <input type="hidden" name="enterprise" value="\(e.id.uuidString)">
+          <input type="hidden" name="origin" value="\(origin.rawValue)">
+          \(HTML.when(originID != nil) { "<input type=\"hidden\" name=\"originId\" value=\"\(originID!.uuidString)\">" })
+          \(f.errors("origin"))\(f.errors("originId"))
+          \(f.select("style", ctx.t("检查方式", "Style"), options: InspectionStyle.allCases.map { ($0.rawValue, $0.label(ctx.lang)) }, selected: style.rawValue, required: true))
+          \(f.text("plannedOn", ctx.t("计划日期", "Planned on"), value: v.plannedOn ?? today, required: true, type: "date"))
+          \(staffing.own.isEmpty ? HTML("<p class=\"flash warning wide\">\(ctx.t("本县没有可安排的执法人员（执法证有效、未申报回避）：请先补充名册，或选择异地交叉检查。", "The county has no officer who can be assigned (valid certificate, no conflict): add to the roster, or inspect cross-county."))</p>") : f.checkboxes("inspectors", ctx.t("执法人员（至少2名）", "Inspectors (at least two)"), options: officers(staffing.own), checked: chosen))
+          \(HTML.when(!staffing.others.isEmpty) { """
+          <details class="wide"\(HTML(raw: style == .crossCounty || !chosen.isDisjoint(with: staffing.others.map(\.id.uuidString)) ? " open" : ""))><summary>\(ctx.t("其他县（市、区）执法人员（异地交叉检查）", "Officers of other counties (cross-county)"))</summary>
+            \(FormRenderer(lang: ctx.lang, issues: []).checkboxes("inspectors", ctx.t("执法人员", "Inspectors"), options: officers(staffing.others), checked: chosen))
+          </details>
+          """ })
+          \(f.select("expert", ctx.t("专家（可选）", "Expert (optional)"), options: staffing.experts.map { ($0.id.uuidString, "\($0.name)（\($0.title)，\($0.employer)）") }, selected: v.expert ?? "", blank: ctx.t("不安排专家", "No expert")))
+          <div class="actions wide"><button type="submit" class="primary">\(ctx.t("安排检查", "Arrange the inspection"))</button> <a href="\(SitePath.enterprise(e.id).path)">\(ctx.t("取消", "Cancel"))</a></div>
+        </form>
+        """)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let v = try req.content.decode(NewForm.self)
+        guard let enterpriseID = v.enterprise.flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(entity: "enterprise") }
+        do {
+            guard let style = v.style.flatMap(InspectionStyle.init(rawValue:)) else {
+                throw DomainError.validation([FieldIssue(field: "style", zh: "请选择检查方式", en: "choose a style")])
+            }
+            let i = try await req.zhiben.inspections.create(
+                enterpriseID: enterpriseID, style: style, origin: v.origin.flatMap(InspectionOrigin.init(rawValue:)) ?? .manual,
+                originID: v.originId.flatMap(UUID.init(uuidString:)), inspectorIDs: (v.inspectors ?? []).compactMap(UUID.init(uuidString:)),
+                expertID: v.expert.flatMap(UUID.init(uuidString:)), plannedOn: v.plannedOn ?? "", actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: SitePath.inspection(i.id).done("created"))
+        } catch let error as DomainError {
+            guard let issues = error.fieldIssues else { throw error }
+            return .html(try await newPage(req, ctx, v, issues: issues), status: .unprocessableEntity)
+        }
+    }
+
     func fromDraw(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         struct Form: Content { var plannedOn: String? }
@@ -64,7 +167,13 @@ struct InspectionPages: RouteCollection {
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let i = try await req.zhiben.inspections.get(req.recordID("inspection"), actor: ctx.caller)
-        return .html(try await page(req, ctx, i, flash: req.queryString("done").map { $0 == "completed" ? ctx.t("检查已完成，不符合项已转为隐患。", "Completed; each failed item is now a hazard.") : ctx.t("已保存。", "Saved.") }))
+        return .html(try await page(req, ctx, i, flash: req.queryString("done").map {
+            switch $0 {
+            case "completed": ctx.t("检查已完成，不符合项已转为隐患。", "Completed; each failed item is now a hazard.")
+            case "created": ctx.t("检查任务已安排。", "The inspection is arranged.")
+            default: ctx.t("已保存。", "Saved.")
+            }
+        }))
     }
 
     func page(_ req: Request, _ ctx: PageContext, _ i: Inspection, flash: String? = nil, problem: String? = nil,

@@ -18,13 +18,13 @@ struct PlanPages: RouteCollection {
         let ctx = try PageContext(req: req)
         let county = req.queryString("county") ?? { if case .county(let c) = ctx.caller.scope { return c } else { return County.all.first?.code } }()
         let (plan, facts) = try await req.zhiben.plans.plan(county: county, year: year(req), actor: ctx.caller)
+        let inspections = try await yearInspections(req, ctx, plan)
         return .html(page(req, ctx, plan, facts, issues: [], flash: req.queryString("done").map { _ in ctx.t("计划已保存。", "The plan is saved.") },
-                          calendar: try await calendar(req, ctx, plan)))
+                          inspections: inspections, calendar: calendar(ctx, plan, inspections)))
     }
 
-    /// The county's year by month: key enterprises planned, inspections scheduled and completed; and each
-    /// inspector's workload.
-    func calendar(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan) async throws -> HTML {
+    /// The county's inspections of the plan's year (planned on a day of that year).
+    func yearInspections(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan) async throws -> [Inspection] {
         var all: [Inspection] = []
         var page = 1
         while true {
@@ -34,6 +34,12 @@ struct PlanPages: RouteCollection {
             if part.items.count < Paging.maxPer || page >= 50 { break }
             page += 1
         }
+        return all
+    }
+
+    /// The county's year by month: key enterprises planned, inspections scheduled and completed; and each
+    /// inspector's workload.
+    func calendar(_ ctx: PageContext, _ plan: EnforcementPlan, _ all: [Inspection]) -> HTML {
         func month(_ day: String) -> Int { Int(day.dropFirst(5).prefix(2)) ?? 0 }
         let cells = (1...12).map { m -> HTML in
             let keys = plan.keyEnterprises.filter { $0.month == m }.count
@@ -62,8 +68,13 @@ struct PlanPages: RouteCollection {
         """
     }
 
-    func page(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan, _ facts: [PlanFacts], issues: [FieldIssue], flash: String? = nil, calendar: HTML = "") -> HTML {
+    func page(_ req: Request, _ ctx: PageContext, _ plan: EnforcementPlan, _ facts: [PlanFacts], issues: [FieldIssue], flash: String? = nil,
+              inspections: [Inspection] = [], calendar: HTML = "") -> HTML {
         let now = req.zhiben.clock.now()
+        let today = ChinaTime.day(now)
+        // A key entry's inspection: the latest arranged from the plan for that enterprise this year.
+        let arranged = Dictionary(inspections.filter { $0.origin == .plan && $0.state != .cancelled }.map { ($0.enterpriseID, $0) },
+                                  uniquingKeysWith: { a, b in a.plannedOn >= b.plannedOn ? a : b })
         let chosen = Dictionary(plan.keyEnterprises.map { ($0.enterpriseID, $0) }, uniquingKeysWith: { a, _ in a })
         // The gravest fifty: a county of 1,500 enterprises never inspected suggests them all.
         let allSuggested = PlanRules.suggestions(facts, now: now)
@@ -77,6 +88,16 @@ struct PlanPages: RouteCollection {
         let editable = ctx.caller.can(.drawManage)
         let months = (1...12).map { (String($0), "\($0)月") }
         let styles = InspectionStyle.allCases.map { ($0.rawValue, $0.label(ctx.lang)) }
+        // A saved entry links to its inspection, or offers to arrange one in its month.
+        func arrange(_ entry: EnforcementPlan.KeyEnterprise?) -> HTML {
+            guard let entry else { return "" }
+            if let i = arranged[entry.enterpriseID] {
+                return "<a href=\"\(SitePath.inspection(i.id).path)\">\(i.plannedOn) \(i.state.label(ctx.lang))</a>"
+            }
+            guard editable else { return "" }
+            let first = String(format: "%04d-%02d-01", plan.year, entry.month)
+            return "<a href=\"\(SitePath.newInspection(enterprise: entry.enterpriseID, origin: .plan, style: entry.style, plannedOn: max(first, today)))\">\(ctx.t("安排检查", "Arrange"))</a>"
+        }
         let rows = listed.enumerated().map { n, s -> HTML in
             let entry = chosen[s.facts.enterpriseID]
             let expected = SupervisionFrequency.perTwoYears(grade: s.facts.grade, standardization: s.facts.standardization,
@@ -89,6 +110,7 @@ struct PlanPages: RouteCollection {
               <td><select name="m\(n)" aria-label="\(ctx.t("计划月份", "Month"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(months, selected: String(entry?.month ?? 1), blank: nil))</select></td>
               <td><select name="s\(n)" aria-label="\(ctx.t("检查方式", "Style"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(styles, selected: (entry?.style ?? s.style).rawValue, blank: nil))</select>
                 <input type="hidden" name="r\(n)" value="\(s.reasons.map(\.zh).joined(separator: "；"))"></td>
+              <td>\(arrange(entry))</td>
             </tr>
             """
         }
@@ -118,7 +140,7 @@ struct PlanPages: RouteCollection {
           <p class="muted">\(ctx.t("建议名单依据：A、B类，未销号重大隐患，近90天一级报警，近12个月事故，12个月未执法检查；应检频次按监管分级和标准化等级（差异化监管）。", "Suggested from: grade A or B, open major hazards, a level-1 alarm in 90 days, an accident in 12 months, not inspected in 12 months; expected frequency from the grade and standardization."))</p>
           \(listed.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有建议列入的企业。", "No enterprise is suggested."))</p>") : """
           <div class="table-wrap"><table class="data compact">
-            <thead><tr><th scope="col">\(ctx.t("列入", "Key"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("分级", "Grade"))</th><th scope="col">\(ctx.t("理由", "Reasons"))</th><th scope="col">\(ctx.t("应检频次", "Expected"))</th><th scope="col">\(ctx.t("月份", "Month"))</th><th scope="col">\(ctx.t("方式", "Style"))</th></tr></thead>
+            <thead><tr><th scope="col">\(ctx.t("列入", "Key"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("分级", "Grade"))</th><th scope="col">\(ctx.t("理由", "Reasons"))</th><th scope="col">\(ctx.t("应检频次", "Expected"))</th><th scope="col">\(ctx.t("月份", "Month"))</th><th scope="col">\(ctx.t("方式", "Style"))</th><th scope="col">\(ctx.t("检查", "Inspection"))</th></tr></thead>
             <tbody>\(rows)</tbody>
           </table></div>
           """)

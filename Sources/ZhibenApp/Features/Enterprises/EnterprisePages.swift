@@ -268,6 +268,7 @@ struct EnterprisePages: RouteCollection {
             <a class="button" href="\(SitePath.hazards.path)?enterprise=\(e.id.uuidString)">\(ctx.t("全部隐患", "All hazards"))</a>
             <a class="button" href="\(SitePath.enterpriseChecklist(e.id).path)">\(ctx.t("适用检查清单", "Applicable checklist"))</a>
             \(HTML.when(ctx.caller.can(.hazardReport) && e.active) { "<a class=\"button primary\" href=\"\(SitePath.hazardNew.path)?enterprise=\(e.id.uuidString)\">\(ctx.t("报告隐患", "Report a hazard"))</a>" })
+            \(HTML.when(ctx.caller.can(.drawManage) && e.active) { "<a class=\"button\" href=\"\(SitePath.newInspection(enterprise: e.id, origin: .manual))\">\(ctx.t("安排执法检查", "Arrange an inspection"))</a>" })
           </p>
           <p>\(ctx.t("差异化监管：", "Differentiated supervision: "))\(SupervisionFrequency.label(SupervisionFrequency.perTwoYears(e, now: req.zhiben.clock.now()), ctx.lang))\(ctx.t("（按监管分级和标准化等级）", " (from the grade and standardization)"))</p>
           \(HTML.when(!offDuty.isEmpty) { "<p>\(ctx.t("逢查必考不合格、待培训补考（离岗）：", "Failed an inspection exam, off duty until re-examined: "))\(HTML.join(offDuty.map { x in "<span class=\"tag red\">\(x.workerName)（\(x.job)，\(x.examinedOn)）</span> " as HTML }))</p>" })

@@ -271,7 +271,10 @@ struct HazardPages: RouteCollection {
         \(failed?.message.map { HTML("<p class=\"flash error\" role=\"alert\">\($0)</p>") } ?? "")
         <div class="toolbar">
           <p class="subtitle">\(HazardViews.levelTag(h.level, lang: lang)) \(HazardViews.stateTag(h.state, lang: lang)) \(HazardViews.markers(h, now: now, lang: lang))</p>
-          <div><a class="button" href="\(SitePath.hazards.path)">\(ctx.t("返回列表", "Back to list"))</a></div>
+          <div>
+            \(HTML.when(h.source == .publicReport && h.state.isOpen && ctx.caller.can(.drawManage)) { "<a class=\"button primary\" href=\"\(SitePath.newInspection(enterprise: h.enterpriseID, origin: .publicReport, originID: h.id))\">\(ctx.t("据举报安排执法检查", "Inspect on this report"))</a>" })
+            <a class="button" href="\(SitePath.hazards.path)">\(ctx.t("返回列表", "Back to list"))</a>
+          </div>
         </div>
         \(HTML.when(!actionForms.isEmpty) { "<section class=\"panel actions-panel\"><h2>\(ctx.t("待办操作", "Next steps"))</h2>\(actionForms)</section>" })
         <section class="panel">

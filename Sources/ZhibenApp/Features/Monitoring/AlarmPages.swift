@@ -135,7 +135,7 @@ struct AlarmPages: RouteCollection {
         return Layout.page(ctx, title: "\(a.pointName)：\(a.condition.label(lang))", """
         \(Layout.flash(flash))
         \(message.map { HTML("<p class=\"flash error\" role=\"alert\">\($0)</p>") } ?? "")
-        <div class="toolbar"><p class="subtitle">\(Self.levelTag(a.level, lang: lang)) \(a.state.label(lang)) · \(a.enterpriseName)</p><div><a class="button" href="\(SitePath.alarms.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
+        <div class="toolbar"><p class="subtitle">\(Self.levelTag(a.level, lang: lang)) \(a.state.label(lang)) · \(a.enterpriseName)</p><div>\(HTML.when(ctx.caller.can(.drawManage)) { "<a class=\"button primary\" href=\"\(SitePath.newInspection(enterprise: a.enterpriseID, origin: .alarm, originID: a.id))\">\(ctx.t("线下执法：安排检查", "Inspect on site"))</a> " })<a class="button" href="\(SitePath.alarms.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
         \(HTML.when(!forms.isEmpty) { "<section class=\"panel actions-panel\"><h2>\(ctx.t("待办操作", "Next steps"))</h2>\(forms)</section>" })
         \(HTML.when(offersHazard) { """
         <section class="panel">
