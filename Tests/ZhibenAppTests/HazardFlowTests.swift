@@ -99,7 +99,13 @@ struct HazardFlowTests {
             #expect(try await h.api(.GET, "/api/v1/hazards/\(id)", token: one).status == .notFound)
             let registry = try await h.api(.GET, "/api/v1/enterprises", token: two)
             #expect(registry.status == .ok, "\(registry.body.string)")
-            #expect(try registry.content.get(Int.self, at: "total") == 0, "experts see no enterprise")
+            // The registry shows the expert the enterprises of their assignments, and no other.
+            struct Row: Decodable { let enterprise_id: UUID }
+            let twoID = try #require(try await h.app.zhiben.accounts.users.find(username: "expert-2")).id
+            let theirs = Set(try await h.app.zhiben.store.sql.raw("""
+                SELECT enterprise_id FROM hazards WHERE expert_id = \(bind: twoID) UNION SELECT enterprise_id FROM inspections WHERE expert_user_id = \(bind: twoID)
+                """).all(decoding: Row.self).map(\.enterprise_id))
+            #expect(Set(try registry.content.get([IDProbe].self, at: "items").map(\.id)) == theirs && theirs.contains(s.enterprise.id), "experts see their assignments' enterprises")
             let judged = try await Self.step(s, id, token: two, ["action": "judge", "level": "major", "criteria": ["MHC-4-01"]])
             #expect(judged.status == .ok)
             #expect(try judged.content.get(String.self, at: "state") == "judged")

@@ -106,6 +106,15 @@ struct InspectionTests {
             #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("inspector-141102")).status == .notFound)
             #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("expert-1")).status == .ok, "the assigned expert")
             #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: try await h.token("expert-2")).status == .notFound)
+            // The expert's pages: their inspections under 我的检查任务, and the inspected enterprise, nothing else.
+            let expertBrowser = try await h.signIn("expert-1")
+            let mine = try await h.get("/enforcement/inspections", as: expertBrowser).body.string
+            #expect(mine.contains("我的检查任务") && mine.contains("/enforcement/inspections/\(id.uuidString)") && mine.contains("共 1 次检查"))
+            #expect(try await h.get("/enforcement/inspections/\(id)", as: expertBrowser).status == .ok)
+            #expect(try await h.api(.GET, "/api/v1/enterprises/\(e.id)", token: try await h.token("expert-1")).status == .ok, "the inspected enterprise")
+            #expect(try await h.get("/enterprises/\(e.id)", as: expertBrowser).status == .ok)
+            #expect(try await h.api(.GET, "/api/v1/enterprises/\(e.id)", token: try await h.token("expert-2")).status == .notFound)
+            #expect(try await h.get("/enforcement/plan", as: expertBrowser).status == .forbidden, "nothing else of enforcement")
             #expect(try await h.api(.GET, "/api/v1/inspections", token: h.token(h.enterpriseUsername(e))).status == .forbidden)
         }
     }

@@ -12,12 +12,13 @@ struct JurisdictionMatrixTests {
     enum Op: String, CaseIterable { case read, list, update, contacts, deactivate, delete }
 
     /// What each role may do to each target (孝义市 is the county; the enterprise user belongs to `ownEnterprise`).
-    static func expected(_ role: Role, _ target: Target, _ op: Op) -> HTTPStatus {
+    /// `assigned`: the expert is assigned to a hazard or an inspection of the target.
+    static func expected(_ role: Role, _ target: Target, _ op: Op, assigned: Bool = false) -> HTTPStatus {
         if op == .delete { return .methodNotAllowed } // enterprises are deactivated, never deleted
         let sees: Bool = switch role {
         case .cityAdmin, .cityOfficer: true
         case .countyOfficer, .inspector: target != .otherCounty
-        case .expert: false
+        case .expert: assigned
         case .enterpriseUser: target == .ownEnterprise
         }
         let permission: Permission = switch op {
@@ -42,6 +43,10 @@ struct JurisdictionMatrixTests {
                 .cityAdmin: "admin", .cityOfficer: "city", .countyOfficer: "county-141181", .inspector: "inspector-141181",
                 .expert: "expert-1", .enterpriseUser: h.enterpriseUsername(xiaoyi[0]),
             ]
+            // The enterprises the demo assigns expert-1 to (hazards to judge), from storage directly.
+            struct Row: Decodable { let enterprise_id: UUID }
+            let expertID = try #require(try await h.app.zhiben.accounts.users.find(username: "expert-1")).id
+            let assigned = Set(try await h.app.zhiben.store.sql.raw("SELECT enterprise_id FROM hazards WHERE expert_id = \(bind: expertID)").all(decoding: Row.self).map(\.enterprise_id))
             var checked = 0
             for role in Role.allCases {
                 let token = try await h.token(users[role]!)
@@ -51,7 +56,7 @@ struct JurisdictionMatrixTests {
                 for target in Target.allCases {
                     let e = targets[target]!
                     for op in Op.allCases {
-                        let want = Self.expected(role, target, op)
+                        let want = Self.expected(role, target, op, assigned: assigned.contains(e.id))
                         let got: HTTPStatus
                         switch op {
                         case .list:
@@ -81,6 +86,7 @@ struct JurisdictionMatrixTests {
                 let fenyangTotal = try fenyangList.content.get(Int.self, at: "total")
                 switch role {
                 case .cityAdmin, .cityOfficer: #expect(fenyangTotal == fenyang.filter(\.active).count)
+                case .expert: #expect(fenyangTotal == fenyang.filter { $0.active && assigned.contains($0.id) }.count, "the expert sees their assignments' enterprises only")
                 default: #expect(fenyangTotal == 0, "\(role) sees 汾阳市")
                 }
             }

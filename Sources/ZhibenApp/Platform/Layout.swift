@@ -57,6 +57,7 @@ enum Layout {
         NavItem(href: SitePath.monitoringStatistics.path, zh: "监测统计", en: "Monitoring figures", permission: .monitoringRead),
         NavItem(href: SitePath.plan.path, zh: "执法计划", en: "Enforcement plan", permission: .enforcementRead),
         NavItem(href: SitePath.inspections.path, zh: "执法检查", en: "Inspections", permission: .enforcementRead),
+        NavItem(href: SitePath.inspections.path, zh: "我的检查任务", en: "My inspections", permission: .inspectionAssigned),
         NavItem(href: SitePath.draws.path, zh: "双随机抽取", en: "Random draws", permission: .enforcementRead),
         NavItem(href: SitePath.inspectors.path, zh: "执法人员名册", en: "Inspector roster", permission: .enforcementRead),
         NavItem(href: SitePath.experts.path, zh: "专家库", en: "Expert pool", permission: .enforcementRead),

@@ -54,6 +54,8 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let drawManage = Permission(rawValue: "enforcement:draw")
     /// Penalties (一案双罚) and workers' exams (逢查必考) recorded on an inspection.
     public static let inspectionRecord = Permission(rawValue: "enforcement:record")
+    /// An expert reads the inspections they are assigned to (and nothing else of enforcement).
+    public static let inspectionAssigned = Permission(rawValue: "enforcement:assigned")
 }
 
 /// Roles of DOMAIN.md §2.
@@ -101,7 +103,7 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
              .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .inspectionRecord]
         case .expert:
-            [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead]
+            [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead, .inspectionAssigned]
         case .enterpriseUser:
             [.enterpriseRead, .enterpriseUpdateContacts, .hazardRead, .hazardReport, .hazardJudge, .hazardRectify, .hazardAccept,
              .hazardExport, .selfInspectionRecord, .notificationRead, .monitoringRead, .monitoringManage, .alarmRespond]
@@ -128,7 +130,8 @@ public enum Scope: Sendable, Equatable, Hashable {
     case city
     case county(String)
     case enterprise(UUID)
-    /// An expert (this account id) sees only what is assigned to them: hazards to judge for now.
+    /// An expert (this account id) sees only what is assigned to them: hazards to judge, inspections,
+    /// and the enterprises of those.
     case assigned(UUID)
 
     /// Assigned to an id no account has: sees nothing.

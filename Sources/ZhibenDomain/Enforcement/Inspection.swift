@@ -284,13 +284,13 @@ public struct InspectionService: Sendable {
     }
 
     public func get(_ id: UUID, actor: Caller) async throws -> Inspection {
-        guard actor.can(.enforcementRead) || actor.role == .expert else { throw DomainError.forbidden(permission: .enforcementRead) }
+        guard actor.can(.enforcementRead) || actor.can(.inspectionAssigned) else { throw DomainError.forbidden(permission: .enforcementRead) }
         guard let i = try await repository.find(id: id, scope: actor.scope), i.visible(to: actor.scope) else { throw DomainError.notFound(entity: "inspection") }
         return i
     }
 
     public func list(_ query: InspectionQuery, page: Paging, actor: Caller) async throws -> Paged<Inspection> {
-        guard actor.can(.enforcementRead) || actor.role == .expert else { throw DomainError.forbidden(permission: .enforcementRead) }
+        guard actor.can(.enforcementRead) || actor.can(.inspectionAssigned) else { throw DomainError.forbidden(permission: .enforcementRead) }
         return try await repository.list(query, scope: actor.scope, page: page)
     }
 

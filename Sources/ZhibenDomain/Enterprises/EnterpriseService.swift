@@ -45,9 +45,9 @@ public struct EnterpriseService: Sendable {
     public func get(_ id: UUID, actor: Caller) async throws -> Enterprise {
         try actor.require(.enterpriseRead)
         // The repository filters by scope; checking the result again costs nothing and guards against a
-        // repository that forgot to.
+        // repository that forgot to. An expert's assignments are known to storage only.
         guard let e = try await repository.find(id: id, scope: actor.scope),
-              actor.scope.includes(countyCode: e.profile.countyCode, enterpriseID: e.id) else {
+              actor.scope.isAssigned || actor.scope.includes(countyCode: e.profile.countyCode, enterpriseID: e.id) else {
             throw DomainError.notFound(entity: "enterprise")
         }
         return e

@@ -16,7 +16,13 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
         case .city: return q
         case .county(let code): return q.filter(\.$countyCode == code)
         case .enterprise(let id): return q.filter(\.$id == id)
-        case .assigned: return nil
+        case .assigned(let user):
+            // An expert: the enterprises of the inspections and the hazards they are assigned to.
+            let assigned: SQLQueryString = """
+                enterprises.id IN (SELECT enterprise_id FROM inspections WHERE expert_user_id = \(bind: user)
+                UNION SELECT enterprise_id FROM hazards WHERE expert_id = \(bind: user))
+                """
+            return q.filter(.sql(assigned))
         }
     }
 
