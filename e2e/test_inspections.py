@@ -1,9 +1,12 @@
 """Browser test of an inspection on a phone-sized screen (390×844): the county draws an enterprise and
 makes its inspection; the drawn county's inspector opens it, marks one checklist item failed (the
-choice survives a reload: the draft is kept on the device), and completes it; the failed item is a
-hazard on the enterprise's list citing the criterion.
+choice survives a reload: the draft is kept on the device), adds a photo to it, and completes it; the
+failed item is a hazard on the enterprise's list citing the criterion, with the photo.
 """
+import base64
 import datetime
+import os
+import tempfile
 
 from helpers import BASE, login, shot
 from selenium.webdriver.common.by import By
@@ -28,6 +31,22 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     first.find_element(By.CSS_SELECTOR, "input[value=fail]").click()
     first.find_element(By.CSS_SELECTOR, "input[type=text]").send_keys("浏览器测试：现场发现")
     assert "failed" in first.get_attribute("class")
+    # A photo of the failed item: the upload shows once the item is marked failed, and the page comes
+    # back at the item with the unsaved choice restored from the device.
+    upload = first.find_element(By.CSS_SELECTOR, ".photo-upload")
+    assert upload.is_displayed()
+    png = os.path.join(tempfile.mkdtemp(), "site.png")
+    with open(png, "wb") as f:
+        f.write(base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="))
+    upload.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(png)
+    button = upload.find_element(By.TAG_NAME, "button")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    WebDriverWait(browser, 10).until(EC.url_contains("uploaded=photo"))
+    assert "照片已上传" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")
+    assert first.find_element(By.CSS_SELECTOR, "input[value=fail]").is_selected()
+    assert len(first.find_elements(By.CSS_SELECTOR, ".thumbs img")) == 1
     # The choice is kept on the device: a reload (or a lost connection) brings it back.
     browser.refresh()
     first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")
@@ -42,6 +61,7 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     link = browser.find_element(By.LINK_TEXT, "已转为隐患")
     link.click()
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), code))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "ul.photos img")) == 1, "the item's photo went with its hazard"
     shot(browser, "inspection-hazard")
 
     hazards = api("GET", "/hazards?enterprise=%s&per=50" % inspection["enterpriseId"], officer)["items"]

@@ -4,6 +4,9 @@ import VaporTesting
 @testable import ZhibenApp
 import ZhibenDomain
 
+struct HazardPhotoProbe: Decodable { let id: UUID; let sha256: String }
+struct InspectionPhotoProbe: Decodable { let id: UUID; let item: String; let hazardPhotoId: UUID? }
+
 @Suite("inspections: from a draw, in the field, failed items into the hazard loop")
 struct InspectionTests {
     struct ResultProbe: Decodable { let item: String; let outcome: String; let hazardId: UUID? }
@@ -63,6 +66,23 @@ struct InspectionTests {
                                           json: ["baseVersion": afterSave.version, "results": [["item": "MHC-99-99", "outcome": "pass"]]])
             #expect(unknown.status == .unprocessableEntity && unknown.body.string.contains("MHC-99-99"))
 
+            // A photo of the failed item (and one of a passed item, which stays with the inspection).
+            var headers: HTTPHeaders = ["Content-Type": "image/png"]
+            headers.bearerAuthorization = BearerAuthorization(token: inspector)
+            let png = HazardFlowTests.png
+            func upload(_ item: String, _ body: Data) async throws -> TestingHTTPResponse {
+                try await h.tester.sendRequest(.POST, "/api/v1/inspections/\(target.id)/photos?item=\(item)", headers: headers, body: ByteBuffer(data: body))
+            }
+            let photo = try await upload(failed.id, png)
+            #expect(photo.status == .created, "\(photo.body.string.prefix(300))")
+            let photoURL = try photo.content.get(String.self, at: "url")
+            #expect(try await upload(checklist.criteria.first { $0.id != failed.id }!.id, png).status == .created)
+            #expect(try await upload("MHC-99-99", png).status == .unprocessableEntity, "not on the checklist")
+            #expect(try await upload(failed.id, Data("not an image".utf8)).status == .unprocessableEntity, "judged by content")
+            #expect(try await h.api(.GET, photoURL, token: try await h.token("inspector-141182")).status == .notFound, "outside the scope")
+            let served = try await h.api(.GET, photoURL, token: county)
+            #expect(served.status == .ok && Data(served.body.readableBytesView) == png)
+
             let completed = try await h.api(.POST, "/api/v1/inspections/\(target.id)/transitions", token: inspector, json: ["action": "complete"])
             #expect(completed.status == .ok, "\(completed.body.string.prefix(400))")
             let done = try completed.content.decode(InspectionProbe.self)
@@ -74,6 +94,13 @@ struct InspectionTests {
             #expect(hazard.status == .ok)
             #expect(try hazard.content.get([String].self, at: "criteria") == [failed.id] && hazard.content.get(String.self, at: "level") == "major"
                     && hazard.content.get(String.self, at: "source") == "inspection")
+            // The failed item's photo is now the hazard's; the passed item's is not copied anywhere.
+            let hazardPhotos = try hazard.content.get([HazardPhotoProbe].self, at: "photos")
+            let uploadedSHA = try photo.content.get(String.self, at: "sha256")
+            #expect(hazardPhotos.count == 1 && hazardPhotos[0].sha256 == uploadedSHA)
+            let listed = try await h.api(.GET, "/api/v1/inspections/\(target.id)/photos", token: inspector).content.decode([InspectionPhotoProbe].self)
+            #expect(listed.count == 2 && listed.filter { $0.hazardPhotoId != nil }.map(\.item) == [failed.id])
+            #expect(try await upload(failed.id, png).status == .conflict, "no photo after completion")
             #expect(try await h.api(.POST, "/api/v1/inspections/\(target.id)/transitions", token: inspector, json: ["action": "complete"]).status == .conflict)
             let publicPage = try await h.tester.sendRequest(.GET, "/public/draws/\(drawID)").body.string
             #expect(publicPage.contains("已检查") && publicPage.contains("不符合 1 项") && publicPage.contains("计划 2026-12-15"), "the outcome, once inspected")

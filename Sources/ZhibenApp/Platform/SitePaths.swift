@@ -21,7 +21,7 @@ enum SitePath: Sendable, Equatable {
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
     case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, experts, publicDraws, publicDraw(UUID), publicDrawPool(UUID)
-    case plan, inspections, inspectionNew, inspection(UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
+    case plan, inspections, inspectionNew, inspection(UUID), inspectionPhotos(UUID), inspectionPhoto(UUID, UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
 
     var path: String {
         switch self {
@@ -87,6 +87,8 @@ enum SitePath: Sendable, Equatable {
         case .inspectors: "/enforcement/inspectors"
         case .inspections: "/enforcement/inspections"
         case .inspectionNew: "/enforcement/inspections/new"
+        case .inspectionPhotos(let id): "/enforcement/inspections/\(id.uuidString)/photos"
+        case .inspectionPhoto(let id, let photo): "/enforcement/inspections/\(id.uuidString)/photos/\(photo.uuidString)"
         case .plan: "/enforcement/plan"
         case .inspection(let id): "/enforcement/inspections/\(id.uuidString)"
         case .drawInspections(let id): "/enforcement/draws/\(id.uuidString)/inspections"

@@ -145,6 +145,34 @@ public struct InspectionQuery: Sendable, Equatable {
     }
 }
 
+/// A photo taken in the field for one checklist item; when the item fails, completing the inspection
+/// copies it onto the item's hazard (`hazardPhotoID`). The bytes live in a `FileStore`.
+public struct InspectionPhoto: Sendable, Equatable, Identifiable {
+    public var id: UUID
+    public var inspectionID: UUID
+    /// The checklist item's code (criterion id, or local item id).
+    public var item: String
+    public var contentType: String
+    public var size: Int
+    public var sha256: String
+    public var uploadedBy: String
+    public var uploadedAt: Date
+    public var hazardPhotoID: UUID?
+
+    public init(id: UUID = UUID(), inspectionID: UUID, item: String, contentType: String, size: Int, sha256: String, uploadedBy: String, uploadedAt: Date,
+                hazardPhotoID: UUID? = nil) {
+        self.id = id
+        self.inspectionID = inspectionID
+        self.item = item
+        self.contentType = contentType
+        self.size = size
+        self.sha256 = sha256
+        self.uploadedBy = uploadedBy
+        self.uploadedAt = uploadedAt
+        self.hazardPhotoID = hazardPhotoID
+    }
+}
+
 public protocol InspectionRepository: Sendable {
     func create(_ inspections: [Inspection], audit: AuditContext) async throws
     func find(id: UUID, scope: Scope) async throws -> Inspection?
@@ -153,6 +181,12 @@ public protocol InspectionRepository: Sendable {
     /// changes nothing.
     func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,
                 change: @escaping @Sendable (Inspection) throws -> Inspection) async throws -> Inspection
+    /// Stores a photo's record (its bytes are stored already), audited on the inspection.
+    func addPhoto(_ photo: InspectionPhoto, audit: AuditContext) async throws
+    /// Oldest first.
+    func photos(inspectionID: UUID) async throws -> [InspectionPhoto]
+    /// Records that the photo was copied onto its item's hazard.
+    func markCopied(photoID: UUID, hazardPhotoID: UUID) async throws
 }
 
 public enum InspectionAction: String, Sendable, CaseIterable {
@@ -270,6 +304,50 @@ public struct InspectionService: Sendable {
         return i
     }
 
+    /// Photos a checklist item may carry.
+    public static let maxPhotosPerItem = 6
+
+    static func photoKey(_ id: UUID) -> String { "inspection-photos/\(id.uuidString.lowercased())" }
+
+    /// A photo of one checklist item, taken while the inspection is open: checked by content (JPEG, PNG
+    /// or WebP) and size like a hazard's, at most `maxPhotosPerItem` per item.
+    public func addPhoto(_ id: UUID, item: String, data: Data, actor: Caller, origin: String? = nil) async throws -> InspectionPhoto {
+        try actor.require(.hazardReport)
+        let i = try await get(id, actor: actor)
+        guard i.state == .planned || i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "addPhoto") }
+        let list = try await checklist(for: i)
+        guard list.criteria.contains(where: { $0.id == item }) || list.localItems.contains(where: { $0.id.uuidString == item }) else {
+            throw DomainError.validation([FieldIssue(field: "item", zh: "检查表中没有该项", en: "no such item on the checklist")])
+        }
+        if try await repository.photos(inspectionID: id).filter({ $0.item == item }).count >= Self.maxPhotosPerItem {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "每项最多\(Self.maxPhotosPerItem)张照片", en: "at most \(Self.maxPhotosPerItem) photos per item")])
+        }
+        guard data.count <= HazardRules.maxPhotoBytes else {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
+        }
+        guard let type = ImageType.detect(data) else {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "只接受 JPEG、PNG 或 WebP 图片（按文件内容判断）", en: "only JPEG, PNG or WebP images are accepted (judged by content)")])
+        }
+        let now = clock.now()
+        let photo = InspectionPhoto(inspectionID: id, item: item, contentType: type.mime, size: data.count, sha256: hazards.digest.sha256Hex(data),
+                                    uploadedBy: actor.username, uploadedAt: now)
+        try await hazards.files.put(data, key: Self.photoKey(photo.id))
+        try await repository.addPhoto(photo, audit: AuditContext(actor: actor, at: now, origin: origin))
+        return photo
+    }
+
+    public func photos(_ id: UUID, actor: Caller) async throws -> [InspectionPhoto] {
+        _ = try await get(id, actor: actor)
+        return try await repository.photos(inspectionID: id)
+    }
+
+    /// One photo with its bytes; a photo of another inspection does not exist.
+    public func photo(_ id: UUID, photoID: UUID, actor: Caller) async throws -> (InspectionPhoto, Data) {
+        guard let p = try await photos(id, actor: actor).first(where: { $0.id == photoID }),
+              let data = try await hazards.files.get(key: Self.photoKey(p.id)) else { throw DomainError.notFound(entity: "photo") }
+        return (p, data)
+    }
+
     /// Who may be put on an inspection of this enterprise by hand: roster officers with a valid
     /// certificate and no declared conflict (the enterprise's county's, and the other counties' for a
     /// cross-county inspection), and the available experts without a conflict.
@@ -383,6 +461,13 @@ public struct InspectionService: Sendable {
                     next.updatedAt = now
                     return next
                 }
+            }
+            // The failed items' photos go onto their hazards; each is marked once copied, so a retry copies the rest.
+            let hazardOf = Dictionary(current.results.compactMap { r in r.outcome == .fail ? r.hazardID.map { (r.item, $0) } : nil }, uniquingKeysWith: { a, _ in a })
+            for p in try await repository.photos(inspectionID: id) where p.hazardPhotoID == nil {
+                guard let hazardID = hazardOf[p.item], let data = try await hazards.files.get(key: Self.photoKey(p.id)) else { continue }
+                let copy = try await hazards.addPhoto(hazardID: hazardID, data: data, actor: reporter, origin: origin)
+                try await repository.markCopied(photoID: p.id, hazardPhotoID: copy.id)
             }
             return try await repository.update(id: id, scope: actor.scope, expectedVersion: nil, audit: audit) { i in
                 guard i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "complete") }

@@ -34,6 +34,7 @@ public enum Migrations {
         M027PenaltiesAndExams(),
         M028EnforcementPlans(),
         M029DrawPoolCounts(),
+        M030InspectionPhotos(),
     ]
 }
 
@@ -993,5 +994,29 @@ struct M029DrawPoolCounts: AsyncMigration {
         for column in ["pool_enterprises", "pool_inspectors", "pool_experts"] {
             try await db.schema(DrawModel.schema).deleteField(FieldKey(stringLiteral: column)).update()
         }
+    }
+}
+
+/// Photos of an inspection's checklist items, copied onto the hazards of the failed ones.
+struct M030InspectionPhotos: AsyncMigration {
+    var name: String { "030-inspection-photos" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(InspectionPhotoModel.schema)
+            .id()
+            .field("inspection_id", .uuid, .required)
+            .field("item", .string, .required)
+            .field("content_type", .string, .required)
+            .field("size", .int, .required)
+            .field("sha256", .string, .required)
+            .field("uploaded_by", .string, .required)
+            .field("uploaded_at", .datetime, .required)
+            .field("hazard_photo_id", .uuid)
+            .create()
+        try await (db as! any SQLDatabase).create(index: "inspection_photos_inspection").on(InspectionPhotoModel.schema).column("inspection_id").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(InspectionPhotoModel.schema).delete()
     }
 }

@@ -401,6 +401,39 @@ final class InspectionModel: Model, @unchecked Sendable {
     }
 }
 
+final class InspectionPhotoModel: Model, @unchecked Sendable {
+    static let schema = "inspection_photos"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "inspection_id") var inspectionID: UUID
+    @Field(key: "item") var item: String
+    @Field(key: "content_type") var contentType: String
+    @Field(key: "size") var size: Int
+    @Field(key: "sha256") var sha256: String
+    @Field(key: "uploaded_by") var uploadedBy: String
+    @Field(key: "uploaded_at") var uploadedAt: Date
+    @OptionalField(key: "hazard_photo_id") var hazardPhotoID: UUID?
+
+    init() {}
+
+    init(_ p: InspectionPhoto) {
+        id = p.id
+        inspectionID = p.inspectionID
+        item = p.item
+        contentType = p.contentType
+        size = p.size
+        sha256 = p.sha256
+        uploadedBy = p.uploadedBy
+        uploadedAt = p.uploadedAt
+        hazardPhotoID = p.hazardPhotoID
+    }
+
+    func domain() throws -> InspectionPhoto {
+        InspectionPhoto(id: try requireID(), inspectionID: inspectionID, item: item, contentType: contentType, size: size, sha256: sha256,
+                        uploadedBy: uploadedBy, uploadedAt: uploadedAt, hazardPhotoID: hazardPhotoID)
+    }
+}
+
 public struct FluentInspectionRepository: InspectionRepository {
     let store: Store
 
@@ -448,6 +481,27 @@ public struct FluentInspectionRepository: InspectionRepository {
         let total = try await q.copy().count()
         let rows = try await q.sort(\.$plannedOn, .descending).sort(\.$enterpriseName).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func addPhoto(_ photo: InspectionPhoto, audit: AuditContext) async throws {
+        try await store.write { db in
+            try await InspectionPhotoModel(photo).create(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.upload.rawValue, entityType: "inspection", entityID: photo.inspectionID.uuidString,
+                                        changes: [FieldChange(field: "photo", before: nil, after: photo.id.uuidString),
+                                                  FieldChange(field: "item", before: nil, after: photo.item),
+                                                  FieldChange(field: "sha256", before: nil, after: photo.sha256),
+                                                  FieldChange(field: "size", before: nil, after: String(photo.size))], audit: audit)
+        }
+    }
+
+    public func photos(inspectionID: UUID) async throws -> [InspectionPhoto] {
+        try await InspectionPhotoModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$uploadedAt).sort(\.$id).all().map { try $0.domain() }
+    }
+
+    public func markCopied(photoID: UUID, hazardPhotoID: UUID) async throws {
+        try await store.write { db in
+            try await InspectionPhotoModel.query(on: db).filter(\.$id == photoID).set(\.$hazardPhotoID, to: hazardPhotoID).update()
+        }
     }
 
     public func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,

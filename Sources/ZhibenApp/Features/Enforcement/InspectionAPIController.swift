@@ -51,6 +51,31 @@ struct InspectionDTO: Content {
     }
 }
 
+struct InspectionPhotoDTO: Content {
+    var id: UUID
+    var item: String
+    var contentType: String
+    var size: Int
+    var sha256: String
+    var uploadedBy: String
+    var uploadedAt: String
+    var url: String
+    /// The copy on the failed item's hazard, once the inspection is completed.
+    var hazardPhotoId: UUID?
+
+    init(_ p: InspectionPhoto) {
+        id = p.id
+        item = p.item
+        contentType = p.contentType
+        size = p.size
+        sha256 = p.sha256
+        uploadedBy = p.uploadedBy
+        uploadedAt = ISOTime.string(p.uploadedAt)
+        url = "/api/v1/inspections/\(p.inspectionID.uuidString)/photos/\(p.id.uuidString)"
+        hazardPhotoId = p.hazardPhotoID
+    }
+}
+
 /// Inspections over the API: created by hand or for a revealed draw, their field results, their steps.
 struct InspectionAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
@@ -60,6 +85,9 @@ struct InspectionAPIController: RouteCollection {
         i.get(":id", use: show)
         i.put(":id", "results", use: saveResults)
         i.post(":id", "transitions", use: transition)
+        i.get(":id", "photos", use: photos)
+        i.on(.POST, ":id", "photos", body: .collect(maxSize: nil), use: uploadPhoto)
+        i.get(":id", "photos", ":photoId", use: photo)
         routes.post("draws", ":id", "inspections", use: fromDraw)
     }
 
@@ -73,6 +101,35 @@ struct InspectionAPIController: RouteCollection {
     func show(req: Request) async throws -> Response {
         let i = try await req.zhiben.inspections.get(req.recordID("inspection"), actor: req.caller)
         return try .json(InspectionDTO(i), version: i.version)
+    }
+
+    func photos(req: Request) async throws -> [InspectionPhotoDTO] {
+        try await req.zhiben.inspections.photos(req.recordID("inspection"), actor: req.caller).map(InspectionPhotoDTO.init)
+    }
+
+    /// `?item=` the checklist item; body: the image itself (JPEG, PNG or WebP, judged by its bytes), at most 5 MB.
+    func uploadPhoto(req: Request) async throws -> Response {
+        let id = try req.recordID("inspection")
+        let caller = try req.caller
+        _ = try await req.zhiben.inspections.get(id, actor: caller)
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "请求体应为图片内容", en: "the body must be the image")])
+        }
+        guard buffer.readableBytes <= HazardRules.maxPhotoBytes else {
+            throw Problem(status: .payloadTooLarge, title: "照片过大 / photo too large",
+                          detail: "A photo has at most \(HazardRules.maxPhotoBytes >> 20) MB.",
+                          errors: [FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
+        }
+        let photo = try await req.zhiben.inspections.addPhoto(id, item: req.queryString("item") ?? "", data: Data(buffer: buffer), actor: caller, origin: req.origin)
+        let dto = InspectionPhotoDTO(photo)
+        let res = Response(status: .created)
+        try res.content.encode(dto)
+        res.headers.replaceOrAdd(name: .location, value: dto.url)
+        return res
+    }
+
+    func photo(req: Request) async throws -> Response {
+        try await InspectionPhotoResponse.serve(req)
     }
 
     struct CreateInput: Content {
@@ -151,5 +208,14 @@ struct InspectionAPIController: RouteCollection {
         let i = try await req.zhiben.inspections.perform(req.recordID("inspection"), action: action, expectedVersion: try ETag.expectedVersion(req),
                                                          actor: req.caller, origin: req.origin)
         return try .json(InspectionDTO(i), version: i.version)
+    }
+}
+
+enum InspectionPhotoResponse {
+    /// `…/inspections/{id}/photos/{photoId}`, for the API and the pages alike.
+    static func serve(_ req: Request) async throws -> Response {
+        guard let photoID = req.parameters.get("photoId", as: UUID.self) else { throw DomainError.notFound(entity: "photo") }
+        let (p, data) = try await req.zhiben.inspections.photo(req.recordID("inspection"), photoID: photoID, actor: req.caller)
+        return PhotoResponse.make(contentType: p.contentType, sha256: p.sha256, data: data)
     }
 }

@@ -16,6 +16,8 @@ struct InspectionPages: RouteCollection {
         e.post("inspections", ":id", use: save)
         e.post("draws", ":id", "inspections", use: fromDraw)
         e.get("inspections", ":id", "print", use: print)
+        e.on(.POST, "inspections", ":id", "photos", body: .collect(maxSize: "48mb"), use: uploadPhoto)
+        e.get("inspections", ":id", "photos", ":photoId", use: { try await InspectionPhotoResponse.serve($0) })
         e.post("inspections", ":id", "penalties", use: addPenalty)
         e.post("inspections", ":id", "exams", use: addExams)
         e.post("exams", ":id", "reexam", use: reexam)
@@ -47,6 +49,30 @@ struct InspectionPages: RouteCollection {
         \(Layout.pagination(page, query: QueryString().with("state", state?.rawValue), lang: ctx.lang))
         """
         return .html(Layout.page(ctx, title: ctx.t("执法检查", "Inspections"), content))
+    }
+
+    struct PhotoForm: Content { var photo: File? }
+
+    /// A photo of one checklist item from the field page; the page comes back at that item, and the
+    /// draft kept on the device restores what was not yet saved.
+    func uploadPhoto(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let id = try req.recordID("inspection")
+        let item = req.queryString("item") ?? ""
+        do {
+            guard let file = try req.content.decode(PhotoForm.self).photo, file.data.readableBytes > 0 else {
+                throw DomainError.validation([FieldIssue(field: "photo", zh: "请选择照片", en: "choose a photo")])
+            }
+            _ = try await req.zhiben.inspections.addPhoto(id, item: item, data: Data(buffer: file.data), actor: ctx.caller, origin: req.origin)
+            let checklist = try await req.zhiben.inspections.checklist(for: try await req.zhiben.inspections.get(id, actor: ctx.caller))
+            let n = checklist.criteria.map(\.id).firstIndex(of: item) ?? checklist.localItems.map(\.id.uuidString).firstIndex(of: item).map { checklist.criteria.count + $0 }
+            // Not ?done=: that would drop the draft kept on the device, which is not saved yet.
+            return req.redirect(to: SitePath.inspection(id).path + "?uploaded=photo" + (n.map { "#item-\($0)" } ?? ""))
+        } catch let error as DomainError {
+            guard let issues = error.fieldIssues else { throw error }
+            let i = try await req.zhiben.inspections.get(id, actor: ctx.caller)
+            return .html(try await page(req, ctx, i, problem: issues.map { $0.reason(ctx.lang) }.joined(separator: " ")), status: .unprocessableEntity)
+        }
     }
 
     struct NewForm: Content {
@@ -173,7 +199,7 @@ struct InspectionPages: RouteCollection {
             case "created": ctx.t("检查任务已安排。", "The inspection is arranged.")
             default: ctx.t("已保存。", "Saved.")
             }
-        }))
+        } ?? req.queryString("uploaded").map { _ in ctx.t("照片已上传，完成检查时随不符合项转入隐患。", "Photo uploaded; it goes with the failed item's hazard when the inspection is completed.") }))
     }
 
     func page(_ req: Request, _ ctx: PageContext, _ i: Inspection, flash: String? = nil, problem: String? = nil,
@@ -183,24 +209,42 @@ struct InspectionPages: RouteCollection {
         let alarms = (try? await req.zhiben.alarms.list(AlarmQuery(enterpriseID: i.enterpriseID, outOnly: true), page: Paging(per: 10), actor: .system).items) ?? []
         let hazards = (try? await req.zhiben.hazards.list(HazardQuery(states: HazardState.open, enterpriseID: i.enterpriseID), page: Paging(per: 10), actor: .system)) 
         let editable = (i.state == .planned || i.state == .inProgress) && ctx.caller.can(.hazardReport)
-        func item(_ code: String, _ text: String, major: Bool) -> HTML {
+        let photos = Dictionary(grouping: try await req.zhiben.inspections.photos(i.id, actor: ctx.caller), by: \.item)
+        var uploadForms: [HTML] = []
+        func item(_ n: Int, _ code: String, _ text: String, major: Bool) -> HTML {
             let r = results[code]
             let outcome = typed?[code]?.0 ?? r?.outcome
             let note = typed?[code]?.1 ?? r?.note ?? ""
             let radios = InspectionItemResult.Outcome.allCases.map { o -> HTML in
                 "<label class=\"check\"><input type=\"radio\" name=\"o-\(code)\" value=\"\(o.rawValue)\"\(HTML(raw: outcome == o ? " checked" : ""))\(HTML(raw: editable ? "" : " disabled"))> \(o.label(ctx.lang))</label>"
             }
+            let mine = photos[code] ?? []
+            let thumbs = mine.map { p -> HTML in
+                "<a href=\"\(SitePath.inspectionPhoto(i.id, p.id).path)\" target=\"_blank\"><img src=\"\(SitePath.inspectionPhoto(i.id, p.id).path)\" alt=\"\(ctx.t("现场照片", "Photo"))\" loading=\"lazy\"></a>"
+            }
+            // The upload is its own form (an input may name its form), shown once the item is marked failed.
+            let canUpload = editable && mine.count < InspectionService.maxPhotosPerItem
+            if canUpload {
+                uploadForms.append("""
+                <form id="ph-\(n)" method="post" action="\(SitePath.inspectionPhotos(i.id).path)?item=\(code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? code)" enctype="multipart/form-data" hidden>\(ctx.csrfField)</form>
+                """)
+            }
             return """
-            <li class="check-item\(HTML(raw: outcome == .fail ? " failed" : ""))" data-item="\(code)">
+            <li class="check-item\(HTML(raw: outcome == .fail ? " failed" : ""))" id="item-\(n)" data-item="\(code)">
               <p><span class="mono small">\(major ? code : ctx.t("本地", "local"))</span> \(text)</p>
               <div class="outcomes">\(radios)</div>
               \(HTML.when(editable || !note.isEmpty) { "<input type=\"text\" name=\"n-\(code)\" value=\"\(note)\" maxlength=\"500\" placeholder=\"\(ctx.t("说明（不符合时填写）", "Note (when failed)"))\" aria-label=\"\(ctx.t("说明", "Note"))\"\(HTML(raw: editable ? "" : " disabled"))>" })
+              \(HTML.when(!thumbs.isEmpty) { "<div class=\"thumbs\">\(thumbs)</div>" })
+              \(HTML.when(canUpload) { """
+              <div class="photo-upload"><input type="file" name="photo" accept="image/jpeg,image/png,image/webp" capture="environment" form="ph-\(n)" aria-label="\(ctx.t("拍照或选择照片", "Take or choose a photo"))" required>
+                <button type="submit" form="ph-\(n)">\(ctx.t("上传照片", "Upload photo"))</button></div>
+              """ })
               \(HTML.when(r?.hazardID != nil) { "<p class=\"small\"><a href=\"\(SitePath.hazard(r!.hazardID!).path)\">\(ctx.t("已转为隐患", "Became a hazard"))</a></p>" })
             </li>
             """
         }
-        let items = checklist.criteria.map { item($0.id, ctx.lang == .en ? $0.summaryEn : $0.summaryZh, major: true) }
-            + checklist.localItems.map { item($0.id.uuidString, $0.text, major: false) }
+        let items = checklist.criteria.enumerated().map { item($0, $1.id, ctx.lang == .en ? $1.summaryEn : $1.summaryZh, major: true) }
+            + checklist.localItems.enumerated().map { item(checklist.criteria.count + $0, $1.id.uuidString, $1.text, major: false) }
         let alarmList = alarms.map { a -> HTML in "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName) \(a.condition.label(ctx.lang))（\(a.level.label(ctx.lang))）</a></li>" }
         let hazardList = (hazards?.items ?? []).map { h -> HTML in "<li><a href=\"\(SitePath.hazard(h.id).path)\">\(h.title)</a>（\(h.state.label(ctx.lang))）</li>" }
         let filled = i.results.count
@@ -229,6 +273,7 @@ struct InspectionPages: RouteCollection {
           </div>
           """ })
         </form>
+        \(HTML.join(uploadForms))
         \(try await records(req, ctx, i))
         """)
     }

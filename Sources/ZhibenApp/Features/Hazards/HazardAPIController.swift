@@ -177,10 +177,14 @@ enum PhotoResponse {
 
     /// The image with its type and a validator; photos never change once stored.
     static func make(_ p: HazardPhoto, _ data: Data) -> Response {
+        make(contentType: p.contentType, sha256: p.sha256, data: data)
+    }
+
+    static func make(contentType: String, sha256: String, data: Data) -> Response {
         let res = Response(status: .ok, body: .init(data: data))
-        let parts = p.contentType.split(separator: "/")
+        let parts = contentType.split(separator: "/")
         res.headers.contentType = HTTPMediaType(type: String(parts.first ?? "image"), subType: String(parts.last ?? "jpeg"))
-        res.headers.replaceOrAdd(name: .eTag, value: "\"\(p.sha256)\"")
+        res.headers.replaceOrAdd(name: .eTag, value: "\"\(sha256)\"")
         res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400, immutable")
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         return res
