@@ -59,8 +59,20 @@ struct PlanTests {
             #expect(!(after.first { $0.enterpriseId == list[0].enterpriseId }?.reasons.map(\.code).contains("neverInspected") ?? false), "inspected now")
             #expect(after.first { $0.enterpriseId == list[1].enterpriseId }?.reasons.map(\.code).contains("recentAccident") == true)
 
-            struct Figures: Decodable, Equatable { let planned: Int; let inspections: Int; let completed: Int; let penalties: Int; let fined: Int; let offDuty: Int }
+            // A thorough check-up of a high-risk enterprise, completed: coverage 1.
+            let risky = try #require(try await h.enterprises(in: "141181").first { $0.active && !$0.profile.specialRisks.isDisjoint(with: PlanRules.highRisks) })
+            let officers = try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141181"]).filter { $0.drawable(on: ChinaTime.day(Date())) }
+            let thorough = try await h.api(.POST, "/api/v1/inspections", token: county, json: ["enterpriseId": risky.id.uuidString, "style": "thorough", "origin": "plan",
+                                                                                             "inspectors": officers.prefix(2).map(\.id.uuidString), "plannedOn": "\(year)-07-01"])
+            #expect(thorough.status == .created, "\(thorough.body.string.prefix(300))")
+            let t = try thorough.content.decode(Probe.self)
+            _ = try await h.api(.PUT, "/api/v1/inspections/\(t.id)/results", token: inspector, json: ["baseVersion": t.version, "results": [] as [String]])
+            #expect(try await h.api(.POST, "/api/v1/inspections/\(t.id)/transitions", token: inspector, json: ["action": "complete"]).status == .ok)
+
+            struct Figures: Decodable, Equatable { let planned: Int; let inspections: Int; let completed: Int; let penalties: Int; let fined: Int; let offDuty: Int; let highRisk: Int; let thoroughDone: Int }
             let figures = try await h.api(.GET, "/api/v1/enforcement/figures?year=\(year)", token: county).content.decode(Figures.self)
+            // High risk by the domain's rule, over the county's active enterprises as the registry gives them.
+            let highRisk = try await h.enterprises(in: "141181").filter { $0.active && !$0.profile.specialRisks.isDisjoint(with: PlanRules.highRisks) }
             struct N: Decodable { let n: Int? }
             let sql = h.app.zhiben.store.sql
             func count(_ q: SQLQueryString) async throws -> Int { try await sql.raw(q).first(decoding: N.self)?.n ?? 0 }
@@ -70,9 +82,11 @@ struct PlanTests {
                 completed: try await count("SELECT COUNT(*) AS n FROM inspections WHERE county_code = '141181' AND planned_on LIKE '\(unsafeRaw: String(year))-%' AND state = 'completed'"),
                 penalties: try await count("SELECT COUNT(*) AS n FROM penalties WHERE county_code = '141181'"),
                 fined: try await count("SELECT CAST(SUM(enterprise_fine + principal_fine) AS BIGINT) AS n FROM penalties WHERE county_code = '141181'"),
-                offDuty: try await count("SELECT COUNT(*) AS n FROM worker_exams WHERE county_code = '141181' AND state = 'awaitingRetraining'"))
+                offDuty: try await count("SELECT COUNT(*) AS n FROM worker_exams WHERE county_code = '141181' AND state = 'awaitingRetraining'"),
+                highRisk: highRisk.count,
+                thoroughDone: try await count("SELECT COUNT(DISTINCT enterprise_id) AS n FROM inspections WHERE county_code = '141181' AND state = 'completed' AND style = 'thorough'"))
             #expect(figures == direct)
-            #expect(figures == Figures(planned: 22, inspections: 2, completed: 1, penalties: 1, fined: 35000, offDuty: 1))
+            #expect(figures == Figures(planned: 22, inspections: 3, completed: 2, penalties: 1, fined: 35000, offDuty: 1, highRisk: highRisk.count, thoroughDone: 1))
             let page = try await h.get("/", as: try await h.signIn("county-141181")).body.string
             #expect(page.contains("执法检查（\(year)年）") && page.contains("35000"))
             let planPage = try await h.get("/enforcement/plan", as: try await h.signIn("county-141181")).body.string

@@ -179,14 +179,21 @@ public struct EnforcementFigures: Sendable, Equatable {
     public var penalties: Int
     public var fined: Int
     public var offDuty: Int
+    /// 体检式精查 coverage: active high-risk enterprises (`PlanRules.highRisks`), and those of them with a
+    /// completed thorough check-up.
+    public var highRisk: Int
+    public var thoroughDone: Int
 
-    public init(planned: Int = 0, inspections: Int = 0, completed: Int = 0, penalties: Int = 0, fined: Int = 0, offDuty: Int = 0) {
+    public init(planned: Int = 0, inspections: Int = 0, completed: Int = 0, penalties: Int = 0, fined: Int = 0, offDuty: Int = 0,
+                highRisk: Int = 0, thoroughDone: Int = 0) {
         self.planned = planned
         self.inspections = inspections
         self.completed = completed
         self.penalties = penalties
         self.fined = fined
         self.offDuty = offDuty
+        self.highRisk = highRisk
+        self.thoroughDone = thoroughDone
     }
 }
 

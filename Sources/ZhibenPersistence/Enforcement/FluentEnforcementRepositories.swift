@@ -800,8 +800,20 @@ public struct FluentPlanRepository: PlanRepository {
         }
         let planned = try await plans.all().reduce(0) { $0 + $1.drawQuota + (JSONColumn.decode($1.keyEnterprises, as: [EnforcementPlan.KeyEnterprise].self)?.count ?? 0) }
         let fines = try await penalties.copy().all()
+        // High-risk active enterprises, and those with a completed 体检式精查 ever.
+        var high: SQLQueryString = "SELECT COUNT(*) AS n FROM enterprises WHERE active = \(bind: true) AND ("
+        for (n, risk) in PlanRules.highRisks.map(\.rawValue).sorted().enumerated() {
+            high += (n == 0 ? "" : " OR ") + "special_risks LIKE \(bind: TagSet.pattern(risk))"
+        }
+        high += ")"
+        if let countyCode { high += " AND county_code = \(bind: countyCode)" }
+        struct N: Decodable { let n: Int }
+        let highRisk = try await store.sql.raw(high).first(decoding: N.self)?.n ?? 0
+        high += " AND id IN (SELECT enterprise_id FROM inspections WHERE state = \(bind: Inspection.State.completed.rawValue) AND style = \(bind: InspectionStyle.thorough.rawValue))"
+        let thoroughDone = try await store.sql.raw(high).first(decoding: N.self)?.n ?? 0
         return EnforcementFigures(planned: planned, inspections: try await inspections.copy().count(),
                                   completed: try await inspections.copy().filter(\.$state == Inspection.State.completed.rawValue).count(),
-                                  penalties: fines.count, fined: fines.reduce(0) { $0 + $1.enterpriseFine + $1.principalFine }, offDuty: try await exams.count())
+                                  penalties: fines.count, fined: fines.reduce(0) { $0 + $1.enterpriseFine + $1.principalFine }, offDuty: try await exams.count(),
+                                  highRisk: highRisk, thoroughDone: thoroughDone)
     }
 }

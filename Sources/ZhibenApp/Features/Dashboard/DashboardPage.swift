@@ -78,6 +78,7 @@ struct DashboardPage: RouteCollection {
                 \(card(ctx.t("行政处罚（起）", "Penalties"), f.penalties, SitePath.inspections.path))
                 \(card(ctx.t("罚款（元）", "Fines (¥)"), f.fined, SitePath.inspections.path))
                 \(card(ctx.t("考试不合格待补考", "Workers off duty"), f.offDuty, SitePath.inspections.path, f.offDuty > 0 ? "red" : ""))
+                <a class="card\(HTML(raw: f.thoroughDone < f.highRisk ? " red" : ""))" href="\(SitePath.plan.path)"><span class="figure">\(f.thoroughDone)/\(f.highRisk)</span><span class="label">\(ctx.t("高风险企业体检式精查覆盖", "High-risk enterprises checked up thoroughly"))</span></a>
               </div>
             </section>
             """ } ?? ""

@@ -373,11 +373,14 @@ struct PlanAPIController: RouteCollection {
         var penalties: Int
         var fined: Int
         var offDuty: Int
+        var highRisk: Int
+        var thoroughDone: Int
     }
 
     func figures(req: Request) async throws -> FiguresDTO {
         let year = req.queryString("year").flatMap(Int.init) ?? Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026
         let f = try await req.zhiben.plans.figures(year: year, actor: req.caller)
-        return FiguresDTO(year: year, planned: f.planned, inspections: f.inspections, completed: f.completed, penalties: f.penalties, fined: f.fined, offDuty: f.offDuty)
+        return FiguresDTO(year: year, planned: f.planned, inspections: f.inspections, completed: f.completed, penalties: f.penalties, fined: f.fined, offDuty: f.offDuty,
+                          highRisk: f.highRisk, thoroughDone: f.thoroughDone)
     }
 }
