@@ -49,6 +49,8 @@ struct PlanTests {
             _ = try await h.api(.POST, "/api/v1/inspections/\(list[0].id)/transitions", token: inspector, json: ["action": "complete"])
             #expect(try await h.api(.POST, "/api/v1/inspections/\(list[0].id)/penalties", token: county, json: [
                 "caseNo": "测试罚〔\(year)〕1号", "legalBasis": "《安全生产法》", "enterpriseFine": 30000, "principalName": "某", "principalFine": 5000, "decidedOn": "\(year)-06-02"]).status == .created)
+            let publicPage = try await h.tester.sendRequest(.GET, "/public/draws/\(drawID)").body.string
+            #expect(publicPage.contains("行政处罚 测试罚〔\(year)〕1号") && publicPage.contains("罚款 35000 元"), "the decision is public with the outcome")
             _ = try await h.api(.POST, "/api/v1/inspections/\(list[1].id)/transitions", token: county, json: ["action": "cancel"])
             // An accident investigation's hazard at the cancelled one's enterprise: both show in the reasons.
             let accident = try await h.api(.POST, "/api/v1/hazards", token: inspector, json: [

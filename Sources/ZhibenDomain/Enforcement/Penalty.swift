@@ -95,8 +95,8 @@ public protocol PenaltyRepository: Sendable {
     /// Stores a penalty; `conflict` when the case number is taken.
     func create(_ p: Penalty, audit: AuditContext) async throws
     func penalties(inspectionID: UUID) async throws -> [Penalty]
-    /// Each inspection's fines in all (enterprise and principal), in one read.
-    func fined(inspectionIDs: [UUID]) async throws -> [UUID: Int]
+    /// Each inspection's decisions: case numbers and fines in all (enterprise and principal), in one read.
+    func fined(inspectionIDs: [UUID]) async throws -> [UUID: (amount: Int, caseNos: [String])]
     func createExams(_ exams: [WorkerExam], audit: AuditContext) async throws
     func exams(inspectionID: UUID?, enterpriseID: UUID?, outstandingOnly: Bool, scope: Scope) async throws -> [WorkerExam]
     func updateExam(id: UUID, scope: Scope, audit: AuditContext, change: @escaping @Sendable (WorkerExam) throws -> WorkerExam) async throws -> WorkerExam

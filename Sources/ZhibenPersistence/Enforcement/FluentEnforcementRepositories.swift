@@ -634,11 +634,12 @@ public struct FluentPenaltyRepository: PenaltyRepository {
         try await PenaltyModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$createdAt).all().map { try $0.domain() }
     }
 
-    public func fined(inspectionIDs: [UUID]) async throws -> [UUID: Int] {
+    public func fined(inspectionIDs: [UUID]) async throws -> [UUID: (amount: Int, caseNos: [String])] {
         guard !inspectionIDs.isEmpty else { return [:] }
-        var out: [UUID: Int] = [:]
-        for p in try await PenaltyModel.query(on: store.database).filter(\.$inspectionID ~~ inspectionIDs).all() {
-            out[p.inspectionID, default: 0] += p.enterpriseFine + p.principalFine
+        var out: [UUID: (amount: Int, caseNos: [String])] = [:]
+        for p in try await PenaltyModel.query(on: store.database).filter(\.$inspectionID ~~ inspectionIDs).sort(\.$caseNo).all() {
+            out[p.inspectionID, default: (0, [])].amount += p.enterpriseFine + p.principalFine
+            out[p.inspectionID, default: (0, [])].caseNos.append(p.caseNo)
         }
         return out
     }

@@ -353,13 +353,15 @@ enum DrawViews {
     struct Outcome {
         var inspection: Inspection
         var fined: Int
+        /// The penalty decisions' case numbers (行政处罚决定书文号), public with the outcome.
+        var caseNos: [String] = []
     }
 
     static func outcomes(_ d: Draw, req: Request) async throws -> [UUID: Outcome] {
         guard d.revealed else { return [:] }
         let list = try await req.zhiben.inspections.repository.list(InspectionQuery(originID: d.id), scope: .city, page: Paging(per: Paging.maxPer)).items
         let fined = try await req.zhiben.penalties.repository.fined(inspectionIDs: list.filter { $0.state == .completed }.map(\.id))
-        return Dictionary(list.map { ($0.enterpriseID, Outcome(inspection: $0, fined: fined[$0.id] ?? 0)) }, uniquingKeysWith: { a, _ in a })
+        return Dictionary(list.map { ($0.enterpriseID, Outcome(inspection: $0, fined: fined[$0.id]?.amount ?? 0, caseNos: fined[$0.id]?.caseNos ?? [])) }, uniquingKeysWith: { a, _ in a })
     }
 
     static func picks(_ d: Draw, lang: Language, outcomes: [UUID: Outcome] = [:]) -> HTML {
@@ -376,6 +378,7 @@ enum DrawViews {
                 case .completed:
                     let failed = o.inspection.results.filter { $0.outcome == .fail }.count
                     return lang.t("已检查（\(o.inspection.completedAt.map(ChinaTime.day) ?? "")，\(who)）：不符合 \(failed) 项", "Inspected (\(o.inspection.completedAt.map(ChinaTime.day) ?? ""), \(who)): \(failed) failed")
+                        + (o.caseNos.isEmpty ? "" : lang.t("；行政处罚 \(o.caseNos.joined(separator: "、"))", "; penalty decision \(o.caseNos.joined(separator: ", "))"))
                         + (o.fined > 0 ? lang.t("，罚款 \(o.fined) 元", ", fined ¥\(o.fined)") : "")
                 case .cancelled: return lang.t("已取消", "cancelled")
                 default: return lang.t("计划 \(o.inspection.plannedOn)", "planned \(o.inspection.plannedOn)")
