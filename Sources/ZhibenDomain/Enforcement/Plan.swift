@@ -142,17 +142,25 @@ public enum PlanRules {
     /// The suggested key list: enterprises with a reason, gravest first (open major hazards, alarms,
     /// grade), with the style (体检式精查 for a high-risk enterprise not yet checked up that way).
     public static func suggestions(_ facts: [PlanFacts], now: Date) -> [(facts: PlanFacts, reasons: [PlanReason], style: InspectionStyle)] {
-        facts.compactMap { f -> (PlanFacts, [PlanReason], InspectionStyle)? in
+        // The sort key is computed once per enterprise: a county has thousands.
+        struct Entry { let index: Int; let reasons: [PlanReason]; let majors: Int; let alarm: Bool; let accident: Bool; let grade: SupervisionGrade }
+        var entries: [Entry] = []
+        for (n, f) in facts.enumerated() {
             let r = reasons(f, now: now)
-            guard !r.isEmpty else { return nil }
-            return (f, r, isHighRisk(f) && !f.thoroughDone ? .thorough : .routine)
-        }.sorted { a, b in
-            if a.0.openMajorHazards != b.0.openMajorHazards { return a.0.openMajorHazards > b.0.openMajorHazards }
-            if a.0.recentLevel1Alarm != b.0.recentLevel1Alarm { return a.0.recentLevel1Alarm }
-            if (a.0.recentAccidents > 0) != (b.0.recentAccidents > 0) { return a.0.recentAccidents > 0 }
-            if a.0.grade != b.0.grade { return a.0.grade < b.0.grade }
-            return a.0.name < b.0.name
-        }.map { (facts: $0.0, reasons: $0.1, style: $0.2) }
+            guard !r.isEmpty else { continue }
+            entries.append(Entry(index: n, reasons: r, majors: f.openMajorHazards, alarm: f.recentLevel1Alarm, accident: f.recentAccidents > 0, grade: f.grade))
+        }
+        entries.sort { a, b in
+            if a.majors != b.majors { return a.majors > b.majors }
+            if a.alarm != b.alarm { return a.alarm }
+            if a.accident != b.accident { return a.accident }
+            if a.grade != b.grade { return a.grade < b.grade }
+            return facts[a.index].name < facts[b.index].name
+        }
+        return entries.map { e in
+            let f = facts[e.index]
+            return (facts: f, reasons: e.reasons, style: isHighRisk(f) && !f.thoroughDone ? .thorough : .routine)
+        }
     }
 
     /// 体检式精查 coverage: high-risk enterprises with a completed check-up, of all high-risk ones.

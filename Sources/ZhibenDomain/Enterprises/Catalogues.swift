@@ -170,7 +170,9 @@ public enum SupervisionGrade: String, Sendable, Codable, CaseIterable, Comparabl
         }
     }
 
-    private var rank: Int { ["A": 0, "B": 1, "C": 2, "D": 3][rawValue]! }
+    private var rank: Int {
+        switch self { case .A: 0; case .B: 1; case .C: 2; case .D: 3 }
+    }
 
     public static func < (l: Self, r: Self) -> Bool { l.rank < r.rank }
 
