@@ -1,7 +1,8 @@
 """Browser test of an inspection on a phone-sized screen (390×844): the county draws an enterprise and
 makes its inspection; the drawn county's inspector opens it, marks one checklist item failed (the
 choice survives a reload: the draft is kept on the device), adds a photo to it, and completes it; the
-failed item is a hazard on the enterprise's list citing the criterion, with the photo.
+failed item is a hazard on the enterprise's list citing the criterion, with the photo. Completing it
+without a connection waits and sends the completion once the connection is back.
 """
 import base64
 import datetime
@@ -56,8 +57,15 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     assert width <= 390, "the field page fits a phone's width (%d px)" % width
     shot(browser, "inspection-phone")
 
+    # Completing without a connection: nothing is lost, the page says it waits, and the completion is
+    # sent by itself once the connection is back.
+    browser.set_network_conditions(offline=True, latency=0, download_throughput=1024 * 1024, upload_throughput=1024 * 1024)
     browser.find_element(By.CSS_SELECTOR, "button[value=complete]").click()
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "检查已完成"))
+    WebDriverWait(browser, 5).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".offline-note")))
+    assert "/enforcement/inspections/" in browser.current_url and "done=" not in browser.current_url
+    browser.set_network_conditions(offline=False, latency=0, download_throughput=1024 * 1024, upload_throughput=1024 * 1024)
+    WebDriverWait(browser, 10).until(EC.url_contains("done=completed"))
+    assert "检查已完成" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     link = browser.find_element(By.LINK_TEXT, "已转为隐患")
     link.click()
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), code))

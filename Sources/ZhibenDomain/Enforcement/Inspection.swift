@@ -322,12 +322,7 @@ public struct InspectionService: Sendable {
         if try await repository.photos(inspectionID: id).filter({ $0.item == item }).count >= Self.maxPhotosPerItem {
             throw DomainError.validation([FieldIssue(field: "photo", zh: "每项最多\(Self.maxPhotosPerItem)张照片", en: "at most \(Self.maxPhotosPerItem) photos per item")])
         }
-        guard data.count <= HazardRules.maxPhotoBytes else {
-            throw DomainError.validation([FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
-        }
-        guard let type = ImageType.detect(data) else {
-            throw DomainError.validation([FieldIssue(field: "photo", zh: "只接受 JPEG、PNG 或 WebP 图片（按文件内容判断）", en: "only JPEG, PNG or WebP images are accepted (judged by content)")])
-        }
+        let type = try ImageType.checkPhoto(data)
         let now = clock.now()
         let photo = InspectionPhoto(inspectionID: id, item: item, contentType: type.mime, size: data.count, sha256: hazards.digest.sha256Hex(data),
                                     uploadedBy: actor.username, uploadedAt: now)

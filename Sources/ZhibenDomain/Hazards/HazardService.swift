@@ -367,12 +367,7 @@ public struct HazardService: Sendable {
             throw DomainError.forbidden(permission: .hazardReport)
         }
         guard h.state.isOpen else { throw DomainError.invalidTransition(from: h.state.rawValue, event: "addPhoto") }
-        guard data.count <= HazardRules.maxPhotoBytes else {
-            throw DomainError.validation([FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
-        }
-        guard let type = ImageType.detect(data) else {
-            throw DomainError.validation([FieldIssue(field: "photo", zh: "只接受 JPEG、PNG 或 WebP 图片（按文件内容判断）", en: "only JPEG, PNG or WebP images are accepted (judged by content)")])
-        }
+        let type = try ImageType.checkPhoto(data)
         let now = clock.now()
         let photo = HazardPhoto(hazardID: h.id, contentType: type.mime, size: data.count, sha256: digest.sha256Hex(data),
                                 uploadedBy: actor.username, uploadedAt: now)
@@ -415,5 +410,17 @@ public enum ImageType: String, Sendable {
         if b.count >= 8, b[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if b.count >= 12, b[0..<4].elementsEqual(Array("RIFF".utf8)), b[8..<12].elementsEqual(Array("WEBP".utf8)) { return .webp }
         return nil
+    }
+
+    /// A photo as accepted anywhere (hazards, inspections): at most `HazardRules.maxPhotoBytes`, and an
+    /// image by its content; otherwise a validation error naming the photo.
+    public static func checkPhoto(_ data: Data) throws -> ImageType {
+        guard data.count <= HazardRules.maxPhotoBytes else {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
+        }
+        guard let type = detect(data) else {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "只接受 JPEG、PNG 或 WebP 图片（按文件内容判断）", en: "only JPEG, PNG or WebP images are accepted (judged by content)")])
+        }
+        return type
     }
 }

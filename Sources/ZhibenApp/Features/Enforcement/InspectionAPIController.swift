@@ -112,15 +112,8 @@ struct InspectionAPIController: RouteCollection {
         let id = try req.recordID("inspection")
         let caller = try req.caller
         _ = try await req.zhiben.inspections.get(id, actor: caller)
-        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
-            throw DomainError.validation([FieldIssue(field: "photo", zh: "请求体应为图片内容", en: "the body must be the image")])
-        }
-        guard buffer.readableBytes <= HazardRules.maxPhotoBytes else {
-            throw Problem(status: .payloadTooLarge, title: "照片过大 / photo too large",
-                          detail: "A photo has at most \(HazardRules.maxPhotoBytes >> 20) MB.",
-                          errors: [FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
-        }
-        let photo = try await req.zhiben.inspections.addPhoto(id, item: req.queryString("item") ?? "", data: Data(buffer: buffer), actor: caller, origin: req.origin)
+        let photo = try await req.zhiben.inspections.addPhoto(id, item: req.queryString("item") ?? "", data: try PhotoResponse.uploadedImage(req),
+                                                              actor: caller, origin: req.origin)
         let dto = InspectionPhotoDTO(photo)
         let res = Response(status: .created)
         try res.content.encode(dto)

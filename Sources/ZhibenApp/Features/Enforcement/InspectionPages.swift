@@ -261,6 +261,7 @@ struct InspectionPages: RouteCollection {
         <form method="post" action="\(SitePath.inspection(i.id).path)" class="inspection-form" data-draft="inspection-\(i.id.uuidString)" data-version="\(i.version)">
           \(ctx.csrfField)
           <input type="hidden" name="baseVersion" value="\(i.version)">
+          <p class="flash warning offline-note" role="status" hidden>\(ctx.t("当前没有网络：检查记录已保存在本机，网络恢复后将自动提交。", "No connection: the record is kept on this device and will be sent when the connection is back."))</p>
           <p class="muted small draft-note" hidden>\(ctx.t("本机有未提交的草稿，已恢复。", "An unsaved draft on this device was restored."))</p>
           <p class="flash error draft-note-stale" hidden>\(ctx.t("本机草稿基于较早的版本，服务器上的记录此后已被更新。已恢复您的草稿：请逐项核对，提交后将以草稿为准。", "The draft on this device began on an older version, and the record has changed since. Your draft is restored: check each item; submitting makes the draft the record."))</p>
           <p class="count">\(ctx.t("检查表 \(items.count) 项，已填 \(filled) 项", "\(items.count) checklist items, \(filled) filled"))</p>

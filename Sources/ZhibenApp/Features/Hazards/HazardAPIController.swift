@@ -121,15 +121,7 @@ struct HazardAPIController: RouteCollection {
         let id = try req.recordID("hazard")
         let caller = try req.caller
         _ = try await req.zhiben.hazards.get(id, actor: caller)
-        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
-            throw DomainError.validation([FieldIssue(field: "photo", zh: "请求体应为图片内容", en: "the body must be the image")])
-        }
-        guard buffer.readableBytes <= HazardRules.maxPhotoBytes else {
-            throw Problem(status: .payloadTooLarge, title: "照片过大 / photo too large",
-                          detail: "A photo has at most \(HazardRules.maxPhotoBytes >> 20) MB.",
-                          errors: [FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
-        }
-        let photo = try await req.zhiben.hazards.addPhoto(hazardID: id, data: Data(buffer: buffer), actor: caller, origin: req.origin)
+        let photo = try await req.zhiben.hazards.addPhoto(hazardID: id, data: try PhotoResponse.uploadedImage(req), actor: caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(PhotoDTO(photo))
         res.headers.replaceOrAdd(name: .location, value: PhotoDTO(photo).url)
@@ -166,6 +158,20 @@ struct HazardAPIController: RouteCollection {
 }
 
 enum PhotoResponse {
+    /// The body of a photo upload over the API: the image itself; an empty body is refused naming the
+    /// photo, one over the limit answers 413.
+    static func uploadedImage(_ req: Request) throws -> Data {
+        guard let buffer = req.body.data, buffer.readableBytes > 0 else {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "请求体应为图片内容", en: "the body must be the image")])
+        }
+        guard buffer.readableBytes <= HazardRules.maxPhotoBytes else {
+            throw Problem(status: .payloadTooLarge, title: "照片过大 / photo too large",
+                          detail: "A photo has at most \(HazardRules.maxPhotoBytes >> 20) MB.",
+                          errors: [FieldIssue(field: "photo", zh: "照片不能超过\(HazardRules.maxPhotoBytes >> 20)MB", en: "a photo has at most \(HazardRules.maxPhotoBytes >> 20) MB")])
+        }
+        return Data(buffer: buffer)
+    }
+
     /// `…/hazards/{id}/photos/{photoId}`, for the API and the pages alike: a photo of another hazard, or
     /// of one outside the caller's scope, does not exist.
     static func serve(_ req: Request) async throws -> Response {

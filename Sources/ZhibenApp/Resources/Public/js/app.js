@@ -122,7 +122,8 @@ document.addEventListener("click", function (event) {
 // An inspection's field form keeps a draft on the device as it is filled in (a lost connection loses
 // nothing). The draft is restored on the version it was started from; it is dropped once the server
 // has saved (the page comes back with ?done=). A save based on an older version is refused by the
-// server, and the draft stays here to be checked and sent again.
+// server, and the draft stays here to be checked and sent again. A save without a connection waits
+// for it and is sent when it is back.
 (function () {
   var form = document.querySelector("form[data-draft]");
   if (!form || !window.localStorage) return;
@@ -156,5 +157,26 @@ document.addEventListener("click", function (event) {
   form.addEventListener("change", function (event) {
     var item = event.target.closest && event.target.closest(".check-item");
     if (item && event.target.type === "radio") item.classList.toggle("failed", event.target.value === "fail");
+  });
+  // Without a connection a submit would lose the page: the draft stays on the device, the page says
+  // so, and the save (or completion) is sent by itself once the connection is back.
+  var pending = null;
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine !== false) return;
+    event.preventDefault();
+    localStorage.setItem(key, JSON.stringify({ version: version, values: collect(), at: Date.now() }));
+    pending = (event.submitter && event.submitter.value) || "save";
+    var note = form.querySelector(".offline-note");
+    if (note) note.hidden = false;
+  });
+  window.addEventListener("online", function () {
+    if (!pending) return;
+    var action = document.createElement("input");
+    action.type = "hidden";
+    action.name = "action";
+    action.value = pending;
+    pending = null;
+    form.appendChild(action);
+    form.submit();
   });
 })();
