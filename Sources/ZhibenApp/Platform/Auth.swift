@@ -109,8 +109,17 @@ struct RequireLogin: AsyncMiddleware {
 /// Every state-changing form carries `_csrf`: derived from the session token when signed in, or
 /// matching the double-submit cookie on the login form.
 struct CSRFMiddleware: AsyncMiddleware {
+    /// Page forms with photos (several of 5 MB each) are collected up to this; other forms up to the
+    /// configured body limit.
+    static let maxMultipartBytes = 48 << 20
+
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if req.method != .GET && req.method != .HEAD {
+            // Routes collect their body after the middleware: a form larger than what arrived with the
+            // request's head is still a stream here, and its `_csrf` could not be read.
+            if req.body.data == nil, let type = req.headers.contentType, type == .urlEncodedForm || type.type == "multipart" {
+                _ = try await req.body.collect(max: type.type == "multipart" ? Self.maxMultipartBytes : req.zhiben.config.maxBodyBytes).get()
+            }
             let sent = (try? req.content.get(String.self, at: "_csrf")) ?? req.headers.first(name: "X-CSRF-Token") ?? ""
             let expected: String?
             if let a = req.auth { expected = Tokens.csrf(for: a.token) } else { expected = req.cookies[Cookies.loginCSRF]?.string }
