@@ -45,3 +45,18 @@ def test_a_county_saves_its_plan_and_arranges_a_key_inspection(browser):
     # The plan now links the entry to its inspection.
     browser.get(BASE + "/enforcement/plan")
     assert "/enforcement/inspections/" + inspection_id in browser.page_source
+
+
+def test_a_large_form_without_a_session_is_not_read_far():
+    """Forms are read before the CSRF check; without a session only the small sign-in form is expected."""
+    import urllib.error
+    import urllib.request
+
+    body = ("x=" + "a" * 200_000).encode()
+    req = urllib.request.Request(BASE + "/login", data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        urllib.request.urlopen(req)
+        status = 200
+    except urllib.error.HTTPError as e:
+        status = e.code
+    assert status == 413

@@ -112,13 +112,17 @@ struct CSRFMiddleware: AsyncMiddleware {
     /// Page forms with photos (several of 5 MB each) are collected up to this; other forms up to the
     /// configured body limit.
     static let maxMultipartBytes = 48 << 20
+    /// A form sent without a session (the sign-in form) is read up to this.
+    static let maxAnonymousFormBytes = 64 << 10
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if req.method != .GET && req.method != .HEAD {
             // Routes collect their body after the middleware: a form larger than what arrived with the
-            // request's head is still a stream here, and its `_csrf` could not be read.
+            // request's head is still a stream here, and its `_csrf` could not be read. Without a
+            // session only the small sign-in form is expected, so little is read before refusing.
             if req.body.data == nil, let type = req.headers.contentType, type == .urlEncodedForm || type.type == "multipart" {
-                _ = try await req.body.collect(max: type.type == "multipart" ? Self.maxMultipartBytes : req.zhiben.config.maxBodyBytes).get()
+                let limit = req.auth == nil ? Self.maxAnonymousFormBytes : type.type == "multipart" ? Self.maxMultipartBytes : req.zhiben.config.maxBodyBytes
+                _ = try await req.body.collect(max: limit).get()
             }
             let sent = (try? req.content.get(String.self, at: "_csrf")) ?? req.headers.first(name: "X-CSRF-Token") ?? ""
             let expected: String?
