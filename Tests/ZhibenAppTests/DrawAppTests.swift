@@ -197,4 +197,61 @@ struct DrawAppTests {
             }
         }
     }
+
+    @Test("the roster is kept up to date: a renewed certificate makes an officer drawable again, conflicts are declared by credit code on the page, a stale change is refused, another county's entry is not there")
+    func rosterUpkeep() async throws {
+        try await Harness.with(enterprises: 20) { h in
+            let county = try await h.token("county-141181")
+            let today = ChinaTime.day(Date())
+            let roster = try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141181"])
+            let expired = try #require(roster.first { !$0.drawable(on: today) })
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            func offered() async throws -> Bool {
+                try await h.app.zhiben.inspections.staffing(enterpriseID: e.id, actor: Caller(id: UUID(), username: "county-141181", role: .countyOfficer, scope: .county("141181")))
+                    .own.contains { $0.id == expired.id }
+            }
+            #expect(try await offered() == false)
+            let renewed = try await h.api(.PATCH, "/api/v1/inspectors/\(expired.id)", token: county, json: ["version": expired.version, "certificateValidUntil": "2030-12-31"])
+            #expect(renewed.status == .ok, "\(renewed.body.string.prefix(300))")
+            #expect(try renewed.content.get(Int.self, at: "version") == expired.version + 1 && renewed.content.get(String.self, at: "certificateNo") == expired.certificateNo,
+                    "the other fields stay")
+            #expect(try await offered(), "drawable again")
+            let stale = try await h.api(.PATCH, "/api/v1/inspectors/\(expired.id)", token: county, json: ["version": expired.version, "active": false])
+            #expect(stale.status == .preconditionFailed)
+            let moved = try await h.api(.PATCH, "/api/v1/inspectors/\(expired.id)", token: county, json: ["version": expired.version + 1, "countyCode": "141182"])
+            #expect(moved.status == .unprocessableEntity && moved.body.string.contains("countyCode"))
+            let other = try #require(try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141182"]).first)
+            #expect(try await h.api(.PATCH, "/api/v1/inspectors/\(other.id)", token: county, json: ["version": other.version, "active": false]).status == .notFound)
+            #expect(try await h.api(.PATCH, "/api/v1/inspectors/\(expired.id)", token: try await h.token("inspector-141181"), json: ["version": expired.version + 1]).status == .forbidden)
+
+            // On the page: a conflict by credit code; an unknown code is named and nothing changes.
+            let page = try await h.signIn("county-141181")
+            #expect(try await h.get("/enforcement/inspectors", as: page).body.string.contains("/enforcement/inspectors/\(expired.id.uuidString)"))
+            let form = try await h.get("/enforcement/inspectors/\(expired.id)", as: page)
+            #expect(form.status == .ok && form.body.string.contains("2030-12-31"))
+            let fields: [String: String] = ["version": String(expired.version + 1), "name": expired.name, "certificateNo": expired.certificateNo,
+                                            "certificateValidUntil": "2030-12-31", "active": "yes"]
+            var bad = fields
+            bad["conflicts"] = "91141181NOSUCHCODE0"
+            let refused = try await h.post("/enforcement/inspectors/\(expired.id)", as: page, form: bad)
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("91141181NOSUCHCODE0"))
+            var good = fields
+            good["conflicts"] = "\(e.profile.creditCode) \(e.profile.name)"
+            #expect(try await h.post("/enforcement/inspectors/\(expired.id)", as: page, form: good).status == .seeOther)
+            let stored = try await h.api(.GET, "/api/v1/inspectors/\(expired.id)", token: county)
+            #expect(try stored.content.get([UUID].self, at: "conflicts") == [e.id] && stored.content.get(Int.self, at: "version") == expired.version + 2)
+            #expect(try await offered() == false, "a declared conflict keeps the officer off that enterprise")
+            #expect(try await h.post("/enforcement/inspectors/\(expired.id)", as: page, form: good).status == .conflict, "the page's version is stale now")
+
+            // The pool: an expert made unavailable is not offered.
+            let city = try await h.token("city")
+            let expert = try #require(try await h.app.zhiben.people.repository.allExperts().first { $0.available })
+            let off = try await h.api(.PATCH, "/api/v1/experts/\(expert.id)", token: city, json: ["version": expert.version, "available": false])
+            let stillAvailable = try off.content.get(Bool.self, at: "available")
+            #expect(off.status == .ok && !stillAvailable)
+            #expect(try await h.app.zhiben.inspections.staffing(enterpriseID: e.id, actor: Caller(id: UUID(), username: "city", role: .cityOfficer, scope: .city))
+                .experts.contains { $0.id == expert.id } == false)
+            #expect(try await h.get("/enforcement/experts/\(expert.id)", as: try await h.signIn("city")).status == .ok)
+        }
+    }
 }

@@ -40,6 +40,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: ProvincialPages())
     try signedIn.register(collection: MonitoringFiguresPages())
     try signedIn.register(collection: DrawPages())
+    try signedIn.register(collection: PeopleEditPages())
     try signedIn.register(collection: InspectionPages())
     try signedIn.register(collection: PlanPages())
 

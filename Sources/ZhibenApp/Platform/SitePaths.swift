@@ -20,7 +20,7 @@ enum SitePath: Sendable, Equatable {
     case monitoringPoints, monitoringPointNew, monitoringPoint(UUID), provincialLink(UUID?), monitoringStatistics
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
     case alarms, alarm(UUID), alarmTransition(UUID)
-    case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, experts, publicDraws, publicDraw(UUID), publicDrawPool(UUID)
+    case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, inspector(UUID), experts, expert(UUID), publicDraws, publicDraw(UUID), publicDrawPool(UUID)
     case plan, inspections, inspectionNew, inspection(UUID), inspectionPhotos(UUID), inspectionPhoto(UUID, UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
 
     var path: String {
@@ -85,6 +85,7 @@ enum SitePath: Sendable, Equatable {
         case .draw(let id): "/enforcement/draws/\(id.uuidString)"
         case .drawReveal(let id): "/enforcement/draws/\(id.uuidString)/reveal"
         case .inspectors: "/enforcement/inspectors"
+        case .inspector(let id): "/enforcement/inspectors/\(id.uuidString)"
         case .inspections: "/enforcement/inspections"
         case .inspectionNew: "/enforcement/inspections/new"
         case .inspectionPhotos(let id): "/enforcement/inspections/\(id.uuidString)/photos"
@@ -97,6 +98,7 @@ enum SitePath: Sendable, Equatable {
         case .inspectionExams(let id): "/enforcement/inspections/\(id.uuidString)/exams"
         case .examReexam(let id): "/enforcement/exams/\(id.uuidString)/reexam"
         case .experts: "/enforcement/experts"
+        case .expert(let id): "/enforcement/experts/\(id.uuidString)"
         case .publicDraws: "/public/draws"
         case .publicDraw(let id): "/public/draws/\(id.uuidString)"
         case .publicDrawPool(let id): "/public/draws/\(id.uuidString)/pool.json"

@@ -281,7 +281,7 @@ public struct InspectionService: Sendable {
                 issues.append(FieldIssue(field: "originId", zh: "请指明该企业的一条报警", en: "name one of the enterprise's alarms"))
             }
         case .publicReport:
-            let report = try await originID.asyncFlatMap { id in try? await hazards.get(id, actor: actor) }
+            let report = await originID.asyncFlatMap { id in try? await hazards.get(id, actor: actor) }
             if report?.enterpriseID != e.id || report?.source != .publicReport {
                 issues.append(FieldIssue(field: "originId", zh: "请指明该企业的一条群众举报隐患", en: "name one of the enterprise's hazards reported by the public"))
             }

@@ -94,10 +94,21 @@ public protocol EnforcementPeopleRepository: Sendable {
     func inspectors(countyCode: String?, search: String?, page: Paging) async throws -> Paged<RosterInspector>
     /// Every roster entry of these counties (all counties when nil), for a draw.
     func allInspectors(countyCodes: [String]?) async throws -> [RosterInspector]
-    func saveInspector(_ i: RosterInspector, audit: AuditContext) async throws
+    func inspector(id: UUID) async throws -> RosterInspector?
+    /// Adds or replaces the entry, audited, and answers it as stored (its version raised). With
+    /// `expectedVersion`, an entry changed since answers `staleVersion` and nothing is written.
+    @discardableResult
+    func saveInspector(_ i: RosterInspector, expectedVersion: Int?, audit: AuditContext) async throws -> RosterInspector
     func experts(search: String?, specialty: Specialty?, page: Paging) async throws -> Paged<Expert>
     func allExperts() async throws -> [Expert]
-    func saveExpert(_ e: Expert, audit: AuditContext) async throws
+    func expert(id: UUID) async throws -> Expert?
+    @discardableResult
+    func saveExpert(_ e: Expert, expectedVersion: Int?, audit: AuditContext) async throws -> Expert
+}
+
+extension EnforcementPeopleRepository {
+    public func saveInspector(_ i: RosterInspector, audit: AuditContext) async throws { try await saveInspector(i, expectedVersion: nil, audit: audit) }
+    public func saveExpert(_ e: Expert, audit: AuditContext) async throws { try await saveExpert(e, expectedVersion: nil, audit: audit) }
 }
 
 public enum PeopleRules {
@@ -151,6 +162,31 @@ public struct EnforcementPeopleService: Sendable {
     }
 
     public func saveInspector(_ draft: RosterInspector, actor: Caller, origin: String? = nil) async throws -> RosterInspector {
+        try await storeInspector(draft, expectedVersion: nil, actor: actor, origin: origin)
+    }
+
+    /// A roster entry of the caller's scope (a county officer: their county's).
+    public func inspector(_ id: UUID, actor: Caller) async throws -> RosterInspector {
+        try actor.require(.enforcementRead)
+        guard let i = try await repository.inspector(id: id) else { throw DomainError.notFound(entity: "inspector") }
+        switch actor.scope {
+        case .city: return i
+        case .county(let c) where i.countyCode == c: return i
+        default: throw DomainError.notFound(entity: "inspector")
+        }
+    }
+
+    /// Replaces a roster entry (a renewed certificate, new specialties or conflicts, off the roster),
+    /// based on the version the caller saw.
+    public func updateInspector(_ id: UUID, _ draft: RosterInspector, expectedVersion: Int, actor: Caller, origin: String? = nil) async throws -> RosterInspector {
+        try actor.require(.rosterManage)
+        let current = try await inspector(id, actor: actor)
+        var next = draft
+        next.id = current.id
+        return try await storeInspector(next, expectedVersion: expectedVersion, actor: actor, origin: origin)
+    }
+
+    func storeInspector(_ draft: RosterInspector, expectedVersion: Int?, actor: Caller, origin: String?) async throws -> RosterInspector {
         try actor.require(.rosterManage)
         var i = draft
         i.name = i.name.trimmingCharacters(in: .whitespaces)
@@ -161,8 +197,7 @@ public struct EnforcementPeopleService: Sendable {
         let issues = PeopleRules.issues(i)
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         i.updatedAt = clock.now()
-        try await repository.saveInspector(i, audit: AuditContext(actor: actor, at: i.updatedAt, origin: origin))
-        return i
+        return try await repository.saveInspector(i, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: i.updatedAt, origin: origin))
     }
 
     public func experts(search: String?, specialty: Specialty?, page: Paging, actor: Caller) async throws -> Paged<Expert> {
@@ -174,6 +209,26 @@ public struct EnforcementPeopleService: Sendable {
     }
 
     public func saveExpert(_ draft: Expert, actor: Caller, origin: String? = nil) async throws -> Expert {
+        try await storeExpert(draft, expectedVersion: nil, actor: actor, origin: origin)
+    }
+
+    public func expert(_ id: UUID, actor: Caller) async throws -> Expert {
+        try actor.require(.enforcementRead)
+        guard actor.scope == .city || { if case .county = actor.scope { true } else { false } }(),
+              let e = try await repository.expert(id: id) else { throw DomainError.notFound(entity: "expert") }
+        return e
+    }
+
+    /// Replaces an expert's entry (availability, conflicts …), based on the version the caller saw.
+    public func updateExpert(_ id: UUID, _ draft: Expert, expectedVersion: Int, actor: Caller, origin: String? = nil) async throws -> Expert {
+        try actor.require(.rosterManage)
+        let current = try await expert(id, actor: actor)
+        var next = draft
+        next.id = current.id
+        return try await storeExpert(next, expectedVersion: expectedVersion, actor: actor, origin: origin)
+    }
+
+    func storeExpert(_ draft: Expert, expectedVersion: Int?, actor: Caller, origin: String?) async throws -> Expert {
         try actor.require(.rosterManage)
         var e = draft
         e.name = e.name.trimmingCharacters(in: .whitespaces)
@@ -182,7 +237,6 @@ public struct EnforcementPeopleService: Sendable {
         let issues = PeopleRules.issues(e)
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         e.updatedAt = clock.now()
-        try await repository.saveExpert(e, audit: AuditContext(actor: actor, at: e.updatedAt, origin: origin))
-        return e
+        return try await repository.saveExpert(e, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: e.updatedAt, origin: origin))
     }
 }

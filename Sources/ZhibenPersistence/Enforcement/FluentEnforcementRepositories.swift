@@ -116,9 +116,16 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
         return try await q.all().map { try $0.domain() }
     }
 
-    public func saveInspector(_ i: RosterInspector, audit: AuditContext) async throws {
+    public func inspector(id: UUID) async throws -> RosterInspector? {
+        try await RosterInspectorModel.find(id, on: store.database)?.domain()
+    }
+
+    public func saveInspector(_ i: RosterInspector, expectedVersion: Int?, audit: AuditContext) async throws -> RosterInspector {
         try await store.write { db in
             let existing = try await RosterInspectorModel.find(i.id, on: db)
+            if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
+                throw DomainError.staleVersion(entity: "roster-inspector", expected: expectedVersion, current: existing?.version ?? 0)
+            }
             let before = existing?.auditFields ?? [:]
             let m = existing ?? RosterInspectorModel()
             var next = i
@@ -127,6 +134,7 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
             try await (existing == nil ? m.create(on: db) : m.update(on: db))
             try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "roster-inspector",
                                         entityID: i.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
+            return next
         }
     }
 
@@ -149,9 +157,16 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
         try await ExpertModel.query(on: store.database).all().map { try $0.domain() }
     }
 
-    public func saveExpert(_ e: Expert, audit: AuditContext) async throws {
+    public func expert(id: UUID) async throws -> Expert? {
+        try await ExpertModel.find(id, on: store.database)?.domain()
+    }
+
+    public func saveExpert(_ e: Expert, expectedVersion: Int?, audit: AuditContext) async throws -> Expert {
         try await store.write { db in
             let existing = try await ExpertModel.find(e.id, on: db)
+            if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
+                throw DomainError.staleVersion(entity: "expert", expected: expectedVersion, current: existing?.version ?? 0)
+            }
             let before = existing?.auditFields ?? [:]
             let m = existing ?? ExpertModel()
             var next = e
@@ -160,6 +175,7 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
             try await (existing == nil ? m.create(on: db) : m.update(on: db))
             try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "expert",
                                         entityID: e.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
+            return next
         }
     }
 }

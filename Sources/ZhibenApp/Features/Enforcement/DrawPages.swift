@@ -177,7 +177,7 @@ struct DrawPages: RouteCollection {
 
     func inspectors(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        return .html(try await inspectorsPage(req, ctx, values: InspectorForm(), issues: []))
+        return .html(try await inspectorsPage(req, ctx, values: InspectorForm(), issues: [], flash: req.queryString("done").map { ctx.t("已保存：\($0)。", "Saved: \($0).") }))
     }
 
     func inspectorsPage(_ req: Request, _ ctx: PageContext, values: InspectorForm, issues: [FieldIssue], flash: String? = nil) async throws -> HTML {
@@ -186,8 +186,8 @@ struct DrawPages: RouteCollection {
         let today = ChinaTime.day(req.zhiben.clock.now())
         let rows = page.items.map { i -> HTML in
             """
-            <tr><td>\(i.name)</td><td>\(County.named(i.countyCode)?.label(ctx.lang) ?? i.countyCode)</td><td class="mono">\(i.certificateNo)</td>
-              <td>\(i.certificateValidUntil)\(HTML.when(i.certificateValidUntil < today) { " <span class=\"tag warn\">\(ctx.t("已过期，不参与抽取", "expired: not drawn"))</span>" })</td>
+            <tr><td>\(PeopleEditPages.nameCell(i.name, SitePath.inspector(i.id), ctx))</td><td>\(County.named(i.countyCode)?.label(ctx.lang) ?? i.countyCode)</td><td class="mono">\(i.certificateNo)</td>
+              <td>\(i.certificateValidUntil)\(HTML.when(i.certificateValidUntil < today) { " <span class=\"tag warn\">\(ctx.t("已过期，不参与抽取", "expired: not drawn"))</span>" })\(HTML.when(!i.active) { " <span class=\"tag\">\(ctx.t("已停用", "off the roster"))</span>" })</td>
               <td>\(i.specialties.map { $0.label(ctx.lang) }.joined(separator: "、"))</td></tr>
             """
         }
@@ -252,7 +252,7 @@ struct DrawPages: RouteCollection {
 
     func experts(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        return .html(try await expertsPage(req, ctx, values: ExpertForm(), issues: []))
+        return .html(try await expertsPage(req, ctx, values: ExpertForm(), issues: [], flash: req.queryString("done").map { ctx.t("已保存：\($0)。", "Saved: \($0).") }))
     }
 
     func expertsPage(_ req: Request, _ ctx: PageContext, values: ExpertForm, issues: [FieldIssue], flash: String? = nil) async throws -> HTML {
@@ -260,7 +260,7 @@ struct DrawPages: RouteCollection {
         let page = try await req.zhiben.people.experts(search: req.queryString("q"), specialty: specialty, page: req.paging(defaultPer: 50), actor: ctx.caller)
         let rows = page.items.map { e -> HTML in
             """
-            <tr><td>\(e.name)</td><td>\(e.specialties.map { $0.label(ctx.lang) }.joined(separator: "、"))</td><td>\(e.title)</td><td>\(e.employer)</td>
+            <tr><td>\(PeopleEditPages.nameCell(e.name, SitePath.expert(e.id), ctx))</td><td>\(e.specialties.map { $0.label(ctx.lang) }.joined(separator: "、"))</td><td>\(e.title)</td><td>\(e.employer)</td>
               <td>\(e.available ? ctx.t("可参加", "available") : ctx.t("暂不可参加", "unavailable"))</td><td class="num">\(e.conflicts.count)</td></tr>
             """
         }

@@ -37,6 +37,8 @@ struct InspectorInputDTO: Content {
     var conflicts: [UUID]?
     var userId: UUID?
     var active: Bool?
+    /// For a change: the version it is based on (or If-Match).
+    var version: Int?
 
     func draft(now: Date) throws -> RosterInspector {
         let specialties = try EnforcementAPIController.specialties(self.specialties ?? [])
@@ -81,6 +83,8 @@ struct ExpertInputDTO: Content {
     var available: Bool?
     var conflicts: [UUID]?
     var userId: UUID?
+    /// For a change: the version it is based on (or If-Match).
+    var version: Int?
 
     func draft(now: Date) throws -> Expert {
         Expert(name: name ?? "", specialties: try EnforcementAPIController.specialties(specialties ?? []), title: title ?? "", employer: employer ?? "",
@@ -202,8 +206,12 @@ struct EnforcementAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("inspectors", use: inspectors)
         routes.post("inspectors", use: createInspector)
+        routes.get("inspectors", ":id", use: inspector)
+        routes.patch("inspectors", ":id", use: updateInspector)
         routes.get("experts", use: experts)
         routes.post("experts", use: createExpert)
+        routes.get("experts", ":id", use: expert)
+        routes.patch("experts", ":id", use: updateExpert)
         let d = routes.grouped("draws")
         d.get(use: draws)
         d.post(use: createDraw)
@@ -231,6 +239,61 @@ struct EnforcementAPIController: RouteCollection {
         let res = Response(status: .created)
         try res.content.encode(InspectorDTO(i))
         return res
+    }
+
+    static func version(_ body: Int?, _ req: Request) throws -> Int {
+        guard let v = try body ?? ETag.expectedVersion(req) else {
+            throw DomainError.validation([FieldIssue(field: "version", zh: "缺少 version（所依据的版本）", en: "version (the version this change is based on) is required")])
+        }
+        return v
+    }
+
+    func inspector(req: Request) async throws -> Response {
+        let i = try await req.zhiben.people.inspector(req.recordID("inspector"), actor: req.caller)
+        return try .json(InspectorDTO(i), version: i.version)
+    }
+
+    /// Changes the fields sent; the others stay.
+    func updateInspector(req: Request) async throws -> Response {
+        let id = try req.recordID("inspector")
+        let input = try req.content.decode(InspectorInputDTO.self)
+        let caller = try req.caller
+        let version = try Self.version(input.version, req)
+        var next = try await req.zhiben.people.inspector(id, actor: caller)
+        if let v = input.name { next.name = v }
+        if let v = input.countyCode { next.countyCode = v }
+        if let v = input.certificateNo { next.certificateNo = v }
+        if let v = input.certificateValidUntil { next.certificateValidUntil = v }
+        if let v = input.specialties { next.specialties = try Self.specialties(v) }
+        if let v = input.conflicts { next.conflicts = v }
+        if let v = input.userId { next.userID = v }
+        if let v = input.active { next.active = v }
+        let saved = try await req.zhiben.people.updateInspector(id, next, expectedVersion: version, actor: caller, origin: req.origin)
+        return try .json(InspectorDTO(saved), version: saved.version)
+    }
+
+    func expert(req: Request) async throws -> Response {
+        let e = try await req.zhiben.people.expert(req.recordID("expert"), actor: req.caller)
+        return try .json(PoolExpertDTO(e), version: e.version)
+    }
+
+    /// Changes the fields sent; the others stay.
+    func updateExpert(req: Request) async throws -> Response {
+        let id = try req.recordID("expert")
+        let input = try req.content.decode(ExpertInputDTO.self)
+        let caller = try req.caller
+        let version = try Self.version(input.version, req)
+        var next = try await req.zhiben.people.expert(id, actor: caller)
+        if let v = input.name { next.name = v }
+        if let v = input.specialties { next.specialties = try Self.specialties(v) }
+        if let v = input.title { next.title = v }
+        if let v = input.employer { next.employer = v }
+        if let v = input.countyCode { next.countyCode = v.isEmpty ? nil : v }
+        if let v = input.available { next.available = v }
+        if let v = input.conflicts { next.conflicts = v }
+        if let v = input.userId { next.userID = v }
+        let saved = try await req.zhiben.people.updateExpert(id, next, expectedVersion: version, actor: caller, origin: req.origin)
+        return try .json(PoolExpertDTO(saved), version: saved.version)
     }
 
     func experts(req: Request) async throws -> PageDTO<PoolExpertDTO> {
