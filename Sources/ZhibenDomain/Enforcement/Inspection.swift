@@ -193,15 +193,6 @@ public enum InspectionAction: String, Sendable, CaseIterable {
     case start, complete, cancel
 }
 
-extension Optional {
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        switch self {
-        case .some(let w): try await transform(w)
-        case .none: nil
-        }
-    }
-}
-
 /// Inspections: created for a draw's picks or by hand, worked through in the field against the
 /// enterprise's checklist; each failed item becomes a hazard citing its criterion (the hazard loop).
 public struct InspectionService: Sendable {
@@ -276,12 +267,14 @@ public struct InspectionService: Sendable {
         case .draw:
             issues.append(FieldIssue(field: "origin", zh: "抽取的检查任务由揭晓后的抽取生成", en: "a draw's inspections are made from the revealed draw"))
         case .alarm:
-            let alarm = try await originID.asyncFlatMap { try await alarms?.find(id: $0, scope: actor.scope) }
+            var alarm: Alarm?
+            if let originID { alarm = try await alarms?.find(id: originID, scope: actor.scope) }
             if alarm?.enterpriseID != e.id {
                 issues.append(FieldIssue(field: "originId", zh: "请指明该企业的一条报警", en: "name one of the enterprise's alarms"))
             }
         case .publicReport:
-            let report = await originID.asyncFlatMap { id in try? await hazards.get(id, actor: actor) }
+            var report: Hazard?
+            if let originID { report = try? await hazards.get(originID, actor: actor) }
             if report?.enterpriseID != e.id || report?.source != .publicReport {
                 issues.append(FieldIssue(field: "originId", zh: "请指明该企业的一条群众举报隐患", en: "name one of the enterprise's hazards reported by the public"))
             }

@@ -236,6 +236,7 @@ public struct PlanService: Sendable {
         return (try await repository.find(countyCode: c, year: year) ?? EnforcementPlan(countyCode: c, year: year, updatedAt: clock.now()), facts)
     }
 
+    /// Saves the plan; each entry's name is the enterprise's registered name.
     public func save(county: String?, year: Int, keyEnterprises: [EnforcementPlan.KeyEnterprise], drawQuota: Int?, expectedVersion: Int,
                      actor: Caller, origin: String? = nil) async throws -> EnforcementPlan {
         try actor.require(.drawManage)
@@ -245,13 +246,15 @@ public struct PlanService: Sendable {
         if drawQuota == nil || !(0...10_000).contains(drawQuota!) { issues.append(FieldIssue(field: "drawQuota", zh: "双随机抽查数应为0至10000", en: "the random-draw quota is 0 to 10,000")) }
         if keyEnterprises.contains(where: { !(1...12).contains($0.month) }) { issues.append(FieldIssue(field: "keyEnterprises", zh: "计划月份应为1至12", en: "a planned month is 1 to 12")) }
         if Set(keyEnterprises.map(\.enterpriseID)).count != keyEnterprises.count { issues.append(FieldIssue(field: "keyEnterprises", zh: "企业重复", en: "an enterprise is listed twice")) }
-        let known = Set(try await repository.facts(countyCode: c, now: clock.now()).map(\.enterpriseID))
-        if keyEnterprises.contains(where: { !known.contains($0.enterpriseID) }) {
+        // The county's active enterprises, by id: an entry must be one of them, and takes its registered name.
+        let names = Dictionary(try await repository.facts(countyCode: c, now: clock.now()).map { ($0.enterpriseID, $0.name) }, uniquingKeysWith: { a, _ in a })
+        if keyEnterprises.contains(where: { names[$0.enterpriseID] == nil }) {
             issues.append(FieldIssue(field: "keyEnterprises", zh: "只能列入本县（市、区）在册企业", en: "only the county's active enterprises"))
         }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         let now = clock.now()
-        let plan = EnforcementPlan(countyCode: c, year: year, keyEnterprises: keyEnterprises.sorted { ($0.month, $0.name) < ($1.month, $1.name) },
+        let entries = keyEnterprises.map { k in var k = k; k.name = names[k.enterpriseID] ?? k.name; return k }
+        let plan = EnforcementPlan(countyCode: c, year: year, keyEnterprises: entries.sorted { ($0.month, $0.name) < ($1.month, $1.name) },
                                    drawQuota: drawQuota!, updatedBy: actor.username, updatedAt: now)
         return try await repository.save(plan, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: now, origin: origin))
     }

@@ -420,11 +420,10 @@ struct PlanAPIController: RouteCollection {
             }
             return EnforcementPlan.KeyEnterprise(enterpriseID: k.enterpriseId, name: k.name ?? "", month: k.month, style: style, reason: String((k.reason ?? "").prefix(200)))
         }
-        let (_, facts) = try await req.zhiben.plans.plan(county: req.parameters.get("county"), year: try year(req), actor: caller)
-        let names = Dictionary(facts.map { ($0.enterpriseID, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let saved = try await req.zhiben.plans.save(county: req.parameters.get("county"), year: try year(req),
-                                                    keyEnterprises: entries.map { var e = $0; e.name = names[e.enterpriseID] ?? e.name; return e },
+        let saved = try await req.zhiben.plans.save(county: req.parameters.get("county"), year: try year(req), keyEnterprises: entries,
                                                     drawQuota: input.drawQuota, expectedVersion: version, actor: caller, origin: req.origin)
+        // The answer carries the suggestions too, from the facts as they are now.
+        let (_, facts) = try await req.zhiben.plans.plan(county: saved.countyCode, year: saved.year, actor: caller)
         return try .json(dto(saved, facts, now: req.zhiben.clock.now()), version: saved.version)
     }
 

@@ -53,6 +53,9 @@ struct InspectionPages: RouteCollection {
 
     struct PhotoForm: Content { var photo: File? }
 
+    /// A checklist item's element id on the field page (criterion ids and local item ids are safe in one).
+    static func itemAnchor(_ code: String) -> String { "item-" + code }
+
     /// A photo of one checklist item from the field page; the page comes back at that item, and the
     /// draft kept on the device restores what was not yet saved.
     func uploadPhoto(req: Request) async throws -> Response {
@@ -63,11 +66,9 @@ struct InspectionPages: RouteCollection {
             guard let file = try req.content.decode(PhotoForm.self).photo, file.data.readableBytes > 0 else {
                 throw DomainError.validation([FieldIssue(field: "photo", zh: "请选择照片", en: "choose a photo")])
             }
-            _ = try await req.zhiben.inspections.addPhoto(id, item: item, data: Data(buffer: file.data), actor: ctx.caller, origin: req.origin)
-            let checklist = try await req.zhiben.inspections.checklist(for: try await req.zhiben.inspections.get(id, actor: ctx.caller))
-            let n = checklist.criteria.map(\.id).firstIndex(of: item) ?? checklist.localItems.map(\.id.uuidString).firstIndex(of: item).map { checklist.criteria.count + $0 }
+            let photo = try await req.zhiben.inspections.addPhoto(id, item: item, data: Data(buffer: file.data), actor: ctx.caller, origin: req.origin)
             // Not ?done=: that would drop the draft kept on the device, which is not saved yet.
-            return req.redirect(to: SitePath.inspection(id).path + "?uploaded=photo" + (n.map { "#item-\($0)" } ?? ""))
+            return req.redirect(to: SitePath.inspection(id).path + "?uploaded=photo#" + Self.itemAnchor(photo.item))
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
             let i = try await req.zhiben.inspections.get(id, actor: ctx.caller)
@@ -230,7 +231,7 @@ struct InspectionPages: RouteCollection {
                 """)
             }
             return """
-            <li class="check-item\(HTML(raw: outcome == .fail ? " failed" : ""))" id="item-\(n)" data-item="\(code)">
+            <li class="check-item\(HTML(raw: outcome == .fail ? " failed" : ""))" id="\(Self.itemAnchor(code))" data-item="\(code)">
               <p><span class="mono small">\(major ? code : ctx.t("本地", "local"))</span> \(text)</p>
               <div class="outcomes">\(radios)</div>
               \(HTML.when(editable || !note.isEmpty) { "<input type=\"text\" name=\"n-\(code)\" value=\"\(note)\" maxlength=\"500\" placeholder=\"\(ctx.t("说明（不符合时填写）", "Note (when failed)"))\" aria-label=\"\(ctx.t("说明", "Note"))\"\(HTML(raw: editable ? "" : " disabled"))>" })

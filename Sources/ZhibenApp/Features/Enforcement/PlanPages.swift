@@ -155,12 +155,10 @@ struct PlanPages: RouteCollection {
         let county = req.queryString("county")
         let y = year(req)
         let count = min((try? req.content.get(Int.self, at: "count")) ?? 0, 5000)
-        let (_, facts) = try await req.zhiben.plans.plan(county: county, year: y, actor: ctx.caller)
-        let names = Dictionary(facts.map { ($0.enterpriseID, $0.name) }, uniquingKeysWith: { a, _ in a })
         var entries: [EnforcementPlan.KeyEnterprise] = []
         for n in 0..<count {
             guard let id = (try? req.content.get(String.self, at: "e\(n)")).flatMap(UUID.init(uuidString:)) else { continue }
-            entries.append(EnforcementPlan.KeyEnterprise(enterpriseID: id, name: names[id] ?? "", month: (try? req.content.get(Int.self, at: "m\(n)")) ?? 1,
+            entries.append(EnforcementPlan.KeyEnterprise(enterpriseID: id, name: "", month: (try? req.content.get(Int.self, at: "m\(n)")) ?? 1,
                                                          style: (try? req.content.get(String.self, at: "s\(n)")).flatMap(InspectionStyle.init(rawValue:)) ?? .routine,
                                                          reason: String(((try? req.content.get(String.self, at: "r\(n)")) ?? "").prefix(200))))
         }
