@@ -113,7 +113,7 @@ public struct ZhibenServices: Sendable {
                                        telemetry: telemetry, clock: clock)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
         let peopleRepo = FluentEnforcementPeopleRepository(store: store)
-        people = EnforcementPeopleService(repository: peopleRepo, clock: clock)
+        people = EnforcementPeopleService(repository: peopleRepo, users: userRepo, clock: clock)
         let drawRepo = FluentDrawRepository(store: store)
         draws = DrawService(repository: drawRepo, people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)
         inspections = InspectionService(repository: FluentInspectionRepository(store: store), draws: drawRepo, people: peopleRepo, hazards: hazards,

@@ -50,6 +50,8 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let enforcementRead = Permission(rawValue: "enforcement:read")
     /// The county's inspector roster (the city's: every county's) and the expert pool.
     public static let rosterManage = Permission(rawValue: "enforcement:roster")
+    /// The city's expert pool: counties read it, only the city adds and changes its entries.
+    public static let expertPoolManage = Permission(rawValue: "enforcement:expert-pool")
     /// Double-random draws: commit and reveal; inspections made and cancelled.
     public static let drawManage = Permission(rawValue: "enforcement:draw")
     /// Penalties (一案双罚) and workers' exams (逢查必考) recorded on an inspection.
@@ -93,7 +95,7 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead,
              .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead,
-             .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage, .inspectionRecord]
+             .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .expertPoolManage, .drawManage, .inspectionRecord]
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,

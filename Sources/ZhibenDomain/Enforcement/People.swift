@@ -140,14 +140,33 @@ public enum PeopleRules {
 }
 
 /// The inspector roster and the expert pool: county officers keep their county's roster, the city
-/// keeps every county's and the pool.
+/// keeps every county's and the pool (counties read the pool, only the city writes it).
 public struct EnforcementPeopleService: Sendable {
     public let repository: any EnforcementPeopleRepository
+    /// To check the account an entry is linked to.
+    let users: (any UserRepository)?
     public let clock: any WallClock
 
-    public init(repository: any EnforcementPeopleRepository, clock: any WallClock) {
+    public init(repository: any EnforcementPeopleRepository, users: (any UserRepository)? = nil, clock: any WallClock) {
         self.repository = repository
+        self.users = users
         self.clock = clock
+    }
+
+    /// The account an entry links to must be an active account of `role` (and, for an officer, of the
+    /// entry's county) that no other entry of the same list links to.
+    func linkIssues(_ userID: UUID?, entryID: UUID, role: Role, countyCode: String?, linked: [(entry: UUID, user: UUID?)]) async throws -> [FieldIssue] {
+        guard let userID else { return [] }
+        let account = try await users?.find(id: userID, scope: .city)
+        guard let account, account.active, account.role == role, role != .inspector || account.countyCode == countyCode else {
+            let zh = role == .expert ? "userId 应为一个有效的专家账号" : "userId 应为本县（市、区）一个有效的执法人员账号"
+            let en = role == .expert ? "userId must name an active expert account" : "userId must name an active inspector account of the entry's county"
+            return [FieldIssue(field: "userId", zh: zh, en: en)]
+        }
+        if linked.contains(where: { $0.user == userID && $0.entry != entryID }) {
+            return [FieldIssue(field: "userId", zh: "该账号已关联到另一条记录", en: "that account is linked to another entry already")]
+        }
+        return []
     }
 
     public func inspectors(countyCode: String?, search: String?, page: Paging, actor: Caller) async throws -> Paged<RosterInspector> {
@@ -194,7 +213,11 @@ public struct EnforcementPeopleService: Sendable {
         if case .county(let c) = actor.scope, i.countyCode != c {
             throw DomainError.validation([FieldIssue(field: "countyCode", zh: "只能登记本县（市、区）的执法人员", en: "you keep your own county's roster only")])
         }
-        let issues = PeopleRules.issues(i)
+        var issues = PeopleRules.issues(i)
+        if i.userID != nil {
+            let linked = try await repository.allInspectors(countyCodes: nil).map { (entry: $0.id, user: $0.userID) }
+            issues += try await linkIssues(i.userID, entryID: i.id, role: .inspector, countyCode: i.countyCode, linked: linked)
+        }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         i.updatedAt = clock.now()
         return try await repository.saveInspector(i, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: i.updatedAt, origin: origin))
@@ -221,7 +244,7 @@ public struct EnforcementPeopleService: Sendable {
 
     /// Replaces an expert's entry (availability, conflicts …), based on the version the caller saw.
     public func updateExpert(_ id: UUID, _ draft: Expert, expectedVersion: Int, actor: Caller, origin: String? = nil) async throws -> Expert {
-        try actor.require(.rosterManage)
+        try actor.require(.expertPoolManage)
         let current = try await expert(id, actor: actor)
         var next = draft
         next.id = current.id
@@ -229,12 +252,16 @@ public struct EnforcementPeopleService: Sendable {
     }
 
     func storeExpert(_ draft: Expert, expectedVersion: Int?, actor: Caller, origin: String?) async throws -> Expert {
-        try actor.require(.rosterManage)
+        try actor.require(.expertPoolManage)
         var e = draft
         e.name = e.name.trimmingCharacters(in: .whitespaces)
         e.title = e.title.trimmingCharacters(in: .whitespaces)
         e.employer = e.employer.trimmingCharacters(in: .whitespaces)
-        let issues = PeopleRules.issues(e)
+        var issues = PeopleRules.issues(e)
+        if e.userID != nil {
+            let linked = try await repository.allExperts().map { (entry: $0.id, user: $0.userID) }
+            issues += try await linkIssues(e.userID, entryID: e.id, role: .expert, countyCode: nil, linked: linked)
+        }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         e.updatedAt = clock.now()
         return try await repository.saveExpert(e, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: e.updatedAt, origin: origin))

@@ -260,12 +260,12 @@ struct DrawPages: RouteCollection {
         let page = try await req.zhiben.people.experts(search: req.queryString("q"), specialty: specialty, page: req.paging(defaultPer: 50), actor: ctx.caller)
         let rows = page.items.map { e -> HTML in
             """
-            <tr><td>\(PeopleEditPages.nameCell(e.name, SitePath.expert(e.id), ctx))</td><td>\(e.specialties.map { $0.label(ctx.lang) }.joined(separator: "、"))</td><td>\(e.title)</td><td>\(e.employer)</td>
+            <tr><td>\(PeopleEditPages.nameCell(e.name, SitePath.expert(e.id), ctx, permission: .expertPoolManage))</td><td>\(e.specialties.map { $0.label(ctx.lang) }.joined(separator: "、"))</td><td>\(e.title)</td><td>\(e.employer)</td>
               <td>\(e.available ? ctx.t("可参加", "available") : ctx.t("暂不可参加", "unavailable"))</td><td class="num">\(e.conflicts.count)</td></tr>
             """
         }
         let f = FormRenderer(lang: ctx.lang, issues: issues)
-        let form: HTML = HTML.when(ctx.caller.can(.rosterManage)) { """
+        let form: HTML = HTML.when(ctx.caller.can(.expertPoolManage)) { """
         <section class="panel">
           <h2>\(ctx.t("登记专家", "Add an expert"))</h2>
           \(f.summary())

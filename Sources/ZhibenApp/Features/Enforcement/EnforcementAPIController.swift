@@ -256,7 +256,8 @@ struct EnforcementAPIController: RouteCollection {
     /// Changes the fields sent; the others stay.
     func updateInspector(req: Request) async throws -> Response {
         let id = try req.recordID("inspector")
-        let input = try req.content.decode(InspectorInputDTO.self)
+        let patch = try MergePatch<InspectorInputDTO>(req, clearable: ["userId", "conflicts", "specialties", "version"])
+        let (input, cleared) = (patch.values, patch.cleared)
         let caller = try req.caller
         let version = try Self.version(input.version, req)
         var next = try await req.zhiben.people.inspector(id, actor: caller)
@@ -267,6 +268,9 @@ struct EnforcementAPIController: RouteCollection {
         if let v = input.specialties { next.specialties = try Self.specialties(v) }
         if let v = input.conflicts { next.conflicts = v }
         if let v = input.userId { next.userID = v }
+        if cleared.contains("userId") { next.userID = nil }
+        if cleared.contains("conflicts") { next.conflicts = [] }
+        if cleared.contains("specialties") { next.specialties = [] }
         if let v = input.active { next.active = v }
         let saved = try await req.zhiben.people.updateInspector(id, next, expectedVersion: version, actor: caller, origin: req.origin)
         return try .json(InspectorDTO(saved), version: saved.version)
@@ -280,7 +284,8 @@ struct EnforcementAPIController: RouteCollection {
     /// Changes the fields sent; the others stay.
     func updateExpert(req: Request) async throws -> Response {
         let id = try req.recordID("expert")
-        let input = try req.content.decode(ExpertInputDTO.self)
+        let patch = try MergePatch<ExpertInputDTO>(req, clearable: ["userId", "conflicts", "title", "employer", "countyCode", "version"])
+        let (input, cleared) = (patch.values, patch.cleared)
         let caller = try req.caller
         let version = try Self.version(input.version, req)
         var next = try await req.zhiben.people.expert(id, actor: caller)
@@ -292,6 +297,16 @@ struct EnforcementAPIController: RouteCollection {
         if let v = input.available { next.available = v }
         if let v = input.conflicts { next.conflicts = v }
         if let v = input.userId { next.userID = v }
+        for key in cleared {
+            switch key {
+            case "userId": next.userID = nil
+            case "conflicts": next.conflicts = []
+            case "title": next.title = ""
+            case "employer": next.employer = ""
+            case "countyCode": next.countyCode = nil
+            default: break
+            }
+        }
         let saved = try await req.zhiben.people.updateExpert(id, next, expectedVersion: version, actor: caller, origin: req.origin)
         return try .json(PoolExpertDTO(saved), version: saved.version)
     }

@@ -15,8 +15,8 @@ struct PeopleEditPages: RouteCollection {
     }
 
     /// A list's name cell: a link to the entry's page for those who keep the roster.
-    static func nameCell(_ name: String, _ path: SitePath, _ ctx: PageContext) -> HTML {
-        ctx.caller.can(.rosterManage) ? "<a href=\"\(path.path)\">\(name)</a>" : "\(name)"
+    static func nameCell(_ name: String, _ path: SitePath, _ ctx: PageContext, permission: Permission = .rosterManage) -> HTML {
+        ctx.caller.can(permission) ? "<a href=\"\(path.path)\">\(name)</a>" : "\(name)"
     }
 
     struct PersonForm: Content {
@@ -122,7 +122,7 @@ struct PeopleEditPages: RouteCollection {
 
     func expertForm(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        try ctx.caller.require(.rosterManage)
+        try ctx.caller.require(.expertPoolManage)
         let e = try await req.zhiben.people.expert(req.recordID("expert"), actor: ctx.caller)
         return .html(try await expertPage(req, ctx, e, values: nil, issues: []))
     }

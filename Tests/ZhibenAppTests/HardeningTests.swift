@@ -1,0 +1,72 @@
+import Foundation
+import NIOCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import ZhibenApp
+import ZhibenDomain
+
+/// What an attacker and a strict API client found: each test failed before its fix.
+@Suite("hardening: defects found by an attacker and a strict client")
+struct HardeningTests {
+    @Test("the expert pool is the city's: a county reads it but cannot add or change an entry; userId names an active expert account linked to no other entry, null clears it")
+    func expertPoolIsTheCitys() async throws {
+        try await Harness.with(enterprises: 20) { h in
+            let county = try await h.token("county-141181")
+            let city = try await h.token("city")
+            let experts = try await h.app.zhiben.people.repository.allExperts()
+            let other = try #require(experts.first { $0.available && $0.userID == nil })
+            let auditBefore = try await h.app.zhiben.auditLog.repository.list(AuditQuery(entityID: other.id.uuidString)).total
+
+            #expect(try await h.api(.GET, "/api/v1/experts/\(other.id)", token: county).status == .ok, "counties read the pool")
+            let off = try await h.api(.PATCH, "/api/v1/experts/\(other.id)", token: county, json: ["version": other.version, "available": false])
+            #expect(off.status == .forbidden)
+            let created = try await h.api(.POST, "/api/v1/experts", token: county, json: ["name": "县里加的专家", "specialties": ["dust"]])
+            #expect(created.status == .forbidden)
+            let expert2 = try #require(try await h.app.zhiben.accounts.users.find(username: "expert-2"))
+            let hijack = try await h.api(.PATCH, "/api/v1/experts/\(other.id)", token: county, json: ["version": other.version, "userId": expert2.id.uuidString])
+            #expect(hijack.status == .forbidden)
+            let stored = try #require(try await h.app.zhiben.people.repository.expert(id: other.id))
+            #expect(stored == other, "nothing changed")
+            #expect(try await h.app.zhiben.auditLog.repository.list(AuditQuery(entityID: other.id.uuidString)).total == auditBefore)
+            // The pages: no edit link, no add form, no edit page for a county.
+            let countyPage = try await h.signIn("county-141181")
+            let list = try await h.get("/enforcement/experts", as: countyPage).body.string
+            #expect(!list.contains("/enforcement/experts/\(other.id.uuidString)") && !list.contains("登记专家"))
+            #expect(try await h.get("/enforcement/experts/\(other.id)", as: countyPage).status == .forbidden)
+            #expect(try await h.post("/enforcement/experts/\(other.id)", as: countyPage, form: ["version": String(other.version), "name": other.name,
+                                                                                                  "specialties": "dust"]).status == .forbidden)
+
+            // The city: userId must be an active expert account linked to no other entry.
+            let linkedElsewhere = try await h.api(.PATCH, "/api/v1/experts/\(other.id)", token: city, json: ["version": other.version, "userId": expert2.id.uuidString])
+            #expect(linkedElsewhere.status == .unprocessableEntity)
+            #expect(try ProblemProbe(linkedElsewhere).errors?.map(\.field) == ["userId"])
+            let countyAccount = try #require(try await h.app.zhiben.accounts.users.find(username: "county-141182"))
+            let notExpert = try await h.api(.PATCH, "/api/v1/experts/\(other.id)", token: city, json: ["version": other.version, "userId": countyAccount.id.uuidString])
+            #expect(notExpert.status == .unprocessableEntity)
+            #expect(try ProblemProbe(notExpert).errors?.map(\.field) == ["userId"])
+            let nobody = try await h.api(.PATCH, "/api/v1/experts/\(other.id)", token: city, json: ["version": other.version, "userId": UUID().uuidString])
+            #expect(nobody.status == .unprocessableEntity)
+
+            // A fresh expert account can be linked, and null removes the link again (merge patch).
+            let fresh = try await h.api(.POST, "/api/v1/users", token: try await h.token("admin"),
+                                        json: ["username": "expert-new", "role": "expert", "displayName": "新专家", "password": "a-long-password-1"])
+            #expect(fresh.status == .created, "\(fresh.body.string.prefix(300))")
+            let freshID = try fresh.content.get(UUID.self, at: "id")
+            let linked = try await h.api(.PATCH, "/api/v1/experts/\(other.id)", token: city, json: ["version": other.version, "userId": freshID.uuidString])
+            #expect(linked.status == .ok, "\(linked.body.string.prefix(300))")
+            #expect(try linked.content.get(UUID?.self, at: "userId") == freshID)
+            var headers: HTTPHeaders = ["Content-Type": "application/merge-patch+json"]
+            headers.bearerAuthorization = BearerAuthorization(token: city)
+            let unlinked = try await h.tester.sendRequest(.PATCH, "/api/v1/experts/\(other.id)", headers: headers,
+                                                          body: ByteBuffer(string: #"{"version": \#(other.version + 1), "userId": null}"#))
+            #expect(unlinked.status == .ok, "\(unlinked.body.string.prefix(300))")
+            #expect(try await h.app.zhiben.people.repository.expert(id: other.id)?.userID == nil)
+            #expect(try await h.app.zhiben.people.repository.expert(id: other.id)?.name == other.name, "absent fields stay")
+            let clearName = try await h.tester.sendRequest(.PATCH, "/api/v1/experts/\(other.id)", headers: headers,
+                                                           body: ByteBuffer(string: #"{"version": \#(other.version + 2), "name": null}"#))
+            #expect(clearName.status == .unprocessableEntity)
+            #expect(try ProblemProbe(clearName).errors?.map(\.field) == ["name"])
+        }
+    }
+}
