@@ -69,4 +69,43 @@ struct HardeningTests {
             #expect(try ProblemProbe(clearName).errors?.map(\.field) == ["name"])
         }
     }
+
+    @Test("a cross-county inspection: the county lending its officers sees it and works it, but only the enterprise's county (or the city) cancels it or records penalties")
+    func crossCountyDecisions() async throws {
+        try await Harness.with(enterprises: 30) { h in
+            let city = try await h.token("city")
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let borrowed = try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141182"]).filter { $0.drawable(on: ChinaTime.day(Date())) }
+            func arrange() async throws -> UUID {
+                let made = try await h.api(.POST, "/api/v1/inspections", token: city, json: ["enterpriseId": e.id.uuidString, "style": "crossCounty",
+                                                                                            "inspectors": borrowed.prefix(2).map(\.id.uuidString), "plannedOn": "2026-12-20"])
+                #expect(made.status == .created, "\(made.body.string.prefix(300))")
+                return try made.content.get(UUID.self, at: "id")
+            }
+            let id = try await arrange()
+            let lender = try await h.token("county-141182")
+            let lenderInspector = try await h.token("inspector-141182")
+            #expect(try await h.api(.GET, "/api/v1/inspections/\(id)", token: lender).status == .ok, "seeing it is right")
+            let cancel = try await h.api(.POST, "/api/v1/inspections/\(id)/transitions", token: lender, json: ["action": "cancel"])
+            #expect(cancel.status == .forbidden)
+            #expect(try await h.app.zhiben.inspections.repository.find(id: id, scope: .city)?.state == .planned)
+            // The borrowed officers work it in the field and complete it.
+            #expect(try await h.api(.POST, "/api/v1/inspections/\(id)/transitions", token: lenderInspector, json: ["action": "start"]).status == .ok)
+            #expect(try await h.api(.POST, "/api/v1/inspections/\(id)/transitions", token: lenderInspector, json: ["action": "complete"]).status == .ok)
+            let penalty: [String: any Sendable] = ["caseNo": "吕应急罚〔2026〕99号", "legalBasis": "《安全生产法》第一百零二条", "enterpriseFine": 50000,
+                                                   "principalName": "张三", "principalFine": 8000, "decidedOn": "2026-12-21"]
+            for token in [lender, lenderInspector] {
+                let refused = try await h.api(.POST, "/api/v1/inspections/\(id)/penalties", token: token, json: penalty)
+                #expect(refused.status == .forbidden)
+            }
+            #expect(try await h.app.zhiben.penalties.penalties(inspectionID: id, actor: .system).isEmpty)
+            let page = try await h.get("/enforcement/inspections/\(id)", as: try await h.signIn("county-141182")).body.string
+            #expect(!page.contains("记录处罚决定"), "no penalty form for the lending county")
+            // The enterprise's county decides.
+            let decided = try await h.api(.POST, "/api/v1/inspections/\(id)/penalties", token: try await h.token("county-141181"), json: penalty)
+            #expect(decided.status == .created, "\(decided.body.string.prefix(300))")
+            let other = try await arrange()
+            #expect(try await h.api(.POST, "/api/v1/inspections/\(other)/transitions", token: try await h.token("county-141181"), json: ["action": "cancel"]).status == .ok)
+        }
+    }
 }

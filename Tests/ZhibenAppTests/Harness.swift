@@ -141,3 +141,38 @@ struct ProblemProbe: Decodable {
         self = try JSONDecoder().decode(ProblemProbe.self, from: Data(res.body.readableBytesView))
     }
 }
+
+/// The real HTTP server on a free loopback port, for requests sent at the same time over the network.
+struct LiveServer {
+    let app: Application
+    let base: String
+
+    static func start(_ h: Harness) async throws -> LiveServer {
+        try await h.app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let port = try #require(h.app.http.server.shared.localAddress?.port)
+        return LiveServer(app: h.app, base: "http://127.0.0.1:\(port)")
+    }
+
+    func stop() async { await app.server.shutdown() }
+
+    /// One request over HTTP; answers the status and the body.
+    func send(_ method: HTTPMethod, _ path: String, token: String, json: [String: any Sendable]? = nil) async throws -> (status: HTTPStatus, body: String) {
+        var headers: HTTPHeaders = [:]
+        headers.bearerAuthorization = BearerAuthorization(token: token)
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+            headers.contentType = .json
+        }
+        let res = try await app.client.send(method, headers: headers, to: URI(string: base + path)) { req in req.body = body }
+        return (res.status, res.body.map { String(buffer: $0) } ?? "")
+    }
+
+    /// The same request `n` times at once; the statuses, sorted.
+    func race(_ n: Int = 2, _ method: HTTPMethod, _ path: String, token: String, json: [String: any Sendable]? = nil) async throws -> [UInt] {
+        try await withThrowingTaskGroup(of: UInt.self) { group in
+            for _ in 0..<n { group.addTask { try await send(method, path, token: token, json: json).status.code } }
+            return try await group.reduce(into: [UInt]()) { $0.append($1) }.sorted()
+        }
+    }
+}

@@ -174,6 +174,7 @@ public struct InspectionPhoto: Sendable, Equatable, Identifiable {
 }
 
 public protocol InspectionRepository: Sendable {
+    /// Stores new inspections, audited; a draw's inspections only when none exist for it yet (`conflict`).
     func create(_ inspections: [Inspection], audit: AuditContext) async throws
     func find(id: UUID, scope: Scope) async throws -> Inspection?
     func list(_ query: InspectionQuery, scope: Scope, page: Paging) async throws -> Paged<Inspection>
@@ -185,8 +186,11 @@ public protocol InspectionRepository: Sendable {
     func addPhoto(_ photo: InspectionPhoto, audit: AuditContext) async throws
     /// Oldest first.
     func photos(inspectionID: UUID) async throws -> [InspectionPhoto]
-    /// Records that the photo was copied onto its item's hazard.
-    func markCopied(photoID: UUID, hazardPhotoID: UUID) async throws
+    /// Completes an inspection in one write, only if it is still at `readVersion` (else `staleVersion`
+    /// and nothing is written): the change (`InspectionWorkflow.complete`), the hazards made from its
+    /// failed items with their history, notifications and audit, and the photos copied onto them.
+    func complete(id: UUID, scope: Scope, readVersion: Int, audit: AuditContext, hazards: [(item: String, new: NewHazard)], photoCopies: [InspectionPhotoCopy],
+                  change: @escaping @Sendable (Inspection) throws -> Inspection) async throws -> Inspection
 }
 
 public enum InspectionAction: String, Sendable, CaseIterable {
@@ -382,89 +386,75 @@ public struct InspectionService: Sendable {
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         let now = clock.now()
         return try await repository.update(id: id, scope: actor.scope, expectedVersion: baseVersion, audit: AuditContext(actor: actor, at: now, origin: origin)) { i in
-            guard i.state == .planned || i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "saveResults") }
-            var next = i
-            // A hazard already made from an item stays linked to it.
-            let linked = Dictionary(i.results.compactMap { r in r.hazardID.map { (r.item, $0) } }, uniquingKeysWith: { a, _ in a })
-            next.results = results.map { r in var r = r; r.hazardID = linked[r.item]; return r }
-            if let summary { next.summary = summary }
-            if next.state == .planned {
-                next.state = .inProgress
-                next.startedAt = now
-            }
-            next.updatedAt = now
-            return next
+            try InspectionWorkflow.record(i, results: results, summary: summary, actor: actor, now: now)
         }
     }
 
-    /// start, complete (each failed item becomes a hazard citing its criterion, then the inspection is
-    /// completed), cancel.
+    /// start, complete (each failed item becomes a hazard citing its criterion, and its photos go onto
+    /// the hazard, all in the write that completes the inspection), cancel. Each step is
+    /// `InspectionWorkflow`'s, applied by storage only to the version it was decided on.
     public func perform(_ id: UUID, action: InspectionAction, expectedVersion: Int?, actor: Caller, origin: String? = nil) async throws -> Inspection {
-        try actor.require(action == .cancel ? .drawManage : .hazardReport)
-        var current = try await get(id, actor: actor)
+        try actor.require(InspectionWorkflow.permission(action))
         let now = clock.now()
         let audit = AuditContext(actor: actor, at: now, origin: origin)
-        switch action {
-        case .start:
+        guard action == .complete else {
+            _ = try await get(id, actor: actor)
             return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, audit: audit) { i in
-                guard i.state == .planned else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "start") }
-                var next = i
-                next.state = .inProgress
-                next.startedAt = now
-                next.updatedAt = now
-                return next
+                try InspectionWorkflow.perform(i, action: action, actor: actor, now: now)
             }
-        case .cancel:
-            return try await repository.update(id: id, scope: actor.scope, expectedVersion: expectedVersion, audit: audit) { i in
-                guard i.state == .planned || i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "cancel") }
-                var next = i
-                next.state = .cancelled
-                next.updatedAt = now
-                return next
-            }
-        case .complete:
-            guard current.state == .inProgress else { throw DomainError.invalidTransition(from: current.state.rawValue, event: "complete") }
+        }
+        // Someone else's save between the read and the write: read again and decide again (a caller who
+        // named a version is told it is stale instead).
+        for _ in 0..<3 {
+            let current = try await get(id, actor: actor)
             if let expectedVersion, expectedVersion != current.version {
                 throw DomainError.staleVersion(entity: "inspection", expected: expectedVersion, current: current.version)
             }
-            let checklist = try await checklist(for: current)
-            let criteria = Dictionary(checklist.criteria.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            let local = Dictionary(checklist.localItems.map { ($0.id.uuidString, $0) }, uniquingKeysWith: { a, _ in a })
-            // A cross-county inspector reports in the enterprise's county, for this inspection only.
-            var reporter = actor
-            if !actor.scope.includes(countyCode: current.countyCode, enterpriseID: current.enterpriseID) { reporter.scope = .county(current.countyCode) }
-            // Each failed item's hazard is linked as soon as it exists, so a retry after a failure makes none twice.
-            for r in current.results where r.outcome == .fail && r.hazardID == nil {
-                let criterion = criteria[r.item]
-                let what = criterion?.summaryZh ?? local[r.item]?.text ?? r.item
-                let hazard = try await hazards.report(HazardDraft(
-                    enterpriseID: current.enterpriseID, title: String("执法检查：\(what)".prefix(100)),
-                    description: "\(current.style.zh)（\(current.plannedOn)，\(current.inspectorNames.joined(separator: "、"))）发现：\(what)" + (r.note.isEmpty ? "" : "。\(r.note)"),
-                    source: HazardSource.inspection.rawValue, foundBy: current.inspectorNames.joined(separator: "、"), foundAt: now,
-                    level: criterion != nil ? HazardLevel.major.rawValue : HazardLevel.general.rawValue, criteria: criterion.map { [$0.id] } ?? []),
-                    actor: reporter, origin: origin)
-                current = try await repository.update(id: id, scope: actor.scope, expectedVersion: nil, audit: audit) { i in
-                    var next = i
-                    next.results = i.results.map { x in var x = x; if x.item == r.item { x.hazardID = hazard.id }; return x }
-                    next.updatedAt = now
-                    return next
+            _ = try InspectionWorkflow.perform(current, action: .complete, actor: actor, now: now)
+            let (hazards, copies) = try await completionEffects(current, actor: actor, now: now)
+            do {
+                let done = try await repository.complete(id: id, scope: actor.scope, readVersion: current.version, audit: audit, hazards: hazards, photoCopies: copies) { i in
+                    try InspectionWorkflow.complete(i, hazards: Dictionary(hazards.map { ($0.item, $0.new.hazard.id) }, uniquingKeysWith: { a, _ in a }), actor: actor, now: now)
                 }
-            }
-            // The failed items' photos go onto their hazards; each is marked once copied, so a retry copies the rest.
-            let hazardOf = Dictionary(current.results.compactMap { r in r.outcome == .fail ? r.hazardID.map { (r.item, $0) } : nil }, uniquingKeysWith: { a, _ in a })
-            for p in try await repository.photos(inspectionID: id) where p.hazardPhotoID == nil {
-                guard let hazardID = hazardOf[p.item], let data = try await hazards.files.get(key: Self.photoKey(p.id)) else { continue }
-                let copy = try await hazards.addPhoto(hazardID: hazardID, data: data, actor: reporter, origin: origin)
-                try await repository.markCopied(photoID: p.id, hazardPhotoID: copy.id)
-            }
-            return try await repository.update(id: id, scope: actor.scope, expectedVersion: nil, audit: audit) { i in
-                guard i.state == .inProgress else { throw DomainError.invalidTransition(from: i.state.rawValue, event: "complete") }
-                var next = i
-                next.state = .completed
-                next.completedAt = now
-                next.updatedAt = now
-                return next
+                await self.hazards.deliver(hazards.flatMap(\.new.notifications))
+                return done
+            } catch DomainError.staleVersion(let entity, let expected, let stored) {
+                if expectedVersion != nil { throw DomainError.staleVersion(entity: entity, expected: expected, current: stored) }
             }
         }
+        throw DomainError.conflict(FieldIssue(field: "version", zh: "检查记录正被他人修改，请稍后再试", en: "the inspection keeps changing meanwhile; try again"))
+    }
+
+    /// What completing `i` makes, stored by the same write: a hazard for each failed item not linked to
+    /// one yet (reported in the enterprise's county, also for a cross-county inspector), and a copy of
+    /// each failed item's photos on its hazard (the bytes are stored first, under the copy's key).
+    func completionEffects(_ i: Inspection, actor: Caller, now: Date) async throws -> (hazards: [(item: String, new: NewHazard)], copies: [InspectionPhotoCopy]) {
+        let checklist = try await checklist(for: i)
+        let criteria = Dictionary(checklist.criteria.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let local = Dictionary(checklist.localItems.map { ($0.id.uuidString, $0) }, uniquingKeysWith: { a, _ in a })
+        var reporter = actor
+        if !actor.scope.includes(countyCode: i.countyCode, enterpriseID: i.enterpriseID) { reporter.scope = .county(i.countyCode) }
+        var made: [(item: String, new: NewHazard)] = []
+        for r in InspectionWorkflow.itemsNeedingHazards(i) {
+            let criterion = criteria[r.item]
+            let what = criterion?.summaryZh ?? local[r.item]?.text ?? r.item
+            let new = try await hazards.prepare(HazardDraft(
+                enterpriseID: i.enterpriseID, title: String("执法检查：\(what)".prefix(100)),
+                description: "\(i.style.zh)（\(i.plannedOn)，\(i.inspectorNames.joined(separator: "、"))）发现：\(what)" + (r.note.isEmpty ? "" : "。\(r.note)"),
+                source: HazardSource.inspection.rawValue, foundBy: i.inspectorNames.joined(separator: "、"), foundAt: now,
+                level: criterion != nil ? HazardLevel.major.rawValue : HazardLevel.general.rawValue, criteria: criterion.map { [$0.id] } ?? []),
+                actor: reporter)
+            made.append((r.item, new))
+        }
+        var hazardOf = Dictionary(i.results.compactMap { r in r.outcome == .fail ? r.hazardID.map { (r.item, $0) } : nil }, uniquingKeysWith: { a, _ in a })
+        for m in made { hazardOf[m.item] = m.new.hazard.id }
+        var copies: [InspectionPhotoCopy] = []
+        for p in try await repository.photos(inspectionID: i.id) where p.hazardPhotoID == nil {
+            guard let hazardID = hazardOf[p.item], let data = try await hazards.files.get(key: Self.photoKey(p.id)) else { continue }
+            let copy = HazardPhoto(hazardID: hazardID, contentType: p.contentType, size: data.count, sha256: p.sha256, uploadedBy: actor.username, uploadedAt: now)
+            try await hazards.files.put(data, key: HazardService.fileKey(copy.id))
+            copies.append(InspectionPhotoCopy(inspectionPhotoID: p.id, photo: copy))
+        }
+        return (made, copies)
     }
 }

@@ -138,6 +138,8 @@ public struct PenaltyService: Sendable {
     public func record(_ d: PenaltyDraft, inspectionID: UUID, actor: Caller, origin: String? = nil) async throws -> Penalty {
         try actor.require(.inspectionRecord)
         let i = try await inspections.get(inspectionID, actor: actor)
+        // Penalties are decided by the enterprise's county (or the city), not by the county lending officers.
+        guard InspectionWorkflow.decides(actor.scope, on: i) else { throw DomainError.forbidden(permission: .inspectionRecord) }
         var issues: [FieldIssue] = []
         func bad(_ f: String, _ zh: String, _ en: String) { issues.append(FieldIssue(field: f, zh: zh, en: en)) }
         let caseNo = d.caseNo.trimmingCharacters(in: .whitespaces)

@@ -114,6 +114,19 @@ public struct NotificationDraft: Sendable, Equatable {
 }
 
 /// A photo's record; the bytes live in a `FileStore`.
+/// A hazard as reported, not yet stored: the record, its first history entry, its notifications.
+public struct NewHazard: Sendable {
+    public var hazard: Hazard
+    public var event: HazardEvent
+    public var notifications: [NotificationDraft]
+
+    public init(hazard: Hazard, event: HazardEvent, notifications: [NotificationDraft]) {
+        self.hazard = hazard
+        self.event = event
+        self.notifications = notifications
+    }
+}
+
 public struct HazardPhoto: Sendable, Equatable, Identifiable {
     public var id: UUID
     public var hazardID: UUID

@@ -183,7 +183,10 @@ public struct HazardService: Sendable {
 
     // MARK: reporting
 
-    public func report(_ draft: HazardDraft, actor: Caller, origin: String? = nil) async throws -> Hazard {
+    /// Checks a draft and builds the hazard, its first history entry and its notifications, storing
+    /// nothing: `report` stores them, or another record's write stores them with its own change (an
+    /// inspection's completion).
+    public func prepare(_ draft: HazardDraft, actor: Caller) async throws -> NewHazard {
         try actor.require(.hazardReport)
         let now = clock.now()
         var issues: [FieldIssue] = []
@@ -245,10 +248,20 @@ public struct HazardService: Sendable {
         } else {
             notes.append(Self.note(.enterprise(hazard.enterpriseID), .newHazard, hazard, "监管部门发现了新隐患", "regulators found a new hazard"))
         }
-        let created = try await repository.create(hazard, event: event, notifications: notes, audit: AuditContext(actor: actor, at: now, origin: origin))
-        await channel.deliver(notes)
+        return NewHazard(hazard: hazard, event: event, notifications: notes)
+    }
+
+    /// Reports a hazard: checks the draft and stores it with its history entry and notifications.
+    public func report(_ draft: HazardDraft, actor: Caller, origin: String? = nil) async throws -> Hazard {
+        let new = try await prepare(draft, actor: actor)
+        let created = try await repository.create(new.hazard, event: new.event, notifications: new.notifications,
+                                                  audit: AuditContext(actor: actor, at: new.hazard.createdAt, origin: origin))
+        await channel.deliver(new.notifications)
         return created
     }
+
+    /// Tells the channel (SMS, logs) about notifications already stored by another record's write.
+    public func deliver(_ notes: [NotificationDraft]) async { await channel.deliver(notes) }
 
     /// The active expert accounts a county may assign (名单 from the accounts; the expert pool with
     /// specialties and conflicts comes with inspections).

@@ -470,6 +470,12 @@ public struct FluentInspectionRepository: InspectionRepository {
 
     public func create(_ inspections: [Inspection], audit: AuditContext) async throws {
         try await store.write { db in
+            // A draw's inspections are made once: checked inside the write, so two requests at once make one set.
+            for drawID in Set(inspections.filter { $0.origin == .draw }.compactMap(\.originID)) {
+                if try await InspectionModel.query(on: db).filter(\.$originID == drawID).count() > 0 {
+                    throw DomainError.conflict(FieldIssue(field: "draw", zh: "该抽取已生成检查任务", en: "this draw's inspections exist already"))
+                }
+            }
             for i in inspections {
                 let m = InspectionModel()
                 m.apply(i)
@@ -514,9 +520,30 @@ public struct FluentInspectionRepository: InspectionRepository {
         try await InspectionPhotoModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$uploadedAt).sort(\.$id).all().map { try $0.domain() }
     }
 
-    public func markCopied(photoID: UUID, hazardPhotoID: UUID) async throws {
+    public func complete(id: UUID, scope: Scope, readVersion: Int, audit: AuditContext, hazards: [(item: String, new: NewHazard)],
+                         photoCopies: [InspectionPhotoCopy], change: @escaping @Sendable (Inspection) throws -> Inspection) async throws -> Inspection {
         try await store.write { db in
-            try await InspectionPhotoModel.query(on: db).filter(\.$id == photoID).set(\.$hazardPhotoID, to: hazardPhotoID).update()
+            guard let m = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else { throw DomainError.notFound(entity: "inspection") }
+            let before = try m.domain()
+            // Compare-and-set: decided on `readVersion`, applied to nothing else.
+            guard before.version == readVersion else { throw DomainError.staleVersion(entity: "inspection", expected: readVersion, current: before.version) }
+            let beforeFields = m.auditFields
+            var after = try change(before)
+            after.version = before.version + 1
+            // The failed items' hazards, reported in the enterprise's county by the inspection's writer.
+            for h in hazards {
+                try await FluentHazardRepository.insert(h.new, audit: audit, on: db)
+            }
+            for copy in photoCopies {
+                try await FluentHazardRepository.insertPhoto(copy.photo, audit: audit, on: db)
+                try await InspectionPhotoModel.query(on: db).filter(\.$id == copy.inspectionPhotoID).filter(\.$inspectionID == id)
+                    .set(\.$hazardPhotoID, to: copy.photo.id).update()
+            }
+            m.apply(after)
+            try await m.update(on: db)
+            try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "inspection", entityID: id.uuidString,
+                                        changes: FieldChange.diff(beforeFields, m.auditFields), audit: audit)
+            return after
         }
     }
 

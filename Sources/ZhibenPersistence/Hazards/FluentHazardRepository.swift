@@ -325,15 +325,31 @@ public struct FluentHazardRepository: HazardRepository {
 
     public func create(_ hazard: Hazard, event: HazardEvent, notifications: [NotificationDraft], audit: AuditContext) async throws -> Hazard {
         try await store.write { db in
-            try await HazardModel(hazard).create(on: db)
-            try await Self.tally(db, county: hazard.countyCode, state: hazard.state, level: hazard.level, delta: 1)
-            try await HazardSearchIndex.index([.init(hazard)], on: db)
-            try await HazardEventModel(event).create(on: db)
-            try await Self.notify(notifications, on: db, at: audit.at)
-            try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: hazard.id.uuidString,
-                                        changes: FieldChange.diff([:], hazard.auditFields), audit: audit)
+            try await Self.insert(NewHazard(hazard: hazard, event: event, notifications: notifications), audit: audit, on: db)
             return hazard
         }
+    }
+
+    /// Stores a new hazard inside a write that is already open: the record, its tallies and search
+    /// entry, its first history entry, its notifications and its audit entry.
+    static func insert(_ new: NewHazard, audit: AuditContext, on db: any Database) async throws {
+        let hazard = new.hazard
+        try await HazardModel(hazard).create(on: db)
+        try await tally(db, county: hazard.countyCode, state: hazard.state, level: hazard.level, delta: 1)
+        try await HazardSearchIndex.index([.init(hazard)], on: db)
+        try await HazardEventModel(new.event).create(on: db)
+        try await notify(new.notifications, on: db, at: audit.at)
+        try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: hazard.id.uuidString,
+                                    changes: FieldChange.diff([:], hazard.auditFields), audit: audit)
+    }
+
+    /// Stores a photo's record inside a write that is already open, audited on its hazard.
+    static func insertPhoto(_ photo: HazardPhoto, audit: AuditContext, on db: any Database) async throws {
+        try await HazardPhotoModel(photo).create(on: db)
+        try await AuditChain.append(on: db, action: AuditAction.upload.rawValue, entityType: "hazard", entityID: photo.hazardID.uuidString,
+                                    changes: [FieldChange(field: "photo", before: nil, after: photo.id.uuidString),
+                                              FieldChange(field: "sha256", before: nil, after: photo.sha256),
+                                              FieldChange(field: "size", before: nil, after: String(photo.size))], audit: audit)
     }
 
     public func createAll(_ items: [(Hazard, [HazardEvent])], audit: AuditContext) async throws {
@@ -389,13 +405,7 @@ public struct FluentHazardRepository: HazardRepository {
     }
 
     public func addPhoto(_ photo: HazardPhoto, audit: AuditContext) async throws {
-        try await store.write { db in
-            try await HazardPhotoModel(photo).create(on: db)
-            try await AuditChain.append(on: db, action: AuditAction.upload.rawValue, entityType: "hazard", entityID: photo.hazardID.uuidString,
-                                        changes: [FieldChange(field: "photo", before: nil, after: photo.id.uuidString),
-                                                  FieldChange(field: "sha256", before: nil, after: photo.sha256),
-                                                  FieldChange(field: "size", before: nil, after: String(photo.size))], audit: audit)
-        }
+        try await store.write { db in try await Self.insertPhoto(photo, audit: audit, on: db) }
     }
 }
 

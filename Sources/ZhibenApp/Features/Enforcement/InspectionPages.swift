@@ -326,7 +326,7 @@ struct InspectionPages: RouteCollection {
           \(penalties.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("未作出处罚。", "No penalty decided."))</p>") : """
           <div class="table-wrap"><table class="data compact"><thead><tr><th scope="col">\(ctx.t("案号", "Case"))</th><th scope="col">\(ctx.t("法律依据", "Legal basis"))</th><th scope="col">\(ctx.t("企业罚款（元）", "Enterprise fine (¥)"))</th><th scope="col">\(ctx.t("主要负责人", "Principal"))</th><th scope="col">\(ctx.t("个人罚款（元）", "Personal fine (¥)"))</th><th scope="col">\(ctx.t("决定日期", "Decided"))</th><th scope="col">\(ctx.t("整改指令涉及隐患", "Hazards ordered"))</th></tr></thead><tbody>\(penaltyRows)</tbody></table></div>
           """)
-          \(HTML.when(canRecord) { """
+          \(HTML.when(canRecord && InspectionWorkflow.decides(ctx.caller.scope, on: i)) { """
           <form method="post" action="\(SitePath.inspectionPenalties(i.id).path)" class="grid-form">
             \(ctx.csrfField)
             \(f.text("caseNo", ctx.t("案号", "Case number"), value: "", required: true, attrs: "maxlength=\"60\""))
