@@ -145,12 +145,18 @@ struct ProvincialInterfaceTests {
 
             func send(_ body: String, token: String? = nil) async throws -> (UInt, String) {
                 let res = try await h.api(.POST, "/api/rtsData", token: token, body: ByteBuffer(string: body), headers: ["Content-Type": "application/json"])
-                return (res.status.code, res.body.string)
+                // The answer's fields in a fixed order, so two answers compare as text.
+                let msg = (try? res.content.get(String.self, at: "msg")) ?? res.body.string
+                return (res.status.code, msg)
             }
             let plain = #"{"qybm":"130102000001","data":{"rts":[]}}"#
             #expect(try await send("not json").0 == 400)
-            #expect(try await send(#"{"qybm":"999999999999","data":{"rts":[]}}"#).0 == 403)
-            #expect(try await send(plain).0 == 401, "plain data needs the enterprise's API key")
+            // An unknown code and a registered one with a wrong key or no API key answer alike: codes cannot be enumerated.
+            let unknownPlain = try await send(#"{"qybm":"999999999999","data":{"rts":[]}}"#)
+            let unknownSealed = try await send(#"{"qybm":"999999999999","data":"4142434445464748"}"#)
+            let wrongKey = try await send(#"{"qybm":"130102000001","data":"4142434445464748"}"#)
+            #expect(unknownPlain.0 == 401 && unknownPlain == unknownSealed && unknownSealed == wrongKey, "\(unknownPlain) \(unknownSealed) \(wrongKey)")
+            #expect(try await send(plain) == unknownPlain, "plain data needs the enterprise's API key")
             #expect(try await send(plain, token: company).0 == 401, "a person's session is not a gateway's key")
             let otherKey = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: other.profile.creditCode, actor: .system, origin: nil)
             #expect(try await send(plain, token: otherKey).0 == 401, "another enterprise's key")
@@ -161,6 +167,12 @@ struct ProvincialInterfaceTests {
             // Encrypted data longer than a batch's worth is refused before any decryption.
             let long = Data(#"{"qybm":"130102000001","data":""#.utf8) + Data(repeating: UInt8(ascii: "A"), count: ProvincialRules.maxSealed + 2) + Data(#""}"#.utf8)
             #expect(try await h.app.zhiben.provincial.receive(.realtime, body: long, caller: nil).code == 413)
+            // Over HTTP, a stranger's body is read no further than an encrypted batch and its envelope.
+            let huge = long + Data(repeating: UInt8(ascii: " "), count: ProvincialRules.maxAnonymousBody)
+            let big = try await h.api(.POST, "/api/rtsData", token: nil, body: ByteBuffer(data: huge), headers: ["Content-Type": "application/json"])
+            #expect(big.status == .payloadTooLarge && big.body.string.contains("请求过大"), "\(big.body.string.prefix(300))")
+            let keyed = try await h.api(.POST, "/api/rtsData", token: key, body: ByteBuffer(data: long), headers: ["Content-Type": "application/json"])
+            #expect(keyed.status == .payloadTooLarge && keyed.body.string.contains("data 过长"), "with the API key the body is read, the sealed text still capped")
         }
     }
 }

@@ -96,8 +96,15 @@ public protocol ProvincialLinkRepository: Sendable {
 
 public enum ProvincialRules {
     public static let maxEvents = 10_000
-    /// The longest encrypted `data` taken: 10,000 readings of about 80 characters, as Base64 then hex.
-    public static let maxSealed = 3_000_000
+    /// The longest encrypted `data` taken: 256 KiB of hex, about 1,000 readings of 80 characters as
+    /// Base64 then hex (a gateway sends each point's latest reading, a few hundred points at most).
+    /// Longer text is refused before any decryption, so a stranger cannot make the server work for them.
+    public static let maxSealed = 262_144
+    /// The largest request body read without the enterprise's API key: an encrypted batch and its envelope.
+    public static let maxAnonymousBody = maxSealed + 4_096
+    /// The one answer for an unknown enterprise code, a wrong key and plain data without the API key, so
+    /// the answers do not tell which codes are registered.
+    public static let refused = ProvincialAnswer(code: 401, msg: "未通过验证：企业编码未登记接入，或密钥、接口密钥不符")
 
     public static func issues(_ d: ProvincialLinkDraft, knownCodes: Set<String>, keyRequired: Bool) -> [FieldIssue] {
         var out: [FieldIssue] = []
@@ -252,7 +259,11 @@ public struct ProvincialService: Sendable {
             return ProvincialAnswer(code: 400, msg: "请求体不是有效的JSON对象")
         }
         guard let qybm = Self.text(top["qybm"]), !qybm.isEmpty else { return ProvincialAnswer(code: 400, msg: "缺少企业编码 qybm") }
-        guard let link = try await links.find(qybm: qybm) else { return ProvincialAnswer(code: 403, msg: "企业编码 \(qybm) 未在本平台登记接入") }
+        // An unknown code is answered as a wrong key is, after the same work, so answers and timing do not
+        // tell which codes are registered.
+        let found = try await links.find(qybm: qybm)
+        let link = found ?? ProvincialLink(enterpriseID: Self.nobody, countyCode: "", enterpriseName: "", qybm: qybm, key: "unknown!",
+                                           points: [:], updatedAt: Date(timeIntervalSince1970: 0), updatedBy: "", version: 0)
         let wgbm = Self.text(top["wgbm"]) ?? ""
         let payload: [String: Any]
         switch top["data"] {
@@ -261,21 +272,18 @@ public struct ProvincialService: Sendable {
             guard sealed.utf8.count <= ProvincialRules.maxSealed else {
                 return ProvincialAnswer(code: 413, msg: "data 过长：加密后最多\(ProvincialRules.maxSealed)个字符")
             }
-            guard let plain = try? ProvincialCodec.open(sealed, key: link.key),
+            guard let plain = try? ProvincialCodec.open(sealed, key: link.key), found != nil,
                   let object = try? JSONSerialization.jsonObject(with: plain) as? [String: Any] else {
-                return ProvincialAnswer(code: 401, msg: "data 解密失败：密钥与企业登记的不符，或密文不完整")
+                return ProvincialRules.refused
             }
             payload = object
         case let object as [String: Any]:
-            guard caller?.scope == .enterprise(link.enterpriseID), caller?.kind == .apiKey else {
-                return ProvincialAnswer(code: 401, msg: "明文 data 须携带该企业的接口密钥（Authorization: Bearer …），或按约定加密")
-            }
+            guard found != nil, caller?.scope == .enterprise(link.enterpriseID), caller?.kind == .apiKey else { return ProvincialRules.refused }
             payload = object
         default:
             // eventsData may carry its list at the top level.
-            guard endpoint == .events, top["events"] != nil, caller?.scope == .enterprise(link.enterpriseID), caller?.kind == .apiKey else {
-                return ProvincialAnswer(code: 400, msg: "缺少 data")
-            }
+            guard endpoint == .events, top["events"] != nil else { return ProvincialAnswer(code: 400, msg: "缺少 data") }
+            guard found != nil, caller?.scope == .enterprise(link.enterpriseID), caller?.kind == .apiKey else { return ProvincialRules.refused }
             payload = top
         }
         let gateway = Caller(kind: .apiKey, id: nil, username: "省级接口 \(qybm)\(wgbm.isEmpty ? "" : "/" + wgbm)", role: .enterpriseUser,
@@ -349,6 +357,9 @@ public struct ProvincialService: Sendable {
     }
 
     /// A JSON string or number as text (gateways send codes and values either way).
+    /// An enterprise id no enterprise has.
+    static let nobody = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
     static func text(_ v: Any?) -> String? {
         switch v {
         case let s as String: return s
