@@ -108,4 +108,47 @@ struct HardeningTests {
             #expect(try await h.api(.POST, "/api/v1/inspections/\(other)/transitions", token: try await h.token("county-141181"), json: ["action": "cancel"]).status == .ok)
         }
     }
+
+    @Test("/metrics answers loopback and the configured scrapers only; through an unnamed proxy nobody; ZHIBEN_METRICS_ALLOW takes addresses and IPv4 ranges")
+    func metricsAccess() async throws {
+        try await Harness.with(enterprises: 1, configure: { c in
+            c.trustedProxies = ["127.0.0.1"]
+            c.metricsAllow = ["10.20.0.0/16", "2001:db8::7"].compactMap(AppConfig.AddressRange.init)
+        }) { h in
+            let live = try await LiveServer.start(h)
+            #expect(try await live.send(.GET, "/metrics", token: nil).status == .ok, "loopback")
+            let outsider = try await live.send(.GET, "/metrics", token: nil, headers: ["X-Forwarded-For": "203.0.113.9", "Accept": "application/json"])
+            #expect(outsider.status == .forbidden && outsider.body.contains("ZHIBEN_METRICS_ALLOW"), "\(outsider.body)")
+            #expect(try await live.send(.GET, "/metrics", token: nil, headers: ["X-Forwarded-For": "10.20.3.4"]).status == .ok, "a configured range")
+            #expect(try await live.send(.GET, "/metrics", token: nil, headers: ["X-Forwarded-For": "10.21.3.4"]).status == .forbidden)
+            #expect(try await live.send(.GET, "/metrics", token: nil, headers: ["X-Forwarded-For": "2001:db8::7"]).status == .ok)
+            await live.stop()
+        }
+        try await Harness.with(enterprises: 1) { h in
+            let live = try await LiveServer.start(h)
+            // A proxy on this machine that is not named as trusted: its clients are not loopback.
+            #expect(try await live.send(.GET, "/metrics", token: nil, headers: ["X-Forwarded-For": "127.0.0.1"]).status == .forbidden)
+            #expect(try await live.send(.GET, "/metrics", token: nil, headers: ["Forwarded": "for=198.51.100.2"]).status == .forbidden)
+            await live.stop()
+        }
+        #expect(AppConfig.AddressRange("10.0.0.0/33") == nil && AppConfig.AddressRange("example.org") == nil)
+        #expect(AppConfig.AddressRange.isLoopback("127.8.9.1") && AppConfig.AddressRange.isLoopback("::ffff:127.0.0.1") && !AppConfig.AddressRange.isLoopback("128.0.0.1"))
+        #expect(throws: AppConfig.ConfigError.self) { try AppConfig.fromEnvironment(["ZHIBEN_METRICS_ALLOW": "10.0.0.0/8, nonsense"]) }
+        #expect(try AppConfig.fromEnvironment(["ZHIBEN_METRICS_ALLOW": "10.0.0.0/8, 192.0.2.5"]).metricsAllow.count == 2)
+    }
+
+    @Test("a provincial code registered by another enterprise is refused without naming that enterprise")
+    func provincialCodeDoesNotLeak() async throws {
+        try await Harness.with(enterprises: 20) { h in
+            let a = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let b = try #require(try await h.enterprises(in: "141182").first { $0.active })
+            let first = try await h.api(.PUT, "/api/v1/enterprises/\(b.id)/provincial-link", token: try await h.token(h.enterpriseUsername(b)),
+                                        json: ["qybm": "130102000077", "key": "Zb2026!k"])
+            #expect(first.status == .created, "\(first.body.string.prefix(300))")
+            let taken = try await h.api(.PUT, "/api/v1/enterprises/\(a.id)/provincial-link", token: try await h.token(h.enterpriseUsername(a)),
+                                        json: ["qybm": "130102000077", "key": "Ab2026!k"])
+            #expect(taken.status == .conflict)
+            #expect(!taken.body.string.contains(b.profile.name) && taken.body.string.contains("另一家企业"))
+        }
+    }
 }

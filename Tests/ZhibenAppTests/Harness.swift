@@ -156,9 +156,10 @@ struct LiveServer {
     func stop() async { await app.server.shutdown() }
 
     /// One request over HTTP; answers the status and the body.
-    func send(_ method: HTTPMethod, _ path: String, token: String, json: [String: any Sendable]? = nil) async throws -> (status: HTTPStatus, body: String) {
-        var headers: HTTPHeaders = [:]
-        headers.bearerAuthorization = BearerAuthorization(token: token)
+    func send(_ method: HTTPMethod, _ path: String, token: String?, json: [String: any Sendable]? = nil,
+              headers extra: HTTPHeaders = [:]) async throws -> (status: HTTPStatus, body: String) {
+        var headers = extra
+        if let token { headers.bearerAuthorization = BearerAuthorization(token: token) }
         var body: ByteBuffer?
         if let json {
             body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))

@@ -31,6 +31,8 @@ public struct AppConfig: Sendable {
     public var alarmHazard: AlarmHazardPolicy
     /// Runs the monitoring simulator while serving a demo database.
     public var simulate: Bool
+    /// Who may read `/metrics` besides loopback: addresses and IPv4 ranges (`10.0.0.0/8`).
+    public var metricsAllow: [AddressRange] = []
 
     public init(database: DatabaseTarget = .sqlite(path: "zhiben.sqlite"), demoPassword: String? = nil,
                 demoEnterprises: Int = 800, maxBodyBytes: Int = 10 * 1024 * 1024, secureCookies: Bool = false,
@@ -109,8 +111,57 @@ public struct AppConfig: Sendable {
             c.alarmHazard = p
         }
         if let s = env["ZHIBEN_SIMULATE"] { c.simulate = !["0", "false", "no"].contains(s.lowercased()) }
+        if let s = env["ZHIBEN_METRICS_ALLOW"] {
+            let list = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            c.metricsAllow = try list.map { item in
+                guard let r = AddressRange(item) else {
+                    throw ConfigError.invalid("ZHIBEN_METRICS_ALLOW", "\(item) is neither an IP address nor an IPv4 range such as 10.0.0.0/8")
+                }
+                return r
+            }
+        }
         if let s = env["ZHIBEN_SEED_DEMO"] { c.seedDemoWhenEmpty = !["0", "false", "no"].contains(s.lowercased()) }
         return c
+    }
+
+    /// An IP address, or an IPv4 range in CIDR notation.
+    public struct AddressRange: Sendable, Equatable {
+        let text: String
+        let v4: (base: UInt32, mask: UInt32)?
+
+        public init?(_ s: String) {
+            let parts = s.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 2 {
+                guard let bits = Int(parts[1]), (0...32).contains(bits), let base = Self.v4(parts[0]) else { return nil }
+                let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - bits)
+                (text, v4) = (s, (base & mask, mask))
+            } else {
+                guard parts.count == 1, AppConfig.isIPAddress(s) else { return nil }
+                (text, v4) = (s, Self.v4(s).map { ($0, ~UInt32(0)) })
+            }
+        }
+
+        public func contains(_ address: String) -> Bool {
+            guard let v4 else { return address.lowercased() == text.lowercased() }
+            guard let a = Self.v4(address) else { return false }
+            return a & v4.mask == v4.base
+        }
+
+        public static func == (a: Self, b: Self) -> Bool { a.text == b.text }
+
+        static func v4(_ s: String) -> UInt32? {
+            var addr = in_addr()
+            guard inet_pton(AF_INET, s, &addr) == 1 else { return nil }
+            return UInt32(bigEndian: addr.s_addr)
+        }
+
+        /// 127.0.0.0/8 and ::1 (also as an IPv4-mapped address).
+        public static func isLoopback(_ address: String) -> Bool {
+            let a = address.lowercased()
+            if a == "::1" { return true }
+            let v4 = a.hasPrefix("::ffff:") ? String(a.dropFirst(7)) : a
+            return Self.v4(v4).map { $0 >> 24 == 127 } ?? false
+        }
     }
 
     static func isIPAddress(_ s: String) -> Bool {

@@ -58,6 +58,17 @@ extension Request {
         return hops.last(where: { !trusted.contains($0) }).map { String($0.prefix(64)) } ?? peer
     }
 
+    /// Whether this client may read `/metrics`: loopback, or an address in `ZHIBEN_METRICS_ALLOW`. A request
+    /// that came through a proxy not named in `ZHIBEN_TRUSTED_PROXIES` is refused, since its client is unknown
+    /// (a proxy on the same machine would otherwise make everyone loopback).
+    var mayReadMetrics: Bool {
+        guard let peer = remoteAddress?.ipAddress else { return false }
+        let forwarded = headers.contains(name: .xForwardedFor) || headers.contains(name: "Forwarded") || headers.contains(name: "X-Real-IP")
+        if forwarded && !zhiben.config.trustedProxies.contains(peer) { return false }
+        guard let client = origin else { return false }
+        return AppConfig.AddressRange.isLoopback(client) || zhiben.config.metricsAllow.contains { $0.contains(client) }
+    }
+
     var isSecure: Bool {
         zhiben.config.secureCookies || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
     }

@@ -85,9 +85,10 @@ public struct FluentProvincialRepository: ProvincialLinkRepository {
 
     public func save(_ link: ProvincialLink, expectedVersion: Int?, audit: AuditContext) async throws -> ProvincialLink {
         try await store.write { db in
-            if let other = try await ProvincialLinkModel.query(on: db).filter(\.$qybm == link.qybm).filter(\.$id != link.enterpriseID).first() {
-                throw DomainError.conflict(FieldIssue(field: "qybm", zh: "企业编码 \(link.qybm) 已登记给 \(other.enterpriseName)",
-                                                      en: "the enterprise code \(link.qybm) is registered to \(other.enterpriseName)"))
+            // The other enterprise is not named: it may be outside the caller's jurisdiction.
+            if try await ProvincialLinkModel.query(on: db).filter(\.$qybm == link.qybm).filter(\.$id != link.enterpriseID).count() > 0 {
+                throw DomainError.conflict(FieldIssue(field: "qybm", zh: "企业编码 \(link.qybm) 已登记给另一家企业，请核对",
+                                                      en: "the enterprise code \(link.qybm) is registered to another enterprise; check it"))
             }
             let existing = try await ProvincialLinkModel.find(link.enterpriseID, on: db)
             let before = try existing?.domain()
