@@ -151,4 +151,38 @@ struct HardeningTests {
             #expect(!taken.body.string.contains(b.profile.name) && taken.body.string.contains("另一家企业"))
         }
     }
+
+    @Test("a filter that is given but not understood answers 400 naming the parameter and the allowed values, on the API, its exports and the pages; never the unfiltered list")
+    func strictFilters() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let city = try await h.token("city")
+            let cases: [(String, String)] = [
+                ("/api/v1/enterprises?risk=dust", "risk"), ("/api/v1/enterprises?county=999999", "county"),
+                ("/api/v1/enterprises?inactive=null", "inactive"), ("/api/v1/enterprises?sort=bogus", "sort"),
+                ("/api/v1/enterprises?per=201", "per"), ("/api/v1/enterprises?per=0", "per"), ("/api/v1/enterprises?page=x", "page"),
+                ("/api/v1/enterprises/export.csv?county=nowhere", "county"),
+                ("/api/v1/hazards?enterprise=not-a-uuid", "enterprise"), ("/api/v1/hazards?status=x&state=AAA", "state"),
+                ("/api/v1/hazards?state=reported&state=judged", "state"), ("/api/v1/hazards?overdue=maybe", "overdue"),
+                ("/api/v1/hazards/export.csv?enterprise=not-a-uuid", "enterprise"), ("/api/v1/hazards?foundAfter=yesterday", "foundAfter"),
+                ("/api/v1/hazard-criteria?group=AAA", "group"), ("/api/v1/alarms?state=AAA", "state"), ("/api/v1/alarms?level=7", "level"),
+                ("/api/v1/monitoring-points?indicator=NOPE", "indicator"), ("/api/v1/inspections?state=AAA", "state"),
+                ("/api/v1/inspections?draw=42", "draw"), ("/api/v1/experts?specialty=AAA", "specialty"), ("/api/v1/users?role=AAA", "role"),
+            ]
+            for (path, field) in cases {
+                let res = try await h.api(.GET, path, token: city)
+                #expect(res.status == .badRequest, "\(path) answered \(res.status.code)")
+                #expect(try ProblemProbe(res).errors?.map(\.field) == [field], "\(path)")
+            }
+            let risk = try await h.api(.GET, "/api/v1/enterprises?risk=dust", token: city)
+            #expect(risk.body.string.contains("combustibleDust"), "the allowed values are named")
+            // Right values still filter; blanks (what an empty page filter sends) are absent.
+            #expect(try await h.api(.GET, "/api/v1/enterprises?risk=combustibleDust&county=&inactive=true&per=200", token: city).status == .ok)
+            #expect(try await h.api(.GET, "/api/v1/hazards?state=open&overdue=false", token: city).status == .ok)
+            // The pages say the same instead of an unfiltered list.
+            let browser = try await h.signIn("city")
+            let page = try await h.get("/enterprises?risk=dust", as: browser)
+            #expect(page.status == .badRequest && page.body.string.contains("risk"))
+            #expect(try await h.get("/hazards?enterprise=not-a-uuid", as: browser).status == .badRequest)
+        }
+    }
 }

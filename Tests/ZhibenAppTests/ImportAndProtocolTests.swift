@@ -141,10 +141,14 @@ struct ProtocolTests {
     func metrics() async throws {
         try await Harness.with(enterprises: 1) { h in
             _ = try await h.tester.sendRequest(.GET, "/login")
-            let res = try await h.tester.sendRequest(.GET, "/metrics")
+            // Over real HTTP from loopback: /metrics answers loopback and its configured scrapers only.
+            let live = try await LiveServer.start(h)
+            let res = try await live.send(.GET, "/metrics", token: nil)
+            await live.stop()
             #expect(res.status == .ok)
-            #expect(res.body.string.contains("http_requests_total"))
-            #expect(res.body.string.contains("http_request_duration_seconds"))
+            #expect(res.body.contains("http_requests_total"))
+            #expect(res.body.contains("http_request_duration_seconds"))
+            #expect(try await h.tester.sendRequest(.GET, "/metrics").status == .forbidden, "a request with no peer address is nobody's")
         }
     }
 

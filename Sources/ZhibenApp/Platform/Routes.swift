@@ -88,10 +88,8 @@ extension Request {
         return id
     }
 
-    /// Reads `page` and `per` from the query string.
-    func paging(defaultPer: Int = 20) -> Paging {
-        Paging(page: (try? query.get(Int.self, at: "page")) ?? 1, per: (try? query.get(Int.self, at: "per")) ?? defaultPer)
-    }
+    /// Reads `page` and `per` from the query string; out of range or not a number is a 400.
+    func paging(defaultPer: Int = 20) throws -> Paging { try strictPaging(defaultPer: defaultPer) }
 
     func queryString(_ key: String) -> String? {
         guard let v = try? query.get(String.self, at: key) else { return nil }

@@ -24,7 +24,10 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.migrations.add(Migrations.all)
 
     let (databases, loops, logger) = (app.databases, app.eventLoopGroup, app.logger)
-    let store = Store(engine: engine) { databases.database(logger: logger, on: loops.any())! }
+    // After shutdown the databases answer nil: a late reader (a stream still closing) then gets the pool
+    // it had, which fails its query with an error instead of stopping the process.
+    let lastKnown = databases.database(logger: logger, on: loops.any())!
+    let store = Store(engine: engine) { databases.database(logger: logger, on: loops.any()) ?? lastKnown }
     // `zhiben simulate` is an HTTP client of another server: it leaves the database file alone.
     let command = app.environment.arguments.dropFirst().first
     let clientOnly = command == "simulate"

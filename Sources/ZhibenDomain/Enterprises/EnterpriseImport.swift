@@ -1,6 +1,6 @@
 import Foundation
 
-public enum ImportMode: String, Sendable, Codable {
+public enum ImportMode: String, Sendable, Codable, CaseIterable {
     /// Nothing is imported unless every row is clean.
     case allOrNothing = "all"
     /// The user chose to import the clean rows and leave the bad ones.

@@ -43,6 +43,9 @@ public actor AlarmFeed {
 
     public var count: Int { followers.count }
 
+    /// Closed at shutdown: a stream opened now reads nothing.
+    public var isClosed: Bool { closed }
+
     /// Ends every stream; later followers get an ended one.
     public func close() {
         closed = true

@@ -35,8 +35,8 @@ struct AccountAPIController: RouteCollection {
     }
 
     func users(req: Request) async throws -> PageDTO<UserDTO> {
-        let q = UserQuery(search: req.queryString("q"), role: req.queryString("role").flatMap(Role.init(rawValue:)),
-                          lockedOnly: req.queryString("locked") == "true")
+        let q = UserQuery(search: req.queryString("q"), role: try req.queryEnum("role", Role.self),
+                          lockedOnly: try req.queryFlag("locked"))
         return PageDTO(try await req.zhiben.accounts.list(q, page: req.paging(defaultPer: 50), actor: req.caller), UserDTO.init)
     }
 

@@ -36,7 +36,7 @@ struct UserPages: RouteCollection {
     func usersPage(_ ctx: PageContext, req: Request, form: UserForm, issues: [FieldIssue], flash: String?) async throws -> HTML {
         let lang = ctx.lang
         let query = UserQuery(search: req.queryString("q"), role: req.queryString("role").flatMap(Role.init(rawValue:)),
-                              lockedOnly: req.queryString("locked") == "1")
+                              lockedOnly: try req.queryFlag("locked"))
         let page = try await req.zhiben.accounts.list(query, page: req.paging(defaultPer: 50), actor: ctx.caller)
         let now = req.zhiben.clock.now()
         var qs = QueryString()

@@ -10,7 +10,7 @@ struct AuditAPIController: RouteCollection {
 
     func audit(req: Request) async throws -> PageDTO<AuditEntryDTO> {
         let q = AuditQuery(actor: req.queryString("actor"), action: req.queryString("action"), entityType: req.queryString("entityType"),
-                           entityID: req.queryString("entityId"), page: req.paging(defaultPer: 50))
+                           entityID: req.queryString("entityId"), page: try req.paging(defaultPer: 50))
         return PageDTO(try await req.zhiben.auditLog.list(q, actor: req.caller), AuditEntryDTO.init)
     }
 

@@ -45,7 +45,7 @@ struct AuditPages: RouteCollection {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.auditRead)
         let lang = ctx.lang
-        let q = Self.auditQuery(req, page: req.paging(defaultPer: 50))
+        let q = Self.auditQuery(req, page: try req.paging(defaultPer: 50))
         let page = try await req.zhiben.auditLog.list(q, actor: ctx.caller)
         var qs = QueryString()
         for k in ["actor", "action", "entityType", "entityID", "from", "to"] { qs.set(k, req.queryString(k)) }

@@ -256,7 +256,7 @@ struct DrawPages: RouteCollection {
     }
 
     func expertsPage(_ req: Request, _ ctx: PageContext, values: ExpertForm, issues: [FieldIssue], flash: String? = nil) async throws -> HTML {
-        let specialty = req.queryString("specialty").flatMap(Specialty.init(rawValue:))
+        let specialty = try req.queryEnum("specialty", Specialty.self)
         let page = try await req.zhiben.people.experts(search: req.queryString("q"), specialty: specialty, page: req.paging(defaultPer: 50), actor: ctx.caller)
         let rows = page.items.map { e -> HTML in
             """

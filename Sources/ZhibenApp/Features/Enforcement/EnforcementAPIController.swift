@@ -229,7 +229,7 @@ struct EnforcementAPIController: RouteCollection {
     }
 
     func inspectors(req: Request) async throws -> PageDTO<InspectorDTO> {
-        PageDTO(try await req.zhiben.people.inspectors(countyCode: req.queryString("county"), search: req.queryString("q"), page: req.paging(), actor: req.caller),
+        PageDTO(try await req.zhiben.people.inspectors(countyCode: try req.queryCounty(), search: req.queryString("q"), page: req.paging(), actor: req.caller),
                 InspectorDTO.init)
     }
 
@@ -312,7 +312,7 @@ struct EnforcementAPIController: RouteCollection {
     }
 
     func experts(req: Request) async throws -> PageDTO<PoolExpertDTO> {
-        let specialty = try req.queryString("specialty").map { try Self.specialties([$0])[0] }
+        let specialty = try req.queryEnum("specialty", Specialty.self)
         return PageDTO(try await req.zhiben.people.experts(search: req.queryString("q"), specialty: specialty, page: req.paging(), actor: req.caller), PoolExpertDTO.init)
     }
 
@@ -455,7 +455,7 @@ struct PlanAPIController: RouteCollection {
     }
 
     func figures(req: Request) async throws -> FiguresDTO {
-        let year = req.queryString("year").flatMap(Int.init) ?? Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026
+        let year = try req.queryInt("year", in: 2000...2100) ?? Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026
         let f = try await req.zhiben.plans.figures(year: year, actor: req.caller)
         return FiguresDTO(year: year, planned: f.planned, inspections: f.inspections, completed: f.completed, penalties: f.penalties, fined: f.fined, offDuty: f.offDuty,
                           highRisk: f.highRisk, thoroughDone: f.thoroughDone)

@@ -92,9 +92,9 @@ struct InspectionAPIController: RouteCollection {
     }
 
     func list(req: Request) async throws -> PageDTO<InspectionDTO> {
-        let query = InspectionQuery(state: req.queryString("state").flatMap(Inspection.State.init(rawValue:)),
-                                    enterpriseID: req.queryString("enterprise").flatMap(UUID.init(uuidString:)),
-                                    originID: req.queryString("draw").flatMap(UUID.init(uuidString:)))
+        let query = InspectionQuery(state: try req.queryEnum("state", Inspection.State.self),
+                                    enterpriseID: try req.queryUUID("enterprise"),
+                                    originID: try req.queryUUID("draw"))
         return PageDTO(try await req.zhiben.inspections.list(query, page: req.paging(), actor: req.caller), InspectionDTO.init)
     }
 

@@ -25,7 +25,7 @@ struct InspectionPages: RouteCollection {
 
     func list(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let state = req.queryString("state").flatMap(Inspection.State.init(rawValue:))
+        let state = try req.queryEnum("state", Inspection.State.self)
         let page = try await req.zhiben.inspections.list(InspectionQuery(state: state), page: req.paging(), actor: ctx.caller)
         let rows = page.items.map { i -> HTML in
             """

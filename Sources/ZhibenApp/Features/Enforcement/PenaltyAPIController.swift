@@ -127,8 +127,8 @@ struct PenaltyAPIController: RouteCollection {
     }
 
     func exams(req: Request) async throws -> [ExamDTO] {
-        try await req.zhiben.penalties.exams(inspectionID: nil, enterpriseID: req.queryString("enterprise").flatMap(UUID.init(uuidString:)),
-                                             outstandingOnly: req.queryString("outstanding") == "true", actor: req.caller).map(ExamDTO.init)
+        try await req.zhiben.penalties.exams(inspectionID: nil, enterpriseID: try req.queryUUID("enterprise"),
+                                             outstandingOnly: try req.queryFlag("outstanding"), actor: req.caller).map(ExamDTO.init)
     }
 
     struct ReexamInput: Content {

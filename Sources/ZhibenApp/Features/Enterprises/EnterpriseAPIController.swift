@@ -141,12 +141,10 @@ struct EnterpriseAPIController: RouteCollection {
         }
         guard buffer.readableBytes <= req.zhiben.config.maxBodyBytes else { throw Abort(.payloadTooLarge) }
         let data = Data(buffer: buffer)
-        let modeText = req.queryString("mode") ?? "all"
-        guard let mode = ImportMode(rawValue: modeText) else {
-            throw DomainError.validation([FieldIssue(field: "mode", zh: "mode 应为 all 或 valid", en: "mode must be all or valid")])
-        }
+        let mode = try req.queryEnum("mode", ImportMode.self) ?? .allOrNothing
+        let dryRun = try req.queryFlag("dryRun")
         let report: ImportReport
-        if req.queryString("dryRun") == "true" {
+        if dryRun {
             report = ImportReport(parsed: try await req.zhiben.enterprises.previewImport(data, actor: caller), imported: 0, committed: false)
         } else {
             report = try await req.zhiben.enterprises.importCSV(data, mode: mode, actor: caller, origin: req.origin)
@@ -157,7 +155,7 @@ struct EnterpriseAPIController: RouteCollection {
             committed: report.committed,
             fileErrors: p.fileIssues.map { Problem.FieldError(field: $0.field, reason: $0.reasonEn, reasonZh: $0.reasonZh) },
             errors: p.rowIssues.map { ImportRowIssueDTO(row: $0.row, column: $0.column, field: $0.issue.field, reason: $0.issue.reasonEn, reasonZh: $0.issue.reasonZh) })
-        let status: HTTPResponseStatus = report.committed ? .created : (p.isClean && req.queryString("dryRun") == "true" ? .ok : .unprocessableEntity)
+        let status: HTTPResponseStatus = report.committed ? .created : (p.isClean && dryRun ? .ok : .unprocessableEntity)
         let res = Response(status: status)
         try res.content.encode(dto)
         return res
@@ -166,17 +164,17 @@ struct EnterpriseAPIController: RouteCollection {
 
 extension Request {
     /// The enterprise list's filters, from the query string, shared by pages, export and API.
-    func enterpriseQuery() -> EnterpriseQuery {
+    func enterpriseQuery() throws -> EnterpriseQuery {
         EnterpriseQuery(
-            countyCode: queryString("county").flatMap { County.lookup($0)?.code },
-            industry: queryString("industry").flatMap { parseLabeled($0, as: Industry.self) },
-            specialRisk: queryString("risk").flatMap { parseLabeled($0, as: SpecialRisk.self) },
-            grade: queryString("grade").flatMap { SupervisionGrade(rawValue: $0.uppercased()) },
-            standardization: queryString("standardization").flatMap { parseLabeled($0, as: StandardizationGrade.self) },
-            status: queryString("status").flatMap { parseLabeled($0, as: OperatingStatus.self) },
-            includeInactive: ["1", "true", "on"].contains(queryString("inactive") ?? ""),
+            countyCode: try queryCounty(),
+            industry: try queryLabeled("industry", Industry.self),
+            specialRisk: try queryLabeled("risk", SpecialRisk.self),
+            grade: try queryChoice("grade", allowed: SupervisionGrade.allCases.map(\.rawValue)) { SupervisionGrade(rawValue: $0.uppercased()) },
+            standardization: try queryLabeled("standardization", StandardizationGrade.self),
+            status: try queryLabeled("status", OperatingStatus.self),
+            includeInactive: try queryFlag("inactive"),
             search: queryString("q").map { String($0.prefix(100)) },
-            sort: queryString("sort").flatMap(EnterpriseSort.init(rawValue:)) ?? .name,
-            direction: queryString("dir") == "desc" ? .desc : .asc)
+            sort: try queryEnum("sort", EnterpriseSort.self) ?? .name,
+            direction: try queryChoice("dir", allowed: ["asc", "desc"]) { $0 == "desc" ? SortDirection.desc : $0 == "asc" ? .asc : nil } ?? .asc)
     }
 }

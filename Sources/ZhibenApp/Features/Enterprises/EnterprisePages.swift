@@ -22,7 +22,7 @@ struct EnterprisePages: RouteCollection {
 
     func list(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let query = req.enterpriseQuery()
+        let query = try req.enterpriseQuery()
         let page = try await req.zhiben.enterprises.list(query, page: req.paging(), actor: ctx.caller)
         let lang = ctx.lang
 

@@ -19,7 +19,7 @@ struct CriteriaPages: RouteCollection {
         try ctx.caller.require(.hazardRead)
         let lang = ctx.lang
         let catalogue = req.zhiben.hazards.catalogue
-        let group = req.queryString("group").flatMap(CriterionGroup.init(rawValue:))
+        let group = try req.queryEnum("group", CriterionGroup.self)
         let q = req.queryString("q")
         let items = catalogue.search(q, group: group)
         let rows = items.map { c -> HTML in
@@ -161,7 +161,7 @@ struct NotificationPages: RouteCollection {
 
     func inbox(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let unreadOnly = req.queryString("unread") == "1"
+        let unreadOnly = try req.queryFlag("unread")
         let page = try await req.zhiben.notifications.inbox(actor: ctx.caller, unreadOnly: unreadOnly, page: req.paging(defaultPer: 30))
         let lang = ctx.lang
         var qs = QueryString()

@@ -30,7 +30,7 @@ struct HazardAPIController: RouteCollection {
     func criteria(req: Request) async throws -> CriteriaListDTO {
         _ = try req.caller
         let catalogue = req.zhiben.hazards.catalogue
-        let group = req.queryString("group").flatMap(CriterionGroup.init(rawValue:))
+        let group = try req.queryEnum("group", CriterionGroup.self)
         let items = catalogue.search(req.queryString("q"), group: group, standard: req.queryString("standard"))
         return CriteriaListDTO(standard: StandardDTO(catalogue.current), standards: catalogue.standards.map(StandardDTO.init),
                                total: items.count, items: items.map(CriterionDTO.init))
@@ -144,7 +144,7 @@ struct HazardAPIController: RouteCollection {
     // MARK: notifications
 
     func notifications(req: Request) async throws -> PageDTO<NotificationDTO> {
-        let unread = ["1", "true"].contains(req.queryString("unread") ?? "")
+        let unread = try req.queryFlag("unread")
         return PageDTO(try await req.zhiben.notifications.inbox(actor: req.caller, unreadOnly: unread, page: req.paging()), NotificationDTO.init)
     }
 

@@ -405,33 +405,40 @@ struct NotificationDTO: Content {
 extension Request {
     /// The hazard list's filters, from the query string, shared by pages, export and API.
     func hazardQuery() throws -> HazardQuery {
-        func flag(_ key: String) -> Bool? {
-            switch queryString(key)?.lowercased() {
-            case "1", "true", "yes": true
-            case "0", "false", "no": false
-            default: nil
+        func flag(_ key: String) throws -> Bool? {
+            try queryChoice(key, allowed: ["true", "false"]) { t -> Bool? in
+                switch t.lowercased() {
+                case "1", "true", "yes", "on": true
+                case "0", "false", "no", "off": false
+                default: nil
+                }
             }
         }
-        let states = queryString("state").map { $0.split(separator: ",").compactMap { HazardState(rawValue: String($0)) } }
+        // One state, several separated by commas, or "open" (every open state).
+        let states = try queryChoice("state", allowed: ["open"] + HazardState.allCases.map(\.rawValue)) { text -> [HazardState]? in
+            if text == "open" { return HazardState.open }
+            let parts = text.split(separator: ",").map { HazardState(rawValue: String($0)) }
+            return parts.isEmpty || parts.contains(nil) ? nil : parts.compactMap { $0 }
+        }
         // The overdue list reads most overdue first unless another order is asked for.
-        let overdue = flag("overdue")
-        let sort = queryString("sort").flatMap(HazardSort.init(rawValue:))
-        let direction: SortDirection = switch queryString("dir") {
+        let overdue = try flag("overdue")
+        let sort = try queryEnum("sort", HazardSort.self)
+        let direction: SortDirection = switch try queryChoice("dir", allowed: ["asc", "desc"], { ["asc", "desc"].contains($0) ? $0 : nil }) {
         case "asc": .asc
         case "desc": .desc
         default: sort == nil && overdue == true ? .asc : .desc
         }
         return HazardQuery(
-            states: states.flatMap { $0.isEmpty ? nil : $0 } ?? (queryString("state") == "open" ? HazardState.open : nil),
-            level: queryString("level").flatMap(HazardLevel.init(rawValue:)),
-            countyCode: queryString("county").flatMap { County.lookup($0)?.code },
-            enterpriseID: queryString("enterprise").flatMap(UUID.init(uuidString:)),
-            industry: queryString("industry").flatMap(Industry.init(rawValue:)),
-            overdue: overdue, supervised: flag("supervised"), legacy: flag("legacy"),
-            source: queryString("source").flatMap(HazardSource.init(rawValue:)),
-            focusTag: queryString("focus").flatMap(FocusTag.init(rawValue:)),
-            foundAfter: try? APIDate.parse(queryString("foundAfter"), field: "foundAfter"),
-            foundBefore: try? APIDate.parse(queryString("foundBefore"), field: "foundBefore", endOfDay: true),
+            states: states,
+            level: try queryEnum("level", HazardLevel.self),
+            countyCode: try queryCounty(),
+            enterpriseID: try queryUUID("enterprise"),
+            industry: try queryEnum("industry", Industry.self),
+            overdue: overdue, supervised: try flag("supervised"), legacy: try flag("legacy"),
+            source: try queryEnum("source", HazardSource.self),
+            focusTag: try queryEnum("focus", FocusTag.self),
+            foundAfter: try queryDate("foundAfter"),
+            foundBefore: try queryDate("foundBefore", endOfDay: true),
             search: queryString("q").map { String($0.prefix(100)) },
             sort: sort ?? (overdue == true ? .deadline : .foundAt),
             direction: direction)

@@ -159,7 +159,7 @@ struct HazardPages: RouteCollection {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.hazardReport)
         var enterprise: Enterprise?
-        if let id = req.queryString("enterprise").flatMap(UUID.init(uuidString:)) {
+        if let id = try req.queryUUID("enterprise") {
             enterprise = try await req.zhiben.enterprises.get(id, actor: ctx.caller)
         } else if case .enterprise(let own) = ctx.caller.scope {
             enterprise = try await req.zhiben.enterprises.get(own, actor: ctx.caller)

@@ -134,14 +134,17 @@ extension Request {
     }
 
     func alarmQuery() throws -> AlarmQuery {
-        let states = queryString("state").map { $0.split(separator: ",").compactMap { Alarm.State(rawValue: String($0)) } }
-        return AlarmQuery(states: states.flatMap { $0.isEmpty ? nil : $0 }, level: queryString("level").flatMap(Int.init).flatMap(AlarmLevel.init(rawValue:)),
-                          condition: queryString("condition").flatMap(AlarmCondition.init(rawValue:)),
-                          countyCode: queryString("county").flatMap { County.lookup($0)?.code },
-                          enterpriseID: queryString("enterprise").flatMap(UUID.init(uuidString:)),
-                          pointID: queryString("point").flatMap(UUID.init(uuidString:)),
-                          outOnly: queryString("out") == "1" || queryString("out") == "true",
-                          raisedAfter: try APIDate.parse(queryString("from"), field: "from"),
-                          raisedBefore: try APIDate.parse(queryString("to"), field: "to", endOfDay: true))
+        let states = try queryChoice("state", allowed: Alarm.State.allCases.map(\.rawValue)) { text -> [Alarm.State]? in
+            let parts = text.split(separator: ",").map { Alarm.State(rawValue: String($0)) }
+            return parts.isEmpty || parts.contains(nil) ? nil : parts.compactMap { $0 }
+        }
+        return AlarmQuery(states: states, level: try queryChoice("level", allowed: AlarmLevel.allCases.map { String($0.rawValue) }) { Int($0).flatMap(AlarmLevel.init(rawValue:)) },
+                          condition: try queryEnum("condition", AlarmCondition.self),
+                          countyCode: try queryCounty(),
+                          enterpriseID: try queryUUID("enterprise"),
+                          pointID: try queryUUID("point"),
+                          outOnly: try queryFlag("out"),
+                          raisedAfter: try queryDate("from"),
+                          raisedBefore: try queryDate("to", endOfDay: true))
     }
 }

@@ -36,6 +36,11 @@ enum AlarmStream {
             var quiet = 0
             var polls = 0
             do {
+                // The server is stopping: end at once rather than read storage that is closing.
+                guard await !feed.isClosed else {
+                    try await writer.write(.end)
+                    return
+                }
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 3000\n\n")))
                 try await passOn(&cursor, services: services, query: query, caller: caller, writer: writer, render: render)
                 for await signal in signals {

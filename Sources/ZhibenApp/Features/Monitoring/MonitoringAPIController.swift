@@ -161,8 +161,8 @@ struct MonitoringAPIController: RouteCollection {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else {
             throw DomainError.validation([FieldIssue(field: "body", zh: "请求体应为 CSV 文件内容", en: "the body must be the CSV file")])
         }
-        let dryRun = req.queryString("dryRun") == "true"
-        let report = try await req.zhiben.monitoring.importPoints(Data(buffer: buffer), enterpriseID: req.queryString("enterprise").flatMap(UUID.init(uuidString:)),
+        let dryRun = try req.queryFlag("dryRun")
+        let report = try await req.zhiben.monitoring.importPoints(Data(buffer: buffer), enterpriseID: try req.queryUUID("enterprise"),
                                                                   commit: !dryRun, actor: caller, origin: req.origin)
         let p = report.parsed
         let dto = ImportResultDTO(
@@ -230,11 +230,11 @@ struct MonitoringAPIController: RouteCollection {
 }
 
 extension Request {
-    func monitoringPointQuery() -> MonitoringPointQuery {
-        MonitoringPointQuery(enterpriseID: queryString("enterprise").flatMap(UUID.init(uuidString:)),
-                             countyCode: queryString("county").flatMap { County.lookup($0)?.code },
-                             indicator: queryString("indicator").flatMap { MonitoringCatalogue.indicator($0)?.id },
+    func monitoringPointQuery() throws -> MonitoringPointQuery {
+        MonitoringPointQuery(enterpriseID: try queryUUID("enterprise"),
+                             countyCode: try queryCounty(),
+                             indicator: try queryChoice("indicator", allowed: MonitoringCatalogue.indicators.map(\.id)) { MonitoringCatalogue.indicator($0)?.id },
                              search: queryString("q").map { String($0.prefix(100)) },
-                             includeInactive: queryString("inactive") == "1" || queryString("inactive") == "true")
+                             includeInactive: try queryFlag("inactive"))
     }
 }

@@ -93,7 +93,7 @@ struct MonitoringPages: RouteCollection {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.monitoringRead)
         let lang = ctx.lang
-        let query = req.monitoringPointQuery()
+        let query = try req.monitoringPointQuery()
         let page = try await req.zhiben.monitoring.list(query, page: req.paging(), actor: ctx.caller)
         var qs = QueryString()
         for key in ["q", "county", "indicator", "enterprise", "inactive", "per"] { qs.set(key, req.queryString(key)) }

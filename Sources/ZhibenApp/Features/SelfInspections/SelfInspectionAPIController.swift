@@ -92,7 +92,7 @@ struct SelfInspectionAPIController: RouteCollection {
     }
 
     func list(req: Request) async throws -> PageDTO<SelfInspectionDTO> {
-        let enterprise = req.queryString("enterprise").flatMap(UUID.init(uuidString:))
+        let enterprise = try req.queryUUID("enterprise")
         return PageDTO(try await req.zhiben.selfInspections.list(enterpriseID: enterprise, page: req.paging(), actor: req.caller), SelfInspectionDTO.init)
     }
 
@@ -122,7 +122,7 @@ struct SelfInspectionAPIController: RouteCollection {
     }
 
     func reports(req: Request) async throws -> PageDTO<InternalReportDTO> {
-        let enterprise = req.queryString("enterprise").flatMap(UUID.init(uuidString:))
+        let enterprise = try req.queryUUID("enterprise")
         return PageDTO(try await req.zhiben.selfInspections.reports(enterpriseID: enterprise, page: req.paging(), actor: req.caller), InternalReportDTO.init)
     }
 

@@ -31,8 +31,8 @@ struct SelfInspectionPages: RouteCollection {
             return .html(try await enterprisePage(ctx, req: req, enterpriseID: own, issues: [], form: RecordForm()))
         }
         // The city looks at one county at a time: the standing of thousands of enterprises is computed per view.
-        let county: String? = ctx.caller.scope == .city ? req.queryString("county").flatMap { County.lookup($0)?.code } ?? County.all[0].code : nil
-        let showAll = req.queryString("all") == "1"
+        let county: String? = ctx.caller.scope == .city ? try req.queryCounty() ?? County.all[0].code : nil
+        let showAll = try req.queryFlag("all")
         let (paged, missedTotal, enterpriseCount) = try await service.standings(actor: ctx.caller, countyCode: county, onlyMissed: !showAll,
                                                                                page: req.paging(defaultPer: 50))
         let slice = paged.items
