@@ -10,13 +10,13 @@ func routes(_ app: Application) throws {
         try? res.content.encode(HealthStatus(status: ok ? "ok" : "database unreachable"))
         return res
     }
-    app.get("metrics") { req -> Response in
+    app.get("metrics") { req async throws -> Response in
         // As Prometheus deployments expect: open to loopback and the configured scrapers, to no one else.
         guard req.mayReadMetrics else {
             throw Problem(status: .forbidden, title: "无权访问 / forbidden",
                           detail: "/metrics is served to loopback and to the addresses in ZHIBEN_METRICS_ALLOW only.")
         }
-        let res = Response(status: .ok, body: .init(string: Metrics.render()))
+        let res = Response(status: .ok, body: .init(string: try await Metrics.render(req.zhiben)))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         return res
     }

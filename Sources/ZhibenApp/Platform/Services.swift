@@ -102,12 +102,14 @@ public struct ZhibenServices: Sendable {
         alarms = AlarmService(alarms: FluentAlarmRepository(store: store), points: pointRepo, leases: FluentEngineLeaseRepository(store: store),
                               clock: clock, escalation: config.alarmEscalation, channel: LoggingNotificationChannel(logger: logger),
                               hazardPolicy: config.alarmHazard)
-        telemetry = TelemetryService(readings: FluentReadingRepository(store: store), points: pointRepo, alarms: alarms, clock: clock,
-                                     retention: TimeInterval(config.readingRetentionDays) * 86_400, definitions: definitions) { error in
+        var telemetry = TelemetryService(readings: FluentReadingRepository(store: store), points: pointRepo, alarms: alarms, clock: clock,
+                                         retention: TimeInterval(config.readingRetentionDays) * 86_400, definitions: definitions) { error in
             // A lease lost to another instance is routine; the batch waits for its engine either way.
             guard !(error is EngineLeaseLost) else { return }
             logger.warning("readings stored, evaluation left to the next pass: \(String(reflecting: error))")
         }
+        telemetry.observe = { result, seconds in Metrics.ingested(result, seconds: seconds) }
+        self.telemetry = telemetry
         monitoringFigures = MonitoringFiguresService(repository: FluentMonitoringFiguresRepository(store: store), clock: clock)
         provincial = ProvincialService(links: FluentProvincialRepository(store: store), points: pointRepo, enterprises: enterpriseRepo,
                                        telemetry: telemetry, clock: clock)

@@ -126,27 +126,6 @@ enum Resources {
     static var openAPIPath: String { root + "/openapi.yaml" }
 }
 
-/// Prometheus registry shared by the process: swift-metrics allows one bootstrap per process.
-enum Metrics {
-    nonisolated(unsafe) private static var bootstrapped = false
-    private static let lock = NSLock()
-    static let registry = PrometheusCollectorRegistry()
-
-    static func bootstrapOnce() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !bootstrapped else { return }
-        bootstrapped = true
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-    }
-
-    static func render() -> String {
-        var buffer = [UInt8]()
-        registry.emit(into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
-    }
-}
-
 struct AlarmFeedCloser: LifecycleHandler {
     func shutdownAsync(_ app: Application) async {
         await app.zhiben.alarms.feed.close()

@@ -185,6 +185,8 @@ public struct TelemetryService: Sendable {
     public let definitions: PointDefinitionCache
     /// Hears of evaluations that failed after their readings were stored (the batch waits for the next pass).
     public let report: @Sendable (any Error) -> Void
+    /// Hears of each batch taken (its counts and how long it took, in seconds), for the operators' figures.
+    public var observe: @Sendable (IngestResult, TimeInterval) -> Void = { _, _ in }
 
     public init(readings: any ReadingRepository, points: any MonitoringPointRepository, alarms: AlarmService? = nil, clock: any WallClock,
                 retention: TimeInterval, definitions: PointDefinitionCache = PointDefinitionCache(), report: @escaping @Sendable (any Error) -> Void = { _ in }) {
@@ -206,6 +208,14 @@ public struct TelemetryService: Sendable {
     }
 
     public func ingest(_ raw: [RawReading], actor: Caller) async throws -> IngestResult {
+        let started = ContinuousClock.now
+        let result = try await ingestBatch(raw, actor: actor)
+        let took = ContinuousClock.now - started
+        observe(result, Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+        return result
+    }
+
+    func ingestBatch(_ raw: [RawReading], actor: Caller) async throws -> IngestResult {
         try actor.require(.telemetryWrite)
         guard case .enterprise(let enterpriseID) = actor.scope else { throw DomainError.forbidden(permission: .telemetryWrite) }
         guard raw.count <= TelemetryRules.maxReadings else {

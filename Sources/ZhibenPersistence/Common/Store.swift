@@ -16,6 +16,8 @@ public final class Store: Sendable {
     /// SQLite allows one writer; a deferred transaction that reads first and writes second fails at
     /// once (not after waiting) when another connection writes meanwhile. Writes queue here instead.
     private let writeGate = AsyncGate()
+    /// What the operators' figures read: waits for the write gate, the last checkpoint.
+    public let stats = StoreStats()
 
     /// Always the same database handle (tests).
     public init(database: any Database, engine: Engine) {
@@ -33,12 +35,17 @@ public final class Store: Sendable {
 
     /// Runs `body` in one transaction: all of it is stored, or none.
     public func write<T: Sendable>(_ body: @Sendable @escaping (any Database) async throws -> T) async throws -> T {
-        if engine == .sqlite { await writeGate.enter() }
+        let waitStarted = ContinuousClock.now
+        if engine == .sqlite {
+            await writeGate.enter()
+            stats.waited(ContinuousClock.now - waitStarted)
+        }
         do {
             let result = try await database.transaction { tx in
                 if self.engine == .postgres {
                     // Serialises writers across app instances, so the audit chain has one head.
                     try await (tx as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(141100)").run()
+                    self.stats.waited(ContinuousClock.now - waitStarted)
                 }
                 return try await body(tx)
             }
@@ -69,7 +76,9 @@ public final class Store: Sendable {
     /// log over from its beginning, so the file does not keep growing.
     public func checkpoint() async throws {
         guard engine == .sqlite else { return }
-        try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+        struct Row: Decodable { let busy: Int; let log: Int; let checkpointed: Int }
+        let row = try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").first(decoding: Row.self)
+        stats.checkpointed(behind: row.map { max(0, $0.log - $0.checkpointed) } ?? 0, at: Date())
     }
 
     /// Whether the database answers.
@@ -78,6 +87,31 @@ public final class Store: Sendable {
             try await sql.raw("SELECT 1").run()
             return true
         } catch { return false }
+    }
+}
+
+/// Counters kept by the store for the operators' figures (`/metrics`).
+public final class StoreStats: @unchecked Sendable {
+    private let lock = NSLock()
+    private var writes = 0
+    private var waitSeconds = 0.0
+    private var framesBehind = 0
+    private var lastCheckpoint: Date?
+
+    func waited(_ d: Duration) {
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        lock.withLock { writes += 1; waitSeconds += s }
+    }
+
+    func checkpointed(behind frames: Int, at: Date) {
+        lock.withLock { framesBehind = frames; lastCheckpoint = at }
+    }
+
+    /// Audited writes so far, the seconds they waited for the write gate (SQLite) or the audit chain's
+    /// lock (PostgreSQL), the write-ahead log's frames not yet copied back at the last checkpoint, and when
+    /// that was (SQLite under `serve`).
+    public var snapshot: (writes: Int, waitSeconds: Double, framesBehind: Int, lastCheckpoint: Date?) {
+        lock.withLock { (writes, waitSeconds, framesBehind, lastCheckpoint) }
     }
 }
 
