@@ -175,6 +175,9 @@ enum ErrorPage {
         case 404: message = lang.t("没有找到这个页面或记录，或者它不在您的管辖范围内。", "This page or record does not exist, or is outside your jurisdiction.")
         case 405: message = lang.t("不支持此请求方法。", "This method is not supported here.")
         case 413: message = lang.t("上传内容过大。", "The upload is too large.")
+        case 400 where !(p.errors ?? []).isEmpty: message = (p.errors ?? []).map { lang == .en ? "\($0.field): \($0.reason)" : $0.reasonZh }.joined(separator: lang.t("；", "; "))
+        case 503: message = lang.t("系统暂时无法连接数据库，正在自动恢复，您的数据未受影响。请在几秒钟后刷新页面。",
+                                   "The system cannot reach its database just now and is reconnecting; your data is safe. Reload the page in a few seconds.")
         default: message = p.status >= 500 ? lang.t("服务器出错，已记录日志，数据未被修改。", "Server error; it has been logged and nothing was changed.") : (p.detail ?? p.title)
         }
         let body: HTML = """

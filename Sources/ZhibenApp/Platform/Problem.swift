@@ -1,4 +1,5 @@
 import Fluent
+import ZhibenPersistence
 import Foundation
 import Vapor
 import ZhibenDomain
@@ -78,12 +79,21 @@ struct Problem: Error, Content {
             for (k, v) in a.headers { headers[k] = v }
             let reason = a.status.code >= 500 ? a.status.reasonPhrase : a.reason
             return Problem(status: a.status, title: title(for: a.status), detail: reason, headers: headers.isEmpty ? nil : headers)
+        case let e where StoreOutage.isUnreachable(e):
+            // The database is stopped or restarting: nothing was written; the pool reconnects by itself.
+            logger.warning("database unreachable: \(String(reflecting: e))")
+            return Problem(status: .serviceUnavailable, title: "数据库暂时无法访问 / database unavailable",
+                           detail: "The database cannot be reached just now; nothing was changed. Try again in a few seconds.",
+                           headers: ["Retry-After": String(Problem.outageRetryAfter)])
         default:
             logger.report(error: error)
             return Problem(status: .internalServerError, title: "服务器内部错误 / internal error",
                            detail: "The error has been logged; nothing was changed.")
         }
     }
+
+    /// Seconds a client is asked to wait while the database cannot be reached.
+    static let outageRetryAfter = 5
 
     static func title(for status: HTTPResponseStatus) -> String {
         switch status.code {
@@ -131,6 +141,8 @@ struct ProblemMiddleware: AsyncMiddleware {
             return try await next.respond(to: req)
         } catch {
             let problem = Problem.from(error, logger: req.logger)
+            // Writes still waiting on connections the database cut are given up shortly after this.
+            if problem.status == 503 { req.zhiben.store.stats.noteOutage() }
             if req.url.path.hasPrefix("/api/") || req.headers.accept.mediaTypes.contains(where: { $0.subType == "json" }) {
                 return problem.response(for: req)
             }

@@ -41,14 +41,18 @@ public final class Store: Sendable {
             stats.waited(ContinuousClock.now - waitStarted)
         }
         do {
-            let result = try await database.transaction { tx in
-                if self.engine == .postgres {
-                    // Serialises writers across app instances, so the audit chain has one head.
-                    try await (tx as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(141100)").run()
-                    self.stats.waited(ContinuousClock.now - waitStarted)
+            let database = self.database
+            let transaction: @Sendable () async throws -> T = {
+                try await database.transaction { tx in
+                    if self.engine == .postgres {
+                        // Serialises writers across app instances, so the audit chain has one head.
+                        try await (tx as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(141100)").run()
+                        self.stats.waited(ContinuousClock.now - waitStarted)
+                    }
+                    return try await body(tx)
                 }
-                return try await body(tx)
             }
+            let result = engine == .postgres ? try await stats.releasedOnOutage(transaction) : try await transaction()
             if engine == .sqlite { await writeGate.leave() }
             return result
         } catch {
@@ -62,7 +66,9 @@ public final class Store: Sendable {
     public func bulkWrite<T: Sendable>(_ body: @Sendable @escaping (any Database) async throws -> T) async throws -> T {
         if engine == .sqlite { await writeGate.enter() }
         do {
-            let result = try await database.transaction { tx in try await body(tx) }
+            let database = self.database
+            let transaction: @Sendable () async throws -> T = { try await database.transaction { tx in try await body(tx) } }
+            let result = engine == .postgres ? try await stats.releasedOnOutage(transaction) : try await transaction()
             if engine == .sqlite { await writeGate.leave() }
             return result
         } catch {
@@ -90,6 +96,33 @@ public final class Store: Sendable {
     }
 }
 
+/// A write given up because the database went away while it ran.
+public struct StoreUnavailable: Error {}
+
+/// The first of several results to arrive; later ones are dropped.
+actor Once<T: Sendable> {
+    private var result: Result<T, any Error>?
+    private var waiting: [CheckedContinuation<Result<T, any Error>, Never>] = []
+
+    func finish(with r: Result<T, any Error>) {
+        guard result == nil else { return }
+        result = r
+        for w in waiting { w.resume(returning: r) }
+        waiting = []
+    }
+
+    func value() async -> Result<T, any Error> {
+        if let result { return result }
+        return await withCheckedContinuation { waiting.append($0) }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
 /// Counters kept by the store for the operators' figures (`/metrics`).
 public final class StoreStats: @unchecked Sendable {
     private let lock = NSLock()
@@ -97,6 +130,46 @@ public final class StoreStats: @unchecked Sendable {
     private var waitSeconds = 0.0
     private var framesBehind = 0
     private var lastCheckpoint: Date?
+    /// When the current outage was first seen, and when last.
+    private var outageSince: ContinuousClock.Instant?
+    private var outageLast: ContinuousClock.Instant?
+
+    /// Someone found the database unreachable just now. Seen again within 30 seconds, it is the same outage.
+    public func noteOutage() {
+        let now = ContinuousClock.now
+        lock.withLock {
+            if outageLast.map({ now - $0 > .seconds(30) }) ?? true { outageSince = now }
+            outageLast = now
+        }
+    }
+
+    /// How long after an outage was seen a write still in flight from before it is given up: a
+    /// connection cut by a database that went away does not always fail the query waiting on it.
+    static let outageGrace: Duration = .seconds(5)
+
+    /// Runs `op`; if, while it runs, an outage is seen and `outageGrace` passes without it finishing, the
+    /// caller is answered `StoreUnavailable` (the write is most likely lost with its connection; if it
+    /// commits after all, it was simply not acknowledged). A healthy write is never cut, however long.
+    func releasedOnOutage<T: Sendable>(_ op: @Sendable @escaping () async throws -> T) async throws -> T {
+        let started = ContinuousClock.now
+        let once = Once<T>()
+        let work = Task { await once.finish(with: await Result(catching: { try await op() })) }
+        let watch = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                let (since, last) = lock.withLock { (outageSince, outageLast) }
+                let now = ContinuousClock.now
+                if let since, let last, last > started, now - since > Self.outageGrace, now - started > Self.outageGrace {
+                    await once.finish(with: .failure(StoreUnavailable()))
+                    return
+                }
+            }
+        }
+        let result = await once.value()
+        watch.cancel()
+        _ = work
+        return try result.get()
+    }
 
     func waited(_ d: Duration) {
         let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
