@@ -107,12 +107,14 @@ struct DrawAppTests {
             _ = try await h.api(.PUT, "/api/v1/inspections/\(made[0].id)/results", token: inspector, json: ["baseVersion": made[0].version, "results": [] as [String]])
             let done = try await h.api(.POST, "/api/v1/inspections/\(made[0].id)/transitions", token: inspector, json: ["action": "complete"])
             #expect(done.status == .ok, "\(done.body.string.prefix(300))")
-            let second = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t2", "size": 2, "excludeInspectedMonths": 6])
+            // The pools overlap and the first was just revealed: the second draw gives its reason.
+            let second = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t2", "size": 2, "excludeInspectedMonths": 6,
+                                                                                      "overlapReason": "季度第二批抽查"])
             #expect(second.status == .created, "\(second.body.string.prefix(300))")
             #expect(try second.content.get(Int.self, at: "excludeInspectedMonths") == 6)
             let fewer = try await pool(try second.content.get(UUID.self, at: "id"))
             #expect(fewer == everyone.subtracting([made[0].enterpriseId]))
-            let zero = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t3", "size": 2, "excludeInspectedMonths": 0])
+            let zero = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "t3", "size": 2, "excludeInspectedMonths": 0, "overlapReason": "季度第三批抽查"])
             #expect(try await pool(try zero.content.get(UUID.self, at: "id")) == everyone, "0 leaves nobody out")
             let page = try await h.tester.sendRequest(.GET, "/public/draws/\(try second.content.get(UUID.self, at: "id"))").body.string
             #expect(page.contains("排除近6个月内已完成检查的企业"))

@@ -185,4 +185,58 @@ struct HardeningTests {
             #expect(try await h.get("/hazards?enterprise=not-a-uuid", as: browser).status == .badRequest)
         }
     }
+
+    /// A clock the test moves forward.
+    final class MovableClock: WallClock, @unchecked Sendable {
+        private let lock = NSLock()
+        private var offset: TimeInterval = 0
+        func now() -> Date { lock.withLock { Date().addingTimeInterval(offset) } }
+        func advance(_ seconds: TimeInterval) { lock.withLock { offset += seconds } }
+    }
+
+    @Test("一公开 beyond the commitment: a draw over a pool overlapping one revealed in 30 days needs a published reason; a draw not revealed in 24 hours, or not followed by inspections in 30 days, is marked on the public page with counts per county")
+    func drawFairness() async throws {
+        let clock = MovableClock()
+        try await Harness.with(enterprises: 40, clock: clock) { h in
+            let county = try await h.token("county-141181")
+            func draw(_ title: String, reason: String? = nil) async throws -> TestingHTTPResponse {
+                var body: [String: any Sendable] = ["title": title, "size": 2]
+                if let reason { body["overlapReason"] = reason }
+                return try await h.api(.POST, "/api/v1/draws", token: county, json: body)
+            }
+            let first = try await draw("第一次抽取")
+            let firstID = try first.content.get(UUID.self, at: "id")
+            let year = try first.content.get(Int.self, at: "year")
+            #expect(try await draw("揭晓前再抽").status == .created, "no reveal yet: nothing to overlap")
+            #expect(try await h.api(.POST, "/api/v1/draws/\(firstID)/reveal", token: county).status == .ok)
+            let refused = try await draw("结果不满意再抽一次")
+            #expect(refused.status == .unprocessableEntity)
+            #expect(try ProblemProbe(refused).errors?.map(\.field) == ["overlapReason"])
+            let again = try await draw("补充抽取", reason: "首次抽中的企业已停产，经局务会研究补充抽取")
+            #expect(again.status == .created)
+            #expect(try again.content.get(String.self, at: "overlapReason") == "首次抽中的企业已停产，经局务会研究补充抽取")
+            let againID = try again.content.get(UUID.self, at: "id")
+
+            struct Counts { let draws: Int; let overdue: Int; let notArranged: Int; let redrawn: Int }
+            func publicPage() async throws -> String { try await h.tester.sendRequest(.GET, "/public/draws?year=\(year)").body.string }
+            var page = try await publicPage()
+            let badge = "<span class=\"badge level-major\">"
+            #expect(page.contains("首次抽中的企业已停产") && !page.contains(badge + "未揭晓超时") && page.contains("各县（市、区）抽取情况"))
+            // A day later the unrevealed draws are marked.
+            clock.advance(25 * 3600)
+            page = try await publicPage()
+            #expect(page.contains(badge + "未揭晓超时") && !page.contains(badge + "未按结果安排检查"))
+            let (_, counties) = try await h.app.zhiben.draws.publicYear(year)
+            let xiaoyi = try #require(counties.first { $0.countyCode == "141181" })
+            #expect(xiaoyi.draws == 3 && xiaoyi.revealed == 1 && xiaoyi.revealOverdue == 2 && xiaoyi.redrawn == 1 && xiaoyi.notArranged == 0)
+            #expect(try await h.tester.sendRequest(.GET, "/public/draws/\(againID)").body.string.contains("未揭晓超时"))
+            // A month after the reveal without inspections: marked; once they are arranged, not.
+            clock.advance(30 * 86_400)
+            #expect(try await h.app.zhiben.draws.publicYear(year).counties.first { $0.countyCode == "141181" }?.notArranged == 1)
+            #expect(try await h.tester.sendRequest(.GET, "/public/draws/\(firstID)").body.string.contains("未按结果安排检查"))
+            let arranged = try await h.api(.POST, "/api/v1/draws/\(firstID)/inspections", token: try await h.token("county-141181"), json: ["plannedOn": "2027-01-10"])
+            #expect(arranged.status == .created, "\(arranged.body.string.prefix(300))")
+            #expect(try await h.app.zhiben.draws.publicYear(year).counties.first { $0.countyCode == "141181" }?.notArranged == 0)
+        }
+    }
 }

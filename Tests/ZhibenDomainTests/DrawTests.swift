@@ -178,3 +178,27 @@ struct PlanRulesTests {
         #expect(coverage.done == 1 && coverage.total == 2, "high risk: 甲 (dust) and 己 (gas); only 己 checked up")
     }
 }
+
+@Suite("draw fairness marks")
+struct DrawFairnessTests {
+    static func draw(created: Date, revealed: Date?, county: String? = "141181", reason: String? = nil) -> Draw {
+        Draw(countyCode: county, year: 2026, title: "t", parameters: DrawParameters(size: 1, inspectorsPerEnterprise: 2),
+             pool: DrawPool(enterprises: [], inspectors: [], experts: [], day: "2026-12-01"), poolDigest: "", commitment: "",
+             seed: revealed == nil ? nil : "seed", createdBy: "c", createdAt: created, revealedAt: revealed, overlapReason: reason)
+    }
+
+    @Test("unrevealed after 24 hours; revealed without inspections after 30 days; nothing before; counts per county")
+    func flags() {
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        #expect(DrawFairness.flags(Self.draw(created: t0, revealed: nil), arranged: false, now: t0.addingTimeInterval(23 * 3600)).isEmpty)
+        #expect(DrawFairness.flags(Self.draw(created: t0, revealed: nil), arranged: false, now: t0.addingTimeInterval(25 * 3600)) == [.revealOverdue])
+        let revealed = Self.draw(created: t0, revealed: t0.addingTimeInterval(60))
+        #expect(DrawFairness.flags(revealed, arranged: false, now: t0.addingTimeInterval(29 * 86_400)).isEmpty)
+        #expect(DrawFairness.flags(revealed, arranged: false, now: t0.addingTimeInterval(31 * 86_400)) == [.notArranged])
+        #expect(DrawFairness.flags(revealed, arranged: true, now: t0.addingTimeInterval(31 * 86_400)).isEmpty)
+        let counts = DrawFairness.counts([(Self.draw(created: t0, revealed: nil), [.revealOverdue]), (revealed, [.notArranged]),
+                                          (Self.draw(created: t0, revealed: t0, reason: "补抽"), []), (Self.draw(created: t0, revealed: nil, county: nil), [])])
+        #expect(counts.count == 2 && counts[0].countyCode == nil && counts[0].draws == 1)
+        #expect(counts[1].draws == 3 && counts[1].revealed == 2 && counts[1].revealOverdue == 1 && counts[1].notArranged == 1 && counts[1].redrawn == 1)
+    }
+}

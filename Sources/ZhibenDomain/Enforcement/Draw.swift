@@ -188,6 +188,9 @@ public struct Draw: Sendable, Equatable, Identifiable {
     public var revealedAt: Date?
     /// The pool's size: all a list shows (lists leave the pool itself out).
     public var poolCounts: PoolCounts
+    /// Why this draw was committed while a draw of an overlapping pool was revealed in the last 30 days:
+    /// shown publicly beside it.
+    public var overlapReason: String?
 
     public struct PoolCounts: Sendable, Equatable {
         public var enterprises: Int
@@ -202,7 +205,8 @@ public struct Draw: Sendable, Equatable, Identifiable {
 
     public init(id: UUID = UUID(), countyCode: String?, year: Int, title: String, parameters: DrawParameters, pool: DrawPool, poolDigest: String,
                 commitment: String, seed: String? = nil, result: DrawResult? = nil, createdBy: String, createdAt: Date, revealedAt: Date? = nil,
-                poolCounts: PoolCounts? = nil) {
+                poolCounts: PoolCounts? = nil, overlapReason: String? = nil) {
+        self.overlapReason = overlapReason
         self.poolCounts = poolCounts ?? PoolCounts(enterprises: pool.enterprises.count, inspectors: pool.inspectors.count, experts: pool.experts.count)
         self.id = id
         self.countyCode = countyCode
@@ -292,6 +296,12 @@ public protocol DrawRepository: Sendable {
     func find(id: UUID, scope: Scope) async throws -> Draw?
     /// Newest first, without their pools (`poolCounts` tells the sizes).
     func list(scope: Scope, page: Paging) async throws -> Paged<Draw>
+    /// Every draw of a year, newest first, without pools.
+    func inYear(_ year: Int) async throws -> [Draw]
+    /// Draws revealed at or after `since`, with their pools.
+    func revealedSince(_ since: Date) async throws -> [Draw]
+    /// Which of these draws have their inspections arranged.
+    func arranged(drawIDs: [UUID]) async throws -> Set<UUID>
 }
 
 /// Double-random draws (双随机、一公开): committed with a frozen pool, revealed, public, verifiable.
@@ -319,8 +329,12 @@ public struct DrawService: Sendable {
         public var industries: [String]
         public var grades: [String]
         public var parameters: DrawParameters
+        /// Required when the pool overlaps a draw revealed in the last 30 days.
+        public var overlapReason: String?
 
-        public init(title: String, year: Int, countyCodes: [String] = [], industries: [String] = [], grades: [String] = [], parameters: DrawParameters) {
+        public init(title: String, year: Int, countyCodes: [String] = [], industries: [String] = [], grades: [String] = [], parameters: DrawParameters,
+                    overlapReason: String? = nil) {
+            self.overlapReason = overlapReason
             self.title = title
             self.year = year
             self.countyCodes = countyCodes
@@ -396,10 +410,24 @@ public struct DrawService: Sendable {
                                                      zh: "\(unstaffed.count)家企业可抽的执法人员（或专家）不足（如\(names)）：请补充名册，或调整条件",
                                                      en: "\(unstaffed.count) enterprises have too few eligible inspectors (or no expert), e.g. \(names): add to the roster or change the filters")])
         }
+        // A second draw over the same enterprises soon after a reveal could be used to pick the preferred
+        // result: it needs a written reason, published beside it.
+        let reason = r.overlapReason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        let poolIDs = Set(enterprises.map(\.id))
+        let overlapping = try await repository.revealedSince(now.addingTimeInterval(-DrawFairness.overlapWindow))
+            .filter { $0.pool.enterprises.contains { poolIDs.contains($0.id) } }
+        if let first = overlapping.first, reason == nil {
+            throw DomainError.validation([FieldIssue(field: "overlapReason",
+                                                     zh: "企业池与30天内已揭晓的抽取「\(first.title)」重叠：请写明再次抽取的理由（将随抽取公示）",
+                                                     en: "the pool overlaps \"\(first.title)\", revealed in the last 30 days: give the reason for drawing again (it is published with the draw)")])
+        }
+        if let reason, reason.count > 500 {
+            throw DomainError.validation([FieldIssue(field: "overlapReason", zh: "理由不超过500字", en: "the reason has at most 500 characters")])
+        }
         let seed = secrets.make()
         let draw = Draw(countyCode: actor.scope == .city ? (counties.count == 1 ? counties[0] : nil) : counties.first, year: r.year, title: title,
                         parameters: params, pool: pool, poolDigest: sha(pool.canonical), commitment: DrawAlgorithm.commitment(seed: seed, sha: sha),
-                        createdBy: actor.username, createdAt: now)
+                        createdBy: actor.username, createdAt: now, overlapReason: overlapping.isEmpty ? nil : reason)
         try await repository.create(draw, secret: seed, audit: AuditContext(actor: actor, at: now, origin: origin))
         return draw
     }
@@ -450,7 +478,74 @@ public struct DrawService: Sendable {
 
     /// For the public pages (一公开): every draw, without signing in.
     public func publicList(page: Paging) async throws -> Paged<Draw> { try await repository.list(scope: .city, page: page) }
+
+    /// The year's draws with what the public should notice of each, and the counts per county (一公开).
+    public func publicYear(_ year: Int) async throws -> (draws: [(draw: Draw, flags: Set<DrawFairness.Flag>)], counties: [DrawFairness.CountyCount]) {
+        let draws = try await repository.inYear(year)
+        let arranged = try await repository.arranged(drawIDs: draws.filter(\.revealed).map(\.id))
+        let now = clock.now()
+        let flagged = draws.map { d in (draw: d, flags: DrawFairness.flags(d, arranged: arranged.contains(d.id), now: now)) }
+        return (flagged, DrawFairness.counts(flagged))
+    }
+
+    /// What the public should notice of one draw now.
+    public func flags(_ d: Draw) async throws -> Set<DrawFairness.Flag> {
+        let arranged = d.revealed ? try await repository.arranged(drawIDs: [d.id]).contains(d.id) : false
+        return DrawFairness.flags(d, arranged: arranged, now: clock.now())
+    }
     public func publicDraw(_ id: UUID) async throws -> (draw: Draw, verification: DrawVerification) {
         try await verified(id, scope: .city)
+    }
+}
+
+/// What makes a draw accountable beyond its commitment: a county could commit and reveal draws until one
+/// pleased it. Each draw must be revealed within a day and its inspections arranged within 30 days of
+/// the reveal; another draw over an overlapping pool within 30 days of a reveal needs a written reason.
+public enum DrawFairness {
+    public static let revealWithin: TimeInterval = 24 * 3600
+    public static let arrangeWithin: TimeInterval = 30 * 86_400
+    public static let overlapWindow: TimeInterval = 30 * 86_400
+
+    public enum Flag: String, Sendable, Hashable, CaseIterable, Labeled {
+        /// Committed, not revealed within 24 hours.
+        case revealOverdue
+        /// Revealed, its inspections not arranged within 30 days.
+        case notArranged
+
+        public var zh: String { switch self { case .revealOverdue: "未揭晓超时"; case .notArranged: "未按结果安排检查" } }
+        public var en: String { switch self { case .revealOverdue: "Not revealed in time"; case .notArranged: "Inspections not arranged" } }
+    }
+
+    public static func flags(_ d: Draw, arranged: Bool, now: Date) -> Set<Flag> {
+        if let revealedAt = d.revealedAt {
+            return !arranged && now.timeIntervalSince(revealedAt) > arrangeWithin ? [.notArranged] : []
+        }
+        return now.timeIntervalSince(d.createdAt) > revealWithin ? [.revealOverdue] : []
+    }
+
+    /// One county's draws of the year (nil: city-wide draws).
+    public struct CountyCount: Sendable, Equatable {
+        public var countyCode: String?
+        public var draws = 0
+        public var revealed = 0
+        public var revealOverdue = 0
+        public var notArranged = 0
+        /// Drawn again over an overlapping pool, with a reason.
+        public var redrawn = 0
+    }
+
+    public static func counts(_ draws: [(draw: Draw, flags: Set<Flag>)]) -> [CountyCount] {
+        var byCounty: [String: CountyCount] = [:]
+        for (d, flags) in draws {
+            let key = d.countyCode ?? ""
+            var c = byCounty[key] ?? CountyCount(countyCode: d.countyCode)
+            c.draws += 1
+            if d.revealed { c.revealed += 1 }
+            if flags.contains(.revealOverdue) { c.revealOverdue += 1 }
+            if flags.contains(.notArranged) { c.notArranged += 1 }
+            if d.overlapReason != nil { c.redrawn += 1 }
+            byCounty[key] = c
+        }
+        return byCounty.values.sorted { ($0.countyCode ?? "") < ($1.countyCode ?? "") }
     }
 }

@@ -35,6 +35,7 @@ public enum Migrations {
         M028EnforcementPlans(),
         M029DrawPoolCounts(),
         M030InspectionPhotos(),
+        M031DrawOverlapReason(),
     ]
 }
 
@@ -981,12 +982,15 @@ struct M029DrawPoolCounts: AsyncMigration {
         for column in ["pool_enterprises", "pool_inspectors", "pool_experts"] {
             try await db.schema(DrawModel.schema).field(.definition(name: .key(FieldKey(stringLiteral: column)), dataType: .int, constraints: [.required, .sql(.default(0))])).update()
         }
-        for m in try await DrawModel.query(on: db).all() {
-            guard let pool = JSONColumn.decode(m.pool, as: DrawPool.self) else { continue }
-            m.poolEnterprises = pool.enterprises.count
-            m.poolInspectors = pool.inspectors.count
-            m.poolExperts = pool.experts.count
-            try await m.update(on: db)
+        // Plain SQL, not the model: the model has columns later migrations add.
+        struct Row: Decodable { let id: UUID; let pool: String }
+        let sql = db as! any SQLDatabase
+        for r in try await sql.raw("SELECT id, pool FROM draws").all(decoding: Row.self) {
+            guard let pool = JSONColumn.decode(r.pool, as: DrawPool.self) else { continue }
+            try await sql.raw("""
+                UPDATE draws SET pool_enterprises = \(bind: pool.enterprises.count), pool_inspectors = \(bind: pool.inspectors.count),
+                pool_experts = \(bind: pool.experts.count) WHERE id = \(bind: r.id)
+                """).run()
         }
     }
 
@@ -994,6 +998,19 @@ struct M029DrawPoolCounts: AsyncMigration {
         for column in ["pool_enterprises", "pool_inspectors", "pool_experts"] {
             try await db.schema(DrawModel.schema).deleteField(FieldKey(stringLiteral: column)).update()
         }
+    }
+}
+
+/// The written reason a draw was committed while a revealed draw of an overlapping pool is recent.
+struct M031DrawOverlapReason: AsyncMigration {
+    var name: String { "031-draw-overlap-reason" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(DrawModel.schema).field("overlap_reason", .string).update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(DrawModel.schema).deleteField("overlap_reason").update()
     }
 }
 

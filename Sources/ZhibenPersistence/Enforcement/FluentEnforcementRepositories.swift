@@ -202,6 +202,7 @@ final class DrawModel: Model, @unchecked Sendable {
     @Field(key: "pool_enterprises") var poolEnterprises: Int
     @Field(key: "pool_inspectors") var poolInspectors: Int
     @Field(key: "pool_experts") var poolExperts: Int
+    @OptionalField(key: "overlap_reason") var overlapReason: String?
 
     init() {}
 
@@ -211,7 +212,7 @@ final class DrawModel: Model, @unchecked Sendable {
         }
         return Draw(id: try requireID(), countyCode: countyCode, year: year, title: title, parameters: parameters, pool: pool, poolDigest: poolDigest,
                     commitment: commitment, seed: seed, result: JSONColumn.decode(result, as: DrawResult.self), createdBy: createdBy,
-                    createdAt: createdAt, revealedAt: revealedAt)
+                    createdAt: createdAt, revealedAt: revealedAt, overlapReason: overlapReason)
     }
 }
 
@@ -278,12 +279,14 @@ public struct FluentDrawRepository: DrawRepository {
             m.poolEnterprises = draw.pool.enterprises.count
             m.poolInspectors = draw.pool.inspectors.count
             m.poolExperts = draw.pool.experts.count
+            m.overlapReason = draw.overlapReason
             try await m.create(on: db)
             try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "draw", entityID: draw.id.uuidString,
                                         changes: [FieldChange(field: "title", before: nil, after: draw.title),
                                                   FieldChange(field: "poolDigest", before: nil, after: draw.poolDigest),
                                                   FieldChange(field: "commitment", before: nil, after: draw.commitment),
-                                                  FieldChange(field: "enterprises", before: nil, after: String(draw.pool.enterprises.count))],
+                                                  FieldChange(field: "enterprises", before: nil, after: String(draw.pool.enterprises.count))]
+                                            + (draw.overlapReason.map { [FieldChange(field: "overlapReason", before: nil, after: $0)] } ?? []),
                                         audit: audit)
         }
     }
@@ -319,27 +322,53 @@ public struct FluentDrawRepository: DrawRepository {
     public func list(scope: Scope, page: Paging) async throws -> Paged<Draw> {
         guard let q = Self.scoped(scope, on: store.database) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let total = try await q.copy().count()
-        // Without the pools (megabytes each for a city-wide draw) and the secrets.
+        var sql: SQLQueryString = Self.listColumns
+        if case .county(let c) = scope { sql += " WHERE county_code = \(bind: c)" }
+        sql += " ORDER BY created_at DESC, id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)"
+        return Paged(items: try await lightDraws(sql), page: page.page, per: page.per, total: total)
+    }
+
+    /// Without the pools (megabytes each for a city-wide draw) and the secrets.
+    static let listColumns: SQLQueryString = """
+        SELECT id, county_code, year, title, parameters, pool_digest, commitment, seed, result, created_by, created_at, revealed_at,
+        pool_enterprises, pool_inspectors, pool_experts, overlap_reason FROM draws
+        """
+
+    func lightDraws(_ sql: SQLQueryString) async throws -> [Draw] {
         struct Row: Decodable {
             let id: UUID; let county_code: String?; let year: Int; let title: String; let parameters: String; let pool_digest: String; let commitment: String
             let seed: String?; let result: String?; let created_by: String; let created_at: Date; let revealed_at: Date?
-            let pool_enterprises: Int; let pool_inspectors: Int; let pool_experts: Int
+            let pool_enterprises: Int; let pool_inspectors: Int; let pool_experts: Int; let overlap_reason: String?
         }
-        var sql: SQLQueryString = """
-            SELECT id, county_code, year, title, parameters, pool_digest, commitment, seed, result, created_by, created_at, revealed_at,
-            pool_enterprises, pool_inspectors, pool_experts FROM draws
-            """
-        if case .county(let c) = scope { sql += " WHERE county_code = \(bind: c)" }
-        sql += " ORDER BY created_at DESC, id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)"
         let rows = try await store.sql.raw(sql).all(decoding: Row.self)
         let empty = DrawPool(enterprises: [], inspectors: [], experts: [], day: "")
-        return Paged(items: rows.compactMap { r in
+        return rows.compactMap { r in
             guard let parameters = JSONColumn.decode(r.parameters, as: DrawParameters.self) else { return nil }
             return Draw(id: r.id, countyCode: r.county_code, year: r.year, title: r.title, parameters: parameters, pool: empty, poolDigest: r.pool_digest,
                         commitment: r.commitment, seed: r.seed, result: JSONColumn.decode(r.result, as: DrawResult.self), createdBy: r.created_by,
                         createdAt: r.created_at, revealedAt: r.revealed_at,
-                        poolCounts: Draw.PoolCounts(enterprises: r.pool_enterprises, inspectors: r.pool_inspectors, experts: r.pool_experts))
-        }, page: page.page, per: page.per, total: total)
+                        poolCounts: Draw.PoolCounts(enterprises: r.pool_enterprises, inspectors: r.pool_inspectors, experts: r.pool_experts),
+                        overlapReason: r.overlap_reason)
+        }
+    }
+
+    public func inYear(_ year: Int) async throws -> [Draw] {
+        var sql = Self.listColumns
+        sql += " WHERE year = \(bind: year) ORDER BY created_at DESC, id"
+        return try await lightDraws(sql)
+    }
+
+    public func revealedSince(_ since: Date) async throws -> [Draw] {
+        try await DrawModel.query(on: store.database).filter(\.$revealedAt >= since).all().map { try $0.domain() }
+    }
+
+    public func arranged(drawIDs: [UUID]) async throws -> Set<UUID> {
+        guard !drawIDs.isEmpty else { return [] }
+        struct Row: Decodable { let origin_id: UUID }
+        var sql: SQLQueryString = "SELECT DISTINCT origin_id FROM inspections WHERE origin = \(bind: InspectionOrigin.draw.rawValue) AND origin_id IN ("
+        for (i, id) in drawIDs.enumerated() { sql += (i == 0 ? "" : ", ") + "\(bind: id)" }
+        sql += ")"
+        return Set(try await store.sql.raw(sql).all(decoding: Row.self).map(\.origin_id))
     }
 }
 

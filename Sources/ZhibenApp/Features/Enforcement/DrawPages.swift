@@ -59,6 +59,7 @@ struct DrawPages: RouteCollection {
         var industries: [String]?
         var grades: [String]?
         var excludeInspectedMonths: String?
+        var overlapReason: String?
     }
 
     func drawForm(_ ctx: PageContext, values: DrawForm, issues: [FieldIssue]) -> HTML {
@@ -85,6 +86,11 @@ struct DrawPages: RouteCollection {
             \(check("crossCounty", ctx.t("异地交叉检查（抽取其他县的执法人员）", "Cross-county (inspectors of other counties)"), values.crossCounty))
             \(check("weighted", ctx.t("有未销号重大隐患或近90天一级报警的企业加权", "Weight up open major hazards and level-1 alarms in 90 days"), values.weighted))
           </fieldset>
+          <div class="field wide\(HTML(raw: issues.contains { $0.field == "overlapReason" } ? " has-error" : ""))">
+            <label for="f-overlapReason">\(ctx.t("再次抽取的理由（企业池与30天内已揭晓的抽取重叠时必填，随抽取公示）", "Reason for drawing again (required when the pool overlaps a draw revealed in the last 30 days; published)"))</label>
+            <textarea id="f-overlapReason" name="overlapReason" rows="2" maxlength="500">\(values.overlapReason ?? "")</textarea>
+            \(f.errors("overlapReason"))
+          </div>
           <div class="actions wide"><button type="submit" class="primary">\(ctx.t("冻结企业池并公布承诺值", "Freeze the pool and publish the commitment"))</button> <a href="\(SitePath.draws.path)">\(ctx.t("取消", "Cancel"))</a></div>
         </form>
         """
@@ -119,7 +125,7 @@ struct DrawPages: RouteCollection {
             let d = try await req.zhiben.draws.create(DrawService.Request(
                 title: v.title ?? "", year: year, countyCodes: v.countyCodes ?? [], industries: v.industries ?? [], grades: v.grades ?? [],
                 parameters: DrawParameters(size: size, inspectorsPerEnterprise: per, withExpert: v.withExpert == "yes", crossCounty: v.crossCounty == "yes",
-                                           weighted: v.weighted == "yes", excludeInspectedMonths: months)), actor: ctx.caller, origin: req.origin)
+                                           weighted: v.weighted == "yes", excludeInspectedMonths: months), overlapReason: v.overlapReason), actor: ctx.caller, origin: req.origin)
             return req.redirect(to: SitePath.draw(d.id).done("created"))
         } catch let error as DomainError {
             guard let issues = error.fieldIssues else { throw error }
@@ -344,6 +350,7 @@ enum DrawViews {
             <dt>\(lang.t("种子", "Seed"))</dt><dd class="mono small">\(d.seed ?? lang.t("揭晓时公布", "published at the reveal"))\(HTML.when(d.seed != nil) { " · \(yes(v.commitmentMatches))" })</dd>
             <dt>\(lang.t("复核结果", "Recomputed result"))</dt><dd>\(yes(v.resultMatches))</dd>
             <dt>\(lang.t("时间", "Times"))</dt><dd>\(lang.t("承诺", "committed")) \(ChinaTime.display(d.createdAt))\(d.revealedAt.map { lang.t("，揭晓 ", ", revealed ") + ChinaTime.display($0) } ?? "")</dd>
+            \(HTML.when(d.overlapReason != nil) { "<dt>\(lang.t("再次抽取的理由", "Why drawn again"))</dt><dd>\(d.overlapReason ?? "")</dd>" })
           </dl>
         </section>
         """
@@ -422,15 +429,38 @@ struct PublicDrawPages: RouteCollection {
     func list(req: Request) async throws -> Response {
         let lang = req.language
         let page = try await req.zhiben.draws.publicList(page: req.paging())
+        let thisYear = Int(ChinaTime.day(req.zhiben.clock.now()).prefix(4)) ?? 2026
+        let year = try req.queryInt("year", in: 2020...2100) ?? thisYear
+        let (yearDraws, counties) = try await req.zhiben.draws.publicYear(year)
+        let flagsOf = Dictionary(yearDraws.map { ($0.draw.id, $0.flags) }, uniquingKeysWith: { a, _ in a })
+        func marks(_ flags: Set<DrawFairness.Flag>) -> HTML {
+            HTML.join(DrawFairness.Flag.allCases.filter(flags.contains).map { f -> HTML in " <span class=\"badge level-major\">\(f.label(lang))</span>" })
+        }
         let rows = page.items.map { d -> HTML in
             """
-            <tr><td><a href="\(SitePath.publicDraw(d.id).path)">\(d.title)</a></td><td>\(d.countyCode.flatMap { County.named($0)?.label(lang) } ?? lang.t("全市", "City-wide"))</td>
+            <tr><td><a href="\(SitePath.publicDraw(d.id).path)">\(d.title)</a>\(HTML.when(d.overlapReason != nil) { "<br><span class=\"small\">\(lang.t("再次抽取：", "Drawn again: "))\(d.overlapReason ?? "")</span>" })</td><td>\(d.countyCode.flatMap { County.named($0)?.label(lang) } ?? lang.t("全市", "City-wide"))</td>
               <td class="num">\(d.parameters.size) / \(d.poolCounts.enterprises)</td><td class="mono small">\(String(d.commitment.prefix(16)))…</td>
-              <td>\(d.revealed ? lang.t("已揭晓", "Revealed") : lang.t("待揭晓", "To be revealed"))</td><td>\(ChinaTime.display(d.createdAt))</td></tr>
+              <td>\(d.revealed ? lang.t("已揭晓", "Revealed") : lang.t("待揭晓", "To be revealed"))\(marks(flagsOf[d.id] ?? []))</td><td>\(ChinaTime.display(d.createdAt))</td></tr>
+            """
+        }
+        let countyRows = counties.map { c -> HTML in
+            """
+            <tr><td>\(c.countyCode.flatMap { County.named($0)?.label(lang) } ?? lang.t("全市", "City-wide"))</td><td class="num">\(c.draws)</td><td class="num">\(c.revealed)</td>
+              <td class="num">\(c.revealOverdue)</td><td class="num">\(c.notArranged)</td><td class="num">\(c.redrawn)</td></tr>
             """
         }
         return frame(req, title: lang.t("双随机抽查公示", "Random inspections, published"), """
         <p class="subtitle">\(lang.t("每次抽取先公布企业池和种子的SHA-256承诺值，揭晓时公布种子。任何人都可下载企业池，按公开算法复核抽取结果。", "Each draw publishes its pool and the SHA-256 of its seed first, and the seed at the reveal; anyone can download the pool and recompute the result."))</p>
+        <section class="panel">
+          <h2>\(lang.t("\(year)年各县（市、区）抽取情况", "Draws of \(year) by county"))</h2>
+          <p class="hint">\(lang.t("承诺后24小时内未揭晓记为“未揭晓超时”；揭晓后30天内未按结果安排检查记为“未按结果安排检查”；30天内对重叠的企业池再次抽取须写明理由并公示。", "A draw not revealed within 24 hours of its commitment, or whose inspections were not arranged within 30 days of the reveal, is marked; drawing again over an overlapping pool within 30 days needs a published reason."))</p>
+          \(counties.isEmpty ? HTML("<p class=\"empty\">\(lang.t("本年度暂无抽取。", "No draws this year."))</p>") : """
+          <div class="table-wrap"><table class="data compact">
+            <thead><tr><th scope="col">\(lang.t("县（市、区）", "County"))</th><th scope="col">\(lang.t("抽取次数", "Draws"))</th><th scope="col">\(lang.t("已揭晓", "Revealed"))</th><th scope="col">\(DrawFairness.Flag.revealOverdue.label(lang))</th><th scope="col">\(DrawFairness.Flag.notArranged.label(lang))</th><th scope="col">\(lang.t("重叠再抽", "Drawn again"))</th></tr></thead>
+            <tbody>\(countyRows)</tbody>
+          </table></div>
+          """)
+        </section>
         \(page.items.isEmpty ? HTML("<p class=\"empty\">\(lang.t("暂无抽取。", "No draws yet."))</p>") : """
         <div class="table-wrap"><table class="data">
           <thead><tr><th scope="col">\(lang.t("标题", "Title"))</th><th scope="col">\(lang.t("范围", "Scope"))</th><th scope="col">\(lang.t("抽取 / 企业池", "Drawn / pool"))</th><th scope="col">\(lang.t("承诺值", "Commitment"))</th><th scope="col">\(lang.t("状态", "State"))</th><th scope="col">\(lang.t("时间", "Time"))</th></tr></thead>
@@ -443,7 +473,9 @@ struct PublicDrawPages: RouteCollection {
 
     func show(req: Request) async throws -> Response {
         let (d, verification) = try await req.zhiben.draws.publicDraw(req.recordID("draw"))
+        let flags = try await req.zhiben.draws.flags(d)
         return frame(req, title: d.title, """
+        \(HTML.join(DrawFairness.Flag.allCases.filter(flags.contains).map { f -> HTML in "<p class=\"flash error\" role=\"status\">\(f.label(req.language))</p>" }))
         \(DrawViews.summary(d, verification, lang: req.language))
         \(DrawViews.picks(d, lang: req.language, outcomes: try await DrawViews.outcomes(d, req: req)))
         <p><a href="\(SitePath.publicDraws.path)">\(req.language.t("全部抽取", "All draws"))</a></p>

@@ -140,9 +140,12 @@ struct DrawDTO: Content {
     var createdBy: String
     var createdAt: Date
     var revealedAt: Date?
+    /// Why it was drawn again over a recently revealed pool.
+    var overlapReason: String?
 
     init(_ d: Draw, verification v: DrawVerification?) {
         id = d.id
+        overlapReason = d.overlapReason
         countyCode = d.countyCode
         year = d.year
         title = d.title
@@ -191,13 +194,15 @@ struct DrawInputDTO: Content {
     var crossCounty: Bool?
     var weighted: Bool?
     var excludeInspectedMonths: Int?
+    var overlapReason: String?
 
     func request(now: Date) -> DrawService.Request {
         DrawService.Request(title: title ?? "", year: year ?? Int(ChinaTime.day(now).prefix(4)) ?? 2026, countyCodes: countyCodes ?? [],
                             industries: industries ?? [], grades: grades ?? [],
                             parameters: DrawParameters(size: size ?? 0, inspectorsPerEnterprise: inspectorsPerEnterprise ?? 2, withExpert: withExpert ?? false,
                                                        crossCounty: crossCounty ?? false, weighted: weighted ?? false,
-                                                       excludeInspectedMonths: excludeInspectedMonths))
+                                                       excludeInspectedMonths: excludeInspectedMonths),
+                            overlapReason: overlapReason)
     }
 }
 
