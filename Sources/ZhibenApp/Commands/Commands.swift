@@ -20,32 +20,27 @@ enum DemoSeeder {
         let password = services.config.demoPassword ?? Secret.password()
         let profiles = DemoData.enterprises(count: count)
         let now = services.clock.now()
-        let existing = try await services.enterprises.repository.existingCreditCodes(profiles.map(\.creditCode))
+        let existing = try await services.demo.existingCreditCodes(profiles.map(\.creditCode))
         let fresh = profiles.filter { !existing.contains($0.creditCode) }
         let records = fresh.map {
             Enterprise(id: UUID(), profile: $0, computedGrade: Classifier.classify($0, now: now).grade, createdAt: now, updatedAt: now)
         }
-        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
-        for chunk in stride(from: 0, to: records.count, by: 2000) {
-            try await services.enterprises.repository.createAll(Array(records[chunk..<min(chunk + 2000, records.count)]), audit: audit)
-        }
+        try await services.demo.createEnterprises(records, now: now)
         // Every demo account shares one hash of the one demo password: hashing thousands would take minutes.
         let hash = try await services.hasher.hash(password)
         // Ids of the enterprises just created are known; only ones that were already there are looked up.
         var ids = Dictionary(uniqueKeysWithValues: records.map { ($0.profile.creditCode, $0.id) })
         for code in existing {
-            if let e = try await services.enterprises.repository.find(creditCode: code, scope: .city) { ids[code] = e.id }
+            if let id = try await services.demo.enterpriseID(creditCode: code) { ids[code] = id }
         }
         let accounts = DemoData.accounts(for: profiles)
-        let taken = try await services.accounts.users.existingUsernames(accounts.map(\.username))
+        let taken = try await services.demo.existingUsernames(accounts.map(\.username))
         var users: [User] = []
         for a in accounts where !taken.contains(a.username) {
             users.append(User(username: a.username, displayName: a.displayName, role: a.role, countyCode: a.countyCode,
                               enterpriseID: a.enterpriseCreditCode.flatMap { ids[$0] }, passwordHash: hash, createdAt: now))
         }
-        for chunk in stride(from: 0, to: users.count, by: 2000) {
-            try await services.accounts.users.createAll(Array(users[chunk..<min(chunk + 2000, users.count)]), audit: audit)
-        }
+        try await services.demo.createUsers(users, now: now)
         let hazardCount = try await seedHazards(services, total: hazards ?? count * hazardsPerEnterprise, now: now)
         try await seedMonitoring(services, now: now)
         try await seedEnforcement(services, users: users, now: now)
@@ -58,8 +53,7 @@ enum DemoSeeder {
     /// certificate has run out) and eight experts (three of them the demo expert accounts); only into a
     /// database whose roster is empty.
     static func seedEnforcement(_ services: ZhibenServices, users: [User], now: Date) async throws {
-        guard try await services.people.repository.allInspectors(countyCodes: nil).isEmpty else { return }
-        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
+        guard try await !services.demo.hasRoster() else { return }
         let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "胡", "郭", "何"]
         let given = ["建国", "志强", "海燕", "晓东", "丽华", "文斌", "国栋", "秀英", "永红", "卫东", "春梅", "振华"]
         let byName = Dictionary(users.map { ($0.username, $0.id) }, uniquingKeysWith: { a, _ in a })
@@ -69,10 +63,10 @@ enum DemoSeeder {
             for k in 0..<4 {
                 n += 1
                 let name = surnames[(ci * 4 + k) % surnames.count] + given[(ci * 3 + k * 5) % given.count] + "（演示）"
-                try await services.people.repository.saveInspector(RosterInspector(
+                try await services.demo.addInspector(RosterInspector(
                     name: name, countyCode: county.code, certificateNo: String(format: "晋%@%04d", county.code, k + 1),
                     certificateValidUntil: k == 3 ? "2025-06-30" : "2028-12-31", specialties: specialties[k],
-                    userID: k == 0 ? byName["inspector-\(county.code)"] : nil, updatedAt: now), audit: audit)
+                    userID: k == 0 ? byName["inspector-\(county.code)"] : nil, updatedAt: now), now: now)
             }
         }
         let experts: [(String, [Specialty], String, String)] = [
@@ -82,43 +76,28 @@ enum DemoSeeder {
             ("李红梅（演示）", [.dust], "正高级工程师", "某高校安全工程系"), ("周建华（演示）", [.general, .electrical], "高级工程师", "某安全咨询公司"),
         ]
         for (i, e) in experts.enumerated() {
-            try await services.people.repository.saveExpert(Expert(name: e.0, specialties: e.1, title: e.2, employer: e.3,
+            try await services.demo.addExpert(Expert(name: e.0, specialties: e.1, title: e.2, employer: e.3,
                                                                    countyCode: County.all[i % County.all.count].code,
-                                                                   userID: i < 3 ? byName["expert-\(i + 1)"] : nil, updatedAt: now), audit: audit)
+                                                                   userID: i < 3 ? byName["expert-\(i + 1)"] : nil, updatedAt: now), now: now)
         }
     }
 
     /// Monitoring points of the demo enterprises with monitored risks; only into a database that has none yet.
     static func seedMonitoring(_ services: ZhibenServices, now: Date) async throws {
-        let repository = services.monitoring.points
-        guard try await repository.list(MonitoringPointQuery(includeInactive: true), page: Paging(per: 1), scope: .city).total == 0 else { return }
-        let enterprises = try await services.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: Int.max)
-        let points = DemoData.monitoringPoints(for: enterprises, now: now)
-        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
-        for chunk in stride(from: 0, to: points.count, by: 5000) {
-            try await repository.createAll(Array(points[chunk..<min(chunk + 5000, points.count)]), audit: audit)
-        }
+        guard try await !services.demo.hasPoints() else { return }
+        let enterprises = try await services.demo.allEnterprises()
+        try await services.demo.createPoints(DemoData.monitoringPoints(for: enterprises, now: now), now: now)
     }
 
     /// Hazards in every state across 2023 to now, walked through the real workflow; only into a
     /// database that has none yet.
     static func seedHazards(_ services: ZhibenServices, total: Int, now: Date) async throws -> Int {
-        let repository = services.hazards.repository
-        guard total > 0, try await repository.list(HazardQuery(), page: Paging(per: 1), scope: .city, now: now).total == 0 else { return 0 }
-        let enterprises = try await services.enterprises.repository.all(EnterpriseQuery(), scope: .city, limit: Int.max)
+        guard total > 0, try await !services.demo.hasHazards(now: now) else { return 0 }
+        let enterprises = try await services.demo.allEnterprises()
         let items = DemoData.hazards(for: enterprises, total: total, now: now, experts: try await services.hazards.experts(actor: .system))
-        let audit = AuditContext(actor: .system, at: now, origin: "seed-demo")
-        for chunk in stride(from: 0, to: items.count, by: 5000) {
-            try await repository.createAll(Array(items[chunk..<min(chunk + 5000, items.count)]), audit: audit)
-        }
-        let checks = DemoData.selfInspections(for: enterprises, now: now)
-        let selfInspections = services.selfInspections.repository
-        for chunk in stride(from: 0, to: checks.count, by: 5000) {
-            try await selfInspections.createAll(Array(checks[chunk..<min(chunk + 5000, checks.count)]), audit: audit)
-        }
-        for report in DemoData.internalReports(for: enterprises, now: now) {
-            _ = try await selfInspections.createReport(report, audit: audit)
-        }
+        try await services.demo.createHazards(items, now: now)
+        try await services.demo.createSelfInspections(DemoData.selfInspections(for: enterprises, now: now),
+                                                      reports: DemoData.internalReports(for: enterprises, now: now), now: now)
         return items.count
     }
 
@@ -312,10 +291,13 @@ struct DrawVerifyCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard let id = UUID(uuidString: signature.id) else { throw Mismatch(description: "\(signature.id) is not a draw id") }
-        let draws = context.application.zhiben.draws
         // Always from storage, never from a page's memory.
-        guard let d = try await draws.repository.find(id: id, scope: .city) else { throw Mismatch(description: "no draw \(signature.id)") }
-        let v = d.verify(sha: draws.sha)
+        let d: Draw, v: DrawVerification
+        do {
+            (d, v) = try await context.application.zhiben.draws.recomputed(id)
+        } catch DomainError.notFound {
+            throw Mismatch(description: "no draw \(signature.id)")
+        }
         func line(_ what: String, _ ok: Bool?) { context.console.print("\(what): \(ok.map { $0 ? "matches" : "DOES NOT MATCH" } ?? "not revealed yet")") }
         context.console.print("draw \(d.id.uuidString) \(d.title): \(d.pool.enterprises.count) enterprises in the pool, \(d.parameters.size) to draw")
         line("pool SHA-256 \(d.poolDigest)", v.poolMatches)

@@ -61,6 +61,8 @@ public struct ZhibenServices: Sendable {
     public let provincial: ProvincialService
     public let monitoringFigures: MonitoringFiguresService
     public let people: EnforcementPeopleService
+    /// Demo data in bulk, for the process itself.
+    public let demo: DemoLoader
     public let draws: DrawService
     public let inspections: InspectionService
     public let penalties: PenaltyService
@@ -115,6 +117,8 @@ public struct ZhibenServices: Sendable {
                                        telemetry: telemetry, clock: clock)
         notifications = NotificationService(repository: FluentNotificationRepository(store: store), clock: clock)
         let peopleRepo = FluentEnforcementPeopleRepository(store: store)
+        demo = DemoLoader(enterprises: enterpriseRepo, users: userRepo, hazards: hazardRepo, selfInspections: FluentSelfInspectionRepository(store: store),
+                          points: pointRepo, people: peopleRepo)
         people = EnforcementPeopleService(repository: peopleRepo, users: userRepo, clock: clock)
         let drawRepo = FluentDrawRepository(store: store)
         draws = DrawService(repository: drawRepo, people: peopleRepo, secrets: secrets, sha: { Secret.sha256($0) }, clock: clock)

@@ -449,6 +449,13 @@ public struct DrawService: Sendable {
         try await verified(id, actor: actor).draw
     }
 
+    /// A draw checked afresh from storage, never from memory (`zhiben draw verify`): draws are public, so
+    /// anyone may recompute one.
+    public func recomputed(_ id: UUID) async throws -> (draw: Draw, verification: DrawVerification) {
+        guard let d = try await repository.find(id: id, scope: .city) else { throw DomainError.notFound(entity: "draw") }
+        return (d, d.verify(sha: sha))
+    }
+
     /// The draw and its check: recomputed from storage, or for a revealed draw from memory once done.
     public func verified(_ id: UUID, actor: Caller) async throws -> (draw: Draw, verification: DrawVerification) {
         try actor.require(.enforcementRead)

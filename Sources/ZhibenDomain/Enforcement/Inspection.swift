@@ -353,6 +353,13 @@ public struct InspectionService: Sendable {
         return (e, officers.filter { $0.countyCode == e.profile.countyCode }, officers.filter { $0.countyCode != e.profile.countyCode }, experts)
     }
 
+    /// The inspected enterprise's record, for whoever sees the inspection (a cross-county inspector too,
+    /// though the enterprise is outside their county): the principal named in a penalty, the printed record.
+    public func enterprise(of i: Inspection, actor: Caller) async throws -> Enterprise? {
+        _ = try await get(i.id, actor: actor)
+        return try await hazards.enterprises.find(id: i.enterpriseID, scope: .city)
+    }
+
     public func get(_ id: UUID, actor: Caller) async throws -> Inspection {
         guard actor.can(.enforcementRead) || actor.can(.inspectionAssigned) else { throw DomainError.forbidden(permission: .enforcementRead) }
         guard let i = try await repository.find(id: id, scope: actor.scope), i.visible(to: actor.scope) else { throw DomainError.notFound(entity: "inspection") }

@@ -114,6 +114,14 @@ public struct PenaltyService: Sendable {
         self.clock = clock
     }
 
+    /// What became of a revealed draw's inspections, for its public page (一公开): each inspection with
+    /// the fines decided on it and their case numbers. Public, like the draw itself.
+    public func drawOutcomes(_ drawID: UUID) async throws -> [(inspection: Inspection, fined: Int, caseNos: [String])] {
+        let list = try await inspections.repository.list(InspectionQuery(originID: drawID), scope: .city, page: Paging(per: Paging.maxPer)).items
+        let fined = try await repository.fined(inspectionIDs: list.filter { $0.state == .completed }.map(\.id))
+        return list.map { ($0, fined[$0.id]?.amount ?? 0, fined[$0.id]?.caseNos ?? []) }
+    }
+
     public struct PenaltyDraft: Sendable {
         public var caseNo: String
         public var legalBasis: String

@@ -36,6 +36,19 @@ public struct EnterpriseService: Sendable {
     public let uploads: any UploadStash
     public let clock: any WallClock
 
+    /// Enterprises named in a roster entry's declared conflicts, by id, anywhere in the city: an officer
+    /// may be related to an enterprise outside their county. Names and codes only reach the caller.
+    public func conflictTargets(ids: [UUID], actor: Caller) async throws -> [UUID: Enterprise] {
+        try actor.require(.rosterManage)
+        return try await repository.find(ids: ids, scope: .city)
+    }
+
+    /// The registered enterprise with this credit code anywhere in the city, for a declared conflict.
+    public func conflictTarget(creditCode: String, actor: Caller) async throws -> Enterprise? {
+        try actor.require(.rosterManage)
+        return try await repository.find(creditCode: creditCode, scope: .city)
+    }
+
     public init(repository: any EnterpriseRepository, uploads: any UploadStash, clock: any WallClock) {
         self.repository = repository
         self.uploads = uploads

@@ -366,9 +366,8 @@ enum DrawViews {
 
     static func outcomes(_ d: Draw, req: Request) async throws -> [UUID: Outcome] {
         guard d.revealed else { return [:] }
-        let list = try await req.zhiben.inspections.repository.list(InspectionQuery(originID: d.id), scope: .city, page: Paging(per: Paging.maxPer)).items
-        let fined = try await req.zhiben.penalties.repository.fined(inspectionIDs: list.filter { $0.state == .completed }.map(\.id))
-        return Dictionary(list.map { ($0.enterpriseID, Outcome(inspection: $0, fined: fined[$0.id]?.amount ?? 0, caseNos: fined[$0.id]?.caseNos ?? [])) }, uniquingKeysWith: { a, _ in a })
+        let list = try await req.zhiben.penalties.drawOutcomes(d.id)
+        return Dictionary(list.map { ($0.inspection.enterpriseID, Outcome(inspection: $0.inspection, fined: $0.fined, caseNos: $0.caseNos)) }, uniquingKeysWith: { a, _ in a })
     }
 
     static func picks(_ d: Draw, lang: Language, outcomes: [UUID: Outcome] = [:]) -> HTML {

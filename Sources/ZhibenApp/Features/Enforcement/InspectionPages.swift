@@ -288,7 +288,7 @@ struct InspectionPages: RouteCollection {
         let canRecord = ctx.caller.can(.inspectionRecord)
         let f = FormRenderer(lang: ctx.lang, issues: issues)
         let hazards = i.results.compactMap { r in r.hazardID.map { (r.item, $0) } }
-        let principal = try await req.zhiben.enterprises.repository.find(id: i.enterpriseID, scope: .city)?.profile.principal.name ?? ""
+        let principal = try await req.zhiben.inspections.enterprise(of: i, actor: ctx.caller)?.profile.principal.name ?? ""
         let penaltyRows = penalties.map { p -> HTML in
             """
             <tr><td class="mono">\(p.caseNo)</td><td>\(p.legalBasis)</td><td class="num">\(p.enterpriseFine)</td><td>\(p.principalName)</td>

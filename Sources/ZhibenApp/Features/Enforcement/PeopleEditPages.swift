@@ -34,7 +34,7 @@ struct PeopleEditPages: RouteCollection {
 
     /// The conflicts as the form shows them: one credit code per line, with the name for reading.
     func conflictLines(_ ids: [UUID], _ req: Request) async throws -> String {
-        let found = try await req.zhiben.enterprises.repository.find(ids: ids, scope: .city)
+        let found = try await req.zhiben.enterprises.conflictTargets(ids: ids, actor: try req.caller)
         return ids.compactMap { found[$0] }.map { "\($0.profile.creditCode) \($0.profile.name)" }.joined(separator: "\n")
     }
 
@@ -43,7 +43,7 @@ struct PeopleEditPages: RouteCollection {
         var ids: [UUID] = []
         for line in (text ?? "").split(whereSeparator: \.isNewline) {
             guard let code = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "，" }).first.map(String.init) else { continue }
-            guard let e = try await req.zhiben.enterprises.repository.find(creditCode: code.uppercased(), scope: .city) else {
+            guard let e = try await req.zhiben.enterprises.conflictTarget(creditCode: code.uppercased(), actor: try req.caller) else {
                 throw DomainError.validation([FieldIssue(field: "conflicts", zh: "没有统一社会信用代码为 \(code) 的在册企业", en: "no registered enterprise has the credit code \(code)")])
             }
             if !ids.contains(e.id) { ids.append(e.id) }
