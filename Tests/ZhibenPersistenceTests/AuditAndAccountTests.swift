@@ -107,8 +107,13 @@ struct AccountRepositoryTests {
             try await tokens.createSession(userID: u.id, tokenHash: "h1", expiresAt: Fixtures.now.addingTimeInterval(60))
             #expect(try await tokens.findSession(tokenHash: "h1", now: Fixtures.now)?.id == u.id)
             #expect(try await tokens.findSession(tokenHash: "h1", now: Fixtures.now.addingTimeInterval(61)) == nil)
-            try await tokens.deleteSession(tokenHash: "h1")
+            let audit = FluentAuditRepository(store: t.store)
+            let before = try await audit.list(AuditQuery()).total
+            try await tokens.endSession(tokenHash: "h1", audit: Fixtures.audit)
             #expect(try await tokens.findSession(tokenHash: "h1", now: Fixtures.now) == nil)
+            let entries = try await audit.list(AuditQuery()).items
+            #expect(try await audit.list(AuditQuery()).total == before + 1 && entries.first?.action == AuditAction.logout.rawValue,
+                    "the sign-out is audited with the session's end")
 
             let key = APIKey(name: "gw", enterpriseID: enterprises[0].id, prefix: "abcd", createdBy: "admin", createdAt: Fixtures.now)
             try await tokens.createAPIKey(key, secretHash: "k1", audit: Fixtures.audit)

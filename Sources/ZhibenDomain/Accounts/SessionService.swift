@@ -61,9 +61,7 @@ public struct SessionService: Sendable {
 
     /// Signs out the session of `secret`, audited.
     public func end(_ secret: String, actor: Caller, origin: String?) async throws {
-        try await tokens.deleteSession(tokenHash: secrets.digest(secret))
-        try await audit.append(action: .logout, entityType: "user", entityID: actor.id?.uuidString ?? "", changes: [],
-                               audit: AuditContext(actor: actor, at: clock.now(), origin: origin))
+        try await tokens.endSession(tokenHash: secrets.digest(secret), audit: AuditContext(actor: actor, at: clock.now(), origin: origin))
     }
 
     /// Ends every session of a user (after a password change or reset), except the one of `keeping`.

@@ -36,7 +36,8 @@ public struct APIKey: Sendable, Equatable, Identifiable {
 public protocol TokenRepository: Sendable {
     func createSession(userID: UUID, tokenHash: String, expiresAt: Date) async throws
     func findSession(tokenHash: String, now: Date) async throws -> User?
-    func deleteSession(tokenHash: String) async throws
+    /// Ends one session and audits the sign-out, in one transaction.
+    func endSession(tokenHash: String, audit: AuditContext) async throws
     /// Signs a user out everywhere (after a password change), except the session given.
     func deleteSessions(userID: UUID, except tokenHash: String?) async throws
     func purgeExpired(now: Date) async throws

@@ -121,8 +121,10 @@ public struct FluentTokenRepository: TokenRepository {
 
     public init(store: Store) { self.store = store }
 
+    // Sessions are not audited records: their writes stay off the audit chain's lock (`bulkWrite`).
+
     public func createSession(userID: UUID, tokenHash: String, expiresAt: Date) async throws {
-        try await store.write { db in
+        try await store.bulkWrite { db in
             let m = SessionTokenModel()
             m.tokenHash = tokenHash
             m.userID = userID
@@ -138,14 +140,17 @@ public struct FluentTokenRepository: TokenRepository {
         return try u.domain()
     }
 
-    public func deleteSession(tokenHash: String) async throws {
+    public func endSession(tokenHash: String, audit: AuditContext) async throws {
+        // The session goes and the sign-out is audited in one transaction: neither without the other.
         try await store.write { db in
             try await SessionTokenModel.query(on: db).filter(\.$tokenHash == tokenHash).delete()
+            try await AuditChain.append(on: db, action: AuditAction.logout.rawValue, entityType: "user", entityID: audit.actor.id?.uuidString ?? "",
+                                        changes: [], audit: audit)
         }
     }
 
     public func deleteSessions(userID: UUID, except tokenHash: String?) async throws {
-        try await store.write { db in
+        try await store.bulkWrite { db in
             let q = SessionTokenModel.query(on: db).filter(\.$userID == userID)
             if let tokenHash { q.filter(\.$tokenHash != tokenHash) }
             try await q.delete()
@@ -153,7 +158,7 @@ public struct FluentTokenRepository: TokenRepository {
     }
 
     public func purgeExpired(now: Date) async throws {
-        try await store.write { db in
+        try await store.bulkWrite { db in
             try await SessionTokenModel.query(on: db).filter(\.$expiresAt <= now).delete()
         }
     }
@@ -212,8 +217,8 @@ public struct FluentTokenRepository: TokenRepository {
     }
 
     public func touchAPIKey(id: UUID, at: Date) async throws {
-        // Bookkeeping, not a state change worth an audit entry.
-        try await store.write { db in
+        // Bookkeeping, not a state change worth an audit entry: off the audit chain's lock.
+        try await store.bulkWrite { db in
             try await APIKeyModel.query(on: db).filter(\.$id == id).set(\.$lastUsedAt, to: at).update()
         }
     }
