@@ -175,8 +175,13 @@ struct HardeningTests {
             }
             let risk = try await h.api(.GET, "/api/v1/enterprises?risk=dust", token: city)
             #expect(risk.body.string.contains("combustibleDust"), "the allowed values are named")
-            // Right values still filter; blanks (what an empty page filter sends) are absent.
-            #expect(try await h.api(.GET, "/api/v1/enterprises?risk=combustibleDust&county=&inactive=true&per=200", token: city).status == .ok)
+            // Right values still filter. A blank typed parameter is refused on the API (the document says what it is), and means
+            // "any" on a page (what an empty filter field sends).
+            #expect(try await h.api(.GET, "/api/v1/enterprises?risk=combustibleDust&inactive=true&per=200", token: city).status == .ok)
+            let blank = try await h.api(.GET, "/api/v1/enterprises?county=", token: city)
+            #expect(blank.status == .badRequest)
+            #expect(try ProblemProbe(blank).errors?.map(\.field) == ["county"])
+            #expect(try await h.get("/enterprises?county=&risk=", as: try await h.signIn("city")).status == .ok)
             #expect(try await h.api(.GET, "/api/v1/hazards?state=open&overdue=false", token: city).status == .ok)
             // The pages say the same instead of an unfiltered list.
             let browser = try await h.signIn("city")

@@ -32,8 +32,16 @@ extension Request {
         return values.first ?? queryString(key)
     }
 
+    /// A typed parameter given with no value: blank on a page's filter form means "any"; on the API, where
+    /// the document says what the value is, it is refused.
+    func refuseBlank(_ key: String) throws {
+        guard url.path.hasPrefix("/api/"), rawQueryValues(key).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return }
+        throw Self.badQuery(key, zh: "参数 \(key) 不能为空（不筛选时请省略该参数）", en: "\(key) is empty: leave it out to not filter")
+    }
+
     /// A value that must parse as one of `allowed` when given.
     func queryChoice<T>(_ key: String, allowed: [String], _ parse: (String) -> T?) throws -> T? {
+        try refuseBlank(key)
         guard let text = try strictString(key) else { return nil }
         guard let v = parse(text) else {
             let list = allowed.count > 20 ? allowed.prefix(20).joined(separator: ", ") + ", …" : allowed.joined(separator: ", ")
@@ -52,6 +60,7 @@ extension Request {
     }
 
     func queryUUID(_ key: String) throws -> UUID? {
+        try refuseBlank(key)
         guard let text = try strictString(key) else { return nil }
         guard let id = UUID(uuidString: text) else {
             throw Self.badQuery(key, zh: "参数 \(key) 应为记录编号（UUID）", en: "\(text) is not a UUID")
@@ -76,6 +85,7 @@ extension Request {
     }
 
     func queryInt(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        try refuseBlank(key)
         guard let text = try strictString(key) else { return nil }
         guard let n = Int(text), range.contains(n) else {
             throw Self.badQuery(key, zh: "参数 \(key) 应为 \(range.lowerBound) 至 \(range.upperBound) 的整数", en: "\(key) is an integer from \(range.lowerBound) to \(range.upperBound)")
@@ -85,6 +95,7 @@ extension Request {
 
     /// A day (`2026-12-01`) or a time with its offset, as `APIDate` reads them.
     func queryDate(_ key: String, endOfDay: Bool = false) throws -> Date? {
+        try refuseBlank(key)
         guard let text = try strictString(key) else { return nil }
         do {
             return try APIDate.parse(text, field: key, endOfDay: endOfDay)

@@ -152,7 +152,8 @@ struct HazardAPIController: RouteCollection {
     struct ReadResult: Content { var marked: Int }
 
     func markRead(req: Request) async throws -> ReadResult {
-        let input = (try? req.content.decode(ReadInput.self)) ?? ReadInput(ids: nil)
+        // No body marks everything read; a body that cannot be read is refused, not taken as "everything".
+        let input = (req.body.data?.readableBytes ?? 0) == 0 ? ReadInput(ids: nil) : try req.content.decode(ReadInput.self)
         return ReadResult(marked: try await req.zhiben.notifications.markRead(input.ids, actor: req.caller))
     }
 }

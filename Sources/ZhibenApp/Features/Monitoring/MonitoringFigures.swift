@@ -96,8 +96,7 @@ struct MonitoringFiguresAPIController: RouteCollection {
     }
 
     func alarms(req: Request) async throws -> AlarmStatisticsDTO {
-        let r = try await req.zhiben.monitoringFigures.alarms(from: try APIDate.parse(req.queryString("from"), field: "from"),
-                                                              to: try APIDate.parse(req.queryString("to"), field: "to", endOfDay: true), actor: req.caller)
+        let r = try await req.zhiben.monitoringFigures.alarms(from: try req.queryDate("from"), to: try req.queryDate("to", endOfDay: true), actor: req.caller)
         return AlarmStatisticsDTO(from: r.from, to: r.to, r.statistics)
     }
 }
