@@ -10,7 +10,6 @@ within about two minutes)
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
+
+from processes import assert_audit_intact, free_port
 
 BIN = os.path.abspath(sys.argv[1])
 SERVER_URL = sys.argv[2].rstrip("/")
@@ -36,14 +37,6 @@ def pg_ctl(action):
     options = "-o '-p %s -k /tmp -c fsync=off' -l '%s/log' -w" % (PG_PORT, PGDATA) if action == "start" else "-m fast -w"
     subprocess.run(["su", "postgres", "-c", "/usr/lib/postgresql/15/bin/pg_ctl -D '%s' %s %s" % (PGDATA, options, action)],
                    check=True, stdout=subprocess.DEVNULL)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 PORT = free_port()
@@ -209,9 +202,7 @@ def main():
         if server.poll() is None:
             server.terminate()
             server.wait(timeout=30)
-    verify = subprocess.run([BIN, "audit", "verify"], cwd=WORK, env=dict(os.environ, DATABASE_URL=DB_URL), capture_output=True, text=True)
-    assert verify.stdout.startswith("OK"), verify.stdout + verify.stderr
-    print("audit chain intact: " + verify.stdout.strip())
+    assert_audit_intact(BIN, WORK, DB_URL)
 
 
 if __name__ == "__main__":

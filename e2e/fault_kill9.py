@@ -8,7 +8,6 @@ usage: python3 e2e/fault_kill9.py BINARY   (loopback only; stops by itself withi
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,11 +17,13 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+from processes import assert_audit_intact, free_port
+
 BIN = os.path.abspath(sys.argv[1])
 PASSWORD = "fault-test-password"
 WORK = tempfile.mkdtemp(prefix="zhiben-kill9-")
 DB = os.path.join(WORK, "kill9.sqlite")
-PORT = (lambda s: (s.bind(("127.0.0.1", 0)), s.getsockname()[1], s.close())[1])(socket.socket())
+PORT = free_port()
 BASE = "http://127.0.0.1:%d" % PORT
 BATCH = 200
 BEIJING = timezone(timedelta(hours=8))
@@ -132,9 +133,7 @@ def main():
     finally:
         server.terminate()
         server.wait()
-    verify = subprocess.run([BIN, "audit", "verify"], cwd=WORK, env=dict(os.environ, DATABASE_URL="sqlite://" + DB), capture_output=True, text=True)
-    assert verify.stdout.startswith("OK"), verify.stdout + verify.stderr
-    print("audit chain intact after the kill: " + verify.stdout.strip())
+    assert_audit_intact(BIN, WORK, "sqlite://" + DB, "audit chain intact after the kill")
 
 
 if __name__ == "__main__":

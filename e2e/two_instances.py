@@ -11,7 +11,6 @@ loopback only; stops by itself within a few minutes)
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,8 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+from processes import assert_audit_intact, free_port
+
 BIN = os.path.abspath(sys.argv[1])
 SERVER_URL = sys.argv[2].rstrip("/")
 PASSWORD = "two-instances-password"
@@ -28,14 +29,6 @@ WORK = tempfile.mkdtemp(prefix="zhiben-two-")
 DBNAME = "zhiben_two_%d" % os.getpid()
 DB_URL = SERVER_URL.rsplit("/", 1)[0] + "/" + DBNAME
 LEASE = 15  # seconds: AlarmService.leaseTTL
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Instance:
@@ -169,9 +162,7 @@ def main():
     finally:
         a.stop()
         b.stop()
-    verify = subprocess.run([BIN, "audit", "verify"], cwd=WORK, env=dict(os.environ, DATABASE_URL=DB_URL), capture_output=True, text=True)
-    assert verify.stdout.startswith("OK"), verify.stdout + verify.stderr
-    print("audit chain intact: " + verify.stdout.strip())
+    assert_audit_intact(BIN, WORK, DB_URL)
 
 
 if __name__ == "__main__":
