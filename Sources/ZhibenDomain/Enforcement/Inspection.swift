@@ -434,7 +434,9 @@ public struct InspectionService: Sendable {
 
     /// What completing `i` makes, stored by the same write: a hazard for each failed item not linked to
     /// one yet (reported in the enterprise's county, also for a cross-county inspector), and a copy of
-    /// each failed item's photos on its hazard (the bytes are stored first, under the copy's key).
+    /// each failed item's photos on its hazard (the bytes are stored first, under the copy's key; when
+    /// the write is refused, as the loser of two simultaneous completions is, those bytes stay behind
+    /// unreferenced and no record names them).
     func completionEffects(_ i: Inspection, actor: Caller, now: Date) async throws -> (hazards: [(item: String, new: NewHazard)], copies: [InspectionPhotoCopy]) {
         let checklist = try await checklist(for: i)
         let criteria = Dictionary(checklist.criteria.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
