@@ -38,7 +38,9 @@ struct ConcurrencyTests {
                 let res = try await h.api(method, "/api/v1/enterprises/\(e.id)/\(path)", token: token, json: body, headers: ["If-Match": tag])
                 #expect(res.status == .preconditionFailed, "\(path)")
             }
-            #expect(try await h.api(.PATCH, "/api/v1/enterprises/\(e.id)", token: token, json: ["address": "x"], headers: ["If-Match": "soon"]).status == .preconditionFailed)
+            #expect(try await h.api(.PATCH, "/api/v1/enterprises/\(e.id)", token: token, json: ["address": "x"], headers: ["If-Match": "soon"]).status == .badRequest,
+                    "a malformed If-Match is a bad request, not a stale one")
+            #expect(try await h.api(.PATCH, "/api/v1/enterprises/\(e.id)", token: token, json: ["address": "x"], headers: ["If-Match": "\"0\""]).status == .preconditionFailed)
             let stored = try #require(try await h.app.zhiben.enterprises.repository.find(id: e.id, scope: .city))
             #expect(stored.profile.address == "先到的地址")
             #expect(stored.active)

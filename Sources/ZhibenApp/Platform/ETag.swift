@@ -6,17 +6,21 @@ import ZhibenDomain
 enum ETag {
     static func string(_ version: Int) -> String { "\"\(version)\"" }
 
-    /// The version named by `If-Match`: nil when absent or `*` (any version). A value that is not one of
-    /// our tags can never match, so it answers 412 like a stale one.
+    /// The version named by `If-Match`: nil when absent or `*` (any version). A header that is not one
+    /// entity tag of ours (empty, a list, not quoted, not a number) is malformed: 400, nothing written. A
+    /// well-formed tag of another version answers 412 where the record is compared.
     static func expectedVersion(_ req: Request) throws -> Int? {
-        let values = req.headers[.ifMatch].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let value = values.first else { return nil }
-        if values.count == 1, value == "*" { return nil }
-        let bare = value.hasPrefix("W/") ? String(value.dropFirst(2)) : value
-        guard values.count == 1, bare.count >= 3, bare.hasPrefix("\""), bare.hasSuffix("\""),
-              let version = Int(bare.dropFirst().dropLast()), version > 0 else {
-            throw Problem(status: .preconditionFailed, title: "记录已被他人修改 / If-Match does not match",
-                          detail: "If-Match must be one entity tag as the record's ETag header gives it, e.g. \"3\", or *.")
+        let raw = req.headers[.ifMatch]
+        guard !raw.isEmpty else { return nil }
+        let values = raw.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        if values == ["*"] { return nil }
+        let bare = values.first.map { $0.hasPrefix("W/") ? String($0.dropFirst(2)) : $0 } ?? ""
+        guard values.count == 1, bare.count >= 3, bare.count <= 11, bare.hasPrefix("\""), bare.hasSuffix("\""),
+              bare.dropFirst().dropLast().allSatisfy(\.isASCII), let version = Int(bare.dropFirst().dropLast()), version >= 0 else {
+            throw Problem(status: .badRequest, title: "请求格式错误 / malformed If-Match",
+                          detail: "If-Match must be one entity tag as the record's ETag header gives it, e.g. \"3\", or *.",
+                          errors: [FieldIssue(field: "If-Match", zh: "If-Match 应为记录 ETag 给出的一个实体标签（如 \"3\"）或 *",
+                                              en: "one entity tag as the ETag header gives it, e.g. \"3\", or *")])
         }
         return version
     }

@@ -72,7 +72,7 @@ struct Problem: Error, Content {
         case let d as any DatabaseError where d.isConstraintFailure:
             // Two requests raced past the service's own check (e.g. the same credit code at once).
             return Problem(status: .conflict, title: "与现有记录冲突 / conflict", detail: "A record with the same unique value already exists.")
-        case is RouteNotFound:
+        case is RouteNotFound, is NoSuchPath:
             return Problem(status: .notFound, title: "页面不存在 / not found")
         case let a as any AbortError:
             var headers: [String: String] = [:]
@@ -167,6 +167,9 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
     }
 }
 
+/// A path whose record id is not one: answered as a route that does not exist.
+struct NoSuchPath: Error {}
+
 /// Answers 405 with `Allow` when the path exists under another method, instead of 404.
 struct MethodNotAllowedMiddleware: AsyncMiddleware {
     /// Built once before the server starts and only read afterwards.
@@ -186,13 +189,13 @@ struct MethodNotAllowedMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: req)
-        } catch let notFound as RouteNotFound {
+        } catch let notFound where notFound is RouteNotFound || notFound is NoSuchPath {
             let path = req.url.path.split(separator: "/").map(String.init)
             let allowed = table.routers.filter { _, router in
                 var params = Parameters()
                 return router.route(path: path, parameters: &params) != nil
             }.map(\.0.rawValue).sorted()
-            guard !allowed.isEmpty else { throw notFound }
+            guard !allowed.isEmpty, !allowed.contains(req.method.rawValue) else { throw notFound }
             throw Abort(.methodNotAllowed, headers: ["Allow": allowed.joined(separator: ", ")],
                         reason: "Use \(allowed.joined(separator: " or ")) for this path.")
         }

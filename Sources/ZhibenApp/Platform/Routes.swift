@@ -82,9 +82,10 @@ struct HealthStatus: Content {
 }
 
 extension Request {
-    /// The `:id` of the path; one that is not a UUID names no record, so it is "not found".
+    /// The `:id` of the path; one that is not a UUID names no record, and no route either: 404, or 405
+    /// with `Allow` when the path exists under another method (`PATCH /enterprises/export.csv`).
     func recordID(_ entity: String) throws -> UUID {
-        guard let id = parameters.get("id", as: UUID.self) else { throw DomainError.notFound(entity: entity) }
+        guard let id = parameters.get("id", as: UUID.self) else { throw NoSuchPath() }
         return id
     }
 

@@ -53,8 +53,9 @@ public enum ChinaTime {
 /// ISO 8601 with offset, as the API speaks it: `2026-11-29T22:31:05+08:00`.
 public enum ISOTime {
     /// One shared, immutable style: building an `ISO8601DateFormatter` per call cost about 90 µs, twice
-    /// per enterprise in an API list.
-    static let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: ChinaTime.zone)
+    /// per enterprise in an API list. Always +08:00 (Beijing time as it is today): the zone's history
+    /// would write local mean time (+08:05:43) for dates before 1901, which is no RFC 3339 offset.
+    static let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: TimeZone(secondsFromGMT: 8 * 3600)!)
 
     public static func string(_ date: Date) -> String {
         date.formatted(style)

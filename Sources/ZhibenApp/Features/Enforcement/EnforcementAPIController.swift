@@ -398,8 +398,8 @@ struct PlanAPIController: RouteCollection {
     struct Coverage: Content { var done: Int; var total: Int }
 
     func year(_ req: Request) throws -> Int {
-        guard let y = req.parameters.get("year", as: Int.self) else {
-            throw DomainError.validation([FieldIssue(field: "year", zh: "年度应为数字", en: "the year is a number")])
+        guard let y = req.parameters.get("year", as: Int.self), (2020...2100).contains(y) else {
+            throw Request.badQuery("year", zh: "年度应为2020至2100的整数", en: "the year is a whole number from 2020 to 2100")
         }
         return y
     }
