@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the JSON API with schemathesis, against a running server with demo data.
-# Runs once as the city officer and once as the city administrator (between them every operation
-# has a caller allowed to perform it). Fails on any server error, undocumented status code or content
+# Runs as the city officer and the city administrator (between them every operation has a caller
+# allowed to perform it), a county officer and an enterprise account (what a narrower scope answers). Fails on any server error, undocumented status code or content
 # type, or response that violates the document's schema, and when fewer than ZHIBEN_FUZZ_MIN requests
 # were generated in all.
 #
@@ -18,9 +18,15 @@ MIN=${ZHIBEN_FUZZ_MIN:-1500}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 total=0
-for user in city admin; do
-  token=$(curl -fsS -X POST "$URL/api/v1/session" -H 'content-type: application/json' \
-    -d "{\"username\":\"$user\",\"password\":\"$ZHIBEN_DEMO_PASSWORD\"}" | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
+signin() {
+  curl -fsS -X POST "$URL/api/v1/session" -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$ZHIBEN_DEMO_PASSWORD\"}" | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])'
+}
+# The first demo enterprise's account, as the administrator lists it.
+company=$(curl -fsS -H "Authorization: Bearer $(signin admin)" "$URL/api/v1/users?role=enterpriseUser&per=1" \
+  | python3 -c 'import sys, json; print(json.load(sys.stdin)["items"][0]["username"])')
+for user in city admin county-141181 "$company"; do
+  token=$(signin "$user")
   echo "fuzzing as $user (seed $SEED, up to $EXAMPLES examples per operation and phase)"
   status=0
   st run "$URL/api/v1/openapi.yaml" --url "$URL/api/v1" -H "Authorization: Bearer $token" \

@@ -130,45 +130,54 @@ public final class StoreStats: @unchecked Sendable {
     private var waitSeconds = 0.0
     private var framesBehind = 0
     private var lastCheckpoint: Date?
-    /// When the current outage was first seen, and when last.
-    private var outageSince: ContinuousClock.Instant?
+    /// When the database was last found unreachable.
     private var outageLast: ContinuousClock.Instant?
+    /// Writes in flight on PostgreSQL: when each began, and how to give it up.
+    private var inFlight: [UUID: (started: ContinuousClock.Instant, giveUp: @Sendable () async -> Void)] = [:]
+    private var sweepScheduled = false
 
-    /// Someone found the database unreachable just now. Seen again within 30 seconds, it is the same outage.
+    /// How long a write that began before (or during) an outage may still run: a connection cut by a
+    /// database that went away does not always fail the query waiting on it.
+    static let outageGrace: Duration = .seconds(5)
+
+    /// Someone found the database unreachable just now: writes running longer than `outageGrace` are
+    /// given up then, and again every `outageGrace` while the outage lasts (seen again within 30 s).
     public func noteOutage() {
-        let now = ContinuousClock.now
-        lock.withLock {
-            if outageLast.map({ now - $0 > .seconds(30) }) ?? true { outageSince = now }
-            outageLast = now
+        let schedule = lock.withLock { () -> Bool in
+            outageLast = .now
+            guard !sweepScheduled else { return false }
+            sweepScheduled = true
+            return true
+        }
+        if schedule { Task { await sweep() } }
+    }
+
+    private func sweep() async {
+        while true {
+            try? await Task.sleep(for: Self.outageGrace)
+            let now = ContinuousClock.now
+            let (stale, again) = lock.withLock { () -> ([@Sendable () async -> Void], Bool) in
+                let stale = inFlight.values.filter { now - $0.started > Self.outageGrace }.map(\.giveUp)
+                let again = outageLast.map { now - $0 < .seconds(30) } ?? false
+                if !again { sweepScheduled = false }
+                return (stale, again)
+            }
+            for giveUp in stale { await giveUp() }
+            guard again else { return }
         }
     }
 
-    /// How long after an outage was seen a write still in flight from before it is given up: a
-    /// connection cut by a database that went away does not always fail the query waiting on it.
-    static let outageGrace: Duration = .seconds(5)
-
-    /// Runs `op`; if, while it runs, an outage is seen and `outageGrace` passes without it finishing, the
+    /// Runs `op`; if an outage is seen while it runs and it is still running `outageGrace` later, the
     /// caller is answered `StoreUnavailable` (the write is most likely lost with its connection; if it
-    /// commits after all, it was simply not acknowledged). A healthy write is never cut, however long.
+    /// commits after all, it was simply not acknowledged). Costs nothing while the database is healthy,
+    /// and a healthy write is never cut, however long.
     func releasedOnOutage<T: Sendable>(_ op: @Sendable @escaping () async throws -> T) async throws -> T {
-        let started = ContinuousClock.now
+        let id = UUID()
         let once = Once<T>()
-        let work = Task { await once.finish(with: await Result(catching: { try await op() })) }
-        let watch = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
-                let (since, last) = lock.withLock { (outageSince, outageLast) }
-                let now = ContinuousClock.now
-                if let since, let last, last > started, now - since > Self.outageGrace, now - started > Self.outageGrace {
-                    await once.finish(with: .failure(StoreUnavailable()))
-                    return
-                }
-            }
-        }
-        let result = await once.value()
-        watch.cancel()
-        _ = work
-        return try result.get()
+        lock.withLock { inFlight[id] = (.now, { await once.finish(with: .failure(StoreUnavailable())) }) }
+        defer { lock.withLock { _ = inFlight.removeValue(forKey: id) } }
+        Task { await once.finish(with: await Result(catching: { try await op() })) }
+        return try await once.value().get()
     }
 
     func waited(_ d: Duration) {
