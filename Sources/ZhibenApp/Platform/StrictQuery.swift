@@ -29,7 +29,7 @@ extension Request {
         if values.count > 1 {
             throw Self.badQuery(key, zh: "参数 \(key) 只能给出一次", en: "give \(key) once")
         }
-        return values.first ?? queryString(key)
+        return values.first
     }
 
     /// A typed parameter given with no value: blank on a page's filter form means "any"; on the API, where

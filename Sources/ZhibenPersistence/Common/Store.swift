@@ -52,7 +52,7 @@ public final class Store: Sendable {
                     return try await body(tx)
                 }
             }
-            let result = engine == .postgres ? try await stats.releasedOnOutage(transaction) : try await transaction()
+            let result = try await run(transaction)
             if engine == .sqlite { await writeGate.leave() }
             return result
         } catch {
@@ -68,13 +68,19 @@ public final class Store: Sendable {
         do {
             let database = self.database
             let transaction: @Sendable () async throws -> T = { try await database.transaction { tx in try await body(tx) } }
-            let result = engine == .postgres ? try await stats.releasedOnOutage(transaction) : try await transaction()
+            let result = try await run(transaction)
             if engine == .sqlite { await writeGate.leave() }
             return result
         } catch {
             if engine == .sqlite { await writeGate.leave() }
             throw error
         }
+    }
+
+    /// On PostgreSQL a transaction is given up if an outage cuts its connection (`releasedOnOutage`); a
+    /// SQLite file has no connection to lose.
+    private func run<T: Sendable>(_ transaction: @Sendable @escaping () async throws -> T) async throws -> T {
+        engine == .postgres ? try await stats.releasedOnOutage(transaction) : try await transaction()
     }
 
     /// SQLite: copies what the write-ahead log holds into the database file without waiting for readers

@@ -110,50 +110,14 @@ struct HazardInputDTO: Content {
 
 /// Dates in request bodies and queries.
 enum APIDate {
-    /// Any RFC 3339 full date (`0820-11-24`, Beijing time) or date-time (`0820-11-24T09:34:09.6+23:31`): what
-    /// the document's `date` and `date-time` formats allow, beyond the common forms read above.
-    static func rfc3339(_ t: String, endOfDay: Bool) -> Date? {
-        let c = Array(t.utf8)
-        func num(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= c.count else { return nil }
-            var n = 0
-            for b in c[from..<(from + count)] {
-                guard (48...57).contains(b) else { return nil }
-                n = n * 10 + Int(b - 48)
-            }
-            return n
-        }
-        guard c.count >= 10, c[4] == UInt8(ascii: "-"), c[7] == UInt8(ascii: "-"), let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
-              (1...12).contains(mo), (1...31).contains(d) else { return nil }
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
-        func valid(_ date: Date, in cal: Calendar) -> Bool { cal.component(.day, from: date) == d && cal.component(.month, from: date) == mo }
-        if c.count == 10 {
-            guard y >= 1, let day = ChinaTime.calendar.date(from: DateComponents(year: y, month: mo, day: d)), valid(day, in: ChinaTime.calendar) else { return nil }
-            return endOfDay ? day.addingTimeInterval(86_399) : day
-        }
-        guard c.count >= 20, c[10] == UInt8(ascii: "T") || c[10] == UInt8(ascii: "t"), c[13] == UInt8(ascii: ":"), c[16] == UInt8(ascii: ":"),
-              let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2), h < 24, mi < 60, s <= 60 else { return nil }
-        var i = 19
-        var fraction = 0.0
-        if c[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            let start = i
-            while i < c.count, (48...57).contains(c[i]) { fraction += Double(c[i] - 48) * scale; scale /= 10; i += 1 }
-            guard i > start else { return nil }
-        }
-        guard i < c.count else { return nil }
-        var offset = 0
-        if c[i] == UInt8(ascii: "Z") || c[i] == UInt8(ascii: "z") {
-            guard i + 1 == c.count else { return nil }
-        } else {
-            guard c[i] == UInt8(ascii: "+") || c[i] == UInt8(ascii: "-"), i + 6 == c.count, c[i + 3] == UInt8(ascii: ":"),
-                  let oh = num(i + 1, 2), let om = num(i + 4, 2), oh < 24, om < 60 else { return nil }
-            offset = (oh * 3600 + om * 60) * (c[i] == UInt8(ascii: "-") ? -1 : 1)
-        }
-        guard y >= 1, let base = utc.date(from: DateComponents(year: y, month: mo, day: d)), valid(base, in: utc) else { return nil }
-        return base.addingTimeInterval(Double(h * 3600 + mi * 60 + s) + fraction - Double(offset))
+    /// Any RFC 3339 full date (`0820-11-24`, Beijing time) beyond the years `ChinaTime.parseDay` reads.
+    static func wideDay(_ t: String, endOfDay: Bool) -> Date? {
+        let parts = t.split(separator: "-", omittingEmptySubsequences: false)
+        guard t.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), y >= 1, (1...12).contains(m), (1...31).contains(d),
+              let day = ChinaTime.calendar.date(from: DateComponents(year: y, month: m, day: d)),
+              ChinaTime.calendar.component(.day, from: day) == d else { return nil }
+        return endOfDay ? day.addingTimeInterval(86_399) : day
     }
 
     static let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: ChinaTime.zone)
@@ -169,7 +133,8 @@ enum APIDate {
         }
         if let d = try? style.parse(t) { return d }
         if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(t) { return d }
-        if let d = rfc3339(t, endOfDay: endOfDay) { return d }
+        // Any RFC 3339 date-time (the parser gateways' readings go through), or a day of any year.
+        if let d = ISOTime.parse(t) ?? wideDay(t, endOfDay: endOfDay) { return d }
         throw DomainError.validation([FieldIssue(field: field, zh: "日期格式应为 2026-03-01 或 2026-03-01T09:30:00+08:00",
                                                  en: "dates are 2026-03-01 or 2026-03-01T09:30:00+08:00")])
     }
