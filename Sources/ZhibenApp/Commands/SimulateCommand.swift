@@ -83,7 +83,7 @@ struct SimulateCommand: AsyncCommand {
                     }
                 }
                 guard !items.isEmpty else { continue }
-                let res = try await client.post(URI(string: base + "/api/v1/telemetry"), headers: ["Authorization": "Bearer \(key)"]) {
+                let res = try await client.post(URI(string: base + APIRoute.telemetry.path()), headers: ["Authorization": "Bearer \(key)"]) {
                     try $0.content.encode(Outgoing(readings: items), as: .json)
                 }
                 guard res.status == .ok, let a = try? res.content.decode(Answer.self) else {
@@ -102,7 +102,7 @@ struct SimulateCommand: AsyncCommand {
         var out: [MonitoringPoint] = []
         var page = 1
         while true {
-            let res = try await client.get(URI(string: base + "/api/v1/monitoring-points?per=\(Paging.maxPer)&page=\(page)"), headers: ["Authorization": "Bearer \(key)"])
+            let res = try await client.get(URI(string: base + APIRoute.monitoringPoints.path() + "?per=\(Paging.maxPer)&page=\(page)"), headers: ["Authorization": "Bearer \(key)"])
             guard res.status == .ok else {
                 throw Abort(res.status, reason: "monitoring-points answered \(res.status.code) for key \(key.prefix(8))…: \(res.body.map { String(buffer: $0) } ?? "")")
             }

@@ -78,7 +78,7 @@ enum Layout {
         return document(lang: ctx.lang, title: title, body: """
         <a class="skip" href="#main">\(ctx.t("跳到正文", "Skip to content"))</a>
         <header class="topbar">
-          <a class="brand" href="/">治本 <span>\(ctx.t("吕梁市冶金工贸治本攻坚", "Lüliang metallurgy & trade safety"))</span></a>
+          <a class="brand" href="\(SitePath.home)">治本 <span>\(ctx.t("吕梁市冶金工贸治本攻坚", "Lüliang metallurgy & trade safety"))</span></a>
           <div class="who">
             <span class="scope">\(ctx.scopeLabel) · \(ctx.caller.role.label(ctx.lang))</span>
             <span class="name">\(ctx.user?.displayName ?? ctx.caller.username)</span>
@@ -100,11 +100,11 @@ enum Layout {
     /// Which navigation entry a path belongs to; the import pages live under /enterprises but have their own entry.
     static func isCurrent(_ href: String, path: String) -> Bool {
         switch href {
-        case "/": path == "/"
+        case SitePath.home.path: path == SitePath.home.path
         case SitePath.enterprises.path: path.hasPrefix(SitePath.enterprises.path) && !path.hasPrefix(SitePath.enterpriseImport.path)
-            && !path.hasSuffix("/checklist")
+            && !WebRoute.enterpriseChecklist.matches(path)
         case SitePath.hazards.path: path.hasPrefix(SitePath.hazards.path) && !path.hasPrefix(SitePath.hazardZeroing.path)
-        case SitePath.criteria.path: path.hasPrefix(SitePath.criteria.path) || path.hasPrefix(SitePath.checklists.path) || path.hasSuffix("/checklist")
+        case SitePath.criteria.path: path.hasPrefix(SitePath.criteria.path) || path.hasPrefix(SitePath.checklists.path) || WebRoute.enterpriseChecklist.matches(path)
         default: path == href || path.hasPrefix(href + "/")
         }
     }
@@ -184,7 +184,7 @@ enum ErrorPage {
         <main class="narrow" id="main">
           <h1>\(String(p.status)) · \(p.title)</h1>
           <p>\(message)</p>
-          <p><a href="/">\(lang.t("返回首页", "Back to the overview"))</a></p>
+          <p><a href="\(SitePath.home)">\(lang.t("返回首页", "Back to the overview"))</a></p>
         </main>
         """
         let res = Response.html(Layout.document(lang: lang, title: String(p.status), body: body),

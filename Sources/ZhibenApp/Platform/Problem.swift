@@ -143,7 +143,7 @@ struct ProblemMiddleware: AsyncMiddleware {
             let problem = Problem.from(error, logger: req.logger)
             // Writes still waiting on connections the database cut are given up shortly after this.
             if problem.status == 503 { req.zhiben.store.stats.noteOutage() }
-            if req.url.path.hasPrefix("/api/") || req.headers.accept.mediaTypes.contains(where: { $0.subType == "json" }) {
+            if req.url.path.hasPrefix(APIRoute.prefix) || req.headers.accept.mediaTypes.contains(where: { $0.subType == "json" }) {
                 return problem.response(for: req)
             }
             return ErrorPage.response(problem, req: req)

@@ -3,18 +3,18 @@ import Vapor
 import ZhibenDomain
 
 func routes(_ app: Application) throws {
-    app.get("healthz") { _ in HealthStatus(status: "ok") }
-    app.get("readyz") { req async -> Response in
+    app.get(WebRoute.healthz) { _ in HealthStatus(status: "ok") }
+    app.get(WebRoute.readyz) { req async -> Response in
         let ok = await req.zhiben.store.ping()
         let res = Response(status: ok ? .ok : .serviceUnavailable)
         try? res.content.encode(HealthStatus(status: ok ? "ok" : "database unreachable"))
         return res
     }
-    app.get("metrics") { req async throws -> Response in
+    app.get(WebRoute.metrics) { req async throws -> Response in
         // As Prometheus deployments expect: open to loopback and the configured scrapers, to no one else.
         guard req.mayReadMetrics else {
             throw Problem(status: .forbidden, title: "无权访问 / forbidden",
-                          detail: "/metrics is served to loopback and to the addresses in ZHIBEN_METRICS_ALLOW only.")
+                          detail: "\(WebRoute.metrics) is served to loopback and to the addresses in ZHIBEN_METRICS_ALLOW only.")
         }
         let res = Response(status: .ok, body: .init(string: try await Metrics.render(req.zhiben)))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
@@ -52,14 +52,14 @@ func routes(_ app: Application) throws {
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
 
-    let api = app.grouped("api", "v1")
-    api.get("openapi.yaml") { req async throws -> Response in
+    // The JSON API: every path is an `APIRoute`, all under /api/v1.
+    app.get(APIRoute.document) { req async throws -> Response in
         let res = try await req.fileio.asyncStreamFile(at: Resources.openAPIPath)
         res.headers.contentType = HTTPMediaType(type: "application", subType: "yaml", parameters: ["charset": "utf-8"])
         return res
     }
-    try api.register(collection: SessionAPIController())
-    let authed = api.grouped(APIAuthMiddleware())
+    try app.register(collection: SessionAPIController())
+    let authed = app.grouped(APIAuthMiddleware())
     try authed.register(collection: EnterpriseAPIController())
     try authed.register(collection: AccountAPIController())
     try authed.register(collection: APIKeyAPIController())

@@ -2,7 +2,8 @@ import Foundation
 import Vapor
 import ZhibenDomain
 
-/// Every page address the app links or redirects to, in one place, so a link cannot drift from its route.
+/// A page the app links or redirects to. Its path is made from the same `RoutePattern` that registers
+/// the page's route (`WebRoute`), so a link cannot drift from its route.
 enum SitePath: Sendable, Equatable {
     case home, login, logout, language, password
     case enterprises, enterpriseNew, enterpriseExport
@@ -19,89 +20,90 @@ enum SitePath: Sendable, Equatable {
     case selfInspections, internalReports, internalReportDecision(UUID)
     case monitoringPoints, monitoringPointNew, monitoringPoint(UUID), provincialLink(UUID?), monitoringStatistics
     case monitoringPointImport, monitoringPointTemplate, monitoringPointExport
-    case alarms, alarm(UUID), alarmTransition(UUID)
+    case alarms, alarmStream, alarm(UUID), alarmTransition(UUID)
     case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, inspector(UUID), experts, expert(UUID), publicDraws, publicDraw(UUID), publicDrawPool(UUID)
     case plan, inspections, inspectionNew, inspection(UUID), inspectionPhotos(UUID), inspectionPhoto(UUID, UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
 
     var path: String {
         switch self {
-        case .home: "/"
-        case .login: "/login"
-        case .logout: "/logout"
-        case .language: "/language"
-        case .password: "/password"
-        case .enterprises: "/enterprises"
-        case .enterpriseNew: "/enterprises/new"
-        case .enterpriseExport: "/enterprises/export.csv"
-        case .enterpriseImport: "/enterprises/import"
-        case .enterpriseImportTemplate: "/enterprises/import/template.csv"
-        case .enterprise(let id): "/enterprises/\(id.uuidString)"
-        case .enterpriseEdit(let id): "/enterprises/\(id.uuidString)/edit"
-        case .enterpriseContacts(let id): "/enterprises/\(id.uuidString)/contacts"
-        case .enterpriseDeactivate(let id): "/enterprises/\(id.uuidString)/deactivate"
-        case .enterpriseReactivate(let id): "/enterprises/\(id.uuidString)/reactivate"
-        case .enterpriseGrade(let id): "/enterprises/\(id.uuidString)/grade"
-        case .users: "/users"
-        case .userUnlock(let id): "/users/\(id.uuidString)/unlock"
-        case .userActive(let id): "/users/\(id.uuidString)/active"
-        case .userPassword(let id): "/users/\(id.uuidString)/password"
-        case .apiKeys: "/api-keys"
-        case .apiKeyRevoke(let id): "/api-keys/\(id.uuidString)/revoke"
-        case .audit: "/audit"
-        case .auditExport: "/audit/export.csv"
-        case .hazards: "/hazards"
-        case .hazardNew: "/hazards/new"
-        case .hazardExport: "/hazards/export.csv"
-        case .hazardPrint: "/hazards/print"
-        case .hazardZeroing: "/hazards/zeroing"
-        case .hazard(let id): "/hazards/\(id.uuidString)"
-        case .hazardTransition(let id): "/hazards/\(id.uuidString)/transitions"
-        case .hazardPhotos(let id): "/hazards/\(id.uuidString)/photos"
-        case .hazardPhoto(let id, let photo): "/hazards/\(id.uuidString)/photos/\(photo.uuidString)"
-        case .criteria: "/hazard-criteria"
-        case .checklists: "/checklists"
-        case .checklist(let group): "/checklists/\(group.rawValue)"
-        case .enterpriseChecklist(let id): "/enterprises/\(id.uuidString)/checklist"
-        case .checklistItems: "/checklist-items"
-        case .checklistItemActive(let id): "/checklist-items/\(id.uuidString)/active"
-        case .notifications: "/notifications"
-        case .notificationsRead: "/notifications/read"
-        case .selfInspections: "/self-inspections"
-        case .internalReports: "/internal-reports"
-        case .internalReportDecision(let id): "/internal-reports/\(id.uuidString)/decision"
-        case .monitoringPoints: "/monitoring/points"
-        case .monitoringPointNew: "/monitoring/points/new"
-        case .monitoringPointImport: "/monitoring/points/import"
-        case .monitoringPointTemplate: "/monitoring/points/import/template.csv"
-        case .monitoringPointExport: "/monitoring/points/export.csv"
-        case .monitoringPoint(let id): "/monitoring/points/\(id.uuidString)"
-        case .provincialLink(let id): "/monitoring/provincial" + (id.map { "?enterprise=\($0.uuidString)" } ?? "")
-        case .monitoringStatistics: "/monitoring/statistics"
-        case .alarms: "/monitoring/alarms"
-        case .alarm(let id): "/monitoring/alarms/\(id.uuidString)"
-        case .alarmTransition(let id): "/monitoring/alarms/\(id.uuidString)/transitions"
-        case .draws: "/enforcement/draws"
-        case .drawNew: "/enforcement/draws/new"
-        case .draw(let id): "/enforcement/draws/\(id.uuidString)"
-        case .drawReveal(let id): "/enforcement/draws/\(id.uuidString)/reveal"
-        case .inspectors: "/enforcement/inspectors"
-        case .inspector(let id): "/enforcement/inspectors/\(id.uuidString)"
-        case .inspections: "/enforcement/inspections"
-        case .inspectionNew: "/enforcement/inspections/new"
-        case .inspectionPhotos(let id): "/enforcement/inspections/\(id.uuidString)/photos"
-        case .inspectionPhoto(let id, let photo): "/enforcement/inspections/\(id.uuidString)/photos/\(photo.uuidString)"
-        case .plan: "/enforcement/plan"
-        case .inspection(let id): "/enforcement/inspections/\(id.uuidString)"
-        case .drawInspections(let id): "/enforcement/draws/\(id.uuidString)/inspections"
-        case .inspectionPrint(let id): "/enforcement/inspections/\(id.uuidString)/print"
-        case .inspectionPenalties(let id): "/enforcement/inspections/\(id.uuidString)/penalties"
-        case .inspectionExams(let id): "/enforcement/inspections/\(id.uuidString)/exams"
-        case .examReexam(let id): "/enforcement/exams/\(id.uuidString)/reexam"
-        case .experts: "/enforcement/experts"
-        case .expert(let id): "/enforcement/experts/\(id.uuidString)"
-        case .publicDraws: "/public/draws"
-        case .publicDraw(let id): "/public/draws/\(id.uuidString)"
-        case .publicDrawPool(let id): "/public/draws/\(id.uuidString)/pool.json"
+        case .home: WebRoute.home.path()
+        case .login: WebRoute.login.path()
+        case .logout: WebRoute.logout.path()
+        case .language: WebRoute.language.path()
+        case .password: WebRoute.password.path()
+        case .enterprises: WebRoute.enterprises.path()
+        case .enterpriseNew: WebRoute.enterpriseNew.path()
+        case .enterpriseExport: WebRoute.enterpriseExport.path()
+        case .enterpriseImport: WebRoute.enterpriseImport.path()
+        case .enterpriseImportTemplate: WebRoute.enterpriseImportTemplate.path()
+        case .enterprise(let id): WebRoute.enterprise.path(id)
+        case .enterpriseEdit(let id): WebRoute.enterpriseEdit.path(id)
+        case .enterpriseContacts(let id): WebRoute.enterpriseContacts.path(id)
+        case .enterpriseDeactivate(let id): WebRoute.enterpriseDeactivate.path(id)
+        case .enterpriseReactivate(let id): WebRoute.enterpriseReactivate.path(id)
+        case .enterpriseGrade(let id): WebRoute.enterpriseGrade.path(id)
+        case .users: WebRoute.users.path()
+        case .userUnlock(let id): WebRoute.userUnlock.path(id)
+        case .userActive(let id): WebRoute.userActive.path(id)
+        case .userPassword(let id): WebRoute.userPassword.path(id)
+        case .apiKeys: WebRoute.apiKeys.path()
+        case .apiKeyRevoke(let id): WebRoute.apiKeyRevoke.path(id)
+        case .audit: WebRoute.audit.path()
+        case .auditExport: WebRoute.auditExport.path()
+        case .hazards: WebRoute.hazards.path()
+        case .hazardNew: WebRoute.hazardNew.path()
+        case .hazardExport: WebRoute.hazardExport.path()
+        case .hazardPrint: WebRoute.hazardPrint.path()
+        case .hazardZeroing: WebRoute.hazardZeroing.path()
+        case .hazard(let id): WebRoute.hazard.path(id)
+        case .hazardTransition(let id): WebRoute.hazardTransitions.path(id)
+        case .hazardPhotos(let id): WebRoute.hazardPhotos.path(id)
+        case .hazardPhoto(let id, let photo): WebRoute.hazardPhoto.path(id, photo)
+        case .criteria: WebRoute.criteria.path()
+        case .checklists: WebRoute.checklists.path()
+        case .checklist(let group): WebRoute.checklist.path(group.rawValue)
+        case .enterpriseChecklist(let id): WebRoute.enterpriseChecklist.path(id)
+        case .checklistItems: WebRoute.checklistItems.path()
+        case .checklistItemActive(let id): WebRoute.checklistItemActive.path(id)
+        case .notifications: WebRoute.notifications.path()
+        case .notificationsRead: WebRoute.notificationsRead.path()
+        case .selfInspections: WebRoute.selfInspections.path()
+        case .internalReports: WebRoute.internalReports.path()
+        case .internalReportDecision(let id): WebRoute.internalReportDecision.path(id)
+        case .monitoringPoints: WebRoute.monitoringPoints.path()
+        case .monitoringPointNew: WebRoute.monitoringPointNew.path()
+        case .monitoringPointImport: WebRoute.monitoringPointImport.path()
+        case .monitoringPointTemplate: WebRoute.monitoringPointTemplate.path()
+        case .monitoringPointExport: WebRoute.monitoringPointExport.path()
+        case .monitoringPoint(let id): WebRoute.monitoringPoint.path(id)
+        case .provincialLink(let id): WebRoute.provincialLink.path() + (id.map { "?enterprise=\($0.uuidString)" } ?? "")
+        case .monitoringStatistics: WebRoute.monitoringStatistics.path()
+        case .alarms: WebRoute.alarms.path()
+        case .alarmStream: WebRoute.alarmStream.path()
+        case .alarm(let id): WebRoute.alarm.path(id)
+        case .alarmTransition(let id): WebRoute.alarmTransitions.path(id)
+        case .draws: WebRoute.draws.path()
+        case .drawNew: WebRoute.drawNew.path()
+        case .draw(let id): WebRoute.draw.path(id)
+        case .drawReveal(let id): WebRoute.drawReveal.path(id)
+        case .drawInspections(let id): WebRoute.drawInspections.path(id)
+        case .inspectors: WebRoute.inspectors.path()
+        case .inspector(let id): WebRoute.inspector.path(id)
+        case .experts: WebRoute.experts.path()
+        case .expert(let id): WebRoute.expert.path(id)
+        case .plan: WebRoute.plan.path()
+        case .inspections: WebRoute.inspections.path()
+        case .inspectionNew: WebRoute.inspectionNew.path()
+        case .inspection(let id): WebRoute.inspection.path(id)
+        case .inspectionPrint(let id): WebRoute.inspectionPrint.path(id)
+        case .inspectionPhotos(let id): WebRoute.inspectionPhotos.path(id)
+        case .inspectionPhoto(let id, let photo): WebRoute.inspectionPhoto.path(id, photo)
+        case .inspectionPenalties(let id): WebRoute.inspectionPenalties.path(id)
+        case .inspectionExams(let id): WebRoute.inspectionExams.path(id)
+        case .examReexam(let id): WebRoute.examReexam.path(id)
+        case .publicDraws: WebRoute.publicDraws.path()
+        case .publicDraw(let id): WebRoute.publicDraw.path(id)
+        case .publicDrawPool(let id): WebRoute.publicDrawPool.path(id)
         }
     }
 

@@ -35,7 +35,7 @@ extension Request {
     /// A typed parameter given with no value: blank on a page's filter form means "any"; on the API, where
     /// the document says what the value is, it is refused.
     func refuseBlank(_ key: String) throws {
-        guard url.path.hasPrefix("/api/"), rawQueryValues(key).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return }
+        guard url.path.hasPrefix(APIRoute.prefix), rawQueryValues(key).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return }
         throw Self.badQuery(key, zh: "参数 \(key) 不能为空（不筛选时请省略该参数）", en: "\(key) is empty: leave it out to not filter")
     }
 

@@ -4,8 +4,8 @@ import ZhibenDomain
 
 struct APIKeyAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.post("api-keys", use: createKey)
-        routes.delete("api-keys", ":id", use: revokeKey)
+        routes.post(APIRoute.apiKeys, use: createKey)
+        routes.delete(APIRoute.apiKey, use: revokeKey)
     }
 
     struct KeyInput: Content {

@@ -5,9 +5,9 @@ import ZhibenDomain
 /// API keys for machine clients: issue (shown once), list, revoke.
 struct APIKeyPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("api-keys", use: apiKeys)
-        routes.post("api-keys", use: createAPIKey)
-        routes.post("api-keys", ":id", "revoke", use: revokeAPIKey)
+        routes.get(WebRoute.apiKeys, use: apiKeys)
+        routes.post(WebRoute.apiKeys, use: createAPIKey)
+        routes.post(WebRoute.apiKeyRevoke, use: revokeAPIKey)
     }
 
     // MARK: API keys

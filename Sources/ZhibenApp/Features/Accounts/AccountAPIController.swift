@@ -4,12 +4,12 @@ import ZhibenDomain
 
 struct AccountAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("me", use: me)
-        routes.get("users", use: users)
-        routes.post("users", use: createUser)
-        routes.get("users", ":id", use: user)
-        routes.post("users", ":id", "unlock", use: unlock)
-        routes.post("users", ":id", "password", use: resetPassword)
+        routes.get(APIRoute.me, use: me)
+        routes.get(APIRoute.users, use: users)
+        routes.post(APIRoute.users, use: createUser)
+        routes.get(APIRoute.user, use: user)
+        routes.post(APIRoute.userUnlock, use: unlock)
+        routes.post(APIRoute.userPassword, use: resetPassword)
     }
 
     struct MeDTO: Content {

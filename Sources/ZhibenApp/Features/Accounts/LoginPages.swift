@@ -4,10 +4,10 @@ import ZhibenDomain
 
 struct LoginPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("login", use: form)
-        routes.post("login", use: login)
-        routes.post("logout", use: logout)
-        routes.post("language", use: language)
+        routes.get(WebRoute.login, use: form)
+        routes.post(WebRoute.login, use: login)
+        routes.post(WebRoute.logout, use: logout)
+        routes.post(WebRoute.language, use: language)
     }
 
     struct LoginForm: Content {

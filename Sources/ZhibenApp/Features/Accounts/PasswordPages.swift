@@ -5,8 +5,8 @@ import ZhibenDomain
 /// One's own password.
 struct PasswordPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("password", use: passwordForm)
-        routes.post("password", use: changePassword)
+        routes.get(WebRoute.password, use: passwordForm)
+        routes.post(WebRoute.password, use: changePassword)
     }
 
     // MARK: password

@@ -4,8 +4,8 @@ import ZhibenDomain
 
 struct SessionAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.post("session", use: create)
-        routes.grouped(APIAuthMiddleware()).delete("session", use: delete)
+        routes.post(APIRoute.session, use: create)
+        routes.grouped(APIAuthMiddleware()).delete(APIRoute.session, use: delete)
     }
 
     struct Credentials: Content {

@@ -5,11 +5,11 @@ import ZhibenDomain
 /// Accounts in the caller's scope: list, create, unlock, reset a password, deactivate.
 struct UserPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("users", use: users)
-        routes.post("users", use: createUser)
-        routes.post("users", ":id", "unlock", use: unlock)
-        routes.post("users", ":id", "active", use: setActive)
-        routes.post("users", ":id", "password", use: resetPassword)
+        routes.get(WebRoute.users, use: users)
+        routes.post(WebRoute.users, use: createUser)
+        routes.post(WebRoute.userUnlock, use: unlock)
+        routes.post(WebRoute.userActive, use: setActive)
+        routes.post(WebRoute.userPassword, use: resetPassword)
     }
 
     // MARK: users

@@ -4,8 +4,8 @@ import ZhibenDomain
 
 struct AuditAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("audit", use: audit)
-        routes.get("audit", "verify", use: verify)
+        routes.get(APIRoute.audit, use: audit)
+        routes.get(APIRoute.auditVerify, use: verify)
     }
 
     func audit(req: Request) async throws -> PageDTO<AuditEntryDTO> {

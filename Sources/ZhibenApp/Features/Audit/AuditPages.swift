@@ -5,8 +5,8 @@ import ZhibenDomain
 /// The audit log: filters, pages and CSV export.
 struct AuditPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("audit", use: audit)
-        routes.get("audit", "export.csv", use: exportAudit)
+        routes.get(WebRoute.audit, use: audit)
+        routes.get(WebRoute.auditExport, use: exportAudit)
     }
 
     // MARK: audit log

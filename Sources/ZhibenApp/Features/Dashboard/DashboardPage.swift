@@ -4,7 +4,7 @@ import ZhibenDomain
 
 struct DashboardPage: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get(use: index)
+        routes.get(WebRoute.home, use: index)
     }
 
     func index(req: Request) async throws -> Response {

@@ -6,16 +6,15 @@ import ZhibenDomain
 /// reveal; the roster and the expert pool they draw from.
 struct DrawPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let e = routes.grouped("enforcement")
-        e.get("draws", use: list)
-        e.get("draws", "new", use: newForm)
-        e.post("draws", use: create)
-        e.get("draws", ":id", use: show)
-        e.post("draws", ":id", "reveal", use: reveal)
-        e.get("inspectors", use: inspectors)
-        e.post("inspectors", use: addInspector)
-        e.get("experts", use: experts)
-        e.post("experts", use: addExpert)
+        routes.get(WebRoute.draws, use: list)
+        routes.get(WebRoute.drawNew, use: newForm)
+        routes.post(WebRoute.draws, use: create)
+        routes.get(WebRoute.draw, use: show)
+        routes.post(WebRoute.drawReveal, use: reveal)
+        routes.get(WebRoute.inspectors, use: inspectors)
+        routes.post(WebRoute.inspectors, use: addInspector)
+        routes.get(WebRoute.experts, use: experts)
+        routes.post(WebRoute.experts, use: addExpert)
     }
 
     // MARK: draws
@@ -411,10 +410,9 @@ enum DrawViews {
 /// 一公开: every draw, without signing in.
 struct PublicDrawPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let p = routes.grouped("public", "draws")
-        p.get(use: list)
-        p.get(":id", use: show)
-        p.get(":id", "pool.json", use: pool)
+        routes.get(WebRoute.publicDraws, use: list)
+        routes.get(WebRoute.publicDraw, use: show)
+        routes.get(WebRoute.publicDrawPool, use: pool)
     }
 
     func frame(_ req: Request, title: String, _ content: HTML) -> Response {

@@ -209,19 +209,18 @@ struct DrawInputDTO: Content {
 /// The roster, the expert pool and double-random draws over the API.
 struct EnforcementAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("inspectors", use: inspectors)
-        routes.post("inspectors", use: createInspector)
-        routes.get("inspectors", ":id", use: inspector)
-        routes.patch("inspectors", ":id", use: updateInspector)
-        routes.get("experts", use: experts)
-        routes.post("experts", use: createExpert)
-        routes.get("experts", ":id", use: expert)
-        routes.patch("experts", ":id", use: updateExpert)
-        let d = routes.grouped("draws")
-        d.get(use: draws)
-        d.post(use: createDraw)
-        d.get(":id", use: draw)
-        d.post(":id", "reveal", use: reveal)
+        routes.get(APIRoute.inspectors, use: inspectors)
+        routes.post(APIRoute.inspectors, use: createInspector)
+        routes.get(APIRoute.inspector, use: inspector)
+        routes.patch(APIRoute.inspector, use: updateInspector)
+        routes.get(APIRoute.experts, use: experts)
+        routes.post(APIRoute.experts, use: createExpert)
+        routes.get(APIRoute.expert, use: expert)
+        routes.patch(APIRoute.expert, use: updateExpert)
+        routes.get(APIRoute.draws, use: draws)
+        routes.post(APIRoute.draws, use: createDraw)
+        routes.get(APIRoute.draw, use: draw)
+        routes.post(APIRoute.drawReveal, use: reveal)
     }
 
     static func specialties(_ raw: [String]) throws -> [Specialty] {
@@ -338,7 +337,7 @@ struct EnforcementAPIController: RouteCollection {
         let d = try await req.zhiben.draws.create(input.request(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(DrawDTO(d, verification: d.verify(sha: req.zhiben.draws.sha)))
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/draws/\(d.id.uuidString)")
+        res.headers.replaceOrAdd(name: .location, value: APIRoute.draw.path(d.id))
         return res
     }
 
@@ -356,9 +355,9 @@ struct EnforcementAPIController: RouteCollection {
 /// Yearly plans and the enforcement figures over the API.
 struct PlanAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("plans", ":county", ":year", use: show)
-        routes.put("plans", ":county", ":year", use: save)
-        routes.get("enforcement", "figures", use: figures)
+        routes.get(APIRoute.plan, use: show)
+        routes.put(APIRoute.plan, use: save)
+        routes.get(APIRoute.enforcementFigures, use: figures)
     }
 
     struct SuggestionDTO: Content {

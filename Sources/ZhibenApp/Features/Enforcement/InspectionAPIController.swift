@@ -71,7 +71,7 @@ struct InspectionPhotoDTO: Content {
         sha256 = p.sha256
         uploadedBy = p.uploadedBy
         uploadedAt = ISOTime.string(p.uploadedAt)
-        url = "/api/v1/inspections/\(p.inspectionID.uuidString)/photos/\(p.id.uuidString)"
+        url = APIRoute.inspectionPhoto.path(p.inspectionID, p.id)
         hazardPhotoId = p.hazardPhotoID
     }
 }
@@ -79,16 +79,15 @@ struct InspectionPhotoDTO: Content {
 /// Inspections over the API: created by hand or for a revealed draw, their field results, their steps.
 struct InspectionAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let i = routes.grouped("inspections")
-        i.get(use: list)
-        i.post(use: create)
-        i.get(":id", use: show)
-        i.put(":id", "results", use: saveResults)
-        i.post(":id", "transitions", use: transition)
-        i.get(":id", "photos", use: photos)
-        i.on(.POST, ":id", "photos", body: .collect(maxSize: nil), use: uploadPhoto)
-        i.get(":id", "photos", ":photoId", use: photo)
-        routes.post("draws", ":id", "inspections", use: fromDraw)
+        routes.get(APIRoute.inspections, use: list)
+        routes.post(APIRoute.inspections, use: create)
+        routes.get(APIRoute.inspection, use: show)
+        routes.put(APIRoute.inspectionResults, use: saveResults)
+        routes.post(APIRoute.inspectionTransitions, use: transition)
+        routes.get(APIRoute.inspectionPhotos, use: photos)
+        routes.post(APIRoute.inspectionPhotos, body: .collect(maxSize: nil), use: uploadPhoto)
+        routes.get(APIRoute.inspectionPhoto, use: photo)
+        routes.post(APIRoute.drawInspections, use: fromDraw)
     }
 
     func list(req: Request) async throws -> PageDTO<InspectionDTO> {
@@ -150,7 +149,7 @@ struct InspectionAPIController: RouteCollection {
                                                         inspectorIDs: input.inspectors ?? [], expertID: input.expertId, plannedOn: input.plannedOn ?? "",
                                                         actor: req.caller, origin: req.origin)
         let res = try Response.json(InspectionDTO(i), version: i.version, status: .created)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/inspections/\(i.id.uuidString)")
+        res.headers.replaceOrAdd(name: .location, value: APIRoute.inspection.path(i.id))
         return res
     }
 

@@ -8,19 +8,18 @@ import ZhibenDomain
 /// an older version, saying so, so that nothing is overwritten silently.
 struct InspectionPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let e = routes.grouped("enforcement")
-        e.get("inspections", use: list)
-        e.get("inspections", "new", use: newForm)
-        e.post("inspections", use: create)
-        e.get("inspections", ":id", use: show)
-        e.post("inspections", ":id", use: save)
-        e.post("draws", ":id", "inspections", use: fromDraw)
-        e.get("inspections", ":id", "print", use: print)
-        e.on(.POST, "inspections", ":id", "photos", body: .collect(maxSize: "48mb"), use: uploadPhoto)
-        e.get("inspections", ":id", "photos", ":photoId", use: { try await InspectionPhotoResponse.serve($0) })
-        e.post("inspections", ":id", "penalties", use: addPenalty)
-        e.post("inspections", ":id", "exams", use: addExams)
-        e.post("exams", ":id", "reexam", use: reexam)
+        routes.get(WebRoute.inspections, use: list)
+        routes.get(WebRoute.inspectionNew, use: newForm)
+        routes.post(WebRoute.inspections, use: create)
+        routes.get(WebRoute.inspection, use: show)
+        routes.post(WebRoute.inspection, use: save)
+        routes.post(WebRoute.drawInspections, use: fromDraw)
+        routes.get(WebRoute.inspectionPrint, use: print)
+        routes.post(WebRoute.inspectionPhotos, body: .collect(maxSize: "48mb"), use: uploadPhoto)
+        routes.get(WebRoute.inspectionPhoto, use: { try await InspectionPhotoResponse.serve($0) })
+        routes.post(WebRoute.inspectionPenalties, use: addPenalty)
+        routes.post(WebRoute.inspectionExams, use: addExams)
+        routes.post(WebRoute.examReexam, use: reexam)
     }
 
     func list(req: Request) async throws -> Response {

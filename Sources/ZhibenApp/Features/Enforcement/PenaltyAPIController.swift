@@ -67,13 +67,12 @@ struct ExamDTO: Content {
 /// 一案双罚 and 逢查必考 under an inspection.
 struct PenaltyAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let i = routes.grouped("inspections", ":id")
-        i.get("penalties", use: penalties)
-        i.post("penalties", use: record)
-        i.get("exams", use: inspectionExams)
-        i.post("exams", use: recordExams)
-        routes.get("exams", use: exams)
-        routes.post("exams", ":id", "reexam", use: reexam)
+        routes.get(APIRoute.inspectionPenalties, use: penalties)
+        routes.post(APIRoute.inspectionPenalties, use: record)
+        routes.get(APIRoute.inspectionExams, use: inspectionExams)
+        routes.post(APIRoute.inspectionExams, use: recordExams)
+        routes.get(APIRoute.exams, use: exams)
+        routes.post(APIRoute.examReexam, use: reexam)
     }
 
     func penalties(req: Request) async throws -> [PenaltyDTO] {

@@ -7,11 +7,10 @@ import ZhibenDomain
 /// unified social credit code).
 struct PeopleEditPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let e = routes.grouped("enforcement")
-        e.get("inspectors", ":id", use: inspectorForm)
-        e.post("inspectors", ":id", use: saveInspector)
-        e.get("experts", ":id", use: expertForm)
-        e.post("experts", ":id", use: saveExpert)
+        routes.get(WebRoute.inspector, use: inspectorForm)
+        routes.post(WebRoute.inspector, use: saveInspector)
+        routes.get(WebRoute.expert, use: expertForm)
+        routes.post(WebRoute.expert, use: saveExpert)
     }
 
     /// A list's name cell: a link to the entry's page for those who keep the roster.

@@ -6,8 +6,8 @@ import ZhibenDomain
 /// expected frequency, the chosen ones with month and style, the random-draw quota, 体检式精查 coverage.
 struct PlanPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("enforcement", "plan", use: show)
-        routes.post("enforcement", "plan", use: save)
+        routes.get(WebRoute.plan, use: show)
+        routes.post(WebRoute.plan, use: save)
     }
 
     func year(_ req: Request) -> Int {

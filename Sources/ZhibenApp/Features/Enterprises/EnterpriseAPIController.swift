@@ -4,18 +4,17 @@ import ZhibenDomain
 
 struct EnterpriseAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let e = routes.grouped("enterprises")
-        e.get(use: list)
-        e.post(use: create)
-        e.get("export.csv", use: export)
-        e.on(.POST, "import", body: .collect(maxSize: nil), use: importCSV)
-        e.get(":id", use: show)
-        e.patch(":id", use: update)
-        e.put(":id", "contacts", use: updateContacts)
-        e.post(":id", "deactivate", use: deactivate)
-        e.post(":id", "reactivate", use: reactivate)
-        e.put(":id", "grade-override", use: overrideGrade)
-        e.delete(":id", "grade-override", use: clearOverride)
+        routes.get(APIRoute.enterprises, use: list)
+        routes.post(APIRoute.enterprises, use: create)
+        routes.get(APIRoute.enterpriseExport, use: export)
+        routes.post(APIRoute.enterpriseImport, body: .collect(maxSize: nil), use: importCSV)
+        routes.get(APIRoute.enterprise, use: show)
+        routes.patch(APIRoute.enterprise, use: update)
+        routes.put(APIRoute.enterpriseContacts, use: updateContacts)
+        routes.post(APIRoute.enterpriseDeactivate, use: deactivate)
+        routes.post(APIRoute.enterpriseReactivate, use: reactivate)
+        routes.put(APIRoute.enterpriseGradeOverride, use: overrideGrade)
+        routes.delete(APIRoute.enterpriseGradeOverride, use: clearOverride)
     }
 
     func dto(_ e: Enterprise, _ req: Request) -> EnterpriseDTO {
@@ -41,7 +40,7 @@ struct EnterpriseAPIController: RouteCollection {
         let input = try req.content.decode(EnterpriseInputDTO.self)
         let e = try await req.zhiben.enterprises.create(input.draft(), actor: req.caller, origin: req.origin)
         let res = try respond(e, req, status: .created)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/enterprises/\(e.id.uuidString)")
+        res.headers.replaceOrAdd(name: .location, value: APIRoute.enterprise.path(e.id))
         return res
     }
 

@@ -4,18 +4,17 @@ import ZhibenDomain
 
 struct EnterprisePages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let e = routes.grouped("enterprises")
-        e.get(use: list)
-        e.get("export.csv", use: export)
-        e.get("new", use: newForm)
-        e.post(use: create)
-        e.get(":id", use: show)
-        e.get(":id", "edit", use: editForm)
-        e.post(":id", use: update)
-        e.post(":id", "contacts", use: updateContacts)
-        e.post(":id", "deactivate", use: deactivate)
-        e.post(":id", "reactivate", use: reactivate)
-        e.post(":id", "grade", use: overrideGrade)
+        routes.get(WebRoute.enterprises, use: list)
+        routes.get(WebRoute.enterpriseExport, use: export)
+        routes.get(WebRoute.enterpriseNew, use: newForm)
+        routes.post(WebRoute.enterprises, use: create)
+        routes.get(WebRoute.enterprise, use: show)
+        routes.get(WebRoute.enterpriseEdit, use: editForm)
+        routes.post(WebRoute.enterprise, use: update)
+        routes.post(WebRoute.enterpriseContacts, use: updateContacts)
+        routes.post(WebRoute.enterpriseDeactivate, use: deactivate)
+        routes.post(WebRoute.enterpriseReactivate, use: reactivate)
+        routes.post(WebRoute.enterpriseGrade, use: overrideGrade)
     }
 
     // MARK: list

@@ -5,10 +5,9 @@ import ZhibenDomain
 /// CSV import in two steps: upload and preview every problem, then import (all, or the clean rows if asked).
 struct ImportPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let r = routes.grouped("enterprises", "import")
-        r.get(use: form)
-        r.get("template.csv", use: template)
-        r.post(use: upload)
+        routes.get(WebRoute.enterpriseImport, use: form)
+        routes.get(WebRoute.enterpriseImportTemplate, use: template)
+        routes.post(WebRoute.enterpriseImport, use: upload)
     }
 
     struct UploadForm: Content {

@@ -6,12 +6,12 @@ import ZhibenDomain
 /// applicable checklist (printable), and the counties' local items.
 struct CriteriaPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("hazard-criteria", use: criteria)
-        routes.get("checklists", use: checklists)
-        routes.get("checklists", ":group", use: groupChecklist)
-        routes.get("enterprises", ":id", "checklist", use: enterpriseChecklist)
-        routes.post("checklist-items", use: addLocalItem)
-        routes.post("checklist-items", ":id", "active", use: setLocalItemActive)
+        routes.get(WebRoute.criteria, use: criteria)
+        routes.get(WebRoute.checklists, use: checklists)
+        routes.get(WebRoute.checklist, use: groupChecklist)
+        routes.get(WebRoute.enterpriseChecklist, use: enterpriseChecklist)
+        routes.post(WebRoute.checklistItems, use: addLocalItem)
+        routes.post(WebRoute.checklistItemActive, use: setLocalItemActive)
     }
 
     func criteria(req: Request) async throws -> Response {
@@ -155,8 +155,8 @@ struct CriteriaPages: RouteCollection {
 /// The signed-in person's messages.
 struct NotificationPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("notifications", use: inbox)
-        routes.post("notifications", "read", use: markRead)
+        routes.get(WebRoute.notifications, use: inbox)
+        routes.post(WebRoute.notificationsRead, use: markRead)
     }
 
     func inbox(req: Request) async throws -> Response {

@@ -4,25 +4,24 @@ import ZhibenDomain
 
 struct HazardAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("hazard-criteria", use: criteria)
-        routes.get("checklists", ":group", use: groupChecklist)
-        routes.get("enterprises", ":id", "checklist", use: enterpriseChecklist)
-        routes.get("checklist-items", use: localItems)
-        routes.post("checklist-items", use: addLocalItem)
-        routes.put("checklist-items", ":id", "active", use: setLocalItemActive)
+        routes.get(APIRoute.criteria, use: criteria)
+        routes.get(APIRoute.checklist, use: groupChecklist)
+        routes.get(APIRoute.enterpriseChecklist, use: enterpriseChecklist)
+        routes.get(APIRoute.checklistItems, use: localItems)
+        routes.post(APIRoute.checklistItems, use: addLocalItem)
+        routes.put(APIRoute.checklistItemActive, use: setLocalItemActive)
 
-        let h = routes.grouped("hazards")
-        h.get(use: list)
-        h.post(use: report)
-        h.get("export.csv", use: export)
-        h.get("statistics", use: statistics)
-        h.get(":id", use: show)
-        h.post(":id", "transitions", use: transition)
-        h.on(.POST, ":id", "photos", body: .collect(maxSize: nil), use: uploadPhoto)
-        h.get(":id", "photos", ":photoId", use: photo)
+        routes.get(APIRoute.hazards, use: list)
+        routes.post(APIRoute.hazards, use: report)
+        routes.get(APIRoute.hazardExport, use: export)
+        routes.get(APIRoute.hazardStatistics, use: statistics)
+        routes.get(APIRoute.hazard, use: show)
+        routes.post(APIRoute.hazardTransitions, use: transition)
+        routes.post(APIRoute.hazardPhotos, body: .collect(maxSize: nil), use: uploadPhoto)
+        routes.get(APIRoute.hazardPhoto, use: photo)
 
-        routes.get("notifications", use: notifications)
-        routes.post("notifications", "read", use: markRead)
+        routes.get(APIRoute.notifications, use: notifications)
+        routes.post(APIRoute.notificationsRead, use: markRead)
     }
 
     // MARK: criteria and checklists
@@ -99,7 +98,7 @@ struct HazardAPIController: RouteCollection {
         let input = try req.content.decode(HazardInputDTO.self)
         let h = try await req.zhiben.hazards.report(input.draft(), actor: req.caller, origin: req.origin)
         let res = try await detail(h.id, req, status: .created)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/hazards/\(h.id.uuidString)")
+        res.headers.replaceOrAdd(name: .location, value: APIRoute.hazard.path(h.id))
         return res
     }
 

@@ -214,7 +214,7 @@ struct PhotoDTO: Content {
         sha256 = p.sha256
         uploadedBy = p.uploadedBy
         uploadedAt = ISOTime.string(p.uploadedAt)
-        url = "/api/v1/hazards/\(p.hazardID.uuidString)/photos/\(p.id.uuidString)"
+        url = APIRoute.hazardPhoto.path(p.hazardID, p.id)
     }
 }
 

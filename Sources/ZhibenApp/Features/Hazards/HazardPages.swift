@@ -5,16 +5,15 @@ import ZhibenDomain
 /// The hazard list, its print view and export, the report form, and one hazard with its workflow.
 struct HazardPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let h = routes.grouped("hazards")
-        h.get(use: list)
-        h.get("print", use: printView)
-        h.get("export.csv", use: export)
-        h.get("new", use: newForm)
-        h.post(use: create)
-        h.get(":id", use: show)
-        h.on(.POST, ":id", "transitions", body: .collect(maxSize: "48mb"), use: transition)
-        h.on(.POST, ":id", "photos", body: .collect(maxSize: "48mb"), use: uploadPhoto)
-        h.get(":id", "photos", ":photoId", use: photo)
+        routes.get(WebRoute.hazards, use: list)
+        routes.get(WebRoute.hazardPrint, use: printView)
+        routes.get(WebRoute.hazardExport, use: export)
+        routes.get(WebRoute.hazardNew, use: newForm)
+        routes.post(WebRoute.hazards, use: create)
+        routes.get(WebRoute.hazard, use: show)
+        routes.post(WebRoute.hazardTransitions, body: .collect(maxSize: "48mb"), use: transition)
+        routes.post(WebRoute.hazardPhotos, body: .collect(maxSize: "48mb"), use: uploadPhoto)
+        routes.get(WebRoute.hazardPhoto, use: photo)
     }
 
     static let filterKeys = ["q", "state", "level", "county", "industry", "overdue", "supervised", "legacy", "source", "focus",

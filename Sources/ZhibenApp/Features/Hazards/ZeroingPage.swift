@@ -6,7 +6,7 @@ import ZhibenDomain
 /// age; overdue, supervised and legacy ones; the trend toward zero.
 struct ZeroingPage: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("hazards", "zeroing", use: index)
+        routes.get(WebRoute.hazardZeroing, use: index)
     }
 
     func index(req: Request) async throws -> Response {

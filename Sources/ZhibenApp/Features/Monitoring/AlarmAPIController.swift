@@ -67,18 +67,18 @@ struct AlarmDTO: Content {
 
 struct AlarmAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("alarms", use: list)
-        routes.get("alarms", "stream", use: stream)
-        routes.get("alarms", ":id", use: show)
-        routes.post("alarms", ":id", "transitions", use: transition)
-        routes.post("alarms", ":id", "hazard", use: createHazard)
+        routes.get(APIRoute.alarms, use: list)
+        routes.get(APIRoute.alarmStream, use: stream)
+        routes.get(APIRoute.alarm, use: show)
+        routes.post(APIRoute.alarmTransitions, use: transition)
+        routes.post(APIRoute.alarmHazard, use: createHazard)
     }
 
     /// Turns a repeated, long or offline alarm into a hazard (source `monitoringAlarm`), linked both ways.
     func createHazard(req: Request) async throws -> Response {
         let h = try await req.hazardFromAlarm(actor: req.caller)
         let res = try Response.json(HazardDTO(h, now: req.zhiben.clock.now()), version: h.version, status: .created)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/hazards/\(h.id.uuidString)")
+        res.headers.replaceOrAdd(name: .location, value: APIRoute.hazard.path(h.id))
         return res
     }
 

@@ -6,12 +6,11 @@ import ZhibenDomain
 /// the steps the caller may take.
 struct AlarmPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let a = routes.grouped("monitoring", "alarms")
-        a.get(use: list)
-        a.get("stream", use: stream)
-        a.get(":id", use: show)
-        a.post(":id", "transitions", use: transition)
-        a.post(":id", "hazard", use: createHazard)
+        routes.get(WebRoute.alarms, use: list)
+        routes.get(WebRoute.alarmStream, use: stream)
+        routes.get(WebRoute.alarm, use: show)
+        routes.post(WebRoute.alarmTransitions, use: transition)
+        routes.post(WebRoute.alarmHazard, use: createHazard)
     }
 
     func createHazard(req: Request) async throws -> Response {
@@ -36,7 +35,7 @@ struct AlarmPages: RouteCollection {
         }
         let rows = page.items.map { Self.row($0, lang: lang) }
         let live = page.page == 1
-        let stream = SitePath.alarms.path + "/stream" + qs.with("page", nil).with("per", nil)
+        let stream = SitePath.alarmStream.path + qs.with("page", nil).with("per", nil)
             .with("since", String(Int64(req.zhiben.clock.now().timeIntervalSince1970 * 1000))).string
         let content: HTML = """
         <p class="subtitle">\(ctx.t("报警由系统按企业设定的限值实时产生；企业确认、处置并在恢复正常后关闭，监管部门核查一级报警。", "Alarms are raised as readings arrive, against the limits each enterprise set; the enterprise acknowledges, disposes and closes them once back to normal, and regulators verify level-1 alarms."))</p>

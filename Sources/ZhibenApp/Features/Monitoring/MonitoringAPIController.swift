@@ -120,15 +120,14 @@ struct MonitoringPointInputDTO: Content {
 
 struct MonitoringAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let p = routes.grouped("monitoring-points")
-        p.get(use: list)
-        p.post(use: create)
-        p.get(":id", use: show)
-        p.patch(":id", use: update)
-        p.get(":id", "limit-history", use: history)
-        p.get("export.csv", use: export)
-        p.on(.POST, "import", body: .collect(maxSize: nil), use: importCSV)
-        routes.get("monitoring-indicators", use: indicators)
+        routes.get(APIRoute.monitoringPoints, use: list)
+        routes.post(APIRoute.monitoringPoints, use: create)
+        routes.get(APIRoute.monitoringPoint, use: show)
+        routes.patch(APIRoute.monitoringPoint, use: update)
+        routes.get(APIRoute.monitoringPointLimitHistory, use: history)
+        routes.get(APIRoute.monitoringPointExport, use: export)
+        routes.post(APIRoute.monitoringPointImport, body: .collect(maxSize: nil), use: importCSV)
+        routes.get(APIRoute.monitoringIndicators, use: indicators)
     }
 
     func export(req: Request) async throws -> Response {
@@ -192,7 +191,7 @@ struct MonitoringAPIController: RouteCollection {
         let input = try req.content.decode(MonitoringPointInputDTO.self)
         let p = try await req.zhiben.monitoring.create(input.draft(), actor: req.caller, origin: req.origin)
         let res = try Response.json(MonitoringPointDTO(p), version: p.version, status: .created)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/monitoring-points/\(p.id.uuidString)")
+        res.headers.replaceOrAdd(name: .location, value: APIRoute.monitoringPoint.path(p.id))
         return res
     }
 

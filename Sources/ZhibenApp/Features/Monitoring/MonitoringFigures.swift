@@ -87,8 +87,8 @@ struct AlarmStatisticsDTO: Content {
 /// `GET /api/v1/monitoring/connection` and `GET /api/v1/alarms/statistics`.
 struct MonitoringFiguresAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("monitoring", "connection", use: connection)
-        routes.get("alarms", "statistics", use: alarms)
+        routes.get(APIRoute.monitoringConnection, use: connection)
+        routes.get(APIRoute.alarmStatistics, use: alarms)
     }
 
     func connection(req: Request) async throws -> ConnectionDTO {
@@ -104,7 +104,7 @@ struct MonitoringFiguresAPIController: RouteCollection {
 /// The monitoring figures on pages: the connection table (also on the dashboard) and the statistics page.
 struct MonitoringFiguresPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("monitoring", "statistics", use: show)
+        routes.get(WebRoute.monitoringStatistics, use: show)
     }
 
     static func percent(_ v: Double?) -> String {

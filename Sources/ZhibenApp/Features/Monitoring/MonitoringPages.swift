@@ -6,12 +6,11 @@ import ZhibenDomain
 /// the point's limit history); regulators read the points in their jurisdiction.
 struct MonitoringPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let p = routes.grouped("monitoring", "points")
-        p.get(use: list)
-        p.get("new", use: newForm)
-        p.post(use: create)
-        p.get(":id", use: show)
-        p.post(":id", use: update)
+        routes.get(WebRoute.monitoringPoints, use: list)
+        routes.get(WebRoute.monitoringPointNew, use: newForm)
+        routes.post(WebRoute.monitoringPoints, use: create)
+        routes.get(WebRoute.monitoringPoint, use: show)
+        routes.post(WebRoute.monitoringPoint, use: update)
     }
 
     /// What the form posts; numbers as typed, so that a bad one is named instead of dropped.

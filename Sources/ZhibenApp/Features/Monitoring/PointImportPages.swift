@@ -7,11 +7,10 @@ import ZhibenDomain
 /// written. Regulators export the points in their jurisdiction.
 struct PointImportPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let r = routes.grouped("monitoring", "points")
-        r.get("import", use: form)
-        r.get("import", "template.csv", use: template)
-        r.post("import", use: upload)
-        r.get("export.csv", use: export)
+        routes.get(WebRoute.monitoringPointImport, use: form)
+        routes.get(WebRoute.monitoringPointTemplate, use: template)
+        routes.post(WebRoute.monitoringPointImport, use: upload)
+        routes.get(WebRoute.monitoringPointExport, use: export)
     }
 
     struct UploadForm: Content {

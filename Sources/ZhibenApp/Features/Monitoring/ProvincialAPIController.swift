@@ -7,8 +7,8 @@ import ZhibenDomain
 struct ProvincialInterfaceController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         // Streamed, not collected: the body is read only as far as the sender is allowed.
-        routes.on(.POST, "api", "rtsData", body: .stream) { req in try await receive(req, .realtime) }
-        routes.on(.POST, "api", "eventsData", body: .stream) { req in try await receive(req, .events) }
+        routes.post(WebRoute.gatewayRealtime, body: .stream) { req in try await receive(req, .realtime) }
+        routes.post(WebRoute.gatewayEvents, body: .stream) { req in try await receive(req, .events) }
     }
 
     struct AnswerDTO: Content {
@@ -115,10 +115,9 @@ struct GatewayEventDTO: Content {
 /// the events its gateways sent.
 struct ProvincialAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let e = routes.grouped("enterprises", ":id")
-        e.get("provincial-link", use: show)
-        e.put("provincial-link", use: save)
-        e.get("gateway-events", use: events)
+        routes.get(APIRoute.enterpriseProvincialLink, use: show)
+        routes.put(APIRoute.enterpriseProvincialLink, use: save)
+        routes.get(APIRoute.enterpriseGatewayEvents, use: events)
     }
 
     struct Input: Content {

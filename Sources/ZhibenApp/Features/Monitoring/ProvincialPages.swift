@@ -6,9 +6,8 @@ import ZhibenDomain
 /// (the enterprise edits; regulators read), and the events its gateways sent.
 struct ProvincialPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let p = routes.grouped("monitoring", "provincial")
-        p.get(use: show)
-        p.post(use: save)
+        routes.get(WebRoute.provincialLink, use: show)
+        routes.post(WebRoute.provincialLink, use: save)
     }
 
     /// The enterprise of the page: the caller's own, or the one named (regulators).

@@ -5,7 +5,7 @@ import ZhibenDomain
 /// `POST /api/v1/telemetry`: a gateway's batch of readings, with its enterprise's API key.
 struct TelemetryAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.on(.POST, "telemetry", body: .collect(maxSize: nil), use: ingest)
+        routes.post(APIRoute.telemetry, body: .collect(maxSize: nil), use: ingest)
     }
 
     /// Each reading is read leniently, so that one bad reading is named by its index instead of failing

@@ -83,12 +83,12 @@ struct InternalReportDTO: Content {
 
 struct SelfInspectionAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("self-inspections", use: list)
-        routes.post("self-inspections", use: record)
-        routes.get("enterprises", ":id", "self-inspection-standing", use: standing)
-        routes.get("internal-reports", use: reports)
-        routes.post("internal-reports", use: receive)
-        routes.post("internal-reports", ":id", "decision", use: decide)
+        routes.get(APIRoute.selfInspections, use: list)
+        routes.post(APIRoute.selfInspections, use: record)
+        routes.get(APIRoute.enterpriseSelfInspectionStanding, use: standing)
+        routes.get(APIRoute.internalReports, use: reports)
+        routes.post(APIRoute.internalReports, use: receive)
+        routes.post(APIRoute.internalReportDecision, use: decide)
     }
 
     func list(req: Request) async throws -> PageDTO<SelfInspectionDTO> {

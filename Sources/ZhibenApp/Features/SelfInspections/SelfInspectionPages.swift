@@ -6,11 +6,11 @@ import ZhibenDomain
 /// a period. Internal reports: the enterprise records staff members' reports and the rewards it paid.
 struct SelfInspectionPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("self-inspections", use: index)
-        routes.post("self-inspections", use: record)
-        routes.get("internal-reports", use: reports)
-        routes.post("internal-reports", use: receive)
-        routes.post("internal-reports", ":id", "decision", use: decide)
+        routes.get(WebRoute.selfInspections, use: index)
+        routes.post(WebRoute.selfInspections, use: record)
+        routes.get(WebRoute.internalReports, use: reports)
+        routes.post(WebRoute.internalReports, use: receive)
+        routes.post(WebRoute.internalReportDecision, use: decide)
     }
 
     static func periodChips(_ s: SelfInspectionStanding, lang: Language, last: Int = 12) -> HTML {
