@@ -180,6 +180,41 @@ struct ProtocolTests {
             #expect(page.body.string.contains("没有找到"))
             let badID = try await h.api(.GET, "/api/v1/enterprises/not-a-uuid", token: token)
             #expect(badID.status == .notFound)
+            // `export.csv` is no record id: PATCH /enterprises/:id is not among this path's methods.
+            let patchExport = try await h.api(.PATCH, "/api/v1/enterprises/export.csv", token: token)
+            #expect(patchExport.status == .methodNotAllowed)
+            #expect(patchExport.headers.first(name: "Allow") == "GET")
+            let options = try await h.api(.OPTIONS, "/api/v1/monitoring-points/export.csv", token: token)
+            #expect(options.headers.first(name: "Allow") == "GET")
+            let nullIDs = try await h.api(.POST, "/api/v1/notifications/read", token: token, body: ByteBuffer(string: #"{"ids": null}"#),
+                                    headers: ["Content-Type": "application/json"])
+            #expect(nullIDs.status == .badRequest, "null is not a list of ids")
+        }
+    }
+
+    @Test("null is no value for a declared member of a POST or PUT body (400 naming it, nothing written); undeclared members are ignored; a limit may be null")
+    func nullMembers() async throws {
+        try await Harness.with(enterprises: 4) { h in
+            let city = try await h.token("city")
+            func raw(_ method: HTTPMethod, _ path: String, _ token: String, _ json: String) async throws -> TestingHTTPResponse {
+                try await h.api(method, path, token: token, body: ByteBuffer(string: json), headers: ["Content-Type": "application/json"])
+            }
+            let drawsBefore = try await h.api(.GET, "/api/v1/draws", token: city).content.get(Int.self, at: "total")
+            let nullTitle = try await raw(.POST, "/api/v1/draws", city, #"{"title": null, "size": 1}"#)
+            #expect(nullTitle.status == .badRequest)
+            #expect(try ProblemProbe(nullTitle).errors?.first?.field == "title")
+            let nestedNull = try await raw(.POST, "/api/v1/draws", city, #"{"title": "抽查", "size": 1, "grades": ["A", null]}"#)
+            #expect(nestedNull.status == .badRequest)
+            #expect(try await h.api(.GET, "/api/v1/draws", token: city).content.get(Int.self, at: "total") == drawsBefore, "nothing written")
+            // A member the body type does not declare is ignored, null or not.
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            let point = try await raw(.POST, "/api/v1/monitoring-points", company,
+                                      #"{"code": "T-NULL-1", "name": "灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 60, "note": null, "limits": {"low": null, "high": 70.0, "highHigh": null}}"#)
+            #expect(point.status == .created, "\(point.body.string)")
+            let nullLimits = try await raw(.POST, "/api/v1/monitoring-points", company,
+                                           #"{"code": "T-NULL-2", "name": "灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "limits": null}"#)
+            #expect(nullLimits.status == .badRequest, "limits is an object; its members may be null, it may not")
         }
     }
 

@@ -191,9 +191,12 @@ struct MethodNotAllowedMiddleware: AsyncMiddleware {
             return try await next.respond(to: req)
         } catch let notFound where notFound is RouteNotFound || notFound is NoSuchPath {
             let path = req.url.path.split(separator: "/").map(String.init)
+            // A route whose record id would be filled with what is no id (`PATCH /enterprises/export.csv`
+            // against `/enterprises/:id`) is not this path's: it would answer 404 itself.
             let allowed = table.routers.filter { _, router in
                 var params = Parameters()
-                return router.route(path: path, parameters: &params) != nil
+                guard router.route(path: path, parameters: &params) != nil else { return false }
+                return ["id", "photoId"].allSatisfy { name in params.get(name).map { UUID(uuidString: $0) != nil } ?? true }
             }.map(\.0.rawValue).sorted()
             guard !allowed.isEmpty, !allowed.contains(req.method.rawValue) else { throw notFound }
             throw Abort(.methodNotAllowed, headers: ["Allow": allowed.joined(separator: ", ")],

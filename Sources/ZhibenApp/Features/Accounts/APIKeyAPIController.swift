@@ -19,7 +19,7 @@ struct APIKeyAPIController: RouteCollection {
     }
 
     func createKey(req: Request) async throws -> Response {
-        let input = try req.content.decode(KeyInput.self)
+        let input = try req.decodeBody(KeyInput.self)
         let key = try await req.zhiben.apiKeys.issue(name: input.name, creditCode: input.enterpriseCreditCode, actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(KeyDTO(key: key, note: "Shown once; only its hash is stored."))

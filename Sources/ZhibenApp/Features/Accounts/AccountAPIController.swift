@@ -45,7 +45,7 @@ struct AccountAPIController: RouteCollection {
     }
 
     func createUser(req: Request) async throws -> Response {
-        let draft = try req.content.decode(UserDraft.self)
+        let draft = try req.decodeBody(UserDraft.self)
         let u = try await req.zhiben.accounts.create(draft, actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(UserDTO(u))
@@ -59,7 +59,7 @@ struct AccountAPIController: RouteCollection {
     struct PasswordInput: Content { var password: String }
 
     func resetPassword(req: Request) async throws -> UserDTO {
-        let input = try req.content.decode(PasswordInput.self)
+        let input = try req.decodeBody(PasswordInput.self)
         let user = try await req.zhiben.accounts.resetPassword(req.recordID("user"), newPassword: input.password, actor: req.caller, origin: req.origin)
         try await req.zhiben.sessions.endAll(userID: user.id)
         return UserDTO(user)

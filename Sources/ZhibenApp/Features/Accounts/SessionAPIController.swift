@@ -20,7 +20,7 @@ struct SessionAPIController: RouteCollection {
     }
 
     func create(req: Request) async throws -> Response {
-        let c = try req.content.decode(Credentials.self)
+        let c = try req.decodeBody(Credentials.self)
         let user = try await req.zhiben.accounts.login(username: c.username, password: c.password, origin: req.origin)
         let (token, expires) = try await req.zhiben.sessions.start(for: user)
         let res = Response(status: .created)

@@ -238,7 +238,7 @@ struct EnforcementAPIController: RouteCollection {
     }
 
     func createInspector(req: Request) async throws -> Response {
-        let input = try req.content.decode(InspectorInputDTO.self)
+        let input = try req.decodeBody(InspectorInputDTO.self)
         let i = try await req.zhiben.people.saveInspector(try input.draft(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(InspectorDTO(i))
@@ -246,7 +246,7 @@ struct EnforcementAPIController: RouteCollection {
     }
 
     static func version(_ body: Int?, _ req: Request) throws -> Int {
-        guard let v = try body ?? ETag.expectedVersion(req) else {
+        guard let v = try ETag.bodyVersion(body) ?? ETag.expectedVersion(req) else {
             throw DomainError.validation([FieldIssue(field: "version", zh: "缺少 version（所依据的版本）", en: "version (the version this change is based on) is required")])
         }
         return v
@@ -321,7 +321,7 @@ struct EnforcementAPIController: RouteCollection {
     }
 
     func createExpert(req: Request) async throws -> Response {
-        let input = try req.content.decode(ExpertInputDTO.self)
+        let input = try req.decodeBody(ExpertInputDTO.self)
         let e = try await req.zhiben.people.saveExpert(try input.draft(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(PoolExpertDTO(e))
@@ -333,7 +333,7 @@ struct EnforcementAPIController: RouteCollection {
     }
 
     func createDraw(req: Request) async throws -> Response {
-        let input = try req.content.decode(DrawInputDTO.self)
+        let input = try req.decodeBody(DrawInputDTO.self)
         let d = try await req.zhiben.draws.create(input.request(now: req.zhiben.clock.now()), actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(DrawDTO(d, verification: d.verify(sha: req.zhiben.draws.sha)))
@@ -427,10 +427,10 @@ struct PlanAPIController: RouteCollection {
     }
 
     func save(req: Request) async throws -> Response {
-        let input = try req.content.decode(SaveInput.self)
+        let input = try req.decodeBody(SaveInput.self)
         let caller = try req.caller
         let ifMatch = try ETag.expectedVersion(req)
-        guard let version = input.version ?? ifMatch else {
+        guard let version = try ETag.bodyVersion(input.version) ?? ifMatch else {
             throw DomainError.validation([FieldIssue(field: "version", zh: "缺少 version（所依据的计划版本，新计划为0）", en: "version (the plan's version this is based on; 0 for a new plan) is required")])
         }
         let entries = try (input.keyEnterprises ?? []).map { k -> EnforcementPlan.KeyEnterprise in

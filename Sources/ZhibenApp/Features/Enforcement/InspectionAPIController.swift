@@ -135,7 +135,7 @@ struct InspectionAPIController: RouteCollection {
     }
 
     func create(req: Request) async throws -> Response {
-        let input = try req.content.decode(CreateInput.self)
+        let input = try req.decodeBody(CreateInput.self)
         guard let enterpriseID = input.enterpriseId else {
             throw DomainError.validation([FieldIssue(field: "enterpriseId", zh: "请选择企业", en: "the enterprise is required")])
         }
@@ -156,7 +156,7 @@ struct InspectionAPIController: RouteCollection {
     struct FromDrawInput: Content { var plannedOn: String? }
 
     func fromDraw(req: Request) async throws -> Response {
-        let input = try req.content.decode(FromDrawInput.self)
+        let input = try req.decodeBody(FromDrawInput.self)
         let list = try await req.zhiben.inspections.createFromDraw(req.recordID("draw"), plannedOn: input.plannedOn ?? "", actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
         try res.content.encode(list.map(InspectionDTO.init))
@@ -175,8 +175,8 @@ struct InspectionAPIController: RouteCollection {
     }
 
     func saveResults(req: Request) async throws -> Response {
-        let input = try req.content.decode(ResultsInput.self)
-        guard let base = input.baseVersion else {
+        let input = try req.decodeBody(ResultsInput.self)
+        guard let base = try ETag.bodyVersion(input.baseVersion, field: "baseVersion") else {
             throw DomainError.validation([FieldIssue(field: "baseVersion", zh: "缺少 baseVersion（开始填写时的版本）", en: "baseVersion (the version the results start from) is required")])
         }
         let results = try (input.results ?? []).map { r -> InspectionItemResult in
@@ -193,7 +193,7 @@ struct InspectionAPIController: RouteCollection {
     struct TransitionInput: Content { var action: String? }
 
     func transition(req: Request) async throws -> Response {
-        let input = try req.content.decode(TransitionInput.self)
+        let input = try req.decodeBody(TransitionInput.self)
         guard let action = InspectionAction(rawValue: input.action ?? "") else {
             throw DomainError.validation([FieldIssue(field: "action", zh: "操作应为 start、complete 或 cancel", en: "action is start, complete or cancel")])
         }

@@ -90,7 +90,7 @@ struct PenaltyAPIController: RouteCollection {
     }
 
     func record(req: Request) async throws -> Response {
-        let input = try req.content.decode(PenaltyInput.self)
+        let input = try req.decodeBody(PenaltyInput.self)
         let p = try await req.zhiben.penalties.record(
             PenaltyService.PenaltyDraft(caseNo: input.caseNo ?? "", legalBasis: input.legalBasis ?? "", enterpriseFine: input.enterpriseFine,
                                         principalName: input.principalName ?? "", principalFine: input.principalFine, decidedOn: input.decidedOn ?? "",
@@ -117,7 +117,7 @@ struct PenaltyAPIController: RouteCollection {
     }
 
     func recordExams(req: Request) async throws -> Response {
-        let input = try req.content.decode(ExamsInput.self)
+        let input = try req.decodeBody(ExamsInput.self)
         let list = try await req.zhiben.penalties.recordExams((input.workers ?? []).map { PenaltyService.ExamDraft(workerName: $0.workerName ?? "", job: $0.job ?? "", score: $0.score) },
                                                               inspectionID: req.recordID("inspection"), actor: req.caller, origin: req.origin)
         let res = Response(status: .created)
@@ -136,7 +136,7 @@ struct PenaltyAPIController: RouteCollection {
     }
 
     func reexam(req: Request) async throws -> ExamDTO {
-        let input = try req.content.decode(ReexamInput.self)
+        let input = try req.decodeBody(ReexamInput.self)
         return ExamDTO(try await req.zhiben.penalties.reexam(req.recordID("exam"), retrainedOn: input.retrainedOn ?? "", score: input.score,
                                                              actor: req.caller, origin: req.origin))
     }

@@ -37,7 +37,7 @@ struct EnterpriseAPIController: RouteCollection {
     }
 
     func create(req: Request) async throws -> Response {
-        let input = try req.content.decode(EnterpriseInputDTO.self)
+        let input = try req.decodeBody(EnterpriseInputDTO.self)
         let e = try await req.zhiben.enterprises.create(input.draft(), actor: req.caller, origin: req.origin)
         let res = try respond(e, req, status: .created)
         res.headers.replaceOrAdd(name: .location, value: APIRoute.enterprise.path(e.id))
@@ -68,7 +68,7 @@ struct EnterpriseAPIController: RouteCollection {
     }
 
     func updateContacts(req: Request) async throws -> Response {
-        let c = try req.content.decode(ContactsDTO.self)
+        let c = try req.decodeBody(ContactsDTO.self)
         let update = EnterpriseContactUpdate(
             principal: c.principal.map { ContactPerson(name: $0.name, phone: $0.phone) },
             actualController: c.actualController.map { ContactPerson(name: $0.name, phone: $0.phone) },
@@ -83,7 +83,7 @@ struct EnterpriseAPIController: RouteCollection {
     }
 
     func deactivate(req: Request) async throws -> Response {
-        let input = try req.content.decode(ReasonInput.self)
+        let input = try req.decodeBody(ReasonInput.self)
         return try respond(try await req.zhiben.enterprises.deactivate(req.recordID("enterprise"), reason: input.reason, expectedVersion: ETag.expectedVersion(req),
                                                                        actor: req.caller, origin: req.origin), req)
     }
@@ -94,7 +94,7 @@ struct EnterpriseAPIController: RouteCollection {
     }
 
     func overrideGrade(req: Request) async throws -> Response {
-        let input = try req.content.decode(ReasonInput.self)
+        let input = try req.decodeBody(ReasonInput.self)
         guard let grade = input.grade.flatMap({ SupervisionGrade(rawValue: $0.uppercased()) }) else {
             throw DomainError.validation([FieldIssue(field: "grade", zh: "等级应为 A、B、C 或 D", en: "grade must be A, B, C or D")])
         }
@@ -103,7 +103,7 @@ struct EnterpriseAPIController: RouteCollection {
     }
 
     func clearOverride(req: Request) async throws -> Response {
-        let input = try req.content.decode(ReasonInput.self)
+        let input = try req.decodeBody(ReasonInput.self)
         return try respond(try await req.zhiben.enterprises.overrideGrade(req.recordID("enterprise"), grade: nil, reason: input.reason,
                                                                           expectedVersion: ETag.expectedVersion(req), actor: req.caller, origin: req.origin), req)
     }

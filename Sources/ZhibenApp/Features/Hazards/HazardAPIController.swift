@@ -57,7 +57,7 @@ struct HazardAPIController: RouteCollection {
     }
 
     func addLocalItem(req: Request) async throws -> Response {
-        let input = try req.content.decode(LocalItemInput.self)
+        let input = try req.decodeBody(LocalItemInput.self)
         guard let group = CriterionGroup(rawValue: input.group) else {
             throw DomainError.validation([FieldIssue(field: "group", zh: "未知的清单类别", en: "unknown checklist group")])
         }
@@ -70,7 +70,7 @@ struct HazardAPIController: RouteCollection {
     struct ActiveInput: Content { var active: Bool }
 
     func setLocalItemActive(req: Request) async throws -> LocalItemDTO {
-        let input = try req.content.decode(ActiveInput.self)
+        let input = try req.decodeBody(ActiveInput.self)
         return LocalItemDTO(try await req.zhiben.hazards.setLocalItemActive(req.recordID("checklist item"), active: input.active,
                                                                             actor: req.caller, origin: req.origin))
     }
@@ -95,7 +95,7 @@ struct HazardAPIController: RouteCollection {
     }
 
     func report(req: Request) async throws -> Response {
-        let input = try req.content.decode(HazardInputDTO.self)
+        let input = try req.decodeBody(HazardInputDTO.self)
         let h = try await req.zhiben.hazards.report(input.draft(), actor: req.caller, origin: req.origin)
         let res = try await detail(h.id, req, status: .created)
         res.headers.replaceOrAdd(name: .location, value: APIRoute.hazard.path(h.id))
@@ -109,7 +109,7 @@ struct HazardAPIController: RouteCollection {
         let caller = try req.caller
         // Outside the caller's scope the hazard does not exist, whatever the body says.
         _ = try await req.zhiben.hazards.get(id, actor: caller)
-        let (action, input) = try req.content.decode(TransitionDTO.self).parsed()
+        let (action, input) = try req.decodeBody(TransitionDTO.self).parsed()
         _ = try await req.zhiben.hazards.perform(id, action: action, input: input, expectedVersion: ETag.expectedVersion(req),
                                                  actor: caller, origin: req.origin)
         return try await detail(id, req)
@@ -147,12 +147,13 @@ struct HazardAPIController: RouteCollection {
         return PageDTO(try await req.zhiben.notifications.inbox(actor: req.caller, unreadOnly: unread, page: req.paging()), NotificationDTO.init)
     }
 
+    /// `ids` absent marks all; `"ids": null` is no list and is refused (`StrictJSON`).
     struct ReadInput: Content { var ids: [UUID]? }
     struct ReadResult: Content { var marked: Int }
 
     func markRead(req: Request) async throws -> ReadResult {
         // No body marks everything read; a body that cannot be read is refused, not taken as "everything".
-        let input = (req.body.data?.readableBytes ?? 0) == 0 ? ReadInput(ids: nil) : try req.content.decode(ReadInput.self)
+        let input = (req.body.data?.readableBytes ?? 0) == 0 ? ReadInput(ids: nil) : try req.decodeBody(ReadInput.self)
         return ReadResult(marked: try await req.zhiben.notifications.markRead(input.ids, actor: req.caller))
     }
 }

@@ -60,7 +60,7 @@ struct HazardActionForms {
             }
             return TransitionDTO(action: action ?? "", comment: comment, level: level.flatMap { $0.isEmpty ? nil : $0 }, criteria: criteria,
                                  reason: reason, principal: principal, principalReceivedAt: principalReceivedAt, controller: controller,
-                                 controllerReceivedAt: controllerReceivedAt, responsible: responsible, measures: measures, funds: funds,
+                                 controllerReceivedAt: controllerReceivedAt, responsible: responsible, measures: measures, funds: funds.map(YuanAmount.init),
                                  deadline: deadline, contingencyPlan: contingencyPlan, interimSafeguards: interimSafeguards, evidence: evidence,
                                  photos: nil, approve: approve.map { $0 == "true" }, newDeadline: newDeadline, expert: expert)
         }

@@ -326,7 +326,7 @@ struct TransitionDTO: Content {
     var controllerReceivedAt: String?
     var responsible: String?
     var measures: String?
-    var funds: Decimal?
+    var funds: YuanAmount?
     var deadline: String?
     var contingencyPlan: String?
     var interimSafeguards: String?
@@ -348,7 +348,7 @@ struct TransitionDTO: Content {
             if levelValue == nil { throw DomainError.validation([FieldIssue(field: "level", zh: "隐患等级应为重大或一般", en: "level must be major or general")]) }
         }
         let plan = action == .plan ? RectificationPlan(
-            responsible: responsible ?? "", measures: measures ?? "", funds: funds,
+            responsible: responsible ?? "", measures: measures ?? "", funds: funds?.value,
             deadline: try APIDate.parse(deadline, field: "deadline", endOfDay: true),
             contingencyPlan: contingencyPlan ?? "", interimSafeguards: interimSafeguards ?? "") : nil
         var input = HazardStepInput(

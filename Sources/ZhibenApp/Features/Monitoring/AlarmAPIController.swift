@@ -95,7 +95,7 @@ struct AlarmAPIController: RouteCollection {
         let caller = try req.caller
         let id = try req.recordID("alarm")
         _ = try await req.zhiben.alarms.get(id, actor: caller)
-        let input = try req.content.decode(TransitionInput.self)
+        let input = try req.decodeBody(TransitionInput.self)
         guard let action = AlarmAction(rawValue: input.action) else {
             throw DomainError.validation([FieldIssue(field: "action", zh: "未知的操作：\(input.action)",
                                                      en: "unknown action \(input.action); one of \(AlarmAction.allCases.map(\.rawValue).joined(separator: ", "))")])

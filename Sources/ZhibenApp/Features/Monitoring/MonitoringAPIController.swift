@@ -23,6 +23,19 @@ struct LimitsDTO: Content, Equatable {
         rateOfChange = l.rateOfChange
     }
 
+    /// The four limits and the rate of change may be null (no limit), as the document says.
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lowLow = try c.decodeNullable(Double.self, forKey: .lowLow)
+        low = try c.decodeNullable(Double.self, forKey: .low)
+        high = try c.decodeNullable(Double.self, forKey: .high)
+        highHigh = try c.decodeNullable(Double.self, forKey: .highHigh)
+        abnormalStates = try c.decodeIfPresent([String].self, forKey: .abnormalStates)
+        onDelay = try c.decodeIfPresent(Int.self, forKey: .onDelay)
+        deadband = try c.decodeIfPresent(Double.self, forKey: .deadband)
+        rateOfChange = try c.decodeNullable(Double.self, forKey: .rateOfChange)
+    }
+
     var domain: AlarmLimits {
         AlarmLimits(lowLow: lowLow, low: low, high: high, highHigh: highHigh, abnormalStates: abnormalStates ?? [], onDelay: onDelay ?? 0,
                     deadband: deadband ?? 0, rateOfChange: rateOfChange)
@@ -188,7 +201,7 @@ struct MonitoringAPIController: RouteCollection {
     }
 
     func create(req: Request) async throws -> Response {
-        let input = try req.content.decode(MonitoringPointInputDTO.self)
+        let input = try req.decodeBody(MonitoringPointInputDTO.self)
         let p = try await req.zhiben.monitoring.create(input.draft(), actor: req.caller, origin: req.origin)
         let res = try Response.json(MonitoringPointDTO(p), version: p.version, status: .created)
         res.headers.replaceOrAdd(name: .location, value: APIRoute.monitoringPoint.path(p.id))
@@ -199,7 +212,7 @@ struct MonitoringAPIController: RouteCollection {
         let caller = try req.caller
         try caller.require(.monitoringManage)
         let current = try await req.zhiben.monitoring.get(req.recordID("monitoring point"), actor: caller)
-        let input = try req.content.decode(MonitoringPointInputDTO.self)
+        let input = try req.decodeBody(MonitoringPointInputDTO.self)
         let p = try await req.zhiben.monitoring.update(current.id, input.draft(over: MonitoringPointDraft(current)),
                                                        expectedVersion: try ETag.expectedVersion(req), actor: caller, origin: req.origin)
         return try .json(MonitoringPointDTO(p), version: p.version)

@@ -138,7 +138,7 @@ struct ProvincialAPIController: RouteCollection {
     }
 
     func save(req: Request) async throws -> Response {
-        let input = try req.content.decode(Input.self)
+        let input = try req.decodeBody(Input.self)
         let draft = ProvincialLinkDraft(qybm: input.qybm.trimmingCharacters(in: .whitespaces), key: input.key,
                                         points: (input.points ?? []).map { ($0.tnm.trimmingCharacters(in: .whitespaces), $0.point.trimmingCharacters(in: .whitespaces)) })
         let link = try await req.zhiben.provincial.configure(enterpriseID: req.recordID("enterprise"), draft, expectedVersion: try ETag.expectedVersion(req),

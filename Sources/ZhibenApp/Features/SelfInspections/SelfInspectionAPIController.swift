@@ -107,7 +107,7 @@ struct SelfInspectionAPIController: RouteCollection {
     }
 
     func record(req: Request) async throws -> Response {
-        let input = try req.content.decode(RecordInput.self)
+        let input = try req.decodeBody(RecordInput.self)
         let draft = SelfInspectionService.Draft(enterpriseID: input.enterpriseId, ledBy: input.ledBy, principalLed: input.principalLed,
                                                 conductedAt: try APIDate.parse(input.conductedAt, field: "conductedAt"),
                                                 checkedItems: input.checkedItems, hazardIDs: input.hazardIds ?? [], notes: input.notes ?? "")
@@ -134,7 +134,7 @@ struct SelfInspectionAPIController: RouteCollection {
     }
 
     func receive(req: Request) async throws -> Response {
-        let input = try req.content.decode(ReportInput.self)
+        let input = try req.decodeBody(ReportInput.self)
         let r = try await req.zhiben.selfInspections.receiveReport(text: input.text, reporter: input.reporter,
                                                                    receivedAt: try APIDate.parse(input.receivedAt, field: "receivedAt"),
                                                                    enterpriseID: input.enterpriseId, actor: req.caller, origin: req.origin)
@@ -143,16 +143,16 @@ struct SelfInspectionAPIController: RouteCollection {
         return res
     }
 
-    struct DecisionInput: Content {
+    struct DecisionInput: Decodable {
         var confirmed: Bool
-        var reward: Decimal?
+        var reward: YuanAmount?
         var hazardId: UUID?
     }
 
     func decide(req: Request) async throws -> InternalReportDTO {
-        let input = try req.content.decode(DecisionInput.self)
+        let input = try req.decodeBody(DecisionInput.self)
         return InternalReportDTO(try await req.zhiben.selfInspections.decideReport(req.recordID("internal report"), confirmed: input.confirmed,
-                                                                                  reward: input.reward, hazardID: input.hazardId,
+                                                                                  reward: input.reward?.value, hazardID: input.hazardId,
                                                                                   actor: req.caller, origin: req.origin))
     }
 }
