@@ -1,0 +1,181 @@
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+final class RosterInspectorModel: Model, @unchecked Sendable {
+    static let schema = "roster_inspectors"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "certificate_no") var certificateNo: String
+    @Field(key: "certificate_valid_until") var certificateValidUntil: String
+    @Field(key: "specialties") var specialties: String
+    @Field(key: "conflicts") var conflicts: String
+    @OptionalField(key: "user_id") var userID: UUID?
+    @Field(key: "active") var active: Bool
+    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "version") var version: Int
+
+    init() {}
+
+    func apply(_ i: RosterInspector) {
+        id = i.id
+        name = i.name
+        countyCode = i.countyCode
+        certificateNo = i.certificateNo
+        certificateValidUntil = i.certificateValidUntil
+        specialties = JSONColumn.encode(i.specialties) ?? "[]"
+        conflicts = JSONColumn.encode(i.conflicts) ?? "[]"
+        userID = i.userID
+        active = i.active
+        updatedAt = i.updatedAt
+        version = i.version
+    }
+
+    func domain() throws -> RosterInspector {
+        RosterInspector(id: try requireID(), name: name, countyCode: countyCode, certificateNo: certificateNo, certificateValidUntil: certificateValidUntil,
+                        specialties: JSONColumn.decode(specialties, as: [Specialty].self) ?? [], conflicts: JSONColumn.decode(conflicts, as: [UUID].self) ?? [],
+                        userID: userID, active: active, updatedAt: updatedAt, version: version)
+    }
+
+    var auditFields: [String: String] {
+        ["name": name, "countyCode": countyCode, "certificateNo": certificateNo, "certificateValidUntil": certificateValidUntil,
+         "specialties": specialties, "conflicts": conflicts, "active": active ? "true" : "false"]
+    }
+}
+
+final class ExpertModel: Model, @unchecked Sendable {
+    static let schema = "experts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "specialties") var specialties: String
+    @Field(key: "title") var title: String
+    @Field(key: "employer") var employer: String
+    @OptionalField(key: "county_code") var countyCode: String?
+    @Field(key: "available") var available: Bool
+    @Field(key: "conflicts") var conflicts: String
+    @OptionalField(key: "user_id") var userID: UUID?
+    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "version") var version: Int
+
+    init() {}
+
+    func apply(_ e: Expert) {
+        id = e.id
+        name = e.name
+        specialties = JSONColumn.encode(e.specialties) ?? "[]"
+        title = e.title
+        employer = e.employer
+        countyCode = e.countyCode
+        available = e.available
+        conflicts = JSONColumn.encode(e.conflicts) ?? "[]"
+        userID = e.userID
+        updatedAt = e.updatedAt
+        version = e.version
+    }
+
+    func domain() throws -> Expert {
+        Expert(id: try requireID(), name: name, specialties: JSONColumn.decode(specialties, as: [Specialty].self) ?? [], title: title, employer: employer,
+               countyCode: countyCode, available: available, conflicts: JSONColumn.decode(conflicts, as: [UUID].self) ?? [], userID: userID,
+               updatedAt: updatedAt, version: version)
+    }
+
+    var auditFields: [String: String] {
+        ["name": name, "specialties": specialties, "title": title, "employer": employer, "countyCode": countyCode ?? "",
+         "available": available ? "true" : "false", "conflicts": conflicts]
+    }
+}
+
+public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func inspectors(countyCode: String?, search: String?, page: Paging) async throws -> Paged<RosterInspector> {
+        let q = RosterInspectorModel.query(on: store.database)
+        if let countyCode { q.filter(\.$countyCode == countyCode) }
+        if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + likeEscaped(text) + "%"
+            q.group(.or) { g in
+                g.filter(.sql(LikeMatch(column: "name", pattern: pattern)))
+                g.filter(.sql(LikeMatch(column: "certificate_no", pattern: pattern)))
+            }
+        }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$countyCode).sort(\.$name).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func allInspectors(countyCodes: [String]?) async throws -> [RosterInspector] {
+        let q = RosterInspectorModel.query(on: store.database)
+        if let countyCodes { q.filter(\.$countyCode ~~ countyCodes) }
+        return try await q.all().map { try $0.domain() }
+    }
+
+    public func inspector(id: UUID) async throws -> RosterInspector? {
+        try await RosterInspectorModel.find(id, on: store.database)?.domain()
+    }
+
+    public func saveInspector(_ i: RosterInspector, expectedVersion: Int?, audit: AuditContext) async throws -> RosterInspector {
+        try await store.write { db in
+            let existing = try await RosterInspectorModel.find(i.id, on: db)
+            if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
+                throw DomainError.staleVersion(entity: "roster-inspector", expected: expectedVersion, current: existing?.version ?? 0)
+            }
+            let before = existing?.auditFields ?? [:]
+            let m = existing ?? RosterInspectorModel()
+            var next = i
+            next.version = (existing?.version ?? 0) + 1
+            m.apply(next)
+            try await (existing == nil ? m.create(on: db) : m.update(on: db))
+            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "roster-inspector",
+                                        entityID: i.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
+            return next
+        }
+    }
+
+    public func experts(search: String?, specialty: Specialty?, page: Paging) async throws -> Paged<Expert> {
+        let q = ExpertModel.query(on: store.database)
+        if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + likeEscaped(text) + "%"
+            q.group(.or) { g in
+                g.filter(.sql(LikeMatch(column: "name", pattern: pattern)))
+                g.filter(.sql(LikeMatch(column: "employer", pattern: pattern)))
+            }
+        }
+        if let specialty { q.filter(.sql(LikeMatch(column: "specialties", pattern: "%\"\(specialty.rawValue)\"%"))) }
+        let total = try await q.copy().count()
+        let rows = try await q.sort(\.$name).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
+    }
+
+    public func allExperts() async throws -> [Expert] {
+        try await ExpertModel.query(on: store.database).all().map { try $0.domain() }
+    }
+
+    public func expert(id: UUID) async throws -> Expert? {
+        try await ExpertModel.find(id, on: store.database)?.domain()
+    }
+
+    public func saveExpert(_ e: Expert, expectedVersion: Int?, audit: AuditContext) async throws -> Expert {
+        try await store.write { db in
+            let existing = try await ExpertModel.find(e.id, on: db)
+            if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
+                throw DomainError.staleVersion(entity: "expert", expected: expectedVersion, current: existing?.version ?? 0)
+            }
+            let before = existing?.auditFields ?? [:]
+            let m = existing ?? ExpertModel()
+            var next = e
+            next.version = (existing?.version ?? 0) + 1
+            m.apply(next)
+            try await (existing == nil ? m.create(on: db) : m.update(on: db))
+            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "expert",
+                                        entityID: e.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
+            return next
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import FluentKit
+import SQLKit
+import ZhibenDomain
+
+struct M015MonitoringPoints: AsyncMigration {
+    var name: String { "015-monitoring-points" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(MonitoringPointModel.schema)
+            .id()
+            .field("enterprise_id", .uuid, .required, .references(EnterpriseModel.schema, "id"))
+            .field("county_code", .string, .required)
+            .field("enterprise_name", .string, .required)
+            .field("code", .string, .required)
+            .field("name", .string, .required)
+            .field("indicator", .string, .required)
+            .field("equipment", .string, .required)
+            .field("unit", .string, .required)
+            .field("kind", .string, .required)
+            .field("interval_s", .int, .required)
+            .field("limits", .string, .required)
+            .field("active", .bool, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "enterprise_id", "code")
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "monitoring_points_county").on(MonitoringPointModel.schema).column("county_code").column("enterprise_name").run()
+        try await db.schema(LimitChangeModel.schema)
+            .id()
+            .field("point_id", .uuid, .required, .references(MonitoringPointModel.schema, "id"))
+            .field("before", .string)
+            .field("after", .string, .required)
+            .field("by", .string, .required)
+            .field("at", .datetime, .required)
+            .create()
+        try await sql.create(index: "monitoring_limit_changes_point").on(LimitChangeModel.schema).column("point_id").column("at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(LimitChangeModel.schema).delete()
+        try await db.schema(MonitoringPointModel.schema).delete()
+    }
+}
+
+/// Raw readings, keyed by point and time (milliseconds since 1970). On SQLite the key is the table's
+/// own order (WITHOUT ROWID): one B-tree, no second index.
+struct M016Readings: AsyncMigration {
+    var name: String { "016-readings" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("""
+                CREATE TABLE readings (point_id BLOB NOT NULL, ts INTEGER NOT NULL, value REAL, state TEXT, PRIMARY KEY (point_id, ts)) WITHOUT ROWID
+                """).run()
+        } else {
+            try await sql.raw("""
+                CREATE TABLE readings (point_id UUID NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))
+                """).run()
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("DROP TABLE readings").run()
+    }
+}
+
+struct M018Alarms: AsyncMigration {
+    var name: String { "018-alarms" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(AlarmModel.schema)
+            .id()
+            .field("point_id", .uuid, .required, .references(MonitoringPointModel.schema, "id"))
+            .field("enterprise_id", .uuid, .required)
+            .field("county_code", .string, .required)
+            .field("enterprise_name", .string, .required)
+            .field("point_code", .string, .required)
+            .field("point_name", .string, .required)
+            .field("condition", .string, .required)
+            .field("level", .int, .required)
+            .field("state", .string, .required)
+            .field("raised_at", .datetime, .required)
+            .field("raised_value", .string, .required)
+            .field("upgraded_at", .datetime)
+            .field("normal_at", .datetime)
+            .field("normal_value", .string)
+            .field("steps", .string, .required)
+            .field("county_notified_at", .datetime)
+            .field("city_notified_at", .datetime)
+            .field("hazard_id", .uuid)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .create()
+        let sql = db as! any SQLDatabase
+        try await sql.create(index: "alarms_point").on(AlarmModel.schema).column("point_id").column("condition").column("normal_at").run()
+        try await sql.create(index: "alarms_county_raised").on(AlarmModel.schema).column("county_code").column("raised_at").run()
+        try await sql.create(index: "alarms_enterprise_raised").on(AlarmModel.schema).column("enterprise_id").column("raised_at").run()
+        try await sql.create(index: "alarms_raised").on(AlarmModel.schema).column("raised_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(AlarmModel.schema).delete()
+    }
+}
+
+/// The live board reads alarms by their last change.
+struct M020AlarmChanges: AsyncMigration {
+    var name: String { "020-alarm-changes" }
+
+    func prepare(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).create(index: "alarms_updated").on(AlarmModel.schema).column("updated_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).drop(index: "alarms_updated").run()
+    }
+}
+
+/// Enterprises' links to the provincial gateway interface, and the gateways' own alarm events.
+struct M021ProvincialInterface: AsyncMigration {
+    var name: String { "021-provincial-interface" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(ProvincialLinkModel.schema)
+            .id()
+            .field("county_code", .string, .required)
+            .field("enterprise_name", .string, .required)
+            .field("qybm", .string, .required)
+            .field("des_key", .string, .required)
+            .field("points", .string, .required)
+            .field("updated_at", .datetime, .required)
+            .field("updated_by", .string, .required)
+            .field("version", .int, .required)
+            .unique(on: "qybm")
+            .create()
+        try await db.schema(GatewayEventModel.schema)
+            .id()
+            .field("enterprise_id", .uuid, .required)
+            .field("county_code", .string, .required)
+            .field("point_code", .string)
+            .field("oname", .string, .required)
+            .field("ts", .datetime, .required)
+            .field("value", .string, .required)
+            .field("code", .int, .required)
+            .field("threshold", .string, .required)
+            .field("content", .string, .required)
+            .field("received_at", .datetime, .required)
+            .unique(on: "enterprise_id", "oname", "ts", "code")
+            .create()
+        try await (db as! any SQLDatabase).create(index: "gateway_events_enterprise_ts").on(GatewayEventModel.schema).column("enterprise_id").column("ts").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(GatewayEventModel.schema).delete()
+        try await db.schema(ProvincialLinkModel.schema).delete()
+    }
+}
+
+/// One-minute rollups of the readings (count, and of the numbers: count, minimum, maximum, sum), kept
+/// after the raw readings are gone; long trends read them. Filled from what is already stored.
+struct M022ReadingRollups: AsyncMigration {
+    var name: String { "022-reading-rollups" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("""
+                CREATE TABLE readings_1m (point_id BLOB NOT NULL, minute INTEGER NOT NULL, n INTEGER NOT NULL, nv INTEGER NOT NULL,
+                vmin REAL, vmax REAL, vsum REAL, PRIMARY KEY (point_id, minute)) WITHOUT ROWID
+                """).run()
+        } else {
+            try await sql.raw("""
+                CREATE TABLE readings_1m (point_id UUID NOT NULL, minute BIGINT NOT NULL, n INTEGER NOT NULL, nv INTEGER NOT NULL,
+                vmin DOUBLE PRECISION, vmax DOUBLE PRECISION, vsum DOUBLE PRECISION, PRIMARY KEY (point_id, minute))
+                """).run()
+        }
+        try await sql.raw("""
+            INSERT INTO readings_1m (point_id, minute, n, nv, vmin, vmax, vsum)
+            SELECT point_id, ts - ts % 60000, COUNT(*), COUNT(value), MIN(value), MAX(value), SUM(value) FROM readings GROUP BY point_id, ts - ts % 60000
+            """).run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("DROP TABLE readings_1m").run()
+    }
+}
+
+/// On PostgreSQL the raw readings become a table partitioned by day (Beijing time), so that retention
+/// drops whole days instead of deleting rows; readings outside every day's partition land in a default
+/// one. The partitions themselves are made ahead of time by `FluentReadingRepository.prepare`.
+struct M023ReadingPartitions: AsyncMigration {
+    var name: String { "023-reading-partitions" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name != "sqlite" else { return }
+        try await sql.raw("ALTER TABLE readings RENAME TO readings_unpartitioned").run()
+        try await sql.raw("ALTER TABLE readings_unpartitioned RENAME CONSTRAINT readings_pkey TO readings_unpartitioned_pkey").run()
+        try await sql.raw("""
+            CREATE TABLE readings (point_id UUID NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))
+            PARTITION BY RANGE (ts)
+            """).run()
+        try await sql.raw("CREATE TABLE readings_default PARTITION OF readings DEFAULT").run()
+        // The days already holding readings get their partitions before the rows move in.
+        struct Span: Decodable { let lo: Int64?; let hi: Int64? }
+        let span = try await sql.raw("SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM readings_unpartitioned").first(decoding: Span.self)
+        if let lo = span?.lo, let hi = span?.hi {
+            var day = ReadingPartitions.dayStart(lo)
+            while day <= hi {
+                try await ReadingPartitions.create(day: day, on: sql)
+                day += ReadingPartitions.dayMillis
+            }
+        }
+        try await sql.raw("INSERT INTO readings SELECT point_id, ts, value, state FROM readings_unpartitioned").run()
+        try await sql.raw("DROP TABLE readings_unpartitioned").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        guard sql.dialect.name != "sqlite" else { return }
+        try await sql.raw("CREATE TABLE readings_unpartitioned (point_id UUID NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))").run()
+        try await sql.raw("INSERT INTO readings_unpartitioned SELECT point_id, ts, value, state FROM readings").run()
+        try await sql.raw("DROP TABLE readings").run()
+        try await sql.raw("ALTER TABLE readings_unpartitioned RENAME TO readings").run()
+        try await sql.raw("ALTER TABLE readings RENAME CONSTRAINT readings_unpartitioned_pkey TO readings_pkey").run()
+    }
+}
+
+/// Which instance runs each enterprise's alarm engine, the batches of readings waiting for it, and at
+/// most one alarm out per point and condition, whatever evaluates twice.
+struct M024EngineLeases: AsyncMigration {
+    var name: String { "024-engine-leases" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        let uuid: SQLQueryString = sql.dialect.name == "sqlite" ? "BLOB" : "UUID"
+        try await sql.raw("""
+            CREATE TABLE engine_leases (enterprise_id \(uuid) PRIMARY KEY, owner TEXT NOT NULL, epoch BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+            """).run()
+        try await sql.raw("CREATE INDEX engine_leases_owner ON engine_leases (owner)").run()
+        try await sql.raw("""
+            CREATE TABLE pending_evaluations (id \(uuid) PRIMARY KEY, enterprise_id \(uuid) NOT NULL, from_ts BIGINT NOT NULL, to_ts BIGINT NOT NULL)
+            """).run()
+        try await sql.raw("CREATE INDEX pending_evaluations_enterprise ON pending_evaluations (enterprise_id, from_ts)").run()
+        try await sql.raw("CREATE UNIQUE INDEX alarms_one_out ON alarms (point_id, condition) WHERE normal_at IS NULL").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("DROP INDEX alarms_one_out").run()
+        try await sql.raw("DROP TABLE pending_evaluations").run()
+        try await sql.raw("DROP TABLE engine_leases").run()
+    }
+}
