@@ -292,7 +292,9 @@ public protocol DrawRepository: Sendable {
     /// Stores a committed draw with its secret seed (kept out of every answer until the reveal).
     func create(_ draw: Draw, secret: String, audit: AuditContext) async throws
     /// Publishes the seed and the result, once: `compute` gets the secret; a revealed draw answers conflict.
-    func reveal(id: UUID, scope: Scope, at: Date, audit: AuditContext, compute: @escaping @Sendable (Draw, String) throws -> DrawResult) async throws -> Draw
+    /// Applies `step` (`DrawWorkflow.reveal`) to the draw as this write reads it, with its secret seed, and
+    /// stores the revealed draw with its audit entry in that write.
+    func reveal(id: UUID, scope: Scope, audit: AuditContext, step: @escaping @Sendable (Draw, String) throws -> Draw) async throws -> Draw
     func find(id: UUID, scope: Scope) async throws -> Draw?
     /// Newest first, without their pools (`poolCounts` tells the sizes).
     func list(scope: Scope, page: Paging) async throws -> Paged<Draw>
@@ -437,11 +439,8 @@ public struct DrawService: Sendable {
         try actor.require(.drawManage)
         let now = clock.now()
         let sha = self.sha
-        return try await repository.reveal(id: id, scope: actor.scope, at: now, audit: AuditContext(actor: actor, at: now, origin: origin)) { draw, seed in
-            guard DrawAlgorithm.commitment(seed: seed, sha: sha) == draw.commitment else {
-                throw DomainError.conflict(FieldIssue(field: "seed", zh: "种子与承诺值不符", en: "the seed does not match the commitment"))
-            }
-            return DrawAlgorithm.run(seed: seed, pool: draw.pool, parameters: draw.parameters, sha: sha)
+        return try await repository.reveal(id: id, scope: actor.scope, audit: AuditContext(actor: actor, at: now, origin: origin)) { draw, seed in
+            try DrawWorkflow.reveal(draw, seed: seed, at: now, sha: sha)
         }
     }
 

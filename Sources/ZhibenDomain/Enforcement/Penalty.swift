@@ -216,7 +216,7 @@ public struct PenaltyService: Sendable {
         let exams = drafts.map { d in
             WorkerExam(inspectionID: i.id, enterpriseID: i.enterpriseID, enterpriseName: i.enterpriseName, countyCode: i.countyCode,
                        workerName: d.workerName.trimmingCharacters(in: .whitespaces), job: d.job.trimmingCharacters(in: .whitespaces), score: d.score!,
-                       examinedOn: day, state: d.score! >= WorkerExam.passMark ? .passed : .awaitingRetraining)
+                       examinedOn: day, state: ExamWorkflow.state(score: d.score!))
         }
         try await repository.createExams(exams, audit: AuditContext(actor: actor, at: now, origin: origin))
         return exams
@@ -231,13 +231,7 @@ public struct PenaltyService: Sendable {
         guard issues.isEmpty, let score else { throw DomainError.validation(issues) }
         let now = clock.now()
         return try await repository.updateExam(id: id, scope: actor.scope, audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
-            guard e.state == .awaitingRetraining else { throw DomainError.invalidTransition(from: e.state.rawValue, event: "reexam") }
-            var next = e
-            next.retrainedOn = retrainedOn
-            next.reexamScore = score
-            next.reexamOn = ChinaTime.day(now)
-            if score >= WorkerExam.passMark { next.state = .cleared }
-            return next
+            try ExamWorkflow.reexam(e, retrainedOn: retrainedOn, score: score, now: now)
         }
     }
 

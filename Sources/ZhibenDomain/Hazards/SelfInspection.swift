@@ -376,15 +376,9 @@ public struct SelfInspectionService: Sendable {
         if let hazardID, try await hazards.find(id: hazardID, scope: actor.scope) == nil {
             throw DomainError.validation([FieldIssue(field: "hazardId", zh: "未找到该隐患", en: "no such hazard")])
         }
+        let decision: InternalReportWorkflow.Decision = confirmed ? .confirm(reward: reward ?? 0) : .dismiss
         return try await repository.decideReport(id: id, scope: actor.scope, audit: AuditContext(actor: actor, at: now, origin: origin)) { r in
-            guard r.status == .received else { throw DomainError.invalidTransition(from: r.status.rawValue, event: confirmed ? "confirm" : "dismiss") }
-            var next = r
-            next.status = confirmed ? .confirmed : .dismissed
-            next.reward = confirmed ? reward : nil
-            next.hazardID = hazardID
-            next.decidedBy = actor.username
-            next.decidedAt = now
-            return next
+            try InternalReportWorkflow.decide(r, decision, hazardID: hazardID, by: actor.username, now: now)
         }
     }
 }

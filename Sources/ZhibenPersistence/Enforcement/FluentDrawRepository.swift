@@ -115,27 +115,20 @@ public struct FluentDrawRepository: DrawRepository {
         }
     }
 
-    public func reveal(id: UUID, scope: Scope, at: Date, audit: AuditContext,
-                       compute: @escaping @Sendable (Draw, String) throws -> DrawResult) async throws -> Draw {
+    public func reveal(id: UUID, scope: Scope, audit: AuditContext, step: @escaping @Sendable (Draw, String) throws -> Draw) async throws -> Draw {
         try await store.write { db in
             guard let m = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else { throw DomainError.notFound(entity: "draw") }
-            guard m.seed == nil else {
-                throw DomainError.conflict(FieldIssue(field: "seed", zh: "该抽取已揭晓，结果不可更改", en: "this draw is revealed already; it cannot change"))
-            }
-            var draw = try m.domain()
-            let result = try compute(draw, m.secret)
-            m.seed = m.secret
+            let next = try step(try m.domain(), m.secret)
+            guard let seed = next.seed, let result = next.result else { return next }
+            m.seed = seed
             m.result = JSONColumn.encode(result)
-            m.revealedAt = at
+            m.revealedAt = next.revealedAt
             try await m.update(on: db)
             try await AuditChain.append(on: db, action: AuditAction.transition.rawValue, entityType: "draw", entityID: id.uuidString,
-                                        changes: [FieldChange(field: "seed", before: nil, after: m.secret),
+                                        changes: [FieldChange(field: "seed", before: nil, after: seed),
                                                   FieldChange(field: "picks", before: nil, after: String(result.picks.count))],
                                         audit: audit)
-            draw.seed = m.secret
-            draw.result = result
-            draw.revealedAt = at
-            return draw
+            return next
         }
     }
 
