@@ -26,7 +26,7 @@ struct HardeningTests {
             let expert2 = try #require(try await h.app.zhiben.accounts.users.find(username: "expert-2"))
             let hijack = try await h.api(.PATCH, "/api/v1/experts/\(other.id)", token: county, json: ["version": other.version, "userId": expert2.id.uuidString])
             #expect(hijack.status == .forbidden)
-            let stored = try #require(try await h.app.zhiben.people.repository.expert(id: other.id))
+            let stored = try #require(try await h.app.zhiben.people.repository.expert(id: other.id, scope: .city))
             #expect(stored == other, "nothing changed")
             #expect(try await h.app.zhiben.auditLog.repository.list(AuditQuery(entityID: other.id.uuidString)).total == auditBefore)
             // The pages: no edit link, no add form, no edit page for a county.
@@ -61,8 +61,8 @@ struct HardeningTests {
             let unlinked = try await h.tester.sendRequest(.PATCH, "/api/v1/experts/\(other.id)", headers: headers,
                                                           body: ByteBuffer(string: #"{"version": \#(other.version + 1), "userId": null}"#))
             #expect(unlinked.status == .ok, "\(unlinked.body.string.prefix(300))")
-            #expect(try await h.app.zhiben.people.repository.expert(id: other.id)?.userID == nil)
-            #expect(try await h.app.zhiben.people.repository.expert(id: other.id)?.name == other.name, "absent fields stay")
+            #expect(try await h.app.zhiben.people.repository.expert(id: other.id, scope: .city)?.userID == nil)
+            #expect(try await h.app.zhiben.people.repository.expert(id: other.id, scope: .city)?.name == other.name, "absent fields stay")
             let clearName = try await h.tester.sendRequest(.PATCH, "/api/v1/experts/\(other.id)", headers: headers,
                                                            body: ByteBuffer(string: #"{"version": \#(other.version + 2), "name": null}"#))
             #expect(clearName.status == .unprocessableEntity)

@@ -90,25 +90,52 @@ public struct Expert: Sendable, Equatable, Identifiable, Codable {
     }
 }
 
+/// The roster and the pool. Reads and writes take the caller's scope: a county's roster is that
+/// county's (the city's: every county's); the expert pool is read by the city and the counties and
+/// written by the city only. Outside the scope an entry does not exist.
 public protocol EnforcementPeopleRepository: Sendable {
-    func inspectors(countyCode: String?, search: String?, page: Paging) async throws -> Paged<RosterInspector>
-    /// Every roster entry of these counties (all counties when nil), for a draw.
+    /// `countyCode` narrows the city's list; a county's list is its own county's whatever it names.
+    func inspectors(countyCode: String?, search: String?, page: Paging, scope: Scope) async throws -> Paged<RosterInspector>
+    /// Every roster entry of these counties (all counties when nil), for a draw's frozen pool.
     func allInspectors(countyCodes: [String]?) async throws -> [RosterInspector]
-    func inspector(id: UUID) async throws -> RosterInspector?
+    func inspector(id: UUID, scope: Scope) async throws -> RosterInspector?
     /// Adds or replaces the entry, audited, and answers it as stored (its version raised). With
-    /// `expectedVersion`, an entry changed since answers `staleVersion` and nothing is written.
+    /// `expectedVersion`, an entry changed since answers `staleVersion` and nothing is written. An
+    /// entry (as stored, and as it would be) outside the scope is `notFound`.
     @discardableResult
-    func saveInspector(_ i: RosterInspector, expectedVersion: Int?, audit: AuditContext) async throws -> RosterInspector
-    func experts(search: String?, specialty: Specialty?, page: Paging) async throws -> Paged<Expert>
+    func saveInspector(_ i: RosterInspector, expectedVersion: Int?, scope: Scope, audit: AuditContext) async throws -> RosterInspector
+    func experts(search: String?, specialty: Specialty?, page: Paging, scope: Scope) async throws -> Paged<Expert>
+    /// The whole pool, for a draw's frozen pool.
     func allExperts() async throws -> [Expert]
-    func expert(id: UUID) async throws -> Expert?
+    func expert(id: UUID, scope: Scope) async throws -> Expert?
+    /// As `saveInspector`; only the city's scope writes the pool.
     @discardableResult
-    func saveExpert(_ e: Expert, expectedVersion: Int?, audit: AuditContext) async throws -> Expert
+    func saveExpert(_ e: Expert, expectedVersion: Int?, scope: Scope, audit: AuditContext) async throws -> Expert
 }
 
 extension EnforcementPeopleRepository {
-    public func saveInspector(_ i: RosterInspector, audit: AuditContext) async throws { try await saveInspector(i, expectedVersion: nil, audit: audit) }
-    public func saveExpert(_ e: Expert, audit: AuditContext) async throws { try await saveExpert(e, expectedVersion: nil, audit: audit) }
+    /// Seeding and tests: the city's scope.
+    public func saveInspector(_ i: RosterInspector, audit: AuditContext) async throws { try await saveInspector(i, expectedVersion: nil, scope: .city, audit: audit) }
+    public func saveExpert(_ e: Expert, audit: AuditContext) async throws { try await saveExpert(e, expectedVersion: nil, scope: .city, audit: audit) }
+}
+
+extension Scope {
+    /// Which counties' roster entries this scope reaches: all (nil), one, or none.
+    public var rosterCounties: Set<String>?? {
+        switch self {
+        case .city: .some(nil)
+        case .county(let c): .some([c])
+        case .enterprise, .assigned: .none
+        }
+    }
+
+    /// Whether this scope reads the expert pool (the city and the counties).
+    public var readsExpertPool: Bool {
+        switch self {
+        case .city, .county: true
+        case .enterprise, .assigned: false
+        }
+    }
 }
 
 public enum PeopleRules {
@@ -171,13 +198,8 @@ public struct EnforcementPeopleService: Sendable {
 
     public func inspectors(countyCode: String?, search: String?, page: Paging, actor: Caller) async throws -> Paged<RosterInspector> {
         try actor.require(.enforcementRead)
-        let county: String?
-        switch actor.scope {
-        case .city: county = countyCode
-        case .county(let c): county = c
-        default: throw DomainError.forbidden(permission: .enforcementRead)
-        }
-        return try await repository.inspectors(countyCode: county, search: search, page: page)
+        guard actor.scope.rosterCounties != nil else { throw DomainError.forbidden(permission: .enforcementRead) }
+        return try await repository.inspectors(countyCode: countyCode, search: search, page: page, scope: actor.scope)
     }
 
     public func saveInspector(_ draft: RosterInspector, actor: Caller, origin: String? = nil) async throws -> RosterInspector {
@@ -187,12 +209,8 @@ public struct EnforcementPeopleService: Sendable {
     /// A roster entry of the caller's scope (a county officer: their county's).
     public func inspector(_ id: UUID, actor: Caller) async throws -> RosterInspector {
         try actor.require(.enforcementRead)
-        guard let i = try await repository.inspector(id: id) else { throw DomainError.notFound(entity: "inspector") }
-        switch actor.scope {
-        case .city: return i
-        case .county(let c) where i.countyCode == c: return i
-        default: throw DomainError.notFound(entity: "inspector")
-        }
+        guard let i = try await repository.inspector(id: id, scope: actor.scope) else { throw DomainError.notFound(entity: "inspector") }
+        return i
     }
 
     /// Replaces a roster entry (a renewed certificate, new specialties or conflicts, off the roster),
@@ -220,15 +238,14 @@ public struct EnforcementPeopleService: Sendable {
         }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         i.updatedAt = clock.now()
-        return try await repository.saveInspector(i, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: i.updatedAt, origin: origin))
+        return try await repository.saveInspector(i, expectedVersion: expectedVersion, scope: actor.scope,
+                                                  audit: AuditContext(actor: actor, at: i.updatedAt, origin: origin))
     }
 
     public func experts(search: String?, specialty: Specialty?, page: Paging, actor: Caller) async throws -> Paged<Expert> {
         try actor.require(.enforcementRead)
-        guard actor.scope == .city || { if case .county = actor.scope { true } else { false } }() else {
-            throw DomainError.forbidden(permission: .enforcementRead)
-        }
-        return try await repository.experts(search: search, specialty: specialty, page: page)
+        guard actor.scope.readsExpertPool else { throw DomainError.forbidden(permission: .enforcementRead) }
+        return try await repository.experts(search: search, specialty: specialty, page: page, scope: actor.scope)
     }
 
     public func saveExpert(_ draft: Expert, actor: Caller, origin: String? = nil) async throws -> Expert {
@@ -237,8 +254,7 @@ public struct EnforcementPeopleService: Sendable {
 
     public func expert(_ id: UUID, actor: Caller) async throws -> Expert {
         try actor.require(.enforcementRead)
-        guard actor.scope == .city || { if case .county = actor.scope { true } else { false } }(),
-              let e = try await repository.expert(id: id) else { throw DomainError.notFound(entity: "expert") }
+        guard let e = try await repository.expert(id: id, scope: actor.scope) else { throw DomainError.notFound(entity: "expert") }
         return e
     }
 
@@ -264,6 +280,7 @@ public struct EnforcementPeopleService: Sendable {
         }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         e.updatedAt = clock.now()
-        return try await repository.saveExpert(e, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: e.updatedAt, origin: origin))
+        return try await repository.saveExpert(e, expectedVersion: expectedVersion, scope: actor.scope,
+                                               audit: AuditContext(actor: actor, at: e.updatedAt, origin: origin))
     }
 }

@@ -95,8 +95,10 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
 
     public init(store: Store) { self.store = store }
 
-    public func inspectors(countyCode: String?, search: String?, page: Paging) async throws -> Paged<RosterInspector> {
+    public func inspectors(countyCode: String?, search: String?, page: Paging, scope: Scope) async throws -> Paged<RosterInspector> {
+        guard case .some(let reach) = scope.rosterCounties else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let q = RosterInspectorModel.query(on: store.database)
+        if let reach { q.filter(\.$countyCode ~~ Array(reach)) }
         if let countyCode { q.filter(\.$countyCode == countyCode) }
         if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             let pattern = "%" + likeEscaped(text) + "%"
@@ -116,13 +118,18 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
         return try await q.all().map { try $0.domain() }
     }
 
-    public func inspector(id: UUID) async throws -> RosterInspector? {
-        try await RosterInspectorModel.find(id, on: store.database)?.domain()
+    public func inspector(id: UUID, scope: Scope) async throws -> RosterInspector? {
+        guard case .some(let reach) = scope.rosterCounties, let m = try await RosterInspectorModel.find(id, on: store.database),
+              reach?.contains(m.countyCode) ?? true else { return nil }
+        return try m.domain()
     }
 
-    public func saveInspector(_ i: RosterInspector, expectedVersion: Int?, audit: AuditContext) async throws -> RosterInspector {
+    public func saveInspector(_ i: RosterInspector, expectedVersion: Int?, scope: Scope, audit: AuditContext) async throws -> RosterInspector {
         try await store.write { db in
             let existing = try await RosterInspectorModel.find(i.id, on: db)
+            guard case .some(let reach) = scope.rosterCounties, [existing?.countyCode, i.countyCode].allSatisfy({ c in c.map { reach?.contains($0) ?? true } ?? true }) else {
+                throw DomainError.notFound(entity: "inspector")
+            }
             if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
                 throw DomainError.staleVersion(entity: "roster-inspector", expected: expectedVersion, current: existing?.version ?? 0)
             }
@@ -138,7 +145,8 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
         }
     }
 
-    public func experts(search: String?, specialty: Specialty?, page: Paging) async throws -> Paged<Expert> {
+    public func experts(search: String?, specialty: Specialty?, page: Paging, scope: Scope) async throws -> Paged<Expert> {
+        guard scope.readsExpertPool else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let q = ExpertModel.query(on: store.database)
         if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             let pattern = "%" + likeEscaped(text) + "%"
@@ -157,12 +165,15 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
         try await ExpertModel.query(on: store.database).all().map { try $0.domain() }
     }
 
-    public func expert(id: UUID) async throws -> Expert? {
-        try await ExpertModel.find(id, on: store.database)?.domain()
+    public func expert(id: UUID, scope: Scope) async throws -> Expert? {
+        guard scope.readsExpertPool else { return nil }
+        return try await ExpertModel.find(id, on: store.database)?.domain()
     }
 
-    public func saveExpert(_ e: Expert, expectedVersion: Int?, audit: AuditContext) async throws -> Expert {
-        try await store.write { db in
+    public func saveExpert(_ e: Expert, expectedVersion: Int?, scope: Scope, audit: AuditContext) async throws -> Expert {
+        // The pool is the city's: only the city's scope writes it.
+        guard scope == .city else { throw DomainError.forbidden(permission: .expertPoolManage) }
+        return try await store.write { db in
             let existing = try await ExpertModel.find(e.id, on: db)
             if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
                 throw DomainError.staleVersion(entity: "expert", expected: expectedVersion, current: existing?.version ?? 0)
