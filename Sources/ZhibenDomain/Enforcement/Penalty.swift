@@ -92,10 +92,13 @@ public struct WorkerExam: Sendable, Equatable, Identifiable {
 }
 
 public protocol PenaltyRepository: Sendable {
-    /// Stores a penalty; `conflict` when the case number is taken.
-    func create(_ p: Penalty, audit: AuditContext) async throws
-    func penalties(inspectionID: UUID) async throws -> [Penalty]
+    /// Stores a penalty; `conflict` when the case number is taken. Only a scope that decides on the
+    /// enterprise (its county, the city) records one: `forbidden` otherwise.
+    func create(_ p: Penalty, scope: Scope, audit: AuditContext) async throws
+    /// The decisions on an inspection the scope sees (`notFound` for one it does not).
+    func penalties(inspectionID: UUID, scope: Scope) async throws -> [Penalty]
     /// Each inspection's decisions: case numbers and fines in all (enterprise and principal), in one read.
+    /// Public, as a revealed draw's outcomes are (一公开).
     func fined(inspectionIDs: [UUID]) async throws -> [UUID: (amount: Int, caseNos: [String])]
     func createExams(_ exams: [WorkerExam], audit: AuditContext) async throws
     func exams(inspectionID: UUID?, enterpriseID: UUID?, outstandingOnly: Bool, scope: Scope) async throws -> [WorkerExam]
@@ -173,13 +176,13 @@ public struct PenaltyService: Sendable {
         let p = Penalty(inspectionID: i.id, enterpriseID: i.enterpriseID, enterpriseName: i.enterpriseName, countyCode: i.countyCode, caseNo: caseNo,
                         legalBasis: basis, enterpriseFine: d.enterpriseFine!, principalName: principal, principalFine: d.principalFine!, decidedOn: d.decidedOn,
                         hazardIDs: d.hazardIDs, createdBy: actor.username, createdAt: now)
-        try await repository.create(p, audit: AuditContext(actor: actor, at: now, origin: origin))
+        try await repository.create(p, scope: actor.scope, audit: AuditContext(actor: actor, at: now, origin: origin))
         return p
     }
 
     public func penalties(inspectionID: UUID, actor: Caller) async throws -> [Penalty] {
         _ = try await inspections.get(inspectionID, actor: actor)
-        return try await repository.penalties(inspectionID: inspectionID)
+        return try await repository.penalties(inspectionID: inspectionID, scope: actor.scope)
     }
 
     public struct ExamDraft: Sendable {

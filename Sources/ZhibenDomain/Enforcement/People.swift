@@ -129,6 +129,16 @@ extension Scope {
         }
     }
 
+    /// Whether this scope reaches a county's own records (its roster, its plan): the city every county, a
+    /// county itself.
+    public func reaches(county code: String) -> Bool {
+        switch rosterCounties {
+        case .some(nil): true
+        case .some(.some(let set)): set.contains(code)
+        case .none: false
+        }
+    }
+
     /// Whether this scope reads the expert pool (the city and the counties).
     public var readsExpertPool: Bool {
         switch self {

@@ -170,14 +170,18 @@ public enum PlanRules {
     }
 }
 
+/// A county's yearly plans. Each call takes the caller's scope: a county reaches its own county's plan
+/// and facts, the city every county's; outside it a plan does not exist.
 public protocol PlanRepository: Sendable {
-    func find(countyCode: String, year: Int) async throws -> EnforcementPlan?
-    /// Saves the plan; `staleVersion` when it changed since `expectedVersion` (0: not saved yet).
-    func save(_ plan: EnforcementPlan, expectedVersion: Int, audit: AuditContext) async throws -> EnforcementPlan
-    func facts(countyCode: String, now: Date) async throws -> [PlanFacts]
+    func find(countyCode: String, year: Int, scope: Scope) async throws -> EnforcementPlan?
+    /// Saves the plan; `staleVersion` when it changed since `expectedVersion` (0: not saved yet);
+    /// `notFound` for a county outside the scope.
+    func save(_ plan: EnforcementPlan, expectedVersion: Int, scope: Scope, audit: AuditContext) async throws -> EnforcementPlan
+    /// The county's active enterprises with what the plan suggests from; none outside the scope.
+    func facts(countyCode: String, now: Date, scope: Scope) async throws -> [PlanFacts]
     /// Inspections made this year (planned or done) and completed, per county; penalties' count and
-    /// amount; workers off duty. For the dashboard.
-    func figures(countyCode: String?, year: Int) async throws -> EnforcementFigures
+    /// amount; workers off duty. For the dashboard: the scope's counties (the city's: all).
+    func figures(scope: Scope, year: Int) async throws -> EnforcementFigures
 }
 
 public struct EnforcementFigures: Sendable, Equatable {
@@ -232,8 +236,8 @@ public struct PlanService: Sendable {
     public func plan(county: String?, year: Int, actor: Caller) async throws -> (EnforcementPlan, [PlanFacts]) {
         try actor.require(.enforcementRead)
         let c = try Self.county(county, actor)
-        let facts = try await repository.facts(countyCode: c, now: clock.now())
-        return (try await repository.find(countyCode: c, year: year) ?? EnforcementPlan(countyCode: c, year: year, updatedAt: clock.now()), facts)
+        let facts = try await repository.facts(countyCode: c, now: clock.now(), scope: actor.scope)
+        return (try await repository.find(countyCode: c, year: year, scope: actor.scope) ?? EnforcementPlan(countyCode: c, year: year, updatedAt: clock.now()), facts)
     }
 
     /// Saves the plan; each entry's name is the enterprise's registered name.
@@ -247,7 +251,7 @@ public struct PlanService: Sendable {
         if keyEnterprises.contains(where: { !(1...12).contains($0.month) }) { issues.append(FieldIssue(field: "keyEnterprises", zh: "计划月份应为1至12", en: "a planned month is 1 to 12")) }
         if Set(keyEnterprises.map(\.enterpriseID)).count != keyEnterprises.count { issues.append(FieldIssue(field: "keyEnterprises", zh: "企业重复", en: "an enterprise is listed twice")) }
         // The county's active enterprises, by id: an entry must be one of them, and takes its registered name.
-        let names = Dictionary(try await repository.facts(countyCode: c, now: clock.now()).map { ($0.enterpriseID, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(try await repository.facts(countyCode: c, now: clock.now(), scope: actor.scope).map { ($0.enterpriseID, $0.name) }, uniquingKeysWith: { a, _ in a })
         if keyEnterprises.contains(where: { names[$0.enterpriseID] == nil }) {
             issues.append(FieldIssue(field: "keyEnterprises", zh: "只能列入本县（市、区）在册企业", en: "only the county's active enterprises"))
         }
@@ -256,15 +260,12 @@ public struct PlanService: Sendable {
         let entries = keyEnterprises.map { k in var k = k; k.name = names[k.enterpriseID] ?? k.name; return k }
         let plan = EnforcementPlan(countyCode: c, year: year, keyEnterprises: entries.sorted { ($0.month, $0.name) < ($1.month, $1.name) },
                                    drawQuota: drawQuota!, updatedBy: actor.username, updatedAt: now)
-        return try await repository.save(plan, expectedVersion: expectedVersion, audit: AuditContext(actor: actor, at: now, origin: origin))
+        return try await repository.save(plan, expectedVersion: expectedVersion, scope: actor.scope, audit: AuditContext(actor: actor, at: now, origin: origin))
     }
 
     public func figures(year: Int, actor: Caller) async throws -> EnforcementFigures {
         try actor.require(.enforcementRead)
-        switch actor.scope {
-        case .city: return try await repository.figures(countyCode: nil, year: year)
-        case .county(let c): return try await repository.figures(countyCode: c, year: year)
-        default: throw DomainError.forbidden(permission: .enforcementRead)
-        }
+        guard actor.scope.rosterCounties != nil else { throw DomainError.forbidden(permission: .enforcementRead) }
+        return try await repository.figures(scope: actor.scope, year: year)
     }
 }

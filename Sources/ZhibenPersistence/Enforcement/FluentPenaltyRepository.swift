@@ -80,7 +80,12 @@ public struct FluentPenaltyRepository: PenaltyRepository {
 
     public init(store: Store) { self.store = store }
 
-    public func create(_ p: Penalty, audit: AuditContext) async throws {
+    public func create(_ p: Penalty, scope: Scope, audit: AuditContext) async throws {
+        switch scope {
+        case .city: break
+        case .county(let c) where c == p.countyCode: break
+        default: throw DomainError.forbidden(permission: .inspectionRecord)
+        }
         try await store.write { db in
             if try await PenaltyModel.query(on: db).filter(\.$caseNo == p.caseNo).count() > 0 {
                 throw DomainError.conflict(FieldIssue(field: "caseNo", zh: "案号\(p.caseNo)已存在", en: "case number \(p.caseNo) exists already"))
@@ -110,8 +115,10 @@ public struct FluentPenaltyRepository: PenaltyRepository {
         }
     }
 
-    public func penalties(inspectionID: UUID) async throws -> [Penalty] {
-        try await PenaltyModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$createdAt).all().map { try $0.domain() }
+    public func penalties(inspectionID: UUID, scope: Scope) async throws -> [Penalty] {
+        guard let seen = FluentInspectionRepository.scoped(scope, on: store.database),
+              try await seen.filter(\.$id == inspectionID).count() > 0 else { throw DomainError.notFound(entity: "inspection") }
+        return try await PenaltyModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$createdAt).all().map { try $0.domain() }
     }
 
     public func fined(inspectionIDs: [UUID]) async throws -> [UUID: (amount: Int, caseNos: [String])] {

@@ -29,12 +29,14 @@ public struct FluentPlanRepository: PlanRepository {
 
     public init(store: Store) { self.store = store }
 
-    public func find(countyCode: String, year: Int) async throws -> EnforcementPlan? {
-        try await PlanModel.query(on: store.database).filter(\.$countyCode == countyCode).filter(\.$year == year).first()?.domain()
+    public func find(countyCode: String, year: Int, scope: Scope) async throws -> EnforcementPlan? {
+        guard scope.reaches(county: countyCode) else { return nil }
+        return try await PlanModel.query(on: store.database).filter(\.$countyCode == countyCode).filter(\.$year == year).first()?.domain()
     }
 
-    public func save(_ plan: EnforcementPlan, expectedVersion: Int, audit: AuditContext) async throws -> EnforcementPlan {
-        try await store.write { db in
+    public func save(_ plan: EnforcementPlan, expectedVersion: Int, scope: Scope, audit: AuditContext) async throws -> EnforcementPlan {
+        guard scope.reaches(county: plan.countyCode) else { throw DomainError.notFound(entity: "plan") }
+        return try await store.write { db in
             let existing = try await PlanModel.query(on: db).filter(\.$countyCode == plan.countyCode).filter(\.$year == plan.year).first()
             let current = existing?.version ?? 0
             guard current == expectedVersion else { throw DomainError.staleVersion(entity: "plan", expected: expectedVersion, current: current) }
@@ -56,7 +58,8 @@ public struct FluentPlanRepository: PlanRepository {
         }
     }
 
-    public func facts(countyCode: String, now: Date) async throws -> [PlanFacts] {
+    public func facts(countyCode: String, now: Date, scope: Scope) async throws -> [PlanFacts] {
+        guard scope.reaches(county: countyCode) else { return [] }
         // Plain rows, read column by column: a county holds a few thousand enterprises, and models (or a
         // Decodable row) cost several times more per row.
         struct E { let id: UUID; let name: String; let grade: String; let standardization: String; let standardization_valid_until: Date?; let special_risks: String }
@@ -105,7 +108,13 @@ public struct FluentPlanRepository: PlanRepository {
         }.sorted { $0.name < $1.name }
     }
 
-    public func figures(countyCode: String?, year: Int) async throws -> EnforcementFigures {
+    public func figures(scope: Scope, year: Int) async throws -> EnforcementFigures {
+        let countyCode: String?
+        switch scope {
+        case .city: countyCode = nil
+        case .county(let c): countyCode = c
+        case .enterprise, .assigned: throw DomainError.forbidden(permission: .enforcementRead)
+        }
         let plans = PlanModel.query(on: store.database).filter(\.$year == year)
         let inspections = InspectionModel.query(on: store.database).filter(.sql(LikeMatch(column: "planned_on", pattern: "\(year)-%")))
             .filter(\.$state != Inspection.State.cancelled.rawValue)
