@@ -132,7 +132,7 @@ struct ZhibenServeCommand: AsyncCommand {
         try await app.autoMigrate()
         var seeded: DemoSeeder.Result?
         let services = app.zhiben
-        if services.config.seedDemoWhenEmpty, try await services.accounts.users.count() == 0 {
+        if services.config.seedDemoWhenEmpty, try await services.accounts.isEmpty() {
             context.console.print("数据库为空，正在载入演示数据… / empty database: loading demo data…")
             seeded = try await DemoSeeder.seed(services, enterprises: services.config.demoEnterprises, logger: app.logger)
         }

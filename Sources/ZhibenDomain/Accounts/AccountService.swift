@@ -128,6 +128,12 @@ public struct AccountService: Sendable {
         return try await users.list(query, page: page, scope: actor.scope, now: clock.now())
     }
 
+    /// Whether no account exists yet: `serve` seeds the demo into an empty database. The process's own read.
+    public func isEmpty() async throws -> Bool { try await users.count() == 0 }
+
+    /// Whether the database holds the demo (its expert accounts), for the demo's simulated gateways.
+    public func hasDemoAccounts() async throws -> Bool { try await users.find(username: "expert-1") != nil }
+
     public func get(_ id: UUID, actor: Caller) async throws -> User {
         try actor.require(.userRead)
         guard let u = try await users.find(id: id, scope: actor.scope) else { throw DomainError.notFound(entity: "user") }

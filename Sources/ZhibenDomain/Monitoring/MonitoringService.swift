@@ -15,6 +15,21 @@ public struct MonitoringService: Sendable {
         self.definitions = definitions
     }
 
+    /// The demo's points (`DemoData.isDemoPointCode`), by enterprise, for at most `limit` enterprises: what
+    /// the demo's simulated gateways report on. The process's own read for its demo, not a caller's.
+    public func demoPoints(enterprises limit: Int) async throws -> [UUID: [MonitoringPoint]] {
+        var byEnterprise: [UUID: [MonitoringPoint]] = [:]
+        var page = 1
+        while true {
+            let items = try await points.list(MonitoringPointQuery(), page: Paging(page: page, per: Paging.maxPer), scope: .city).items
+            for p in items where DemoData.isDemoPointCode(p.code) && (byEnterprise[p.enterpriseID] != nil || byEnterprise.count < limit) {
+                byEnterprise[p.enterpriseID, default: []].append(p)
+            }
+            guard items.count == Paging.maxPer, byEnterprise.count < limit else { return byEnterprise }
+            page += 1
+        }
+    }
+
     public func list(_ query: MonitoringPointQuery, page: Paging, actor: Caller) async throws -> Paged<MonitoringPoint> {
         try actor.require(.monitoringRead)
         return try await points.list(query, page: page, scope: actor.scope)

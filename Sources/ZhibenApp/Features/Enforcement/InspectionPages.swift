@@ -206,8 +206,9 @@ struct InspectionPages: RouteCollection {
               typed: [String: (InspectionItemResult.Outcome?, String)]? = nil) async throws -> HTML {
         let checklist = try await req.zhiben.inspections.checklist(for: i)
         let results = Dictionary(i.results.map { ($0.item, $0) }, uniquingKeysWith: { a, _ in a })
-        let alarms = (try? await req.zhiben.alarms.list(AlarmQuery(enterpriseID: i.enterpriseID, outOnly: true), page: Paging(per: 10), actor: .system).items) ?? []
-        let hazards = (try? await req.zhiben.hazards.list(HazardQuery(states: HazardState.open, enterpriseID: i.enterpriseID), page: Paging(per: 10), actor: .system)) 
+        let onSite = try? await req.zhiben.inspections.onSite(i.id, actor: ctx.caller)
+        let alarms = onSite?.alarms ?? []
+        let hazards = onSite?.hazards
         let editable = (i.state == .planned || i.state == .inProgress) && ctx.caller.can(.hazardReport)
         let photos = Dictionary(grouping: try await req.zhiben.inspections.photos(i.id, actor: ctx.caller), by: \.item)
         var uploadForms: [HTML] = []

@@ -13,18 +13,7 @@ struct Simulator: Sendable {
     /// One round: every point whose interval has passed since `last` sends the readings due up to `now`.
     /// Returns how many readings were accepted.
     func step(from last: Date, to now: Date) async throws -> Int {
-        let points = try await services.monitoring.points.list(MonitoringPointQuery(), page: Paging(page: 1, per: Paging.maxPer), scope: .city)
-        var byEnterprise: [UUID: [MonitoringPoint]] = [:]
-        var page = 1
-        var items = points.items
-        while true {
-            for p in items where DemoData.isDemoPointCode(p.code) && (byEnterprise[p.enterpriseID] != nil || byEnterprise.count < Self.maxEnterprises) {
-                byEnterprise[p.enterpriseID, default: []].append(p)
-            }
-            guard items.count == Paging.maxPer, byEnterprise.count < Self.maxEnterprises else { break }
-            page += 1
-            items = try await services.monitoring.points.list(MonitoringPointQuery(), page: Paging(page: page, per: Paging.maxPer), scope: .city).items
-        }
+        let byEnterprise = try await services.monitoring.demoPoints(enterprises: Self.maxEnterprises)
         var accepted = 0
         for (enterprise, list) in byEnterprise {
             var raw: [RawReading] = []
@@ -47,7 +36,7 @@ final class SimulatorJob: LifecycleHandler, @unchecked Sendable {
     func start(_ app: Application) async throws {
         let services = app.zhiben
         let logger = app.logger
-        guard task == nil, try await services.accounts.users.find(username: "expert-1") != nil else { return }
+        guard task == nil, try await services.accounts.hasDemoAccounts() else { return }
         logger.notice("simulating the demo enterprises' monitoring gateways (ZHIBEN_SIMULATE=false turns this off)")
         task = Task {
             let simulator = Simulator(services: services)
