@@ -21,7 +21,26 @@ public enum Specialty: String, Sendable, Codable, CaseIterable, Labeled {
 
 /// A law-enforcement officer on a county's roster (执法人员名册): what a draw picks from. An entry may
 /// be linked to the officer's account; many officers on a roster never sign in.
-public struct RosterInspector: Sendable, Equatable, Identifiable, Codable {
+/// What a roster officer and a pool expert have alike: who they are, what they know, whom they must not
+/// inspect, the account that signs in as them, and the version storage keeps. Code that does the same for
+/// both (storing with its audit entry, a merge patch's common fields) is written once over this.
+public protocol RosterEntry: Sendable, Equatable, Identifiable where ID == UUID {
+    /// The audit log's entity type.
+    static var entity: String { get }
+    /// The role of the account an entry may be linked to.
+    static var accountRole: Role { get }
+    var id: UUID { get set }
+    var name: String { get set }
+    var specialties: [Specialty] { get set }
+    var conflicts: [UUID] { get set }
+    var userID: UUID? { get set }
+    var updatedAt: Date { get set }
+    var version: Int { get set }
+}
+
+public struct RosterInspector: Sendable, Equatable, Identifiable, Codable, RosterEntry {
+    public static let entity = "roster-inspector"
+    public static let accountRole = Role.inspector
     public var id: UUID
     public var name: String
     public var countyCode: String
@@ -57,7 +76,9 @@ public struct RosterInspector: Sendable, Equatable, Identifiable, Codable {
 }
 
 /// An expert of the city's pool (专家库, T24).
-public struct Expert: Sendable, Equatable, Identifiable, Codable {
+public struct Expert: Sendable, Equatable, Identifiable, Codable, RosterEntry {
+    public static let entity = "expert"
+    public static let accountRole = Role.expert
     public var id: UUID
     public var name: String
     public var specialties: [Specialty]

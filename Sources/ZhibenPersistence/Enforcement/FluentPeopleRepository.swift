@@ -4,7 +4,17 @@ import Foundation
 import SQLKit
 import ZhibenDomain
 
-final class RosterInspectorModel: Model, @unchecked Sendable {
+/// The stored form of a `RosterEntry`: both tables are written by one `save`.
+protocol RosterEntryModel: Model where IDValue == UUID {
+    associatedtype Entry: RosterEntry
+    init()
+    var version: Int { get set }
+    var auditFields: [String: String] { get }
+    func apply(_ entry: Entry)
+    func domain() throws -> Entry
+}
+
+final class RosterInspectorModel: RosterEntryModel, @unchecked Sendable {
     static let schema = "roster_inspectors"
 
     @ID(key: .id) var id: UUID?
@@ -47,7 +57,7 @@ final class RosterInspectorModel: Model, @unchecked Sendable {
     }
 }
 
-final class ExpertModel: Model, @unchecked Sendable {
+final class ExpertModel: RosterEntryModel, @unchecked Sendable {
     static let schema = "experts"
 
     @ID(key: .id) var id: UUID?
@@ -125,22 +135,33 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
     }
 
     public func saveInspector(_ i: RosterInspector, expectedVersion: Int?, scope: Scope, audit: AuditContext) async throws -> RosterInspector {
-        try await store.write { db in
-            let existing = try await RosterInspectorModel.find(i.id, on: db)
-            guard case .some(let reach) = scope.rosterCounties, [existing?.countyCode, i.countyCode].allSatisfy({ c in c.map { reach?.contains($0) ?? true } ?? true }) else {
+        try await save(i, as: RosterInspectorModel.self, expectedVersion: expectedVersion, audit: audit) { existing in
+            // Neither into another county nor out of one the scope does not reach.
+            guard case .some(let reach) = scope.rosterCounties,
+                  [existing?.countyCode, i.countyCode].allSatisfy({ c in c.map { reach?.contains($0) ?? true } ?? true }) else {
                 throw DomainError.notFound(entity: "inspector")
             }
+        }
+    }
+
+    /// Adds or replaces an entry (compare-and-set on `expectedVersion`), with its audit entry, in one write.
+    /// `allowed` sees the entry as stored (nil: a new one) and refuses what the scope may not write.
+    func save<M: RosterEntryModel>(_ entry: M.Entry, as: M.Type, expectedVersion: Int?, audit: AuditContext,
+                                   allowed: @escaping @Sendable (M?) throws -> Void) async throws -> M.Entry {
+        try await store.write { db in
+            let existing = try await M.find(entry.id, on: db)
+            try allowed(existing)
             if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
-                throw DomainError.staleVersion(entity: "roster-inspector", expected: expectedVersion, current: existing?.version ?? 0)
+                throw DomainError.staleVersion(entity: M.Entry.entity, expected: expectedVersion, current: existing?.version ?? 0)
             }
             let before = existing?.auditFields ?? [:]
-            let m = existing ?? RosterInspectorModel()
-            var next = i
+            let m = existing ?? M()
+            var next = entry
             next.version = (existing?.version ?? 0) + 1
             m.apply(next)
             try await (existing == nil ? m.create(on: db) : m.update(on: db))
-            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "roster-inspector",
-                                        entityID: i.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
+            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: M.Entry.entity,
+                                        entityID: entry.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
             return next
         }
     }
@@ -173,20 +194,6 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
     public func saveExpert(_ e: Expert, expectedVersion: Int?, scope: Scope, audit: AuditContext) async throws -> Expert {
         // The pool is the city's: only the city's scope writes it.
         guard scope == .city else { throw DomainError.forbidden(permission: .expertPoolManage) }
-        return try await store.write { db in
-            let existing = try await ExpertModel.find(e.id, on: db)
-            if let expectedVersion, expectedVersion != (existing?.version ?? 0) {
-                throw DomainError.staleVersion(entity: "expert", expected: expectedVersion, current: existing?.version ?? 0)
-            }
-            let before = existing?.auditFields ?? [:]
-            let m = existing ?? ExpertModel()
-            var next = e
-            next.version = (existing?.version ?? 0) + 1
-            m.apply(next)
-            try await (existing == nil ? m.create(on: db) : m.update(on: db))
-            try await AuditChain.append(on: db, action: (existing == nil ? AuditAction.create : AuditAction.update).rawValue, entityType: "expert",
-                                        entityID: e.id.uuidString, changes: FieldChange.diff(before, m.auditFields), audit: audit)
-            return next
-        }
+        return try await save(e, as: ExpertModel.self, expectedVersion: expectedVersion, audit: audit) { _ in }
     }
 }

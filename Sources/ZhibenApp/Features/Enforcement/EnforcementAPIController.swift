@@ -28,7 +28,30 @@ struct InspectorDTO: Content {
     }
 }
 
-struct InspectorInputDTO: Content {
+/// The members a roster officer's and a pool expert's input share.
+protocol RosterEntryInput {
+    var name: String? { get }
+    var specialties: [String]? { get }
+    var conflicts: [UUID]? { get }
+    var userId: UUID? { get }
+    var version: Int? { get }
+}
+
+extension MergePatch where Values: RosterEntryInput {
+    /// The members both kinds of entry share, merged into `entry`: a member sent replaces, `null` clears
+    /// (the link to an account, conflicts, and specialties where the kind allows it).
+    func mergeShared<E: RosterEntry>(into entry: inout E) throws {
+        if let v = values.name { entry.name = v }
+        if let v = values.specialties { entry.specialties = try EnforcementAPIController.specialties(v) }
+        if let v = values.conflicts { entry.conflicts = v }
+        if let v = values.userId { entry.userID = v }
+        if cleared.contains("userId") { entry.userID = nil }
+        if cleared.contains("conflicts") { entry.conflicts = [] }
+        if cleared.contains("specialties") { entry.specialties = [] }
+    }
+}
+
+struct InspectorInputDTO: Content, RosterEntryInput {
     var name: String?
     var countyCode: String?
     var certificateNo: String?
@@ -74,7 +97,7 @@ struct PoolExpertDTO: Content {
     }
 }
 
-struct ExpertInputDTO: Content {
+struct ExpertInputDTO: Content, RosterEntryInput {
     var name: String?
     var specialties: [String]?
     var title: String?
@@ -261,20 +284,14 @@ struct EnforcementAPIController: RouteCollection {
     func updateInspector(req: Request) async throws -> Response {
         let id = try req.recordID("inspector")
         let patch = try MergePatch<InspectorInputDTO>(req, clearable: ["userId", "conflicts", "specialties", "version"])
-        let (input, cleared) = (patch.values, patch.cleared)
+        let input = patch.values
         let caller = try req.caller
         let version = try Self.version(input.version, req)
         var next = try await req.zhiben.people.inspector(id, actor: caller)
-        if let v = input.name { next.name = v }
+        try patch.mergeShared(into: &next)
         if let v = input.countyCode { next.countyCode = v }
         if let v = input.certificateNo { next.certificateNo = v }
         if let v = input.certificateValidUntil { next.certificateValidUntil = v }
-        if let v = input.specialties { next.specialties = try Self.specialties(v) }
-        if let v = input.conflicts { next.conflicts = v }
-        if let v = input.userId { next.userID = v }
-        if cleared.contains("userId") { next.userID = nil }
-        if cleared.contains("conflicts") { next.conflicts = [] }
-        if cleared.contains("specialties") { next.specialties = [] }
         if let v = input.active { next.active = v }
         let saved = try await req.zhiben.people.updateInspector(id, next, expectedVersion: version, actor: caller, origin: req.origin)
         return try .json(InspectorDTO(saved), version: saved.version)
@@ -289,22 +306,17 @@ struct EnforcementAPIController: RouteCollection {
     func updateExpert(req: Request) async throws -> Response {
         let id = try req.recordID("expert")
         let patch = try MergePatch<ExpertInputDTO>(req, clearable: ["userId", "conflicts", "title", "employer", "countyCode", "version"])
-        let (input, cleared) = (patch.values, patch.cleared)
+        let input = patch.values
         let caller = try req.caller
         let version = try Self.version(input.version, req)
         var next = try await req.zhiben.people.expert(id, actor: caller)
-        if let v = input.name { next.name = v }
-        if let v = input.specialties { next.specialties = try Self.specialties(v) }
+        try patch.mergeShared(into: &next)
         if let v = input.title { next.title = v }
         if let v = input.employer { next.employer = v }
         if let v = input.countyCode { next.countyCode = v.isEmpty ? nil : v }
         if let v = input.available { next.available = v }
-        if let v = input.conflicts { next.conflicts = v }
-        if let v = input.userId { next.userID = v }
-        for key in cleared {
+        for key in patch.cleared {
             switch key {
-            case "userId": next.userID = nil
-            case "conflicts": next.conflicts = []
             case "title": next.title = ""
             case "employer": next.employer = ""
             case "countyCode": next.countyCode = nil
