@@ -52,10 +52,7 @@ struct EnterpriseAPIController: RouteCollection {
         let id = try req.recordID("enterprise")
         // Out of scope answers 404 before anything about the body is said.
         _ = try await req.zhiben.enterprises.get(id, actor: caller)
-        guard let type = req.headers.contentType, type.type == "application", ["json", "merge-patch+json"].contains(type.subType) else {
-            throw Abort(.unsupportedMediaType, reason: "send application/merge-patch+json or application/json")
-        }
-        let patch = try EnterprisePatch(json: Data(buffer: req.body.data ?? ByteBuffer()))
+        let patch = try MergePatch<EnterpriseInputDTO>(req, clearable: nil)
         let e = try await req.zhiben.enterprises.update(id, expectedVersion: try ETag.expectedVersion(req), actor: caller,
                                                         origin: req.origin) { patch.apply(to: $0) }
         return try respond(e, req)

@@ -99,7 +99,7 @@ struct PersonInputDTO: Content {
     var phone: String?
 }
 
-/// The writable fields of an enterprise. On POST absent fields are empty; on PATCH see `EnterprisePatch`.
+/// The writable fields of an enterprise. On POST absent fields are empty; on PATCH a `MergePatch` of it (`apply(to:)`).
 struct EnterpriseInputDTO: Content {
     var creditCode: String?
     var name: String?
@@ -157,27 +157,8 @@ struct EnterpriseInputDTO: Content {
 /// A PATCH body as a JSON merge patch (RFC 7396): a field given replaces the stored value, a field given
 /// as `null` clears it, an absent field keeps it. Contact people merge the same way, part by part.
 /// Clearing a required field is refused by validation, which names the field.
-struct EnterprisePatch: Sendable {
-    let values: EnterpriseInputDTO
-    /// Keys given as null: top-level names, or `principal.phone` and the like.
-    let cleared: Set<String>
-
-    init(json data: Data) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
-            throw Problem(status: .badRequest, title: "请求格式错误 / malformed request",
-                          detail: "The body must be a JSON object (application/merge-patch+json or application/json).")
-        }
-        values = try JSONDecoder().decode(EnterpriseInputDTO.self, from: data)
-        var cleared = Set<String>()
-        for (key, value) in fields {
-            if value is NSNull { cleared.insert(key) }
-            if let nested = value as? [String: Any] {
-                for (part, v) in nested where v is NSNull { cleared.insert(key + "." + part) }
-            }
-        }
-        self.cleared = cleared
-    }
-
+/// `PATCH /enterprises/{id}`: every field may be cleared, a contact person whole or one of its members.
+extension MergePatch where Values == EnterpriseInputDTO {
     func apply(to base: EnterpriseDraft) -> EnterpriseDraft {
         var d = values.draft(over: base)
         typealias F = EnterpriseDraft.Field
