@@ -22,11 +22,16 @@ BIN = os.environ.get("ZHIBEN_BIN", ".build/debug/zhiben")
 
 
 def simulate(key, *extra, rounds=1):
-    """Rounds of the standalone simulator (6 s apart), as a gateway would send them."""
-    out = subprocess.run([BIN, "simulate", "--url", BASE, "--key", key, "--rounds", str(rounds), "--every", "6", *extra],
-                         cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "accepted" in out.stdout, out.stdout
+    """Rounds of the standalone simulator (6 s apart), as a gateway would send them. It is an HTTP client
+    only: run in an empty folder without DATABASE_URL, it leaves no database file there and touches none."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    with tempfile.TemporaryDirectory() as folder:
+        out = subprocess.run([BIN, "simulate", "--url", BASE, "--key", key, "--rounds", str(rounds), "--every", "6", *extra],
+                             cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "accepted" in out.stdout, out.stdout
+        assert os.listdir(folder) == [], f"simulate left {os.listdir(folder)} in the folder it ran in"
+        assert "no such table" not in out.stdout + out.stderr, out.stdout + out.stderr
     return out.stdout
 
 

@@ -10,10 +10,15 @@ import ZhibenPersistence
 
 /// Builds the application: database, services, middleware, routes and commands. Tests call the same function.
 public func configure(_ app: Application, config: AppConfig, clock: any WallClock = SystemClock()) async throws {
+    // `zhiben simulate` is an HTTP client of another server: it opens no database file of its own.
+    let command = app.environment.arguments.dropFirst().first
+    let clientOnly = command == "simulate"
+    // Only `serve` runs the scheduled jobs and holds engine leases; other commands (and tests) do neither.
+    let serving = app.environment != .testing && (command == nil || command == "serve" || command?.hasPrefix("-") == true)
     let engine: Store.Engine
     switch config.database {
     case .sqlite(let path):
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        app.databases.use(.sqlite(clientOnly ? .memory : .file(path)), as: .sqlite)
         engine = .sqlite
     case .postgres(let url):
         // Several connections per event loop: ingest commits do not wait on each other (only audited
@@ -28,11 +33,6 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     // it had, which fails its query with an error instead of stopping the process.
     let lastKnown = databases.database(logger: logger, on: loops.any())!
     let store = Store(engine: engine) { databases.database(logger: logger, on: loops.any()) ?? lastKnown }
-    // `zhiben simulate` is an HTTP client of another server: it leaves the database file alone.
-    let command = app.environment.arguments.dropFirst().first
-    let clientOnly = command == "simulate"
-    // Only `serve` runs the checkpoint job; other commands (and tests) keep SQLite's own checkpoints.
-    let serving = app.environment != .testing && (command == nil || command == "serve" || command?.hasPrefix("-") == true)
     if engine == .sqlite, !clientOnly {
         // WAL lets pages read while a write commits; the setting lives in the file. synchronous=FULL (the
         // default) makes every acknowledged commit durable.
@@ -103,7 +103,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     }
 
     // Open alarm streams end before the server waits for its connections to finish.
-    app.lifecycle.use(AlarmFeedCloser())
+    app.lifecycle.use(AlarmFeedCloser(releasesLeases: serving))
 
     try routes(app)
     app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
@@ -127,10 +127,14 @@ enum Resources {
 }
 
 struct AlarmFeedCloser: LifecycleHandler {
+    /// Only a serving process holds engine leases to give back; a command (`simulate`, `create-user` …)
+    /// touches no lease, nor a database it was not asked to use.
+    let releasesLeases: Bool
+
     func shutdownAsync(_ app: Application) async {
         await app.zhiben.alarms.feed.close()
         // Another instance takes this one's enterprises at once instead of after the leases expire.
-        if app.environment != .testing {
+        if releasesLeases {
             do { try await app.zhiben.alarms.release() } catch { app.logger.report(error: error) }
         }
     }
