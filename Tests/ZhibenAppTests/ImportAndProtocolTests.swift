@@ -218,6 +218,26 @@ struct ProtocolTests {
         }
     }
 
+    @Test("a maximum length holds for the text as sent, white space at the ends included; a body without a required member is refused before any version is compared")
+    func textAsSent() async throws {
+        try await Harness.with(enterprises: 4) { h in
+            let city = try await h.token("city")
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let padded = "停产整顿" + String(repeating: "\u{0B}", count: 600)
+            let res = try await h.api(.POST, "/api/v1/enterprises/\(e.id)/deactivate", token: city, json: ["reason": padded])
+            #expect(res.status == .unprocessableEntity, "\(res.body.string)")
+            #expect(try ProblemProbe(res).errors?.first?.field == "reason")
+            #expect(try await h.app.zhiben.enterprises.repository.find(id: e.id, scope: .city)?.active == true, "nothing written")
+            let title = "检查" + String(repeating: " ", count: 120)
+            let draw = try await h.api(.POST, "/api/v1/draws", token: city, json: ["title": title, "size": 1])
+            #expect(draw.status == .unprocessableEntity)
+
+            // The body is read first: whichever inspection it names, a body without results is a 400.
+            let missing = try await h.api(.PUT, "/api/v1/inspections/\(UUID())/results", token: city, json: ["baseVersion": 0, "summary": ""])
+            #expect(missing.status == .badRequest, "results is required: refused, not compared (412)")
+        }
+    }
+
     @Test("bodies over the configured limit answer 413, over a real socket")
     func bodyLimit() async throws {
         try await Harness.with(enterprises: 1) { h in

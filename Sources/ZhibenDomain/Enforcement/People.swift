@@ -172,7 +172,7 @@ extension Scope {
 public enum PeopleRules {
     static func text(_ s: String, _ field: String, zh: String, en: String, max: Int, into issues: inout [FieldIssue]) {
         let t = s.trimmingCharacters(in: .whitespaces)
-        if t.isEmpty || t.count > max { issues.append(FieldIssue(field: field, zh: "请填写\(zh)（不超过\(max)字）", en: "\(en) is required (at most \(max) characters)")) }
+        if t.isEmpty || s.count > max { issues.append(FieldIssue(field: field, zh: "请填写\(zh)（不超过\(max)字）", en: "\(en) is required (at most \(max) characters)")) }
     }
 
     public static func issues(_ i: RosterInspector) -> [FieldIssue] {
@@ -262,7 +262,7 @@ public struct EnforcementPeopleService: Sendable {
         if case .county(let c) = actor.scope, i.countyCode != c {
             throw DomainError.validation([FieldIssue(field: "countyCode", zh: "只能登记本县（市、区）的执法人员", en: "you keep your own county's roster only")])
         }
-        var issues = PeopleRules.issues(i)
+        var issues = PeopleRules.issues(draft) // lengths as sent: a maximum holds for the text before trimming
         if i.userID != nil {
             let linked = try await repository.allInspectors(countyCodes: nil).map { (entry: $0.id, user: $0.userID) }
             issues += try await linkIssues(i.userID, entryID: i.id, role: .inspector, countyCode: i.countyCode, linked: linked)
@@ -304,7 +304,7 @@ public struct EnforcementPeopleService: Sendable {
         e.name = e.name.trimmingCharacters(in: .whitespaces)
         e.title = e.title.trimmingCharacters(in: .whitespaces)
         e.employer = e.employer.trimmingCharacters(in: .whitespaces)
-        var issues = PeopleRules.issues(e)
+        var issues = PeopleRules.issues(draft) // lengths as sent: a maximum holds for the text before trimming
         if e.userID != nil {
             let linked = try await repository.allExperts().map { (entry: $0.id, user: $0.userID) }
             issues += try await linkIssues(e.userID, entryID: e.id, role: .expert, countyCode: nil, linked: linked)

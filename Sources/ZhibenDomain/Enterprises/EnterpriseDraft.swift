@@ -205,7 +205,7 @@ public struct EnterpriseDraft: Sendable, Equatable, Codable {
         let n = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let p = phone.trimmingCharacters(in: .whitespacesAndNewlines)
         if n.isEmpty && required { issues.append(FieldIssue(field: nameField, zh: "\(labelZh)姓名不能为空", en: "\(labelEn) name is required")) }
-        if n.count > 50 { issues.append(FieldIssue(field: nameField, zh: "\(labelZh)姓名不能超过50个字", en: "\(labelEn) name must have at most 50 characters")) }
+        if name.count > 50 { issues.append(FieldIssue(field: nameField, zh: "\(labelZh)姓名不能超过50个字", en: "\(labelEn) name must have at most 50 characters")) }
         if !p.isEmpty && !PhoneNumber.isValid(p) {
             issues.append(FieldIssue(field: phoneField, zh: "\(labelZh)电话格式不正确（11位手机号或带区号的固定电话）",
                                      en: "\(labelEn) phone must be an 11-digit mobile number or a landline with area code"))

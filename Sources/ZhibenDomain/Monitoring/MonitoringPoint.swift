@@ -220,7 +220,7 @@ public enum MonitoringRules {
         let code = d.code.trimmingCharacters(in: .whitespaces)
         if !isValidCode(code) { bad("code", "点位编码为1–64个字母、数字或 - _ . : /", "the code has 1–64 letters, digits or - _ . : /") }
         let name = d.name.trimmingCharacters(in: .whitespaces)
-        if !(1...100).contains(name.count) { bad("name", "请填写点位名称（不超过100字）", "the name is required (at most 100 characters)") }
+        if !(1...100).contains(name.count) || d.name.count > 100 { bad("name", "请填写点位名称（不超过100字）", "the name is required (at most 100 characters)") }
         let indicator = MonitoringCatalogue.indicator(d.indicator)
         if indicator == nil { bad("indicator", "监测指标不在指标目录中：\(d.indicator)", "unknown indicator \(d.indicator)") }
         if d.equipment.count > 200 { bad("equipment", "设备名称不能超过200字", "equipment has at most 200 characters") }

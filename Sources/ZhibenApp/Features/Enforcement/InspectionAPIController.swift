@@ -170,7 +170,8 @@ struct InspectionAPIController: RouteCollection {
             var note: String?
         }
         var baseVersion: Int?
-        var results: [Item]?
+        /// Required, as the document says: a body without it is refused before any version is compared.
+        var results: [Item]
         var summary: String?
     }
 
@@ -179,7 +180,7 @@ struct InspectionAPIController: RouteCollection {
         guard let base = try ETag.bodyVersion(input.baseVersion, field: "baseVersion") else {
             throw DomainError.validation([FieldIssue(field: "baseVersion", zh: "缺少 baseVersion（开始填写时的版本）", en: "baseVersion (the version the results start from) is required")])
         }
-        let results = try (input.results ?? []).map { r -> InspectionItemResult in
+        let results = try input.results.map { r -> InspectionItemResult in
             guard let o = InspectionItemResult.Outcome(rawValue: r.outcome) else {
                 throw DomainError.validation([FieldIssue(field: "results", zh: "检查结论应为 pass、fail 或 notApplicable", en: "an outcome is pass, fail or notApplicable")])
             }
