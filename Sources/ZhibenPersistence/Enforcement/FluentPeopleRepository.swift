@@ -108,8 +108,8 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
     public func inspectors(countyCode: String?, search: String?, page: Paging, scope: Scope) async throws -> Paged<RosterInspector> {
         guard case .some(let reach) = scope.rosterCounties else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let q = RosterInspectorModel.query(on: store.database)
-        if let reach { q.filter(\.$countyCode ~~ Array(reach)) }
-        if let countyCode { q.filter(\.$countyCode == countyCode) }
+        // A county's list is its own county's, whatever it names; the city's narrows to the county named.
+        if let reach { q.filter(\.$countyCode ~~ Array(reach)) } else if let countyCode { q.filter(\.$countyCode == countyCode) }
         if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             let pattern = "%" + likeEscaped(text) + "%"
             q.group(.or) { g in
