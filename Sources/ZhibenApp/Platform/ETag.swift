@@ -6,9 +6,6 @@ import ZhibenDomain
 enum ETag {
     static func string(_ version: Int) -> String { "\"\(version)\"" }
 
-    /// The version named by `If-Match`: nil when absent or `*` (any version). A header that is not one
-    /// entity tag of ours (empty, a list, not quoted, not a number) is malformed: 400, nothing written. A
-    /// well-formed tag of another version answers 412 where the record is compared.
     /// A version sent in the body (`version`, `baseVersion`): 0 to 999,999,999 as the document says,
     /// checked before any record is compared, so a version no record can have is refused, not stale.
     static func bodyVersion(_ value: Int?, field: String = "version") throws -> Int? {
@@ -19,6 +16,9 @@ enum ETag {
         return value
     }
 
+    /// The version named by `If-Match`: nil when absent or `*` (any version). A header that is not one
+    /// entity tag of ours (empty, a list, not quoted, not a number) is malformed: 400, nothing written. A
+    /// well-formed tag of another version answers 412 where the record is compared.
     static func expectedVersion(_ req: Request) throws -> Int? {
         let raw = req.headers[.ifMatch]
         guard !raw.isEmpty else { return nil }

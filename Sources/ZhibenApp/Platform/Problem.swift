@@ -196,7 +196,7 @@ struct MethodNotAllowedMiddleware: AsyncMiddleware {
             let allowed = table.routers.filter { _, router in
                 var params = Parameters()
                 guard router.route(path: path, parameters: &params) != nil else { return false }
-                return ["id", "photoId"].allSatisfy { name in params.get(name).map { UUID(uuidString: $0) != nil } ?? true }
+                return RoutePattern.recordIDParameters.allSatisfy { name in params.get(name).map { UUID(uuidString: $0) != nil } ?? true }
             }.map(\.0.rawValue).sorted()
             guard !allowed.isEmpty, !allowed.contains(req.method.rawValue) else { throw notFound }
             throw Abort(.methodNotAllowed, headers: ["Allow": allowed.joined(separator: ", ")],

@@ -5,6 +5,9 @@ import Vapor
 /// also makes every link to it (`WebRoute.hazard.path(id)`), so the two cannot drift apart. Every
 /// route of the app is a constant of `WebRoute` or `APIRoute` below, and nowhere else.
 struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
+    /// The parameters that name a record by its UUID: a path filling one with anything else names no record.
+    static let recordIDParameters: Set<String> = ["id", "photoId"]
+
     /// The segments, a parameter written `:name` as Vapor reads it.
     let segments: [String]
 

@@ -141,6 +141,24 @@ public enum Scope: Sendable, Equatable, Hashable {
 
     public var isAssigned: Bool { if case .assigned = self { true } else { false } }
 
+    /// The city or a county: the regulators, who read the roster, the expert pool and the plans.
+    public var isRegulator: Bool {
+        switch self {
+        case .city, .county: true
+        case .enterprise, .assigned: false
+        }
+    }
+
+    /// Whether this scope reaches a county's own records (its roster entries, its plan): the city every
+    /// county, a county itself.
+    public func reaches(county code: String) -> Bool {
+        switch self {
+        case .city: true
+        case .county(let c): c == code
+        case .enterprise, .assigned: false
+        }
+    }
+
     public func includes(countyCode: String, enterpriseID: UUID) -> Bool {
         switch self {
         case .city: true

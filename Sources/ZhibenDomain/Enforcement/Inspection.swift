@@ -363,8 +363,11 @@ public struct InspectionService: Sendable {
     /// What the officers find on arrival (一企一策 at the gate): the enterprise's open hazards and its alarms
     /// out of limits, the first ten of each. Whoever sees the inspection sees these, the officers a
     /// cross-county inspection borrows included, though the enterprise itself is outside their county.
-    public func onSite(_ inspectionID: UUID, actor: Caller) async throws -> (hazards: Paged<Hazard>, alarms: [Alarm]) {
-        let i = try await get(inspectionID, actor: actor)
+    /// `i` is the inspection as `get` answered it to this caller.
+    public func onSite(_ i: Inspection, actor: Caller) async throws -> (hazards: Paged<Hazard>, alarms: [Alarm]) {
+        guard actor.can(.enforcementRead) || actor.can(.inspectionAssigned), i.visible(to: actor.scope) else {
+            throw DomainError.forbidden(permission: .enforcementRead)
+        }
         let open = try await hazards.list(HazardQuery(states: HazardState.open, enterpriseID: i.enterpriseID), page: Paging(per: 10), actor: .system)
         let out = try await alarms?.list(AlarmQuery(enterpriseID: i.enterpriseID, outOnly: true), page: Paging(per: 10), scope: .city).items ?? []
         return (open, out)

@@ -140,35 +140,6 @@ extension EnforcementPeopleRepository {
     public func saveExpert(_ e: Expert, audit: AuditContext) async throws { try await saveExpert(e, expectedVersion: nil, scope: .city, audit: audit) }
 }
 
-extension Scope {
-    /// Which counties' roster entries this scope reaches: all (nil), one, or none.
-    public var rosterCounties: Set<String>?? {
-        switch self {
-        case .city: .some(nil)
-        case .county(let c): .some([c])
-        case .enterprise, .assigned: .none
-        }
-    }
-
-    /// Whether this scope reaches a county's own records (its roster, its plan): the city every county, a
-    /// county itself.
-    public func reaches(county code: String) -> Bool {
-        switch rosterCounties {
-        case .some(nil): true
-        case .some(.some(let set)): set.contains(code)
-        case .none: false
-        }
-    }
-
-    /// Whether this scope reads the expert pool (the city and the counties).
-    public var readsExpertPool: Bool {
-        switch self {
-        case .city, .county: true
-        case .enterprise, .assigned: false
-        }
-    }
-}
-
 public enum PeopleRules {
     static func text(_ s: String, _ field: String, zh: String, en: String, max: Int, into issues: inout [FieldIssue]) {
         let t = s.trimmingCharacters(in: .whitespaces)
@@ -229,7 +200,7 @@ public struct EnforcementPeopleService: Sendable {
 
     public func inspectors(countyCode: String?, search: String?, page: Paging, actor: Caller) async throws -> Paged<RosterInspector> {
         try actor.require(.enforcementRead)
-        guard actor.scope.rosterCounties != nil else { throw DomainError.forbidden(permission: .enforcementRead) }
+        guard actor.scope.isRegulator else { throw DomainError.forbidden(permission: .enforcementRead) }
         return try await repository.inspectors(countyCode: countyCode, search: search, page: page, scope: actor.scope)
     }
 
@@ -275,7 +246,7 @@ public struct EnforcementPeopleService: Sendable {
 
     public func experts(search: String?, specialty: Specialty?, page: Paging, actor: Caller) async throws -> Paged<Expert> {
         try actor.require(.enforcementRead)
-        guard actor.scope.readsExpertPool else { throw DomainError.forbidden(permission: .enforcementRead) }
+        guard actor.scope.isRegulator else { throw DomainError.forbidden(permission: .enforcementRead) }
         return try await repository.experts(search: search, specialty: specialty, page: page, scope: actor.scope)
     }
 

@@ -265,7 +265,7 @@ public struct PlanService: Sendable {
 
     public func figures(year: Int, actor: Caller) async throws -> EnforcementFigures {
         try actor.require(.enforcementRead)
-        guard actor.scope.rosterCounties != nil else { throw DomainError.forbidden(permission: .enforcementRead) }
+        guard actor.scope.isRegulator else { throw DomainError.forbidden(permission: .enforcementRead) }
         return try await repository.figures(scope: actor.scope, year: year)
     }
 }

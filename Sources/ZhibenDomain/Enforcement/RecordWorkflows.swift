@@ -56,17 +56,19 @@ public enum InternalReportWorkflow {
     public enum Decision: Sendable, Equatable {
         case confirm(reward: Decimal)
         case dismiss
+
+        var event: String {
+            switch self {
+            case .confirm: "confirm"
+            case .dismiss: "dismiss"
+            }
+        }
     }
 
     public static func decide(_ r: InternalReport, _ decision: Decision, hazardID: UUID?, by username: String, now: Date) throws(DomainError) -> InternalReport {
-        let event: String
-        switch decision {
-        case .confirm: event = "confirm"
-        case .dismiss: event = "dismiss"
-        }
         switch r.status {
         case .confirmed, .dismissed:
-            throw .invalidTransition(from: r.status.rawValue, event: event)
+            throw .invalidTransition(from: r.status.rawValue, event: decision.event)
         case .received:
             var next = r
             switch decision {

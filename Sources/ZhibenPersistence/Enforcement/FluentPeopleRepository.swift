@@ -106,10 +106,10 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
     public init(store: Store) { self.store = store }
 
     public func inspectors(countyCode: String?, search: String?, page: Paging, scope: Scope) async throws -> Paged<RosterInspector> {
-        guard case .some(let reach) = scope.rosterCounties else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        guard scope.isRegulator else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let q = RosterInspectorModel.query(on: store.database)
         // A county's list is its own county's, whatever it names; the city's narrows to the county named.
-        if let reach { q.filter(\.$countyCode ~~ Array(reach)) } else if let countyCode { q.filter(\.$countyCode == countyCode) }
+        if case .county(let c) = scope { q.filter(\.$countyCode == c) } else if let countyCode { q.filter(\.$countyCode == countyCode) }
         if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             let pattern = "%" + likeEscaped(text) + "%"
             q.group(.or) { g in
@@ -129,16 +129,14 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
     }
 
     public func inspector(id: UUID, scope: Scope) async throws -> RosterInspector? {
-        guard case .some(let reach) = scope.rosterCounties, let m = try await RosterInspectorModel.find(id, on: store.database),
-              reach?.contains(m.countyCode) ?? true else { return nil }
+        guard let m = try await RosterInspectorModel.find(id, on: store.database), scope.reaches(county: m.countyCode) else { return nil }
         return try m.domain()
     }
 
     public func saveInspector(_ i: RosterInspector, expectedVersion: Int?, scope: Scope, audit: AuditContext) async throws -> RosterInspector {
         try await save(i, as: RosterInspectorModel.self, expectedVersion: expectedVersion, audit: audit) { existing in
             // Neither into another county nor out of one the scope does not reach.
-            guard case .some(let reach) = scope.rosterCounties,
-                  [existing?.countyCode, i.countyCode].allSatisfy({ c in c.map { reach?.contains($0) ?? true } ?? true }) else {
+            guard [existing?.countyCode, i.countyCode].compactMap({ $0 }).allSatisfy(scope.reaches(county:)) else {
                 throw DomainError.notFound(entity: "inspector")
             }
         }
@@ -167,7 +165,7 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
     }
 
     public func experts(search: String?, specialty: Specialty?, page: Paging, scope: Scope) async throws -> Paged<Expert> {
-        guard scope.readsExpertPool else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+        guard scope.isRegulator else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let q = ExpertModel.query(on: store.database)
         if let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             let pattern = "%" + likeEscaped(text) + "%"
@@ -187,7 +185,7 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
     }
 
     public func expert(id: UUID, scope: Scope) async throws -> Expert? {
-        guard scope.readsExpertPool else { return nil }
+        guard scope.isRegulator else { return nil }
         return try await ExpertModel.find(id, on: store.database)?.domain()
     }
 

@@ -206,7 +206,7 @@ struct InspectionPages: RouteCollection {
               typed: [String: (InspectionItemResult.Outcome?, String)]? = nil) async throws -> HTML {
         let checklist = try await req.zhiben.inspections.checklist(for: i)
         let results = Dictionary(i.results.map { ($0.item, $0) }, uniquingKeysWith: { a, _ in a })
-        let onSite = try? await req.zhiben.inspections.onSite(i.id, actor: ctx.caller)
+        let onSite = try? await req.zhiben.inspections.onSite(i, actor: ctx.caller)
         let alarms = onSite?.alarms ?? []
         let hazards = onSite?.hazards
         let editable = (i.state == .planned || i.state == .inProgress) && ctx.caller.can(.hazardReport)
