@@ -203,6 +203,7 @@ struct ProtocolTests {
             let nullTitle = try await raw(.POST, "/api/v1/draws", city, #"{"title": null, "size": 1}"#)
             #expect(nullTitle.status == .badRequest)
             #expect(try ProblemProbe(nullTitle).errors?.first?.field == "title")
+            #expect(try ProblemProbe(nullTitle).errors?.first?.reason == "null is not a value here; leave the member out")
             let nestedNull = try await raw(.POST, "/api/v1/draws", city, #"{"title": "抽查", "size": 1, "grades": ["A", null]}"#)
             #expect(nestedNull.status == .badRequest)
             #expect(try await h.api(.GET, "/api/v1/draws", token: city).content.get(Int.self, at: "total") == drawsBefore, "nothing written")

@@ -115,7 +115,8 @@ struct Problem: Error, Content {
         switch e {
         case .keyNotFound(let key, let ctx): return (path(ctx.codingPath + [key]), "is required")
         case .typeMismatch(let t, let ctx): return (path(ctx.codingPath), "must be \(t)")
-        case .valueNotFound(let t, let ctx): return (path(ctx.codingPath), "must be \(t), not null")
+        case .valueNotFound(let t, let ctx):
+            return (path(ctx.codingPath), ctx.debugDescription == StrictJSON.nullReason ? StrictJSON.nullReason : "must be \(t), not null")
         case .dataCorrupted(let ctx): return (path(ctx.codingPath).isEmpty ? "body" : path(ctx.codingPath), "is not valid JSON")
         @unknown default: return ("body", "cannot be read")
         }

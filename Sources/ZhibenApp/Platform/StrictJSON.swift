@@ -19,9 +19,12 @@ enum StrictJSON {
         init(from decoder: any Decoder) throws { value = try T(from: StrictDecoder(base: decoder)) }
     }
 
+    /// Why a null member is refused, as the problem's reason says it.
+    static let nullReason = "null is not a value here; leave the member out"
+
     /// `null is not a value here`, at the member's path.
     static func null<T>(_ type: T.Type, _ path: [any CodingKey]) -> DecodingError {
-        DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: "null is not a value here; leave the member out"))
+        DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: nullReason))
     }
 
     /// Types JSONDecoder reads itself (its date and data strategies, a Decimal from the number's text):
