@@ -1,8 +1,10 @@
 """Browser test of an inspection on a phone-sized screen (390×844): the county draws an enterprise and
 makes its inspection; the drawn county's inspector opens it, marks one checklist item failed (the
 choice survives a reload: the draft is kept on the device), adds a photo to it, and completes it; the
-failed item is a hazard on the enterprise's list citing the criterion, with the photo. Completing it
-without a connection waits and sends the completion once the connection is back.
+failed item is a hazard on the enterprise's list citing the criterion, with the photo. Completing is
+refused while an item has no outcome (the open items are marked), and asks once with the counts when
+every item is answered or marked 未检查 with its reason. Completing it without a connection waits and
+sends the completion once the connection is back. The printed record lists every item.
 """
 import base64
 import datetime
@@ -57,15 +59,61 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     assert width <= 390, "the field page fits a phone's width (%d px)" % width
     shot(browser, "inspection-phone")
 
-    # Completing without a connection: nothing is lost, the page says it waits, and the completion is
-    # sent by itself once the connection is back.
+    # Completing with items still open is refused on the device, and the open items are marked.
+    items = browser.find_elements(By.CSS_SELECTOR, "ol.checklist li.check-item")
+    total = len(items)
+    tally = browser.find_element(By.CSS_SELECTOR, "[data-tally]")
+    assert "已填 1 项" in tally.text and "未填 %d 项" % (total - 1) in tally.text, tally.text
+    browser.find_element(By.CSS_SELECTOR, "button[value=complete]").click()
+    alert = WebDriverWait(browser, 5).until(EC.alert_is_present())
+    assert "还有 %d 项未作答" % (total - 1) in alert.text, alert.text
+    alert.accept()
+    assert "done=" not in browser.current_url
+    assert len(browser.find_elements(By.CSS_SELECTOR, "li.check-item.unanswered")) == total - 1
+
+    # The server refuses too, whatever the device does: the answers are saved, the open items named.
+    browser.execute_script("var f = document.querySelector('form.inspection-form'); var b = document.createElement('input');"
+                           "b.type = 'hidden'; b.name = 'action'; b.value = 'complete'; f.appendChild(b); f.submit();")
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".flash.error")))
+    assert "还有 %d 项未作答" % (total - 1) in browser.find_element(By.CSS_SELECTOR, ".flash.error").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "li.check-item.unanswered")) == total - 1
+
+    # Every other item passes but the last, which is 未检查 with its reason; the tally follows.
+    items = browser.find_elements(By.CSS_SELECTOR, "ol.checklist li.check-item")
+    for item in items[1:-1]:
+        radio = item.find_element(By.CSS_SELECTOR, "input[value=pass]")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", radio)
+        radio.click()
+    last = items[-1]
+    radio = last.find_element(By.CSS_SELECTOR, "input[value=notChecked]")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", radio)
+    radio.click()
+    last.find_element(By.CSS_SELECTOR, "input[type=text]").send_keys("设备检修停机，未能查看")
+    tally = browser.find_element(By.CSS_SELECTOR, "[data-tally]")
+    assert "已填 %d 项" % total in tally.text and "未检查 1" in tally.text and "未填 0 项" in tally.text, tally.text
+
+    # Completing without a connection: it asks once with the counts; nothing is lost, the page says it
+    # waits, and the completion is sent by itself once the connection is back.
     browser.set_network_conditions(offline=True, latency=0, download_throughput=1024 * 1024, upload_throughput=1024 * 1024)
     browser.find_element(By.CSS_SELECTOR, "button[value=complete]").click()
+    alert = WebDriverWait(browser, 5).until(EC.alert_is_present())
+    assert ("检查表共 %d 项" % total) in alert.text and "不符合 1" in alert.text and "未检查 1" in alert.text, alert.text
+    alert.accept()
     WebDriverWait(browser, 5).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".offline-note")))
     assert "/enforcement/inspections/" in browser.current_url and "done=" not in browser.current_url
     browser.set_network_conditions(offline=False, latency=0, download_throughput=1024 * 1024, upload_throughput=1024 * 1024)
     WebDriverWait(browser, 10).until(EC.url_contains("done=completed"))
     assert "检查已完成" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    # The printed record: every item with its outcome, a print button and a way back.
+    browser.find_element(By.LINK_TEXT, "打印检查记录").click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.record-items tbody tr")
+    assert len(rows) == total, "every item is on the record (%d of %d)" % (len(rows), total)
+    assert "未检查" in rows[-1].text and "设备检修停机" in rows[-1].text
+    assert "不符合" in rows[0].text
+    assert browser.find_element(By.CSS_SELECTOR, "button[data-print]").is_displayed()
+    shot(browser, "inspection-record")
+    browser.find_element(By.LINK_TEXT, "返回检查").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.inspection-form")))
     link = browser.find_element(By.LINK_TEXT, "已转为隐患")
     link.click()
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), code))

@@ -91,6 +91,7 @@ struct HardeningTests {
             #expect(try await h.app.zhiben.inspections.repository.find(id: id, scope: .city)?.state == .planned)
             // The borrowed officers work it in the field and complete it.
             #expect(try await h.api(.POST, "/api/v1/inspections/\(id)/transitions", token: lenderInspector, json: ["action": "start"]).status == .ok)
+            try await h.answerEveryItem(id, token: lenderInspector)
             #expect(try await h.api(.POST, "/api/v1/inspections/\(id)/transitions", token: lenderInspector, json: ["action": "complete"]).status == .ok)
             let penalty: [String: any Sendable] = ["caseNo": "吕应急罚〔2026〕99号", "legalBasis": "《安全生产法》第一百零二条", "enterpriseFine": 50000,
                                                    "principalName": "张三", "principalFine": 8000, "decidedOn": "2026-12-21"]

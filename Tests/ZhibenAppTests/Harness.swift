@@ -80,6 +80,20 @@ struct Harness {
         return try await tester.sendRequest(method, path, headers: h, body: buffer)
     }
 
+    /// Answers every item of an inspection's checklist over the API, as its officers would before
+    /// completing it: the items in `failing` fail, the others pass. Answers the saved inspection.
+    @discardableResult
+    func answerEveryItem(_ inspectionID: UUID, token: String, failing: Set<String> = []) async throws -> TestingHTTPResponse {
+        let current = try await api(.GET, "/api/v1/inspections/\(inspectionID)", token: token)
+        let enterpriseID = try current.content.get(UUID.self, at: "enterpriseId")
+        let version = try current.content.get(Int.self, at: "version")
+        let checklist = try await app.zhiben.hazards.checklist(enterpriseID: enterpriseID, actor: .system).1
+        let results = checklist.itemCodes.map { ["item": $0, "outcome": failing.contains($0) ? "fail" : "pass"] }
+        let saved = try await api(.PUT, "/api/v1/inspections/\(inspectionID)/results", token: token, json: ["baseVersion": version, "results": results])
+        #expect(saved.status == .ok, "\(saved.body.string.prefix(300))")
+        return saved
+    }
+
     // MARK: web
 
     /// A browser's cookie jar and CSRF token after signing in through the login form.

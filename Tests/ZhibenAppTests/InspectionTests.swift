@@ -53,7 +53,7 @@ struct InspectionTests {
             let e = try #require(try await h.app.zhiben.enterprises.repository.find(id: target.enterpriseId, scope: .city))
             let checklist = try await h.app.zhiben.hazards.checklist(enterpriseID: e.id, actor: .system).1
             let failed = try #require(checklist.criteria.first { $0.article != 14 })
-            let results = checklist.criteria.map { c in ["item": c.id, "outcome": c.id == failed.id ? "fail" : "pass", "note": c.id == failed.id ? "现场发现" : ""] }
+            let results = checklist.itemCodes.map { c in ["item": c, "outcome": c == failed.id ? "fail" : "pass", "note": c == failed.id ? "现场发现" : ""] }
             let saved = try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector, json: ["baseVersion": target.version, "results": results])
             #expect(saved.status == .ok, "\(saved.body.string.prefix(400))")
             let afterSave = try saved.content.decode(InspectionProbe.self)
@@ -108,6 +108,61 @@ struct InspectionTests {
                     "a completed inspection's results stay")
             #expect(try await h.api(.POST, "/api/v1/inspections/\(list[1].id)/transitions", token: inspector, json: ["action": "cancel"]).status == .forbidden,
                     "inspectors do not cancel")
+        }
+    }
+
+    @Test("an inspection completes only when every checklist item is answered or marked 未检查 with its reason, over the API and the field form; nothing is made before; the printed record lists every item")
+    func everyItemAccountedFor() async throws {
+        try await Harness.with(enterprises: 30) { h in
+            let county = try await h.token("county-141181")
+            let inspector = try await h.token("inspector-141181")
+            let drawID = try await h.api(.POST, "/api/v1/draws", token: county, json: ["title": "逐项", "size": 1]).content.get(UUID.self, at: "id")
+            _ = try await h.api(.POST, "/api/v1/draws/\(drawID)/reveal", token: county)
+            let target = try await h.api(.POST, "/api/v1/draws/\(drawID)/inspections", token: county, json: ["plannedOn": "2026-12-15"]).content.decode([InspectionProbe].self)[0]
+            let codes = try await h.app.zhiben.hazards.checklist(enterpriseID: target.enterpriseId, actor: .system).1.itemCodes
+            #expect(codes.count > 3)
+            let hazardsBefore = try await h.app.zhiben.hazards.repository.all(HazardQuery(enterpriseID: target.enterpriseId), scope: .city, now: Date(), limit: 10_000).count
+
+            // Three of the items answered, one of them failed: completing is refused and makes nothing.
+            let some = codes.prefix(3).enumerated().map { n, c in ["item": c, "outcome": n == 0 ? "fail" : "pass"] }
+            let saved = try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector, json: ["baseVersion": target.version, "results": some])
+            #expect(saved.status == .ok)
+            let refused = try await h.api(.POST, "/api/v1/inspections/\(target.id)/transitions", token: inspector, json: ["action": "complete"])
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("还有 \(codes.count - 3) 项未作答"), "\(refused.body.string.prefix(300))")
+            #expect(try ProblemProbe(refused).errors?.map(\.field) == ["results"])
+            #expect(try await h.app.zhiben.inspections.repository.find(id: target.id, scope: .city)?.state == .inProgress)
+            #expect(try await h.app.zhiben.hazards.repository.all(HazardQuery(enterpriseID: target.enterpriseId), scope: .city, now: Date(), limit: 10_000).count == hazardsBefore,
+                    "no hazard is made by a refused completion")
+
+            // 未检查 needs its reason.
+            let version = try await h.api(.GET, "/api/v1/inspections/\(target.id)", token: inspector).content.get(Int.self, at: "version")
+            let noReason = try await h.api(.PUT, "/api/v1/inspections/\(target.id)/results", token: inspector,
+                                           json: ["baseVersion": version, "results": [["item": codes[0], "outcome": "notChecked"]]])
+            #expect(noReason.status == .unprocessableEntity && noReason.body.string.contains(codes[0]))
+
+            // The field form: the rest answered except one, 保存并完成检查 saves and says what is open.
+            let browser = try await h.signIn("inspector-141181")
+            var form: [String: String] = ["baseVersion": String(version), "action": "complete", "summary": ""]
+            for (n, c) in codes.enumerated() where n < codes.count - 1 { form["o-\(c)"] = n == 0 ? "fail" : "pass" }
+            let partly = try await h.post("/enforcement/inspections/\(target.id)", as: browser, form: form)
+            #expect(partly.status == .unprocessableEntity && partly.body.string.contains("还有 1 项未作答"), "\(partly.body.string.prefix(200))")
+            #expect(partly.body.string.contains("check-item unanswered\" id=\"item-\(codes.last!)\""), "the open item is marked")
+            #expect(partly.body.string.contains("已填 \(codes.count - 1) 项"), "the answers were saved")
+            // The last one 未检查 with its reason: completed.
+            let now = try await h.api(.GET, "/api/v1/inspections/\(target.id)", token: inspector).content.get(Int.self, at: "version")
+            form["baseVersion"] = String(now)
+            form["o-\(codes.last!)"] = "notChecked"
+            form["n-\(codes.last!)"] = "设备检修停机，未能查看"
+            let done = try await h.post("/enforcement/inspections/\(target.id)", as: browser, form: form)
+            #expect(done.status == .seeOther, "\(done.body.string.prefix(300))")
+            let stored = try #require(try await h.app.zhiben.inspections.repository.find(id: target.id, scope: .city))
+            #expect(stored.state == .completed && stored.results.count == codes.count && stored.results.filter { $0.hazardID != nil }.count == 1)
+
+            // The printed record lists every item with its outcome, and has its print button and a way back.
+            let record = try await h.get("/enforcement/inspections/\(target.id)/print", as: browser).body.string
+            #expect(record.components(separatedBy: "<tr class=").count - 1 == codes.count, "one row per item")
+            #expect(record.contains("共 \(codes.count) 项") && record.contains("未检查 1 项") && record.contains("不符合 1 项") && record.contains("设备检修停机，未能查看"))
+            #expect(record.contains("data-print") && record.contains("href=\"/enforcement/inspections/\(target.id)\""))
         }
     }
 
@@ -224,7 +279,7 @@ struct InspectionTests {
             let inspector = try await h.token("inspector-141181")
             let checklist = try await h.app.zhiben.hazards.checklist(enterpriseID: inspection.enterpriseId, actor: .system).1
             let item = try #require(checklist.criteria.first { $0.article != 14 })
-            _ = try await h.api(.PUT, "/api/v1/inspections/\(inspection.id)/results", token: inspector, json: ["baseVersion": inspection.version, "results": [["item": item.id, "outcome": "fail"]]])
+            try await h.answerEveryItem(inspection.id, token: inspector, failing: [item.id])
 
             // Exams during the inspection: one fails.
             let exams = try await h.api(.POST, "/api/v1/inspections/\(inspection.id)/exams", token: inspector, json: ["workers": [

@@ -21,7 +21,7 @@ struct SimultaneousTransitionTests {
         let id = try made.content.get(UUID.self, at: "id")
         let checklist = try await h.app.zhiben.hazards.checklist(enterpriseID: e.id, actor: .system).1
         let failed = Set(checklist.criteria.prefix(failing).map(\.id))
-        let results = checklist.criteria.map { c in ["item": c.id, "outcome": failed.contains(c.id) ? "fail" : "pass"] }
+        let results = checklist.itemCodes.map { c in ["item": c, "outcome": failed.contains(c) ? "fail" : "pass"] }
         let saved = try await h.api(.PUT, "/api/v1/inspections/\(id)/results", token: city, json: ["baseVersion": 1, "results": results])
         #expect(saved.status == .ok, "\(saved.body.string.prefix(300))")
         let item = checklist.criteria[0].id

@@ -58,11 +58,32 @@ struct InspectionWorkflowTests {
         let i = Self.inspection(.inProgress, results: [fail1, fail2, pass])
         #expect(InspectionWorkflow.itemsNeedingHazards(i).map(\.item) == ["MHC-4-01", "MHC-4-02"])
         let (h1, h2) = (UUID(), UUID())
-        let done = try InspectionWorkflow.complete(i, hazards: ["MHC-4-01": h1, "MHC-4-02": h2], actor: Self.county, now: Self.now)
+        let items = ["MHC-4-01", "MHC-4-02", "MHC-4-03"]
+        let done = try InspectionWorkflow.complete(i, items: items, hazards: ["MHC-4-01": h1, "MHC-4-02": h2], actor: Self.county, now: Self.now)
         #expect(done.state == .completed && done.completedAt == Self.now)
         #expect(done.results.map(\.hazardID) == [h1, h2, nil])
         #expect(InspectionWorkflow.itemsNeedingHazards(done).isEmpty, "a second completion would make none")
-        #expect(throws: DomainError.self) { try InspectionWorkflow.complete(i, hazards: ["MHC-4-01": h1], actor: Self.county, now: Self.now) }
+        #expect(throws: DomainError.self) { try InspectionWorkflow.complete(i, items: items, hazards: ["MHC-4-01": h1], actor: Self.county, now: Self.now) }
+    }
+
+    @Test("completing needs every checklist item answered: an item without an outcome refuses it, naming how many; 未检查 counts as answered")
+    func everyItemAnswered() throws {
+        let items = ["MHC-4-01", "MHC-4-02", "MHC-4-03", "local-1"]
+        var i = Self.inspection(.inProgress, results: [InspectionItemResult(item: "MHC-4-01", outcome: .pass), InspectionItemResult(item: "MHC-4-03", outcome: .notApplicable)])
+        #expect(InspectionWorkflow.unanswered(i, items: items) == ["MHC-4-02", "local-1"])
+        do {
+            _ = try InspectionWorkflow.complete(i, items: items, hazards: [:], actor: Self.county, now: Self.now)
+            Issue.record("completed with two items open")
+        } catch {
+            guard case .validation(let issues) = error else { Issue.record("\(error)"); return }
+            #expect(issues.map(\.field) == ["results"] && issues[0].reasonZh.contains("还有 2 项未作答"), "\(issues)")
+        }
+        i.results += [InspectionItemResult(item: "MHC-4-02", outcome: .notChecked, note: "设备检修停机，无法查看"), InspectionItemResult(item: "local-1", outcome: .pass)]
+        #expect(try InspectionWorkflow.complete(i, items: items, hazards: [:], actor: Self.county, now: Self.now).state == .completed)
+        // The state is checked before the answers: a completed inspection is a 409, whatever its answers.
+        #expect(throws: DomainError.invalidTransition(from: "completed", event: "complete")) {
+            try InspectionWorkflow.complete(Self.inspection(.completed), items: items, hazards: [:], actor: Self.county, now: Self.now)
+        }
     }
 
     @Test("results are saved only while open; the first save starts the inspection; a linked hazard stays linked")

@@ -29,9 +29,10 @@ public enum InspectionOrigin: String, Sendable, Codable, CaseIterable, Labeled {
 /// One checklist item's outcome in the field.
 public struct InspectionItemResult: Sendable, Equatable, Codable {
     public enum Outcome: String, Sendable, Codable, CaseIterable, Labeled {
-        case pass, fail, notApplicable
-        public var zh: String { switch self { case .pass: "符合"; case .fail: "不符合"; case .notApplicable: "不适用" } }
-        public var en: String { switch self { case .pass: "Pass"; case .fail: "Fail"; case .notApplicable: "N/A" } }
+        /// `notChecked` (未检查): the officers could not check the item this time; its note gives the reason.
+        case pass, fail, notApplicable, notChecked
+        public var zh: String { switch self { case .pass: "符合"; case .fail: "不符合"; case .notApplicable: "不适用"; case .notChecked: "未检查" } }
+        public var en: String { switch self { case .pass: "Pass"; case .fail: "Fail"; case .notApplicable: "N/A"; case .notChecked: "Not checked" } }
     }
 
     /// A criterion's code (`MHC-4-01`) or a county's local item's id.
@@ -395,13 +396,16 @@ public struct InspectionService: Sendable {
         try actor.require(.hazardReport)
         let current = try await get(id, actor: actor)
         let list = try await checklist(for: current)
-        let known = Set(list.criteria.map(\.id) + list.localItems.map(\.id.uuidString))
+        let known = Set(list.itemCodes)
         var issues: [FieldIssue] = []
         if let bad = results.first(where: { !known.contains($0.item) }) {
             issues.append(FieldIssue(field: "results", zh: "检查表中没有该项：\(bad.item)", en: "no such checklist item: \(bad.item)"))
         }
         if Set(results.map(\.item)).count != results.count { issues.append(FieldIssue(field: "results", zh: "检查项重复", en: "an item is given twice")) }
         if results.contains(where: { $0.note.count > 500 }) { issues.append(FieldIssue(field: "results", zh: "说明不超过500字", en: "a note has at most 500 characters")) }
+        if let bad = results.first(where: { $0.outcome == .notChecked && $0.note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+            issues.append(FieldIssue(field: "results", zh: "标为未检查的项须说明原因：\(bad.item)", en: "an item marked not checked needs its reason: \(bad.item)"))
+        }
         if (summary ?? "").count > 2000 { issues.append(FieldIssue(field: "summary", zh: "检查情况不超过2000字", en: "the summary has at most 2000 characters")) }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         let now = clock.now()
@@ -431,10 +435,13 @@ public struct InspectionService: Sendable {
                 throw DomainError.staleVersion(entity: "inspection", expected: expectedVersion, current: current.version)
             }
             _ = try InspectionWorkflow.perform(current, action: .complete, actor: actor, now: now)
+            let items = try await checklist(for: current).itemCodes
+            try InspectionWorkflow.requireAnswered(current, items: items)
             let (hazards, copies) = try await completionEffects(current, actor: actor, now: now)
             do {
                 let done = try await repository.complete(id: id, scope: actor.scope, readVersion: current.version, audit: audit, hazards: hazards, photoCopies: copies) { i in
-                    try InspectionWorkflow.complete(i, hazards: Dictionary(hazards.map { ($0.item, $0.new.hazard.id) }, uniquingKeysWith: { a, _ in a }), actor: actor, now: now)
+                    try InspectionWorkflow.complete(i, items: items, hazards: Dictionary(hazards.map { ($0.item, $0.new.hazard.id) }, uniquingKeysWith: { a, _ in a }),
+                                                    actor: actor, now: now)
                 }
                 await self.hazards.deliver(hazards.flatMap(\.new.notifications))
                 return done

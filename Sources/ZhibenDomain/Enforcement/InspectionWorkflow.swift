@@ -71,10 +71,29 @@ public enum InspectionWorkflow {
         i.results.filter { $0.outcome == .fail && $0.hazardID == nil }
     }
 
-    /// Completion with each failed item linked to the hazard made of it (`hazards`: item → hazard id).
-    /// The same failed items as when the hazards were made, or the step is refused as stale.
-    public static func complete(_ i: Inspection, hazards: [String: UUID], actor: Caller, now: Date) throws(DomainError) -> Inspection {
+    /// The checklist's items (`items`, in the checklist's order) without an outcome: a record of law
+    /// enforcement accounts for every item, as 符合, 不符合, 不适用, or 未检查 with its reason.
+    public static func unanswered(_ i: Inspection, items: [String]) -> [String] {
+        let answered = Set(i.results.map(\.item))
+        return items.filter { !answered.contains($0) }
+    }
+
+    /// Refuses (422, `results`) while an item of the checklist has no outcome, naming how many and the first few.
+    public static func requireAnswered(_ i: Inspection, items: [String]) throws(DomainError) {
+        let open = unanswered(i, items: items)
+        guard !open.isEmpty else { return }
+        let named = open.prefix(3).joined(separator: "、") + (open.count > 3 ? "…" : "")
+        throw .validation([FieldIssue(field: "results",
+                                      zh: "还有 \(open.count) 项未作答（\(named)）：每项须选择符合、不符合、不适用，或标为未检查并说明原因",
+                                      en: "\(open.count) items have no outcome (\(named)): each is pass, fail, N/A, or not checked with its reason")])
+    }
+
+    /// Completion with each failed item linked to the hazard made of it (`hazards`: item → hazard id),
+    /// once every item of the checklist (`items`) has its outcome. The same failed items as when the
+    /// hazards were made, or the step is refused as stale.
+    public static func complete(_ i: Inspection, items: [String], hazards: [String: UUID], actor: Caller, now: Date) throws(DomainError) -> Inspection {
         var next = try perform(i, action: .complete, actor: actor, now: now)
+        try requireAnswered(i, items: items)
         guard Set(itemsNeedingHazards(i).map(\.item)) == Set(hazards.keys) else {
             throw .staleVersion(entity: "inspection", expected: i.version - 1, current: i.version)
         }

@@ -178,6 +178,9 @@ public struct Checklist: Sendable, Equatable {
     public var criteria: [HazardCriterion]
     public var localItems: [LocalChecklistItem]
 
+    /// Every item's code, in the checklist's order: the criteria's codes, then the local items' ids.
+    public var itemCodes: [String] { criteria.map(\.id) + localItems.map(\.id.uuidString) }
+
     /// The checklist of one industry or special-risk group (with the general items).
     public static func of(_ group: CriterionGroup, catalogue: CriteriaCatalogue, local: [LocalChecklistItem] = []) -> Checklist {
         let groups: [CriterionGroup] = group == .general ? [.general] : [.general, group]

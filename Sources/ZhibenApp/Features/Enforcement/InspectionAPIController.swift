@@ -182,7 +182,7 @@ struct InspectionAPIController: RouteCollection {
         }
         let results = try input.results.map { r -> InspectionItemResult in
             guard let o = InspectionItemResult.Outcome(rawValue: r.outcome) else {
-                throw DomainError.validation([FieldIssue(field: "results", zh: "检查结论应为 pass、fail 或 notApplicable", en: "an outcome is pass, fail or notApplicable")])
+                throw DomainError.validation([FieldIssue(field: "results", zh: "检查结论应为 pass、fail、notApplicable 或 notChecked", en: "an outcome is pass, fail, notApplicable or notChecked")])
             }
             return InspectionItemResult(item: r.item, outcome: o, note: r.note ?? "")
         }

@@ -203,7 +203,7 @@ struct InspectionPages: RouteCollection {
     }
 
     func page(_ req: Request, _ ctx: PageContext, _ i: Inspection, flash: String? = nil, problem: String? = nil,
-              typed: [String: (InspectionItemResult.Outcome?, String)]? = nil) async throws -> HTML {
+              typed: [String: (InspectionItemResult.Outcome?, String)]? = nil, unanswered: Set<String> = []) async throws -> HTML {
         let checklist = try await req.zhiben.inspections.checklist(for: i)
         let results = Dictionary(i.results.map { ($0.item, $0) }, uniquingKeysWith: { a, _ in a })
         let onSite = try? await req.zhiben.inspections.onSite(i, actor: ctx.caller)
@@ -231,10 +231,10 @@ struct InspectionPages: RouteCollection {
                 """)
             }
             return """
-            <li class="check-item\(HTML(raw: outcome == .fail ? " failed" : ""))" id="\(Self.itemAnchor(code))" data-item="\(code)">
+            <li class="check-item\(HTML(raw: outcome == .fail ? " failed" : ""))\(HTML(raw: unanswered.contains(code) ? " unanswered" : ""))" id="\(Self.itemAnchor(code))" data-item="\(code)">
               <p><span class="mono small">\(major ? code : ctx.t("本地", "local"))</span> \(text)</p>
               <div class="outcomes">\(radios)</div>
-              \(HTML.when(editable || !note.isEmpty) { "<input type=\"text\" name=\"n-\(code)\" value=\"\(note)\" maxlength=\"500\" placeholder=\"\(ctx.t("说明（不符合时填写）", "Note (when failed)"))\" aria-label=\"\(ctx.t("说明", "Note"))\"\(HTML(raw: editable ? "" : " disabled"))>" })
+              \(HTML.when(editable || !note.isEmpty) { "<input type=\"text\" name=\"n-\(code)\" value=\"\(note)\" maxlength=\"500\" placeholder=\"\(ctx.t("说明（不符合时填写；未检查须写明原因）", "Note (when failed; the reason when not checked)"))\" aria-label=\"\(ctx.t("说明", "Note"))\"\(HTML(raw: editable ? "" : " disabled"))>" })
               \(HTML.when(!thumbs.isEmpty) { "<div class=\"thumbs\">\(thumbs)</div>" })
               \(HTML.when(canUpload) { """
               <div class="photo-upload"><input type="file" name="photo" accept="image/jpeg,image/png,image/webp" capture="environment" form="ph-\(n)" aria-label="\(ctx.t("拍照或选择照片", "Take or choose a photo"))" required>
@@ -248,7 +248,10 @@ struct InspectionPages: RouteCollection {
             + checklist.localItems.enumerated().map { item(checklist.criteria.count + $0, $1.id.uuidString, $1.text, major: false) }
         let alarmList = alarms.map { a -> HTML in "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName) \(a.condition.label(ctx.lang))（\(a.level.label(ctx.lang))）</a></li>" }
         let hazardList = (hazards?.items ?? []).map { h -> HTML in "<li><a href=\"\(SitePath.hazard(h.id).path)\">\(h.title)</a>（\(h.state.label(ctx.lang))）</li>" }
-        let filled = i.results.count
+        let codes = Set(checklist.itemCodes)
+        let answered = i.results.filter { codes.contains($0.item) }
+        let tally = Dictionary(grouping: answered, by: \.outcome).mapValues(\.count)
+        let tallyText = InspectionItemResult.Outcome.allCases.map { "\($0.label(ctx.lang)) \(tally[$0] ?? 0)" }.joined(separator: ctx.t("，", ", "))
         return Layout.page(ctx, title: i.enterpriseName, """
         \(Layout.flash(flash))
         \(problem.map { HTML("<div class=\"flash error\" role=\"alert\">\($0)</div>") } ?? "")
@@ -259,19 +262,19 @@ struct InspectionPages: RouteCollection {
             \(HTML.when(!alarmList.isEmpty) { "<ul>\(alarmList)</ul>" })\(HTML.when(!hazardList.isEmpty) { "<ul>\(hazardList)</ul>" })
           </details>
         </section>
-        <form method="post" action="\(SitePath.inspection(i.id).path)" class="inspection-form" data-draft="inspection-\(i.id.uuidString)" data-version="\(i.version)">
+        <form method="post" action="\(SitePath.inspection(i.id).path)" class="inspection-form" data-draft="inspection-\(i.id.uuidString)" data-version="\(i.version)"\(HTML(raw: unanswered.isEmpty ? "" : " data-saved"))>
           \(ctx.csrfField)
           <input type="hidden" name="baseVersion" value="\(i.version)">
           <p class="flash warning offline-note" role="status" hidden>\(ctx.t("当前没有网络：检查记录已保存在本机，网络恢复后将自动提交。", "No connection: the record is kept on this device and will be sent when the connection is back."))</p>
           <p class="muted small draft-note" hidden>\(ctx.t("本机有未提交的草稿，已恢复。", "An unsaved draft on this device was restored."))</p>
           <p class="flash error draft-note-stale" hidden>\(ctx.t("本机草稿基于较早的版本，服务器上的记录此后已被更新。已恢复您的草稿：请逐项核对，提交后将以草稿为准。", "The draft on this device began on an older version, and the record has changed since. Your draft is restored: check each item; submitting makes the draft the record."))</p>
-          <p class="count">\(ctx.t("检查表 \(items.count) 项，已填 \(filled) 项", "\(items.count) checklist items, \(filled) filled"))</p>
+          <p class="count" data-tally data-sep="\(ctx.t("，", ", "))" data-template="\(ctx.t("检查表 {total} 项，已填 {filled} 项（{counts}），未填 {open} 项", "{total} checklist items, {filled} answered ({counts}), {open} open"))" data-labels="\(InspectionItemResult.Outcome.allCases.map { "\($0.rawValue):\($0.label(ctx.lang))" }.joined(separator: ";"))">\(ctx.t("检查表 \(items.count) 项，已填 \(answered.count) 项（\(tallyText)），未填 \(items.count - answered.count) 项", "\(items.count) checklist items, \(answered.count) answered (\(tallyText)), \(items.count - answered.count) open"))</p>
           <ol class="checklist">\(items)</ol>
           <div class="field"><label for="summary">\(ctx.t("检查情况", "Summary"))</label><textarea id="summary" name="summary" rows="3" maxlength="2000"\(HTML(raw: editable ? "" : " disabled"))>\(i.summary)</textarea></div>
           \(HTML.when(editable) { """
           <div class="actions sticky">
             <button type="submit" name="action" value="save">\(ctx.t("保存", "Save"))</button>
-            <button type="submit" name="action" value="complete" class="primary">\(ctx.t("保存并完成检查", "Save and complete"))</button>
+            <button type="submit" name="action" value="complete" class="primary" data-confirm-complete="\(ctx.t("检查表共 {total} 项：{counts}。完成后检查记录不能再修改，不符合项将转为隐患。确认完成检查？", "{total} checklist items: {counts}. Once completed the record cannot be changed, and failed items become hazards. Complete the inspection?"))" data-refuse-open="\(ctx.t("还有 {open} 项未作答：每项须选择符合、不符合、不适用，或标为未检查并说明原因。", "{open} items have no outcome: each is pass, fail, N/A, or not checked with its reason."))">\(ctx.t("保存并完成检查", "Save and complete"))</button>
           </div>
           """ })
         </form>
@@ -348,21 +351,39 @@ struct InspectionPages: RouteCollection {
         let ctx = try PageContext(req: req)
         let i = try await req.zhiben.inspections.get(req.recordID("inspection"), actor: ctx.caller)
         let checklist = try await req.zhiben.inspections.checklist(for: i)
-        let text = Dictionary(checklist.criteria.map { ($0.id, $0.summaryZh) } + checklist.localItems.map { ($0.id.uuidString, $0.text) }, uniquingKeysWith: { a, _ in a })
+        let results = Dictionary(i.results.map { ($0.item, $0) }, uniquingKeysWith: { a, _ in a })
+        let entries: [(code: String, label: String, text: String)] = checklist.criteria.map { ($0.id, $0.id, ctx.lang == .en ? $0.summaryEn : $0.summaryZh) }
+            + checklist.localItems.map { ($0.id.uuidString, ctx.t("本地", "local"), $0.text) }
         let failed = i.results.filter { $0.outcome == .fail }
+        let tally = Dictionary(grouping: entries.compactMap { results[$0.code]?.outcome }, by: { $0 }).mapValues(\.count)
+        let open = entries.count - tally.values.reduce(0, +)
         let penalties = try await req.zhiben.penalties.penalties(inspectionID: i.id, actor: ctx.caller)
         let exams = try await req.zhiben.penalties.exams(inspectionID: i.id, enterpriseID: nil, outstandingOnly: false, actor: ctx.caller)
-        let rows = failed.enumerated().map { n, r -> HTML in "<tr><td class=\"num\">\(n + 1)</td><td>\(r.item)</td><td>\(text[r.item] ?? "")\(r.note.isEmpty ? "" : "（\(r.note)）")</td></tr>" }
+        // Every checklist item with its outcome: the record accounts for all of them.
+        let rows = entries.enumerated().map { n, e -> HTML in
+            let r = results[e.code]
+            return """
+            <tr class="\(r?.outcome == .fail ? "failed" : "")"><td class="num">\(n + 1)</td><td class="mono">\(e.label)</td><td>\(e.text)</td>\
+            <td>\(r?.outcome.label(ctx.lang) ?? ctx.t("未作答", "No outcome"))</td><td>\(r?.note ?? "")</td></tr>
+            """
+        }
+        let counts = InspectionItemResult.Outcome.allCases.map { "\($0.label(ctx.lang)) \(tally[$0] ?? 0)" + ctx.t(" 项", "") }.joined(separator: ctx.t("，", ", "))
+            + (open > 0 ? ctx.t("，未作答 \(open) 项", ", \(open) with no outcome") : "")
         let body: HTML = """
+        <p class="no-print record-tools"><a class="button" href="\(SitePath.inspection(i.id).path)">\(ctx.t("返回检查", "Back to the inspection"))</a>
+          <button type="button" class="primary" data-print>\(ctx.t("打印", "Print"))</button></p>
         <article class="record">
           <h1>\(ctx.t("安全生产行政执法检查记录", "Inspection record"))</h1>
           <table class="data compact record-head">
-            <tr><th scope="row">\(ctx.t("被检查单位", "Enterprise"))</th><td>\(i.enterpriseName)</td><th scope="row">\(ctx.t("检查方式", "Style"))</th><td>\(i.style.zh)</td></tr>
-            <tr><th scope="row">\(ctx.t("检查日期", "Date"))</th><td>\(i.completedAt.map(ChinaTime.day) ?? i.plannedOn)</td><th scope="row">\(ctx.t("检查人员", "Inspectors"))</th><td>\(i.inspectorNames.joined(separator: "、"))\(i.expertName.map { "；专家 " + $0 } ?? "")</td></tr>
-            <tr><th scope="row">\(ctx.t("检查项", "Items"))</th><td>\(ctx.t("共 \(i.results.count) 项，不符合 \(failed.count) 项", "\(i.results.count) items, \(failed.count) failed"))</td><th scope="row">\(ctx.t("逢查必考", "Exams"))</th><td>\(ctx.t("受考 \(exams.count) 人，不合格 \(exams.filter { $0.state != .passed }.count) 人", "\(exams.count) examined, \(exams.filter { $0.state != .passed }.count) failed"))</td></tr>
+            <tr><th scope="row">\(ctx.t("被检查单位", "Enterprise"))</th><td>\(i.enterpriseName)</td><th scope="row">\(ctx.t("检查方式", "Style"))</th><td>\(i.style.label(ctx.lang))</td></tr>
+            <tr><th scope="row">\(ctx.t("检查日期", "Date"))</th><td>\(i.completedAt.map(ChinaTime.day) ?? i.plannedOn)</td><th scope="row">\(ctx.t("检查人员", "Inspectors"))</th><td>\(i.inspectorNames.joined(separator: "、"))\(i.expertName.map { ctx.t("；专家 ", "; expert ") + $0 } ?? "")</td></tr>
+            <tr><th scope="row">\(ctx.t("检查项", "Items"))</th><td>\(ctx.t("共 \(entries.count) 项：", "\(entries.count) items: "))\(counts)</td><th scope="row">\(ctx.t("逢查必考", "Exams"))</th><td>\(ctx.t("受考 \(exams.count) 人，不合格 \(exams.filter { $0.state != .passed }.count) 人", "\(exams.count) examined, \(exams.filter { $0.state != .passed }.count) failed"))</td></tr>
           </table>
+          <h2>\(ctx.t("检查项目及结果", "Items and outcomes"))</h2>
+          <table class="data compact record-items"><thead><tr><th scope="col">\(ctx.t("序号", "No."))</th><th scope="col">\(ctx.t("编号", "Code"))</th><th scope="col">\(ctx.t("检查内容", "Item"))</th><th scope="col">\(ctx.t("结果", "Outcome"))</th><th scope="col">\(ctx.t("说明", "Note"))</th></tr></thead>
+          <tbody>\(rows)</tbody></table>
           <h2>\(ctx.t("发现的问题", "Findings"))</h2>
-          \(failed.isEmpty ? HTML("<p>\(ctx.t("未发现不符合项。", "No item failed."))</p>") : "<table class=\"data compact\"><tbody>\(rows)</tbody></table>")
+          <p>\(failed.isEmpty ? ctx.t("未发现不符合项。", "No item failed.") : ctx.t("不符合 \(failed.count) 项，已转为隐患依法整改。", "\(failed.count) items failed; each is now a hazard to be rectified."))</p>
           \(HTML.when(!i.summary.isEmpty) { "<h2>\(ctx.t("检查情况", "Summary"))</h2><p>\(i.summary)</p>" })
           \(HTML.when(!penalties.isEmpty) { "<h2>\(ctx.t("处罚决定（一案双罚）", "Penalties"))</h2><ul>\(penalties.map { "<li>\($0.caseNo)：\($0.legalBasis)；企业罚款\($0.enterpriseFine)元，主要负责人\($0.principalName)罚款\($0.principalFine)元（\($0.decidedOn)）</li>" as HTML })</ul>" })
           <div class="signatures">
@@ -432,7 +453,7 @@ struct InspectionPages: RouteCollection {
         let id = try req.recordID("inspection")
         let current = try await req.zhiben.inspections.get(id, actor: ctx.caller)
         let checklist = try await req.zhiben.inspections.checklist(for: current)
-        let codes = checklist.criteria.map(\.id) + checklist.localItems.map(\.id.uuidString)
+        let codes = checklist.itemCodes
         var typed: [String: (InspectionItemResult.Outcome?, String)] = [:]
         var results: [InspectionItemResult] = []
         for code in codes {
@@ -447,7 +468,14 @@ struct InspectionPages: RouteCollection {
         do {
             var saved = try await req.zhiben.inspections.saveResults(id, results: results, summary: summary, baseVersion: base, actor: ctx.caller, origin: req.origin)
             if complete {
-                saved = try await req.zhiben.inspections.perform(id, action: .complete, expectedVersion: saved.version, actor: ctx.caller, origin: req.origin)
+                do {
+                    saved = try await req.zhiben.inspections.perform(id, action: .complete, expectedVersion: saved.version, actor: ctx.caller, origin: req.origin)
+                } catch DomainError.validation(let issues) {
+                    // The answers are saved; the page names what is still open and marks those items.
+                    let open = Set(InspectionWorkflow.unanswered(saved, items: codes))
+                    return .html(try await page(req, ctx, saved, problem: ctx.t("已保存，但尚未完成：", "Saved, not completed: ") + issues.map { $0.reason(ctx.lang) }.joined(separator: "；"),
+                                                unanswered: open), status: .unprocessableEntity)
+                }
                 return req.redirect(to: SitePath.inspection(saved.id).done("completed"))
             }
             return req.redirect(to: SitePath.inspection(saved.id).done("saved"))

@@ -129,7 +129,7 @@ document.addEventListener("click", function (event) {
   if (!form || !window.localStorage) return;
   var key = form.getAttribute("data-draft");
   var version = form.getAttribute("data-version");
-  if (/[?&]done=/.test(location.search)) { localStorage.removeItem(key); }
+  if (/[?&]done=/.test(location.search) || form.hasAttribute("data-saved")) { localStorage.removeItem(key); }
   function collect() {
     var values = {};
     Array.prototype.forEach.call(form.elements, function (el) {
@@ -151,18 +151,58 @@ document.addEventListener("click", function (event) {
     var note = form.querySelector(stored.version === version ? ".draft-note" : ".draft-note-stale");
     if (note) note.hidden = false;
   }
+  window.setTimeout(function () { showTally(); }, 0);
   form.addEventListener("input", function () {
     localStorage.setItem(key, JSON.stringify({ version: version, values: collect(), at: Date.now() }));
   });
+  // The tally above the checklist follows the answers as they are given.
+  var tally = form.querySelector("[data-tally]");
+  var labels = {};
+  if (tally) (tally.getAttribute("data-labels") || "").split(";").forEach(function (pair) {
+    var kv = pair.split(":");
+    if (kv.length === 2) labels[kv[0]] = kv[1];
+  });
+  function counts() {
+    var by = {}, filled = 0, open = [];
+    var items = form.querySelectorAll(".check-item");
+    Array.prototype.forEach.call(items, function (li) {
+      var chosen = li.querySelector("input[type=radio]:checked");
+      if (chosen) { by[chosen.value] = (by[chosen.value] || 0) + 1; filled += 1; } else open.push(li);
+    });
+    var parts = Object.keys(labels).map(function (k) { return labels[k] + " " + (by[k] || 0); });
+    return { total: items.length, filled: filled, open: open, text: parts.join(tally ? tally.getAttribute("data-sep") : ", ") };
+  }
+  function fill(template, n) {
+    return template.replace("{total}", n.total).replace("{filled}", n.filled).replace("{open}", n.open.length).replace("{counts}", n.text);
+  }
+  function showTally() { if (tally) tally.textContent = fill(tally.getAttribute("data-template"), counts()); }
   form.addEventListener("change", function (event) {
     var item = event.target.closest && event.target.closest(".check-item");
-    if (item && event.target.type === "radio") item.classList.toggle("failed", event.target.value === "fail");
+    if (item && event.target.type === "radio") {
+      item.classList.toggle("failed", event.target.value === "fail");
+      item.classList.remove("unanswered");
+    }
+    showTally();
+  });
+  // Completing asks once, with the counts; with items still open it says so and shows the first.
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button || button.value !== "complete" || !tally) return;
+    var n = counts();
+    if (n.open.length > 0) {
+      event.preventDefault();
+      n.open.forEach(function (li) { li.classList.add("unanswered"); });
+      window.alert(fill(button.getAttribute("data-refuse-open"), n));
+      n.open[0].scrollIntoView({ block: "center" });
+      return;
+    }
+    if (!window.confirm(fill(button.getAttribute("data-confirm-complete"), n))) event.preventDefault();
   });
   // Without a connection a submit would lose the page: the draft stays on the device, the page says
   // so, and the save (or completion) is sent by itself once the connection is back.
   var pending = null;
   form.addEventListener("submit", function (event) {
-    if (navigator.onLine !== false) return;
+    if (event.defaultPrevented || navigator.onLine !== false) return;
     event.preventDefault();
     localStorage.setItem(key, JSON.stringify({ version: version, values: collect(), at: Date.now() }));
     pending = (event.submitter && event.submitter.value) || "save";
