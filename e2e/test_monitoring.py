@@ -1,4 +1,4 @@
-"""Browser test of live monitoring: the county officer watches the alarm board; `zhiben simulate` (an
+"""Browser test of live monitoring: the county officer watches the alarm board (in order of time); `zhiben simulate` (an
 enterprise's gateway over HTTP, with its API key) pushes a point past its limit; the alarm appears on the
 board without a reload; the enterprise acknowledges, disposes and, once the value is back to normal,
 closes it through its pages, and the county's board follows each step.
@@ -65,7 +65,7 @@ def test_a_limit_crossing_reaches_the_county_board_live_and_the_enterprise_close
     worker = make_browser()
     try:
         login(officer, "county-" + county)
-        officer.get(BASE + "/monitoring/alarms")
+        officer.get(BASE + "/monitoring/alarms?sort=raised")
         WebDriverWait(officer, 10).until(lambda d: "on" in d.find_element(By.CSS_SELECTOR, ".live-status").get_attribute("class"))
         marker = officer.execute_script("window.__notReloaded = true; return window.__notReloaded;")
         assert marker is True

@@ -64,6 +64,44 @@ struct AlarmProbeFull: Decodable { let id: UUID; let pointCode: String; let leve
 
 @Suite("live alarm stream")
 struct AlarmStreamTests {
+    @Test("sort=urgency lists unacknowledged first, level 1 before level 2, then newest; the board draws that order and its rows' ranks sort the same way")
+    func urgencyOrder() async throws {
+        try await Harness.with(enterprises: 20) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            for code in ["U-1", "U-2", "U-3"] {
+                let created = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                    "code": code, "name": "灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 3600,
+                    "limits": ["high": 70.0, "highHigh": 90.0] as [String: any Sendable]])
+                #expect(created.status == .created)
+            }
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let start = Date().addingTimeInterval(-60)
+            // U-1 level 2 first, then U-2 level 1, then U-3 level 2, which the enterprise acknowledges.
+            for (n, (code, value)) in [("U-1", 75.0), ("U-2", 95.0), ("U-3", 75.0)].enumerated() {
+                let body = ["readings": [["point": code, "ts": ISOTime.string(start.addingTimeInterval(Double(n) * 10)), "value": value] as [String: any Sendable]]]
+                #expect(try await h.api(.POST, "/api/v1/telemetry", token: key, json: body).status == .ok)
+            }
+            struct Row: Decodable { let id: UUID; let pointCode: String }
+            func codes(_ sort: String) async throws -> [String] {
+                try await h.api(.GET, "/api/v1/alarms?enterprise=\(e.id)\(sort)", token: try await h.token("county-141181")).content.get([Row].self, at: "items").map(\.pointCode)
+            }
+            let third = try await h.api(.GET, "/api/v1/alarms?enterprise=\(e.id)", token: company).content.get([Row].self, at: "items").first { $0.pointCode == "U-3" }
+            #expect(try await h.api(.POST, "/api/v1/alarms/\(try #require(third).id)/transitions", token: company, json: ["action": "acknowledge"]).status == .ok)
+            #expect(try await codes("") == ["U-3", "U-2", "U-1"], "the API's default: newest raised first")
+            #expect(try await codes("&sort=raised") == ["U-3", "U-2", "U-1"])
+            #expect(try await codes("&sort=urgency") == ["U-2", "U-1", "U-3"])
+            #expect(try await h.api(.GET, "/api/v1/alarms?sort=level", token: company).status == .badRequest)
+            // The board: the urgent order by default, each row's rank in ascending order.
+            let browser = try await h.signIn("county-141181")
+            let html = try await h.get("/monitoring/alarms?enterprise=\(e.id)", as: browser).body.string
+            let ranks = html.components(separatedBy: "data-rank=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            #expect(ranks.count == 3 && ranks == ranks.sorted(), "\(ranks)")
+            let shown = ["U-1", "U-2", "U-3"].sorted { html.range(of: ">\($0)<")!.lowerBound < html.range(of: ">\($1)<")!.lowerBound }
+            #expect(shown == ["U-2", "U-1", "U-3"])
+        }
+    }
+
     @Test("the stream delivers an alarm raised by a reading at once, then each change, only within the caller's jurisdiction; a reconnect resumes from Last-Event-ID")
     func stream() async throws {
         try await Harness.with(enterprises: 20) { h in

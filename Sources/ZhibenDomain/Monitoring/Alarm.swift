@@ -229,7 +229,16 @@ public enum AlarmWorkflow {
     }
 }
 
+/// The order of a list of alarms.
+public enum AlarmOrder: String, Sendable, Equatable, CaseIterable {
+    /// Newest raised first (the API's default).
+    case raised
+    /// The board's: unacknowledged first, level 1 before level 2, then newest raised.
+    case urgency
+}
+
 public struct AlarmQuery: Sendable, Equatable {
+    public var order: AlarmOrder = .raised
     public var states: [Alarm.State]?
     public var level: AlarmLevel?
     public var condition: AlarmCondition?

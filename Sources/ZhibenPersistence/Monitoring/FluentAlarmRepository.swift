@@ -107,7 +107,9 @@ public struct FluentAlarmRepository: AlarmRepository {
                                                     audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
                     case .cleared(let c, let value, let ts):
                         guard let m = try await Self.out(point.id, c, on: db) else { continue }
-                        m.normalAt = ts
+                        // A reading stamped before the alarm was raised (a late delivery ending an offline alarm)
+                        // still ends it no earlier than it began: back to normal never precedes the raise.
+                        m.normalAt = max(ts, m.raisedAt)
                         m.normalValue = value
                         m.updatedAt = at
                         m.version += 1
@@ -165,6 +167,9 @@ public struct FluentAlarmRepository: AlarmRepository {
     public func list(_ query: AlarmQuery, page: Paging, scope: Scope) async throws -> Paged<Alarm> {
         guard let q = filtered(query, scope: scope) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let total = try await q.copy().count()
+        if query.order == .urgency {
+            q.sort(.custom(SQLRaw("CASE WHEN \"alarms\".\"state\" = 'active' THEN 0 ELSE 1 END"))).sort(\.$level)
+        }
         let rows = try await q.sort(\.$raisedAt, .descending).sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }

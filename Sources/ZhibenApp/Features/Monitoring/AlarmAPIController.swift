@@ -133,12 +133,13 @@ extension Request {
         }.1
     }
 
-    func alarmQuery() throws -> AlarmQuery {
+    /// The filters of an alarm list; `sort` chooses the order (`defaultOrder` when not given).
+    func alarmQuery(defaultOrder: AlarmOrder = .raised) throws -> AlarmQuery {
         let states = try queryChoice("state", allowed: Alarm.State.allCases.map(\.rawValue)) { text -> [Alarm.State]? in
             let parts = text.split(separator: ",").map { Alarm.State(rawValue: String($0)) }
             return parts.isEmpty || parts.contains(nil) ? nil : parts.compactMap { $0 }
         }
-        return AlarmQuery(states: states, level: try queryChoice("level", allowed: AlarmLevel.allCases.map { String($0.rawValue) }) { Int($0).flatMap(AlarmLevel.init(rawValue:)) },
+        var query = AlarmQuery(states: states, level: try queryChoice("level", allowed: AlarmLevel.allCases.map { String($0.rawValue) }) { Int($0).flatMap(AlarmLevel.init(rawValue:)) },
                           condition: try queryEnum("condition", AlarmCondition.self),
                           countyCode: try queryCounty(),
                           enterpriseID: try queryUUID("enterprise"),
@@ -146,5 +147,7 @@ extension Request {
                           outOnly: try queryFlag("out"),
                           raisedAfter: try queryDate("from"),
                           raisedBefore: try queryDate("to", endOfDay: true))
+        query.order = try queryEnum("sort", AlarmOrder.self) ?? defaultOrder
+        return query
     }
 }

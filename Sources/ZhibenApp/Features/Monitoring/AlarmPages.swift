@@ -26,17 +26,17 @@ struct AlarmPages: RouteCollection {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.monitoringRead)
         let lang = ctx.lang
-        let query = try req.alarmQuery()
+        let query = try req.alarmQuery(defaultOrder: .urgency)
         let page = try await req.zhiben.alarms.list(query, page: req.paging(), actor: ctx.caller)
         var qs = QueryString()
-        for key in ["state", "level", "condition", "county", "enterprise", "point", "out", "from", "to", "per"] { qs.set(key, req.queryString(key)) }
+        for key in ["state", "level", "condition", "county", "enterprise", "point", "out", "from", "to", "per", "sort"] { qs.set(key, req.queryString(key)) }
         let counties: HTML = HTML.when(ctx.caller.scope == .city) {
             "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(lang)) }, selected: query.countyCode, blank: ctx.t("全部", "All")))</select></div>"
         }
-        let rows = page.items.map { Self.row($0, lang: lang) }
+        let rows = page.items.map { Self.row($0, lang: lang, order: query.order) }
         let live = page.page == 1
-        let stream = SitePath.alarmStream.path + qs.with("page", nil).with("per", nil)
-            .with("since", String(Int64(req.zhiben.clock.now().timeIntervalSince1970 * 1000))).string
+        let since = Int64(req.zhiben.clock.now().timeIntervalSince1970 * 1000)
+        let stream = SitePath.alarmStream.path + qs.with("page", nil).with("per", nil).with("since", String(since)).string
         let content: HTML = """
         <p class="subtitle">\(ctx.t("报警由系统按企业设定的限值实时产生；企业确认、处置并在恢复正常后关闭，监管部门核查一级报警。", "Alarms are raised as readings arrive, against the limits each enterprise set; the enterprise acknowledges, disposes and closes them once back to normal, and regulators verify level-1 alarms."))</p>
         <form class="filters" method="get" action="\(SitePath.alarms.path)">
@@ -44,10 +44,11 @@ struct AlarmPages: RouteCollection {
           <div class="field"><label for="state">\(ctx.t("状态", "State"))</label><select id="state" name="state">\(Layout.options(labeledOptions(Alarm.State.self, lang), selected: req.queryString("state"), blank: ctx.t("全部", "All")))</select></div>
           <div class="field"><label for="level">\(ctx.t("级别", "Level"))</label><select id="level" name="level">\(Layout.options(AlarmLevel.allCases.map { (String($0.rawValue), $0.label(lang)) }, selected: req.queryString("level"), blank: ctx.t("全部", "All")))</select></div>
           <div class="field"><label for="condition">\(ctx.t("类型", "Condition"))</label><select id="condition" name="condition">\(Layout.options(labeledOptions(AlarmCondition.self, lang), selected: query.condition?.rawValue, blank: ctx.t("全部", "All")))</select></div>
+          <div class="field"><label for="sort">\(ctx.t("排序", "Order"))</label><select id="sort" name="sort">\(Layout.options([(AlarmOrder.urgency.rawValue, ctx.t("未确认、一级优先", "Unacknowledged, level 1 first")), (AlarmOrder.raised.rawValue, ctx.t("按报警时间", "By time raised"))], selected: query.order.rawValue))</select></div>
           <label class="check"><input type="checkbox" name="out" value="1"\(HTML(raw: query.outOnly ? " checked" : ""))> \(ctx.t("仅未恢复", "still out only"))</label>
           <div class="actions"><button type="submit" class="primary">\(ctx.t("筛选", "Filter"))</button> <a href="\(SitePath.alarms.path)">\(ctx.t("清除", "Clear"))</a></div>
         </form>
-        <div class="live-board" data-alarm-stream="\(stream)" data-states="\((query.states ?? []).map(\.rawValue).joined(separator: ","))" data-out="\(query.outOnly ? "1" : "0")" data-insert="\(live ? "1" : "0")">
+        <div class="live-board" data-alarm-stream="\(stream)" data-states="\((query.states ?? []).map(\.rawValue).joined(separator: ","))" data-out="\(query.outOnly ? "1" : "0")" data-insert="\(live ? "1" : "0")" data-since="\(String(since))" data-per="\(String(page.per))" data-new="\(ctx.t("新", "new"))">
           <p class="count"><span data-total="\(page.total)">\(ctx.t("共 \(page.total) 条报警", "\(page.total) alarms"))</span>
             <span class="live-status" role="status" data-live="\(ctx.t("实时更新中", "Live"))" data-lost="\(ctx.t("连接中断，正在重连…", "Connection lost, reconnecting…"))"></span>
             <button type="button" class="small" data-sound aria-pressed="false" data-on="\(ctx.t("一级报警声音提示：开", "Sound for level-1 alarms: on"))" data-off="\(ctx.t("一级报警声音提示：关", "Sound for level-1 alarms: off"))" hidden></button></p>
@@ -63,9 +64,9 @@ struct AlarmPages: RouteCollection {
     }
 
     /// One row of the board, also sent by the page's stream for the script to put in place.
-    static func row(_ a: Alarm, lang: Language) -> HTML {
+    static func row(_ a: Alarm, lang: Language, order: AlarmOrder) -> HTML {
         """
-        <tr data-id="\(a.id.uuidString)" data-level="\(a.level.rawValue)" class="\(a.state == .active ? "unacked" : "")">
+        <tr data-id="\(a.id.uuidString)" data-level="\(a.level.rawValue)" data-rank="\(rank(a, order))" class="\(a.state == .active ? "unacked" : "")">
           <td><a href="\(SitePath.alarm(a.id).path)">\(ChinaTime.display(a.raisedAt, seconds: true))</a></td>
           <td>\(a.enterpriseName)</td>
           <td><span class="mono">\(a.pointCode)</span> \(a.pointName)</td>
@@ -78,19 +79,31 @@ struct AlarmPages: RouteCollection {
         """
     }
 
+    /// The list's order as text that sorts the same way: for `urgency` unacknowledged first, level 1
+    /// before level 2; then newest raised first, then by id (the repository's orders).
+    static func rank(_ a: Alarm, _ order: AlarmOrder) -> String {
+        let raised = Int64((a.raisedAt.timeIntervalSince1970 * 1000).rounded())
+        let urgency = order == .urgency ? "\(a.state == .active ? 0 : 1)\(a.level.rawValue)" : ""
+        return urgency + String(format: "%016lld", 9_999_999_999_999_999 - raised) + a.id.uuidString
+    }
+
     struct BoardEvent: Encodable {
         var id: UUID
         var level: Int
         var state: String
         var out: Bool
+        /// When it was raised, in milliseconds: raised after the page was drawn means new to the board.
+        var raised: Int64
         var row: String
     }
 
     /// The board's live feed: the stream of `AlarmStream` with each alarm's row.
     func stream(req: Request) async throws -> Response {
         let lang = req.language
-        return try AlarmStream.response(req: req, query: try req.alarmQuery()) { a in
-            try AlarmStream.json(BoardEvent(id: a.id, level: a.level.rawValue, state: a.state.rawValue, out: a.isOut, row: Self.row(a, lang: lang).raw))
+        let query = try req.alarmQuery(defaultOrder: .urgency)
+        return try AlarmStream.response(req: req, query: query, withTotal: true) { a in
+            try AlarmStream.json(BoardEvent(id: a.id, level: a.level.rawValue, state: a.state.rawValue, out: a.isOut,
+                                            raised: Int64((a.raisedAt.timeIntervalSince1970 * 1000).rounded()), row: Self.row(a, lang: lang, order: query.order).raw))
         }
     }
 

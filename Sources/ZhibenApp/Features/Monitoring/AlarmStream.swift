@@ -16,7 +16,9 @@ enum AlarmStream {
     static let recheckEvery = 30
     static let batch = 500
 
-    static func response(req: Request, query: AlarmQuery, render: @escaping @Sendable (Alarm) throws -> String) throws -> Response {
+    /// `withTotal`: after each batch of changes, a `total` event with how many alarms the query now
+    /// lists (the board's count, which a change off its page can alter but not show).
+    static func response(req: Request, query: AlarmQuery, withTotal: Bool = false, render: @escaping @Sendable (Alarm) throws -> String) throws -> Response {
         let caller = try req.caller
         try caller.require(.monitoringRead)
         guard let token = req.auth?.token else { throw Abort(.unauthorized) }
@@ -42,9 +44,9 @@ enum AlarmStream {
                     return
                 }
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 3000\n\n")))
-                try await passOn(&cursor, services: services, query: query, caller: caller, writer: writer, render: render)
+                try await passOn(&cursor, services: services, query: query, caller: caller, withTotal: withTotal, writer: writer, render: render)
                 for await signal in signals {
-                    let sent = try await passOn(&cursor, services: services, query: query, caller: caller, writer: writer, render: render)
+                    let sent = try await passOn(&cursor, services: services, query: query, caller: caller, withTotal: withTotal, writer: writer, render: render)
                     guard case .tick = signal else { continue }
                     polls += 1
                     quiet = sent > 0 ? 0 : quiet + 1
@@ -77,7 +79,7 @@ enum AlarmStream {
 
     /// Reads what changed since the cursor and writes each new change as an event; returns how many.
     @discardableResult
-    static func passOn(_ cursor: inout AlarmChangeCursor, services: ZhibenServices, query: AlarmQuery, caller: Caller,
+    static func passOn(_ cursor: inout AlarmChangeCursor, services: ZhibenServices, query: AlarmQuery, caller: Caller, withTotal: Bool = false,
                        writer: any AsyncBodyStreamWriter, render: @Sendable (Alarm) throws -> String) async throws -> Int {
         var from = cursor.readFrom
         var count = 0
@@ -95,6 +97,10 @@ enum AlarmStream {
             }
             guard read.count == batch, cursor.latest > from else { break }
             from = cursor.latest
+        }
+        if withTotal, count > 0 {
+            let total = try await services.alarms.list(query, page: Paging(per: 1), actor: caller).total
+            try await writer.write(.buffer(ByteBuffer(string: "event: total\ndata: \(total)\n\n")))
         }
         return count
     }

@@ -29,9 +29,12 @@ document.addEventListener("click", function (event) {
   if (target && target.hasAttribute && target.hasAttribute("data-print")) window.print();
 });
 
-// The alarm board follows the server's stream: changed alarms are redrawn in place, new ones come in at
-// the top (first page only), and a level-1 alarm can sound a tone (off until switched on: browsers let
-// a page play sound only after a click).
+// The alarm board follows the server's stream. Each row has its place in the board's order (data-rank:
+// unacknowledged first, level 1 before level 2, then newest): a changed alarm is redrawn and moved to
+// its place, one raised since the page was drawn comes in at its place and is marked new, and the
+// first page keeps its length. The count is the server's (a `total` event after each batch of
+// changes), so a change to an alarm on another page never counts twice. A level-1 alarm can sound a
+// tone (off until switched on: browsers let a page play sound only after a click).
 (function () {
   var board = document.querySelector("[data-alarm-stream]");
   if (!board || !window.EventSource) return;
@@ -43,7 +46,10 @@ document.addEventListener("click", function (event) {
   var button = board.querySelector("[data-sound]");
   var states = (board.getAttribute("data-states") || "").split(",").filter(Boolean);
   var outOnly = board.getAttribute("data-out") === "1";
-  var insert = board.getAttribute("data-insert") === "1";
+  var live = board.getAttribute("data-insert") === "1";
+  var since = parseInt(board.getAttribute("data-since"), 10) || 0;
+  var per = parseInt(board.getAttribute("data-per"), 10) || 20;
+  var newLabel = board.getAttribute("data-new") || "";
   var count = parseInt(total.getAttribute("data-total"), 10) || 0;
   var sound = false;
   try { sound = window.localStorage.getItem("zhiben-alarm-sound") === "on"; } catch (e) {}
@@ -77,11 +83,22 @@ document.addEventListener("click", function (event) {
     showSound();
     if (sound) beep();
   });
-  function showCount() {
-    total.textContent = total.textContent.replace(/\d+/, String(count));
+  function showRows() {
     var none = !rows.querySelector("tr");
     empty.hidden = !none;
     wrap.hidden = none;
+  }
+  // Puts a row at its place among the others; false when its place is after the page's last row while
+  // other alarms (`others` in all) follow on later pages, or after a full page.
+  function place(row, others) {
+    var rank = row.getAttribute("data-rank");
+    var list = rows.querySelectorAll("tr");
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].getAttribute("data-rank") > rank) { rows.insertBefore(row, list[i]); return true; }
+    }
+    if (list.length >= per || others > list.length) return false;
+    rows.appendChild(row);
+    return true;
   }
 
   var source = new EventSource(board.getAttribute("data-alarm-stream"));
@@ -93,28 +110,41 @@ document.addEventListener("click", function (event) {
     status.textContent = status.getAttribute("data-lost");
     status.className = "live-status off";
   });
+  source.addEventListener("total", function (event) {
+    var n = parseInt(event.data, 10);
+    if (isNaN(n)) return;
+    count = n;
+    total.textContent = total.textContent.replace(/\d+/, String(n));
+  });
   source.addEventListener("alarm", function (event) {
     var alarm = JSON.parse(event.data);
     var matches = (states.length === 0 || states.indexOf(alarm.state) >= 0) && (!outOnly || alarm.out);
     var existing = rows.querySelector('tr[data-id="' + alarm.id + '"]');
     if (!matches) {
-      if (existing) { existing.remove(); count = Math.max(0, count - 1); showCount(); }
+      if (existing) { existing.remove(); showRows(); }
       return;
     }
     var template = document.createElement("template");
     template.innerHTML = alarm.row.trim();
     var row = template.content.firstElementChild;
+    var isNew = alarm.raised >= since;
     var graver = alarm.level === 1 && alarm.state === "active" && (!existing || existing.getAttribute("data-level") !== "1");
-    if (existing) {
-      existing.replaceWith(row);
-    } else if (insert) {
-      rows.insertBefore(row, rows.firstChild);
-      count += 1;
-    } else {
-      return;
+    if (existing) existing.remove();
+    else if (!live) return;
+    if (!place(row, existing ? count - 1 : count)) { showRows(); return; }
+    if (existing && existing.classList.contains("new")) isNew = true;
+    if (isNew) {
+      row.classList.add("new");
+      var mark = document.createElement("span");
+      mark.className = "tag red new-mark";
+      mark.textContent = newLabel;
+      row.firstElementChild.appendChild(document.createTextNode(" "));
+      row.firstElementChild.appendChild(mark);
     }
     row.classList.add("fresh");
-    showCount();
+    var all = rows.querySelectorAll("tr");
+    for (var i = per; i < all.length; i++) all[i].remove();
+    showRows();
     if (graver && sound) beep();
   });
 })();
