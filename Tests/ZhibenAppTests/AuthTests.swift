@@ -180,7 +180,7 @@ struct AuthTests {
             #expect(page.contains("<html lang=\"en\">"))
             #expect(page.contains("Enterprises"))
             let again = try await h.signIn("city")
-            #expect(try await h.get("/", as: again).body.string.contains("Registered enterprises"))
+            #expect(try await h.get("/overview", as: again).body.string.contains("Registered enterprises"))
         }
     }
 }

@@ -273,7 +273,7 @@ struct HazardFlowTests {
                 #expect(try rectifyingOverdue.content.get(Int.self, at: "total") == overdue.filter { $0.state == .rectifying }.count, "\(user)")
                 let notOverdue = try await h.api(.GET, "/api/v1/hazards?overdue=false&per=1", token: try await h.token(user))
                 #expect(try notOverdue.content.get(Int.self, at: "total") == mine.count - overdue.count, "\(user)")
-                let page = try await h.get("/", as: try await h.signIn(user))
+                let page = try await h.get("/overview", as: try await h.signIn(user))
                 #expect(page.body.string.contains("<span class=\"figure\">\(open.filter { $0.level == .major }.count)</span><span class=\"label\">未销号重大隐患"))
             }
         }

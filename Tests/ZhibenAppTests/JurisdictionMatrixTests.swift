@@ -109,7 +109,7 @@ struct JurisdictionMatrixTests {
             let csv = try await h.get("/enterprises/export.csv", as: county).body.string
             #expect(!csv.contains("汾阳市"))
             #expect(csv.contains(xiaoyi[0].profile.creditCode))
-            let dashboard = try await h.get("/", as: county).body.string
+            let dashboard = try await h.get("/overview", as: county).body.string + (try await h.get("/", as: county).body.string)
             #expect(!dashboard.contains("汾阳市"))
 
             let ent = try await h.signIn(h.enterpriseUsername(xiaoyi[0]))

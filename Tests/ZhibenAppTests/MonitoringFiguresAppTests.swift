@@ -42,7 +42,7 @@ struct MonitoringFiguresAppTests {
 
             // The dashboard shows the table; the statistics page and API count the alarm and its acknowledgement.
             let officer = try await h.signIn("county-141181")
-            let dashboard = try await h.get("/", as: officer)
+            let dashboard = try await h.get("/overview", as: officer)
             #expect(dashboard.body.string.contains("监测预警接入率") && dashboard.body.string.contains("未确认报警"))
             let alarm = try #require(try await h.api(.GET, "/api/v1/alarms?enterprise=\(e.id)", token: county).content.get([AlarmProbeFull].self, at: "items").first)
             #expect(try await h.api(.POST, "/api/v1/alarms/\(alarm.id)/transitions", token: company, json: ["action": "acknowledge"]).status == .ok)

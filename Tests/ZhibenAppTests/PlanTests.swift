@@ -89,7 +89,7 @@ struct PlanTests {
                 thoroughDone: try await count("SELECT COUNT(DISTINCT enterprise_id) AS n FROM inspections WHERE county_code = '141181' AND state = 'completed' AND style = 'thorough'"))
             #expect(figures == direct)
             #expect(figures == Figures(planned: 22, inspections: 3, completed: 2, penalties: 1, fined: 35000, offDuty: 1, highRisk: highRisk.count, thoroughDone: 1))
-            let page = try await h.get("/", as: try await h.signIn("county-141181")).body.string
+            let page = try await h.get("/overview", as: try await h.signIn("county-141181")).body.string
             #expect(page.contains("执法检查（\(year)年）") && page.contains("35000"))
             let planPage = try await h.get("/enforcement/plan", as: try await h.signIn("county-141181")).body.string
             #expect(planPage.contains("体检式精查覆盖") && planPage.contains("双随机抽查数"))

@@ -45,7 +45,8 @@ enum Layout {
     }
 
     static let nav: [NavItem] = [
-        NavItem(href: SitePath.home.path, zh: "首页", en: "Overview", permission: .dashboardRead),
+        NavItem(href: SitePath.home.path, zh: "工作台", en: "Workbench", permission: nil),
+        NavItem(href: SitePath.overview.path, zh: "统计概览", en: "Overview", permission: .dashboardRead),
         NavItem(href: SitePath.enterprises.path, zh: "企业基础信息", en: "Enterprises", permission: .enterpriseRead),
         NavItem(href: SitePath.enterpriseImport.path, zh: "批量导入", en: "Import", permission: .enterpriseImport),
         NavItem(href: SitePath.hazards.path, zh: "隐患排查治理", en: "Hazards", permission: .hazardRead),
@@ -100,7 +101,7 @@ enum Layout {
     /// Which navigation entry a path belongs to; the import pages live under /enterprises but have their own entry.
     static func isCurrent(_ href: String, path: String) -> Bool {
         switch href {
-        case SitePath.home.path: path == SitePath.home.path
+        case SitePath.home.path: path == SitePath.home.path || WebRoute.workbenchQueue.matches(path)
         case SitePath.enterprises.path: path.hasPrefix(SitePath.enterprises.path) && !path.hasPrefix(SitePath.enterpriseImport.path)
             && !WebRoute.enterpriseChecklist.matches(path)
         case SitePath.hazards.path: path.hasPrefix(SitePath.hazards.path) && !path.hasPrefix(SitePath.hazardZeroing.path)

@@ -55,6 +55,8 @@ enum WebRoute {
     static let gatewayEvents = RoutePattern("/api/eventsData")
 
     static let home = RoutePattern("/")
+    static let workbenchQueue = RoutePattern("/workbench/:kind")
+    static let overview = RoutePattern("/overview")
     static let login = RoutePattern("/login")
     static let logout = RoutePattern("/logout")
     static let language = RoutePattern("/language")
@@ -181,6 +183,8 @@ enum APIRoute {
     static let hazardTransitions = RoutePattern("/api/v1/hazards/:id/transitions")
     static let hazardPhotos = RoutePattern("/api/v1/hazards/:id/photos")
     static let hazardPhoto = RoutePattern("/api/v1/hazards/:id/photos/:photoId")
+    static let workbench = RoutePattern("/api/v1/workbench")
+    static let workbenchQueue = RoutePattern("/api/v1/workbench/:kind")
     static let notifications = RoutePattern("/api/v1/notifications")
     static let notificationsRead = RoutePattern("/api/v1/notifications/read")
     static let selfInspections = RoutePattern("/api/v1/self-inspections")

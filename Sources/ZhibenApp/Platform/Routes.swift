@@ -27,6 +27,7 @@ func routes(_ app: Application) throws {
     try web.register(collection: PublicDrawPages())
     let signedIn = web.grouped(RequireLogin())
     // One line per feature: each feature folder holds its pages, API controller and DTOs.
+    try signedIn.register(collection: WorkbenchPages())
     try signedIn.register(collection: DashboardPage())
     try signedIn.register(collection: EnterprisePages())
     try signedIn.register(collection: ImportPages())
@@ -75,6 +76,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: InspectionAPIController())
     try authed.register(collection: PenaltyAPIController())
     try authed.register(collection: PlanAPIController())
+    try authed.register(collection: WorkbenchAPIController())
 }
 
 struct HealthStatus: Content {

@@ -67,6 +67,7 @@ public struct ZhibenServices: Sendable {
     public let inspections: InspectionService
     public let penalties: PenaltyService
     public let plans: PlanService
+    public let workbench: WorkbenchService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -126,6 +127,8 @@ public struct ZhibenServices: Sendable {
                                           alarms: FluentAlarmRepository(store: store), clock: clock)
         penalties = PenaltyService(repository: FluentPenaltyRepository(store: store), inspections: inspections, clock: clock)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
+        workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
+                                     penalties: penalties, people: people, clock: clock)
     }
 }
 

@@ -136,6 +136,14 @@ public struct InspectionQuery: Sendable, Equatable {
     public var countyCode: String?
     /// Planned in this year; cancelled ones left out.
     public var year: Int?
+    /// Only those still to be done (planned or in progress).
+    public var openOnly = false
+    /// Only those this roster officer is on.
+    public var inspectorID: UUID?
+    /// Planned on or before this day (`yyyy-MM-dd`).
+    public var plannedBy: String?
+    /// The earliest planned first (else the latest).
+    public var earliestFirst = false
 
     public init(state: Inspection.State? = nil, enterpriseID: UUID? = nil, originID: UUID? = nil, countyCode: String? = nil, year: Int? = nil) {
         self.state = state

@@ -100,6 +100,8 @@ public protocol PenaltyRepository: Sendable {
     /// Each inspection's decisions: case numbers and fines in all (enterprise and principal), in one read.
     /// Public, as a revealed draw's outcomes are (一公开).
     func fined(inspectionIDs: [UUID]) async throws -> [UUID: (amount: Int, caseNos: [String])]
+    /// An enterprise's penalties, oldest first, when the scope sees the enterprise (else none).
+    func penalties(enterpriseID: UUID, scope: Scope) async throws -> [Penalty]
     func createExams(_ exams: [WorkerExam], audit: AuditContext) async throws
     func exams(inspectionID: UUID?, enterpriseID: UUID?, outstandingOnly: Bool, scope: Scope) async throws -> [WorkerExam]
     func updateExam(id: UUID, scope: Scope, audit: AuditContext, change: @escaping @Sendable (WorkerExam) throws -> WorkerExam) async throws -> WorkerExam
@@ -236,6 +238,13 @@ public struct PenaltyService: Sendable {
         return try await repository.updateExam(id: id, scope: actor.scope, audit: AuditContext(actor: actor, at: now, origin: origin)) { e in
             try ExamWorkflow.reexam(e, retrainedOn: retrainedOn, score: score, now: now)
         }
+    }
+
+    /// The hazards the caller's enterprise was ordered to rectify in penalty decisions (整改指令).
+    public func orderedHazardIDs(actor: Caller) async throws -> [UUID] {
+        guard case .enterprise(let id) = actor.scope else { return [] }
+        var seen = Set<UUID>()
+        return try await repository.penalties(enterpriseID: id, scope: actor.scope).flatMap(\.hazardIDs).filter { seen.insert($0).inserted }
     }
 
     public func exams(inspectionID: UUID?, enterpriseID: UUID?, outstandingOnly: Bool, actor: Caller) async throws -> [WorkerExam] {

@@ -4,8 +4,22 @@ public enum HazardSort: String, Sendable, CaseIterable {
     case foundAt, deadline, updatedAt, enterprise, state
 }
 
+/// A hazard waiting on one party's step, as the workbench lists them.
+public enum HazardWait: Sendable, Equatable {
+    /// Reported by the enterprise from its own checks and not judged yet: the enterprise judges it.
+    case ownJudgement
+    /// An extension asked for and not decided: by the county (any), or by the city (those it supervises).
+    case extensionDecision(by: HazardSupervision.Level)
+    /// Awaiting acceptance by this party (`HazardWorkflow.acceptingParty`).
+    case acceptance(by: HazardWorkflow.Party)
+    /// Open and under this level's supervision (挂牌督办).
+    case supervisedBy(HazardSupervision.Level)
+}
+
 /// Filters of the hazard list, shared by pages, export and API. Nil means "any".
 public struct HazardQuery: Sendable, Equatable {
+    /// The workbench's queues; not a filter of the list pages.
+    public var waiting: HazardWait?
     public var states: [HazardState]?
     public var level: HazardLevel?
     public var countyCode: String?

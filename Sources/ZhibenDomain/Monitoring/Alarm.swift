@@ -235,10 +235,19 @@ public enum AlarmOrder: String, Sendable, Equatable, CaseIterable {
     case raised
     /// The board's: unacknowledged first, level 1 before level 2, then newest raised.
     case urgency
+    /// The workbench's: level 1 before level 2, then the longest waiting first.
+    case waiting
+}
+
+/// Whom an unacknowledged alarm was escalated to (超时上报).
+public enum AlarmEscalation: String, Sendable, Equatable {
+    case county, city
 }
 
 public struct AlarmQuery: Sendable, Equatable {
     public var order: AlarmOrder = .raised
+    /// Only those escalated to this level.
+    public var escalatedTo: AlarmEscalation?
     public var states: [Alarm.State]?
     public var level: AlarmLevel?
     public var condition: AlarmCondition?

@@ -161,8 +161,12 @@ public struct FluentInspectionRepository: InspectionRepository {
         if let y = query.year {
             q.filter(.sql(LikeMatch(column: "planned_on", pattern: "\(y)-%"))).filter(\.$state != Inspection.State.cancelled.rawValue)
         }
+        if query.openOnly { q.filter(\.$state ~~ [Inspection.State.planned.rawValue, Inspection.State.inProgress.rawValue]) }
+        if let officer = query.inspectorID { q.filter(.sql(LikeMatch(column: "inspectors", pattern: "%\(officer.uuidString)%"))) }
+        if let day = query.plannedBy { q.filter(\.$plannedOn <= day) }
         let total = try await q.copy().count()
-        let rows = try await q.sort(\.$plannedOn, .descending).sort(\.$enterpriseName).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
+        let rows = try await q.sort(\.$plannedOn, query.earliestFirst ? .ascending : .descending).sort(\.$enterpriseName).sort(\.$id)
+            .range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
 

@@ -121,6 +121,13 @@ public struct FluentPenaltyRepository: PenaltyRepository {
         return try await PenaltyModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$createdAt).all().map { try $0.domain() }
     }
 
+    public func penalties(enterpriseID: UUID, scope: Scope) async throws -> [Penalty] {
+        guard scope.isRegulator || scope == .enterprise(enterpriseID) else { return [] }
+        let q = PenaltyModel.query(on: store.database).filter(\.$enterpriseID == enterpriseID)
+        if case .county(let c) = scope { q.filter(\.$countyCode == c) }
+        return try await q.sort(\.$createdAt).all().map { try $0.domain() }
+    }
+
     public func fined(inspectionIDs: [UUID]) async throws -> [UUID: (amount: Int, caseNos: [String])] {
         guard !inspectionIDs.isEmpty else { return [:] }
         var out: [UUID: (amount: Int, caseNos: [String])] = [:]

@@ -63,6 +63,28 @@ public struct FluentHazardRepository: HazardRepository {
             if !impliedByOverdue { query.filter(\.$state ~~ states.map(\.rawValue)) }
         }
         if let l = q.level { query.filter(\.$level == l.rawValue) }
+        switch q.waiting {
+        case .ownJudgement?:
+            query.filter(\.$state == HazardState.reported.rawValue).filter(\.$reportedByEnterprise == true)
+                .filter(\.$source ~~ HazardSource.allCases.filter(\.isEnterpriseOwn).map(\.rawValue))
+        case .extensionDecision(let level)?:
+            query.filter(\.$pendingExtension != nil).filter(\.$state ~~ [HazardState.rectifying.rawValue, HazardState.awaitingAcceptance.rawValue])
+            if level == .city { query.filter(\.$supervisionLevel == HazardSupervision.Level.city.rawValue) }
+        case .acceptance(let party)?:
+            query.filter(\.$state == HazardState.awaitingAcceptance.rawValue)
+            switch party {
+            case .city: query.filter(\.$supervisionLevel == HazardSupervision.Level.city.rawValue)
+            case .county:
+                query.group(.or) { g in
+                    g.filter(\.$supervisionLevel == HazardSupervision.Level.county.rawValue)
+                    g.group(.and) { $0.filter(\.$supervisionLevel == nil).filter(\.$level == HazardLevel.major.rawValue) }
+                }
+            case .enterprise: query.filter(\.$supervisionLevel == nil).filter(\.$level == HazardLevel.general.rawValue)
+            }
+        case .supervisedBy(let level)?:
+            query.filter(\.$supervisionLevel == level.rawValue).filter(\.$state ~~ HazardState.open.map(\.rawValue))
+        case nil: break
+        }
         if let c = q.countyCode { query.filter(\.$countyCode == c) }
         if let e = q.enterpriseID { query.filter(\.$enterpriseID == e) }
         if let i = q.industry { query.filter(\.$industry == i.rawValue) }
@@ -128,7 +150,7 @@ public struct FluentHazardRepository: HazardRepository {
         guard store.engine == .sqlite, let text = q.search?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
               let match = SearchTerms.match(text), match.exact, q.sort == .foundAt, q.direction == .desc,
               q.states == nil, q.level == nil, q.enterpriseID == nil, q.industry == nil, q.source == nil, q.focusTag == nil, q.overdue == nil,
-              q.supervised == nil, q.legacy == nil, q.foundAfter == nil, q.foundBefore == nil else { return nil }
+              q.supervised == nil, q.legacy == nil, q.foundAfter == nil, q.foundBefore == nil, q.waiting == nil else { return nil }
         let county: String?
         switch scope {
         case .city: county = q.countyCode
@@ -210,7 +232,7 @@ public struct FluentHazardRepository: HazardRepository {
 
     /// The list's total from the tallies, when it filters by nothing but state, level and county.
     func tallyTotal(_ q: HazardQuery, scope: Scope) async throws -> Int? {
-        guard q.enterpriseID == nil, q.industry == nil, q.overdue == nil, q.supervised == nil, q.legacy == nil, q.source == nil,
+        guard q.enterpriseID == nil, q.industry == nil, q.overdue == nil, q.supervised == nil, q.legacy == nil, q.source == nil, q.waiting == nil,
               q.focusTag == nil, q.foundAfter == nil, q.foundBefore == nil, (q.search ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         var effective = scope
         if let c = q.countyCode {

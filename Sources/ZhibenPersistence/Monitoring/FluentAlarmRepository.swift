@@ -167,8 +167,10 @@ public struct FluentAlarmRepository: AlarmRepository {
     public func list(_ query: AlarmQuery, page: Paging, scope: Scope) async throws -> Paged<Alarm> {
         guard let q = filtered(query, scope: scope) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let total = try await q.copy().count()
-        if query.order == .urgency {
-            q.sort(.custom(SQLRaw("CASE WHEN \"alarms\".\"state\" = 'active' THEN 0 ELSE 1 END"))).sort(\.$level)
+        switch query.order {
+        case .urgency: q.sort(.custom(SQLRaw("CASE WHEN \"alarms\".\"state\" = 'active' THEN 0 ELSE 1 END"))).sort(\.$level)
+        case .waiting: q.sort(\.$level).sort(\.$raisedAt, .ascending).sort(\.$id)
+        case .raised: break
         }
         let rows = try await q.sort(\.$raisedAt, .descending).sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
@@ -188,6 +190,11 @@ public struct FluentAlarmRepository: AlarmRepository {
         if let e = query.enterpriseID { q.filter(\.$enterpriseID == e) }
         if let p = query.pointID { q.filter(\.$pointID == p) }
         if query.outOnly { q.filter(\.$normalAt == nil) }
+        switch query.escalatedTo {
+        case .county?: q.filter(\.$countyNotifiedAt != nil)
+        case .city?: q.filter(\.$cityNotifiedAt != nil)
+        case nil: break
+        }
         if let a = query.raisedAfter { q.filter(\.$raisedAt >= a) }
         if let b = query.raisedBefore { q.filter(\.$raisedAt < b) }
         return q

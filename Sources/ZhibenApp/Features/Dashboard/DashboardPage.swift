@@ -4,18 +4,13 @@ import ZhibenDomain
 
 struct DashboardPage: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get(WebRoute.home, use: index)
+        routes.get(WebRoute.overview, use: index)
     }
 
+    /// 统计概览: the jurisdiction's figures (the workbench is the landing page).
     func index(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        guard ctx.caller.can(.dashboardRead) else {
-            // Enterprise users land on their own record; others on what they may see.
-            if case .enterprise(let id) = ctx.caller.scope { return req.redirect(to: SitePath.enterprise(id)) }
-            // Experts land on the hazards assigned to them.
-            if ctx.caller.scope.isAssigned { return req.redirect(to: SitePath.hazards) }
-            return req.redirect(to: ctx.caller.can(.enterpriseRead) ? SitePath.enterprises : (ctx.caller.can(.userRead) ? SitePath.users : SitePath.password))
-        }
+        try ctx.caller.require(.dashboardRead)
         let stats = try await req.zhiben.enterprises.statistics(actor: ctx.caller)
         let hazards = ctx.caller.can(.hazardRead) ? try await req.zhiben.hazards.statistics(actor: ctx.caller) : nil
         // At most a minute old on the dashboard; the statistics page computes them afresh.
@@ -103,6 +98,6 @@ struct DashboardPage: RouteCollection {
           \(BarChart.render(title: ctx.t("专项风险分布", "Special risks"), bars: riskBars, valueHeader: ctx.t("企业数", "Enterprises"), labelHeader: ctx.t("专项风险", "Special risk")))
         </div>
         """
-        return .html(Layout.page(ctx, title: ctx.t("首页", "Overview"), content))
+        return .html(Layout.page(ctx, title: ctx.t("统计概览", "Overview"), content))
     }
 }
