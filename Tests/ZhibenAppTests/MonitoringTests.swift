@@ -404,12 +404,24 @@ struct AlarmFlowTests {
             let points = try await h.app.zhiben.monitoring.list(MonitoringPointQuery(), page: Paging(per: 200), actor: .system)
             #expect(points.total > 0, "the demo has monitoring points")
             let now = h.app.zhiben.clock.now()
-            let accepted = try await Simulator(services: h.app.zhiben).step(from: now.addingTimeInterval(-120), to: now)
+            let simulator = try await Simulator.make(h.app.zhiben, now: now.addingTimeInterval(-120))
+            #expect(!simulator.showcase.isEmpty && simulator.forced.count == simulator.showcase.count, "each showcase enterprise gets a first alarm")
+            let accepted = try await simulator.step(from: now.addingTimeInterval(-120), to: now)
             #expect(accepted > 0)
+            // Each showcase enterprise has its first alarm from the first round: a level-1 alarm to acknowledge.
+            for id in simulator.showcase {
+                let alarms = try await h.app.zhiben.alarms.alarms.list(AlarmQuery(states: [.active], level: .first, enterpriseID: id), page: Paging(per: 5), scope: .city)
+                #expect(alarms.total == 1, "showcase \(id)")
+            }
+            #expect(try await Simulator.make(h.app.zhiben, now: now).forced.isEmpty, "a restart forces no second alarm")
+            // Every county with demo points has simulated gateways.
+            let simulated = try await h.app.zhiben.monitoring.demoPoints(perCounty: Simulator.perCounty, including: simulator.showcase)
+            let counties = Set(points.items.map(\.countyCode))
+            #expect(Set(simulated.values.compactMap { $0.first?.countyCode }) == counties)
             let p = try #require(points.items.first)
             let stored = try await h.app.zhiben.telemetry.readings.readings(pointID: p.id, from: now.addingTimeInterval(-120), to: now.addingTimeInterval(1), limit: 1000)
             #expect(!stored.isEmpty && stored.count <= 120 / p.interval + 1, "one reading per interval")
-            #expect(try await Simulator(services: h.app.zhiben).step(from: now.addingTimeInterval(-120), to: now) == 0, "a repeated round stores nothing twice")
+            #expect(try await simulator.step(from: now.addingTimeInterval(-120), to: now) == 0, "a repeated round stores nothing twice")
             // The point's page draws its trend with its limits, says it is online, and lists its alarms.
             let analog = try #require(points.items.first { $0.kind == .analog && $0.limits.high != nil })
             let company = try await h.signIn("ent-" + (try #require(try await h.app.zhiben.enterprises.repository.find(id: analog.enterpriseID, scope: .city))).profile.creditCode.lowercased())

@@ -168,8 +168,19 @@ public enum DemoData {
         public var enterpriseCreditCode: String?
     }
 
+    /// The counties whose showcase enterprise the banner prints, the printed county (孝义) first.
+    public static let showcaseCounties = ["141181", "141102", "141182"]
+
+    /// The enterprises the banner prints, one per showcase county: the first with monitored equipment
+    /// (a special risk the demo gives points to), so that their accounts see live data and alarms.
+    public static func showcase(_ enterprises: [EnterpriseProfile]) -> [String] {
+        showcaseCounties.compactMap { county in
+            enterprises.first { e in e.countyCode == county && demoPoints.contains { e.specialRisks.contains($0.risk) } }?.creditCode
+        }
+    }
+
     /// Accounts for every role: `admin`, `city`, `county-<code>` and `inspector-<code>` per county,
-    /// `expert-1`…`expert-3`, and `ent-<credit code>` per enterprise.
+    /// `expert-1`…`expert-3`, and `ent-<credit code>` per enterprise, the showcase enterprises' first.
     public static func accounts(for enterprises: [EnterpriseProfile]) -> [Account] {
         var out = [
             Account(username: "admin", displayName: "市局管理员（演示）", role: .cityAdmin),
@@ -180,7 +191,9 @@ public enum DemoData {
             out.append(Account(username: "inspector-\(c.code)", displayName: "\(c.zh)执法人员（演示）", role: .inspector, countyCode: c.code))
         }
         for i in 1...3 { out.append(Account(username: "expert-\(i)", displayName: "专家\(i)（演示）", role: .expert)) }
-        for e in enterprises {
+        let first = showcase(enterprises)
+        let ordered = first.compactMap { code in enterprises.first { $0.creditCode == code } } + enterprises.filter { !first.contains($0.creditCode) }
+        for e in ordered {
             out.append(Account(username: "ent-\(e.creditCode.lowercased())", displayName: e.name, role: .enterpriseUser,
                                enterpriseCreditCode: e.creditCode))
         }

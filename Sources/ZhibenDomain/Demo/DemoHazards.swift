@@ -58,8 +58,8 @@ extension DemoData {
             var title: String, location: String, tags: Set<FocusTag>, criteria: [String]
             if major {
                 let c = applicable[Int.random(in: 0..<applicable.count, using: &rng)]
-                let first = c.summaryZh.split(whereSeparator: { "，；。：".contains($0) }).first.map(String.init) ?? c.summaryZh
-                title = first.count > 40 ? String(first.prefix(39)) + "…" : first
+                let summary = c.summaryZh.trimmingCharacters(in: CharacterSet(charactersIn: "。"))
+                title = summary.count > 40 ? String(summary.prefix(39)) + "…" : summary
                 location = switch c.group {
                 case .metallurgy: ["炼钢车间", "炼铁高炉区", "煤气柜区"][Int.random(in: 0..<3, using: &rng)]
                 case .nonferrous: ["熔铸车间", "深井铸造区"][Int.random(in: 0..<2, using: &rng)]
@@ -74,8 +74,11 @@ extension DemoData {
                 let f = generalFindings[Int.random(in: 0..<generalFindings.count, using: &rng)]
                 (title, location, tags, criteria) = (f.title, f.location, Set(f.tags), [])
             }
+            // The source fits the finding: monitoring finds only what a monitored criterion covers.
+            let monitored = major && criteria.contains { c in catalogue.criteria.first { $0.id == c }?.monitoringRelated == true }
             let source: HazardSource = byEnterprise ? (chance(0.8) ? .selfInspection : .internalReport)
-                : [.inspection, .inspection, .expertCheck, .publicReport, .monitoringAlarm][Int.random(in: 0..<5, using: &rng)]
+                : monitored && chance(0.4) ? .monitoringAlarm
+                : [.inspection, .inspection, .expertCheck, .publicReport][Int.random(in: 0..<4, using: &rng)]
             let reporter = byEnterprise ? ent : inspector
             var h = Hazard(id: UUID(uuid: uuidBytes(&rng)), enterpriseID: e.id, countyCode: p.countyCode, enterpriseName: p.name,
                            industry: p.industry, title: title, description: "", location: location, source: source,
@@ -86,7 +89,8 @@ extension DemoData {
                                       actor: reporter.username, actorRole: reporter.role, at: foundAt, comment: "")]
             var t = foundAt
             // Legacy hazards that stall show what the end-2024 deadline is about.
-            let stallAt = chance(major && foundAt < ChinaTime.parseDay("2024-01-01")! ? 0.15 : 0.03) ? Int.random(in: 1...5, using: &rng) : 99
+            // A judgement is not left waiting for long, bar a deliberate few.
+            let stallAt = chance(major && foundAt < ChinaTime.parseDay("2024-01-01")! ? 0.15 : 0.03) ? (chance(0.05) ? 1 : Int.random(in: 2...5, using: &rng)) : 99
             func take(_ action: HazardAction, by actor: Caller, after delay: TimeInterval, _ input: HazardStepInput = HazardStepInput()) -> Bool {
                 let at = t + delay
                 guard at < now else { return false }
@@ -129,7 +133,8 @@ extension DemoData {
                     let asked = take(.requestExtension, by: ent, after: max(day, deadline.timeIntervalSince(t) * 0.7),
                                      HazardStepInput(reason: "设备采购周期长", newDeadline: deadline + Double(Int.random(in: 15...60, using: &rng)) * day))
                     let decider = h.supervision?.level == .city ? city : county
-                    if asked { _ = take(.decideExtension, by: decider, after: days(2), HazardStepInput(comment: chance(0.8) ? "" : "理由不充分", approve: chance(0.8))) }
+                    let approve = chance(0.8)
+                    if asked { _ = take(.decideExtension, by: decider, after: days(2), HazardStepInput(comment: approve ? "同意延期" : "理由不充分", approve: approve)) }
                     if h.pendingExtension != nil { break walk }
                 }
                 // Most finish before the deadline; some run late, and those still open past it are overdue.
@@ -148,8 +153,8 @@ extension DemoData {
                 guard stallAt > 5 else { break walk }
                 _ = take(.accept, by: acceptor, after: days(3), HazardStepInput(comment: "现场核实，同意销号"))
             }
-            // Parties of hazards already overdue were told when it happened.
-            if let d = h.deadline, h.isOverdue(at: now) { h.overdueNotifiedAt = min(now, d + day) }
+            // Hazards already overdue are announced by the first overdue sweep of `serve`, into the
+            // enterprise's and the county's inboxes.
             h.createdAt = foundAt
             out.append((h, events))
         }
@@ -177,12 +182,12 @@ extension DemoData {
             let p = e.profile
             let items = Checklist.applicable(to: p, catalogue: catalogue).criteria.map(\.id)
             // Some enterprises are diligent, some are not.
-            let diligence = [0.99, 0.96, 0.88, 0.6][Int.random(in: 0..<4, using: &rng)]
+            let diligence = [1.0, 1.0, 0.97, 0.7][Int.random(in: 0..<4, using: &rng)]
             for period in SelfInspectionSchedule.periods(cadence: SelfInspectionSchedule.cadence(for: p), now: now) {
                 let end = min(period.end, now)
                 guard end > period.start, Double.random(in: 0..<1, using: &rng) < diligence else { continue }
                 let at = period.start.addingTimeInterval(Double.random(in: 0..<1, using: &rng) * end.timeIntervalSince(period.start))
-                let principal = Double.random(in: 0..<1, using: &rng) < 0.9
+                let principal = Double.random(in: 0..<1, using: &rng) < 0.97
                 out.append(SelfInspection(id: UUID(uuid: uuidBytes(&rng)), enterpriseID: e.id, countyCode: p.countyCode,
                                           ledBy: principal ? p.principal.name : (p.safetyManager.name.isEmpty ? "安全管理员" : p.safetyManager.name),
                                           principalLed: principal, conductedAt: at, checkedItems: items, notes: "",

@@ -15,17 +15,23 @@ public struct MonitoringService: Sendable {
         self.definitions = definitions
     }
 
-    /// The demo's points (`DemoData.isDemoPointCode`), by enterprise, for at most `limit` enterprises: what
-    /// the demo's simulated gateways report on. The process's own read for its demo, not a caller's.
-    public func demoPoints(enterprises limit: Int) async throws -> [UUID: [MonitoringPoint]] {
+    /// The demo's points (`DemoData.isDemoPointCode`), by enterprise, of up to `limit` enterprises of each
+    /// county and of each enterprise in `first`: what the demo's simulated gateways report on. The
+    /// process's own read for its demo, not a caller's.
+    public func demoPoints(perCounty limit: Int, including first: Set<UUID> = []) async throws -> [UUID: [MonitoringPoint]] {
         var byEnterprise: [UUID: [MonitoringPoint]] = [:]
+        var counties: [String: Set<UUID>] = [:]
         var page = 1
         while true {
             let items = try await points.list(MonitoringPointQuery(), page: Paging(page: page, per: Paging.maxPer), scope: .city).items
-            for p in items where DemoData.isDemoPointCode(p.code) && (byEnterprise[p.enterpriseID] != nil || byEnterprise.count < limit) {
+            for p in items where DemoData.isDemoPointCode(p.code) {
+                var chosen = counties[p.countyCode, default: []]
+                guard chosen.contains(p.enterpriseID) || first.contains(p.enterpriseID) || chosen.count < limit else { continue }
+                chosen.insert(p.enterpriseID)
+                counties[p.countyCode] = chosen
                 byEnterprise[p.enterpriseID, default: []].append(p)
             }
-            guard items.count == Paging.maxPer, byEnterprise.count < limit else { return byEnterprise }
+            guard items.count == Paging.maxPer else { return byEnterprise }
             page += 1
         }
     }
