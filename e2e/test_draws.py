@@ -19,6 +19,8 @@ def test_a_county_commits_and_reveals_a_draw_that_anyone_can_check(browser):
     browser.find_element(By.ID, "f-title").send_keys(title)
     browser.find_element(By.ID, "f-size").send_keys("2")
     browser.find_element(By.CSS_SELECTOR, "input[name=withExpert]").click()
+    # The demo revealed a draw of the county's enterprises days ago: drawing again from them needs a reason.
+    browser.find_element(By.ID, "f-overlapReason").send_keys("浏览器测试：专项抽查")
     browser.find_element(By.CSS_SELECTOR, "form.grid-form button[type=submit]").click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.confirm")))
     draw_id = re.search(r"/enforcement/draws/([0-9A-F-]{36})", browser.current_url).group(1)

@@ -42,7 +42,7 @@ def tiny_png():
 
 
 def open_major_count(browser):
-    browser.get(BASE + "/")
+    browser.get(BASE + "/overview")
     card = browser.find_element(By.XPATH, "//a[contains(@class,'card')][.//span[@class='label' and text()='未销号重大隐患']]")
     return int(card.find_element(By.CSS_SELECTOR, ".figure").text)
 

@@ -21,7 +21,7 @@ from test_hazards import api, token
 def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     county = "141102"
     officer = token("county-" + county)
-    draw = api("POST", "/draws", officer, {"title": "浏览器测试：离石区检查", "size": 1})
+    draw = api("POST", "/draws", officer, {"title": "浏览器测试：离石区检查", "size": 1, "overlapReason": "浏览器测试：专项检查"})
     api("POST", "/draws/%s/reveal" % draw["id"], officer)
     today = datetime.date.today().isoformat()
     inspection = api("POST", "/draws/%s/inspections" % draw["id"], officer, {"plannedOn": today})[0]
