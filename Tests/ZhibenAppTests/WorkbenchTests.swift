@@ -111,6 +111,20 @@ struct WorkbenchTests {
             let queue = try await h.get("/workbench/judgeHazard", as: county)
             #expect(queue.status == .ok && queue.body.string.contains(oldest.title))
             #expect(try await h.get("/workbench/acknowledgeAlarm", as: county).status == .notFound)
+
+            // A locked account waits on the administrator's workbench until it is unlocked.
+            let admin = try await h.signIn("admin")
+            #expect(!(try await h.get("/", as: admin).body.string.contains("id=\"q-unlockAccount\"")))
+            let locked = try #require(try await h.app.zhiben.accounts.users.find(username: "inspector-141182"))
+            _ = try await h.app.zhiben.accounts.users.update(id: locked.id, scope: .city, action: .update, audit: AuditContext(actor: .system, at: Date())) { u in
+                var u = u
+                u.lockedUntil = Date().addingTimeInterval(LoginPolicy.lockDuration)
+                return u
+            }
+            let before = try await h.get("/", as: admin).body.string
+            #expect(before.contains("id=\"q-unlockAccount\"") && before.contains("inspector-141182") && before.contains("href=\"/users?locked=1\""))
+            #expect(try await h.post("/users/\(locked.id)/unlock", as: admin, form: [:]).status == .seeOther)
+            #expect(!(try await h.get("/", as: admin).body.string.contains("id=\"q-unlockAccount\"")), "unlocked, it leaves the workbench")
             #expect(try await h.get("/workbench/nothing", as: county).status == .notFound)
         }
     }

@@ -6,8 +6,9 @@ import ZhibenDomain
 /// would make it: the year's plan from the suggestions, its earlier key inspections completed, a
 /// revealed draw with its inspections (one completed with a penalty and a failed exam, one in
 /// progress, one planned), an inspection of the county's demo inspector for today, and a committed
-/// draw waiting to be revealed; and in the printed county an inspection of the showcase enterprise
-/// with a failed item, its penalty and a worker off duty. Only into a database without draws.
+/// draw waiting to be revealed; in the printed county an inspection of the showcase enterprise with a
+/// failed item, its penalty and a worker off duty; and the city's cross-county draw to reveal. Only
+/// into a database without draws.
 enum DemoScenarios {
     static func seed(_ services: ZhibenServices, logger: Logger) async throws {
         guard try await services.draws.repository.list(scope: .city, page: Paging(per: 1)).total == 0,
@@ -20,6 +21,13 @@ enum DemoScenarios {
                 logger.warning("demo enforcement of \(county.code) left out: \(String(reflecting: error))")
             }
         }
+        // The city's own cross-county draw, committed and waiting for its public reveal.
+        let city = try await caller(services, "city", .cityOfficer, .city)
+        let year = Int(ChinaTime.day(now).prefix(4)) ?? 2026
+        _ = try await services.draws.create(DrawService.Request(title: "\(year)年全市异地交叉执法抽查", year: year,
+                                                                parameters: DrawParameters(size: 4, crossCounty: true),
+                                                                overlapReason: "全市交叉检查，与各县抽查互为补充"),
+                                            actor: city, origin: "seed-demo")
     }
 
     static func caller(_ services: ZhibenServices, _ username: String, _ role: Role, _ scope: Scope) async throws -> Caller {

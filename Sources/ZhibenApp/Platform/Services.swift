@@ -128,7 +128,7 @@ public struct ZhibenServices: Sendable {
         penalties = PenaltyService(repository: FluentPenaltyRepository(store: store), inspections: inspections, clock: clock)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
-                                     penalties: penalties, people: people, clock: clock)
+                                     penalties: penalties, people: people, users: userRepo, clock: clock)
     }
 }
 

@@ -7,7 +7,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
     case judgeHazard, decideExtension, acceptHazard, overdueHazard, supervisedHazard
     case level1Alarm, escalatedAlarm
     case arrangePlanned, revealDraw, arrangeDrawn, missedSelfInspection
-    case myInspection
+    case myInspection, unlockAccount
     // The enterprise.
     case judgeOwnHazard, acknowledgeHazard, planRectification, submitRectification, acceptOwnHazard
     case acknowledgeAlarm, disposeAlarm, selfInspectionDue, orderedHazard, workerOffDuty
@@ -26,6 +26,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .arrangeDrawn: "已揭晓、待生成检查任务的抽取"
         case .missedSelfInspection: "未按期自查的企业"
         case .myInspection: "我的检查任务"
+        case .unlockAccount: "被锁定的账号"
         case .judgeOwnHazard: "本企业自查发现、待判定的隐患"
         case .acknowledgeHazard: "待签收的隐患"
         case .planRectification: "待制定整改方案的隐患"
@@ -53,6 +54,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .arrangeDrawn: "Revealed draws without inspections"
         case .missedSelfInspection: "Enterprises that missed a self-inspection"
         case .myInspection: "My inspections"
+        case .unlockAccount: "Locked accounts"
         case .judgeOwnHazard: "Own findings to judge"
         case .acknowledgeHazard: "Hazards to acknowledge"
         case .planRectification: "Hazards needing a rectification plan"
@@ -78,6 +80,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .revealDraw: "揭晓"
         case .missedSelfInspection: "查看"
         case .myInspection: "去检查"
+        case .unlockAccount: "解锁"
         case .acknowledgeHazard: "签收"
         case .planRectification: "制定方案"
         case .submitRectification: "提交验收"
@@ -99,6 +102,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .revealDraw: "Reveal"
         case .missedSelfInspection, .workerOffDuty: "Open"
         case .myInspection: "Inspect"
+        case .unlockAccount: "Unlock"
         case .acknowledgeHazard: "Acknowledge"
         case .planRectification: "Plan"
         case .submitRectification: "Submit"
@@ -117,7 +121,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .cityOfficer:
             [.level1Alarm, .escalatedAlarm, .decideExtension, .acceptHazard, .supervisedHazard, .overdueHazard, .revealDraw, .arrangeDrawn]
         case .cityAdmin:
-            [.level1Alarm, .escalatedAlarm, .overdueHazard]
+            [.unlockAccount, .level1Alarm, .escalatedAlarm, .overdueHazard]
         case .inspector:
             [.myInspection, .level1Alarm, .judgeHazard, .overdueHazard]
         case .expert:
@@ -131,7 +135,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
 
 /// Where an item of the workbench is acted on.
 public enum WorkLink: Sendable, Equatable {
-    case hazard(UUID), alarm(UUID), inspection(UUID), draw(UUID), enterprise(UUID), selfInspections
+    case hazard(UUID), alarm(UUID), inspection(UUID), draw(UUID), enterprise(UUID), selfInspections, lockedAccounts
 }
 
 /// One thing that waits: what, whose, since when, by when.
@@ -181,10 +185,13 @@ public struct WorkbenchService: Sendable {
     public let selfInspections: SelfInspectionService
     public let penalties: PenaltyService
     public let people: EnforcementPeopleService
+    public let users: any UserRepository
     public let clock: any WallClock
 
     public init(hazards: HazardService, alarms: AlarmService, inspections: InspectionService, draws: DrawService, plans: PlanService,
-                selfInspections: SelfInspectionService, penalties: PenaltyService, people: EnforcementPeopleService, clock: any WallClock) {
+                selfInspections: SelfInspectionService, penalties: PenaltyService, people: EnforcementPeopleService, users: any UserRepository,
+                clock: any WallClock) {
+        self.users = users
         self.hazards = hazards
         self.alarms = alarms
         self.inspections = inspections
@@ -306,6 +313,13 @@ public struct WorkbenchService: Sendable {
             return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
         case .arrangePlanned:
             return try await planned(page: page, actor: actor, now: now)
+        case .unlockAccount:
+            try actor.require(.userUnlock)
+            let found = try await users.list(UserQuery(lockedOnly: true), page: page, scope: actor.scope, now: now)
+            return found.map { u in
+                WorkItem(title: "\(u.displayName)（\(u.username)）", subject: u.role.zh, since: u.lockedUntil.map { $0.addingTimeInterval(-LoginPolicy.lockDuration) },
+                         due: u.lockedUntil, overdue: false, link: .lockedAccounts)
+            }
         case .missedSelfInspection:
             let (found, _, _) = try await selfInspections.standings(actor: actor, onlyMissed: true, page: page)
             return found.map { s in

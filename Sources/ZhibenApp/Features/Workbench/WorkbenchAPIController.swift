@@ -36,6 +36,7 @@ struct WorkbenchAPIController: RouteCollection {
             case .draw(let id): link = LinkDTO(type: "draw", id: id)
             case .enterprise(let id): link = LinkDTO(type: "enterprise", id: id)
             case .selfInspections: link = LinkDTO(type: "selfInspections", id: nil)
+            case .lockedAccounts: link = LinkDTO(type: "lockedAccounts", id: nil)
             }
         }
     }

@@ -60,6 +60,7 @@ struct WorkbenchPages: RouteCollection {
         case .draw(let id): SitePath.draw(id).path
         case .enterprise(let id): kind == .arrangePlanned ? SitePath.newInspection(enterprise: id, origin: .plan) : SitePath.enterprise(id).path
         case .selfInspections: SitePath.selfInspections.path
+        case .lockedAccounts: SitePath.users.path + "?locked=1"
         }
     }
 
