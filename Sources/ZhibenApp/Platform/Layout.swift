@@ -89,13 +89,39 @@ enum Layout {
           </div>
         </header>
         <div class="frame">
-          <nav class="sidenav" aria-label="\(ctx.t("功能模块", "Modules"))"><ul>\(links)</ul></nav>
+          <nav class="sidenav" id="menu" aria-label="\(ctx.t("功能模块", "Modules"))"><ul>\(links)</ul></nav>
           <main id="main">
             <h1>\(title)</h1>
             \(content)
           </main>
         </div>
+        \(bottomNav(ctx))
         """)
+    }
+
+    /// A phone's short menu at the bottom: the workbench, the role's two or three main lists, messages,
+    /// and the whole menu.
+    static func bottomNav(_ ctx: PageContext) -> HTML {
+        let lists: [(String, String, String)]
+        switch ctx.caller.role {
+        case .enterpriseUser:
+            lists = [(SitePath.hazards.path, "隐患", "Hazards"), (SitePath.alarms.path, "报警", "Alarms"), (SitePath.selfInspections.path, "自查", "Self-checks")]
+        case .expert:
+            lists = [(SitePath.hazards.path, "隐患", "Hazards"), (SitePath.inspections.path, "检查", "Inspections")]
+        case .cityAdmin:
+            lists = [(SitePath.users.path, "用户", "Users"), (SitePath.audit.path, "审计", "Audit")]
+        case .countyOfficer, .cityOfficer, .inspector:
+            lists = [(SitePath.hazards.path, "隐患", "Hazards"), (SitePath.alarms.path, "报警", "Alarms"), (SitePath.inspections.path, "检查", "Inspections")]
+        }
+        let items = [(SitePath.home.path, "工作台", "Workbench")] + lists + [(SitePath.notifications.path, "消息", "Messages")]
+        let links = items.map { href, zh, en -> HTML in
+            let current = isCurrent(href, path: ctx.path)
+            let badge: HTML = HTML.when(href == SitePath.notifications.path && ctx.unread > 0) { " <span class=\"badge\">\(String(ctx.unread))</span>" }
+            return "<li><a href=\"\(href)\"\(HTML(raw: current ? " aria-current=\"page\"" : ""))>\(ctx.t(zh, en))\(badge)</a></li>"
+        }
+        return """
+        <nav class="bottomnav" aria-label="\(ctx.t("常用", "Shortcuts"))"><ul>\(links)<li><a href="#menu">\(ctx.t("更多", "More"))</a></li></ul></nav>
+        """
     }
 
     /// Which navigation entry a path belongs to; the import pages live under /enterprises but have their own entry.

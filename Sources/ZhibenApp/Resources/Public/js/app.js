@@ -23,6 +23,44 @@ document.addEventListener("change", function (event) {
   });
 });
 
+// On a phone a list's rows are cards: each cell is labelled with its column's heading (also the rows
+// the live board adds later), and the filters fold away behind one button.
+(function () {
+  function label(table) {
+    var heads = table.querySelectorAll("thead th");
+    if (!heads.length) return;
+    var names = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr) {
+      Array.prototype.forEach.call(tr.children, function (td, i) {
+        if (td.tagName === "TD" && !td.hasAttribute("data-label")) td.setAttribute("data-label", names[i] || "");
+      });
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.data"), function (table) {
+    label(table);
+    var body = table.querySelector("tbody");
+    if (body && window.MutationObserver) new MutationObserver(function () { label(table); }).observe(body, { childList: true });
+  });
+  var en = document.documentElement.lang === "en";
+  Array.prototype.forEach.call(document.querySelectorAll("form.filters"), function (form) {
+    var set = Array.prototype.some.call(form.elements, function (el) {
+      return (el.tagName === "SELECT" || (el.tagName === "INPUT" && el.type !== "hidden" && el.type !== "submit" && el.type !== "checkbox")) && el.value
+        || (el.type === "checkbox" && el.checked);
+    });
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "filters-toggle";
+    button.setAttribute("aria-expanded", "false");
+    button.textContent = (en ? "Filters" : "筛选") + (set ? (en ? " (set)" : "（已设置）") : "");
+    form.classList.add("collapsed");
+    form.parentNode.insertBefore(button, form);
+    button.addEventListener("click", function () {
+      var open = form.classList.toggle("collapsed") === false;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+})();
+
 // Print buttons on ledgers and checklists.
 document.addEventListener("click", function (event) {
   var target = event.target;
