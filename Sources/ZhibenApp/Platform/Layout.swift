@@ -193,12 +193,37 @@ enum Layout {
 }
 
 enum ErrorPage {
+    static func title(_ status: Int, _ lang: Language) -> String {
+        switch status {
+        case 400: lang.t("请求有误", "Bad request")
+        case 401: lang.t("请先登录", "Sign in first")
+        case 403: lang.t("无权操作", "Not allowed")
+        case 404: lang.t("没有找到", "Not found")
+        case 405: lang.t("不支持的操作", "Not supported")
+        case 409: lang.t("记录已变化", "Changed meanwhile")
+        case 412: lang.t("记录已被他人修改", "Changed by someone else")
+        case 413: lang.t("上传内容过大", "Too large")
+        case 422: lang.t("填写有误", "Check the form")
+        case 429: lang.t("操作过于频繁", "Too many attempts")
+        case 503: lang.t("系统暂时不可用", "Temporarily unavailable")
+        default: status >= 500 ? lang.t("服务器出错", "Server error") : lang.t("无法完成", "Could not be done")
+        }
+    }
+
     static func response(_ p: Problem, req: Request) -> Response {
         let lang = req.language
         let message: String
+        // A form sent with a missing or stale token (a page left open over a sign-out, another tab's
+        // sign-in) is not a missing permission: the page says which of the two happened.
+        let expired = p.status == 403 && (p.detail ?? "").hasPrefix("CSRF")
+        var title = Self.title(p.status, lang)
         switch p.status {
         case 401: message = lang.t("请先登录。", "Please sign in.")
-        case 403: message = lang.t("您没有执行此操作的权限，或表单已过期（请刷新页面后重试）。", "You may not do this, or the form expired (reload and retry).")
+        case 403 where expired:
+            title = lang.t("表单已过期", "The form expired")
+            message = lang.t("这个表单已过期（可能在别处退出或重新登录过），内容没有提交。请返回上一页，刷新后重新填写提交。",
+                             "This form expired (you may have signed out or in elsewhere); nothing was sent. Go back, reload the page and submit again.")
+        case 403: message = lang.t("您的账号没有执行此操作的权限。如确需办理，请联系上级管理员调整账号权限。", "Your account may not do this. Ask your administrator if you need to.")
         case 404: message = lang.t("没有找到这个页面或记录，或者它不在您的管辖范围内。", "This page or record does not exist, or is outside your jurisdiction.")
         case 405: message = lang.t("不支持此请求方法。", "This method is not supported here.")
         case 413: message = lang.t("上传内容过大。", "The upload is too large.")
@@ -207,15 +232,18 @@ enum ErrorPage {
                                    "The system cannot reach its database just now and is reconnecting; your data is safe. Reload the page in a few seconds.")
         default: message = p.status >= 500 ? lang.t("服务器出错，已记录日志，数据未被修改。", "Server error; it has been logged and nothing was changed.") : (p.detail ?? p.title)
         }
-        let body: HTML = """
-        <main class="narrow" id="main">
-          <h1>\(String(p.status)) · \(p.title)</h1>
-          <p>\(message)</p>
-          <p><a href="\(SitePath.home)">\(lang.t("返回首页", "Back to the overview"))</a></p>
-        </main>
+        let content: HTML = """
+          <p class="flash \(p.status >= 500 ? "error" : "warning")" role="alert">\(message)</p>
+          <p class="actions">\(HTML.when(expired) { "<a class=\"button primary\" href=\"javascript:history.back()\">\(lang.t("返回上一页", "Go back"))</a>" })<a class="button" href="\(SitePath.home)">\(lang.t("返回工作台", "Back to the workbench"))</a></p>
         """
-        let res = Response.html(Layout.document(lang: lang, title: String(p.status), body: body),
-                                status: HTTPResponseStatus(statusCode: p.status))
+        // Within the layout, with its menu, for someone signed in; a plain page otherwise.
+        let page: HTML
+        if req.auth != nil, let ctx = try? PageContext(req: req) {
+            page = Layout.page(ctx, title: title, content)
+        } else {
+            page = Layout.document(lang: lang, title: title, body: "<main class=\"narrow\" id=\"main\"><h1>\(title)</h1>\(content)</main>")
+        }
+        let res = Response.html(page, status: HTTPResponseStatus(statusCode: p.status))
         for (k, v) in p.headers ?? [:] { res.headers.replaceOrAdd(name: k, value: v) }
         return res
     }

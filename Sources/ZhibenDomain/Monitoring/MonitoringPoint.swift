@@ -20,6 +20,18 @@ public struct MonitoringIndicator: Sendable, Equatable, Identifiable {
     public var kind: MonitoringPoint.Kind
 
     public func label(_ lang: Language) -> String { lang == .en ? indicatorEn : indicatorZh }
+
+    /// The unit as a person reads it: an assumed one marked so, none where the source gives none.
+    public func unitLabel(_ lang: Language) -> String {
+        switch unit {
+        case "", "-", "unknown": return lang == .en ? "unit not given" : "单位未明确"
+        case "records": return lang == .en ? "records" : "条记录"
+        case "unit": return lang == .en ? "count" : "个"
+        default: break
+        }
+        guard let cut = unit.range(of: " (unit assumed)") ?? unit.range(of: " (units assumed)") else { return unit }
+        return unit[..<cut.lowerBound] + (lang == .en ? " (assumed)" : "（推定）")
+    }
 }
 
 public enum MonitoringCatalogue {
@@ -88,7 +100,7 @@ public struct AlarmLimits: Sendable, Equatable, Codable {
         if let v = low { parts.append("L \(n(v))") }
         if let v = high { parts.append("H \(n(v))") }
         if let v = highHigh { parts.append("HH \(n(v))") }
-        if !abnormalStates.isEmpty { parts.append("异常状态 " + abnormalStates.joined(separator: "/")) }
+        if !abnormalStates.isEmpty { parts.append("异常状态 " + abnormalStates.map { StateValues.label($0) }.joined(separator: "/")) }
         if let v = rateOfChange { parts.append("变化率 \(n(v))/min") }
         if onDelay > 0 { parts.append("延时 \(onDelay)s") }
         if deadband > 0 { parts.append("回差 \(n(deadband))") }

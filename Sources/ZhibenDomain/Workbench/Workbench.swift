@@ -136,6 +136,8 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
 /// Where an item of the workbench is acted on.
 public enum WorkLink: Sendable, Equatable {
     case hazard(UUID), alarm(UUID), inspection(UUID), draw(UUID), enterprise(UUID), selfInspections, lockedAccounts
+    /// Nothing to open: the item itself says what to do (a worker to retrain and re-examine).
+    case none
 }
 
 /// One thing that waits: what, whose, since when, by when.
@@ -352,8 +354,8 @@ public struct WorkbenchService: Sendable {
             let exams = try await penalties.repository.exams(inspectionID: nil, enterpriseID: id, outstandingOnly: true, scope: actor.scope)
                 .sorted { $0.examinedOn < $1.examinedOn }
             let items = exams.map { e in
-                WorkItem(title: "\(e.workerName)（\(e.job)，\(e.score)分）", subject: "", since: ChinaTime.parseDay(e.examinedOn), due: nil, overdue: false,
-                         link: .inspection(e.inspectionID))
+                WorkItem(title: "\(e.workerName)（\(e.job)，\(e.score)分）：离岗培训，补考合格后复岗", subject: "", since: ChinaTime.parseDay(e.examinedOn),
+                         due: nil, overdue: false, link: .none)
             }
             return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
         }

@@ -37,7 +37,7 @@ struct APIKeyPages: RouteCollection {
         }
         let content: HTML = """
         \(newKey.map { HTML("<div class=\"flash ok\" role=\"status\"><p>\(ctx.t("密钥已签发。它只显示这一次，请立即复制保存：", "Key issued. It is shown only once; copy it now:"))</p><p><code class=\"secret\">\($0)</code></p></div>") } ?? "")
-        <p>\(ctx.t("接口密钥供企业网关等机器客户端调用 /api/v1，以 Authorization: Bearer 方式发送，只能访问所属企业。", "API keys let machine clients (enterprise gateways) call /api/v1 with Authorization: Bearer; a key sees only its enterprise."))</p>
+        <p>\(HTML(raw: ctx.t("接口密钥供企业网关等机器客户端调用 <code>/api/v1</code>，以 <code>Authorization: Bearer</code> 方式发送，只能访问所属企业。", "API keys let machine clients (enterprise gateways) call /api/v1 with Authorization: Bearer; a key sees only its enterprise.")))</p>
         \(keys.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("尚未签发密钥。", "No keys issued yet."))</p>") : """
         <div class="table-wrap"><table class="data"><thead><tr><th scope="col">\(ctx.t("名称", "Name"))</th><th scope="col">\(ctx.t("前缀", "Prefix"))</th><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("签发", "Issued"))</th><th scope="col">\(ctx.t("最近使用", "Last used"))</th><th scope="col">\(ctx.t("状态", "State"))</th></tr></thead><tbody>\(rows)</tbody></table></div>
         """)

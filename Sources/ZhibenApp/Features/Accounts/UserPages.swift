@@ -46,7 +46,7 @@ struct UserPages: RouteCollection {
             let scope: String = u.countyCode.flatMap { County.named($0)?.label(lang) } ?? (u.enterpriseID != nil ? ctx.t("企业", "Enterprise") : "—")
             return """
             <tr\(HTML(raw: u.active ? "" : " class=\"inactive\""))>
-              <td class="mono">\(u.username)</td><td>\(u.displayName)</td><td>\(u.role.label(lang))</td><td>\(scope)</td>
+              <td class="mono"><code>\(u.username)</code></td><td>\(u.displayName)</td><td>\(u.role.label(lang))</td><td>\(scope)</td>
               <td>\(u.lastLoginAt.map { ChinaTime.display($0) } ?? "—")</td>
               <td>\(locked ? HTML("<span class=\"tag red\">\(ctx.t("锁定至", "locked until")) \(ChinaTime.display(u.lockedUntil!))</span>") : (u.active ? HTML(raw: ctx.t("正常", "active")) : HTML("<span class=\"tag\">\(ctx.t("已停用", "inactive"))</span>")))</td>
               <td class="row-actions">

@@ -41,6 +41,20 @@ struct AuditPages: RouteCollection {
         return .csv(data, filename: "audit-log.csv")
     }
 
+    /// The page of an audited record, when it has one.
+    static func recordLink(_ type: String, _ id: String) -> String? {
+        guard let uuid = UUID(uuidString: id) else { return nil }
+        switch type {
+        case "enterprise": return SitePath.enterprise(uuid).path
+        case "hazard": return SitePath.hazard(uuid).path
+        case "alarm": return SitePath.alarm(uuid).path
+        case "inspection": return SitePath.inspection(uuid).path
+        case "draw": return SitePath.draw(uuid).path
+        case "monitoring-point": return SitePath.monitoringPoint(uuid).path
+        default: return nil
+        }
+    }
+
     func audit(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.auditRead)
@@ -49,15 +63,19 @@ struct AuditPages: RouteCollection {
         let page = try await req.zhiben.auditLog.list(q, actor: ctx.caller)
         var qs = QueryString()
         for k in ["actor", "action", "entityType", "entityID", "from", "to"] { qs.set(k, req.queryString(k)) }
+        let names = try await ActorNames.load(req, page.items.map(\.actorUsername))
         let rows = page.items.map { e -> HTML in
+            // A compact diff: each field by its name, the values as a person reads them.
             let changes = e.changes.prefix(12).map { c -> HTML in
-                "<li><span class=\"mono\">\(c.field)</span>: \(c.before ?? "∅") → \(c.after ?? "∅")</li>"
+                "<li>\(RecordNames.field(c.field, lang))：\(RecordNames.value(c.before ?? "", field: c.field, lang)) → \(RecordNames.value(c.after ?? "", field: c.field, lang))</li>"
             }
+            let record: HTML = Self.recordLink(e.entityType, e.entityID).map { "<a href=\"\($0)\">\(ctx.t("查看", "Open"))</a>" }
+                ?? HTML("\(RecordNames.value(e.entityID, field: "id", lang))")
             return """
-            <tr><td class="num">\(String(e.seq))</td><td>\(ChinaTime.display(e.at, seconds: true))</td><td class="mono">\(e.actorUsername)</td>
-            <td>\(AuditAction(rawValue: e.action)?.label(lang) ?? e.action)</td><td>\(e.entityType)</td>
-            <td class="mono small">\((e.entityType == "enterprise" ? UUID(uuidString: e.entityID) : nil).map { HTML("<a href=\"\(SitePath.enterprise($0).path)\">\(e.entityID)</a>") } ?? HTML("\(e.entityID)"))</td>
-            <td><ul class="changes">\(changes)</ul>\(e.changes.count > 12 ? HTML(raw: "…") : "")</td><td class="mono small">\(e.origin ?? "")</td></tr>
+            <tr><td class="num">\(String(e.seq))</td><td>\(ChinaTime.display(e.at, seconds: true))</td><td>\(names(e.actorUsername))</td>
+            <td>\(RecordNames.action(e.action, lang))</td><td>\(RecordNames.entity(e.entityType, lang))</td>
+            <td class="small">\(record)</td>
+            <td><ul class="changes">\(changes)</ul>\(e.changes.count > 12 ? HTML(raw: "…") : "")</td><td class="small">\(RecordNames.origin(e.origin, lang))</td></tr>
             """
         }
         let content: HTML = """

@@ -344,9 +344,9 @@ enum DrawViews {
             <dt>\(lang.t("抽取", "Draw"))</dt><dd>\(lang.t("从 \(d.pool.enterprises.count) 家企业中抽取 \(p.size) 家，每家 \(p.inspectorsPerEnterprise) 名执法人员", "\(p.size) of \(d.pool.enterprises.count) enterprises, \(p.inspectorsPerEnterprise) inspectors each"))\(p.withExpert ? lang.t("、1名专家", ", one expert") : "")\(p.crossCounty ? lang.t("（异地交叉）", " (cross-county)") : "")\(p.weighted ? lang.t("；不良记录加权", "; weighted for bad records") : "")</dd>
             <dt>\(lang.t("企业池条件", "Pool filters"))</dt><dd>\(DrawViews.filters(p, lang: lang))</dd>
             <dt>\(lang.t("名册", "Roster"))</dt><dd>\(lang.t("\(d.pool.inspectors.count) 名执法人员、\(d.pool.experts.count) 名专家（\(d.pool.day) 冻结）", "\(d.pool.inspectors.count) inspectors, \(d.pool.experts.count) experts (frozen \(d.pool.day))"))</dd>
-            <dt>\(lang.t("企业池摘要 SHA-256", "Pool digest (SHA-256)"))</dt><dd class="mono small">\(d.poolDigest) · <a href="\(SitePath.publicDrawPool(d.id).path)">pool.json</a> · \(yes(v.poolMatches))</dd>
-            <dt>\(lang.t("种子承诺值 SHA-256(种子)", "Commitment SHA-256(seed)"))</dt><dd class="mono small">\(d.commitment)</dd>
-            <dt>\(lang.t("种子", "Seed"))</dt><dd class="mono small">\(d.seed ?? lang.t("揭晓时公布", "published at the reveal"))\(HTML.when(d.seed != nil) { " · \(yes(v.commitmentMatches))" })</dd>
+            <dt>\(lang.t("企业池摘要 SHA-256", "Pool digest (SHA-256)"))</dt><dd class="mono small"><code>\(d.poolDigest)</code> · <a href="\(SitePath.publicDrawPool(d.id).path)"><code>pool.json</code></a> · \(yes(v.poolMatches))</dd>
+            <dt>\(lang.t("种子承诺值 SHA-256(种子)", "Commitment SHA-256(seed)"))</dt><dd class="mono small"><code>\(d.commitment)</code></dd>
+            <dt>\(lang.t("种子", "Seed"))</dt><dd class="mono small">\(d.seed.map { HTML("<code>\($0)</code>") } ?? HTML("\(lang.t("揭晓时公布", "published at the reveal"))"))\(HTML.when(d.seed != nil) { " · \(yes(v.commitmentMatches))" })</dd>
             <dt>\(lang.t("复核结果", "Recomputed result"))</dt><dd>\(yes(v.resultMatches))</dd>
             <dt>\(lang.t("时间", "Times"))</dt><dd>\(lang.t("承诺", "committed")) \(ChinaTime.display(d.createdAt))\(d.revealedAt.map { lang.t("，揭晓 ", ", revealed ") + ChinaTime.display($0) } ?? "")</dd>
             \(HTML.when(d.overlapReason != nil) { "<dt>\(lang.t("再次抽取的理由", "Why drawn again"))</dt><dd>\(d.overlapReason ?? "")</dd>" })
@@ -436,7 +436,7 @@ struct PublicDrawPages: RouteCollection {
         let rows = page.items.map { d -> HTML in
             """
             <tr><td><a href="\(SitePath.publicDraw(d.id).path)">\(d.title)</a>\(HTML.when(d.overlapReason != nil) { "<br><span class=\"small\">\(lang.t("再次抽取：", "Drawn again: "))\(d.overlapReason ?? "")</span>" })</td><td>\(d.countyCode.flatMap { County.named($0)?.label(lang) } ?? lang.t("全市", "City-wide"))</td>
-              <td class="num">\(d.parameters.size) / \(d.poolCounts.enterprises)</td><td class="mono small">\(String(d.commitment.prefix(16)))…</td>
+              <td class="num">\(d.parameters.size) / \(d.poolCounts.enterprises)</td><td class="mono small"><code>\(String(d.commitment.prefix(16)))</code>…</td>
               <td>\(d.revealed ? lang.t("已揭晓", "Revealed") : lang.t("待揭晓", "To be revealed"))\(marks(flagsOf[d.id] ?? []))</td><td>\(ChinaTime.display(d.createdAt))</td></tr>
             """
         }

@@ -5,6 +5,15 @@ import ZhibenDomain
 /// The criteria catalogue, the checklists per industry and special risk (一行业一清单), an enterprise's
 /// applicable checklist (printable), and the counties' local items.
 struct CriteriaPages: RouteCollection {
+    /// How sure we are of an item's text, as the reference data records it, in the page's language.
+    static func source(_ note: String, _ lang: Language) -> String {
+        switch note {
+        case "checked against two independent copies of the 2023 text": lang.t("已与两份独立的2023年文本核对", note)
+        case "one careful non-official copy of the 2023 text; check against the official text": lang.t("据一份非官方的2023年文本整理，请以正式文本为准", note)
+        default: note
+        }
+    }
+
     func boot(routes: any RoutesBuilder) throws {
         routes.get(WebRoute.criteria, use: criteria)
         routes.get(WebRoute.checklists, use: checklists)
@@ -24,9 +33,9 @@ struct CriteriaPages: RouteCollection {
         let items = catalogue.search(q, group: group)
         let rows = items.map { c -> HTML in
             """
-            <tr><td class="mono">\(c.id)</td><td>\(c.citation(lang))</td><td>\(c.group.label(lang))</td>
+            <tr><td class="mono nowrap">\(c.id)</td><td>\(c.citation(lang))</td><td>\(c.group.label(lang))</td>
             <td>\(c.summary(lang))<br><span class="muted small">\(c.keywords.joined(separator: "、"))</span></td>
-            <td>\(c.monitoringRelated ? ctx.t("是", "yes") : "")</td><td class="small muted">\(c.source)</td></tr>
+            <td>\(c.monitoringRelated ? ctx.t("是", "yes") : "")</td><td class="small muted">\(Self.source(c.source, lang))</td></tr>
             """
         }
         let std = catalogue.current

@@ -206,6 +206,8 @@ struct HazardPages: RouteCollection {
 
     func detailPage(_ ctx: PageContext, id: UUID, req: Request, flash: String?, failed: Failed?) async throws -> HTML {
         let (h, events, photos) = try await req.zhiben.hazards.history(id, actor: ctx.caller)
+        let names = try await ActorNames.load(req, events.map(\.actor) + photos.map(\.uploadedBy) + events.compactMap { $0.details["expert"] }
+                                              + [h.expert?.by, h.supervision?.by, h.pendingExtension?.by, h.reportedBy].compactMap { $0 })
         let lang = ctx.lang
         let now = req.zhiben.clock.now()
         let catalogue = req.zhiben.hazards.catalogue
@@ -246,7 +248,7 @@ struct HazardPages: RouteCollection {
         <section class="panel">
           <h2>\(ctx.t("照片", "Photos"))（\(photos.count)）</h2>
           <ul class="photos">\(photos.map { p -> HTML in
-            "<li><a href=\"\(SitePath.hazardPhoto(h.id, p.id).path)\"><img src=\"\(SitePath.hazardPhoto(h.id, p.id).path)\" alt=\"\(ctx.t("隐患照片", "Hazard photo")) \(ChinaTime.display(p.uploadedAt))\" loading=\"lazy\"></a><span class=\"small muted\">\(p.uploadedBy) · \(ChinaTime.display(p.uploadedAt))<br><span class=\"mono\" title=\"SHA-256\">\(String(p.sha256.prefix(12)))…</span></span></li>"
+            "<li><a href=\"\(SitePath.hazardPhoto(h.id, p.id).path)\"><img src=\"\(SitePath.hazardPhoto(h.id, p.id).path)\" alt=\"\(ctx.t("隐患照片", "Hazard photo")) \(ChinaTime.display(p.uploadedAt))\" loading=\"lazy\"></a><span class=\"small muted\">\(names(p.uploadedBy)) · \(ChinaTime.display(p.uploadedAt))<br><span class=\"mono\" title=\"SHA-256\">\(String(p.sha256.prefix(12)))…</span></span></li>"
           })</ul>
         </section>
         """
@@ -255,8 +257,8 @@ struct HazardPages: RouteCollection {
 
             let change: HTML = e.fromState.map { from in from == e.toState ? "" : "\(from.label(lang)) → \(e.toState.label(lang))" } ?? "\(e.toState.label(lang))"
             return """
-            <tr><td>\(ChinaTime.display(e.at))</td><td class="mono">\(e.actor)<br><span class="muted small">\(e.actorRole.label(lang))</span></td>
-            <td>\(action)</td><td>\(change)</td><td>\(e.comment)\(HazardViews.details(e.details, lang: lang))\(HTML.when(!e.photoIDs.isEmpty) { "<span class=\"muted small\">\(ctx.t("照片", "photos")) \(e.photoIDs.count)</span>" })</td></tr>
+            <tr><td>\(ChinaTime.display(e.at))</td><td>\(names(e.actor))<br><span class="muted small">\(e.actorRole.label(lang))</span></td>
+            <td>\(action)</td><td>\(change)</td><td>\(e.comment)\(HazardViews.details(e.details, lang: lang, names: names))\(HTML.when(!e.photoIDs.isEmpty) { "<span class=\"muted small\">\(ctx.t("照片", "photos")) \(e.photoIDs.count)</span>" })</td></tr>
             """
         }
         let allowed = HazardWorkflow.available(to: ctx.caller, on: h)
@@ -287,9 +289,9 @@ struct HazardPages: RouteCollection {
             \(row(ctx.t("发现", "Found"), text("\(h.foundBy) · \(ChinaTime.display(h.foundAt))")))
             \(row(ctx.t("重点领域", "Focus"), text(FocusTag.allCases.filter(h.focusTags.contains).map { $0.label(lang) }.joined(separator: "、"))))
             \(row(ctx.t("整改期限", "Deadline"), text(h.deadline.map { ChinaTime.day($0) })))
-            \(h.expert.map { x in row(ctx.t("指派专家", "Assigned expert"), text("\(x.name)（\(x.username)） · \(x.by) · \(ChinaTime.day(x.at))")) } ?? "")
-            \(row(ctx.t("挂牌督办", "Supervision"), text(h.supervision.map { "\($0.level.label(lang)) · \($0.by) · \(ChinaTime.day($0.at))\($0.note.isEmpty ? "" : " · " + $0.note)" })))
-            \(h.pendingExtension.map { p in row(ctx.t("延期申请", "Extension requested"), text("\(ChinaTime.day(p.newDeadline)) · \(p.reason) · \(p.by)")) } ?? "")
+            \(h.expert.map { x in row(ctx.t("指派专家", "Assigned expert"), text("\(x.name) · \(names(x.by)) · \(ChinaTime.day(x.at))")) } ?? "")
+            \(row(ctx.t("挂牌督办", "Supervision"), text(h.supervision.map { "\($0.level.label(lang)) · \(names($0.by)) · \(ChinaTime.day($0.at))\($0.note.isEmpty ? "" : " · " + $0.note)" })))
+            \(h.pendingExtension.map { p in row(ctx.t("延期申请", "Extension requested"), text("\(ChinaTime.day(p.newDeadline)) · \(p.reason) · \(names(p.by))")) } ?? "")
             \(ack)
             \(HTML.when(!h.evidence.isEmpty) { row(ctx.t("整改情况", "Rectification"), text(h.evidence)) })
             \(h.rejectionReason.map { row(ctx.t("不予认定理由", "Rejected because"), text($0)) } ?? "")

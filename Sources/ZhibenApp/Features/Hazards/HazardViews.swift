@@ -39,15 +39,17 @@ enum HazardViews {
         "responsible": ("责任人", "responsible"), "measures": ("措施", "measures"), "funds": ("资金（元）", "funds (yuan)"),
         "deadline": ("期限", "deadline"), "contingencyPlan": ("应急预案", "contingency plan"), "interimSafeguards": ("临时措施", "interim safeguards"),
         "evidence": ("整改情况", "evidence"), "newDeadline": ("新期限", "new deadline"), "approve": ("批准", "approved"),
+        "expert": ("专家", "expert"),
     ]
 
     /// A history entry's details as a list, labelled and with times shown in Asia/Shanghai.
-    static func details(_ d: [String: String], lang: Language) -> HTML {
+    static func details(_ d: [String: String], lang: Language, names: ActorNames? = nil) -> HTML {
         let items = d.sorted { $0.key < $1.key }.map { key, value -> HTML in
             let label = detailLabels[key].map { lang.t($0.zh, $0.en) } ?? key
             var shown = value
             if let date = try? APIDate.style.parse(value) { shown = ChinaTime.display(date) }
-            if key == "level" { shown = HazardLevel(rawValue: value)?.label(lang) ?? value }
+            if key == "level" { shown = HazardLevel(rawValue: value)?.label(lang) ?? HazardSupervision.Level(rawValue: value)?.label(lang) ?? value }
+            if key == "expert", let names { shown = names(value) }
             if key == "source" { shown = HazardSource(rawValue: value)?.label(lang) ?? value }
             if key == "approve" { shown = value == "true" ? lang.t("是", "yes") : lang.t("否", "no") }
             return "<li>\(label)：\(shown)</li>"

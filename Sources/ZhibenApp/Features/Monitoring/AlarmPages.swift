@@ -18,6 +18,11 @@ struct AlarmPages: RouteCollection {
         return req.redirect(to: SitePath.hazard(h.id))
     }
 
+    /// A reading as the alarm recorded it: a state point's state by its name.
+    static func value(_ v: String, _ a: Alarm, _ lang: Language) -> String {
+        a.condition == .state ? StateValues.label(v, lang) : v
+    }
+
     static func levelTag(_ l: AlarmLevel, lang: Language) -> HTML {
         "<span class=\"tag \(l == .first ? "red" : "orange")\">\(l.label(lang))</span>"
     }
@@ -72,7 +77,7 @@ struct AlarmPages: RouteCollection {
           <td><span class="mono">\(a.pointCode)</span> \(a.pointName)</td>
           <td>\(a.condition.label(lang))</td>
           <td>\(Self.levelTag(a.level, lang: lang))</td>
-          <td class="num">\(a.raisedValue)</td>
+          <td class="num">\(value(a.raisedValue, a, lang))</td>
           <td>\(a.state.label(lang))</td>
           <td>\(a.normalAt.map { ChinaTime.display($0, seconds: true) } ?? lang.t("未恢复", "still out"))</td>
         </tr>
@@ -111,17 +116,17 @@ struct AlarmPages: RouteCollection {
         let ctx = try PageContext(req: req)
         let a = try await req.zhiben.alarms.get(req.recordID("alarm"), actor: ctx.caller)
         let offers = ctx.caller.can(.hazardReport) ? try await req.zhiben.alarms.offersHazard(a) : false
-        return .html(detail(ctx, a, issues: [], failed: nil, flash: req.queryString("done").map { _ in ctx.t("已保存。", "Saved.") }, offersHazard: offers))
+        return .html(detail(ctx, a, issues: [], failed: nil, flash: req.queryString("done").map { _ in ctx.t("已保存。", "Saved.") }, offersHazard: offers, names: try await ActorNames.load(req, a.steps.map(\.by))))
     }
 
     func detail(_ ctx: PageContext, _ a: Alarm, issues: [FieldIssue], failed: AlarmAction?, flash: String?, message: String? = nil,
-                offersHazard: Bool = false) -> HTML {
+                offersHazard: Bool = false, names: ActorNames) -> HTML {
         let lang = ctx.lang
         func row(_ label: String, _ value: String) -> HTML { "<dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd>" }
         let steps = a.steps.map { s -> HTML in
             let extra = [s.cause.map { ctx.t("原因：", "Cause: ") + $0 }, s.measures.map { ctx.t("措施：", "Measures: ") + $0 },
                          s.until.map { ctx.t("搁置至 ", "Shelved until ") + ChinaTime.display($0) }].compactMap { $0 }
-            return "<tr><td>\(ChinaTime.display(s.at))</td><td class=\"mono\">\(s.by)</td><td>\(s.action.label(lang))</td><td>\(s.comment)\(HTML.when(!extra.isEmpty) { "<br><span class=\"small\">\(extra.joined(separator: "；"))</span>" })</td></tr>"
+            return "<tr><td>\(ChinaTime.display(s.at))</td><td>\(names(s.by))</td><td>\(s.action.label(lang))</td><td>\(s.comment)\(HTML.when(!extra.isEmpty) { "<br><span class=\"small\">\(extra.joined(separator: "；"))</span>" })</td></tr>"
         }
         let forms = AlarmWorkflow.available(to: ctx.caller, on: a).map { action -> HTML in
             let f = FormRenderer(lang: lang, issues: failed == action ? issues : [], prefix: "\(action.rawValue)-")
@@ -161,9 +166,9 @@ struct AlarmPages: RouteCollection {
           <dl class="facts">
             \(row(ctx.t("点位", "Point"), "\(a.pointCode) \(a.pointName)"))
             \(row(ctx.t("报警时间", "Raised"), ChinaTime.display(a.raisedAt, seconds: true)))
-            \(row(ctx.t("报警值", "Value"), a.raisedValue))
+            \(row(ctx.t("报警值", "Value"), Self.value(a.raisedValue, a, lang)))
             \(row(ctx.t("升级", "Upgraded"), a.upgradedAt.map { ChinaTime.display($0, seconds: true) } ?? ""))
-            \(row(ctx.t("恢复正常", "Back to normal"), a.normalAt.map { "\(ChinaTime.display($0, seconds: true)) · \(a.normalValue ?? "")" } ?? ctx.t("未恢复", "still out")))
+            \(row(ctx.t("恢复正常", "Back to normal"), a.normalAt.map { "\(ChinaTime.display($0, seconds: true)) · \(Self.value(a.normalValue ?? "", a, lang))" } ?? ctx.t("未恢复", "still out")))
             \(row(ctx.t("超时上报", "Escalated"), [a.countyNotifiedAt.map { ctx.t("县局 ", "county ") + ChinaTime.display($0) }, a.cityNotifiedAt.map { ctx.t("市局 ", "city ") + ChinaTime.display($0) }].compactMap { $0 }.joined(separator: "；")))
             \(a.hazardID.map { "<dt>\(ctx.t("已转为隐患", "Became hazard"))</dt><dd><a href=\"\(SitePath.hazard($0).path)\">\(ctx.t("查看隐患", "Open the hazard"))</a></dd>" as HTML } ?? "")
           </dl>
@@ -196,16 +201,17 @@ struct AlarmPages: RouteCollection {
             return req.redirect(to: SitePath.alarm(id).done("saved"))
         } catch let error as DomainError {
             let current = try await req.zhiben.alarms.get(id, actor: ctx.caller)
+            let names = try await ActorNames.load(req, current.steps.map(\.by))
             switch error {
             case .staleVersion:
                 return .html(detail(ctx, current, issues: [], failed: nil, flash: nil,
-                                    message: ctx.t("提交前该报警已被他人处理，未保存您的操作。下面是最新情况。", "Someone else acted on this alarm meanwhile, so your step was not saved. Here is the current state.")), status: .conflict)
+                                    message: ctx.t("提交前该报警已被他人处理，未保存您的操作。下面是最新情况。", "Someone else acted on this alarm meanwhile, so your step was not saved. Here is the current state."), names: names), status: .conflict)
             case .invalidTransition:
                 return .html(detail(ctx, current, issues: [], failed: nil, flash: nil,
-                                    message: ctx.t("当前状态下不能进行该操作（如数值尚未恢复正常时不能关闭）。", "That step is not possible now (an alarm closes only once its value is back to normal).")), status: .conflict)
+                                    message: ctx.t("当前状态下不能进行该操作（如数值尚未恢复正常时不能关闭）。", "That step is not possible now (an alarm closes only once its value is back to normal)."), names: names), status: .conflict)
             default:
                 guard let issues = error.fieldIssues else { throw error }
-                return .html(detail(ctx, current, issues: issues, failed: action, flash: nil), status: .unprocessableEntity)
+                return .html(detail(ctx, current, issues: issues, failed: action, flash: nil, names: names), status: .unprocessableEntity)
             }
         }
     }

@@ -147,7 +147,7 @@ struct MonitoringPages: RouteCollection {
     func form(_ ctx: PageContext, action: String, values: Form, issues: [FieldIssue], editing: Bool) -> HTML {
         let lang = ctx.lang
         let f = FormRenderer(lang: lang, issues: issues)
-        let indicators = MonitoringCatalogue.indicators.map { ($0.id, "\($0.scenario.label(lang)) · \($0.label(lang))（\($0.kind.label(lang))，\($0.unit)）") }
+        let indicators = MonitoringCatalogue.indicators.map { ($0.id, "\($0.scenario.label(lang)) · \($0.label(lang))（\($0.kind.label(lang))，\($0.unitLabel(lang))）") }
         return """
         \(f.summary())
         <form method="post" action="\(action)" class="grid-form">
@@ -167,7 +167,7 @@ struct MonitoringPages: RouteCollection {
             \(f.text("highHigh", ctx.t("高高限", "High-high"), value: values.highHigh ?? "", attrs: "inputmode=\"decimal\""))
             \(f.errors("limits"))
           </fieldset>
-          \(f.text("abnormalStates", ctx.t("异常状态（状态量，用逗号分隔）", "Abnormal states (state points, comma-separated)"), value: values.abnormalStates ?? "", hint: ctx.t("如 fault,open", "e.g. fault,open")))
+          \(f.text("abnormalStates", ctx.t("异常状态（状态量，用逗号分隔）", "Abnormal states (state points, comma-separated)"), value: values.abnormalStates ?? "", hint: ctx.t("填写网关上报的状态代码，多个用逗号分隔", "the states as the gateway sends them, e.g. fault,open")))
           \(f.text("onDelay", ctx.t("报警延时（秒）", "On-delay (s)"), value: values.onDelay ?? "0", attrs: "inputmode=\"numeric\""))
           \(f.text("deadband", ctx.t("恢复回差", "Deadband"), value: values.deadband ?? "0", attrs: "inputmode=\"decimal\""))
           \(f.text("rateOfChange", ctx.t("变化率限值（每分钟）", "Rate-of-change limit (per minute)"), value: values.rateOfChange ?? "", attrs: "inputmode=\"decimal\""))
@@ -201,7 +201,8 @@ struct MonitoringPages: RouteCollection {
 
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let (p, history) = try await req.zhiben.monitoring.history(req.recordID("monitoring point"), actor: ctx.caller)
+        let (p, recorded) = try await req.zhiben.monitoring.history(req.recordID("monitoring point"), actor: ctx.caller)
+        let history = try await Self.named(recorded, req)
         let flash = req.queryString("done").map { $0 == "created" ? ctx.t("已登记。", "Added.") : ctx.t("已保存。", "Saved.") }
         return .html(detail(ctx, p, history: history, flash: flash, edit: (Form(p), [], false), live: try await live(ctx, req: req, p)))
     }
@@ -224,7 +225,7 @@ struct MonitoringPages: RouteCollection {
         if p.kind == .state {
             let recent = try await readings.readings(pointID: p.id, from: from, to: now.addingTimeInterval(1), limit: 100_000).suffix(20).reversed()
             chart = recent.isEmpty ? "<p class=\"empty\">\(ctx.t("该时段没有数据。", "No readings in this period."))</p>"
-                : "<table class=\"data compact\"><thead><tr><th scope=\"col\">\(ctx.t("时间", "Time"))</th><th scope=\"col\">\(ctx.t("状态", "State"))</th></tr></thead><tbody>\(recent.map { r -> HTML in "<tr><td>\(ChinaTime.display(r.ts, seconds: true))</td><td>\(r.state ?? "")\(HTML.when(p.limits.abnormalStates.contains(r.state ?? "")) { " <span class=\"tag red\">\(ctx.t("异常", "abnormal"))</span>" })</td></tr>" })</tbody></table>"
+                : "<table class=\"data compact\"><thead><tr><th scope=\"col\">\(ctx.t("时间", "Time"))</th><th scope=\"col\">\(ctx.t("状态", "State"))</th></tr></thead><tbody>\(recent.map { r -> HTML in "<tr><td>\(ChinaTime.display(r.ts, seconds: true))</td><td>\(StateValues.label(r.state ?? "", ctx.lang))\(HTML.when(p.limits.abnormalStates.contains(r.state ?? "")) { " <span class=\"tag red\">\(ctx.t("异常", "abnormal"))</span>" })</td></tr>" })</tbody></table>"
         } else {
             let buckets = try await readings.series(pointID: p.id, from: from, to: now, buckets: 120)
             let l = p.limits
@@ -235,12 +236,12 @@ struct MonitoringPages: RouteCollection {
         }
         let alarms = try await req.zhiben.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: ctx.caller)
         let alarmRows = alarms.items.map { a -> HTML in
-            "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(ChinaTime.display(a.raisedAt, seconds: true))</a> \(a.condition.label(lang)) \(AlarmPages.levelTag(a.level, lang: lang)) \(a.raisedValue) · \(a.state.label(lang))</li>"
+            "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(ChinaTime.display(a.raisedAt, seconds: true))</a> \(a.condition.label(lang)) \(AlarmPages.levelTag(a.level, lang: lang)) \(AlarmPages.value(a.raisedValue, a, lang)) · \(a.state.label(lang))</li>"
         }
         return """
         <section class="panel">
           <h2>\(ctx.t("实时数据", "Live data"))</h2>
-          <p>\(latest.map { r -> HTML in "\(ctx.t("最新读数", "Latest reading")) <strong>\(r.value.map(AlarmEngine.format) ?? r.state ?? "")</strong> \(p.unit) · \(ChinaTime.display(r.ts, seconds: true))" } ?? "\(ctx.t("尚未收到数据。", "No reading received yet."))")
+          <p>\(latest.map { r -> HTML in "\(ctx.t("最新读数", "Latest reading")) <strong>\(r.value.map(AlarmEngine.format) ?? StateValues.label(r.state ?? "", ctx.lang))</strong> \(p.unit) · \(ChinaTime.display(r.ts, seconds: true))" } ?? "\(ctx.t("尚未收到数据。", "No reading received yet."))")
             · <span class="tag \(online ? "green" : "red")">\(online ? ctx.t("在线", "online") : ctx.t("离线", "offline"))</span></p>
           <p class="small">\(ctx.t("时段：", "Range: "))\(HTML.join(links, " · "))</p>
           \(chart)
@@ -250,11 +251,17 @@ struct MonitoringPages: RouteCollection {
         """
     }
 
+    /// The limit history with each change's author by name.
+    static func named(_ history: [LimitChange], _ req: Request) async throws -> [LimitChange] {
+        let names = try await ActorNames.load(req, history.map(\.by))
+        return history.map { c in var c = c; c.by = names(c.by); return c }
+    }
+
     func detail(_ ctx: PageContext, _ p: MonitoringPoint, history: [LimitChange], flash: String?, edit: (Form, [FieldIssue], stale: Bool), live: HTML = "") -> HTML {
         let lang = ctx.lang
         func row(_ label: String, _ value: String) -> HTML { "<dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd>" }
         let changes = history.map { c -> HTML in
-            "<tr><td>\(ChinaTime.display(c.at))</td><td class=\"mono\">\(c.by)</td><td>\(c.before.map { $0.isEmpty ? ctx.t("未设", "none") : $0.summary } ?? ctx.t("（登记）", "(added)"))</td><td>\(c.after.isEmpty ? ctx.t("未设", "none") : c.after.summary)</td></tr>"
+            "<tr><td>\(ChinaTime.display(c.at))</td><td>\(c.by)</td><td>\(c.before.map { $0.isEmpty ? ctx.t("未设", "none") : $0.summary } ?? ctx.t("（登记）", "(added)"))</td><td>\(c.after.isEmpty ? ctx.t("未设", "none") : c.after.summary)</td></tr>"
         }
         let indicator = MonitoringCatalogue.indicator(p.indicator)
         return Layout.page(ctx, title: "\(p.name)（\(p.code)）", """
@@ -296,7 +303,8 @@ struct MonitoringPages: RouteCollection {
             _ = try await req.zhiben.monitoring.update(id, try values.draft(), expectedVersion: values.version, actor: ctx.caller, origin: req.origin)
             return req.redirect(to: SitePath.monitoringPoint(id).done("saved"))
         } catch let error as DomainError {
-            let (p, history) = try await req.zhiben.monitoring.history(id, actor: ctx.caller)
+            let (p, recorded) = try await req.zhiben.monitoring.history(id, actor: ctx.caller)
+            let history = try await Self.named(recorded, req)
             if case .staleVersion = error {
                 var typed = values
                 typed.version = p.version

@@ -84,7 +84,7 @@ struct ProvincialPages: RouteCollection {
             ? "<p class=\"empty\">\(ctx.t("还没有监测点位：先登记点位，再填写对应的省级测点编码。", "No monitoring points yet: register them first, then their provincial codes."))</p>"
             : """
             <div class="table-wrap"><table class="data compact">
-              <thead><tr><th scope="col">\(ctx.t("点位编码", "Point"))</th><th scope="col">\(ctx.t("名称", "Name"))</th><th scope="col">\(ctx.t("类型", "Kind"))</th><th scope="col">\(ctx.t("省级测点编码（19位，tnm）", "Provincial point code (19 digits, tnm)"))</th></tr></thead>
+              <thead><tr><th scope="col">\(ctx.t("点位编码", "Point"))</th><th scope="col">\(ctx.t("名称", "Name"))</th><th scope="col">\(ctx.t("类型", "Kind"))</th><th scope="col">\(ctx.t("省级测点编码（19位）", "Provincial point code (19 digits, tnm)"))</th></tr></thead>
               <tbody>\(rows)</tbody>
             </table></div>
             """
@@ -94,9 +94,9 @@ struct ProvincialPages: RouteCollection {
           <input type="hidden" name="version" value="\(link?.version ?? 0)">
           <h2>\(ctx.t("接入设置", "Link"))</h2>
           <div class="grid-form">
-            \(f.text("qybm", ctx.t("企业编码（12位，qybm）", "Enterprise code (12 digits, qybm)"), value: typed?["qybm"] ?? link?.qybm ?? "", required: true, attrs: "inputmode=\"numeric\" maxlength=\"12\""))
+            \(f.text("qybm", ctx.t("省平台企业编码（12位）", "Enterprise code (12 digits, qybm)"), value: typed?["qybm"] ?? link?.qybm ?? "", required: true, attrs: "inputmode=\"numeric\" maxlength=\"12\""))
             \(f.text("key", ctx.t("加密密钥（8个字符）", "Encryption key (8 characters)"), value: "", required: link == nil, type: "password",
-                     hint: link.map { ctx.t("已设置（\($0.maskedKey)），留空则不变", "set (\($0.maskedKey)); leave empty to keep it") } ?? ctx.t("网关按 DES-CBC 用此密钥加密 data", "gateways encrypt data with it (DES-CBC)"),
+                     hint: link.map { ctx.t("已设置（\($0.maskedKey)），留空则不变", "set (\($0.maskedKey)); leave empty to keep it") } ?? ctx.t("网关用此密钥以 DES-CBC 加密上报数据", "gateways encrypt data with it (DES-CBC)"),
                      attrs: "autocomplete=\"off\" maxlength=\"8\""))
           </div>
           \(pointsTable)
@@ -111,7 +111,7 @@ struct ProvincialPages: RouteCollection {
         """
         return Layout.page(ctx, title: ctx.t("省级接口对接", "Provincial interface"), """
         \(Layout.flash(flash))
-        <div class="toolbar"><p class="subtitle">\(name) · \(ctx.t("已部署的粉尘涉爆监测网关只需把上报地址改为本平台（/api/rtsData、/api/eventsData）并使用这里登记的密钥。", "Gateways already deployed for dust monitoring connect by pointing their base URL here (/api/rtsData, /api/eventsData) with the key registered here."))</p>
+        <div class="toolbar"><p class="subtitle">\(name) · \(HTML(raw: ctx.t("已部署的粉尘涉爆监测网关只需把上报地址改为本平台（<code>/api/rtsData</code>、<code>/api/eventsData</code>）并使用这里登记的密钥。", "Gateways already deployed for dust monitoring connect by pointing their base URL here (/api/rtsData, /api/eventsData) with the key registered here.")))</p>
           <div><a class="button" href="\(SitePath.monitoringPoints.path)\(manage ? "" : "?enterprise=\(id.uuidString)")">\(ctx.t("监测点位", "Monitoring points"))</a></div></div>
         \(settings)
         <section class="panel">

@@ -52,7 +52,7 @@ struct WorkbenchPages: RouteCollection {
     }
 
     /// Where an item is acted on.
-    static func href(_ item: WorkItem, kind: WorkKind) -> String {
+    static func href(_ item: WorkItem, kind: WorkKind) -> String? {
         switch item.link {
         case .hazard(let id): SitePath.hazard(id).path
         case .alarm(let id): SitePath.alarm(id).path
@@ -61,6 +61,7 @@ struct WorkbenchPages: RouteCollection {
         case .enterprise(let id): kind == .arrangePlanned ? SitePath.newInspection(enterprise: id, origin: .plan) : SitePath.enterprise(id).path
         case .selfInspections: SitePath.selfInspections.path
         case .lockedAccounts: SitePath.users.path + "?locked=1"
+        case .none: nil
         }
     }
 
@@ -74,9 +75,10 @@ struct WorkbenchPages: RouteCollection {
         } ?? HTML.when(item.overdue) { "<span class=\"due overdue\">\(ctx.t("已超时", "late"))</span>" }
         return """
         <li class="work-item\(item.overdue ? " overdue" : "")">
-          <a class="work-main" href="\(href(item, kind: kind))"><strong>\(item.title)</strong>\(HTML.when(!item.subject.isEmpty) { "<span class=\"subject\">\(item.subject)</span>" })</a>
+          \(href(item, kind: kind).map { link in HTML("<a class=\"work-main\" href=\"\(link)\"><strong>\(item.title)</strong>\(HTML.when(!item.subject.isEmpty) { "<span class=\"subject\">\(item.subject)</span>" })</a>") }
+            ?? HTML("<span class=\"work-main\"><strong>\(item.title)</strong></span>"))
           <span class="work-meta">\(since) \(due)</span>
-          <a class="button primary work-act" href="\(href(item, kind: kind))">\(ctx.t(kind.actionZh, kind.actionEn))</a>
+          \(href(item, kind: kind).map { link in HTML("<a class=\"button primary work-act\" href=\"\(link)\">\(ctx.t(kind.actionZh, kind.actionEn))</a>") } ?? "")
         </li>
         """
     }

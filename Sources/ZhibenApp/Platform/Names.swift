@@ -1,0 +1,133 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// People's names for the account names records keep of who acted: the account's display name (an
+/// enterprise user's is the enterprise's name, an officer's the bureau's); 系统 for the system; the
+/// account name itself only when no such account exists.
+struct ActorNames: Sendable {
+    var names: [String: String]
+    var lang: Language
+
+    func callAsFunction(_ username: String) -> String {
+        if let n = names[username] { return n }
+        switch username {
+        case "system", "": return lang.t("系统", "System")
+        case "simulator": return lang.t("演示网关", "Demo gateway")
+        default: return username
+        }
+    }
+
+    static func load(_ req: Request, _ usernames: some Sequence<String>) async throws -> ActorNames {
+        var out: [String: String] = [:]
+        for u in Set(usernames) where !["system", "simulator", ""].contains(u) {
+            if let user = try await req.zhiben.accounts.users.find(username: u) { out[u] = user.displayName }
+        }
+        return ActorNames(names: out, lang: req.language)
+    }
+}
+
+/// Chinese (and English) names for what the audit log and the histories record: the kinds of record,
+/// their fields, and the codes their values are kept in.
+enum RecordNames {
+    static let entities: [String: (zh: String, en: String)] = [
+        "enterprise": ("企业", "Enterprise"), "hazard": ("隐患", "Hazard"), "user": ("用户", "User"), "apikey": ("接口密钥", "API key"),
+        "alarm": ("报警", "Alarm"), "inspection": ("执法检查", "Inspection"), "draw": ("双随机抽取", "Draw"), "penalty": ("行政处罚", "Penalty"),
+        "worker-exam": ("逢查必考", "Worker exam"), "monitoring-point": ("监测点位", "Monitoring point"), "enforcement-plan": ("执法计划", "Enforcement plan"),
+        "checklist-item": ("检查清单项", "Checklist item"), "self-inspection": ("企业自查", "Self-inspection"), "internal-report": ("内部报告", "Internal report"),
+        "provincial-link": ("省平台对接", "Provincial link"), "roster-inspector": ("执法人员", "Inspector"), "expert": ("专家", "Expert"), "session": ("登录", "Sign-in"),
+    ]
+
+    static let fields: [String: (zh: String, en: String)] = [
+        "creditCode": ("统一社会信用代码", "credit code"), "name": ("名称", "name"), "countyCode": ("县（市、区）", "county"), "township": ("乡镇（街道）", "township"),
+        "address": ("地址", "address"), "longitude": ("经度", "longitude"), "latitude": ("纬度", "latitude"), "industry": ("行业", "industry"),
+        "subIndustry": ("细分行业", "sub-industry"), "scale": ("规模", "scale"), "employees": ("从业人数", "employees"), "dustWorkers": ("涉粉作业人数", "dust workers"),
+        "dustTypes": ("粉尘种类", "dust types"), "specialRisks": ("专项风险", "special risks"), "principal.name": ("主要负责人", "principal"),
+        "principal.phone": ("主要负责人电话", "principal's phone"), "actualController.name": ("实际控制人", "actual controller"),
+        "actualController.phone": ("实际控制人电话", "controller's phone"), "safetyManager.name": ("安全管理负责人", "safety manager"),
+        "safetyManager.phone": ("安全管理负责人电话", "safety manager's phone"), "standardization": ("安全生产标准化等级", "standardization"),
+        "standardizationValidUntil": ("标准化有效期", "standardization valid until"), "status": ("状态", "status"),
+        "supervisingDepartment": ("监管部门", "supervising department"), "computedGrade": ("监管等级", "supervision grade"),
+        "gradeOverride": ("等级调整", "grade override"), "active": ("在册", "active"), "deactivationReason": ("注销原因", "deactivation reason"),
+        "action": ("操作", "action"), "anonymous": ("匿名", "anonymous"), "cause": ("原因", "cause"), "commitment": ("承诺值", "commitment"),
+        "condition": ("报警类型", "condition"), "count": ("数量", "count"), "enterpriseID": ("企业", "enterprise"), "enterprises": ("企业", "enterprises"),
+        "failedLogins": ("失败登录次数", "failed logins"), "group": ("类别", "group"), "hazard": ("隐患", "hazard"), "hazards": ("隐患", "hazards"),
+        "item": ("检查项", "item"), "key": ("密钥", "key"), "level": ("等级", "level"), "normalAt": ("恢复正常时间", "back to normal"),
+        "overlapReason": ("再次抽取理由", "overlap reason"), "password": ("密码", "password"), "photo": ("照片", "photo"), "picks": ("抽取结果", "picks"),
+        "point": ("点位", "point"), "points": ("点位", "points"), "poolDigest": ("企业池摘要", "pool digest"), "prefix": ("密钥前缀", "key prefix"),
+        "qybm": ("省平台企业编码", "provincial code"), "reason": ("理由", "reason"), "revokedAt": ("吊销时间", "revoked at"), "reward": ("奖励", "reward"),
+        "seed": ("随机种子", "seed"), "size": ("抽取数", "size"), "state": ("状态", "state"), "text": ("内容", "text"), "title": ("标题", "title"),
+        "until": ("截止", "until"), "value": ("数值", "value"), "sha256": ("文件摘要", "file digest"), "inspection": ("执法检查", "inspection"),
+        "caseNo": ("案号", "case number"), "legalBasis": ("法律依据", "legal basis"), "enterpriseFine": ("企业罚款", "enterprise fine"),
+        "principalName": ("主要负责人", "principal"), "principalFine": ("个人罚款", "principal's fine"), "decidedOn": ("决定日期", "decided on"),
+        "username": ("登录名", "username"), "displayName": ("姓名", "name"), "role": ("角色", "role"), "enterprise": ("企业", "enterprise"),
+        "lockedUntil": ("锁定至", "locked until"), "plannedOn": ("计划日期", "planned on"), "inspectors": ("检查人员", "inspectors"),
+        "expert": ("专家", "expert"), "summary": ("检查情况", "summary"), "results": ("检查结果", "results"), "code": ("编号", "code"),
+        "indicator": ("监测指标", "indicator"), "unit": ("单位", "unit"), "interval": ("上报间隔", "interval"), "limits": ("报警限值", "limits"),
+        "equipment": ("设备", "equipment"), "kind": ("类型", "kind"), "drawQuota": ("抽查数", "draw quota"), "keyEnterprises": ("重点企业", "key enterprises"),
+        "workerName": ("姓名", "worker"), "job": ("岗位", "job"), "score": ("成绩", "score"), "retrainedOn": ("培训日期", "retrained on"),
+        "reexamScore": ("补考成绩", "re-exam score"), "ledBy": ("带队人", "led by"), "conductedAt": ("检查时间", "conducted at"),
+        "principalLed": ("主要负责人带队", "principal-led"), "notes": ("备注", "notes"), "decision": ("核实结果", "decision"), "email": ("邮箱", "email"),
+        "phone": ("电话", "phone"), "certificateNo": ("执法证号", "certificate"), "certificateValidUntil": ("执法证有效期", "certificate valid until"),
+        "specialties": ("专业", "specialties"), "conflicts": ("回避企业", "conflicts"), "available": ("可抽取", "available"), "employer": ("工作单位", "employer"),
+        "userID": ("账号", "account"), "tnm": ("省平台点位编码", "provincial point code"), "style": ("检查方式", "style"), "origin": ("来源", "origin"),
+        "deadline": ("期限", "deadline"), "supervision": ("挂牌督办", "supervision"), "criteria": ("判定依据", "criteria"), "source": ("来源", "source"),
+    ]
+
+    static let origins: [String: (zh: String, en: String)] = [
+        "alarm-engine": ("报警引擎", "alarm engine"), "alarm-escalation": ("超时上报", "escalation"), "create-api-key": ("命令行", "command line"),
+        "create-user": ("命令行", "command line"), "grade-refresh": ("等级重算", "grade refresh"), "overdue-sweep": ("逾期提醒", "overdue sweep"),
+        "seed-demo": ("演示数据", "demo data"),
+    ]
+
+    /// Where a change came from: a client's address as recorded, or the process that made it.
+    static func origin(_ o: String?, _ lang: Language) -> String {
+        guard let o, !o.isEmpty else { return "" }
+        return origins[o].map { lang.t($0.zh, $0.en) } ?? o
+    }
+
+    /// What was done, as the audit log names it: its own actions, a hazard's steps, and the sweeps'.
+    static func action(_ raw: String, _ lang: Language) -> String {
+        if let a = AuditAction(rawValue: raw) { return a.label(lang) }
+        if let a = HazardAction(rawValue: raw) { return a.label(lang) }
+        switch raw {
+        case "report": return lang.t("报告", "report")
+        case "overdue": return lang.t("逾期提醒", "overdue notice")
+        default: return lang.t("其他操作", raw)
+        }
+    }
+
+    static func entity(_ type: String, _ lang: Language) -> String { entities[type].map { lang.t($0.zh, $0.en) } ?? lang.t("其他记录", type) }
+
+    static func field(_ name: String, _ lang: Language) -> String {
+        if let f = fields[name] { return lang.t(f.zh, f.en) }
+        // A nested field (`limits.high`): its parent's name.
+        if let dot = name.firstIndex(of: "."), let f = fields[String(name[..<dot])] { return lang.t(f.zh, f.en) }
+        return lang.t("其他", name)
+    }
+
+    /// A recorded value as a person reads it: codes by their labels, ids shortened, yes and no.
+    static func value(_ v: String, field: String, _ lang: Language) -> String {
+        if v.isEmpty { return "∅" }
+        if field == "action" { return action(v, lang) }
+        switch v {
+        case "true": return lang.t("是", "yes")
+        case "false": return lang.t("否", "no")
+        default: break
+        }
+        if let c = County.named(v) { return c.label(lang) }
+        if let date = try? APIDate.style.parse(v) { return ChinaTime.display(date) }
+        let candidates: [(any Labeled)?] = [HazardState(rawValue: v), HazardLevel(rawValue: v), HazardSource(rawValue: v), Alarm.State(rawValue: v),
+                                            Inspection.State(rawValue: v), Industry(rawValue: v), Role(rawValue: v), AlarmCondition(rawValue: v),
+                                            InspectionStyle(rawValue: v), InspectionOrigin(rawValue: v), SupervisionGrade(rawValue: v)]
+        let labels = candidates.compactMap { $0 }
+        if let l = labels.first { return l.label(lang) }
+        // Ids (one or several) shortened to their first eight characters.
+        let ids = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if !ids.isEmpty, ids.allSatisfy({ UUID(uuidString: $0) != nil }) {
+            return ids.prefix(3).map { "#" + $0.prefix(8).lowercased() }.joined(separator: "、") + (ids.count > 3 ? "…" : "")
+        }
+        return StateValues.label(v, lang)
+    }
+}
+
