@@ -71,7 +71,7 @@ struct AlarmStreamTests {
             let company = try await h.token(h.enterpriseUsername(e))
             for code in ["U-1", "U-2", "U-3"] {
                 let created = try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
-                    "code": code, "name": "灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 3600,
+                    "code": code, "name": "灰斗温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 3600, "unit": "°C",
                     "limits": ["high": 70.0, "highHigh": 90.0] as [String: any Sendable]])
                 #expect(created.status == .created)
             }
@@ -99,6 +99,15 @@ struct AlarmStreamTests {
             #expect(ranks.count == 3 && ranks == ranks.sorted(), "\(ranks)")
             let shown = ["U-1", "U-2", "U-3"].sorted { html.range(of: ">\($0)<")!.lowerBound < html.range(of: ">\($1)<")!.lowerBound }
             #expect(shown == ["U-2", "U-1", "U-3"])
+
+            // The level-1 alarm reached the enterprise's inbox at once (the level-2 ones did not).
+            let inbox = try await h.get("/notifications", as: try await h.signIn(h.enterpriseUsername(e))).body.string
+            #expect(inbox.components(separatedBy: "（一级报警），请立即确认并处置").count - 1 == 1, "one message, for U-2")
+            // Its page names the limit crossed, the limits with the unit, how long it lasted; shelving is folded away.
+            let u2 = try #require(try await h.api(.GET, "/api/v1/alarms?enterprise=\(e.id)", token: company).content.get([Row].self, at: "items").first { $0.pointCode == "U-2" })
+            let page = try await h.get("/monitoring/alarms/\(u2.id)", as: try await h.signIn(h.enterpriseUsername(e))).body.string
+            #expect(page.contains("超高高限") && page.contains("HH 90（°C）") && page.contains("95 °C") && page.contains("已持续"))
+            #expect(page.contains("<details class=\"panel-form shelve\">"), "搁置 is a secondary step")
         }
     }
 

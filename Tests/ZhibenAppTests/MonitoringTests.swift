@@ -394,7 +394,13 @@ struct AlarmFlowTests {
             #expect(try await h.api(.GET, "/api/v1/alarms/\(offline.id)", token: company).content.get(UUID.self, at: "hazardId") == hazardID)
             #expect(try await h.api(.POST, "/api/v1/alarms/\(offline.id)/hazard", token: county).status == .conflict, "once")
             let hazard = try await h.api(.GET, "/api/v1/hazards/\(hazardID)", token: company)
-            #expect(try hazard.content.get(String.self, at: "description").contains(offline.id.uuidString))
+            #expect(!(try hazard.content.get(String.self, at: "description").contains(offline.id.uuidString)), "no raw id in the text")
+            // The two pages link each other, each showing the other's state as it is now.
+            let countyBrowser = try await h.signIn("county-141181")
+            let hazardPage = try await h.get("/hazards/\(hazardID)", as: countyBrowser).body.string
+            #expect(hazardPage.contains("href=\"/monitoring/alarms/\(offline.id.uuidString)\"") && hazardPage.contains("来源报警"))
+            let alarmPage = try await h.get("/monitoring/alarms/\(offline.id)", as: countyBrowser).body.string
+            #expect(alarmPage.contains("href=\"/hazards/\(hazardID.uuidString)\""))
         }
     }
 

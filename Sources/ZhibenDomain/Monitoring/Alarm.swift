@@ -70,6 +70,18 @@ public struct Alarm: Sendable, Equatable, Identifiable {
 
     /// Still out of its limits (not returned to normal).
     public var isOut: Bool { normalAt == nil }
+
+    /// The condition by the limit crossed: a level-1 high is past the high-high limit, a level-1 low
+    /// below the low-low one.
+    public func conditionLabel(_ lang: Language) -> String {
+        switch (condition, level) {
+        case (.high, .first): lang == .en ? "Above high-high" : "超高高限"
+        case (.high, .second): lang == .en ? "Above high" : "超高限"
+        case (.low, .first): lang == .en ? "Below low-low" : "低于低低限"
+        case (.low, .second): lang == .en ? "Below low" : "低于低限"
+        default: condition.label(lang)
+        }
+    }
 }
 
 /// One step a person took on an alarm.
@@ -143,9 +155,10 @@ public enum AlarmHazardRule {
     public static func draft(_ a: Alarm, equipment: String) -> HazardDraft {
         let offline = a.condition == .offline
         return HazardDraft(enterpriseID: a.enterpriseID,
-                           title: String("监测报警：\(a.pointName)\(a.condition.zh)".prefix(100)),
+                           title: String("监测报警：\(a.pointName)\(a.conditionLabel(.zh))".prefix(100)),
+                           // What was known when the hazard was made; the hazard's page shows the alarm as it is now.
                            description: "点位 \(a.pointCode) 于 \(ChinaTime.display(a.raisedAt, seconds: true)) \(a.level.zh)，报警值 \(a.raisedValue)"
-                               + (a.normalAt.map { "；\(ChinaTime.display($0, seconds: true)) 恢复正常" } ?? "；尚未恢复正常") + "。（报警 \(a.id.uuidString)）",
+                               + (a.normalAt.map { "；\(ChinaTime.display($0, seconds: true)) 恢复正常" } ?? "；转为隐患时尚未恢复正常") + "。",
                            location: String(equipment.prefix(200)), source: HazardSource.monitoringAlarm.rawValue, foundBy: "监测预警系统",
                            foundAt: a.raisedAt, level: offline ? HazardLevel.major.rawValue : HazardLevel.general.rawValue,
                            criteria: offline ? ["MHC-14-00"] : [])
@@ -258,6 +271,8 @@ public struct AlarmQuery: Sendable, Equatable {
     public var outOnly: Bool
     public var raisedAfter: Date?
     public var raisedBefore: Date?
+    /// The alarm a hazard was made from.
+    public var hazardID: UUID?
 
     public init(states: [Alarm.State]? = nil, level: AlarmLevel? = nil, condition: AlarmCondition? = nil, countyCode: String? = nil,
                 enterpriseID: UUID? = nil, pointID: UUID? = nil, outOnly: Bool = false, raisedAfter: Date? = nil, raisedBefore: Date? = nil) {

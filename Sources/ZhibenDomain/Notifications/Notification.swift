@@ -1,7 +1,7 @@
 import Foundation
 
 public enum NotificationKind: String, Sendable, Codable, CaseIterable, Labeled {
-    case newHazard, awaitingAction, overdue, accepted, returned, alarmEscalated
+    case newHazard, awaitingAction, overdue, accepted, returned, alarmEscalated, level1Alarm
 
     public var zh: String {
         switch self {
@@ -11,6 +11,7 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable, Labeled {
         case .accepted: "已验收销号"
         case .returned: "退回整改"
         case .alarmEscalated: "报警超时未确认"
+        case .level1Alarm: "一级报警"
         }
     }
 
@@ -22,6 +23,7 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable, Labeled {
         case .accepted: "Accepted"
         case .returned: "Returned"
         case .alarmEscalated: "Alarm not acknowledged"
+        case .level1Alarm: "Level-1 alarm"
         }
     }
 }

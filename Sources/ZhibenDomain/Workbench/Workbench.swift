@@ -231,7 +231,7 @@ public struct WorkbenchService: Sendable {
         func alarmPage(_ q: AlarmQuery) async throws -> Paged<WorkItem> {
             let found = try await alarms.list(q, page: page, actor: actor)
             return found.map { a in
-                WorkItem(title: "\(a.pointName) \(a.condition.zh)（\(a.level.zh)）", subject: a.enterpriseName, since: a.raisedAt, due: nil,
+                WorkItem(title: "\(a.pointName) \(a.conditionLabel(.zh))（\(a.level.zh)）", subject: a.enterpriseName, since: a.raisedAt, due: nil,
                          overdue: a.countyNotifiedAt != nil, link: .alarm(a.id))
             }
         }

@@ -88,13 +88,14 @@ public struct FluentAlarmRepository: AlarmRepository {
                         m.updatedAt = at
                         m.version = 1
                         try await m.create(on: db)
+                        if level == .first { try await FluentHazardRepository.notify([Self.level1Note(point, c, value: value, alarmID: m.id!)], on: db, at: at) }
                         try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
                                                     changes: [FieldChange(field: "point", before: nil, after: point.code),
                                                               FieldChange(field: "condition", before: nil, after: c.rawValue),
                                                               FieldChange(field: "level", before: nil, after: String(level.rawValue)),
                                                               FieldChange(field: "value", before: nil, after: value)],
                                                     audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
-                    case .upgraded(let c, let level, _, let ts):
+                    case .upgraded(let c, let level, let value, let ts):
                         guard let m = try await Self.out(point.id, c, on: db), level.rawValue < m.level else { continue }
                         let before = m.level
                         m.level = level.rawValue
@@ -102,6 +103,7 @@ public struct FluentAlarmRepository: AlarmRepository {
                         m.updatedAt = at
                         m.version += 1
                         try await m.update(on: db)
+                        if level == .first { try await FluentHazardRepository.notify([Self.level1Note(point, c, value: value, alarmID: m.id!)], on: db, at: at) }
                         try await AuditChain.append(on: db, action: AuditAction.update.rawValue, entityType: "alarm", entityID: m.id!.uuidString,
                                                     changes: [FieldChange(field: "level", before: String(before), after: String(level.rawValue))],
                                                     audit: AuditContext(actor: .system, at: at, origin: "alarm-engine"))
@@ -121,6 +123,13 @@ public struct FluentAlarmRepository: AlarmRepository {
                 }
             }
         }
+    }
+
+    /// A level-1 alarm reaches the enterprise's inbox at once, in the write that raises it.
+    static func level1Note(_ point: MonitoringPoint, _ c: AlarmCondition, value: String, alarmID: UUID) -> NotificationDraft {
+        NotificationDraft(audience: .enterprise(point.enterpriseID), kind: .level1Alarm, hazardID: nil, alarmID: alarmID,
+                          zh: "\(point.enterpriseName)：\(point.name)\(c.zh)（一级报警），请立即确认并处置",
+                          en: "\(point.enterpriseName): \(point.name) \(c.en.lowercased()) (level 1): acknowledge and act now")
     }
 
     static func out(_ point: UUID, _ c: AlarmCondition, on db: any Database) async throws -> AlarmModel? {
@@ -190,6 +199,7 @@ public struct FluentAlarmRepository: AlarmRepository {
         if let e = query.enterpriseID { q.filter(\.$enterpriseID == e) }
         if let p = query.pointID { q.filter(\.$pointID == p) }
         if query.outOnly { q.filter(\.$normalAt == nil) }
+        if let h = query.hazardID { q.filter(\.$hazardID == h) }
         switch query.escalatedTo {
         case .county?: q.filter(\.$countyNotifiedAt != nil)
         case .city?: q.filter(\.$cityNotifiedAt != nil)

@@ -104,7 +104,7 @@ struct InspectionPages: RouteCollection {
         switch origin {
         case .alarm:
             if let id = originID, let a = try? await req.zhiben.alarms.get(id, actor: ctx.caller) {
-                cause = "<a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName)：\(a.condition.label(ctx.lang))（\(a.level.label(ctx.lang))）\(ChinaTime.display(a.raisedAt))</a>"
+                cause = "<a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName)：\(a.conditionLabel(ctx.lang))（\(a.level.label(ctx.lang))）\(ChinaTime.display(a.raisedAt))</a>"
             }
         case .publicReport:
             if let id = originID, let h = try? await req.zhiben.hazards.get(id, actor: ctx.caller) {
@@ -202,6 +202,19 @@ struct InspectionPages: RouteCollection {
         } ?? req.queryString("uploaded").map { _ in ctx.t("照片已上传，完成检查时随不符合项转入隐患。", "Photo uploaded; it goes with the failed item's hazard when the inspection is completed.") }))
     }
 
+    /// Where an inspection came from, with a link to that record.
+    static func origin(_ i: Inspection, _ ctx: PageContext) -> HTML {
+        let label = i.origin.label(ctx.lang)
+        guard let id = i.originID else { return "\(label)" }
+        let href: String? = switch i.origin {
+        case .draw: SitePath.draw(id).path
+        case .alarm: SitePath.alarm(id).path
+        case .publicReport: SitePath.hazard(id).path
+        case .plan, .manual: nil
+        }
+        return href.map { "<a href=\"\($0)\">\(label)</a>" } ?? "\(label)"
+    }
+
     func page(_ req: Request, _ ctx: PageContext, _ i: Inspection, flash: String? = nil, problem: String? = nil,
               typed: [String: (InspectionItemResult.Outcome?, String)]? = nil, unanswered: Set<String> = []) async throws -> HTML {
         let checklist = try await req.zhiben.inspections.checklist(for: i)
@@ -246,7 +259,7 @@ struct InspectionPages: RouteCollection {
         }
         let items = checklist.criteria.enumerated().map { item($0, $1.id, ctx.lang == .en ? $1.summaryEn : $1.summaryZh, major: true) }
             + checklist.localItems.enumerated().map { item(checklist.criteria.count + $0, $1.id.uuidString, $1.text, major: false) }
-        let alarmList = alarms.map { a -> HTML in "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName) \(a.condition.label(ctx.lang))（\(a.level.label(ctx.lang))）</a></li>" }
+        let alarmList = alarms.map { a -> HTML in "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName) \(a.conditionLabel(ctx.lang))（\(a.level.label(ctx.lang))）</a></li>" }
         let hazardList = (hazards?.items ?? []).map { h -> HTML in "<li><a href=\"\(SitePath.hazard(h.id).path)\">\(h.title)</a>（\(h.state.label(ctx.lang))）</li>" }
         let codes = Set(checklist.itemCodes)
         let answered = i.results.filter { codes.contains($0.item) }
@@ -257,6 +270,7 @@ struct InspectionPages: RouteCollection {
         \(problem.map { HTML("<div class=\"flash error\" role=\"alert\">\($0)</div>") } ?? "")
         <section class="panel inspection-head">
           <p><strong>\(i.style.label(ctx.lang))</strong> · \(i.plannedOn) · \(i.state.label(ctx.lang))</p>
+          <p>\(ctx.t("来源：", "From: "))\(Self.origin(i, ctx))</p>
           <p>\(ctx.t("检查人员：", "Inspectors: "))\(i.inspectorNames.joined(separator: "、"))\(i.expertName.map { ctx.t("；专家：", "; expert: ") + $0 } ?? "")</p>
           <details\(HTML(raw: alarms.isEmpty && (hazards?.items.isEmpty ?? true) ? "" : " open"))><summary>\(ctx.t("未消除的报警 \(alarms.count) 条，未销号隐患 \(hazards?.total ?? 0) 项", "\(alarms.count) alarms out, \(hazards?.total ?? 0) open hazards"))</summary>
             \(HTML.when(!alarmList.isEmpty) { "<ul>\(alarmList)</ul>" })\(HTML.when(!hazardList.isEmpty) { "<ul>\(hazardList)</ul>" })

@@ -178,7 +178,7 @@ struct NotificationPages: RouteCollection {
         let rows = page.items.map { n -> HTML in
             """
             <li class="message\(HTML(raw: n.readAt == nil ? " unread" : ""))">
-              <span class="tag \(n.kind == .overdue || n.kind == .returned || n.kind == .alarmEscalated ? "red" : "blue")">\(n.kind.label(lang))</span>
+              <span class="tag \([.overdue, .returned, .alarmEscalated, .level1Alarm].contains(n.kind) ? "red" : "blue")">\(n.kind.label(lang))</span>
               \(n.hazardID.map { HTML("<a href=\"\(SitePath.hazard($0).path)\">\(n.text(lang))</a>") }
                 ?? n.alarmID.map { HTML("<a href=\"\(SitePath.alarm($0).path)\">\(n.text(lang))</a>") } ?? HTML("\(n.text(lang))"))
               <span class="muted small">\(ChinaTime.display(n.createdAt))</span>

@@ -206,6 +206,13 @@ struct HazardPages: RouteCollection {
 
     func detailPage(_ ctx: PageContext, id: UUID, req: Request, flash: String?, failed: Failed?) async throws -> HTML {
         let (h, events, photos) = try await req.zhiben.hazards.history(id, actor: ctx.caller)
+        // Where it came from and what was done about it, as they are now: the alarm it was made from,
+        // the inspection whose failed item it is.
+        let alarm = ctx.caller.can(.monitoringRead) && h.source == .monitoringAlarm
+            ? try await req.zhiben.alarms.list({ var q = AlarmQuery(); q.hazardID = h.id; return q }(), page: Paging(per: 1), actor: ctx.caller).items.first : nil
+        let inspection = h.source == .inspection && (ctx.caller.can(.enforcementRead) || ctx.caller.can(.inspectionAssigned))
+            ? try await req.zhiben.inspections.list(InspectionQuery(enterpriseID: h.enterpriseID), page: Paging(per: 50), actor: ctx.caller).items
+                .first { $0.results.contains { $0.hazardID == h.id } } : nil
         let names = try await ActorNames.load(req, events.map(\.actor) + photos.map(\.uploadedBy) + events.compactMap { $0.details["expert"] }
                                               + [h.expert?.by, h.supervision?.by, h.pendingExtension?.by, h.reportedBy].compactMap { $0 })
         let lang = ctx.lang
@@ -286,6 +293,8 @@ struct HazardPages: RouteCollection {
             \(row(ctx.t("行业", "Industry"), text(h.industry.label(lang))))
             \(row(ctx.t("位置", "Location"), text(h.location)))
             \(row(ctx.t("来源", "Source"), text(h.source.label(lang))))
+            \(alarm.map { a in HTML("<dt>\(ctx.t("来源报警", "From the alarm"))</dt><dd><a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName) \(a.conditionLabel(lang))（\(a.level.label(lang))）</a> · \(a.state.label(lang)) · \(a.normalAt.map { ctx.t("已于 \(ChinaTime.display($0)) 恢复正常", "back to normal \(ChinaTime.display($0))") } ?? ctx.t("尚未恢复正常", "still out"))</dd>") } ?? "")
+            \(inspection.map { i in HTML("<dt>\(ctx.t("来源检查", "From the inspection"))</dt><dd><a href=\"\(SitePath.inspection(i.id).path)\">\(i.style.label(lang)) · \(i.plannedOn) · \(i.state.label(lang))</a></dd>") } ?? "")
             \(row(ctx.t("发现", "Found"), text("\(h.foundBy) · \(ChinaTime.display(h.foundAt))")))
             \(row(ctx.t("重点领域", "Focus"), text(FocusTag.allCases.filter(h.focusTags.contains).map { $0.label(lang) }.joined(separator: "、"))))
             \(row(ctx.t("整改期限", "Deadline"), text(h.deadline.map { ChinaTime.day($0) })))

@@ -75,7 +75,7 @@ struct AlarmPages: RouteCollection {
           <td><a href="\(SitePath.alarm(a.id).path)">\(ChinaTime.display(a.raisedAt, seconds: true))</a></td>
           <td>\(a.enterpriseName)</td>
           <td><span class="mono">\(a.pointCode)</span> \(a.pointName)</td>
-          <td>\(a.condition.label(lang))</td>
+          <td>\(a.conditionLabel(lang))</td>
           <td>\(Self.levelTag(a.level, lang: lang))</td>
           <td class="num">\(value(a.raisedValue, a, lang))</td>
           <td>\(a.state.label(lang))</td>
@@ -112,16 +112,51 @@ struct AlarmPages: RouteCollection {
         }
     }
 
+    /// What the alarm page shows beside the alarm: its point's limits and unit, the trend around it, the
+    /// inspections arranged from it, the people's names.
+    struct Context {
+        var point: MonitoringPoint?
+        var chart: HTML = ""
+        var inspections: [Inspection] = []
+        var names: ActorNames
+    }
+
+    static func context(_ req: Request, _ ctx: PageContext, _ a: Alarm) async throws -> Context {
+        var c = Context(names: try await ActorNames.load(req, a.steps.map(\.by)))
+        c.point = try? await req.zhiben.monitoring.get(a.pointID, actor: ctx.caller)
+        if let p = c.point, p.kind != .state {
+            let now = req.zhiben.clock.now()
+            let from = a.raisedAt.addingTimeInterval(-30 * 60)
+            let to = min(now, (a.normalAt ?? now).addingTimeInterval(10 * 60))
+            let buckets = try await req.zhiben.telemetry.readings.series(pointID: p.id, from: from, to: to, buckets: 60)
+            let l = p.limits
+            let limits = [("LL", l.lowLow, true), ("L", l.low, false), ("H", l.high, false), ("HH", l.highHigh, true)].compactMap { label, v, grave in
+                v.map { TrendChart.Limit(label: label, value: $0, grave: grave) }
+            }
+            c.chart = TrendChart.render(title: ctx.t("报警前后读数", "Readings around the alarm"), buckets: buckets, limits: limits, from: from, to: to, unit: p.unit, lang: ctx.lang)
+        }
+        if ctx.caller.can(.enforcementRead) {
+            c.inspections = try await req.zhiben.inspections.list(InspectionQuery(originID: a.id), page: Paging(per: 5), actor: ctx.caller).items
+        }
+        return c
+    }
+
     func show(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let a = try await req.zhiben.alarms.get(req.recordID("alarm"), actor: ctx.caller)
         let offers = ctx.caller.can(.hazardReport) ? try await req.zhiben.alarms.offersHazard(a) : false
-        return .html(detail(ctx, a, issues: [], failed: nil, flash: req.queryString("done").map { _ in ctx.t("已保存。", "Saved.") }, offersHazard: offers, names: try await ActorNames.load(req, a.steps.map(\.by))))
+        return .html(detail(ctx, a, issues: [], failed: nil, flash: req.queryString("done").map { _ in ctx.t("已保存。", "Saved.") }, offersHazard: offers,
+                            context: try await Self.context(req, ctx, a)))
     }
 
     func detail(_ ctx: PageContext, _ a: Alarm, issues: [FieldIssue], failed: AlarmAction?, flash: String?, message: String? = nil,
-                offersHazard: Bool = false, names: ActorNames) -> HTML {
+                offersHazard: Bool = false, context: Context) -> HTML {
         let lang = ctx.lang
+        let names = context.names
+        let now = Date()
+        let minutes = Int(((a.normalAt ?? now).timeIntervalSince(a.raisedAt)) / 60)
+        let duration = a.normalAt == nil ? ctx.t("已持续 \(minutes) 分钟，尚未恢复", "\(minutes) min so far, still out") : ctx.t("持续 \(minutes) 分钟", "lasted \(minutes) min")
+        let limitsText = context.point.map { p in (p.limits.isEmpty ? ctx.t("未设限值", "no limits") : p.limits.summary) + (p.unit.isEmpty ? "" : "（\(p.unit)）") } ?? ""
         func row(_ label: String, _ value: String) -> HTML { "<dt>\(label)</dt><dd>\(value.isEmpty ? "—" : value)</dd>" }
         let steps = a.steps.map { s -> HTML in
             let extra = [s.cause.map { ctx.t("原因：", "Cause: ") + $0 }, s.measures.map { ctx.t("措施：", "Measures: ") + $0 },
@@ -138,21 +173,25 @@ struct AlarmPages: RouteCollection {
                 fields = [f.text("until", ctx.t("搁置至（7天内）", "Shelved until (within 7 days)"), value: "", required: true, type: "datetime-local")]
             default: break
             }
-            return """
+            let form: HTML = """
             <form method="post" action="\(SitePath.alarmTransition(a.id).path)" class="grid-form action-form">
               \(ctx.csrfField)
               <input type="hidden" name="action" value="\(action.rawValue)"><input type="hidden" name="version" value="\(a.version)">
-              <h3>\(action.label(lang))</h3>
+              \(HTML.when(action != .shelve) { "<h3>\(action.label(lang))</h3>" })
               \(fields)
-              \(f.text("comment", action == .shelve ? ctx.t("搁置理由", "Reason") : ctx.t("说明", "Comment"), value: "", required: action == .shelve))
-              <div class="actions"><button type="submit" class="primary">\(action.label(lang))</button></div>
+              \(f.text("comment", action == .shelve ? ctx.t("搁置理由（必填，如设备检修、传感器校准）", "Reason (required)") : ctx.t("说明", "Comment"), value: "", required: action == .shelve))
+              <div class="actions"><button type="submit" class="\(action == .shelve ? "" : "primary")">\(action.label(lang))</button></div>
             </form>
             """
+            // Shelving silences an alarm for a while: a secondary step, folded away, asking for its reason.
+            return action == .shelve
+                ? "<details class=\"panel-form shelve\"\(HTML(raw: failed == .shelve ? " open" : ""))><summary>\(ctx.t("暂时搁置该报警…", "Shelve this alarm for a while…"))</summary>\(form)</details>"
+                : form
         }
-        return Layout.page(ctx, title: "\(a.pointName)：\(a.condition.label(lang))", """
+        return Layout.page(ctx, title: "\(a.pointName)：\(a.conditionLabel(lang))", """
         \(Layout.flash(flash))
         \(message.map { HTML("<p class=\"flash error\" role=\"alert\">\($0)</p>") } ?? "")
-        <div class="toolbar"><p class="subtitle">\(Self.levelTag(a.level, lang: lang)) \(a.state.label(lang)) · \(a.enterpriseName)</p><div>\(HTML.when(ctx.caller.can(.drawManage)) { "<a class=\"button primary\" href=\"\(SitePath.newInspection(enterprise: a.enterpriseID, origin: .alarm, originID: a.id))\">\(ctx.t("线下执法：安排检查", "Inspect on site"))</a> " })<a class="button" href="\(SitePath.alarms.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
+        <div class="toolbar"><p class="subtitle">\(Self.levelTag(a.level, lang: lang)) \(a.state.label(lang)) · \(a.enterpriseName)</p><div>\(HTML.when(ctx.caller.can(.drawManage) && !context.inspections.contains { $0.state != .cancelled }) { "<a class=\"button primary\" href=\"\(SitePath.newInspection(enterprise: a.enterpriseID, origin: .alarm, originID: a.id))\">\(ctx.t("线下执法：安排检查", "Inspect on site"))</a> " })<a class="button" href="\(SitePath.alarms.path)">\(ctx.t("返回列表", "Back to list"))</a></div></div>
         \(HTML.when(!forms.isEmpty) { "<section class=\"panel actions-panel\"><h2>\(ctx.t("待办操作", "Next steps"))</h2>\(forms)</section>" })
         \(HTML.when(offersHazard) { """
         <section class="panel">
@@ -166,12 +205,16 @@ struct AlarmPages: RouteCollection {
           <dl class="facts">
             \(row(ctx.t("点位", "Point"), "\(a.pointCode) \(a.pointName)"))
             \(row(ctx.t("报警时间", "Raised"), ChinaTime.display(a.raisedAt, seconds: true)))
-            \(row(ctx.t("报警值", "Value"), Self.value(a.raisedValue, a, lang)))
+            \(row(ctx.t("报警值", "Value"), Self.value(a.raisedValue, a, lang) + (context.point.map { $0.unit.isEmpty || a.condition == .state ? "" : " " + $0.unit } ?? "")))
+            \(row(ctx.t("限值", "Limits"), limitsText))
+            \(row(ctx.t("持续时间", "Duration"), duration))
             \(row(ctx.t("升级", "Upgraded"), a.upgradedAt.map { ChinaTime.display($0, seconds: true) } ?? ""))
             \(row(ctx.t("恢复正常", "Back to normal"), a.normalAt.map { "\(ChinaTime.display($0, seconds: true)) · \(Self.value(a.normalValue ?? "", a, lang))" } ?? ctx.t("未恢复", "still out")))
             \(row(ctx.t("超时上报", "Escalated"), [a.countyNotifiedAt.map { ctx.t("县局 ", "county ") + ChinaTime.display($0) }, a.cityNotifiedAt.map { ctx.t("市局 ", "city ") + ChinaTime.display($0) }].compactMap { $0 }.joined(separator: "；")))
             \(a.hazardID.map { "<dt>\(ctx.t("已转为隐患", "Became hazard"))</dt><dd><a href=\"\(SitePath.hazard($0).path)\">\(ctx.t("查看隐患", "Open the hazard"))</a></dd>" as HTML } ?? "")
+            \(HTML.join(context.inspections.map { i in "<dt>\(ctx.t("已安排检查", "Inspection arranged"))</dt><dd><a href=\"\(SitePath.inspection(i.id).path)\">\(i.style.label(lang)) · \(i.plannedOn) · \(i.state.label(lang))</a></dd>" as HTML }))
           </dl>
+          \(context.chart)
         </section>
         <section class="panel">
           <h2>\(ctx.t("处置过程", "Steps"))（\(a.steps.count)）</h2>
@@ -201,17 +244,17 @@ struct AlarmPages: RouteCollection {
             return req.redirect(to: SitePath.alarm(id).done("saved"))
         } catch let error as DomainError {
             let current = try await req.zhiben.alarms.get(id, actor: ctx.caller)
-            let names = try await ActorNames.load(req, current.steps.map(\.by))
+            let context = try await Self.context(req, ctx, current)
             switch error {
             case .staleVersion:
                 return .html(detail(ctx, current, issues: [], failed: nil, flash: nil,
-                                    message: ctx.t("提交前该报警已被他人处理，未保存您的操作。下面是最新情况。", "Someone else acted on this alarm meanwhile, so your step was not saved. Here is the current state."), names: names), status: .conflict)
+                                    message: ctx.t("提交前该报警已被他人处理，未保存您的操作。下面是最新情况。", "Someone else acted on this alarm meanwhile, so your step was not saved. Here is the current state."), context: context), status: .conflict)
             case .invalidTransition:
                 return .html(detail(ctx, current, issues: [], failed: nil, flash: nil,
-                                    message: ctx.t("当前状态下不能进行该操作（如数值尚未恢复正常时不能关闭）。", "That step is not possible now (an alarm closes only once its value is back to normal)."), names: names), status: .conflict)
+                                    message: ctx.t("当前状态下不能进行该操作（如数值尚未恢复正常时不能关闭）。", "That step is not possible now (an alarm closes only once its value is back to normal)."), context: context), status: .conflict)
             default:
                 guard let issues = error.fieldIssues else { throw error }
-                return .html(detail(ctx, current, issues: issues, failed: action, flash: nil, names: names), status: .unprocessableEntity)
+                return .html(detail(ctx, current, issues: issues, failed: action, flash: nil, context: context), status: .unprocessableEntity)
             }
         }
     }

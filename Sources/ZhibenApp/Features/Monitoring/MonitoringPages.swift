@@ -236,7 +236,7 @@ struct MonitoringPages: RouteCollection {
         }
         let alarms = try await req.zhiben.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: ctx.caller)
         let alarmRows = alarms.items.map { a -> HTML in
-            "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(ChinaTime.display(a.raisedAt, seconds: true))</a> \(a.condition.label(lang)) \(AlarmPages.levelTag(a.level, lang: lang)) \(AlarmPages.value(a.raisedValue, a, lang)) · \(a.state.label(lang))</li>"
+            "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(ChinaTime.display(a.raisedAt, seconds: true))</a> \(a.conditionLabel(lang)) \(AlarmPages.levelTag(a.level, lang: lang)) \(AlarmPages.value(a.raisedValue, a, lang)) · \(a.state.label(lang))</li>"
         }
         return """
         <section class="panel">
