@@ -18,6 +18,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from test_hazards import api, token
 
 
+def tap(browser, element):
+    """Clicks as a thumb would: the element scrolled to the middle of the screen, clear of the bottom menu."""
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     county = "141102"
     officer = token("county-" + county)
@@ -105,17 +111,16 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     WebDriverWait(browser, 10).until(EC.url_contains("done=completed"))
     assert "检查已完成" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     # The printed record: every item with its outcome, a print button and a way back.
-    browser.find_element(By.LINK_TEXT, "打印检查记录").click()
+    tap(browser, browser.find_element(By.LINK_TEXT, "打印检查记录"))
     rows = browser.find_elements(By.CSS_SELECTOR, "table.record-items tbody tr")
     assert len(rows) == total, "every item is on the record (%d of %d)" % (len(rows), total)
     assert "未检查" in rows[-1].text and "设备检修停机" in rows[-1].text
     assert "不符合" in rows[0].text
     assert browser.find_element(By.CSS_SELECTOR, "button[data-print]").is_displayed()
     shot(browser, "inspection-record")
-    browser.find_element(By.LINK_TEXT, "返回检查").click()
+    tap(browser, browser.find_element(By.LINK_TEXT, "返回检查"))
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.inspection-form")))
-    link = browser.find_element(By.LINK_TEXT, "已转为隐患")
-    link.click()
+    tap(browser, browser.find_element(By.LINK_TEXT, "已转为隐患"))
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), code))
     assert len(browser.find_elements(By.CSS_SELECTOR, "ul.photos img")) == 1, "the item's photo went with its hazard"
     shot(browser, "inspection-hazard")

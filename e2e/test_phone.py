@@ -10,7 +10,7 @@ PAGES = {
                       "/monitoring/points", "/monitoring/statistics", "/enforcement/plan", "/enforcement/inspections", "/enforcement/draws",
                       "/enforcement/inspectors", "/enforcement/experts", "/notifications", "/hazard-criteria", "/checklists",
                       "/workbench/overdueHazard"],
-    "city": ["/", "/audit", "/enterprises?per=50"],
+    "city": ["/", "/dispatch", "/audit", "/enterprises?per=50"],
     "admin": ["/users", "/api-keys"],
     "expert-1": ["/", "/hazards", "/enforcement/inspections"],
 }

@@ -94,6 +94,34 @@ struct WorkbenchTests {
         }
     }
 
+    @Test("调度: the thirteen counties' figures equal direct counts, sort by any column, and link to the lists they count; the city's workbench shows them; a county may not open it")
+    func dispatch() async throws {
+        try await Harness.with(enterprises: 60) { h in
+            let now = Date()
+            let hazards = try await h.app.zhiben.hazards.repository.all(HazardQuery(), scope: .city, now: now, limit: 100_000)
+            let city = Caller(kind: .user, id: nil, username: "city", role: .cityOfficer, scope: .city)
+            let rows = try await h.app.zhiben.dispatch.counties(actor: city)
+            #expect(rows.map(\.countyCode) == County.all.map(\.code))
+            for r in rows {
+                let open = hazards.filter { $0.countyCode == r.countyCode && $0.state.isOpen && $0.level == .major }
+                #expect(r.openMajor == open.count, "\(r.countyCode)")
+                #expect(r.overdueMajor == open.filter { $0.isOverdue(at: now) }.count, "\(r.countyCode)")
+                #expect(r.legacyOpen == open.filter(\.isOpenLegacyMajor).count, "\(r.countyCode)")
+            }
+            #expect(rows.map(\.openMajor).reduce(0, +) > 0)
+            let browser = try await h.signIn("city")
+            let page = try await h.get("/dispatch?sort=openMajor&dir=desc", as: browser).body.string
+            let order = County.all.sorted { a, b in page.range(of: ">\(a.zh)<")!.lowerBound < page.range(of: ">\(b.zh)<")!.lowerBound }.map(\.code)
+            let expected = rows.sorted { $0.openMajor > $1.openMajor }.map(\.openMajor)
+            #expect(order.map { c in rows.first { $0.countyCode == c }!.openMajor } == expected, "most open major hazards first")
+            let top = try #require(rows.max { $0.openMajor < $1.openMajor })
+            #expect(page.contains("href=\"/hazards?state=open&amp;level=major&amp;county=\(top.countyCode)\">\(top.openMajor)</a>"))
+            #expect(try await h.get("/", as: browser).body.string.contains("table class=\"data dispatch\""), "on the city's workbench")
+            #expect(try await h.get("/dispatch", as: try await h.signIn("county-141181")).status == .forbidden)
+            #expect(try await h.get("/dispatch?sort=nothing", as: browser).status == .badRequest)
+        }
+    }
+
     @Test("the workbench is every role's landing page, its items link to their action, and a queue's page lists them all")
     func landingPage() async throws {
         try await Harness.with(enterprises: 40) { h in

@@ -42,10 +42,12 @@ enum Layout {
         let zh: String
         let en: String
         let permission: Permission?
+        var cityOnly = false
     }
 
     static let nav: [NavItem] = [
         NavItem(href: SitePath.home.path, zh: "工作台", en: "Workbench", permission: nil),
+        NavItem(href: SitePath.dispatch.path, zh: "调度", en: "Dispatch", permission: .dashboardRead, cityOnly: true),
         NavItem(href: SitePath.overview.path, zh: "统计概览", en: "Overview", permission: .dashboardRead),
         NavItem(href: SitePath.enterprises.path, zh: "企业基础信息", en: "Enterprises", permission: .enterpriseRead),
         NavItem(href: SitePath.enterpriseImport.path, zh: "批量导入", en: "Import", permission: .enterpriseImport),
@@ -71,7 +73,7 @@ enum Layout {
     ]
 
     static func page(_ ctx: PageContext, title: String, _ content: HTML) -> HTML {
-        let links = nav.filter { $0.permission.map(ctx.caller.can) ?? true }.map { item -> HTML in
+        let links = nav.filter { ($0.permission.map(ctx.caller.can) ?? true) && (!$0.cityOnly || ctx.caller.scope == .city) }.map { item -> HTML in
             let current = isCurrent(item.href, path: ctx.path)
             return "<li><a href=\"\(item.href)\"\(HTML(raw: current ? " aria-current=\"page\"" : ""))>\(ctx.lang.t(item.zh, item.en))</a></li>"
         }

@@ -57,6 +57,7 @@ enum WebRoute {
     static let home = RoutePattern("/")
     static let workbenchQueue = RoutePattern("/workbench/:kind")
     static let overview = RoutePattern("/overview")
+    static let dispatch = RoutePattern("/dispatch")
     static let login = RoutePattern("/login")
     static let logout = RoutePattern("/logout")
     static let language = RoutePattern("/language")

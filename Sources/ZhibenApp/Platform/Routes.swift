@@ -29,6 +29,7 @@ func routes(_ app: Application) throws {
     // One line per feature: each feature folder holds its pages, API controller and DTOs.
     try signedIn.register(collection: WorkbenchPages())
     try signedIn.register(collection: DashboardPage())
+    try signedIn.register(collection: DispatchPage())
     try signedIn.register(collection: EnterprisePages())
     try signedIn.register(collection: ImportPages())
     try signedIn.register(collection: UserPages())

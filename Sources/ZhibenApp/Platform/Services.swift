@@ -68,6 +68,7 @@ public struct ZhibenServices: Sendable {
     public let penalties: PenaltyService
     public let plans: PlanService
     public let workbench: WorkbenchService
+    public let dispatch: DispatchService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
 
@@ -129,6 +130,7 @@ public struct ZhibenServices: Sendable {
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, clock: clock)
+        dispatch = DispatchService(hazards: hazards, alarms: alarms, plans: plans, monitoring: monitoringFigures, clock: clock)
     }
 }
 

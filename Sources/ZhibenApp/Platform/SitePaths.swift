@@ -5,7 +5,7 @@ import ZhibenDomain
 /// A page the app links or redirects to. Its path is made from the same `RoutePattern` that registers
 /// the page's route (`WebRoute`), so a link cannot drift from its route.
 enum SitePath: Sendable, Equatable {
-    case home, login, logout, language, password, overview, workbenchQueue(WorkKind)
+    case home, login, logout, language, password, overview, dispatch, workbenchQueue(WorkKind)
     case enterprises, enterpriseNew, enterpriseExport
     case enterpriseImport, enterpriseImportTemplate
     case enterprise(UUID), enterpriseEdit(UUID), enterpriseContacts(UUID), enterpriseDeactivate(UUID)
@@ -28,6 +28,7 @@ enum SitePath: Sendable, Equatable {
         switch self {
         case .home: WebRoute.home.path()
         case .overview: WebRoute.overview.path()
+        case .dispatch: WebRoute.dispatch.path()
         case .workbenchQueue(let kind): WebRoute.workbenchQueue.path(kind.rawValue)
         case .login: WebRoute.login.path()
         case .logout: WebRoute.logout.path()

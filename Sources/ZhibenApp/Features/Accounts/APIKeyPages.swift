@@ -26,10 +26,13 @@ struct APIKeyPages: RouteCollection {
     func keysPage(_ ctx: PageContext, req: Request, issues: [FieldIssue], newKey: String?, form: KeyForm) async throws -> HTML {
         let keys = try await req.zhiben.apiKeys.list(actor: ctx.caller)
         let f = FormRenderer(lang: ctx.lang, issues: issues)
+        // Each key's enterprise and creator by name.
+        let enterprises = try await req.zhiben.enterprises.repository.find(ids: keys.map(\.enterpriseID), scope: .city)
+        let names = try await ActorNames.load(req, keys.map(\.createdBy))
         let rows = keys.map { k -> HTML in
             """
-            <tr\(HTML(raw: k.revokedAt == nil ? "" : " class=\"inactive\""))><td>\(k.name)</td><td class="mono">\(APIKey.secretPrefix)\(k.prefix)…</td><td class="mono">\(k.enterpriseID.uuidString)</td>
-            <td>\(k.createdBy)，\(ChinaTime.display(k.createdAt))</td><td>\(k.lastUsedAt.map { ChinaTime.display($0) } ?? "—")</td>
+            <tr\(HTML(raw: k.revokedAt == nil ? "" : " class=\"inactive\""))><td>\(k.name)</td><td class="mono"><code>\(APIKey.secretPrefix)\(k.prefix)</code>…</td><td>\(enterprises[k.enterpriseID]?.profile.name ?? ctx.t("（企业已删除）", "(enterprise gone)"))</td>
+            <td>\(names(k.createdBy))，\(ChinaTime.display(k.createdAt))</td><td>\(k.lastUsedAt.map { ChinaTime.display($0) } ?? "—")</td>
             <td>\(k.revokedAt.map { HTML("<span class=\"tag\">\(ctx.t("已吊销", "revoked")) \(ChinaTime.display($0))</span>") } ?? """
             <form method="post" action="\(SitePath.apiKeyRevoke(k.id).path)" class="inline confirm" data-confirm="\(ctx.t("吊销后使用该密钥的网关将无法访问，确认吊销？", "Clients using this key will lose access. Revoke?"))">\(ctx.csrfField)<button type="submit" class="danger">\(ctx.t("吊销", "Revoke"))</button></form>
             """)</td></tr>

@@ -25,7 +25,8 @@ struct InspectionPages: RouteCollection {
     func list(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         let state = try req.queryEnum("state", Inspection.State.self)
-        let page = try await req.zhiben.inspections.list(InspectionQuery(state: state), page: req.paging(), actor: ctx.caller)
+        let county = try req.queryCounty()
+        let page = try await req.zhiben.inspections.list(InspectionQuery(state: state, countyCode: county), page: req.paging(), actor: ctx.caller)
         let rows = page.items.map { i -> HTML in
             """
             <tr><td><a href="\(SitePath.inspection(i.id).path)">\(i.enterpriseName)</a></td><td>\(i.style.label(ctx.lang))</td><td>\(i.plannedOn)</td>
