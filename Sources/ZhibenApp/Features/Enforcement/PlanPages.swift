@@ -78,7 +78,8 @@ struct PlanPages: RouteCollection {
         let chosen = Dictionary(plan.keyEnterprises.map { ($0.enterpriseID, $0) }, uniquingKeysWith: { a, _ in a })
         // The gravest fifty: a county of 1,500 enterprises never inspected suggests them all.
         let allSuggested = PlanRules.suggestions(facts, now: now)
-        let suggested = Array(allSuggested.prefix(50))
+        let showAll = req.queryString("all") == "1"
+        let suggested = showAll ? allSuggested : Array(allSuggested.prefix(50))
         let suggestedIDs = Set(suggested.map(\.facts.enterpriseID))
         // The plan's own entries first (also those no longer suggested), then the suggestions.
         let listed = facts.filter { chosen[$0.enterpriseID] != nil && !suggestedIDs.contains($0.enterpriseID) }.map { f in
@@ -86,7 +87,10 @@ struct PlanPages: RouteCollection {
         } + suggested
         let coverage = PlanRules.thoroughCoverage(facts)
         let editable = ctx.caller.can(.drawManage)
-        let months = (1...12).map { (String($0), "\($0)月") }
+        let months = (1...12).map { (String($0), ctx.t("\($0)月", "month \($0)")) }
+        // A new entry defaults to this month in this year's plan, to January in another year's.
+        let thisYear = Int(today.prefix(4)) ?? plan.year
+        let defaultMonth = plan.year == thisYear ? (Int(today.dropFirst(5).prefix(2)) ?? 1) : 1
         let styles = InspectionStyle.allCases.map { ($0.rawValue, $0.label(ctx.lang)) }
         // A saved entry links to its inspection, or offers to arrange one in its month.
         func arrange(_ entry: EnforcementPlan.KeyEnterprise?) -> HTML {
@@ -107,7 +111,7 @@ struct PlanPages: RouteCollection {
               <td><input type="checkbox" name="e\(n)" value="\(s.facts.enterpriseID.uuidString)"\(HTML(raw: entry != nil ? " checked" : ""))\(HTML(raw: editable ? "" : " disabled")) aria-label="\(ctx.t("列入重点", "On the key list"))"></td>
               <td>\(s.facts.name)</td><td>\(s.facts.grade.rawValue)</td><td>\(s.reasons.map { $0.label(ctx.lang) }.joined(separator: ctx.lang == .en ? "; " : "；"))</td>
               <td>\(SupervisionFrequency.label(expected, ctx.lang))</td>
-              <td><select name="m\(n)" aria-label="\(ctx.t("计划月份", "Month"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(months, selected: String(entry?.month ?? 1), blank: nil))</select></td>
+              <td><select name="m\(n)" aria-label="\(ctx.t("计划月份", "Month"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(months, selected: String(entry?.month ?? defaultMonth), blank: nil))</select></td>
               <td><select name="s\(n)" aria-label="\(ctx.t("检查方式", "Style"))"\(HTML(raw: editable ? "" : " disabled"))>\(Layout.options(styles, selected: (entry?.style ?? s.style).rawValue, blank: nil))</select>
                 <input type="hidden" name="r\(n)" value="\(s.reasons.map(\.zh).joined(separator: "；"))"></td>
               <td>\(arrange(entry))</td>
@@ -122,16 +126,26 @@ struct PlanPages: RouteCollection {
         </form>
         """ }
         let f = FormRenderer(lang: ctx.lang, issues: issues)
+        let base = "\(SitePath.plan.path)?county=\(plan.countyCode)"
+        let years: HTML = """
+        <p class="toolbar year-switch"><span><a class="button" href="\(base)&amp;year=\(plan.year - 1)">‹ \(ctx.t("\(plan.year - 1)年", "\(plan.year - 1)"))</a>
+          \(HTML.when(plan.year != thisYear) { "<a class=\"button\" href=\"\(base)&amp;year=\(thisYear)\">\(ctx.t("本年度", "This year"))</a>" })
+          <a class="button" href="\(base)&amp;year=\(plan.year + 1)">\(ctx.t("\(plan.year + 1)年", "\(plan.year + 1)")) ›</a></span>
+          \(HTML.when(allSuggested.count > 50) { showAll
+              ? "<a href=\"\(base)&amp;year=\(plan.year)\">\(ctx.t("只看最紧要的 50 家", "The 50 most pressing only"))</a>"
+              : "<span class=\"muted\">\(ctx.t("建议名单显示最紧要的 50 家（共 \(allSuggested.count) 家）", "The 50 most pressing of \(allSuggested.count) suggestions"))</span> <a href=\"\(base)&amp;year=\(plan.year)&amp;all=1\">\(ctx.t("显示全部", "Show all"))</a>" })</p>
+        """
         return Layout.page(ctx, title: ctx.t("\(plan.year)年执法计划 · \(County.named(plan.countyCode)?.zh ?? plan.countyCode)", "Enforcement plan \(plan.year) · \(County.named(plan.countyCode)?.en ?? plan.countyCode)"), """
         \(Layout.flash(flash))
         \(f.summary())
         \(countyPicker)
+        \(years)
         <section class="cards">
           <div class="card"><span class="figure">\(plan.keyEnterprises.count)</span><span class="label">\(ctx.t("重点检查企业", "Key enterprises"))</span></div>
           <div class="card"><span class="figure">\(plan.drawQuota)</span><span class="label">\(ctx.t("双随机抽查数", "To draw at random"))</span></div>
           <div class="card\(HTML(raw: coverage.done < coverage.total ? " red" : ""))"><span class="figure">\(coverage.done)/\(coverage.total)</span><span class="label">\(ctx.t("高风险企业体检式精查覆盖（2024年底应全覆盖）", "High-risk enterprises with a thorough check-up (all by end 2024)"))</span></div>
         </section>
-        <form method="post" action="\(SitePath.plan.path)?county=\(plan.countyCode)&amp;year=\(plan.year)">
+        <form method="post" action="\(SitePath.plan.path)?county=\(plan.countyCode)&amp;year=\(plan.year)\(HTML(raw: showAll ? "&amp;all=1" : ""))">
           \(ctx.csrfField)
           <input type="hidden" name="version" value="\(plan.version)">
           <input type="hidden" name="count" value="\(listed.count)">
