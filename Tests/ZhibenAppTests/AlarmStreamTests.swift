@@ -108,6 +108,12 @@ struct AlarmStreamTests {
             let page = try await h.get("/monitoring/alarms/\(u2.id)", as: try await h.signIn(h.enterpriseUsername(e))).body.string
             #expect(page.contains("超高高限") && page.contains("HH 90（°C）") && page.contains("95 °C") && page.contains("已持续"))
             #expect(page.contains("<details class=\"panel-form shelve\">"), "搁置 is a secondary step")
+            // A point with a single reading: its day's chart draws it as a dot rather than nothing.
+            struct PointRow: Decodable { let id: UUID; let code: String }
+            let points = try await h.api(.GET, "/api/v1/monitoring-points?enterprise=\(e.id)&per=50", token: company).content.get([PointRow].self, at: "items")
+            let u1 = try #require(points.first { $0.code == "U-1" })
+            let chart = try await h.get("/monitoring/points/\(u1.id)?range=24h", as: try await h.signIn(h.enterpriseUsername(e))).body.string
+            #expect(chart.contains("class=\"dot\""), "one reading, one dot")
         }
     }
 

@@ -101,6 +101,11 @@ enum TrendChart {
         let band = buckets.map { "\(f(x($0.start))),\(f(y($0.max)))" } + buckets.reversed().map { "\(f(x($0.start))),\(f(y($0.min)))" }
         if buckets.count > 1 { shapes.append("<polygon points=\"\(band.joined(separator: " "))\" class=\"band\"/>") }
         shapes.append("<polyline points=\"\(buckets.map { "\(f(x($0.start))),\(f(y($0.mean)))" }.joined(separator: " "))\" class=\"line\" fill=\"none\"/>")
+        // A point connected a few minutes ago has one or two buckets in a day's view: each is drawn as a
+        // dot, so the chart is never blank while the range holds data.
+        if buckets.count < 3 {
+            for b in buckets { shapes.append("<circle cx=\"\(f(x(b.start)))\" cy=\"\(f(y(b.mean)))\" r=\"3.5\" class=\"dot\"/>") }
+        }
         for l in limits {
             shapes.append("<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(l.value)))\" y2=\"\(f(y(l.value)))\" class=\"limit\(l.grave ? " grave" : "")\"/>")
             shapes.append("<text x=\"\(f(width - right - 2))\" y=\"\(f(y(l.value) - 3))\" text-anchor=\"end\" class=\"small\">\(l.label) \(AlarmEngine.format(l.value))</text>")
