@@ -37,7 +37,7 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     browser.get(BASE + "/enforcement/inspections/" + inspection["id"])
     first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")
     code = first.get_attribute("data-item")
-    first.find_element(By.CSS_SELECTOR, "input[value=fail]").click()
+    tap(browser, first.find_element(By.CSS_SELECTOR, "input[value=fail]"))
     first.find_element(By.CSS_SELECTOR, "input[type=text]").send_keys("浏览器测试：现场发现")
     assert "failed" in first.get_attribute("class")
     # A photo of the failed item: the upload shows once the item is marked failed, and the page comes
@@ -50,7 +50,7 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     upload.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(png)
     button = upload.find_element(By.TAG_NAME, "button")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
+    tap(browser, button)
     WebDriverWait(browser, 10).until(EC.url_contains("uploaded=photo"))
     assert "照片已上传" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")
@@ -70,7 +70,7 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     total = len(items)
     tally = browser.find_element(By.CSS_SELECTOR, "[data-tally]")
     assert "已填 1 项" in tally.text and "未填 %d 项" % (total - 1) in tally.text, tally.text
-    browser.find_element(By.CSS_SELECTOR, "button[value=complete]").click()
+    tap(browser, browser.find_element(By.CSS_SELECTOR, "button[value=complete]"))
     alert = WebDriverWait(browser, 5).until(EC.alert_is_present())
     assert "还有 %d 项未作答" % (total - 1) in alert.text, alert.text
     alert.accept()
@@ -89,11 +89,11 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     for item in items[1:-1]:
         radio = item.find_element(By.CSS_SELECTOR, "input[value=pass]")
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", radio)
-        radio.click()
+        tap(browser, radio)
     last = items[-1]
     radio = last.find_element(By.CSS_SELECTOR, "input[value=notChecked]")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", radio)
-    radio.click()
+    tap(browser, radio)
     last.find_element(By.CSS_SELECTOR, "input[type=text]").send_keys("设备检修停机，未能查看")
     tally = browser.find_element(By.CSS_SELECTOR, "[data-tally]")
     assert "已填 %d 项" % total in tally.text and "未检查 1" in tally.text and "未填 0 项" in tally.text, tally.text
@@ -101,7 +101,7 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     # Completing without a connection: it asks once with the counts; nothing is lost, the page says it
     # waits, and the completion is sent by itself once the connection is back.
     browser.set_network_conditions(offline=True, latency=0, download_throughput=1024 * 1024, upload_throughput=1024 * 1024)
-    browser.find_element(By.CSS_SELECTOR, "button[value=complete]").click()
+    tap(browser, browser.find_element(By.CSS_SELECTOR, "button[value=complete]"))
     alert = WebDriverWait(browser, 5).until(EC.alert_is_present())
     assert ("检查表共 %d 项" % total) in alert.text and "不符合 1" in alert.text and "未检查 1" in alert.text, alert.text
     alert.accept()

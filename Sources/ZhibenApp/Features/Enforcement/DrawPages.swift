@@ -32,6 +32,7 @@ struct DrawPages: RouteCollection {
         let content: HTML = """
         <div class="toolbar">
           <p class="subtitle">\(ctx.t("先冻结企业池和执法人员名册并公布种子的SHA-256承诺值，揭晓时公布种子；任何人可按公开算法复核结果。", "The pool and roster are frozen and the seed's SHA-256 published first; the seed is published at the reveal, and anyone can recompute the result."))</p>
+          <p class="hint">\(ctx.t("承诺值好比一个密封的信封：抽取前先公布由随机种子算出的“指纹”（SHA-256值），揭晓时公布种子本身，任何人都能核对种子与指纹相符，证明结果没有事后更改。", "The commitment is a sealed envelope: the seed's fingerprint (its SHA-256) is published before the draw and the seed at the reveal, so anyone can check they match and that nothing was changed afterwards."))</p>
           <div><a class="button" href="\(SitePath.publicDraws.path)">\(ctx.t("公示页面", "Public page"))</a> \(HTML.when(ctx.caller.can(.drawManage)) { "<a class=\"button primary\" href=\"\(SitePath.drawNew.path)\">\(ctx.t("新建抽取", "New draw"))</a>" })</div>
         </div>
         <p class="count">\(ctx.t("共 \(page.total) 次抽取", "\(page.total) draws"))</p>

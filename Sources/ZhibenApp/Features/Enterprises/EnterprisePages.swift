@@ -149,7 +149,7 @@ struct EnterprisePages: RouteCollection {
         case "graded": ctx.t("监管等级已调整。", "The supervision grade has been changed.")
         default: nil
         }
-        let reasons = classification.reasons.map { r -> HTML in "<li><span class=\"rule\">\(r.rule)</span> \(lang == .en ? r.en : r.zh)</li>" }
+        let reasons = classification.reasons.map { r -> HTML in "<li>\(lang == .en ? r.en : r.zh)</li>" }
         let overrideInfo: HTML = e.gradeOverride.map { o in
             "<p class=\"notice\">\(ctx.t("人工调整为", "Manually set to")) \(Layout.gradeBadge(o.grade, lang: lang))\(ctx.t("（计算结果为", " (computed: "))\(e.computedGrade.label(lang))\(ctx.t("）。原因：", "). Reason: "))\(o.reason) — \(o.byUsername)，\(ChinaTime.display(o.at))</p>"
         } ?? ""

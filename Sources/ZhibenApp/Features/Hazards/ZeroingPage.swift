@@ -14,6 +14,9 @@ struct ZeroingPage: RouteCollection {
         let service = req.zhiben.hazards
         let stats = try await service.statistics(actor: ctx.caller)
         let trend = try await service.trend(actor: ctx.caller, months: 24, current: stats.openMajor)
+        // The page is about major hazards: its overdue and struck-off figures count major ones only.
+        let closedMajor = try await service.list(HazardQuery(states: [.closed], level: .major), page: Paging(per: 1), actor: ctx.caller).total
+        let openList = try await service.list(HazardQuery(states: HazardState.open, level: .major, sort: .foundAt, direction: .asc), page: Paging(per: 20), actor: ctx.caller)
         let legacy = try await service.list(HazardQuery(states: HazardState.open, level: .major, legacy: true, sort: .foundAt, direction: .asc), page: Paging(per: 10), actor: ctx.caller)
         let lang = ctx.lang
         let now = req.zhiben.clock.now()
@@ -34,11 +37,11 @@ struct ZeroingPage: RouteCollection {
         let content: HTML = """
         <section class="cards" aria-label="\(ctx.t("关键指标", "Key figures"))">
           \(card(ctx.t("未销号重大隐患", "Open major hazards"), stats.openMajor, base, "red"))
-          \(card(ctx.t("逾期未整改", "Overdue"), stats.overdue, "\(SitePath.hazards.path)?state=open&overdue=1", "red"))
+          \(card(ctx.t("逾期未整改的重大隐患", "Overdue major"), stats.overdueMajor, "\(SitePath.hazards.path)?state=open&level=major&overdue=1", stats.overdueMajor > 0 ? "red" : ""))
           \(card(ctx.t("挂牌督办", "Under supervision"), stats.supervised, "\(SitePath.hazards.path)?state=open&supervised=1"))
           \(card(ctx.t("遗留重大隐患未清零", "Legacy major still open"), stats.legacyOpen, "\(SitePath.hazards.path)?state=open&level=major&legacy=1", stats.legacyOpen > 0 ? "red" : ""))
           \(card(ctx.t("未销号一般隐患", "Open general hazards"), stats.openGeneral, "\(SitePath.hazards.path)?state=open&level=general"))
-          \(card(ctx.t("已销号", "Closed"), stats.closed, "\(SitePath.hazards.path)?state=closed"))
+          \(card(ctx.t("已销号的重大隐患", "Major struck off"), closedMajor, "\(SitePath.hazards.path)?state=closed&level=major"))
         </section>
         <div class="toolbar">
           <p class="muted">\(ctx.t("重大隐患实行清单制管理，逐项整改销号；2023年及以前发现的须于2024年底前全部清零。", "Major hazards are managed as a list and struck off item by item; those found in 2023 or earlier were due by the end of 2024."))</p>
@@ -56,6 +59,11 @@ struct ZeroingPage: RouteCollection {
           \(BarChart.render(title: ctx.t("按发现至今时长", "By age since found"), bars: ageBars, valueHeader: ctx.t("隐患数", "Hazards"), labelHeader: ctx.t("时长", "Age")))
           \(BarChart.render(title: ctx.t("按办理状态", "By state"), bars: stateBars, valueHeader: ctx.t("隐患数", "Hazards"), labelHeader: ctx.t("状态", "State")))
         </div>
+        <section class="panel">
+          <h2>\(ctx.t("未销号重大隐患清单（按发现时间，最早的在前）", "Open major hazards, oldest first")) · \(openList.total)</h2>
+          \(openList.items.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("重大隐患已全部清零。", "No major hazard is open."))</p>") : HazardViews.table(openList.items, ctx: ctx, now: now))
+          \(HTML.when(openList.total > openList.items.count) { "<p><a href=\"\(SitePath.hazards.path)?state=open&amp;level=major&amp;sort=foundAt&amp;dir=asc\">\(ctx.t("查看全部 \(openList.total) 项", "All \(openList.total)"))</a></p>" })
+        </section>
         <section class="panel legacy">
           <h2>\(ctx.t("遗留重大隐患（2023年及以前发现，尚未销号）", "Legacy major hazards (found in 2023 or earlier, still open)")) · \(legacy.total)</h2>
           \(legacyTable)
