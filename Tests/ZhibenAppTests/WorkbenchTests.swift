@@ -7,7 +7,7 @@ import ZhibenDomain
 @Suite("workbench: what waits for each role")
 struct WorkbenchTests {
     struct Section: Decodable { let kind: String; let total: Int; let items: [Item] }
-    struct Item: Decodable { let title: String; let link: Link }
+    struct Item: Decodable { let title: String; let link: Link; let since: String? }
     struct Link: Decodable { let type: String; let id: UUID? }
 
     /// A hazard the county reports, to be judged.
@@ -54,6 +54,7 @@ struct WorkbenchTests {
             // Oldest first: the judgement queue by when found, the overdue one by deadline.
             let judge = county.filter { $0.state == .reported }.sorted { ($0.foundAt, $0.id.uuidString) < ($1.foundAt, $1.id.uuidString) }
             #expect(here["judgeHazard"]?.items.map(\.link.id) == judge.prefix(5).map(\.id))
+            #expect(here["judgeHazard"]?.items.first?.since == judge.first.map { ISOTime.string($0.foundAt) }, "times as ISO 8601 text")
             let overdue = county.filter { $0.isOverdue(at: now) }.sorted { ($0.deadline!, $0.id.uuidString) < ($1.deadline!, $1.id.uuidString) }
             #expect(here["overdueHazard"]?.items.map(\.link.id) == overdue.prefix(5).map(\.id))
             let missed = try await h.app.zhiben.selfInspections.standings(actor: Caller(kind: .user, id: nil, username: "t", role: .countyOfficer, scope: .county(c)),

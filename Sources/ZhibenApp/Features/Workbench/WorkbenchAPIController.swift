@@ -18,16 +18,17 @@ struct WorkbenchAPIController: RouteCollection {
     struct ItemDTO: Content {
         var title: String
         var subject: String
-        var since: Date?
-        var due: Date?
+        /// ISO 8601 with offset, as every time of the API.
+        var since: String?
+        var due: String?
         var overdue: Bool
         var link: LinkDTO
 
         init(_ i: WorkItem) {
             title = i.title
             subject = i.subject
-            since = i.since
-            due = i.due
+            since = i.since.map(ISOTime.string)
+            due = i.due.map(ISOTime.string)
             overdue = i.overdue
             switch i.link {
             case .hazard(let id): link = LinkDTO(type: "hazard", id: id)
