@@ -19,6 +19,8 @@ enum Metrics {
         guard !bootstrapped else { return }
         bootstrapped = true
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // The readings' counters exist from the start, at zero, before the first batch arrives.
+        for outcome in ["accepted", "duplicate", "rejected"] { _ = readings(outcome) }
     }
 
     /// What the HTTP figures recorded by the framework mean (it registers them without help).
