@@ -99,6 +99,12 @@ enum RecordNames {
 
     static func entity(_ type: String, _ lang: Language) -> String { entities[type].map { lang.t($0.zh, $0.en) } ?? lang.t("其他记录", type) }
 
+    /// Several fields' names, each once, in the order given (a person and their phone are one name).
+    static func fields(_ names: [String], _ lang: Language) -> [String] {
+        var seen = Set<String>()
+        return names.map { field($0, lang) }.filter { seen.insert($0).inserted }
+    }
+
     static func field(_ name: String, _ lang: Language) -> String {
         if let f = fields[name] { return lang.t(f.zh, f.en) }
         // A nested field (`limits.high`): its parent's name.

@@ -206,7 +206,7 @@ struct EnterprisePages: RouteCollection {
         <section class="panel">
           <h2>\(ctx.t("变更记录", "History"))</h2>
           <table class="data compact"><thead><tr><th scope="col">\(ctx.t("时间", "Time"))</th><th scope="col">\(ctx.t("操作人", "By"))</th><th scope="col">\(ctx.t("操作", "Action"))</th><th scope="col">\(ctx.t("变更字段", "Fields"))</th></tr></thead>
-          <tbody>\(history.map { h -> HTML in "<tr><td>\(ChinaTime.display(h.at))</td><td>\(h.actorUsername)</td><td>\(RecordNames.action(h.action, lang))</td><td>\(Array(NSOrderedSet(array: h.changes.map { RecordNames.field($0.field, lang) })).prefix(8).map { "\($0)" }.joined(separator: "、"))\(h.changes.count > 8 ? "…" : "")</td></tr>" })</tbody></table>
+          <tbody>\(history.map { h -> HTML in "<tr><td>\(ChinaTime.display(h.at))</td><td>\(h.actorUsername)</td><td>\(RecordNames.action(h.action, lang))</td><td>\(RecordNames.fields(h.changes.map(\.field), lang).prefix(8).joined(separator: "、"))\(h.changes.count > 8 ? "…" : "")</td></tr>" })</tbody></table>
           <p><a href="\(SitePath.audit.path)?entityType=enterprise&amp;entityID=\(e.id.uuidString)">\(ctx.t("查看全部", "See all"))</a></p>
         </section>
         """
