@@ -309,7 +309,7 @@ struct HazardFlowTests {
             let inspector = try await h.signIn("inspector-141181")
             let wrong = try await h.post("/hazards", as: inspector, form: ["enterpriseCode": "91141182MA0K12345X", "title": "平台护栏缺失", "source": "inspection"])
             #expect(wrong.status == .unprocessableEntity)
-            #expect(wrong.body.string.contains("未找到该统一社会信用代码的企业") && wrong.body.string.contains("value=\"平台护栏缺失\""))
+            #expect(wrong.body.string.contains("未找到“91141182MA0K12345X”对应的企业") && wrong.body.string.contains("value=\"平台护栏缺失\""))
             let missing = try await h.post("/hazards", as: inspector, form: ["enterpriseCode": e.profile.creditCode, "title": "x", "source": "inspection", "level": "major"])
             #expect(missing.status == .unprocessableEntity)
             #expect(missing.body.string.contains("重大隐患须引用至少一条判定标准条款"))
@@ -320,6 +320,50 @@ struct HazardFlowTests {
             #expect(location.hasPrefix("/hazards/") && location.hasSuffix("?done=reported"))
             let page = try await h.get(String(location), as: inspector)
             #expect(page.body.string.contains("平台护栏缺失") && page.body.string.contains("隐患已报告"))
+        }
+    }
+
+    @Test("the enterprise picker suggests by name, code or pinyin initials within the caller's scope, and the form resolves what was typed")
+    func enterprisePicker() async throws {
+        try await Harness.with(enterprises: 30) { h in
+            let mine = try await h.enterprises(in: "141181").filter(\.active)
+            let e = try #require(mine.first)
+            let other = try #require(try await h.enterprises(in: "141102").first { $0.active })
+            let inspector = try await h.signIn("inspector-141181")
+            struct Suggestion: Decodable { let id: UUID; let name: String; let creditCode: String; let county: String }
+            func suggest(_ q: String) async throws -> [Suggestion] {
+                let res = try await h.get("/enterprises/suggest?q=" + q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, as: inspector)
+                #expect(res.status == .ok && res.headers.contentType == .json)
+                return try JSONDecoder().decode([Suggestion].self, from: Data(buffer: res.body))
+            }
+            let initials = PinyinInitials.of(e.profile.name)
+            #expect(initials.count >= 4 && initials.allSatisfy { $0.isASCII })
+            let byInitials = try await suggest(initials)
+            #expect(byInitials.contains { $0.id == e.id } && byInitials.count <= 8)
+            #expect(try await suggest(initials.uppercased()).contains { $0.id == e.id }, "initials match in either case")
+            #expect(try await suggest(String(e.profile.creditCode.prefix(12))).contains { $0.id == e.id })
+            #expect(try await suggest(String(e.profile.name.dropFirst(2).prefix(4))).contains { $0.id == e.id })
+            let ids = Set(mine.map(\.id))
+            for q in [initials, "有限", "sx", "9114"] {
+                let found = try await suggest(q)
+                #expect(found.allSatisfy { ids.contains($0.id) }, "nothing outside the county: \(q)")
+            }
+            #expect(try await suggest(PinyinInitials.of(other.profile.name)).allSatisfy { $0.id != other.id })
+            #expect(try await suggest("").isEmpty)
+
+            let form = ["title": "平台护栏缺失", "source": "inspection", "foundAt": "2026-03-01", "level": "general"]
+            // Typed text alone: the exact name is enough; text matching several names is refused with the count.
+            let byName = try await h.post("/hazards", as: inspector, form: form.merging(["enterpriseCode": e.profile.name]) { $1 })
+            #expect(byName.status == .seeOther)
+            let several = try await h.post("/hazards", as: inspector, form: form.merging(["enterpriseCode": "有限"]) { $1 })
+            #expect(several.status == .unprocessableEntity && several.body.string.contains("匹配到\(mine.filter { $0.profile.name.contains("有限") }.count)家企业"))
+            // The id the picker chose wins over the text; another county's id is refused.
+            let picked = try await h.post("/hazards", as: inspector, form: form.merging(["enterprisePick": e.id.uuidString, "enterpriseCode": "有限"]) { $1 })
+            #expect(picked.status == .seeOther)
+            let outside = try await h.post("/hazards", as: inspector, form: form.merging(["enterprisePick": other.id.uuidString, "enterpriseCode": other.profile.name]) { $1 })
+            #expect(outside.status == .unprocessableEntity && outside.body.string.contains("所选企业不存在或不在您的辖区内"))
+            let page = try await h.get("/hazards/new", as: inspector)
+            #expect(page.body.string.contains("data-picker=\"/enterprises/suggest\"") && page.body.string.contains("role=\"combobox\""))
         }
     }
 

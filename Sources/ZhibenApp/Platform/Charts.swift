@@ -86,11 +86,32 @@ enum TrendChart {
     }
 
     static func render(title: String, buckets: [SeriesBucket], limits: [Limit], from: Date, to: Date, unit: String, lang: Language) -> HTML {
-        let width = 720.0, height = 220.0, left = 52.0, right = 12.0, top = 12.0, bottom = 28.0
         let values = buckets.flatMap { [$0.min, $0.max] } + limits.map(\.value)
-        guard let lo0 = values.min(), let hi0 = values.max() else {
+        guard values.min() != nil else {
             return "<p class=\"empty\">\(lang.t("该时段没有数据。", "No readings in this period."))</p>"
         }
+        // Two drawings of the same data: a wide one, and one for phones whose own units match the screen's
+        // pixels, so that its text stays as large as the page's small print instead of shrinking.
+        let wide = svg(title: title, buckets: buckets, limits: limits, from: from, to: to, width: 720, height: 220, narrow: false)
+        let narrow = svg(title: title, buckets: buckets, limits: limits, from: from, to: to, width: 360, height: 240, narrow: true)
+        let rows = buckets.suffix(48).map { b -> HTML in
+            "<tr><th scope=\"row\">\(ChinaTime.display(b.start))</th><td class=\"num\">\(AlarmEngine.format((b.min * 100).rounded() / 100))</td><td class=\"num\">\(AlarmEngine.format((b.mean * 100).rounded() / 100))</td><td class=\"num\">\(AlarmEngine.format((b.max * 100).rounded() / 100))</td><td class=\"num\">\(b.count)</td></tr>"
+        }
+        return """
+        <figure class="chart wide trend">
+          <figcaption>\(title)\(unit.isEmpty ? "" : "（\(unit)）")</figcaption>
+          \(wide)\(narrow)
+          <details><summary>\(lang.t("数据表（最近48段）", "Table (last 48 slices)"))</summary>
+          <table class="data compact"><thead><tr><th scope="col">\(lang.t("时段起", "From"))</th><th scope="col">\(lang.t("最小", "Min"))</th><th scope="col">\(lang.t("平均", "Mean"))</th><th scope="col">\(lang.t("最大", "Max"))</th><th scope="col">\(lang.t("读数", "Readings"))</th></tr></thead><tbody>\(rows)</tbody></table>
+          </details>
+        </figure>
+        """
+    }
+
+    static func svg(title: String, buckets: [SeriesBucket], limits: [Limit], from: Date, to: Date, width: Double, height: Double, narrow: Bool) -> HTML {
+        let left = narrow ? 40.0 : 52.0, right = narrow ? 6.0 : 12.0, top = 12.0, bottom = 28.0
+        let values = buckets.flatMap { [$0.min, $0.max] } + limits.map(\.value)
+        guard let lo0 = values.min(), let hi0 = values.max() else { return "" }
         let pad = max((hi0 - lo0) * 0.08, 0.5)
         let (lo, hi) = (lo0 - pad, hi0 + pad)
         let span = to.timeIntervalSince(from)
@@ -104,7 +125,11 @@ enum TrendChart {
         // A point connected a few minutes ago has one or two buckets in a day's view: each is drawn as a
         // dot, so the chart is never blank while the range holds data.
         if buckets.count < 3 {
-            for b in buckets { shapes.append("<circle cx=\"\(f(x(b.start)))\" cy=\"\(f(y(b.mean)))\" r=\"3.5\" class=\"dot\"/>") }
+            for b in buckets {
+                // The slice's range as a whisker through its mean.
+                if b.max > b.min { shapes.append("<line x1=\"\(f(x(b.start)))\" x2=\"\(f(x(b.start)))\" y1=\"\(f(y(b.max)))\" y2=\"\(f(y(b.min)))\" class=\"whisker\"/>") }
+                shapes.append("<circle cx=\"\(f(x(b.start)))\" cy=\"\(f(y(b.mean)))\" r=\"3.5\" class=\"dot\"/>")
+            }
         }
         for l in limits {
             shapes.append("<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(l.value)))\" y2=\"\(f(y(l.value)))\" class=\"limit\(l.grave ? " grave" : "")\"/>")
@@ -113,20 +138,12 @@ enum TrendChart {
         for v in [hi0, (hi0 + lo0) / 2, lo0] {
             shapes.append("<text x=\"\(f(left - 4))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\" class=\"small\">\(AlarmEngine.format((v * 10).rounded() / 10))</text>")
         }
-        for (d, anchor) in [(from, "start"), (from.addingTimeInterval(span / 2), "middle"), (to, "end")] {
-            shapes.append("<text x=\"\(f(x(d)))\" y=\"\(f(height - 8))\" text-anchor=\"\(anchor)\" class=\"small\">\(ChinaTime.display(d))</text>")
+        // On a phone the times are short (month-day hour:minute), at the start and the end only.
+        let ticks: [(Date, String)] = narrow ? [(from, "start"), (to, "end")] : [(from, "start"), (from.addingTimeInterval(span / 2), "middle"), (to, "end")]
+        for (d, anchor) in ticks {
+            let label = narrow ? String(ChinaTime.display(d).dropFirst(5)) : ChinaTime.display(d)
+            shapes.append("<text x=\"\(f(x(d)))\" y=\"\(f(height - 8))\" text-anchor=\"\(anchor)\" class=\"small\">\(label)</text>")
         }
-        let rows = buckets.suffix(48).map { b -> HTML in
-            "<tr><th scope=\"row\">\(ChinaTime.display(b.start))</th><td class=\"num\">\(AlarmEngine.format((b.min * 100).rounded() / 100))</td><td class=\"num\">\(AlarmEngine.format((b.mean * 100).rounded() / 100))</td><td class=\"num\">\(AlarmEngine.format((b.max * 100).rounded() / 100))</td><td class=\"num\">\(b.count)</td></tr>"
-        }
-        return """
-        <figure class="chart wide trend">
-          <figcaption>\(title)\(unit.isEmpty ? "" : "（\(unit)）")</figcaption>
-          <svg role="img" aria-label="\(title)" viewBox="0 0 \(Int(width)) \(Int(height))" width="100%" preserveAspectRatio="xMinYMin meet">\(shapes)</svg>
-          <details><summary>\(lang.t("数据表（最近48段）", "Table (last 48 slices)"))</summary>
-          <table class="data compact"><thead><tr><th scope="col">\(lang.t("时段起", "From"))</th><th scope="col">\(lang.t("最小", "Min"))</th><th scope="col">\(lang.t("平均", "Mean"))</th><th scope="col">\(lang.t("最大", "Max"))</th><th scope="col">\(lang.t("读数", "Readings"))</th></tr></thead><tbody>\(rows)</tbody></table>
-          </details>
-        </figure>
-        """
+        return "<svg class=\"\(narrow ? "trend-narrow" : "trend-wide")\" role=\"img\" aria-label=\"\(title)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\">\(shapes)</svg>"
     }
 }

@@ -65,6 +65,7 @@ enum WebRoute {
 
     static let enterprises = RoutePattern("/enterprises")
     static let enterpriseNew = RoutePattern("/enterprises/new")
+    static let enterpriseSuggest = RoutePattern("/enterprises/suggest")
     static let enterpriseExport = RoutePattern("/enterprises/export.csv")
     static let enterpriseImport = RoutePattern("/enterprises/import")
     static let enterpriseImportTemplate = RoutePattern("/enterprises/import/template.csv")
@@ -111,6 +112,7 @@ enum WebRoute {
     static let monitoringPointTemplate = RoutePattern("/monitoring/points/import/template.csv")
     static let monitoringPointExport = RoutePattern("/monitoring/points/export.csv")
     static let monitoringPoint = RoutePattern("/monitoring/points/:id")
+    static let monitoringPointStream = RoutePattern("/monitoring/points/:id/stream")
     static let provincialLink = RoutePattern("/monitoring/provincial")
     static let monitoringStatistics = RoutePattern("/monitoring/statistics")
     static let alarms = RoutePattern("/monitoring/alarms")

@@ -72,6 +72,28 @@ public struct EnterpriseService: Sendable {
         return try await repository.find(creditCode: creditCode, scope: actor.scope)
     }
 
+    /// What typed text names, for a picker or a form sent without one: a credit code, an exact name, or
+    /// the one enterprise that a search (name, code prefix, pinyin initials) finds in the caller's scope.
+    public enum Pick: Sendable {
+        case none
+        case one(Enterprise)
+        /// Several match: the first few, and how many in all.
+        case many([Enterprise], total: Int)
+    }
+
+    public func pick(_ text: String, actor: Caller) async throws -> Pick {
+        let typed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !typed.isEmpty else { return .none }
+        if typed.count == 18, let e = try await find(creditCode: typed.uppercased(), actor: actor) { return .one(e) }
+        let found = try await list(EnterpriseQuery(search: typed), page: Paging(per: 8), actor: actor)
+        if let exact = found.items.first(where: { $0.profile.name == typed }) { return .one(exact) }
+        switch found.total {
+        case 0: return .none
+        case 1: return .one(found.items[0])
+        default: return .many(found.items, total: found.total)
+        }
+    }
+
     public func list(_ query: EnterpriseQuery, page: Paging, actor: Caller) async throws -> Paged<Enterprise> {
         try actor.require(.enterpriseRead)
         return try await repository.list(query, page: page, scope: actor.scope)

@@ -37,5 +37,6 @@ public enum Migrations {
         M029DrawPoolCounts(),
         M030InspectionPhotos(),
         M031DrawOverlapReason(),
+        M032EnterpriseInitials(),
     ]
 }

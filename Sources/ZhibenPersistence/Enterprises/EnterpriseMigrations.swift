@@ -106,3 +106,31 @@ struct M013EnterpriseTallies: AsyncMigration {
         try await db.schema("enterprise_tallies").delete()
     }
 }
+
+/// The name's pinyin initials, so that the enterprise picker and the registry's search find 吕梁钢铁 by
+/// `llgt`; filled for the enterprises already registered.
+struct M032EnterpriseInitials: AsyncMigration {
+    var name: String { "032-enterprise-initials" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(EnterpriseModel.schema).field("name_initials", .string, .required, .sql(.default(""))).update()
+        let sql = db as! any SQLDatabase
+        struct Row: Decodable { let id: UUID; let name: String }
+        var after: UUID?
+        while true {
+            var q: SQLQueryString = "SELECT id, name FROM enterprises"
+            if let after { q += " WHERE id > \(bind: after)" }
+            q += " ORDER BY id LIMIT 1000"
+            let rows = try await sql.raw(q).all(decoding: Row.self)
+            guard let last = rows.last else { break }
+            for r in rows {
+                try await sql.raw("UPDATE enterprises SET name_initials = \(bind: PinyinInitials.of(r.name)) WHERE id = \(bind: r.id)").run()
+            }
+            after = last.id
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(EnterpriseModel.schema).deleteField("name_initials").update()
+    }
+}

@@ -42,6 +42,8 @@ final class EnterpriseModel: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
     @Field(key: "version") var version: Int
+    /// The name's pinyin initials (`PinyinInitials`), which the search matches as well.
+    @Field(key: "name_initials") var nameInitials: String
 
     init() {}
 
@@ -54,6 +56,7 @@ final class EnterpriseModel: Model, @unchecked Sendable {
         let p = e.profile
         creditCode = p.creditCode
         name = p.name
+        nameInitials = PinyinInitials.of(p.name)
         countyCode = p.countyCode
         township = p.township
         address = p.address

@@ -56,6 +56,10 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
             query.group(.or) { g in
                 g.filter(.sql(LikeMatch(column: "name", pattern: pattern)))
                 g.filter(.sql(LikeMatch(column: "credit_code", pattern: codePrefix)))
+                // 吕梁钢铁 is found by `llgt` or `gt`.
+                if PinyinInitials.looksLikeInitials(text) {
+                    g.filter(.sql(LikeMatch(column: "name_initials", pattern: "%" + likeEscaped(text.lowercased()) + "%")))
+                }
             }
         }
         let dir: DatabaseQuery.Sort.Direction = q.direction == .asc ? .ascending : .descending
@@ -189,16 +193,24 @@ enum EnterpriseTallies {
     /// What one enterprise adds to the tallies: nothing when it is inactive.
     static func keys(of e: Enterprise) -> Set<Key> {
         guard e.active else { return [] }
-        let c = e.profile.countyCode
-        var out: Set<Key> = [Key(county: c, dimension: "all", key: ""), Key(county: c, dimension: "industry", key: e.profile.industry.rawValue),
-                             Key(county: c, dimension: "grade", key: e.grade.rawValue)]
-        for r in e.profile.specialRisks { out.insert(Key(county: c, dimension: "risk", key: r.rawValue)) }
+        return keys(county: e.profile.countyCode, industry: e.profile.industry.rawValue, grade: e.grade.rawValue,
+                    risks: e.profile.specialRisks.map(\.rawValue))
+    }
+
+    static func keys(county c: String, industry: String, grade: String, risks: [String]) -> Set<Key> {
+        var out: Set<Key> = [Key(county: c, dimension: "all", key: ""), Key(county: c, dimension: "industry", key: industry),
+                             Key(county: c, dimension: "grade", key: grade)]
+        for r in risks { out.insert(Key(county: c, dimension: "risk", key: r)) }
         return out
     }
 
     static func add(_ enterprises: [Enterprise], delta: Int, on db: any Database) async throws {
         var counts: [Key: Int] = [:]
         for e in enterprises { for k in keys(of: e) { counts[k, default: 0] += delta } }
+        try await add(counts, on: db)
+    }
+
+    static func add(_ counts: [Key: Int], on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         let rows = Array(counts)
         for chunk in stride(from: 0, to: rows.count, by: 200) {
@@ -212,15 +224,24 @@ enum EnterpriseTallies {
     }
 
     /// Counts every enterprise again.
+    /// Reads only the columns it counts, so that it runs in a migration before later columns exist.
     static func rebuild(on db: any Database) async throws {
-        try await (db as! any SQLDatabase).raw("DELETE FROM enterprise_tallies").run()
+        let sql = db as! any SQLDatabase
+        try await sql.raw("DELETE FROM enterprise_tallies").run()
+        struct Row: Decodable { let id: UUID; let county_code: String; let industry: String; let grade: String; let special_risks: String }
         var after: UUID?
         while true {
-            let q = EnterpriseModel.query(on: db).filter(\.$active == true)
-            if let after { q.filter(\.$id > after) }
-            let rows = try await q.sort(\.$id).limit(2000).all()
+            var q: SQLQueryString = "SELECT id, county_code, industry, grade, special_risks FROM enterprises WHERE active = \(bind: true)"
+            if let after { q += " AND id > \(bind: after)" }
+            q += " ORDER BY id LIMIT 2000"
+            let rows = try await sql.raw(q).all(decoding: Row.self)
             guard let last = rows.last else { break }
-            try await add(try rows.map { try $0.domain() }, delta: 1, on: db)
+            var counts: [Key: Int] = [:]
+            for r in rows {
+                let risks = TagSet.decode(r.special_risks, as: SpecialRisk.self).map(\.rawValue)
+                for k in keys(county: r.county_code, industry: r.industry, grade: r.grade, risks: risks) { counts[k, default: 0] += 1 }
+            }
+            try await add(counts, on: db)
             after = last.id
         }
     }

@@ -15,6 +15,8 @@ struct APIKeyPages: RouteCollection {
     struct KeyForm: Content {
         var name: String?
         var enterpriseCreditCode: String?
+        /// The enterprise the picker chose (its id); the typed text is `enterpriseCreditCode`.
+        var enterprisePick: String?
     }
 
     func apiKeys(req: Request) async throws -> Response {
@@ -50,7 +52,8 @@ struct APIKeyPages: RouteCollection {
           <form method="post" action="\(SitePath.apiKeys.path)" class="grid-form">
             \(ctx.csrfField)
             \(f.text("name", ctx.t("用途名称", "Name"), value: form.name ?? "", required: true, hint: ctx.t("如：1号监测网关", "e.g. monitoring gateway 1")))
-            \(f.text("enterpriseCreditCode", ctx.t("企业统一社会信用代码", "Enterprise credit code"), value: form.enterpriseCreditCode ?? "", required: true))
+            \(EnterprisePicker.field(ctx, issues: issues, idName: "enterprisePick", textName: "enterpriseCreditCode", label: ctx.t("企业", "Enterprise"),
+                                     selected: nil, typed: form.enterpriseCreditCode ?? "", errorKey: "enterpriseCreditCode", required: true))
             <div class="actions"><button type="submit" class="primary">\(ctx.t("签发", "Issue"))</button></div>
           </form>
         </section>
@@ -60,7 +63,12 @@ struct APIKeyPages: RouteCollection {
 
     func createAPIKey(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let form = try req.content.decode(KeyForm.self)
+        var form = try req.content.decode(KeyForm.self)
+        switch try await EnterprisePicker.resolve(req, id: form.enterprisePick, text: form.enterpriseCreditCode, field: "enterpriseCreditCode") {
+        case .success(let e): form.enterpriseCreditCode = e?.profile.creditCode
+        case .failure(let issue):
+            return .html(try await keysPage(ctx, req: req, issues: [issue], newKey: nil, form: form), status: .unprocessableEntity)
+        }
         do {
             let secret = try await req.zhiben.apiKeys.issue(name: form.name ?? "", creditCode: form.enterpriseCreditCode ?? "",
                                                             actor: ctx.caller, origin: req.origin)

@@ -20,6 +20,8 @@ struct UserPages: RouteCollection {
         var role: String?
         var countyCode: String?
         var enterpriseCreditCode: String?
+        /// The enterprise the picker chose (its id); the typed text is `enterpriseCreditCode`.
+        var enterprisePick: String?
         var password: String?
 
         var draft: UserDraft {
@@ -95,7 +97,8 @@ struct UserPages: RouteCollection {
             \(f.text("displayName", ctx.t("姓名", "Display name"), value: form.displayName ?? "", required: true))
             \(f.select("role", ctx.t("角色", "Role"), options: labeledOptions(Role.self, lang), selected: form.role ?? "", required: true, blank: ctx.t("请选择", "Choose")))
             \(f.select("countyCode", ctx.t("所属县（县局、执法人员）", "County (county roles)"), options: County.all.map { ($0.code, $0.label(lang)) }, selected: form.countyCode ?? "", blank: "—"))
-            \(f.text("enterpriseCreditCode", ctx.t("企业统一社会信用代码（企业用户）", "Enterprise credit code (enterprise users)"), value: form.enterpriseCreditCode ?? ""))
+            \(EnterprisePicker.field(ctx, issues: issues, idName: "enterprisePick", textName: "enterpriseCreditCode", label: ctx.t("企业（企业用户）", "Enterprise (enterprise users)"),
+                                     selected: nil, typed: form.enterpriseCreditCode ?? "", errorKey: "enterpriseCreditCode"))
             \(f.text("password", ctx.t("初始密码", "Initial password"), value: "", required: true, type: "password", hint: ctx.t("至少\(LoginPolicy.minPasswordLength)位", "at least \(LoginPolicy.minPasswordLength) characters"), attrs: "autocomplete=\"new-password\""))
             <div class="actions"><button type="submit" class="primary">\(ctx.t("创建", "Create"))</button></div>
           </form>
@@ -107,7 +110,12 @@ struct UserPages: RouteCollection {
 
     func createUser(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
-        let form = try req.content.decode(UserForm.self)
+        var form = try req.content.decode(UserForm.self)
+        switch try await EnterprisePicker.resolve(req, id: form.enterprisePick, text: form.enterpriseCreditCode, field: "enterpriseCreditCode") {
+        case .success(let e): form.enterpriseCreditCode = e?.profile.creditCode
+        case .failure(let issue):
+            return .html(try await usersPage(ctx, req: req, form: form, issues: [issue], flash: nil), status: .unprocessableEntity)
+        }
         do {
             _ = try await req.zhiben.accounts.create(form.draft, actor: ctx.caller, origin: req.origin)
             return req.redirect(to: SitePath.users.done("created"))

@@ -26,7 +26,9 @@ struct InspectionPages: RouteCollection {
         let ctx = try PageContext(req: req)
         let state = try req.queryEnum("state", Inspection.State.self)
         let county = try req.queryCounty()
-        let page = try await req.zhiben.inspections.list(InspectionQuery(state: state, countyCode: county), page: req.paging(), actor: ctx.caller)
+        let enterpriseID = req.queryString("enterprise").flatMap(UUID.init(uuidString:))
+        let page = try await req.zhiben.inspections.list(InspectionQuery(state: state, enterpriseID: enterpriseID, countyCode: county), page: req.paging(), actor: ctx.caller)
+        let qs = QueryString().with("state", state?.rawValue).with("county", county).with("enterprise", enterpriseID?.uuidString)
         let rows = page.items.map { i -> HTML in
             """
             <tr><td><a href="\(SitePath.inspection(i.id).path)">\(i.enterpriseName)</a></td><td>\(i.style.label(ctx.lang))</td><td>\(i.plannedOn)</td>
@@ -36,8 +38,10 @@ struct InspectionPages: RouteCollection {
         let states = Inspection.State.allCases.map { ($0.rawValue, $0.label(ctx.lang)) }
         let content: HTML = """
         <form class="filters" method="get" action="\(SitePath.inspections.path)">
+          \(await EnterprisePicker.filter(ctx, req))
+          \(HTML.when(ctx.caller.scope == .city) { "<div class=\"field\"><label for=\"county\">\(ctx.t("县（市、区）", "County"))</label><select id=\"county\" name=\"county\">\(Layout.options(County.all.map { ($0.code, $0.label(ctx.lang)) }, selected: county, blank: ctx.t("全部", "All")))</select></div>" })
           <div class="field"><label for="state">\(ctx.t("状态", "State"))</label><select id="state" name="state">\(Layout.options(states, selected: state?.rawValue, blank: ctx.t("全部", "All")))</select></div>
-          <div class="actions"><button type="submit" class="primary">\(ctx.t("查找", "Search"))</button></div>
+          <div class="actions"><button type="submit" class="primary">\(ctx.t("查找", "Search"))</button> <a href="\(SitePath.inspections.path)">\(ctx.t("清除", "Clear"))</a></div>
         </form>
         <p class="count">\(ctx.t("共 \(page.total) 次检查", "\(page.total) inspections"))</p>
         \(page.items.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有检查任务。揭晓双随机抽取后可生成检查任务。", "No inspections. Reveal a random draw to make its inspections."))</p>") : """
@@ -46,7 +50,7 @@ struct InspectionPages: RouteCollection {
           <tbody>\(rows)</tbody>
         </table></div>
         """)
-        \(Layout.pagination(page, query: QueryString().with("state", state?.rawValue), lang: ctx.lang))
+        \(Layout.pagination(page, query: qs, lang: ctx.lang))
         """
         return .html(Layout.page(ctx, title: ctx.t("执法检查", "Inspections"), content))
     }

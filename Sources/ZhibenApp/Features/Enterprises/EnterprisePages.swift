@@ -7,6 +7,7 @@ struct EnterprisePages: RouteCollection {
         routes.get(WebRoute.enterprises, use: list)
         routes.get(WebRoute.enterpriseExport, use: export)
         routes.get(WebRoute.enterpriseNew, use: newForm)
+        routes.get(WebRoute.enterpriseSuggest, use: EnterprisePicker.suggest)
         routes.post(WebRoute.enterprises, use: create)
         routes.get(WebRoute.enterprise, use: show)
         routes.get(WebRoute.enterpriseEdit, use: editForm)

@@ -37,6 +37,7 @@ struct HazardPages: RouteCollection {
         let filters: HTML = """
         <form class="filters" method="get" action="\(SitePath.hazards.path)" role="search">
           <div class="field grow"><label for="q">\(ctx.t("隐患、企业或位置", "Hazard, enterprise or location"))</label><input id="q" name="q" type="search" value="\(query.search ?? "")"></div>
+          \(await EnterprisePicker.filter(ctx, req))
           <div class="field"><label for="state">\(ctx.t("状态", "State"))</label><select id="state" name="state">\(Layout.options(stateOptions, selected: stateValue, blank: ctx.t("全部", "All")))</select></div>
           <div class="field"><label for="level">\(ctx.t("等级", "Level"))</label><select id="level" name="level">\(Layout.options(labeledOptions(HazardLevel.self, lang), selected: query.level?.rawValue, blank: ctx.t("全部", "All")))</select></div>
           \(HTML.when(ctx.caller.scope == .city) { """
@@ -111,7 +112,9 @@ struct HazardPages: RouteCollection {
     typealias ReportForm = HazardInputDTO
 
     struct EnterpriseCodeForm: Content {
+        /// What was typed in the picker, and the id it chose (text: an empty field must not fail decoding).
         var enterpriseCode: String?
+        var enterprisePick: String?
     }
 
     func reportPage(_ ctx: PageContext, form: ReportForm, enterpriseCode: String? = nil, issues: [FieldIssue], enterprise: Enterprise?) -> HTML {
@@ -133,8 +136,9 @@ struct HazardPages: RouteCollection {
         \(f.summary())
         <form method="post" action="\(SitePath.hazards.path)" class="grid-form" novalidate>
           \(ctx.csrfField)
-          \(isEnterprise ? HTML("<p class=\"field\">\(ctx.t("企业：", "Enterprise: "))\(enterprise?.profile.name ?? "")</p>") : (enterprise.map { e in HTML("<input type=\"hidden\" name=\"enterpriseId\" value=\"\(e.id.uuidString)\"><p class=\"field\">\(ctx.t("企业：", "Enterprise: "))<a href=\"\(SitePath.enterprise(e.id).path)\">\(e.profile.name)</a></p>") }
-              ?? f.text("enterpriseCode", ctx.t("企业统一社会信用代码", "Enterprise credit code"), value: enterpriseCode ?? "", errorKey: "enterpriseId", required: true, attrs: "maxlength=\"18\" autocapitalize=\"characters\"")))
+          \(isEnterprise ? HTML("<p class=\"field\">\(ctx.t("企业：", "Enterprise: "))\(enterprise?.profile.name ?? "")</p>")
+              : EnterprisePicker.field(ctx, issues: issues, idName: "enterprisePick", textName: "enterpriseCode", label: ctx.t("企业", "Enterprise"),
+                                       selected: enterprise, typed: enterpriseCode ?? "", errorKey: "enterpriseId", required: true))
           \(f.text("title", ctx.t("隐患标题", "Title"), value: form.title ?? "", required: true, hint: ctx.t("如：铁水吊运跨下设有休息室", "e.g. a rest room under the hot-metal crane bay"), attrs: "maxlength=\"100\""))
           \(f.text("location", ctx.t("位置", "Location"), value: form.location ?? "", attrs: "maxlength=\"200\""))
           \(f.select("source", ctx.t("来源", "Source"), options: sources.map { ($0.rawValue, $0.label(lang)) }, selected: form.source ?? sources[0].rawValue, required: true))
@@ -169,11 +173,13 @@ struct HazardPages: RouteCollection {
     func create(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
         var form = try req.content.decode(ReportForm.self)
-        let enterpriseCode = try req.content.decode(EnterpriseCodeForm.self).enterpriseCode
-        if form.enterpriseId == nil, let code = enterpriseCode?.trimmingCharacters(in: .whitespaces).uppercased(), !code.isEmpty {
-            form.enterpriseId = try await req.zhiben.enterprises.find(creditCode: code, actor: ctx.caller)?.id
-            if form.enterpriseId == nil {
-                let issue = FieldIssue(field: "enterpriseId", zh: "未找到该统一社会信用代码的企业（或不在您的辖区内）", en: "no enterprise with this credit code in your jurisdiction")
+        let picked = try req.content.decode(EnterpriseCodeForm.self)
+        let enterpriseCode = picked.enterpriseCode
+        if case .enterprise = ctx.caller.scope {} else if form.enterpriseId == nil {
+            // The picker sends the chosen id; a form sent without it names the enterprise by what was typed.
+            switch try await EnterprisePicker.resolve(req, id: picked.enterprisePick, text: enterpriseCode, field: "enterpriseId") {
+            case .success(let e): form.enterpriseId = e?.id
+            case .failure(let issue):
                 return .html(reportPage(ctx, form: form, enterpriseCode: enterpriseCode, issues: [issue], enterprise: nil), status: .unprocessableEntity)
             }
         }

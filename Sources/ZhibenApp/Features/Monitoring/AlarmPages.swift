@@ -46,6 +46,7 @@ struct AlarmPages: RouteCollection {
         <p class="subtitle">\(ctx.t("报警由系统按企业设定的限值实时产生；企业确认、处置并在恢复正常后关闭，监管部门核查一级报警。", "Alarms are raised as readings arrive, against the limits each enterprise set; the enterprise acknowledges, disposes and closes them once back to normal, and regulators verify level-1 alarms."))</p>
         <form class="filters" method="get" action="\(SitePath.alarms.path)">
           \(counties)
+          \(await EnterprisePicker.filter(ctx, req))
           <div class="field"><label for="state">\(ctx.t("状态", "State"))</label><select id="state" name="state">\(Layout.options(labeledOptions(Alarm.State.self, lang), selected: req.queryString("state"), blank: ctx.t("全部", "All")))</select></div>
           <div class="field"><label for="level">\(ctx.t("级别", "Level"))</label><select id="level" name="level">\(Layout.options(AlarmLevel.allCases.map { (String($0.rawValue), $0.label(lang)) }, selected: req.queryString("level"), blank: ctx.t("全部", "All")))</select></div>
           <div class="field"><label for="condition">\(ctx.t("类型", "Condition"))</label><select id="condition" name="condition">\(Layout.options(labeledOptions(AlarmCondition.self, lang), selected: query.condition?.rawValue, blank: ctx.t("全部", "All")))</select></div>

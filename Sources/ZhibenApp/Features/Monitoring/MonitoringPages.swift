@@ -10,6 +10,7 @@ struct MonitoringPages: RouteCollection {
         routes.get(WebRoute.monitoringPointNew, use: newForm)
         routes.post(WebRoute.monitoringPoints, use: create)
         routes.get(WebRoute.monitoringPoint, use: show)
+        routes.get(WebRoute.monitoringPointStream, use: stream)
         routes.post(WebRoute.monitoringPoint, use: update)
     }
 
@@ -126,6 +127,7 @@ struct MonitoringPages: RouteCollection {
         <form class="filters" method="get" action="\(SitePath.monitoringPoints.path)" role="search">
           <div class="field grow"><label for="q">\(ctx.t("编码、名称或企业", "Code, name or enterprise"))</label><input id="q" name="q" type="search" value="\(query.search ?? "")"></div>
           \(counties)
+          \(regulator ? await EnterprisePicker.filter(ctx, req) : "")
           <div class="field"><label for="indicator">\(ctx.t("监测指标", "Indicator"))</label><select id="indicator" name="indicator">\(Layout.options(indicators, selected: query.indicator, blank: ctx.t("全部", "All")))</select></div>
           <label class="check"><input type="checkbox" name="inactive" value="1"\(HTML(raw: query.includeInactive ? " checked" : ""))> \(ctx.t("含已停用", "include out of service"))</label>
           <div class="actions"><button type="submit" class="primary">\(ctx.t("查找", "Search"))</button> <a href="\(SitePath.monitoringPoints.path)">\(ctx.t("清除", "Clear"))</a></div>
@@ -207,25 +209,40 @@ struct MonitoringPages: RouteCollection {
         return .html(detail(ctx, p, history: history, flash: flash, edit: (Form(p), [], false), live: try await live(ctx, req: req, p)))
     }
 
+    static let ranges: [(key: String, seconds: TimeInterval, zh: String, en: String)] = [("1h", 3600, "1小时", "1 hour"), ("24h", 86_400, "24小时", "24 hours"), ("7d", 7 * 86_400, "7天", "7 days"), ("30d", 30 * 86_400, "30天", "30 days")]
+
     /// The point's latest reading, whether it is online, its trend over the chosen range with its limits
-    /// (or its recent states), and its recent alarms.
+    /// (or its recent states), and its recent alarms; the page's stream sends it again as it changes.
     func live(_ ctx: PageContext, req: Request, _ p: MonitoringPoint) async throws -> HTML {
-        let lang = ctx.lang
-        let now = req.zhiben.clock.now()
-        let readings = req.zhiben.telemetry.readings
-        let ranges: [(key: String, seconds: TimeInterval, zh: String, en: String)] = [("1h", 3600, "1小时", "1 hour"), ("24h", 86_400, "24小时", "24 hours"), ("7d", 7 * 86_400, "7天", "7 days"), ("30d", 30 * 86_400, "30天", "30 days")]
-        let range = ranges.first { $0.key == req.queryString("range") } ?? ranges[1]
+        let range = Self.ranges.first { $0.key == req.queryString("range") } ?? Self.ranges[1]
+        let stream = WebRoute.monitoringPointStream.path(p.id.uuidString) + "?range=" + range.key
+        return """
+        <section class="panel live-point" data-point-stream="\(stream)" data-lost="\(ctx.t("连接中断，正在重连…", "Connection lost, reconnecting…"))">
+          \(try await Self.liveBody(lang: ctx.lang, caller: ctx.caller, services: req.zhiben, rangeKey: range.key, p).html)
+        </section>
+        """
+    }
+
+    /// The live section's content, with what it was drawn from (`mark`: the stream draws it again when
+    /// the mark changes: a new reading, an alarm raised or changed, online or offline).
+    static func liveBody(lang: Language, caller: Caller, services: ZhibenServices, rangeKey: String, _ p: MonitoringPoint) async throws -> (html: HTML, mark: String) {
+        func t(_ zh: String, _ en: String) -> String { lang.t(zh, en) }
+        let now = services.clock.now()
+        let readings = services.telemetry.readings
+        let range = ranges.first { $0.key == rangeKey } ?? ranges[1]
         let from = now.addingTimeInterval(-range.seconds)
         let latest = try await readings.latest(pointID: p.id)
         let online = latest.map { now.timeIntervalSince($0.ts) <= Double(p.interval) * AlarmEngine.offlineIntervals } ?? false
+        let alarms = try await services.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: caller)
+        let mark = "\(latest?.ts.timeIntervalSince1970 ?? 0)|\(online)|\(alarms.total)|\(alarms.items.map { "\($0.id)\($0.version)" }.joined())"
         let links = ranges.map { r -> HTML in
             r.key == range.key ? "<strong>\(lang.t(r.zh, r.en))</strong>" : "<a href=\"\(SitePath.monitoringPoint(p.id).path)?range=\(r.key)\">\(lang.t(r.zh, r.en))</a>"
         }
         let chart: HTML
         if p.kind == .state {
             let recent = try await readings.readings(pointID: p.id, from: from, to: now.addingTimeInterval(1), limit: 100_000).suffix(20).reversed()
-            chart = recent.isEmpty ? "<p class=\"empty\">\(ctx.t("该时段没有数据。", "No readings in this period."))</p>"
-                : "<table class=\"data compact\"><thead><tr><th scope=\"col\">\(ctx.t("时间", "Time"))</th><th scope=\"col\">\(ctx.t("状态", "State"))</th></tr></thead><tbody>\(recent.map { r -> HTML in "<tr><td>\(ChinaTime.display(r.ts, seconds: true))</td><td>\(StateValues.label(r.state ?? "", ctx.lang))\(HTML.when(p.limits.abnormalStates.contains(r.state ?? "")) { " <span class=\"tag red\">\(ctx.t("异常", "abnormal"))</span>" })</td></tr>" })</tbody></table>"
+            chart = recent.isEmpty ? "<p class=\"empty\">\(t("该时段没有数据。", "No readings in this period."))</p>"
+                : "<table class=\"data compact\"><thead><tr><th scope=\"col\">\(t("时间", "Time"))</th><th scope=\"col\">\(t("状态", "State"))</th></tr></thead><tbody>\(recent.map { r -> HTML in "<tr><td>\(ChinaTime.display(r.ts, seconds: true))</td><td>\(StateValues.label(r.state ?? "", lang))\(HTML.when(p.limits.abnormalStates.contains(r.state ?? "")) { " <span class=\"tag red\">\(t("异常", "abnormal"))</span>" })</td></tr>" })</tbody></table>"
         } else {
             let buckets = try await readings.series(pointID: p.id, from: from, to: now, buckets: 120)
             let l = p.limits
@@ -234,21 +251,66 @@ struct MonitoringPages: RouteCollection {
             }
             chart = TrendChart.render(title: "\(p.name)", buckets: buckets, limits: limits, from: from, to: now, unit: p.unit, lang: lang)
         }
-        let alarms = try await req.zhiben.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: ctx.caller)
         let alarmRows = alarms.items.map { a -> HTML in
             "<li><a href=\"\(SitePath.alarm(a.id).path)\">\(ChinaTime.display(a.raisedAt, seconds: true))</a> \(a.conditionLabel(lang)) \(AlarmPages.levelTag(a.level, lang: lang)) \(AlarmPages.value(a.raisedValue, a, lang)) · \(a.state.label(lang))</li>"
         }
-        return """
-        <section class="panel">
-          <h2>\(ctx.t("实时数据", "Live data"))</h2>
-          <p>\(latest.map { r -> HTML in "\(ctx.t("最新读数", "Latest reading")) <strong>\(r.value.map(AlarmEngine.format) ?? StateValues.label(r.state ?? "", ctx.lang))</strong> \(p.unit) · \(ChinaTime.display(r.ts, seconds: true))" } ?? "\(ctx.t("尚未收到数据。", "No reading received yet."))")
-            · <span class="tag \(online ? "green" : "red")">\(online ? ctx.t("在线", "online") : ctx.t("离线", "offline"))</span></p>
-          <p class="small">\(ctx.t("时段：", "Range: "))\(HTML.join(links, " · "))</p>
+        let html: HTML = """
+          <h2>\(t("实时数据", "Live data"))</h2>
+          <p class="latest">\(latest.map { r -> HTML in "\(t("最新读数", "Latest reading")) <strong data-latest>\(r.value.map(AlarmEngine.format) ?? StateValues.label(r.state ?? "", lang))</strong> \(p.unit) · <span data-latest-at>\(ChinaTime.display(r.ts, seconds: true))</span>" } ?? "\(t("尚未收到数据。", "No reading received yet."))")
+            · <span class="tag \(online ? "green" : "red")" data-online>\(online ? t("在线", "online") : t("离线", "offline"))</span> <span class="live-status small muted" role="status"></span></p>
+          <p class="small">\(t("时段：", "Range: "))\(HTML.join(links, " · "))</p>
           \(chart)
-          <h3>\(ctx.t("最近报警", "Recent alarms"))（\(alarms.total)）</h3>
-          \(alarms.items.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("没有报警。", "No alarms."))</p>") : "<ul class=\"plain\">\(alarmRows)</ul><p><a href=\"\(SitePath.alarms.path)?point=\(p.id.uuidString)\">\(ctx.t("全部报警", "All alarms"))</a></p>")
-        </section>
+          <h3>\(t("最近报警", "Recent alarms"))（\(alarms.total)）</h3>
+          \(alarms.items.isEmpty ? HTML("<p class=\"empty\">\(t("没有报警。", "No alarms."))</p>") : "<ul class=\"plain\">\(alarmRows)</ul><p><a href=\"\(SitePath.alarms.path)?point=\(p.id.uuidString)\">\(t("全部报警", "All alarms"))</a></p>")
         """
+        return (html, mark)
+    }
+
+    /// `GET /monitoring/points/:id/stream?range=`: Server-Sent Events, one `live` event with the live
+    /// section's content whenever it would draw differently, checked every few seconds.
+    func stream(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let (p, _) = try await req.zhiben.monitoring.history(req.recordID("monitoring point"), actor: ctx.caller)
+        guard let token = req.auth?.token else { throw Abort(.unauthorized) }
+        let services = req.zhiben
+        let lang = ctx.lang, caller = ctx.caller
+        let rangeKey = Self.ranges.first { $0.key == req.queryString("range") }?.key ?? Self.ranges[1].key
+        let every = Duration.seconds(max(2, min(10, p.interval)))
+        let logger = req.logger
+        let res = Response(status: .ok)
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "event-stream", parameters: ["charset": "utf-8"])
+        res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        res.headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
+        res.body = Response.Body(asyncStream: { writer in
+            var last = ""
+            var polls = 0
+            do {
+                try await writer.write(.buffer(ByteBuffer(string: "retry: 5000\n\n")))
+                while !Task.isCancelled, await !services.alarms.feed.isClosed {
+                    let (html, mark) = try await Self.liveBody(lang: lang, caller: caller, services: services, rangeKey: rangeKey, p)
+                    if mark != last {
+                        // The first draw only sets the mark: the page already shows it.
+                        if !last.isEmpty {
+                            let data = html.raw.split(separator: "\n", omittingEmptySubsequences: false).map { "data: " + $0 }.joined(separator: "\n")
+                            try await writer.write(.buffer(ByteBuffer(string: "event: live\n\(data)\n\n")))
+                        }
+                        last = mark
+                    } else if polls % 5 == 4 {
+                        try await writer.write(.buffer(ByteBuffer(string: ": \(ISOTime.string(services.clock.now()))\n\n")))
+                    }
+                    polls += 1
+                    // A signed-out session's stream ends; an open page never streams for more than an hour.
+                    if polls % 15 == 0, try await services.sessions.authenticate(token) == nil { break }
+                    if polls * Int(every.components.seconds) > 3600 { break }
+                    try await Task.sleep(for: every)
+                }
+                try await writer.write(.end)
+            } catch {
+                logger.debug("point stream ended: \(error)")
+                try? await writer.write(.error(error))
+            }
+        })
+        return res
     }
 
     /// The limit history with each change's author by name.

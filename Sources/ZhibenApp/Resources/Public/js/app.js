@@ -36,6 +36,10 @@ document.addEventListener("change", function (event) {
       });
     });
   }
+  // Content drawn again later (a point's live section) is labelled through this.
+  window.zhibenLabelTables = function (root) {
+    Array.prototype.forEach.call(root.querySelectorAll("table.data"), label);
+  };
   Array.prototype.forEach.call(document.querySelectorAll("table.data"), function (table) {
     label(table);
     var body = table.querySelector("tbody");
@@ -286,5 +290,117 @@ document.addEventListener("click", function (event) {
     pending = null;
     form.appendChild(action);
     form.submit();
+  });
+})();
+
+// Enterprise pickers: typing asks the server for up to eight enterprises in the caller's scope (name,
+// credit code or pinyin initials); arrow keys move through them, Enter or a tap chooses one and keeps
+// its id in the hidden field. Typing again after a choice clears it, so the text alone is never taken
+// for the previous enterprise.
+(function () {
+  var en = document.documentElement.lang === "en";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), function (box) {
+    var input = box.querySelector("input[role=combobox]");
+    var hidden = box.querySelector("[data-picker-id]");
+    var list = box.querySelector(".picker-list");
+    var chosen = box.querySelector("[data-picker-chosen]");
+    var url = box.getAttribute("data-picker");
+    var timer = null, asked = 0, items = [], active = -1;
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function mark(i) {
+      active = i;
+      Array.prototype.forEach.call(list.children, function (li, j) { li.setAttribute("aria-selected", j === i ? "true" : "false"); });
+      if (i >= 0 && list.children[i]) {
+        input.setAttribute("aria-activedescendant", list.children[i].id);
+        list.children[i].scrollIntoView({ block: "nearest" });
+      }
+    }
+    function choose(item) {
+      hidden.value = item.id;
+      input.value = item.name;
+      if (chosen) chosen.textContent = (en ? "Chosen: " : "已选：") + item.creditCode + " · " + item.county;
+      close();
+      box.dispatchEvent(new CustomEvent("picker-chosen", { bubbles: true, detail: item }));
+    }
+    function show(found) {
+      items = found;
+      list.textContent = "";
+      if (!found.length) {
+        var none = document.createElement("li");
+        none.className = "none";
+        none.textContent = en ? "No enterprise in your jurisdiction matches." : "辖区内没有匹配的企业。";
+        list.appendChild(none);
+      }
+      found.forEach(function (item, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("data-id", item.id);
+        li.textContent = item.name;
+        var meta = document.createElement("span");
+        meta.className = "meta";
+        meta.textContent = item.creditCode + " · " + item.county;
+        li.appendChild(meta);
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(item); });
+        list.appendChild(li);
+      });
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      mark(found.length ? 0 : -1);
+    }
+    function ask() {
+      var q = input.value.trim();
+      if (!q) { close(); return; }
+      var mine = ++asked;
+      fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (found) { if (mine === asked && document.activeElement === input) show(found); })
+        .catch(function () {});
+    }
+    input.addEventListener("input", function () {
+      hidden.value = "";
+      if (chosen) chosen.textContent = "";
+      clearTimeout(timer);
+      timer = setTimeout(ask, 150);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (list.hidden) {
+        if (e.key === "ArrowDown" && input.value.trim()) { ask(); e.preventDefault(); }
+        return;
+      }
+      if (e.key === "ArrowDown") { mark(Math.min(items.length - 1, active + 1)); e.preventDefault(); }
+      else if (e.key === "ArrowUp") { mark(Math.max(0, active - 1)); e.preventDefault(); }
+      else if (e.key === "Enter") { if (active >= 0 && items[active]) { choose(items[active]); e.preventDefault(); } }
+      else if (e.key === "Escape") { close(); e.preventDefault(); }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+  });
+})();
+
+// A monitoring point's live section follows the server's stream: the latest reading, online or offline,
+// the trend and the recent alarms are drawn again whenever they change.
+(function () {
+  var section = document.querySelector("[data-point-stream]");
+  if (!section || !window.EventSource) return;
+  var source = new EventSource(section.getAttribute("data-point-stream"));
+  source.addEventListener("live", function (event) {
+    var open = Array.prototype.map.call(section.querySelectorAll("details"), function (d) { return d.open; });
+    section.innerHTML = event.data;
+    Array.prototype.forEach.call(section.querySelectorAll("details"), function (d, i) { if (open[i]) d.open = true; });
+    if (window.zhibenLabelTables) window.zhibenLabelTables(section);
+    section.setAttribute("data-updated", String(Date.now()));
+  });
+  source.addEventListener("error", function () {
+    var status = section.querySelector(".live-status");
+    if (status) status.textContent = section.getAttribute("data-lost");
+  });
+  source.addEventListener("open", function () {
+    var status = section.querySelector(".live-status");
+    if (status) status.textContent = "";
   });
 })();
