@@ -40,8 +40,8 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     tap(browser, first.find_element(By.CSS_SELECTOR, "input[value=fail]"))
     first.find_element(By.CSS_SELECTOR, "input[type=text]").send_keys("浏览器测试：现场发现")
     assert "failed" in first.get_attribute("class")
-    # A photo of the failed item: the upload shows once the item is marked failed, and the page comes
-    # back at the item with the unsaved choice restored from the device.
+    # A photo of the failed item: the upload shows once the item is marked failed, and it is sent
+    # without leaving the page: the unsaved choice and the place on the page stay.
     upload = first.find_element(By.CSS_SELECTOR, ".photo-upload")
     assert upload.is_displayed()
     png = os.path.join(tempfile.mkdtemp(), "site.png")
@@ -50,12 +50,15 @@ def test_an_inspector_completes_an_inspection_on_a_phone(browser):
     upload.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(png)
     button = upload.find_element(By.TAG_NAME, "button")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    browser.execute_script("window.__notReloaded = true;")
+    place = browser.execute_script("return window.scrollY;")
     tap(browser, button)
-    WebDriverWait(browser, 10).until(EC.url_contains("uploaded=photo"))
-    assert "照片已上传" in browser.find_element(By.CSS_SELECTOR, ".flash").text
-    first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")
+    WebDriverWait(browser, 10).until(lambda d: len(first.find_elements(By.CSS_SELECTOR, ".thumbs img")) == 1)
+    assert "照片已上传" in first.find_element(By.CSS_SELECTOR, ".photo-status").text
+    assert browser.execute_script("return window.__notReloaded === true;"), "the page was not reloaded"
+    assert abs(browser.execute_script("return window.scrollY;") - place) < 80, "the page stays where it was"
     assert first.find_element(By.CSS_SELECTOR, "input[value=fail]").is_selected()
-    assert len(first.find_elements(By.CSS_SELECTOR, ".thumbs img")) == 1
+    assert first.find_element(By.CSS_SELECTOR, "input[type=text]").get_attribute("value") == "浏览器测试：现场发现"
     # The choice is kept on the device: a reload (or a lost connection) brings it back.
     browser.refresh()
     first = browser.find_element(By.CSS_SELECTOR, "ol.checklist li.check-item")

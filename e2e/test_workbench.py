@@ -53,13 +53,13 @@ def test_city_officer_reveals_the_cross_county_draw(browser):
 
 def test_inspector_completes_todays_inspection_from_the_workbench(browser):
     login(browser, "inspector-141181")
-    link = follow(browser, "myInspection")
+    link = follow(browser, "todayInspection")
     browser.execute_script("document.querySelectorAll('ol.checklist li.check-item').forEach(function (li) {"
                            " if (!li.querySelector('input[type=radio]:checked')) li.querySelector('input[value=pass]').checked = true; });")
     browser.find_element(By.CSS_SELECTOR, "button[value=complete]").click()
     WebDriverWait(browser, 5).until(EC.alert_is_present()).accept()
     WebDriverWait(browser, 10).until(EC.url_contains("done=completed"))
-    gone(browser, "myInspection", link)
+    gone(browser, "todayInspection", link)
 
 
 def test_expert_judges_the_assigned_hazard(browser):

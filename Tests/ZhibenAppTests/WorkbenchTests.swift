@@ -123,6 +123,30 @@ struct WorkbenchTests {
         }
     }
 
+    @Test("an inspector's inspections fall into today (and overdue), the next seven days and later, each counted once")
+    func inspectorsDays() async throws {
+        try await Harness.with(enterprises: 40) { h in
+            let account = try #require(try await h.app.zhiben.accounts.users.find(username: "inspector-141181"))
+            let roster = try await h.app.zhiben.people.repository.allInspectors(countyCodes: ["141181"])
+            let me = try #require(roster.first { $0.userID == account.id })
+            let partner = try #require(roster.first { $0.id != me.id && $0.drawable(on: ChinaTime.day(Date())) })
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let county = try await h.token("county-141181")
+            let now = h.app.zhiben.clock.now()
+            // Overdue, today, in three days, on the seventh day, in twenty days.
+            for days in [-2, 0, 3, 7, 20] {
+                let made = try await h.api(.POST, "/api/v1/inspections", token: county, json: [
+                    "enterpriseId": e.id.uuidString, "style": "routine", "inspectors": [me.id.uuidString, partner.id.uuidString],
+                    "plannedOn": ChinaTime.day(now.addingTimeInterval(Double(days) * 86_400))])
+                #expect(made.status == .created, "\(made.body.string.prefix(300))")
+            }
+            let mine = try await Self.sections(h, "inspector-141181")
+            #expect(mine["todayInspection"]?.total == 2 && mine["weekInspection"]?.total == 2 && mine["myInspection"]?.total == 1)
+            let order = WorkKind.queues(for: Caller(kind: .user, id: account.id, username: account.username, role: .inspector, scope: .county("141181")))
+            #expect(order.firstIndex(of: .todayInspection) == 0, "today's come first")
+        }
+    }
+
     @Test("the workbench is every role's landing page, its items link to their action, and a queue's page lists them all")
     func landingPage() async throws {
         try await Harness.with(enterprises: 40) { h in

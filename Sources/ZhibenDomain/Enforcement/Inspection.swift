@@ -142,6 +142,8 @@ public struct InspectionQuery: Sendable, Equatable {
     public var inspectorID: UUID?
     /// Planned on or before this day (`yyyy-MM-dd`).
     public var plannedBy: String?
+    /// Planned after this day (`yyyy-MM-dd`).
+    public var plannedAfter: String?
     /// The earliest planned first (else the latest).
     public var earliestFirst = false
 

@@ -7,7 +7,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
     case judgeHazard, decideExtension, acceptHazard, overdueHazard, supervisedHazard
     case level1Alarm, escalatedAlarm
     case arrangePlanned, revealDraw, arrangeDrawn, missedSelfInspection
-    case myInspection, unlockAccount
+    case todayInspection, weekInspection, myInspection, unlockAccount
     // The enterprise.
     case judgeOwnHazard, acknowledgeHazard, planRectification, submitRectification, acceptOwnHazard
     case acknowledgeAlarm, disposeAlarm, selfInspectionDue, orderedHazard, workerOffDuty
@@ -25,7 +25,9 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .revealDraw: "待揭晓的双随机抽取"
         case .arrangeDrawn: "已揭晓、待生成检查任务的抽取"
         case .missedSelfInspection: "未按期自查的企业"
-        case .myInspection: "我的检查任务"
+        case .todayInspection: "今天的检查（含过期未完成的）"
+        case .weekInspection: "未来7天的检查"
+        case .myInspection: "以后的检查任务"
         case .unlockAccount: "被锁定的账号"
         case .judgeOwnHazard: "本企业自查发现、待判定的隐患"
         case .acknowledgeHazard: "待签收的隐患"
@@ -53,7 +55,9 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .revealDraw: "Draws to reveal"
         case .arrangeDrawn: "Revealed draws without inspections"
         case .missedSelfInspection: "Enterprises that missed a self-inspection"
-        case .myInspection: "My inspections"
+        case .todayInspection: "Today's inspections (and overdue ones)"
+        case .weekInspection: "Inspections in the next 7 days"
+        case .myInspection: "Later inspections"
         case .unlockAccount: "Locked accounts"
         case .judgeOwnHazard: "Own findings to judge"
         case .acknowledgeHazard: "Hazards to acknowledge"
@@ -79,7 +83,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .arrangePlanned, .arrangeDrawn: "安排检查"
         case .revealDraw: "揭晓"
         case .missedSelfInspection: "查看"
-        case .myInspection: "去检查"
+        case .todayInspection, .weekInspection, .myInspection: "去检查"
         case .unlockAccount: "解锁"
         case .acknowledgeHazard: "签收"
         case .planRectification: "制定方案"
@@ -101,7 +105,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .arrangePlanned, .arrangeDrawn: "Arrange"
         case .revealDraw: "Reveal"
         case .missedSelfInspection, .workerOffDuty: "Open"
-        case .myInspection: "Inspect"
+        case .todayInspection, .weekInspection, .myInspection: "Inspect"
         case .unlockAccount: "Unlock"
         case .acknowledgeHazard: "Acknowledge"
         case .planRectification: "Plan"
@@ -123,9 +127,9 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .cityAdmin:
             [.unlockAccount, .level1Alarm, .escalatedAlarm, .overdueHazard]
         case .inspector:
-            [.myInspection, .level1Alarm, .judgeHazard, .overdueHazard]
+            [.todayInspection, .weekInspection, .level1Alarm, .judgeHazard, .overdueHazard, .myInspection]
         case .expert:
-            [.judgeHazard, .myInspection]
+            [.judgeHazard, .todayInspection, .weekInspection, .myInspection]
         case .enterpriseUser:
             [.acknowledgeAlarm, .disposeAlarm, .judgeOwnHazard, .acknowledgeHazard, .planRectification, .submitRectification, .acceptOwnHazard,
              .selfInspectionDue, .orderedHazard, .workerOffDuty]
@@ -287,10 +291,17 @@ public struct WorkbenchService: Sendable {
         case .disposeAlarm:
             alarmQuery.states = [.acknowledged]
             return try await alarmPage(alarmQuery)
-        case .myInspection:
+        case .todayInspection, .weekInspection, .myInspection:
+            // Today's (with those planned earlier and not done), the next seven days', and the rest.
             var q = InspectionQuery()
             q.openOnly = true
             q.earliestFirst = true
+            let today = ChinaTime.day(now), week = ChinaTime.day(now.addingTimeInterval(7 * 86_400))
+            switch kind {
+            case .todayInspection: q.plannedBy = today
+            case .weekInspection: (q.plannedAfter, q.plannedBy) = (today, week)
+            default: q.plannedAfter = week
+            }
             if actor.role == .inspector {
                 // The officer's roster entry; without one, nobody has put this account on an inspection.
                 guard let me = try await people.repository.allInspectors(countyCodes: nil).first(where: { $0.userID != nil && $0.userID == actor.id }) else {

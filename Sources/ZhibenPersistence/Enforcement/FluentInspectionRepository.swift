@@ -164,6 +164,7 @@ public struct FluentInspectionRepository: InspectionRepository {
         if query.openOnly { q.filter(\.$state ~~ [Inspection.State.planned.rawValue, Inspection.State.inProgress.rawValue]) }
         if let officer = query.inspectorID { q.filter(.sql(LikeMatch(column: "inspectors", pattern: "%\(officer.uuidString)%"))) }
         if let day = query.plannedBy { q.filter(\.$plannedOn <= day) }
+        if let day = query.plannedAfter { q.filter(\.$plannedOn > day) }
         let total = try await q.copy().count()
         let rows = try await q.sort(\.$plannedOn, query.earliestFirst ? .ascending : .descending).sort(\.$enterpriseName).sort(\.$id)
             .range(page.offset..<(page.offset + page.per)).all()

@@ -75,12 +75,14 @@ struct WorkbenchPages: RouteCollection {
         let since: HTML = item.since.map { d in
             "<span class=\"since\">\(ctx.t("自 ", "since "))\(ChinaTime.day(d))\(waited.map { $0 > 0 ? ctx.t("（已等待 \($0) 天）", " (\($0) days)") : ctx.t("（今天）", " (today)") } ?? "")</span>"
         } ?? ""
+        // An enterprise's own workbench concerns itself only: its name on every item says nothing.
+        let subject = if case .enterprise = ctx.caller.scope { "" } else { item.subject }
         let due: HTML = item.due.map { d in
             "<span class=\"due\(item.overdue ? " overdue" : "")\">\(item.overdue ? ctx.t("已逾期，期限 ", "overdue, due ") : ctx.t("期限 ", "due "))\(ChinaTime.day(d))</span>"
         } ?? HTML.when(item.overdue) { "<span class=\"due overdue\">\(ctx.t("已超时", "late"))</span>" }
         return """
         <li class="work-item\(item.overdue ? " overdue" : "")">
-          \(href(item, kind: kind).map { link in HTML("<a class=\"work-main\" href=\"\(link)\"><strong>\(item.title)</strong>\(HTML.when(!item.subject.isEmpty) { "<span class=\"subject\">\(item.subject)</span>" })</a>") }
+          \(href(item, kind: kind).map { link in HTML("<a class=\"work-main\" href=\"\(link)\"><strong>\(item.title)</strong>\(HTML.when(!subject.isEmpty) { "<span class=\"subject\">\(subject)</span>" })</a>") }
             ?? HTML("<span class=\"work-main\"><strong>\(item.title)</strong></span>"))
           <span class="work-meta">\(since) \(due)</span>
           \(href(item, kind: kind).map { link in HTML("<a class=\"button primary work-act\" href=\"\(link)\">\(ctx.t(kind.actionZh, kind.actionEn))</a>") } ?? "")

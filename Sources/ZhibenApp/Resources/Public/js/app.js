@@ -404,3 +404,51 @@ document.addEventListener("click", function (event) {
     if (status) status.textContent = "";
   });
 })();
+
+// A checklist item's photo is sent without leaving the page: the answers not yet saved stay as they are,
+// the page stays where it is, and the item shows its new photo. If the server refuses (or answers
+// something unexpected), the form is sent the ordinary way and the page says why.
+(function () {
+  var en = document.documentElement.lang === "en";
+  Array.prototype.forEach.call(document.querySelectorAll("form[enctype='multipart/form-data'][id^='ph-']"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData || !window.DOMParser) return;
+      var input = document.querySelector("input[type=file][form='" + form.id + "']");
+      var item = input && input.closest("li.check-item");
+      if (!item || !input.files || !input.files.length) return;
+      event.preventDefault();
+      var status = item.querySelector(".photo-status");
+      if (!status) {
+        status = document.createElement("p");
+        status.className = "photo-status small";
+        status.setAttribute("role", "status");
+        item.appendChild(status);
+      }
+      status.textContent = en ? "Uploading…" : "正在上传…";
+      var buttons = item.querySelectorAll(".photo-upload button");
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (res) {
+          if (!res.ok || res.url.indexOf("uploaded=photo") < 0) throw new Error("refused");
+          return res.text();
+        })
+        .then(function (text) {
+          var fresh = new DOMParser().parseFromString(text, "text/html").getElementById(item.id);
+          if (!fresh) throw new Error("refused");
+          // Only the photos and the upload are taken from the server's page; the answers stay as typed.
+          ["thumbs", "photo-upload"].forEach(function (name) {
+            var now = item.querySelector("." + name), next = fresh.querySelector("." + name);
+            if (next && now) now.replaceWith(next);
+            else if (next) item.insertBefore(next, item.querySelector(".photo-upload") || status);
+            else if (now) now.remove();
+          });
+          status.textContent = en ? "Photo uploaded." : "照片已上传。";
+        })
+        .catch(function (error) {
+          if (error && error.message === "refused") { form.submit(); return; }
+          status.textContent = en ? "No connection: the photo was not uploaded. Try again once online." : "网络不通，照片未上传；恢复连接后请再试。";
+          Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+        });
+    });
+  });
+})();
