@@ -2,7 +2,7 @@
 least one real item of the demo there, follows it to its action, completes it, and finds the item gone
 from the workbench. County: reveal a committed draw. City: reveal its cross-county draw. Inspector:
 work through an inspection of today and complete it. Expert: judge the hazard assigned to them.
-Enterprise: acknowledge a level-1 alarm its gateway raised.
+Enterprise: acknowledge a level-1 alarm its gateway raised. Administrator: unlock the locked account.
 """
 import time
 
@@ -94,3 +94,16 @@ def test_enterprise_acknowledges_its_alarm_from_the_workbench(browser):
     gone(browser, "acknowledgeAlarm", link)
     # It waits for disposal now.
     assert link in queue(browser, "disposeAlarm") or len(queue(browser, "disposeAlarm")) == 5
+
+
+def test_administrator_unlocks_the_locked_account(browser):
+    # The demo starts with one officer locked out by wrong passwords.
+    login(browser, "admin")
+    items = browser.find_elements(By.CSS_SELECTOR, "#q-unlockAccount li.work-item")
+    assert any("inspector-141130" in li.text for li in items), [li.text for li in items]
+    follow(browser, "unlockAccount")
+    row = browser.find_element(By.XPATH, "//tr[.//*[contains(text(), 'inspector-141130')]]")
+    row.find_element(By.XPATH, ".//button[contains(text(), '解锁')]").click()
+    WebDriverWait(browser, 10).until(lambda d: "账号已解锁" in d.find_element(By.CSS_SELECTOR, ".flash").text)
+    browser.get(BASE + "/")
+    assert not any("inspector-141130" in li.text for li in browser.find_elements(By.CSS_SELECTOR, "#q-unlockAccount li.work-item"))

@@ -7,8 +7,8 @@ import ZhibenDomain
 /// revealed draw with its inspections (one completed with a penalty and a failed exam, one in
 /// progress, one planned), an inspection of the county's demo inspector for today, and a committed
 /// draw waiting to be revealed; in the printed county an inspection of the showcase enterprise with a
-/// failed item, its penalty and a worker off duty; and the city's cross-county draw to reveal. Only
-/// into a database without draws.
+/// failed item, its penalty and a worker off duty; the city's cross-county draw to reveal; and an
+/// account locked by wrong passwords. Only into a database without draws.
 enum DemoScenarios {
     static func seed(_ services: ZhibenServices, logger: Logger) async throws {
         guard try await services.draws.repository.list(scope: .city, page: Paging(per: 1)).total == 0,
@@ -28,7 +28,21 @@ enum DemoScenarios {
                                                                 parameters: DrawParameters(size: 4, crossCounty: true),
                                                                 overlapReason: "全市交叉检查，与各县抽查互为补充"),
                                             actor: city, origin: "seed-demo")
+        // An officer locked out by ten wrong passwords: the administrator's item to unlock (the lock lapses
+        // by itself after 15 minutes, as any lock does).
+        if let officer = try await services.accounts.users.find(username: lockedAccount), let own = officer.caller {
+            _ = try await services.accounts.users.update(id: officer.id, scope: .city, action: .loginFailed,
+                                                         audit: AuditContext(actor: own, at: now, origin: "seed-demo")) { u in
+                var next = u
+                next.failedLogins = 0
+                next.lockedUntil = now.addingTimeInterval(LoginPolicy.lockDuration)
+                return next
+            }
+        }
     }
+
+    /// The demo account that starts locked (an officer of 交口县, which no printed example uses).
+    static let lockedAccount = "inspector-141130"
 
     static func caller(_ services: ZhibenServices, _ username: String, _ role: Role, _ scope: Scope) async throws -> Caller {
         Caller(kind: .user, id: try await services.accounts.users.find(username: username)?.id, username: username, role: role, scope: scope)

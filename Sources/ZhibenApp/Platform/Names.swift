@@ -19,11 +19,9 @@ struct ActorNames: Sendable {
     }
 
     static func load(_ req: Request, _ usernames: some Sequence<String>) async throws -> ActorNames {
-        var out: [String: String] = [:]
-        for u in Set(usernames) where !["system", "simulator", ""].contains(u) {
-            if let user = try await req.zhiben.accounts.users.find(username: u) { out[u] = user.displayName }
-        }
-        return ActorNames(names: out, lang: req.language)
+        let wanted = Set(usernames).subtracting(["system", "simulator", ""])
+        let names = wanted.isEmpty ? [:] : try await req.zhiben.accounts.users.displayNames(usernames: Array(wanted))
+        return ActorNames(names: names, lang: req.language)
     }
 }
 
@@ -39,6 +37,9 @@ enum RecordNames {
     ]
 
     static let fields: [String: (zh: String, en: String)] = [
+        "description": ("描述", "description"), "location": ("位置", "location"), "foundBy": ("发现人", "found by"), "foundAt": ("发现时间", "found at"),
+        "focusTags": ("重点领域", "focus areas"), "worker": ("从业人员", "worker"), "pendingExtension": ("延期申请", "extension request"), "evidence": ("整改情况", "evidence"),
+        "rejectionReason": ("退回理由", "reason for return"), "planResponsible": ("整改责任人", "person responsible"), "planFunds": ("整改资金（元）", "funds (¥)"),
         "creditCode": ("统一社会信用代码", "credit code"), "name": ("名称", "name"), "countyCode": ("县（市、区）", "county"), "township": ("乡镇（街道）", "township"),
         "address": ("地址", "address"), "longitude": ("经度", "longitude"), "latitude": ("纬度", "latitude"), "industry": ("行业", "industry"),
         "subIndustry": ("细分行业", "sub-industry"), "scale": ("规模", "scale"), "employees": ("从业人数", "employees"), "dustWorkers": ("涉粉作业人数", "dust workers"),
@@ -113,6 +114,44 @@ enum RecordNames {
     }
 
     /// A recorded value as a person reads it: codes by their labels, ids shortened, yes and no.
+    /// Fields whose values are codes or digests: shown as code, not as words.
+    static let codeFields: Set<String> = ["seed", "commitment", "poolDigest", "sha256", "prefix", "key", "username", "qybm", "caseNo"]
+
+    /// A recorded value as the audit page shows it: codes as code, an inspection's results as counts
+    /// per outcome (with the items found failing), its officers by name.
+    static func valueHTML(_ v: String, field: String, _ lang: Language, people: ActorNames? = nil) -> HTML {
+        if v.isEmpty { return "∅" }
+        // Who found a hazard: an account's name where it is one, else the name as typed.
+        if field == "foundBy", let people { return HTML("\(people(v))") }
+        if field == "focusTags" {
+            return HTML("\(v.split(separator: ",").map { FocusTag(rawValue: String($0))?.label(lang) ?? String($0) }.joined(separator: "、"))")
+        }
+        if field == "results", v.contains("=") { return HTML("\(results(v, lang))") }
+        if field == "inspectors", v.hasPrefix("["), let people = try? JSONDecoder().decode([[String: String]].self, from: Data(v.utf8)) {
+            return HTML("\(people.compactMap { $0["name"] }.joined(separator: "、"))")
+        }
+        if codeFields.contains(field) { return "<code>\(v)</code>" }
+        return HTML("\(value(v, field: field, lang))")
+    }
+
+    /// `MHC-4-01=fail→<hazard id>;MHC-4-02=pass;…` as "共 2 项：符合 1、不符合 1（MHC-4-01）".
+    static func results(_ v: String, _ lang: Language) -> String {
+        var counts: [InspectionItemResult.Outcome: Int] = [:]
+        var failed: [String] = []
+        let pairs = v.split(separator: ";")
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let outcome = InspectionItemResult.Outcome(rawValue: String(parts[1].split(separator: "→").first ?? "")) ?? .notChecked
+            counts[outcome, default: 0] += 1
+            if outcome == .fail { failed.append(String(parts[0])) }
+        }
+        let each = InspectionItemResult.Outcome.allCases.compactMap { o in counts[o].map { "\(o.label(lang)) \($0)" } }.joined(separator: lang == .en ? ", " : "、")
+        let codes = failed.filter { $0.hasPrefix("MHC-") }
+        let failing = codes.isEmpty ? "" : (lang == .en ? " (failed: " : "（不符合：") + codes.prefix(5).joined(separator: lang == .en ? ", " : "、") + (codes.count > 5 ? "…" : "") + (lang == .en ? ")" : "）")
+        return (lang == .en ? "\(pairs.count) items: " : "共 \(pairs.count) 项：") + each + failing
+    }
+
     static func value(_ v: String, field: String, _ lang: Language) -> String {
         if v.isEmpty { return "∅" }
         if field == "action" { return action(v, lang) }

@@ -100,6 +100,8 @@ public struct UserQuery: Sendable {
 public protocol UserRepository: Sendable {
     /// Login looks accounts up by name before anyone has a scope.
     func find(username: String) async throws -> User?
+    /// The display names of these accounts (those that exist), read at once: the names histories show.
+    func displayNames(usernames: [String]) async throws -> [String: String]
     func find(id: UUID, scope: Scope) async throws -> User?
     func list(_ query: UserQuery, page: Paging, scope: Scope, now: Date) async throws -> Paged<User>
     func count() async throws -> Int

@@ -23,6 +23,17 @@ public struct FluentUserRepository: UserRepository {
         try await UserModel.query(on: store.database).filter(\.$username == username).first()?.domain()
     }
 
+    public func displayNames(usernames: [String]) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        let unique = Array(Set(usernames))
+        for chunk in stride(from: 0, to: unique.count, by: 500) {
+            let rows = try await UserModel.query(on: store.database).filter(\.$username ~~ Array(unique[chunk..<min(chunk + 500, unique.count)]))
+                .field(\.$username).field(\.$displayName).all()
+            for r in rows { out[r.username] = r.displayName }
+        }
+        return out
+    }
+
     public func find(id: UUID, scope: Scope) async throws -> User? {
         try await Self.scoped(scope, on: store.database)?.filter(\.$id == id).first()?.domain()
     }

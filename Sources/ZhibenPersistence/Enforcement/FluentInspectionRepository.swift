@@ -73,7 +73,8 @@ final class InspectionModel: Model, @unchecked Sendable {
     }
 
     var auditFields: [String: String] {
-        ["state": state, "plannedOn": plannedOn, "inspectors": inspectors, "expert": expertName ?? "", "summary": summary,
+        // The officers by name: the column's JSON need not keep its keys in one order.
+        ["state": state, "plannedOn": plannedOn, "inspectors": (JSONColumn.decode(inspectors, as: [Person].self) ?? []).map(\.name).joined(separator: "、"), "expert": expertName ?? "", "summary": summary,
          "results": String((JSONColumn.decode(results, as: [InspectionItemResult].self) ?? []).map { "\($0.item)=\($0.outcome.rawValue)\($0.hazardID.map { "→\($0.uuidString)" } ?? "")" }.joined(separator: ";"))]
     }
 }

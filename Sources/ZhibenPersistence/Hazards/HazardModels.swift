@@ -5,7 +5,10 @@ import ZhibenDomain
 /// Nested parts of a record kept as JSON text: read and written whole, never filtered on.
 enum JSONColumn {
     static func encode<T: Encodable>(_ value: T?) -> String? {
-        guard let value, let data = try? JSONEncoder().encode(value) else { return nil }
+        // Sorted keys: the same value is always the same text (no change seen where nothing changed).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let value, let data = try? encoder.encode(value) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -63,11 +63,12 @@ struct AuditPages: RouteCollection {
         let page = try await req.zhiben.auditLog.list(q, actor: ctx.caller)
         var qs = QueryString()
         for k in ["actor", "action", "entityType", "entityID", "from", "to"] { qs.set(k, req.queryString(k)) }
-        let names = try await ActorNames.load(req, page.items.map(\.actorUsername))
+        let finders = page.items.flatMap { $0.changes.filter { $0.field == "foundBy" }.compactMap(\.after) }
+        let names = try await ActorNames.load(req, page.items.map(\.actorUsername) + finders)
         let rows = page.items.map { e -> HTML in
             // A compact diff: each field by its name, the values as a person reads them.
             let changes = e.changes.prefix(12).map { c -> HTML in
-                "<li>\(RecordNames.field(c.field, lang))：\(RecordNames.value(c.before ?? "", field: c.field, lang)) → \(RecordNames.value(c.after ?? "", field: c.field, lang))</li>"
+                "<li>\(RecordNames.field(c.field, lang))：\(RecordNames.valueHTML(c.before ?? "", field: c.field, lang, people: names)) → \(RecordNames.valueHTML(c.after ?? "", field: c.field, lang, people: names))</li>"
             }
             let record: HTML = Self.recordLink(e.entityType, e.entityID).map { "<a href=\"\($0)\">\(ctx.t("查看", "Open"))</a>" }
                 ?? HTML("\(RecordNames.value(e.entityID, field: "id", lang))")
