@@ -73,6 +73,7 @@ struct WorkbenchTests {
             #expect(city["supervisedHazard"]?.total == hazards.filter { $0.state.isOpen && $0.supervision?.level == .city }.count)
             #expect(city["overdueHazard"]?.total == hazards.filter { $0.isOverdue(at: now) }.count)
             #expect(city["escalatedAlarm"]?.total == alarms.filter { $0.state == .active && $0.cityNotifiedAt != nil }.count)
+            #expect(city["revealDraw"]?.total == draws.filter { $0.countyCode == nil && $0.revealedAt == nil }.count, "the city's own draws only")
 
             // An enterprise with hazards in several states.
             let busiest = Dictionary(grouping: hazards.filter(\.state.isOpen), by: \.enterpriseID).max { $0.value.count < $1.value.count }!
@@ -110,6 +111,15 @@ struct WorkbenchTests {
                 #expect(r.legacyOpen == open.filter(\.isOpenLegacyMajor).count, "\(r.countyCode)")
             }
             #expect(rows.map(\.openMajor).reduce(0, +) > 0)
+            // The grouped reads agree with each county's own figures read in its scope.
+            let year = Int(ChinaTime.day(now).prefix(4))!
+            for r in rows {
+                let scope = Caller(kind: .user, id: nil, username: "city", role: .cityOfficer, scope: .county(r.countyCode))
+                let active = try await h.app.zhiben.alarms.list(AlarmQuery(states: [.active], countyCode: r.countyCode), page: Paging(per: 1), actor: scope).total
+                let f = try await h.app.zhiben.plans.figures(year: year, actor: scope)
+                #expect(r.unacknowledged == active && r.inspectionsPlanned == f.planned && r.inspectionsCompleted == f.completed
+                        && r.penalties == f.penalties && r.fined == f.fined, "\(r.countyCode)")
+            }
             let browser = try await h.signIn("city")
             let page = try await h.get("/dispatch?sort=openMajor&dir=desc", as: browser).body.string
             let order = County.all.sorted { a, b in page.range(of: ">\(a.zh)<")!.lowerBound < page.range(of: ">\(b.zh)<")!.lowerBound }.map(\.code)

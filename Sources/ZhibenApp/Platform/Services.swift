@@ -130,7 +130,7 @@ public struct ZhibenServices: Sendable {
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, clock: clock)
-        dispatch = DispatchService(hazards: hazards, alarms: alarms, plans: plans, monitoring: monitoringFigures, clock: clock)
+        dispatch = DispatchService(repository: FluentDispatchRepository(store: store), monitoring: monitoringFigures, clock: clock)
     }
 }
 

@@ -189,6 +189,10 @@ public protocol InspectionRepository: Sendable {
     func create(_ inspections: [Inspection], audit: AuditContext) async throws
     func find(id: UUID, scope: Scope) async throws -> Inspection?
     func list(_ query: InspectionQuery, scope: Scope, page: Paging) async throws -> Paged<Inspection>
+    /// Of these enterprises, those with an inspection planned in `year` (cancelled ones aside), in one read.
+    func inspected(enterpriseIDs: [UUID], year: Int, scope: Scope) async throws -> Set<UUID>
+    /// Of these records (draws, alarms), those an inspection was arranged from, in one read.
+    func inspected(originIDs: [UUID], scope: Scope) async throws -> Set<UUID>
     /// Changes one inside one write, audited; a stale `expectedVersion` answers `staleVersion` and
     /// changes nothing.
     func update(id: UUID, scope: Scope, expectedVersion: Int?, audit: AuditContext,

@@ -27,53 +27,43 @@ public struct CountyDispatch: Sendable, Equatable {
     public var lagging: Bool { overdueMajor > 0 || legacyOpen > 0 || unacknowledged > 0 || (connectionRate ?? 1) < 1 }
 }
 
+/// The counties' figures, read city-wide in a few grouped queries (one per kind of record) rather
+/// than a round of queries per county.
+public protocol DispatchRepository: Sendable {
+    /// Per county: open, overdue and legacy major hazards; unacknowledged alarms; the mean minutes to
+    /// acknowledge level-1 alarms raised since `acknowledgedSince`; the year's planned and completed
+    /// inspections, its penalties and fines. Connection figures are left to `MonitoringFiguresService`.
+    func counties(year: Int, now: Date, acknowledgedSince: Date) async throws -> [String: CountyDispatch]
+}
+
 /// The city's dispatch view: the thirteen counties side by side.
 public struct DispatchService: Sendable {
-    public let hazards: HazardService
-    public let alarms: AlarmService
-    public let plans: PlanService
+    public let repository: any DispatchRepository
     public let monitoring: MonitoringFiguresService
     public let clock: any WallClock
 
-    public init(hazards: HazardService, alarms: AlarmService, plans: PlanService, monitoring: MonitoringFiguresService, clock: any WallClock) {
-        self.hazards = hazards
-        self.alarms = alarms
-        self.plans = plans
+    public init(repository: any DispatchRepository, monitoring: MonitoringFiguresService, clock: any WallClock) {
+        self.repository = repository
         self.monitoring = monitoring
         self.clock = clock
     }
 
-    /// Every county's row, for the city's officers; each figure read in that county's scope.
+    /// Every county's row, for the city's officers.
     public func counties(actor: Caller) async throws -> [CountyDispatch] {
         try actor.require(.dashboardRead)
         guard actor.scope == .city else { throw DomainError.forbidden(permission: .dashboardRead) }
         let now = clock.now()
         let year = Int(ChinaTime.day(now).prefix(4)) ?? 2026
         let connection = try await monitoring.connection(actor: actor, maxAge: 60)
-        var out: [CountyDispatch] = []
-        for county in County.all {
-            var row = CountyDispatch(countyCode: county.code)
-            let scope = Caller(kind: .user, id: actor.id, username: actor.username, role: .cityOfficer, scope: .county(county.code))
-            let stats = try await hazards.statistics(actor: scope)
-            row.openMajor = stats.openMajor
-            row.overdueMajor = stats.overdueMajor
-            row.legacyOpen = stats.legacyOpen
+        let figures = try await repository.counties(year: year, now: now, acknowledgedSince: now.addingTimeInterval(-30 * 86_400))
+        return County.all.map { county in
+            var row = figures[county.code] ?? CountyDispatch(countyCode: county.code)
+            row.countyCode = county.code
             if let c = connection.counties.first(where: { $0.countyCode == county.code }) {
                 row.connectionRate = c.rate(year)
                 row.onlineRate = c.onlineRate
             }
-            row.unacknowledged = try await alarms.list(AlarmQuery(states: [.active], countyCode: county.code), page: Paging(per: 1), actor: scope).total
-            let recent = try await alarms.list(AlarmQuery(level: .first, countyCode: county.code, raisedAfter: now.addingTimeInterval(-30 * 86_400)),
-                                               page: Paging(page: 1, per: Paging.maxPer), actor: scope).items
-            let waits = recent.compactMap { a in a.steps.first { $0.action == .acknowledge }.map { $0.at.timeIntervalSince(a.raisedAt) / 60 } }
-            row.meanMinutesToAcknowledge = waits.isEmpty ? nil : waits.reduce(0, +) / Double(waits.count)
-            let f = try await plans.figures(year: year, actor: scope)
-            row.inspectionsPlanned = f.planned
-            row.inspectionsCompleted = f.completed
-            row.penalties = f.penalties
-            row.fined = f.fined
-            out.append(row)
+            return row
         }
-        return out
     }
 }

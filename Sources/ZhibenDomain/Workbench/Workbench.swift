@@ -311,13 +311,14 @@ public struct WorkbenchService: Sendable {
             }
             return try await inspectionPage(q)
         case .revealDraw, .arrangeDrawn:
-            let list = try await draws.repository.list(scope: actor.scope, page: Paging(page: 1, per: Paging.maxPer)).items
+            var list = try await draws.repository.list(scope: actor.scope, page: Paging(page: 1, per: Paging.maxPer)).items
+            // The city's own draws wait for the city; a county's draws wait for that county.
+            if actor.scope == .city { list = list.filter { $0.countyCode == nil } }
             var waiting = list.filter { $0.revealedAt == nil }
             if kind == .arrangeDrawn {
-                waiting = []
-                for d in list where d.revealedAt != nil {
-                    if try await inspections.repository.list(InspectionQuery(originID: d.id), scope: .city, page: Paging(per: 1)).total == 0 { waiting.append(d) }
-                }
+                let revealed = list.filter { $0.revealedAt != nil }
+                let arranged = try await inspections.repository.inspected(originIDs: revealed.map(\.id), scope: .city)
+                waiting = revealed.filter { !arranged.contains($0.id) }
             }
             let items = waiting.sorted { $0.createdAt < $1.createdAt }.map { d in
                 WorkItem(title: d.title, subject: d.countyCode.flatMap { County.named($0)?.zh } ?? "全市", since: d.revealedAt ?? d.createdAt, due: nil,
@@ -381,11 +382,9 @@ public struct WorkbenchService: Sendable {
         guard let plan = try await plans.repository.find(countyCode: county, year: year, scope: actor.scope) else {
             return Paged(items: [], page: page.page, per: page.per, total: 0)
         }
-        var waiting: [EnforcementPlan.KeyEnterprise] = []
-        for k in plan.keyEnterprises.sorted(by: { ($0.month, $0.name) < ($1.month, $1.name) }) where k.month <= month {
-            let q = InspectionQuery(enterpriseID: k.enterpriseID, year: year)
-            if try await inspections.repository.list(q, scope: actor.scope, page: Paging(per: 1)).total == 0 { waiting.append(k) }
-        }
+        let due = plan.keyEnterprises.filter { $0.month <= month }.sorted { ($0.month, $0.name) < ($1.month, $1.name) }
+        let arranged = try await inspections.repository.inspected(enterpriseIDs: due.map(\.enterpriseID), year: year, scope: actor.scope)
+        let waiting = due.filter { !arranged.contains($0.enterpriseID) }
         let items = waiting.map { k in
             WorkItem(title: "\(k.month)月 \(k.style.zh)", subject: k.name, since: nil,
                      due: ChinaTime.parseDay(String(format: "%04d-%02d-01", year, k.month)), overdue: k.month < month, link: .enterprise(k.enterpriseID))

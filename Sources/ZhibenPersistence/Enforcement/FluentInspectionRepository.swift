@@ -172,6 +172,19 @@ public struct FluentInspectionRepository: InspectionRepository {
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
 
+    public func inspected(enterpriseIDs: [UUID], year: Int, scope: Scope) async throws -> Set<UUID> {
+        guard !enterpriseIDs.isEmpty, let q = Self.scoped(scope, on: store.database) else { return [] }
+        let rows = try await q.filter(\.$enterpriseID ~~ enterpriseIDs).filter(.sql(LikeMatch(column: "planned_on", pattern: "\(year)-%")))
+            .filter(\.$state != Inspection.State.cancelled.rawValue).field(\.$enterpriseID).all()
+        return Set(rows.map(\.enterpriseID))
+    }
+
+    public func inspected(originIDs: [UUID], scope: Scope) async throws -> Set<UUID> {
+        guard !originIDs.isEmpty, let q = Self.scoped(scope, on: store.database) else { return [] }
+        let rows = try await q.filter(\.$originID ~~ originIDs).field(\.$originID).all()
+        return Set(rows.compactMap(\.originID))
+    }
+
     public func addPhoto(_ photo: InspectionPhoto, audit: AuditContext) async throws {
         try await store.write { db in
             try await InspectionPhotoModel(photo).create(on: db)
