@@ -38,8 +38,13 @@ enum EnterprisePicker {
     static func resolve(_ req: Request, id: String?, text: String?, field: String) async throws -> Resolved {
         let caller = try req.caller
         if let raw = id?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-            if let uuid = UUID(uuidString: raw), let e = try? await req.zhiben.enterprises.get(uuid, actor: caller) { return .success(e) }
-            return .failure(FieldIssue(field: field, zh: "所选企业不存在或不在您的辖区内", en: "the chosen enterprise does not exist or is outside your jurisdiction"))
+            let outside = FieldIssue(field: field, zh: "所选企业不存在或不在您的辖区内", en: "the chosen enterprise does not exist or is outside your jurisdiction")
+            guard let uuid = UUID(uuidString: raw) else { return .failure(outside) }
+            do {
+                return .success(try await req.zhiben.enterprises.get(uuid, actor: caller))
+            } catch DomainError.notFound {
+                return .failure(outside)
+            }
         }
         guard let typed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !typed.isEmpty else { return .success(nil as Enterprise?) }
         switch try await req.zhiben.enterprises.pick(typed, actor: caller) {

@@ -234,7 +234,7 @@ struct MonitoringPages: RouteCollection {
         let latest = try await readings.latest(pointID: p.id)
         let online = latest.map { now.timeIntervalSince($0.ts) <= Double(p.interval) * AlarmEngine.offlineIntervals } ?? false
         let alarms = try await services.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: caller)
-        let mark = "\(latest?.ts.timeIntervalSince1970 ?? 0)|\(online)|\(alarms.total)|\(alarms.items.map { "\($0.id)\($0.version)" }.joined())"
+        let mark = Self.mark(latest: latest, online: online, alarms: alarms)
         let links = ranges.map { r -> HTML in
             r.key == range.key ? "<strong>\(lang.t(r.zh, r.en))</strong>" : "<a href=\"\(SitePath.monitoringPoint(p.id).path)?range=\(r.key)\">\(lang.t(r.zh, r.en))</a>"
         }
@@ -266,6 +266,20 @@ struct MonitoringPages: RouteCollection {
         return (html, mark)
     }
 
+    static func mark(latest: Reading?, online: Bool, alarms: Paged<Alarm>) -> String {
+        "\(latest?.ts.timeIntervalSince1970 ?? 0)|\(online)|\(alarms.total)|\(alarms.items.map { "\($0.id)\($0.version)" }.joined())"
+    }
+
+    /// What the live section is drawn from, read cheaply (the latest reading and the first alarms): the
+    /// stream draws the section again only when this changes.
+    static func liveMark(caller: Caller, services: ZhibenServices, _ p: MonitoringPoint) async throws -> String {
+        let now = services.clock.now()
+        let latest = try await services.telemetry.readings.latest(pointID: p.id)
+        let online = latest.map { now.timeIntervalSince($0.ts) <= Double(p.interval) * AlarmEngine.offlineIntervals } ?? false
+        let alarms = try await services.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: caller)
+        return mark(latest: latest, online: online, alarms: alarms)
+    }
+
     /// `GET /monitoring/points/:id/stream?range=`: Server-Sent Events, one `live` event with the live
     /// section's content whenever it would draw differently, checked every few seconds.
     func stream(req: Request) async throws -> Response {
@@ -287,10 +301,11 @@ struct MonitoringPages: RouteCollection {
             do {
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 5000\n\n")))
                 while !Task.isCancelled, await !services.alarms.feed.isClosed {
-                    let (html, mark) = try await Self.liveBody(lang: lang, caller: caller, services: services, rangeKey: rangeKey, p)
+                    let mark = try await Self.liveMark(caller: caller, services: services, p)
                     if mark != last {
-                        // The first draw only sets the mark: the page already shows it.
+                        // The first look only sets the mark: the page already shows it.
                         if !last.isEmpty {
+                            let html = try await Self.liveBody(lang: lang, caller: caller, services: services, rangeKey: rangeKey, p).html
                             let data = html.raw.split(separator: "\n", omittingEmptySubsequences: false).map { "data: " + $0 }.joined(separator: "\n")
                             try await writer.write(.buffer(ByteBuffer(string: "event: live\n\(data)\n\n")))
                         }
