@@ -3,6 +3,7 @@ the page nor anything inside it), a list's rows are cards with each value labell
 behind one button, and the short menu at the bottom reaches the workbench and the whole menu.
 """
 from helpers import BASE, login, make_browser, shot
+from test_hazards import api, token
 from selenium.webdriver.common.by import By
 
 PAGES = {
@@ -13,6 +14,9 @@ PAGES = {
     "city": ["/", "/dispatch", "/audit", "/enterprises?per=50"],
     "admin": ["/users", "/api-keys"],
     "expert-1": ["/", "/hazards", "/enforcement/inspections"],
+    "inspector-141181": ["/", "/enforcement/inspections", "/hazards", "/monitoring/alarms", "/workbench/todayInspection"],
+    # The enterprise's own lists (its account is added by the test: the demo's codes are generated).
+    "enterprise": ["/", "/hazards", "/monitoring/alarms", "/monitoring/points", "/self-inspections", "/notifications"],
 }
 
 SIDEWAYS = """
@@ -33,13 +37,13 @@ return rows.filter(function (tr) { return getComputedStyle(tr).display !== 'bloc
 
 
 def test_every_list_page_fits_a_phone_and_shows_cards():
-    enterprise = None
     browser = make_browser()
     try:
         browser.set_window_size(390, 844)
+        first = api("GET", "/enterprises?county=141181&per=1&sort=name", token("county-141181"))["items"][0]
         for user, pages in PAGES.items():
             browser.delete_all_cookies()
-            login(browser, user)
+            login(browser, "ent-" + first["creditCode"].lower() if user == "enterprise" else user)
             for path in pages:
                 browser.get(BASE + path)
                 assert browser.find_element(By.TAG_NAME, "h1").text, path
