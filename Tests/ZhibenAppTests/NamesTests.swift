@@ -21,5 +21,12 @@ struct NamesTests {
         #expect(RecordNames.valueHTML("<b>", field: "seed", .zh).raw == "<code>&lt;b&gt;</code>")
         #expect(RecordNames.valueHTML("completed", field: "state", .zh).raw == "已完成")
         #expect(RecordNames.valueHTML("", field: "state", .zh).raw == "∅")
+        #expect(RecordNames.valueHTML("combustibleDust,confinedSpace", field: "specialRisks", .zh).raw == "\(SpecialRisk.combustibleDust.zh)、\(SpecialRisk.confinedSpace.zh)")
+        #expect(RecordNames.valueHTML("analog", field: "kind", .zh).raw == MonitoringPoint.Kind.analog.zh)
+        #expect(RecordNames.valueHTML("operating", field: "status", .zh).raw == OperatingStatus.operating.zh)
+        #expect(RecordNames.valueHTML("[]", field: "conflicts", .zh).raw == "无")
+        #expect(RecordNames.valueHTML(#"["metallurgy","gas"]"#, field: "specialties", .zh).raw == "\(Specialty.metallurgy.zh)、\(Specialty.gas.zh)")
+        let keys = #"[{"enterpriseID":"C2B7D061-A856-477A-A361-308F1B474555","month":5,"name":"离石恒泰演示商贸有限公司","style":"routine"}]"#
+        #expect(RecordNames.valueHTML(keys, field: "keyEnterprises", .zh).raw == "离石恒泰演示商贸有限公司")
     }
 }

@@ -123,8 +123,17 @@ enum RecordNames {
         if v.isEmpty { return "∅" }
         // Who found a hazard: an account's name where it is one, else the name as typed.
         if field == "foundBy", let people { return HTML("\(people(v))") }
-        if field == "focusTags" {
-            return HTML("\(v.split(separator: ",").map { FocusTag(rawValue: String($0))?.label(lang) ?? String($0) }.joined(separator: "、"))")
+        if field == "indicator", let i = MonitoringCatalogue.indicator(v) { return HTML("\(i.label(lang))") }
+        // Lists kept as JSON: names where the items have them, labels where they are codes.
+        if v.hasPrefix("["), let list = try? JSONSerialization.jsonObject(with: Data(v.utf8)) as? [Any] {
+            if list.isEmpty { return HTML("\(lang.t("无", "none"))") }
+            let words = list.map { item -> String in
+                if let o = item as? [String: Any], let name = o["name"] as? String { return name }
+                if let text = item as? String { return value(text, field: field, lang) }
+                return lang.t("1项", "1 item")
+            }
+            let shown = words.prefix(5).joined(separator: lang == .en ? ", " : "、")
+            return HTML("\(words.count > 5 ? shown + lang.t("等\(words.count)项", " and \(words.count - 5) more") : shown)")
         }
         if field == "results", v.contains("=") { return HTML("\(results(v, lang))") }
         if field == "inspectors", v.hasPrefix("["), let people = try? JSONDecoder().decode([[String: String]].self, from: Data(v.utf8)) {
@@ -152,9 +161,34 @@ enum RecordNames {
         return (lang == .en ? "\(pairs.count) items: " : "共 \(pairs.count) 项：") + each + failing
     }
 
+    /// The code lists a field holds (comma-separated), by field name.
+    static let listFields: [String: @Sendable (String) -> (any Labeled)?] = [
+        "focusTags": { FocusTag(rawValue: $0) }, "dustTypes": { DustType(rawValue: $0) }, "specialRisks": { SpecialRisk(rawValue: $0) },
+        "specialties": { Specialty(rawValue: $0) },
+    ]
+
+    /// Fields whose codes belong to one catalogue (a code alone could belong to several).
+    static func label(field: String, _ v: String) -> (any Labeled)? {
+        switch field {
+        case "scale": EnterpriseScale(rawValue: v)
+        case "standardization": StandardizationGrade(rawValue: v)
+        case "status": OperatingStatus(rawValue: v)
+        case "kind": MonitoringPoint.Kind(rawValue: v)
+        case "industry": Industry(rawValue: v)
+        case "condition": AlarmCondition(rawValue: v)
+        case "style": InspectionStyle(rawValue: v)
+        case "source": HazardSource(rawValue: v)
+        default: nil
+        }
+    }
+
     static func value(_ v: String, field: String, _ lang: Language) -> String {
         if v.isEmpty { return "∅" }
         if field == "action" { return action(v, lang) }
+        if let l = label(field: field, v) { return l.label(lang) }
+        if let parse = listFields[field] {
+            return v.split(separator: ",").map { part in parse(String(part))?.label(lang) ?? String(part) }.joined(separator: "、")
+        }
         switch v {
         case "true": return lang.t("是", "yes")
         case "false": return lang.t("否", "no")
@@ -164,7 +198,8 @@ enum RecordNames {
         if let date = try? APIDate.style.parse(v) { return ChinaTime.display(date) }
         let candidates: [(any Labeled)?] = [HazardState(rawValue: v), HazardLevel(rawValue: v), HazardSource(rawValue: v), Alarm.State(rawValue: v),
                                             Inspection.State(rawValue: v), Industry(rawValue: v), Role(rawValue: v), AlarmCondition(rawValue: v),
-                                            InspectionStyle(rawValue: v), InspectionOrigin(rawValue: v), SupervisionGrade(rawValue: v)]
+                                            InspectionStyle(rawValue: v), InspectionOrigin(rawValue: v), SupervisionGrade(rawValue: v),
+                                            WorkerExam.State(rawValue: v), MonitoringPoint.Kind(rawValue: v)]
         let labels = candidates.compactMap { $0 }
         if let l = labels.first { return l.label(lang) }
         // Ids (one or several) shortened to their first eight characters.

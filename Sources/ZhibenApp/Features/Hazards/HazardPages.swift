@@ -219,7 +219,7 @@ struct HazardPages: RouteCollection {
         let inspection = h.source == .inspection && (ctx.caller.can(.enforcementRead) || ctx.caller.can(.inspectionAssigned))
             ? try await req.zhiben.inspections.list(InspectionQuery(enterpriseID: h.enterpriseID), page: Paging(per: 50), actor: ctx.caller).items
                 .first { $0.results.contains { $0.hazardID == h.id } } : nil
-        let names = try await ActorNames.load(req, events.map(\.actor) + photos.map(\.uploadedBy) + events.compactMap { $0.details["expert"] }
+        let names = try await ActorNames.load(req, events.map(\.actor) + photos.map(\.uploadedBy) + [h.foundBy] + events.compactMap { $0.details["expert"] }
                                               + [h.expert?.by, h.supervision?.by, h.pendingExtension?.by, h.reportedBy].compactMap { $0 })
         let lang = ctx.lang
         let now = req.zhiben.clock.now()
@@ -261,7 +261,7 @@ struct HazardPages: RouteCollection {
         <section class="panel">
           <h2>\(ctx.t("照片", "Photos"))（\(photos.count)）</h2>
           <ul class="photos">\(photos.map { p -> HTML in
-            "<li><a href=\"\(SitePath.hazardPhoto(h.id, p.id).path)\"><img src=\"\(SitePath.hazardPhoto(h.id, p.id).path)\" alt=\"\(ctx.t("隐患照片", "Hazard photo")) \(ChinaTime.display(p.uploadedAt))\" loading=\"lazy\"></a><span class=\"small muted\">\(names(p.uploadedBy)) · \(ChinaTime.display(p.uploadedAt))<br><span class=\"mono\" title=\"SHA-256\">\(String(p.sha256.prefix(12)))…</span></span></li>"
+            "<li><a href=\"\(SitePath.hazardPhoto(h.id, p.id).path)\"><img src=\"\(SitePath.hazardPhoto(h.id, p.id).path)\" alt=\"\(ctx.t("隐患照片", "Hazard photo")) \(ChinaTime.display(p.uploadedAt))\" loading=\"lazy\"></a><span class=\"small muted\">\(names(p.uploadedBy)) · \(ChinaTime.display(p.uploadedAt))<br><code class=\"small\" title=\"SHA-256\">\(String(p.sha256.prefix(12)))…</code></span></li>"
           })</ul>
         </section>
         """
@@ -301,7 +301,7 @@ struct HazardPages: RouteCollection {
             \(row(ctx.t("来源", "Source"), text(h.source.label(lang))))
             \(alarm.map { a in HTML("<dt>\(ctx.t("来源报警", "From the alarm"))</dt><dd><a href=\"\(SitePath.alarm(a.id).path)\">\(a.pointName) \(a.conditionLabel(lang))（\(a.level.label(lang))）</a> · \(a.state.label(lang)) · \(a.normalAt.map { ctx.t("已于 \(ChinaTime.display($0)) 恢复正常", "back to normal \(ChinaTime.display($0))") } ?? ctx.t("尚未恢复正常", "still out"))</dd>") } ?? "")
             \(inspection.map { i in HTML("<dt>\(ctx.t("来源检查", "From the inspection"))</dt><dd><a href=\"\(SitePath.inspection(i.id).path)\">\(i.style.label(lang)) · \(i.plannedOn) · \(i.state.label(lang))</a></dd>") } ?? "")
-            \(row(ctx.t("发现", "Found"), text("\(h.foundBy) · \(ChinaTime.display(h.foundAt))")))
+            \(row(ctx.t("发现", "Found"), text("\(names(h.foundBy)) · \(ChinaTime.display(h.foundAt))")))
             \(row(ctx.t("重点领域", "Focus"), text(FocusTag.allCases.filter(h.focusTags.contains).map { $0.label(lang) }.joined(separator: "、"))))
             \(row(ctx.t("整改期限", "Deadline"), text(h.deadline.map { ChinaTime.day($0) })))
             \(h.expert.map { x in row(ctx.t("指派专家", "Assigned expert"), text("\(x.name) · \(names(x.by)) · \(ChinaTime.day(x.at))")) } ?? "")
