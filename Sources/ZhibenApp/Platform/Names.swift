@@ -136,9 +136,6 @@ enum RecordNames {
             return HTML("\(words.count > 5 ? shown + lang.t("等\(words.count)项", " and \(words.count - 5) more") : shown)")
         }
         if field == "results", v.contains("=") { return HTML("\(results(v, lang))") }
-        if field == "inspectors", v.hasPrefix("["), let people = try? JSONDecoder().decode([[String: String]].self, from: Data(v.utf8)) {
-            return HTML("\(people.compactMap { $0["name"] }.joined(separator: "、"))")
-        }
         if codeFields.contains(field) { return "<code>\(v)</code>" }
         return HTML("\(value(v, field: field, lang))")
     }

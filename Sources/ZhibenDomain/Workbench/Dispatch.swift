@@ -30,10 +30,10 @@ public struct CountyDispatch: Sendable, Equatable {
 /// The counties' figures, read city-wide in a few grouped queries (one per kind of record) rather
 /// than a round of queries per county.
 public protocol DispatchRepository: Sendable {
-    /// Per county: open, overdue and legacy major hazards; unacknowledged alarms; the mean minutes to
-    /// acknowledge level-1 alarms raised since `acknowledgedSince`; the year's planned and completed
-    /// inspections, its penalties and fines. Connection figures are left to `MonitoringFiguresService`.
-    func counties(year: Int, now: Date, acknowledgedSince: Date) async throws -> [String: CountyDispatch]
+    /// Per county: open, overdue and legacy major hazards; unacknowledged alarms; the year's planned and
+    /// completed inspections, its penalties and fines. Connection figures and the times to acknowledge
+    /// are the monitoring figures'.
+    func counties(year: Int, now: Date) async throws -> [String: CountyDispatch]
 }
 
 /// The city's dispatch view: the thirteen counties side by side.
@@ -55,10 +55,16 @@ public struct DispatchService: Sendable {
         let now = clock.now()
         let year = Int(ChinaTime.day(now).prefix(4)) ?? 2026
         let connection = try await monitoring.connection(actor: actor, maxAge: 60)
-        let figures = try await repository.counties(year: year, now: now, acknowledgedSince: now.addingTimeInterval(-30 * 86_400))
+        let figures = try await repository.counties(year: year, now: now)
+        // Minutes from raise to acknowledgement, over the level-1 alarms of the last 30 days acknowledged so far.
+        let facts = try await monitoring.repository.alarmFacts(scope: .city, from: now.addingTimeInterval(-30 * 86_400), to: now)
+        let waits = Dictionary(grouping: facts.filter { $0.level == .first }.compactMap { f in
+            f.acknowledgedAt.map { (county: f.countyCode, minutes: $0.timeIntervalSince(f.raisedAt) / 60) }
+        }, by: \.county)
         return County.all.map { county in
             var row = figures[county.code] ?? CountyDispatch(countyCode: county.code)
             row.countyCode = county.code
+            if let w = waits[county.code] { row.meanMinutesToAcknowledge = w.map(\.minutes).reduce(0, +) / Double(w.count) }
             if let c = connection.counties.first(where: { $0.countyCode == county.code }) {
                 row.connectionRate = c.rate(year)
                 row.onlineRate = c.onlineRate

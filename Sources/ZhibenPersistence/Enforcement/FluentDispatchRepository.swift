@@ -9,7 +9,7 @@ public struct FluentDispatchRepository: DispatchRepository {
 
     public init(store: Store) { self.store = store }
 
-    public func counties(year: Int, now: Date, acknowledgedSince: Date) async throws -> [String: CountyDispatch] {
+    public func counties(year: Int, now: Date) async throws -> [String: CountyDispatch] {
         var rows: [String: CountyDispatch] = [:]
         func edit(_ county: String, _ change: (inout CountyDispatch) -> Void) {
             var row = rows[county] ?? CountyDispatch(countyCode: county)
@@ -20,13 +20,8 @@ public struct FluentDispatchRepository: DispatchRepository {
 
         // Open major hazards, those past their deadline, and those found before 2024 (as the statistics count them).
         struct Hazards: Decodable { let county_code: String; let n: Int; let overdue: Int?; let legacy: Int? }
-        let open = HazardState.open.map(\.rawValue) as [any Encodable & Sendable]
-        for r in try await sql.raw("""
-            SELECT county_code, COUNT(*) AS n,
-                   SUM(CASE WHEN deadline IS NOT NULL AND deadline < \(bind: now) THEN 1 ELSE 0 END) AS overdue,
-                   SUM(CASE WHEN found_at < \(bind: ChinaTime.parseDay("2024-01-01")!) THEN 1 ELSE 0 END) AS legacy
-            FROM hazards WHERE state IN (\(binds: open)) AND level = \(bind: HazardLevel.major.rawValue) GROUP BY county_code
-            """).all(decoding: Hazards.self) {
+        for r in try await sql.raw("SELECT county_code, COUNT(*) AS n, " + FluentHazardRepository.majorOpenSums(now: now)
+                                    + FluentHazardRepository.majorOpenFrom + " GROUP BY county_code").all(decoding: Hazards.self) {
             edit(r.county_code) { $0.openMajor = r.n; $0.overdueMajor = r.overdue ?? 0; $0.legacyOpen = r.legacy ?? 0 }
         }
 
@@ -35,17 +30,6 @@ public struct FluentDispatchRepository: DispatchRepository {
             .all(decoding: Count.self) {
             edit(r.county_code) { $0.unacknowledged = r.n }
         }
-
-        // Minutes from raise to the first acknowledgement, over the level-1 alarms acknowledged so far.
-        struct Level1: Decodable { let county_code: String; let raised_at: Date; let steps: String }
-        var waits: [String: [Double]] = [:]
-        for r in try await sql.raw("""
-            SELECT county_code, raised_at, steps FROM alarms WHERE level = \(bind: AlarmLevel.first.rawValue) AND raised_at >= \(bind: acknowledgedSince)
-            """).all(decoding: Level1.self) {
-            let steps = JSONColumn.decode(r.steps, as: [AlarmStep].self) ?? []
-            if let ack = steps.first(where: { $0.action == .acknowledge }) { waits[r.county_code, default: []].append(ack.at.timeIntervalSince(r.raised_at) / 60) }
-        }
-        for (county, list) in waits { edit(county) { $0.meanMinutesToAcknowledge = list.reduce(0, +) / Double(list.count) } }
 
         // The year's plans: the draw quota and the key enterprises of each county's plan.
         for plan in try await PlanModel.query(on: store.database).filter(\.$year == year).all() {

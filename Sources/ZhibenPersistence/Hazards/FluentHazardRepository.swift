@@ -262,14 +262,8 @@ public struct FluentHazardRepository: HazardRepository {
         // Small aggregates, each one pass over the open major hazards in a covering index: decoding a few
         // dozen rows costs less than one row per combination of every dimension.
         let day: TimeInterval = 86_400
-        let open = HazardState.open.map(\.rawValue) as [any Encodable & Sendable]
-        let majorOpen: SQLQueryString = " FROM hazards WHERE state IN (\(binds: open)) AND level = \(bind: HazardLevel.major.rawValue)" + clause
-        struct Flags: Decodable { let overdue: Int?; let supervised: Int?; let legacy: Int? }
-        let flags = try await store.sql.raw("""
-            SELECT SUM(CASE WHEN deadline IS NOT NULL AND deadline < \(bind: now) THEN 1 ELSE 0 END) AS overdue,
-                   SUM(CASE WHEN supervision_level IS NULL THEN 0 ELSE 1 END) AS supervised,
-                   SUM(CASE WHEN found_at < \(bind: ChinaTime.parseDay("2024-01-01")!) THEN 1 ELSE 0 END) AS legacy
-            """ + majorOpen).first(decoding: Flags.self)
+        let majorOpen = Self.majorOpenFrom + clause
+        let flags = try await store.sql.raw("SELECT " + Self.majorOpenSums(now: now) + majorOpen).first(decoding: MajorOpenSums.self)
         // Only major hazards can be supervised; legacy is about major ones.
         stats.overdueMajor = flags?.overdue ?? 0
         stats.supervised = flags?.supervised ?? 0
@@ -294,6 +288,22 @@ public struct FluentHazardRepository: HazardRepository {
         stats.overdue = try await store.sql.raw(overdue).first()?.decode(column: "n", as: Int.self) ?? 0
         return stats
     }
+
+    /// The open major hazards, as the statistics and the city's dispatch view count them.
+    static var majorOpenFrom: SQLQueryString {
+        " FROM hazards WHERE state IN (\(binds: HazardState.open.map(\.rawValue) as [any Encodable & Sendable])) AND level = \(bind: HazardLevel.major.rawValue)"
+    }
+
+    /// Of the open major hazards: those past their deadline, under supervision, and found before 2024.
+    static func majorOpenSums(now: Date) -> SQLQueryString {
+        """
+        SUM(CASE WHEN deadline IS NOT NULL AND deadline < \(bind: now) THEN 1 ELSE 0 END) AS overdue,
+        SUM(CASE WHEN supervision_level IS NULL THEN 0 ELSE 1 END) AS supervised,
+        SUM(CASE WHEN found_at < \(bind: ChinaTime.parseDay("2024-01-01")!) THEN 1 ELSE 0 END) AS legacy
+        """
+    }
+
+    struct MajorOpenSums: Decodable { let overdue: Int?; let supervised: Int?; let legacy: Int? }
 
     /// One pass over the major hazards: at each month's end, those found by then and not yet closed.
     public func openMajorTrend(scope: Scope, months: [(label: String, end: Date)]) async throws -> [TrendPoint] {

@@ -218,23 +218,37 @@ struct MonitoringPages: RouteCollection {
         let stream = WebRoute.monitoringPointStream.path(p.id.uuidString) + "?range=" + range.key
         return """
         <section class="panel live-point" data-point-stream="\(stream)" data-lost="\(ctx.t("连接中断，正在重连…", "Connection lost, reconnecting…"))">
-          \(try await Self.liveBody(lang: ctx.lang, caller: ctx.caller, services: req.zhiben, rangeKey: range.key, p).html)
+          \(try await Self.liveBody(lang: ctx.lang, services: req.zhiben, rangeKey: range.key, p, LiveFacts.read(caller: ctx.caller, services: req.zhiben, p)))
         </section>
         """
     }
 
-    /// The live section's content, with what it was drawn from (`mark`: the stream draws it again when
-    /// the mark changes: a new reading, an alarm raised or changed, online or offline).
-    static func liveBody(lang: Language, caller: Caller, services: ZhibenServices, rangeKey: String, _ p: MonitoringPoint) async throws -> (html: HTML, mark: String) {
+    /// What the live section shows at the top: read cheaply, so the stream can tell from `mark` (a new
+    /// reading, an alarm raised or changed, online or offline) whether to draw the section again.
+    struct LiveFacts {
+        let now: Date
+        let latest: Reading?
+        let online: Bool
+        let alarms: Paged<Alarm>
+
+        var mark: String { "\(latest?.ts.timeIntervalSince1970 ?? 0)|\(online)|\(alarms.total)|\(alarms.items.map { "\($0.id)\($0.version)" }.joined())" }
+
+        static func read(caller: Caller, services: ZhibenServices, _ p: MonitoringPoint) async throws -> LiveFacts {
+            let now = services.clock.now()
+            let latest = try await services.telemetry.readings.latest(pointID: p.id)
+            let online = latest.map { now.timeIntervalSince($0.ts) <= Double(p.interval) * AlarmEngine.offlineIntervals } ?? false
+            let alarms = try await services.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: caller)
+            return LiveFacts(now: now, latest: latest, online: online, alarms: alarms)
+        }
+    }
+
+    /// The live section's content: the facts, the trend over the range (or the recent states), the alarms.
+    static func liveBody(lang: Language, services: ZhibenServices, rangeKey: String, _ p: MonitoringPoint, _ facts: LiveFacts) async throws -> HTML {
         func t(_ zh: String, _ en: String) -> String { lang.t(zh, en) }
-        let now = services.clock.now()
+        let (now, latest, online, alarms) = (facts.now, facts.latest, facts.online, facts.alarms)
         let readings = services.telemetry.readings
         let range = ranges.first { $0.key == rangeKey } ?? ranges[1]
         let from = now.addingTimeInterval(-range.seconds)
-        let latest = try await readings.latest(pointID: p.id)
-        let online = latest.map { now.timeIntervalSince($0.ts) <= Double(p.interval) * AlarmEngine.offlineIntervals } ?? false
-        let alarms = try await services.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: caller)
-        let mark = Self.mark(latest: latest, online: online, alarms: alarms)
         let links = ranges.map { r -> HTML in
             r.key == range.key ? "<strong>\(lang.t(r.zh, r.en))</strong>" : "<a href=\"\(SitePath.monitoringPoint(p.id).path)?range=\(r.key)\">\(lang.t(r.zh, r.en))</a>"
         }
@@ -263,21 +277,7 @@ struct MonitoringPages: RouteCollection {
           <h3>\(t("最近报警", "Recent alarms"))（\(alarms.total)）</h3>
           \(alarms.items.isEmpty ? HTML("<p class=\"empty\">\(t("没有报警。", "No alarms."))</p>") : "<ul class=\"plain\">\(alarmRows)</ul><p><a href=\"\(SitePath.alarms.path)?point=\(p.id.uuidString)\">\(t("全部报警", "All alarms"))</a></p>")
         """
-        return (html, mark)
-    }
-
-    static func mark(latest: Reading?, online: Bool, alarms: Paged<Alarm>) -> String {
-        "\(latest?.ts.timeIntervalSince1970 ?? 0)|\(online)|\(alarms.total)|\(alarms.items.map { "\($0.id)\($0.version)" }.joined())"
-    }
-
-    /// What the live section is drawn from, read cheaply (the latest reading and the first alarms): the
-    /// stream draws the section again only when this changes.
-    static func liveMark(caller: Caller, services: ZhibenServices, _ p: MonitoringPoint) async throws -> String {
-        let now = services.clock.now()
-        let latest = try await services.telemetry.readings.latest(pointID: p.id)
-        let online = latest.map { now.timeIntervalSince($0.ts) <= Double(p.interval) * AlarmEngine.offlineIntervals } ?? false
-        let alarms = try await services.alarms.list(AlarmQuery(pointID: p.id), page: Paging(per: 5), actor: caller)
-        return mark(latest: latest, online: online, alarms: alarms)
+        return html
     }
 
     /// `GET /monitoring/points/:id/stream?range=`: Server-Sent Events, one `live` event with the live
@@ -301,15 +301,15 @@ struct MonitoringPages: RouteCollection {
             do {
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 5000\n\n")))
                 while !Task.isCancelled, await !services.alarms.feed.isClosed {
-                    let mark = try await Self.liveMark(caller: caller, services: services, p)
-                    if mark != last {
+                    let facts = try await LiveFacts.read(caller: caller, services: services, p)
+                    if facts.mark != last {
                         // The first look only sets the mark: the page already shows it.
                         if !last.isEmpty {
-                            let html = try await Self.liveBody(lang: lang, caller: caller, services: services, rangeKey: rangeKey, p).html
+                            let html = try await Self.liveBody(lang: lang, services: services, rangeKey: rangeKey, p, facts)
                             let data = html.raw.split(separator: "\n", omittingEmptySubsequences: false).map { "data: " + $0 }.joined(separator: "\n")
                             try await writer.write(.buffer(ByteBuffer(string: "event: live\n\(data)\n\n")))
                         }
-                        last = mark
+                        last = facts.mark
                     } else if polls % 5 == 4 {
                         try await writer.write(.buffer(ByteBuffer(string: ": \(ISOTime.string(services.clock.now()))\n\n")))
                     }
