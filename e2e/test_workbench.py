@@ -11,6 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from test_hazards import api, token
+from test_monitoring import subtitle
 
 
 def queue(browser, kind):
@@ -90,7 +91,8 @@ def test_enterprise_acknowledges_its_alarm_from_the_workbench(browser):
     shot(browser, "workbench-enterprise")
     link = follow(browser, "acknowledgeAlarm")
     browser.find_element(By.XPATH, "//form[.//input[@name='action' and @value='acknowledge']]//button").click()
-    WebDriverWait(browser, 10).until(lambda d: "已确认" in d.find_element(By.CSS_SELECTOR, ".subtitle").text)
+    # The page is replaced after the step: read its state line as the monitoring test does, past stale elements.
+    WebDriverWait(browser, 10).until(lambda d: "已确认" in subtitle(d))
     gone(browser, "acknowledgeAlarm", link)
     # It waits for disposal now.
     assert link in queue(browser, "disposeAlarm") or len(queue(browser, "disposeAlarm")) == 5
