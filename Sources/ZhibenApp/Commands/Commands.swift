@@ -136,6 +136,7 @@ struct ZhibenServeCommand: AsyncCommand {
             context.console.print("数据库为空，正在载入演示数据… / empty database: loading demo data…")
             seeded = try await DemoSeeder.seed(services, enterprises: services.config.demoEnterprises, logger: app.logger)
             try await DemoScenarios.seed(services, logger: app.logger)
+            try await DemoPeople.seed(services, logger: app.logger)
         }
         let regraded = try await services.enterprises.refreshGrades()
         if regraded > 0 { app.logger.notice("supervision grades refreshed: \(regraded) enterprises changed") }
@@ -185,6 +186,7 @@ struct SeedDemoCommand: AsyncCommand {
         try await app.autoMigrate()
         let r = try await DemoSeeder.seed(app.zhiben, enterprises: n, hazards: signature.hazards, logger: app.logger)
         try await DemoScenarios.seed(app.zhiben, logger: app.logger)
+        try await DemoPeople.seed(app.zhiben, logger: app.logger)
         context.console.print(DemoSeeder.banner(r, url: nil))
     }
 }

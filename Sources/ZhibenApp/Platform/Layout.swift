@@ -58,6 +58,7 @@ enum Layout {
         NavItem(href: SitePath.alarms.path, zh: "监测报警", en: "Alarms", permission: .monitoringRead),
         NavItem(href: SitePath.monitoringPoints.path, zh: "监测点位", en: "Monitoring points", permission: .monitoringRead),
         NavItem(href: SitePath.monitoringStatistics.path, zh: "监测统计", en: "Monitoring figures", permission: .monitoringRead),
+        NavItem(href: SitePath.people.path, zh: "人员与持证", en: "People & certificates", permission: .peopleRead),
         NavItem(href: SitePath.plan.path, zh: "执法计划", en: "Enforcement plan", permission: .enforcementRead),
         NavItem(href: SitePath.inspections.path, zh: "执法检查", en: "Inspections", permission: .enforcementRead),
         NavItem(href: SitePath.inspections.path, zh: "我的检查任务", en: "My inspections", permission: .inspectionAssigned),

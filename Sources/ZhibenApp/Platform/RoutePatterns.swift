@@ -6,7 +6,7 @@ import Vapor
 /// route of the app is a constant of `WebRoute` or `APIRoute` below, and nowhere else.
 struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
     /// The parameters that name a record by its UUID: a path filling one with anything else names no record.
-    static let recordIDParameters: Set<String> = ["id", "photoId"]
+    static let recordIDParameters: Set<String> = ["id", "photoId", "certificateId"]
 
     /// The segments, a parameter written `:name` as Vapor reads it.
     let segments: [String]
@@ -143,6 +143,23 @@ enum WebRoute {
     static let publicDraws = RoutePattern("/public/draws")
     static let publicDraw = RoutePattern("/public/draws/:id")
     static let publicDrawPool = RoutePattern("/public/draws/:id/pool.json")
+
+    static let people = RoutePattern("/people")
+    static let workerNew = RoutePattern("/people/new")
+    static let workerExport = RoutePattern("/people/export.csv")
+    static let worker = RoutePattern("/people/workers/:id")
+    static let workerCertificates = RoutePattern("/people/workers/:id/certificates")
+    static let workerCertificate = RoutePattern("/people/workers/:id/certificates/:certificateId")
+    static let workerCertificateDelete = RoutePattern("/people/workers/:id/certificates/:certificateId/delete")
+    static let certificates = RoutePattern("/people/certificates")
+    static let certificateExport = RoutePattern("/people/certificates/export.csv")
+    static let staffing = RoutePattern("/people/staffing")
+    static let violations = RoutePattern("/people/violations")
+    static let violationExport = RoutePattern("/people/violations/export.csv")
+    static let violationTransitions = RoutePattern("/people/violations/:id/transitions")
+    static let offDuty = RoutePattern("/people/off-duty")
+    static let peopleImport = RoutePattern("/people/import")
+    static let peopleImportTemplate = RoutePattern("/people/import/template.csv")
 }
 
 /// The JSON API, version 1, as `openapi.yaml` documents it.
@@ -229,6 +246,22 @@ enum APIRoute {
     static let examReexam = RoutePattern("/api/v1/exams/:id/reexam")
     static let plan = RoutePattern("/api/v1/plans/:county/:year")
     static let enforcementFigures = RoutePattern("/api/v1/enforcement/figures")
+
+    static let workers = RoutePattern("/api/v1/workers")
+    static let workerExport = RoutePattern("/api/v1/workers/export.csv")
+    static let workerImport = RoutePattern("/api/v1/workers/import")
+    static let worker = RoutePattern("/api/v1/workers/:id")
+    static let workerCertificates = RoutePattern("/api/v1/workers/:id/certificates")
+    static let workerCertificate = RoutePattern("/api/v1/workers/:id/certificates/:certificateId")
+    static let certificates = RoutePattern("/api/v1/certificates")
+    static let certificateExport = RoutePattern("/api/v1/certificates/export.csv")
+    static let staffing = RoutePattern("/api/v1/staffing")
+    static let enterpriseStaffing = RoutePattern("/api/v1/enterprises/:id/staffing")
+    static let violations = RoutePattern("/api/v1/violations")
+    static let violationExport = RoutePattern("/api/v1/violations/export.csv")
+    static let violation = RoutePattern("/api/v1/violations/:id")
+    static let violationTransitions = RoutePattern("/api/v1/violations/:id/transitions")
+    static let offDuty = RoutePattern("/api/v1/off-duty")
 }
 
 extension RoutesBuilder {

@@ -50,6 +50,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: PeopleEditPages())
     try signedIn.register(collection: InspectionPages())
     try signedIn.register(collection: PlanPages())
+    try signedIn.register(collection: WorkforcePages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
@@ -78,6 +79,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: PenaltyAPIController())
     try authed.register(collection: PlanAPIController())
     try authed.register(collection: WorkbenchAPIController())
+    try authed.register(collection: WorkforceAPIController())
 }
 
 struct HealthStatus: Content {

@@ -66,6 +66,8 @@ public struct ZhibenServices: Sendable {
     public let draws: DrawService
     public let inspections: InspectionService
     public let penalties: PenaltyService
+    /// The enterprise's workers, certificates, staffing, 三违 and the off-duty ledger.
+    public let workforce: WorkforceService
     public let plans: PlanService
     public let workbench: WorkbenchService
     public let dispatch: DispatchService
@@ -127,6 +129,8 @@ public struct ZhibenServices: Sendable {
         inspections = InspectionService(repository: FluentInspectionRepository(store: store), draws: drawRepo, people: peopleRepo, hazards: hazards,
                                           alarms: FluentAlarmRepository(store: store), clock: clock)
         penalties = PenaltyService(repository: FluentPenaltyRepository(store: store), inspections: inspections, clock: clock)
+        workforce = WorkforceService(records: FluentRecordRepository(store: store), enterprises: enterprises, exams: penalties.repository,
+                                     uploads: FluentUploadStash(store: store), clock: clock)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, clock: clock)

@@ -23,6 +23,8 @@ enum SitePath: Sendable, Equatable {
     case alarms, alarmStream, alarm(UUID), alarmTransition(UUID)
     case draws, drawNew, draw(UUID), drawReveal(UUID), inspectors, inspector(UUID), experts, expert(UUID), publicDraws, publicDraw(UUID), publicDrawPool(UUID)
     case plan, inspections, inspectionNew, inspection(UUID), inspectionPhotos(UUID), inspectionPhoto(UUID, UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
+    case people, workerNew, workerExport, worker(UUID), workerCertificates(UUID), workerCertificate(UUID, UUID), workerCertificateDelete(UUID, UUID)
+    case certificates, certificateExport, staffing, violations, violationExport, violationTransition(UUID), offDuty, peopleImport, peopleImportTemplate
 
     var path: String {
         switch self {
@@ -107,6 +109,22 @@ enum SitePath: Sendable, Equatable {
         case .publicDraws: WebRoute.publicDraws.path()
         case .publicDraw(let id): WebRoute.publicDraw.path(id)
         case .publicDrawPool(let id): WebRoute.publicDrawPool.path(id)
+        case .people: WebRoute.people.path()
+        case .workerNew: WebRoute.workerNew.path()
+        case .workerExport: WebRoute.workerExport.path()
+        case .worker(let id): WebRoute.worker.path(id)
+        case .workerCertificates(let id): WebRoute.workerCertificates.path(id)
+        case .workerCertificate(let id, let c): WebRoute.workerCertificate.path(id, c)
+        case .workerCertificateDelete(let id, let c): WebRoute.workerCertificateDelete.path(id, c)
+        case .certificates: WebRoute.certificates.path()
+        case .certificateExport: WebRoute.certificateExport.path()
+        case .staffing: WebRoute.staffing.path()
+        case .violations: WebRoute.violations.path()
+        case .violationExport: WebRoute.violationExport.path()
+        case .violationTransition(let id): WebRoute.violationTransitions.path(id)
+        case .offDuty: WebRoute.offDuty.path()
+        case .peopleImport: WebRoute.peopleImport.path()
+        case .peopleImportTemplate: WebRoute.peopleImportTemplate.path()
         }
     }
 

@@ -58,6 +58,12 @@ public struct Permission: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let inspectionRecord = Permission(rawValue: "enforcement:record")
     /// An expert reads the inspections they are assigned to (and nothing else of enforcement).
     public static let inspectionAssigned = Permission(rawValue: "enforcement:assigned")
+    /// Workers, certificates, violations, the off-duty ledger (the enterprise's own, or in the regulator's scope).
+    public static let peopleRead = Permission(rawValue: "people:read")
+    /// The enterprise keeps its workers, certificates, staffing needs and 三违 records.
+    public static let peopleManage = Permission(rawValue: "people:manage")
+    /// Regulators record what they find on people at an enterprise in their scope (三违).
+    public static let peopleOversee = Permission(rawValue: "people:oversee")
 }
 
 /// Roles of DOMAIN.md §2.
@@ -90,25 +96,26 @@ public enum Role: String, Sendable, Codable, CaseIterable, Labeled {
         switch self {
         case .cityAdmin:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .userRead, .userCreate, .userUpdate, .userUnlock,
-             .apiKeyManage, .auditRead, .hazardRead, .hazardExport, .notificationRead, .monitoringRead]
+             .apiKeyManage, .auditRead, .hazardRead, .hazardExport, .notificationRead, .monitoringRead, .peopleRead]
         case .cityOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead, .auditRead,
              .hazardRead, .hazardReport, .hazardAccept, .hazardSupervise, .hazardDecideExtension, .hazardExport, .notificationRead,
-             .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .expertPoolManage, .drawManage, .inspectionRecord]
+             .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .expertPoolManage, .drawManage, .inspectionRecord, .peopleRead, .peopleOversee]
         case .countyOfficer:
             [.enterpriseRead, .enterpriseCreate, .enterpriseUpdate, .enterpriseUpdateContacts, .enterpriseDeactivate,
              .enterpriseClassify, .enterpriseImport, .enterpriseExport, .dashboardRead,
              .hazardRead, .hazardReport, .hazardJudge, .hazardAssignExpert, .hazardAccept, .hazardSupervise, .hazardDecideExtension,
-             .hazardExport, .checklistManage, .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage, .inspectionRecord]
+             .hazardExport, .checklistManage, .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .rosterManage, .drawManage, .inspectionRecord,
+             .peopleRead, .peopleOversee]
         case .inspector:
             [.enterpriseRead, .enterpriseExport, .dashboardRead, .hazardRead, .hazardReport, .hazardJudge, .hazardExport,
-             .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .inspectionRecord]
+             .notificationRead, .monitoringRead, .alarmVerify, .enforcementRead, .inspectionRecord, .peopleRead, .peopleOversee]
         case .expert:
             [.enterpriseRead, .hazardRead, .hazardJudge, .notificationRead, .inspectionAssigned]
         case .enterpriseUser:
             [.enterpriseRead, .enterpriseUpdateContacts, .hazardRead, .hazardReport, .hazardJudge, .hazardRectify, .hazardAccept,
-             .hazardExport, .selfInspectionRecord, .notificationRead, .monitoringRead, .monitoringManage, .alarmRespond]
+             .hazardExport, .selfInspectionRecord, .notificationRead, .monitoringRead, .monitoringManage, .alarmRespond, .peopleRead, .peopleManage]
         }
     }
 

@@ -39,7 +39,9 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable, Labeled {
     case create, update, deactivate, reactivate, classify, importRows = "import"
     case login, loginFailed = "login_failed", logout, passwordChange = "password_change", unlock, lock
     case apiKeyCreate = "apikey_create", apiKeyRevoke = "apikey_revoke"
-    case transition, upload
+    case transition, upload, delete
+    /// Someone read what is shown masked elsewhere (a worker's whole ID number).
+    case reveal
 
     public var zh: String {
         switch self {
@@ -59,6 +61,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable, Labeled {
         case .apiKeyRevoke: "吊销密钥"
         case .transition: "流转"
         case .upload: "上传"
+        case .delete: "删除"
+        case .reveal: "查看完整信息"
         }
     }
 
@@ -69,6 +73,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable, Labeled {
         case .passwordChange: "password change"
         case .apiKeyCreate: "API key issued"
         case .apiKeyRevoke: "API key revoked"
+        case .reveal: "viewed in full"
         default: rawValue
         }
     }

@@ -37,7 +37,8 @@ public enum SpecialOperationCatalogue {
 }
 
 /// A special operator's certificate (特种作业操作证).
-public struct OperatorCertificate: Sendable, Equatable {
+public struct OperatorCertificate: Sendable, Equatable, Codable, Identifiable {
+    public var id: UUID
     public var operation: String
     public var catalogue: String
     /// Usually "T" followed by the holder's ID number.
@@ -51,8 +52,9 @@ public struct OperatorCertificate: Sendable, Equatable {
     /// review falls due every six years instead of three.
     public var compliantSince: String?
 
-    public init(operation: String, catalogue: String = SpecialOperationCatalogue.current, number: String, issuer: String,
+    public init(id: UUID = UUID(), operation: String, catalogue: String = SpecialOperationCatalogue.current, number: String, issuer: String,
                 validFrom: String, validUntil: String, lastReviewedOn: String? = nil, compliantSince: String? = nil) {
+        self.id = id
         self.operation = operation
         self.catalogue = catalogue
         self.number = number

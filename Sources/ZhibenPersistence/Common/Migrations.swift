@@ -38,5 +38,6 @@ public enum Migrations {
         M030InspectionPhotos(),
         M031DrawOverlapReason(),
         M032EnterpriseInitials(),
+        M033PeopleRecords(),
     ]
 }

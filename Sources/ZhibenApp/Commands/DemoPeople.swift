@@ -1,0 +1,119 @@
+import Foundation
+import Vapor
+import ZhibenDomain
+
+/// The enterprises' people in the demo, made through the services as the enterprises and the counties
+/// would make them: in every county two enterprises (the printed ones among them) with their workers and
+/// special-operation certificates (valid, due for review, expiring within 30 and 90 days, one expired),
+/// the staffing they need (one short), a worker put off duty, and 三违 in each state. Only into a
+/// database without workers.
+enum DemoPeople {
+    static let surnames = Array("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗")
+    static let given = ["建军", "秀兰", "志强", "海燕", "国庆", "丽娟", "晓东", "春梅", "永红", "文斌", "俊杰", "桂英", "红霞", "立新", "卫东", "淑芬"]
+
+    /// A valid ID number of someone born in the county.
+    static func idNumber(county: String, n: Int) -> String {
+        let birth = String(format: "%04d%02d%02d", 1968 + (n * 7) % 30, 1 + (n * 5) % 12, 1 + (n * 11) % 28)
+        let first17 = county + birth + String(format: "%03d", (n * 37) % 1000)
+        return first17 + String(IDNumber.checkCharacter(of: first17.compactMap(\.wholeNumberValue)))
+    }
+
+    static func seed(_ services: ZhibenServices, logger: Logger) async throws {
+        let s = services.workforce
+        guard try await s.records.page(Worker.self, RecordQuery(), scope: .city, page: Paging(per: 1)).total == 0 else { return }
+        let printed = Set(DemoData.showcase(DemoData.enterprises(count: services.config.demoEnterprises)))
+        for county in County.all {
+            do {
+                var chosen: [Enterprise] = []
+                for code in printed {
+                    if let e = try await services.enterprises.repository.find(creditCode: code, scope: .county(county.code)) { chosen.append(e) }
+                }
+                let others = try await services.enterprises.repository.list(EnterpriseQuery(countyCode: county.code), page: Paging(per: 5), scope: .city).items
+                chosen += others.filter { e in e.active && !chosen.contains { $0.id == e.id } }.prefix(2 - chosen.count)
+                for (n, e) in chosen.enumerated() { try await seed(e, index: n, services) }
+                if let e = chosen.first { try await regulatorViolation(e, services) }
+            } catch {
+                logger.warning("demo people of \(county.code) left out: \(String(reflecting: error))")
+            }
+        }
+    }
+
+    static func seed(_ e: Enterprise, index: Int, _ services: ZhibenServices) async throws {
+        let s = services.workforce
+        let username = "ent-" + e.profile.creditCode.lowercased()
+        let actor = Caller(kind: .user, id: try await services.accounts.users.find(username: username)?.id, username: username, role: .enterpriseUser,
+                           scope: .enterprise(e.id))
+        let now = services.clock.now()
+        func day(_ offset: Int) -> String { ChinaTime.day(now.addingTimeInterval(Double(offset) * 86_400)) }
+        func yearsAgo(_ y: Int, plus days: Int = 0) -> String {
+            let d = ChinaTime.calendar.date(byAdding: .year, value: -y, to: now)!.addingTimeInterval(Double(days) * 86_400)
+            return ChinaTime.day(d)
+        }
+        let county = e.profile.countyCode
+        let base = (Int(county.suffix(2)) ?? 0) * 40 + index * 16
+        // Job, operation held (nil: none), certificate issued on, last review.
+        let plan: [(String, String?, String, String?)] = [
+            ("电工", "1.1", yearsAgo(2), nil),                          // valid
+            ("焊工", "2.1", yearsAgo(5), yearsAgo(2)),                  // valid, reviewed
+            ("焊工", "2.1", yearsAgo(3, plus: 20), nil),                // review due within 30 days
+            ("高处作业工", "3.1", yearsAgo(3, plus: 70), nil),          // review due within 90 days
+            ("叉车司机", nil, "", nil),
+            ("煤气防护员", "8.1", yearsAgo(1), nil),
+            ("炉前工", nil, "", nil),
+            ("安全员", nil, "", nil),
+        ]
+        var workers: [Worker] = []
+        for (n, p) in plan.enumerated() {
+            let k = base + n
+            let w = try await s.createWorker(WorkerDraft(name: "\(surnames[k % surnames.count])\(given[(k / surnames.count + n) % given.count])",
+                                                         idNumber: idNumber(county: county, n: k), job: p.0, kind: n == 6 ? "dispatched" : "own",
+                                                         inductionOn: day(-200 + n)), enterpriseID: e.id, actor: actor, origin: "seed-demo")
+            var current = w
+            if let op = p.1, SpecialOperationCatalogue.operation(op) != nil {
+                current = try await s.saveCertificate(workerID: w.id, certificateID: nil,
+                                                      CertificateDraft(operation: op, number: "T" + w.idNumber, issuer: "吕梁市应急管理局", validFrom: p.2,
+                                                                       lastReviewedOn: p.3),
+                                                      expectedVersion: w.version, actor: actor, origin: "seed-demo").0
+            }
+            workers.append(current)
+        }
+        // A contractor's welder whose certificate has expired: recorded while valid, lapsed since.
+        let k = base + plan.count
+        let welder = try await s.createWorker(WorkerDraft(name: "\(surnames[(k + 3) % surnames.count])\(given[(k + 5) % given.count])",
+                                                          idNumber: idNumber(county: county, n: k), job: "检修焊工", kind: "contractor",
+                                                          contractorName: "吕梁市\(County.named(county)?.zh ?? "")安装检修有限公司", inductionOn: day(-30)),
+                                              enterpriseID: e.id, actor: actor, origin: "seed-demo")
+        let expiredFrom = yearsAgo(6, plus: -40)
+        let expired = OperatorCertificate(operation: "2.1", number: "T" + welder.idNumber, issuer: "吕梁市应急管理局", validFrom: expiredFrom,
+                                          validUntil: CertificateRules.defaultValidUntil(from: expiredFrom) ?? day(-41), lastReviewedOn: yearsAgo(3, plus: -40))
+        var next = welder
+        next.certificates = [expired]
+        try await s.records.save(creating: [], replacing: [(next, welder.version)], action: .create, audit: AuditContext(actor: actor, at: now, origin: "seed-demo"))
+
+        // What it needs: electricians and welders; one more welder than it has.
+        _ = try await s.setStaffing(enterpriseID: e.id, required: ["1.1": 1, "2.1": 3, "8.1": 1], expectedVersion: 0, actor: actor, origin: "seed-demo")
+        // Put off duty by the enterprise.
+        _ = try await s.updateWorker(workers[4].id, WorkerDraft(onDuty: false, offDutyReason: "病假（至下月初）"), expectedVersion: nil, actor: actor, origin: "seed-demo")
+        // 三违: one off duty, one retrained and waiting for the exam, one cleared.
+        _ = try await s.recordViolation(.init(workerID: workers[6].id, kind: "operation", happenedOn: day(-3), what: "未按规定佩戴防护面罩进入炉前作业区"),
+                                        actor: actor, origin: "seed-demo")
+        let retrained = try await s.recordViolation(.init(workerID: workers[7].id, kind: "discipline", happenedOn: day(-10), what: "当班期间脱岗"),
+                                                    actor: actor, origin: "seed-demo")
+        _ = try await s.transition(violation: retrained.id, event: "retrain", on: day(-2), score: nil, expectedVersion: nil, actor: actor, origin: "seed-demo")
+        let cleared = try await s.recordViolation(.init(workerID: workers[1].id, kind: "operation", happenedOn: day(-40), what: "动火作业未清理周边可燃物"),
+                                                  actor: actor, origin: "seed-demo")
+        _ = try await s.transition(violation: cleared.id, event: "retrain", on: day(-35), score: nil, expectedVersion: nil, actor: actor, origin: "seed-demo")
+        _ = try await s.transition(violation: cleared.id, event: "reexam", on: day(-33), score: 88, expectedVersion: nil, actor: actor, origin: "seed-demo")
+    }
+
+    /// A violation the county's inspector found on site.
+    static func regulatorViolation(_ e: Enterprise, _ services: ZhibenServices) async throws {
+        let username = "inspector-\(e.profile.countyCode)"
+        let inspector = Caller(kind: .user, id: try await services.accounts.users.find(username: username)?.id, username: username, role: .inspector,
+                               scope: .county(e.profile.countyCode))
+        guard let w = try await services.workforce.records.all(Worker.self, RecordQuery(enterpriseID: e.id, search: "叉车"), scope: .city, limit: 1).first
+        else { return }
+        _ = try await services.workforce.recordViolation(.init(workerID: w.id, kind: "command", happenedOn: ChinaTime.day(services.clock.now()),
+                                                               what: "执法检查发现：安排无证人员从事特种作业"), actor: inspector, origin: "seed-demo")
+    }
+}
