@@ -103,8 +103,8 @@ enum DayField {
             if required { issues.append(FieldIssue(field: field, zh: "请填写\(zh)", en: "\(en) is required")) }
             return nil
         }
-        guard ChinaTime.parseDay(t) != nil else {
-            issues.append(FieldIssue(field: field, zh: "\(zh)应为日期（如 2026-12-20）", en: "\(en) is a date such as 2026-12-20"))
+        guard ChinaTime.parseDay(t) != nil, t >= "1900-01-01", t <= "2200-12-31" else {
+            issues.append(FieldIssue(field: field, zh: "\(zh)应为1900至2200年间的日期（如 2026-12-20）", en: "\(en) is a date between 1900 and 2200, such as 2026-12-20"))
             return nil
         }
         return t
@@ -116,7 +116,8 @@ enum TextField {
     static func read(_ text: String?, field: String, zh: String, en: String, max: Int, required: Bool, into issues: inout [FieldIssue]) -> String {
         let t = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if required && t.isEmpty { issues.append(FieldIssue(field: field, zh: "请填写\(zh)", en: "\(en) is required")) }
-        if t.count > max { issues.append(FieldIssue(field: field, zh: "\(zh)不超过\(max)字", en: "\(en) has at most \(max) characters")) }
+        // The limit holds for the text as sent too, not only once trimmed.
+        if t.count > max || (text ?? "").count > max { issues.append(FieldIssue(field: field, zh: "\(zh)不超过\(max)字", en: "\(en) has at most \(max) characters")) }
         return t
     }
 }

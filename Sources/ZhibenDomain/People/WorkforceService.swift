@@ -405,6 +405,7 @@ public struct WorkforceService: Sendable {
         var issues: [FieldIssue] = []
         let day = DayField.read(on, field: "on", zh: e == .retrain ? "培训日期" : "考试日期", en: "the day", required: true, into: &issues)
         if let day, day > today { issues.append(FieldIssue(field: "on", zh: "日期不能晚于今天", en: "the day cannot be in the future")) }
+        if let score, !(0...100).contains(score) { issues.append(FieldIssue(field: "score", zh: "成绩应为0至100", en: "the score is 0 to 100")) }
         if e == .reexam && score == nil { issues.append(FieldIssue(field: "score", zh: "请填写考试成绩（0至100）", en: "the score (0 to 100) is required")) }
         guard issues.isEmpty, let day else { throw DomainError.validation(issues) }
         return try await records.update(Violation.self, id: id, expectedVersion: expectedVersion, scope: actor.scope, action: .transition,

@@ -84,12 +84,13 @@ struct WorkforceAPIController: RouteCollection {
     }
 
     func updateWorker(req: Request) async throws -> Response {
+        let id = try req.recordID("worker")
         let input = try req.decodeBody(WorkerInput.self)
         if input.enterpriseId != nil {
             throw DomainError.validation([FieldIssue(field: "enterpriseId", zh: "人员所属企业不能修改", en: "a worker's enterprise cannot change")])
         }
         let s = service(req)
-        let w = try await s.updateWorker(req.recordID("worker"), input.draft, expectedVersion: ETag.expectedVersion(req), actor: req.caller, origin: req.origin)
+        let w = try await s.updateWorker(id, input.draft, expectedVersion: ETag.expectedVersion(req), actor: req.caller, origin: req.origin)
         return try .json(WorkerDTO(w, today: s.today, masked: false), version: w.version)
     }
 
@@ -115,9 +116,10 @@ struct WorkforceAPIController: RouteCollection {
     }
 
     func addCertificate(req: Request) async throws -> Response {
+        let id = try req.recordID("worker")
         let input = try req.decodeBody(CertificateInput.self)
         let s = service(req)
-        let (w, c) = try await s.saveCertificate(workerID: req.recordID("worker"), certificateID: nil, input.draft(), expectedVersion: ETag.expectedVersion(req),
+        let (w, c) = try await s.saveCertificate(workerID: id, certificateID: nil, input.draft(), expectedVersion: ETag.expectedVersion(req),
                                                  actor: req.caller, origin: req.origin)
         let res = try Response.json(CertificateDTO(c, today: s.today), version: w.version, status: .created)
         res.headers.replaceOrAdd(name: .location, value: APIRoute.workerCertificate.path(w.id, c.id))
@@ -125,10 +127,10 @@ struct WorkforceAPIController: RouteCollection {
     }
 
     func updateCertificate(req: Request) async throws -> Response {
-        let input = try req.decodeBody(CertificateInput.self)
-        let s = service(req)
         let workerID = try req.recordID("worker")
         let certID = try certificateID(req)
+        let input = try req.decodeBody(CertificateInput.self)
+        let s = service(req)
         let current = try await s.worker(workerID, reveal: false, actor: req.caller).certificates.first { $0.id == certID }
         guard let current else { throw DomainError.notFound(entity: "certificate") }
         let (w, c) = try await s.saveCertificate(workerID: workerID, certificateID: certID, input.draft(over: current),
@@ -226,11 +228,11 @@ struct WorkforceAPIController: RouteCollection {
     }
 
     func setStaffing(req: Request) async throws -> Response {
+        let id = try req.recordID("enterprise")
         let input = try req.decodeBody(StaffingInput.self)
         guard let required = input.required else {
             throw DomainError.validation([FieldIssue(field: "required", zh: "请填写各操作项目所需人数", en: "required is an object of operation codes and numbers")])
         }
-        let id = try req.recordID("enterprise")
         let s = service(req)
         _ = try await s.setStaffing(enterpriseID: id, required: required, expectedVersion: ETag.expectedVersion(req), actor: req.caller, origin: req.origin)
         return try await staffing(req: req)
@@ -282,9 +284,10 @@ struct WorkforceAPIController: RouteCollection {
     }
 
     func transition(req: Request) async throws -> Response {
+        let id = try req.recordID("violation")
         let input = try req.decodeBody(TransitionInput.self)
         let expected = try ETag.bodyVersion(input.version) ?? ETag.expectedVersion(req)
-        let v = try await service(req).transition(violation: req.recordID("violation"), event: input.event ?? "", on: input.on, score: input.score,
+        let v = try await service(req).transition(violation: id, event: input.event ?? "", on: input.on, score: input.score,
                                                   expectedVersion: expected, actor: req.caller, origin: req.origin)
         return try .json(ViolationDTO(v), version: v.version)
     }

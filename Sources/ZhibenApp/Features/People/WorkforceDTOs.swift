@@ -216,7 +216,7 @@ extension Request {
     /// The filters of the worker and certificate lists.
     func workerQuery() throws -> RecordQuery {
         var q = RecordQuery(enterpriseID: try queryUUID("enterprise"), countyCode: try queryCounty(), search: queryString("q").map { String($0.prefix(100)) })
-        if let duty = try queryChoice("duty", allowed: ["on", "off"], { $0 }) { q.tags = [duty] }
+        if let duty = try queryChoice("duty", allowed: ["on", "off"], { ["on", "off"].contains($0) ? $0 : nil }) { q.tags = [duty] }
         return q
     }
 
