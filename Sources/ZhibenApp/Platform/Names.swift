@@ -34,6 +34,7 @@ enum RecordNames {
         "worker-exam": ("逢查必考", "Worker exam"), "monitoring-point": ("监测点位", "Monitoring point"), "enforcement-plan": ("执法计划", "Enforcement plan"),
         "checklist-item": ("检查清单项", "Checklist item"), "self-inspection": ("企业自查", "Self-inspection"), "internal-report": ("内部报告", "Internal report"),
         "provincial-link": ("省平台对接", "Provincial link"), "roster-inspector": ("执法人员", "Inspector"), "expert": ("专家", "Expert"), "session": ("登录", "Sign-in"),
+        "worker": ("从业人员", "Worker"), "violation": ("三违", "Violation"), "staffing": ("持证配备", "Staffing"),
     ]
 
     static let fields: [String: (zh: String, en: String)] = [
@@ -73,6 +74,10 @@ enum RecordNames {
         "specialties": ("专业", "specialties"), "conflicts": ("回避企业", "conflicts"), "available": ("可抽取", "available"), "employer": ("工作单位", "employer"),
         "userID": ("账号", "account"), "tnm": ("省平台点位编码", "provincial point code"), "style": ("检查方式", "style"), "origin": ("来源", "origin"),
         "deadline": ("期限", "deadline"), "supervision": ("挂牌督办", "supervision"), "criteria": ("判定依据", "criteria"), "source": ("来源", "source"),
+        "idNumber": ("身份证号", "ID number"), "onDuty": ("在岗", "on duty"), "offDutyReason": ("停岗原因", "off-duty reason"),
+        "inductionOn": ("入场安全培训", "induction training"), "contractor": ("承包单位", "contractor"), "certificates": ("特种作业操作证", "certificates"),
+        "employment": ("用工类型", "employed as"), "violationKind": ("违章类别", "kind of violation"), "happenedOn": ("日期", "day"), "what": ("情形", "what happened"),
+        "reexamOn": ("补考日期", "re-exam day"), "required": ("所需持证人数", "operators needed"),
     ]
 
     static let origins: [String: (zh: String, en: String)] = [
@@ -175,6 +180,8 @@ enum RecordNames {
         case "condition": AlarmCondition(rawValue: v)
         case "style": InspectionStyle(rawValue: v)
         case "source": HazardSource(rawValue: v)
+        case "employment": WorkerKind(rawValue: v)
+        case "violationKind": Violation.Kind(rawValue: v)
         default: nil
         }
     }
@@ -196,7 +203,7 @@ enum RecordNames {
         let candidates: [(any Labeled)?] = [HazardState(rawValue: v), HazardLevel(rawValue: v), HazardSource(rawValue: v), Alarm.State(rawValue: v),
                                             Inspection.State(rawValue: v), Industry(rawValue: v), Role(rawValue: v), AlarmCondition(rawValue: v),
                                             InspectionStyle(rawValue: v), InspectionOrigin(rawValue: v), SupervisionGrade(rawValue: v),
-                                            WorkerExam.State(rawValue: v), MonitoringPoint.Kind(rawValue: v)]
+                                            WorkerExam.State(rawValue: v), MonitoringPoint.Kind(rawValue: v), Violation.State(rawValue: v)]
         let labels = candidates.compactMap { $0 }
         if let l = labels.first { return l.label(lang) }
         // Ids (one or several) shortened to their first eight characters.

@@ -17,9 +17,19 @@ struct Problem: Error, Content {
     var status: Int
     var detail: String?
     var errors: [FieldError]?
+    /// Every reason a step was refused (the contractor's start-of-work gate), with its code.
+    var refusals: [RefusalItem]?
     var headers: [String: String]? = nil
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+    struct RefusalItem: Content {
+        var code: String
+        var reason: String
+        var reasonZh: String
+        var subject: String?
+        var day: String?
+    }
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors, refusals }
 
     init(status: HTTPResponseStatus, title: String, detail: String? = nil, errors: [FieldIssue]? = nil, headers: [String: String]? = nil) {
         self.status = Int(status.code)
@@ -53,6 +63,10 @@ struct Problem: Error, Content {
                                detail: "The \(entity) is at version \(current), not \(expected) as If-Match says: read it again and reapply your change.",
                                headers: ["ETag": ETag.string(current)])
             }
+        case let r as Refusal:
+            var p = Problem(status: .conflict, title: "条件不具备 / refused", detail: r.items.map { "\($0.code): \($0.en)" }.joined(separator: "; "))
+            p.refusals = r.items.map { RefusalItem(code: $0.code, reason: $0.en, reasonZh: $0.zh, subject: $0.subject, day: $0.day) }
+            return p
         case let l as LoginError:
             switch l {
             case .invalidCredentials:

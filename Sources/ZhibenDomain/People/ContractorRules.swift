@@ -22,7 +22,7 @@ public enum AccidentLevel: String, Sendable, Codable, CaseIterable, Comparable, 
 }
 
 /// An accident a contractor had, as a regulator records it on the contractor.
-public struct ContractorAccident: Sendable, Equatable {
+public struct ContractorAccident: Sendable, Equatable, Codable {
     public var enterpriseID: UUID
     public var on: String
     public var level: AccidentLevel
@@ -79,11 +79,14 @@ public struct ContractorJobFacts: Sendable, Equatable {
         /// The special operations this member does on the job.
         public var operations: [String]
         public var certificates: [OperatorCertificate]
-        public init(name: String, trainedOn: String?, operations: [String], certificates: [OperatorCertificate]) {
+        /// Why the member may not work now (off-duty ledger), if so.
+        public var offDuty: String?
+        public init(name: String, trainedOn: String?, operations: [String], certificates: [OperatorCertificate], offDuty: String? = nil) {
             self.name = name
             self.trainedOn = trainedOn
             self.operations = operations
             self.certificates = certificates
+            self.offDuty = offDuty
         }
     }
 
@@ -118,6 +121,7 @@ public enum ContractorGate {
         case certificate(worker: String, CertificateRules.Refusal)
         case noSupervisor
         case banned(ContractorBans.Ban)
+        case offDuty(worker: String, why: String)
 
         /// The code an API client reads.
         public var code: String {
@@ -132,6 +136,7 @@ public enum ContractorGate {
             case .noSupervisor: "noSupervisor"
             case .banned(.replaced): "contractorReplaced"
             case .banned(.cityWide): "contractorBanned"
+            case .offDuty: "crewOffDuty"
             }
         }
 
@@ -147,6 +152,42 @@ public enum ContractorGate {
             case .noSupervisor: "未指定现场监护人"
             case .banned(.replaced(let a)): "该承包单位\(a.on)在本企业发生死亡事故，应予更换"
             case .banned(.cityWide(let until, let a)): "该承包单位\(a.on)发生\(a.level.zh)（死亡\(a.deaths)人），\(until)前不得在吕梁市企业作业"
+            case .offDuty(let w, let why): "\(w)停岗中：\(why)"
+            }
+        }
+
+        public var en: String {
+            switch self {
+            case .agreementMissing: "no safety management agreement"
+            case .agreementNotYetValid(let from): "the agreement takes effect on \(from)"
+            case .agreementExpired(let on): "the agreement expired on \(on)"
+            case .planEmpty: "the work plan is empty"
+            case .noCrew: "no crew named"
+            case .untrained(let w): "\(w) has no induction safety training"
+            case .certificate(let w, let r): "\(w): \(r.code)"
+            case .noSupervisor: "no supervisor named"
+            case .banned(.replaced(let a)): "a fatal accident at this enterprise on \(a.on): the contractor is to be replaced"
+            case .banned(.cityWide(let until, let a)): "a \(a.level.en) accident on \(a.on): banned in Lüliang until \(until)"
+            case .offDuty(let w, _): "\(w) is off duty"
+            }
+        }
+
+        /// The day the reason turns on (an expiry, the end of a ban), where it has one.
+        public var day: String? {
+            switch self {
+            case .agreementNotYetValid(let d), .agreementExpired(let d): d
+            case .certificate(_, .expired(_, let d)), .certificate(_, .reviewOverdue(_, let d)), .certificate(_, .notYetValid(_, let d)): d
+            case .banned(.cityWide(let until, _)): until
+            case .banned(.replaced(let a)): a.on
+            default: nil
+            }
+        }
+
+        /// The crew member it concerns, if any.
+        public var worker: String? {
+            switch self {
+            case .untrained(let w), .certificate(let w, _), .offDuty(let w, _): w
+            default: nil
             }
         }
     }
@@ -163,6 +204,7 @@ public enum ContractorGate {
         if job.plan.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out.append(.planEmpty) }
         if job.crew.isEmpty { out.append(.noCrew) }
         for m in job.crew {
+            if let why = m.offDuty { out.append(.offDuty(worker: m.name, why: why)) }
             if m.trainedOn.map({ $0 > day }) ?? true { out.append(.untrained(worker: m.name)) }
             for op in m.operations {
                 if let refusal = CertificateRules.refusal(for: op, certificates: m.certificates, on: day) { out.append(.certificate(worker: m.name, refusal)) }

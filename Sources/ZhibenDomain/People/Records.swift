@@ -45,6 +45,11 @@ public protocol StoredRecord: Codable, Sendable, Identifiable where ID == UUID {
 
 extension StoredRecord {
     public static var cityWide: Bool { false }
+
+    /// What a `conflict` says when another record has the unique key.
+    public static func uniqueTaken(_ key: String) -> FieldIssue {
+        FieldIssue(field: "number", zh: "已有相同编号的记录（\(key)）", en: "a record with this number exists already (\(key))")
+    }
 }
 
 public struct RecordQuery: Sendable, Equatable {

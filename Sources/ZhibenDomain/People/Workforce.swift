@@ -57,6 +57,11 @@ public struct Worker: StoredRecord, Equatable {
         self.version = version
     }
 
+    public static func uniqueTaken(_ key: String) -> FieldIssue {
+        let masked = (try? IDNumber(validating: key, today: "9999-12-31"))?.masked ?? ""
+        return FieldIssue(field: "idNumber", zh: "本企业已登记身份证号为\(masked)的人员", en: "a worker with this ID number is registered already")
+    }
+
     public var maskedIDNumber: String { (try? IDNumber(validating: idNumber, today: "9999-12-31"))?.masked ?? String(repeating: "*", count: idNumber.count) }
 
     public var keys: RecordKeys {
@@ -66,12 +71,12 @@ public struct Worker: StoredRecord, Equatable {
     }
 
     public var auditFields: [String: String] {
-        var f = ["name": name, "idNumber": maskedIDNumber, "job": job, "kind": kind.rawValue, "onDuty": onDuty ? "true" : "false",
-                 "offDutyReason": offDutyReason ?? "", "inductionOn": inductionOn ?? "", "contractor": contractorName ?? ""]
-        for c in certificates {
-            f["certificate \(c.number)"] = "\(c.operation) \(c.validFrom)–\(c.validUntil)" + (c.lastReviewedOn.map { " 复审\($0)" } ?? "")
-        }
-        return f
+        ["name": name, "idNumber": maskedIDNumber, "job": job, "employment": kind.rawValue, "onDuty": onDuty ? "true" : "false",
+         "offDutyReason": offDutyReason ?? "", "inductionOn": inductionOn ?? "", "contractor": contractorName ?? "",
+         "certificates": certificates.map { c in
+             "\(SpecialOperationCatalogue.operation(c.operation, catalogue: c.catalogue)?.zh ?? c.operation) \(c.number) \(c.validFrom)至\(c.validUntil)"
+                 + (c.lastReviewedOn.map { " 复审\($0)" } ?? "")
+         }.joined(separator: "；")]
     }
 }
 
@@ -132,7 +137,7 @@ public struct Violation: StoredRecord, Equatable {
     public var keys: RecordKeys { RecordKeys(tag: state.rawValue, ref: workerID, order: happenedOn, search: "\(workerName) \(what)") }
 
     public var auditFields: [String: String] {
-        ["worker": workerName, "kind": kind.rawValue, "happenedOn": happenedOn, "what": what, "state": state.rawValue,
+        ["worker": workerName, "violationKind": kind.rawValue, "happenedOn": happenedOn, "what": what, "state": state.rawValue,
          "retrainedOn": retrainedOn ?? "", "reexamScore": reexamScore.map(String.init) ?? "", "reexamOn": reexamOn ?? ""]
     }
 }
@@ -193,7 +198,7 @@ public struct StaffingNeed: StoredRecord, Equatable {
 
     public var keys: RecordKeys { RecordKeys(order: enterpriseName, search: enterpriseName) }
     public var auditFields: [String: String] {
-        Dictionary(uniqueKeysWithValues: required.map { ("required \($0.key)", String($0.value)) })
+        ["required": required.sorted { $0.key < $1.key }.map { "\(SpecialOperationCatalogue.operation($0.key)?.zh ?? $0.key) \($0.value)" }.joined(separator: "、")]
     }
 }
 

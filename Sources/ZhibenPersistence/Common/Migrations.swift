@@ -39,5 +39,6 @@ public enum Migrations {
         M031DrawOverlapReason(),
         M032EnterpriseInitials(),
         M033PeopleRecords(),
+        M034ContractorRecords(),
     ]
 }

@@ -90,9 +90,7 @@ public struct FluentRecordRepository: RecordRepository {
         let q = sql.select().column("id").from(R.table).where("uniq", .equal, key).where("id", .notEqual, r.id.uuidString)
         if let e = r.enterpriseID { q.where("enterprise_id", .equal, e.uuidString) }
         if try await q.first() != nil {
-            throw DomainError.conflict(FieldIssue(field: R.entity == Worker.entity ? "idNumber" : "creditCode",
-                                                  zh: "已有相同编号的记录（\(key.count > 8 ? String(key.prefix(4)) + "…" + String(key.suffix(4)) : key)）",
-                                                  en: "a record with this number exists already"))
+            throw DomainError.conflict(R.uniqueTaken(key))
         }
     }
 
@@ -152,6 +150,21 @@ public struct FluentRecordRepository: RecordRepository {
             try await AuditChain.append(on: db, action: AuditAction.reveal.rawValue, entityType: entity, entityID: id.uuidString,
                                         changes: [FieldChange(field: field, before: nil, after: nil)], audit: audit)
         }
+    }
+}
+
+/// The contractors' tables: the registry, admissions, jobs.
+struct M034ContractorRecords: AsyncMigration {
+    var name: String { "034-contractor-records" }
+
+    static let tables = [Contractor.table, ContractorAdmission.table, ContractorJob.table]
+
+    func prepare(on db: any Database) async throws {
+        for t in Self.tables { try await RecordTable.create(t, on: db) }
+    }
+
+    func revert(on db: any Database) async throws {
+        for t in Self.tables { try await (db as! any SQLDatabase).drop(table: t).ifExists().run() }
     }
 }
 

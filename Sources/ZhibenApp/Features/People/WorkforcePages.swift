@@ -237,8 +237,9 @@ struct WorkforcePages: RouteCollection {
             </tr>
             """
         }
+        let names = try await ActorNames.load(req, violations.map(\.recordedBy))
         let violationRows = violations.map { v -> HTML in
-            "<tr><td>\(v.happenedOn)</td><td>\(v.kind.label(ctx.lang))</td><td>\(v.what)</td><td>\(v.state.label(ctx.lang))</td><td>\(v.recordedBy)</td></tr>"
+            "<tr><td>\(v.happenedOn)</td><td>\(v.kind.label(ctx.lang))</td><td>\(v.what)</td><td>\(v.state.label(ctx.lang))</td><td>\(names(v.recordedBy))</td></tr>"
         }
         let mayRecord = manage || ctx.caller.can(.peopleOversee)
         let vf = FormRenderer(lang: ctx.lang, issues: violationIssues, prefix: "v-")
