@@ -31,7 +31,10 @@ enum DemoPeople {
                 let others = try await services.enterprises.repository.list(EnterpriseQuery(countyCode: county.code), page: Paging(per: 5), scope: .city).items
                 chosen += others.filter { e in e.active && !chosen.contains { $0.id == e.id } }.prefix(2 - chosen.count)
                 for (n, e) in chosen.enumerated() { try await seed(e, index: n, services) }
-                if let e = chosen.first { try await regulatorViolation(e, services) }
+                if let e = chosen.first {
+                    try await regulatorViolation(e, services)
+                    try await contractors(e, services)
+                }
             } catch {
                 logger.warning("demo people of \(county.code) left out: \(String(reflecting: error))")
             }
@@ -104,6 +107,51 @@ enum DemoPeople {
                                                   actor: actor, origin: "seed-demo")
         _ = try await s.transition(violation: cleared.id, event: "retrain", on: day(-35), score: nil, expectedVersion: nil, actor: actor, origin: "seed-demo")
         _ = try await s.transition(violation: cleared.id, event: "reexam", on: day(-33), score: 88, expectedVersion: nil, actor: actor, origin: "seed-demo")
+    }
+
+    /// The contractor registry's banned example: a 较大 fatal accident last year, banned city-wide for
+    /// three years (recorded by the city), made once.
+    static func bannedContractor(_ services: ZhibenServices, at e: Enterprise) async throws -> Contractor {
+        let s = services.contractors
+        let code = CreditCode.completing("91141100MA0DEM099")!.value
+        if let c = try await services.workforce.records.all(Contractor.self, RecordQuery(search: code.lowercased()), scope: .city, limit: 1).first { return c }
+        let city = Caller(kind: .user, id: try await services.accounts.users.find(username: "city")?.id, username: "city", role: .cityOfficer, scope: .city)
+        let c = try await s.createContractor(.init(creditCode: code, name: "山西鼎盛演示建设工程有限公司",
+                                                   qualifications: [.init(name: "建筑业企业资质（施工总承包）", number: "D214000001", validUntil: "2028-06-30")]),
+                                             actor: city, origin: "seed-demo")
+        let on = ChinaTime.day(services.clock.now().addingTimeInterval(-300 * 86_400))
+        return try await s.recordAccident(contractorID: c.id, .init(enterpriseID: e.id, on: on, level: "larger", deaths: 3, what: "检修作业中煤气泄漏，3人中毒死亡"),
+                                          expectedVersion: nil, actor: city, origin: "seed-demo")
+    }
+
+    /// The county's maintenance contractor, admitted at the enterprise with an agreement: one job working
+    /// (its crew certified and trained), one blocked at the gate (its welder's certificate expired, no
+    /// supervisor).
+    static func contractors(_ e: Enterprise, _ services: ZhibenServices) async throws {
+        let s = services.contractors
+        let county = e.profile.countyCode
+        let username = "ent-" + e.profile.creditCode.lowercased()
+        let actor = Caller(kind: .user, id: try await services.accounts.users.find(username: username)?.id, username: username, role: .enterpriseUser,
+                           scope: .enterprise(e.id))
+        let now = services.clock.now()
+        func day(_ offset: Int) -> String { ChinaTime.day(now.addingTimeInterval(Double(offset) * 86_400)) }
+        _ = try await bannedContractor(services, at: e)
+        let code = CreditCode.completing("91\(county)MA0JX\(county.suffix(2))01")!.value
+        let c = try await s.createContractor(.init(creditCode: code, name: "吕梁市\(County.named(county)?.zh ?? "")安装检修有限公司",
+                                                   qualifications: [.init(name: "安全生产许可证", number: "(晋)JZ安许证字[2024]\(county)", validUntil: day(700))]),
+                                             actor: actor, origin: "seed-demo")
+        _ = try await s.admit(contractorID: c.id, enterpriseID: e.id, agreement: .init(scope: "设备检修、管道安装及动火作业", signedOn: day(-60), validFrom: day(-60), validUntil: day(300)),
+                              expectedVersion: nil, actor: actor, origin: "seed-demo")
+        let workers = try await services.workforce.records.all(Worker.self, RecordQuery(enterpriseID: e.id), scope: .city, limit: 100)
+        guard let electrician = workers.first(where: { $0.job == "电工" }), let welder = workers.first(where: { $0.job == "检修焊工" }),
+              let rigger = workers.first(where: { $0.job == "高处作业工" }) else { return }
+        let ok = try await s.createJob(.init(enterpriseID: e.id, contractorID: c.id, title: "2号高炉配电室检修", plan: "停电、验电、挂接地线后检修；设专人监护；配备绝缘工具。",
+                                             crew: [.init(workerID: electrician.id, operations: ["1.1"]), .init(workerID: rigger.id, operations: ["3.1"])],
+                                             supervisor: "王立新", startOn: day(-1), endOn: day(5)), actor: actor, origin: "seed-demo")
+        _ = try? await s.transition(ok.id, action: "start", expectedVersion: nil, actor: actor, origin: "seed-demo")
+        _ = try await s.createJob(.init(enterpriseID: e.id, contractorID: c.id, title: "煤气管道法兰更换（动火）", plan: "管道吹扫置换合格后动火；办理动火作业票。",
+                                        crew: [.init(workerID: welder.id, operations: ["2.1"])], supervisor: "", startOn: day(0), endOn: day(2)),
+                                  actor: actor, origin: "seed-demo")
     }
 
     /// A violation the county's inspector found on site.

@@ -160,6 +160,16 @@ enum WebRoute {
     static let offDuty = RoutePattern("/people/off-duty")
     static let peopleImport = RoutePattern("/people/import")
     static let peopleImportTemplate = RoutePattern("/people/import/template.csv")
+    static let contractors = RoutePattern("/people/contractors")
+    static let contractorExport = RoutePattern("/people/contractors/export.csv")
+    static let contractor = RoutePattern("/people/contractors/:id")
+    static let contractorAccidents = RoutePattern("/people/contractors/:id/accidents")
+    static let contractorAdmission = RoutePattern("/people/contractors/:id/admission")
+    static let jobs = RoutePattern("/people/jobs")
+    static let jobNew = RoutePattern("/people/jobs/new")
+    static let jobExport = RoutePattern("/people/jobs/export.csv")
+    static let job = RoutePattern("/people/jobs/:id")
+    static let jobTransitions = RoutePattern("/people/jobs/:id/transitions")
 }
 
 /// The JSON API, version 1, as `openapi.yaml` documents it.
@@ -262,6 +272,18 @@ enum APIRoute {
     static let violation = RoutePattern("/api/v1/violations/:id")
     static let violationTransitions = RoutePattern("/api/v1/violations/:id/transitions")
     static let offDuty = RoutePattern("/api/v1/off-duty")
+    static let contractors = RoutePattern("/api/v1/contractors")
+    static let contractorExport = RoutePattern("/api/v1/contractors/export.csv")
+    static let contractor = RoutePattern("/api/v1/contractors/:id")
+    static let contractorAccidents = RoutePattern("/api/v1/contractors/:id/accidents")
+    static let contractorAdmission = RoutePattern("/api/v1/contractors/:id/admission")
+    static let admissions = RoutePattern("/api/v1/contractor-admissions")
+    static let admissionExport = RoutePattern("/api/v1/contractor-admissions/export.csv")
+    static let jobs = RoutePattern("/api/v1/contractor-jobs")
+    static let jobExport = RoutePattern("/api/v1/contractor-jobs/export.csv")
+    static let job = RoutePattern("/api/v1/contractor-jobs/:id")
+    static let jobGate = RoutePattern("/api/v1/contractor-jobs/:id/gate")
+    static let jobTransitions = RoutePattern("/api/v1/contractor-jobs/:id/transitions")
 }
 
 extension RoutesBuilder {

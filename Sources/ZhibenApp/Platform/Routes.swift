@@ -51,6 +51,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: InspectionPages())
     try signedIn.register(collection: PlanPages())
     try signedIn.register(collection: WorkforcePages())
+    try signedIn.register(collection: ContractorPages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
@@ -80,6 +81,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: PlanAPIController())
     try authed.register(collection: WorkbenchAPIController())
     try authed.register(collection: WorkforceAPIController())
+    try authed.register(collection: ContractorAPIController())
 }
 
 struct HealthStatus: Content {

@@ -68,6 +68,8 @@ public struct ZhibenServices: Sendable {
     public let penalties: PenaltyService
     /// The enterprise's workers, certificates, staffing, 三违 and the off-duty ledger.
     public let workforce: WorkforceService
+    /// The contractor registry, admissions and jobs behind the start-of-work gate.
+    public let contractors: ContractorService
     public let plans: PlanService
     public let workbench: WorkbenchService
     public let dispatch: DispatchService
@@ -131,6 +133,7 @@ public struct ZhibenServices: Sendable {
         penalties = PenaltyService(repository: FluentPenaltyRepository(store: store), inspections: inspections, clock: clock)
         workforce = WorkforceService(records: FluentRecordRepository(store: store), enterprises: enterprises, exams: penalties.repository,
                                      uploads: FluentUploadStash(store: store), clock: clock)
+        contractors = ContractorService(workforce: workforce)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, clock: clock)

@@ -25,6 +25,7 @@ enum SitePath: Sendable, Equatable {
     case plan, inspections, inspectionNew, inspection(UUID), inspectionPhotos(UUID), inspectionPhoto(UUID, UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
     case people, workerNew, workerExport, worker(UUID), workerCertificates(UUID), workerCertificate(UUID, UUID), workerCertificateDelete(UUID, UUID)
     case certificates, certificateExport, staffing, violations, violationExport, violationTransition(UUID), offDuty, peopleImport, peopleImportTemplate
+    case contractors, contractorExport, contractor(UUID), contractorAccidents(UUID), contractorAdmission(UUID), jobs, jobNew, jobExport, job(UUID), jobTransitions(UUID)
 
     var path: String {
         switch self {
@@ -125,6 +126,16 @@ enum SitePath: Sendable, Equatable {
         case .offDuty: WebRoute.offDuty.path()
         case .peopleImport: WebRoute.peopleImport.path()
         case .peopleImportTemplate: WebRoute.peopleImportTemplate.path()
+        case .contractors: WebRoute.contractors.path()
+        case .contractorExport: WebRoute.contractorExport.path()
+        case .contractor(let id): WebRoute.contractor.path(id)
+        case .contractorAccidents(let id): WebRoute.contractorAccidents.path(id)
+        case .contractorAdmission(let id): WebRoute.contractorAdmission.path(id)
+        case .jobs: WebRoute.jobs.path()
+        case .jobNew: WebRoute.jobNew.path()
+        case .jobExport: WebRoute.jobExport.path()
+        case .job(let id): WebRoute.job.path(id)
+        case .jobTransitions(let id): WebRoute.jobTransitions.path(id)
         }
     }
 

@@ -8,7 +8,7 @@ public struct ContractorService: Sendable {
     public init(workforce: WorkforceService) { self.workforce = workforce }
 
     var records: any RecordRepository { workforce.records }
-    var today: String { workforce.today }
+    public var today: String { workforce.today }
 
     func audit(_ actor: Caller, _ origin: String?) -> AuditContext { workforce.audit(actor, origin) }
 
