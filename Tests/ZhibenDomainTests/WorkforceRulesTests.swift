@@ -83,4 +83,44 @@ struct WorkforceRulesTests {
         let missing = CertificateCSV.parse(Data("name,idNumber\r\n".utf8))
         #expect(missing.fileIssues.first?.field == "file" && missing.fileIssues.first?.reasonZh.contains("操作项目") == true)
     }
+
+    static func job(_ state: ContractorJob.State = .planned) -> ContractorJob {
+        ContractorJob(enterpriseID: enterprise, enterpriseName: "演示钢铁", countyCode: "141181", contractorID: UUID(), contractorName: "检修公司", title: "检修",
+                      plan: "方案", crew: [], supervisor: "王", startOn: "2026-12-04", endOn: "2026-12-06", state: state, version: 1)
+    }
+
+    @Test("a contractor's job: starts only through a clear gate and within its dates, again on a later day; finishes from working; cancels only before the start")
+    func jobWorkflow() throws {
+        let planned = Self.job()
+        let started = try ContractorJobWorkflow.perform(planned, .start, gate: [], today: "2026-12-04")
+        #expect(started.state == .working && started.lastStartedOn == "2026-12-04")
+        #expect(try ContractorJobWorkflow.perform(started, .start, gate: [], today: "2026-12-05").lastStartedOn == "2026-12-05")
+        #expect(throws: Refusal([.init(code: "noSupervisor", zh: "未指定现场监护人", en: "no supervisor named")])) {
+            try ContractorJobWorkflow.perform(started, .start, gate: [.noSupervisor], today: "2026-12-05")
+        }
+        do {
+            _ = try ContractorJobWorkflow.perform(planned, .start, gate: [.planEmpty], today: "2026-12-03")
+            Issue.record("a start before the job's first day passed")
+        } catch let r as Refusal {
+            #expect(r.items.map(\.code) == ["beforeStart", "planEmpty"] && r.items[0].day == "2026-12-04")
+        }
+        do {
+            _ = try ContractorJobWorkflow.perform(started, .start, gate: [], today: "2026-12-07")
+            Issue.record("a start after the job's last day passed")
+        } catch let r as Refusal { #expect(r.items.map(\.code) == ["afterEnd"]) }
+        #expect(try ContractorJobWorkflow.perform(started, .finish, gate: [.noSupervisor], today: "2026-12-05").state == .finished, "finishing needs no gate")
+        #expect(throws: DomainError.invalidTransition(from: "planned", event: "finish")) { try ContractorJobWorkflow.perform(planned, .finish, gate: [], today: "2026-12-04") }
+        #expect(throws: DomainError.invalidTransition(from: "working", event: "cancel")) { try ContractorJobWorkflow.perform(started, .cancel, gate: [], today: "2026-12-04") }
+        #expect(try ContractorJobWorkflow.perform(planned, .cancel, gate: [], today: "2026-12-04").state == .cancelled)
+    }
+
+    @Test("the gate: a crew member off duty (a violation, a failed exam) is a reason of its own, with the worker named")
+    func gateOffDuty() {
+        let facts = ContractorJobFacts(enterpriseID: Self.enterprise, agreement: .init(signedOn: "2026-01-01", validFrom: "2026-01-01", validUntil: "2026-12-31"),
+                                       plan: "方案", crew: [.init(name: "赵俊杰", trainedOn: "2026-01-02", operations: [], certificates: [], offDuty: "违章作业，停岗待培训")],
+                                       supervisor: "王", accidents: [])
+        let reasons = ContractorGate.check(facts, on: "2026-12-04")
+        #expect(reasons.map(\.code) == ["crewOffDuty"] && reasons[0].worker == "赵俊杰")
+        #expect(Refusal(gate: reasons).items[0].zh == "赵俊杰停岗中：违章作业，停岗待培训")
+    }
 }

@@ -41,12 +41,13 @@ public protocol StoredRecord: Codable, Sendable, Identifiable where ID == UUID {
     var keys: RecordKeys { get }
     /// The fields the audit log compares, in words a reader of the log understands.
     var auditFields: [String: String] { get }
+    /// What a `conflict` says when another record has the unique key.
+    static func uniqueTaken(_ key: String) -> FieldIssue
 }
 
 extension StoredRecord {
     public static var cityWide: Bool { false }
 
-    /// What a `conflict` says when another record has the unique key.
     public static func uniqueTaken(_ key: String) -> FieldIssue {
         FieldIssue(field: "number", zh: "已有相同编号的记录（\(key)）", en: "a record with this number exists already (\(key))")
     }
