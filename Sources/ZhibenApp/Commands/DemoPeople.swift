@@ -35,6 +35,7 @@ enum DemoPeople {
                     try await regulatorViolation(e, services)
                     try await contractors(e, services)
                 }
+                try await training(county.code, chosen, services)
             } catch {
                 logger.warning("demo people of \(county.code) left out: \(String(reflecting: error))")
             }
@@ -152,6 +153,31 @@ enum DemoPeople {
         _ = try await s.createJob(.init(enterpriseID: e.id, contractorID: c.id, title: "煤气管道法兰更换（动火）", plan: "管道吹扫置换合格后动火；办理动火作业票。",
                                         crew: [.init(workerID: welder.id, operations: ["2.1"])], supervisor: "", startOn: day(0), endOn: day(2)),
                                   actor: actor, origin: "seed-demo")
+    }
+
+    /// The county's principals' training on its confined-space topic this year (the chosen enterprises'
+    /// principals); an exam passed by the first one's principal; the first enterprise's drill last month;
+    /// and an observation drill in every other county.
+    static func training(_ code: String, _ chosen: [Enterprise], _ services: ZhibenServices) async throws {
+        guard !chosen.isEmpty else { return }
+        let s = services.trainings
+        let county = Caller(kind: .user, id: try await services.accounts.users.find(username: "county-\(code)")?.id, username: "county-\(code)",
+                            role: .countyOfficer, scope: .county(code))
+        let now = services.clock.now()
+        func day(_ offset: Int) -> String { ChinaTime.day(now.addingTimeInterval(Double(offset) * 86_400)) }
+        _ = try await s.recordTraining(.init(title: "有限空间作业企业主要负责人专题培训", topic: SpecialRisk.confinedSpace.rawValue, on: day(-20),
+                                             attendees: chosen.map { .init(enterpriseID: $0.id, name: nil, role: TraineeRole.principal.rawValue) }),
+                                       actor: county, origin: "seed-demo")
+        _ = try await s.recordExam(enterpriseID: chosen[0].id, name: nil, role: TraineeRole.principal.rawValue, on: day(-15), passed: true, actor: county, origin: "seed-demo")
+        let username = "ent-" + chosen[0].profile.creditCode.lowercased()
+        let ent = Caller(kind: .user, id: try await services.accounts.users.find(username: username)?.id, username: username, role: .enterpriseUser,
+                         scope: .enterprise(chosen[0].id))
+        _ = try await s.recordDrill(enterpriseID: nil, kind: Drill.Kind.special.rawValue, on: day(-30), scenario: "煤气泄漏中毒事故应急处置", participants: 45,
+                                    evaluation: "撤离用时6分钟，警戒区设置及时；空气呼吸器佩戴不熟练，已安排复训。", actor: ent, origin: "seed-demo")
+        if (Int(code.suffix(2)) ?? 0) % 2 == 0 {
+            _ = try await s.recordDrill(enterpriseID: nil, kind: Drill.Kind.observation.rawValue, on: day(-45), scenario: "粉尘爆炸事故现场观摩演练", participants: 120,
+                                        evaluation: "组织有序，企业间交流效果良好。", actor: county, origin: "seed-demo")
+        }
     }
 
     /// A violation the county's inspector found on site.

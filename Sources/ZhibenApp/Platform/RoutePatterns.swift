@@ -170,6 +170,9 @@ enum WebRoute {
     static let jobExport = RoutePattern("/people/jobs/export.csv")
     static let job = RoutePattern("/people/jobs/:id")
     static let jobTransitions = RoutePattern("/people/jobs/:id/transitions")
+    static let trainings = RoutePattern("/people/trainings")
+    static let managerExams = RoutePattern("/people/trainings/exams")
+    static let drills = RoutePattern("/people/trainings/drills")
 }
 
 /// The JSON API, version 1, as `openapi.yaml` documents it.
@@ -284,6 +287,12 @@ enum APIRoute {
     static let job = RoutePattern("/api/v1/contractor-jobs/:id")
     static let jobGate = RoutePattern("/api/v1/contractor-jobs/:id/gate")
     static let jobTransitions = RoutePattern("/api/v1/contractor-jobs/:id/transitions")
+    static let trainings = RoutePattern("/api/v1/trainings")
+    static let trainingCoverage = RoutePattern("/api/v1/trainings/coverage")
+    static let managerExams = RoutePattern("/api/v1/manager-exams")
+    static let unexaminedPrincipals = RoutePattern("/api/v1/manager-exams/unexamined-principals")
+    static let drills = RoutePattern("/api/v1/drills")
+    static let drillStanding = RoutePattern("/api/v1/drills/standing")
 }
 
 extension RoutesBuilder {

@@ -52,6 +52,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: PlanPages())
     try signedIn.register(collection: WorkforcePages())
     try signedIn.register(collection: ContractorPages())
+    try signedIn.register(collection: TrainingPages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.
     try app.register(collection: ProvincialInterfaceController())
@@ -82,6 +83,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: WorkbenchAPIController())
     try authed.register(collection: WorkforceAPIController())
     try authed.register(collection: ContractorAPIController())
+    try authed.register(collection: TrainingAPIController())
 }
 
 struct HealthStatus: Content {

@@ -70,6 +70,8 @@ public struct ZhibenServices: Sendable {
     public let workforce: WorkforceService
     /// The contractor registry, admissions and jobs behind the start-of-work gate.
     public let contractors: ContractorService
+    /// Trainings and principals' coverage, managers' exams, drills.
+    public let trainings: TrainingService
     public let plans: PlanService
     public let workbench: WorkbenchService
     public let dispatch: DispatchService
@@ -134,6 +136,7 @@ public struct ZhibenServices: Sendable {
         workforce = WorkforceService(records: FluentRecordRepository(store: store), enterprises: enterprises, exams: penalties.repository,
                                      uploads: FluentUploadStash(store: store), clock: clock)
         contractors = ContractorService(workforce: workforce)
+        trainings = TrainingService(workforce: workforce)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, clock: clock)

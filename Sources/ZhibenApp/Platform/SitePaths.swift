@@ -25,7 +25,7 @@ enum SitePath: Sendable, Equatable {
     case plan, inspections, inspectionNew, inspection(UUID), inspectionPhotos(UUID), inspectionPhoto(UUID, UUID), drawInspections(UUID), inspectionPrint(UUID), inspectionPenalties(UUID), inspectionExams(UUID), examReexam(UUID)
     case people, workerNew, workerExport, worker(UUID), workerCertificates(UUID), workerCertificate(UUID, UUID), workerCertificateDelete(UUID, UUID)
     case certificates, certificateExport, staffing, violations, violationExport, violationTransition(UUID), offDuty, peopleImport, peopleImportTemplate
-    case contractors, contractorExport, contractor(UUID), contractorAccidents(UUID), contractorAdmission(UUID), jobs, jobNew, jobExport, job(UUID), jobTransitions(UUID)
+    case contractors, contractorExport, contractor(UUID), contractorAccidents(UUID), contractorAdmission(UUID), jobs, jobNew, jobExport, job(UUID), jobTransitions(UUID), trainings, managerExams, drills
 
     var path: String {
         switch self {
@@ -136,6 +136,9 @@ enum SitePath: Sendable, Equatable {
         case .jobExport: WebRoute.jobExport.path()
         case .job(let id): WebRoute.job.path(id)
         case .jobTransitions(let id): WebRoute.jobTransitions.path(id)
+        case .trainings: WebRoute.trainings.path()
+        case .managerExams: WebRoute.managerExams.path()
+        case .drills: WebRoute.drills.path()
         }
     }
 

@@ -40,5 +40,6 @@ public enum Migrations {
         M032EnterpriseInitials(),
         M033PeopleRecords(),
         M034ContractorRecords(),
+        M035TrainingRecords(),
     ]
 }

@@ -168,6 +168,21 @@ struct M034ContractorRecords: AsyncMigration {
     }
 }
 
+/// Trainings, managers' exams and drills.
+struct M035TrainingRecords: AsyncMigration {
+    var name: String { "035-training-records" }
+
+    static let tables = [Training.table, ManagerExam.table, Drill.table]
+
+    func prepare(on db: any Database) async throws {
+        for t in Self.tables { try await RecordTable.create(t, on: db) }
+    }
+
+    func revert(on db: any Database) async throws {
+        for t in Self.tables { try await (db as! any SQLDatabase).drop(table: t).ifExists().run() }
+    }
+}
+
 /// The tables of the people-and-work records, all of one shape.
 struct M033PeopleRecords: AsyncMigration {
     var name: String { "033-people-records" }

@@ -167,7 +167,11 @@ struct HazardPages: RouteCollection {
         } else if case .enterprise(let own) = ctx.caller.scope {
             enterprise = try await req.zhiben.enterprises.get(own, actor: ctx.caller)
         }
-        return .html(reportPage(ctx, form: ReportForm(), issues: [], enterprise: enterprise))
+        // A report offered from another page may come with its title and criterion filled in.
+        var form = ReportForm()
+        form.title = req.queryString("title").map { String($0.prefix(100)) }
+        if let c = req.queryString("criterion"), CriteriaCatalogue.shipped.criterion(c) != nil { form.criteria = [c]; form.level = HazardLevel.major.rawValue }
+        return .html(reportPage(ctx, form: form, issues: [], enterprise: enterprise))
     }
 
     func create(req: Request) async throws -> Response {
