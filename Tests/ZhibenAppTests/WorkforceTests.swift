@@ -254,4 +254,42 @@ struct WorkforceTests {
             }
         }
     }
+
+    @Test("role × worker × read and list: each role sees the workers, violations and staffing of its jurisdiction only; experts none")
+    func jurisdiction() async throws {
+        try await Harness.with(enterprises: 20) { h in
+            let xiaoyi = try await h.enterprises(in: "141181")
+            let fenyang = try #require(try await h.enterprises(in: "141182").first)
+            let targets = [xiaoyi[0], xiaoyi[1], fenyang]
+            let s = h.app.zhiben.workforce
+            var workers: [UUID] = []
+            for (n, e) in targets.enumerated() {
+                let w = try await s.createWorker(WorkerDraft(name: "工人\(n)", idNumber: Self.id(e.profile.countyCode, 80 + n)), enterpriseID: e.id, actor: .system)
+                _ = try await s.recordViolation(.init(workerID: w.id, kind: "operation", happenedOn: s.today, what: "违章"), actor: .system)
+                workers.append(w.id)
+            }
+            let users: [(String, [Bool])] = [
+                ("admin", [true, true, true]), ("city", [true, true, true]), ("county-141181", [true, true, false]), ("inspector-141181", [true, true, false]),
+                (h.enterpriseUsername(xiaoyi[0]), [true, false, false]),
+            ]
+            for (user, sees) in users {
+                let token = try await h.token(user)
+                for (n, w) in workers.enumerated() {
+                    let got = try await h.api(.GET, "/api/v1/workers/\(w)", token: token).status
+                    #expect(got == (sees[n] ? .ok : .notFound), "\(user) reading worker \(n): \(got)")
+                    let staffing = try await h.api(.GET, "/api/v1/enterprises/\(targets[n].id)/staffing", token: token).status
+                    #expect(staffing == (sees[n] ? .ok : .notFound), "\(user) reading staffing \(n): \(staffing)")
+                }
+                let listed = Set(try await h.api(.GET, "/api/v1/workers?per=200", token: token).content.get([WorkerDTO].self, at: "items").map(\.id))
+                #expect(listed == Set(zip(workers, sees).filter(\.1).map(\.0)), "\(user) lists")
+                let violations = try await h.api(.GET, "/api/v1/violations?per=200", token: token).content.get(Int.self, at: "total")
+                #expect(violations == sees.filter { $0 }.count, "\(user) violations")
+                let ledger = try await h.api(.GET, "/api/v1/off-duty", token: token).content.get([OffDutyDTO].self)
+                #expect(Set(ledger.compactMap(\.workerId)) == Set(zip(workers, sees).filter(\.1).map(\.0)), "\(user) off-duty ledger")
+            }
+            let expert = try await h.token("expert-1")
+            #expect(try await h.api(.GET, "/api/v1/workers/\(workers[0])", token: expert).status == .forbidden)
+            #expect(try await h.api(.GET, "/api/v1/workers", token: expert).status == .forbidden)
+        }
+    }
 }

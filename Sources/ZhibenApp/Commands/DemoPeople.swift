@@ -40,6 +40,21 @@ enum DemoPeople {
                 logger.warning("demo people of \(county.code) left out: \(String(reflecting: error))")
             }
         }
+        do { try await cityTrainings(services) } catch { logger.warning("demo trainings left out: \(String(reflecting: error))") }
+    }
+
+    /// The city's principals' trainings of 2024 (combustible dust) and 2025 (metal smelting): all but the
+    /// first enterprises of each county with the risk attended, so each county has a few left to train.
+    static func cityTrainings(_ services: ZhibenServices) async throws {
+        let city = Caller(kind: .user, id: try await services.accounts.users.find(username: "city")?.id, username: "city", role: .cityOfficer, scope: .city)
+        for (risk, title, on, leftOut) in [(SpecialRisk.combustibleDust, "粉尘涉爆企业主要负责人安全培训", "2024-06-18", 3), (.metalSmelting, "金属冶炼企业主要负责人安全培训", "2025-05-20", 1)] {
+            let all = try await services.enterprises.repository.all(EnterpriseQuery(specialRisk: risk), scope: .city, limit: 100_000).filter(\.active)
+            let attending = Dictionary(grouping: all, by: \.profile.countyCode).values.flatMap { $0.sorted { $0.profile.name < $1.profile.name }.dropFirst(leftOut) }
+            guard !attending.isEmpty else { continue }
+            _ = try await services.trainings.recordTraining(.init(title: title, topic: risk.rawValue, on: on, attendees: attending.prefix(2000).map {
+                .init(enterpriseID: $0.id, name: nil, role: TraineeRole.principal.rawValue)
+            }), actor: city, origin: "seed-demo")
+        }
     }
 
     static func seed(_ e: Enterprise, index: Int, _ services: ZhibenServices) async throws {
