@@ -93,7 +93,7 @@ struct TrainingTests {
             let page = try await h.get("/people/trainings", as: county)
             #expect(page.status == .ok)
             let body = page.body.string
-            #expect(body.contains("主要负责人培训覆盖") && body.contains("应急演练"))
+            #expect(body.contains("主要负责人培训覆盖") && body.contains("应急演练") && !body.contains("ZhibenApp.HTML"), "markup built as markup, not as text")
             if let smelter = try await h.enterprises(in: "141181").first(where: { $0.profile.specialRisks.contains(.metalSmelting) && $0.active }) {
                 #expect(body.contains("criterion=MHC-3-03"))
                 let form = try await h.get("/hazards/new?enterprise=\(smelter.id)&criterion=MHC-3-03", as: county).body.string

@@ -139,7 +139,7 @@ public struct ZhibenServices: Sendable {
         trainings = TrainingService(workforce: workforce)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
-                                     penalties: penalties, people: people, users: userRepo, clock: clock)
+                                     penalties: penalties, people: people, users: userRepo, workforce: workforce, clock: clock)
         dispatch = DispatchService(repository: FluentDispatchRepository(store: store), monitoring: monitoringFigures, clock: clock)
     }
 }

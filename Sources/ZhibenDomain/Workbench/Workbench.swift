@@ -10,7 +10,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
     case todayInspection, weekInspection, myInspection, unlockAccount
     // The enterprise.
     case judgeOwnHazard, acknowledgeHazard, planRectification, submitRectification, acceptOwnHazard
-    case acknowledgeAlarm, disposeAlarm, selfInspectionDue, orderedHazard, workerOffDuty
+    case acknowledgeAlarm, disposeAlarm, selfInspectionDue, orderedHazard, workerOffDuty, expiringCertificate
 
     public var zh: String {
         switch self {
@@ -38,7 +38,8 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .disposeAlarm: "已确认、待处置的报警"
         case .selfInspectionDue: "本期待完成的主要负责人带队自查"
         case .orderedHazard: "执法整改指令涉及、尚未销号的隐患"
-        case .workerOffDuty: "考试不合格、待培训补考的从业人员"
+        case .workerOffDuty: "停岗人员（三违、考试不合格、企业停岗）"
+        case .expiringCertificate: "30天内到期、已过期或逾期未复审的特种作业操作证"
         }
     }
 
@@ -68,7 +69,8 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .disposeAlarm: "Alarms to dispose"
         case .selfInspectionDue: "Principal-led self-inspection due"
         case .orderedHazard: "Hazards under an enforcement order"
-        case .workerOffDuty: "Workers off duty until re-examined"
+        case .workerOffDuty: "Workers off duty (violations, failed exams, put off duty)"
+        case .expiringCertificate: "Certificates due within 30 days, expired or overdue for review"
         }
     }
 
@@ -92,6 +94,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .disposeAlarm: "处置"
         case .selfInspectionDue: "记录自查"
         case .workerOffDuty: "查看"
+        case .expiringCertificate: "换证或复审"
         }
     }
 
@@ -113,6 +116,7 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .acknowledgeAlarm: "Acknowledge"
         case .disposeAlarm: "Dispose"
         case .selfInspectionDue: "Record"
+        case .expiringCertificate: "Renew or review"
         }
     }
 
@@ -132,14 +136,14 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
             [.judgeHazard, .todayInspection, .weekInspection, .myInspection]
         case .enterpriseUser:
             [.acknowledgeAlarm, .disposeAlarm, .judgeOwnHazard, .acknowledgeHazard, .planRectification, .submitRectification, .acceptOwnHazard,
-             .selfInspectionDue, .orderedHazard, .workerOffDuty]
+             .selfInspectionDue, .orderedHazard, .workerOffDuty, .expiringCertificate]
         }
     }
 }
 
 /// Where an item of the workbench is acted on.
 public enum WorkLink: Sendable, Equatable {
-    case hazard(UUID), alarm(UUID), inspection(UUID), draw(UUID), enterprise(UUID), selfInspections, lockedAccounts
+    case hazard(UUID), alarm(UUID), inspection(UUID), draw(UUID), enterprise(UUID), selfInspections, lockedAccounts, worker(UUID)
     /// Nothing to open: the item itself says what to do (a worker to retrain and re-examine).
     case none
 }
@@ -192,12 +196,14 @@ public struct WorkbenchService: Sendable {
     public let penalties: PenaltyService
     public let people: EnforcementPeopleService
     public let users: any UserRepository
+    public let workforce: WorkforceService
     public let clock: any WallClock
 
     public init(hazards: HazardService, alarms: AlarmService, inspections: InspectionService, draws: DrawService, plans: PlanService,
                 selfInspections: SelfInspectionService, penalties: PenaltyService, people: EnforcementPeopleService, users: any UserRepository,
-                clock: any WallClock) {
+                workforce: WorkforceService, clock: any WallClock) {
         self.users = users
+        self.workforce = workforce
         self.hazards = hazards
         self.alarms = alarms
         self.inspections = inspections
@@ -363,11 +369,25 @@ public struct WorkbenchService: Sendable {
             return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
         case .workerOffDuty:
             guard case .enterprise(let id) = actor.scope else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
-            let exams = try await penalties.repository.exams(inspectionID: nil, enterpriseID: id, outstandingOnly: true, scope: actor.scope)
-                .sorted { $0.examinedOn < $1.examinedOn }
-            let items = exams.map { e in
-                WorkItem(title: "\(e.workerName)（\(e.job)，\(e.score)分）：离岗培训，补考合格后复岗", subject: "", since: ChinaTime.parseDay(e.examinedOn),
-                         due: nil, overdue: false, link: .none)
+            let items = try await workforce.offDuty(enterpriseID: id, countyCode: nil, actor: actor).sorted { $0.since < $1.since }.map { e in
+                WorkItem(title: "\(e.workerName)\(e.job.isEmpty ? "" : "（\(e.job)）")：\(e.zh)", subject: "", since: ChinaTime.parseDay(e.since), due: nil,
+                         overdue: false, link: e.workerID.map(WorkLink.worker) ?? .none)
+            }
+            return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
+        case .expiringCertificate:
+            guard case .enterprise(let id) = actor.scope else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+            let lines = try await workforce.certificates(RecordQuery(enterpriseID: id), operation: nil, filter: nil, actor: actor)
+                .filter { $0.matches(.expiring30) || $0.matches(.lapsed) }
+            let items = lines.map { l -> WorkItem in
+                let (due, lapsed): (String?, Bool) = switch l.standing {
+                case .expiring(let on, _): (on, false)
+                case .expired(let on), .reviewOverdue(let on): (on, true)
+                default: (nil, false)
+                }
+                let op = SpecialOperationCatalogue.operation(l.certificate.operation, catalogue: l.certificate.catalogue)?.zh ?? l.certificate.operation
+                let what = if case .reviewOverdue = l.standing { "逾期未复审" } else if case .expired = l.standing { "已过期" } else { "即将到期或应复审" }
+                return WorkItem(title: "\(l.worker.name)：\(op)操作证\(what)", subject: "", since: nil, due: due.flatMap(ChinaTime.parseDay), overdue: lapsed,
+                                link: .worker(l.worker.id))
             }
             return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
         }

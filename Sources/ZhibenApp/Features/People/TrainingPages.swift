@@ -112,9 +112,9 @@ struct TrainingPages: RouteCollection {
           <p class="subtitle">\(ctx.t("企业每年至少演练1次；金属冶炼、劳动密集型（本系统按从业人员100人以上计）和厂中厂企业每半年1次；每县每年至少组织1次观摩演练。", "Every enterprise at least once a year; metal smelting, labour-intensive (here: 100 employees or more) and factory-in-factory enterprises every half year; each county one observation drill a year."))</p>
           \(HTML.when(!noObservation.isEmpty) { "<p class=\"flash warning\">\(ctx.t("今年尚未组织观摩演练：", "No observation drill this year: "))\(noObservation.map { County.named($0)?.label(ctx.lang) ?? $0 }.joined(separator: "、"))</p>" })
           <p class="count">\(ctx.t("\(standings.count) 家企业中 \(overdue.count) 家演练逾期", "\(overdue.count) of \(standings.count) enterprises overdue"))</p>
-          \(overdueRows.isEmpty ? "" : """
+          \(HTML.when(!overdueRows.isEmpty) { """
           <div class="table-wrap"><table class="data compact"><thead><tr><th scope="col">\(ctx.t("企业", "Enterprise"))</th><th scope="col">\(ctx.t("县（市、区）", "County"))</th><th scope="col">\(ctx.t("频次（月）", "Every (months)"))</th><th scope="col">\(ctx.t("最近演练", "Last drill"))</th><th scope="col">\(ctx.t("应于", "Due by"))</th></tr></thead><tbody>\(overdueRows)</tbody></table></div>
-          """)
+          """ })
           \(HTML.when(manage || { if case .county = ctx.caller.scope { true } else { false } }()) { """
           <details\(HTML(raw: form?.kind == "drill" ? " open" : ""))><summary>\(manage ? ctx.t("记录本企业演练", "Record a drill") : ctx.t("记录县级观摩演练", "Record the county's observation drill"))</summary>
             \(df.summary())

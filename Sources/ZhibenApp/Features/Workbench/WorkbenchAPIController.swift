@@ -38,6 +38,7 @@ struct WorkbenchAPIController: RouteCollection {
             case .enterprise(let id): link = LinkDTO(type: "enterprise", id: id)
             case .selfInspections: link = LinkDTO(type: "selfInspections", id: nil)
             case .lockedAccounts: link = LinkDTO(type: "lockedAccounts", id: nil)
+            case .worker(let id): link = LinkDTO(type: "worker", id: id)
             case .none: link = LinkDTO(type: "none", id: nil)
             }
         }

@@ -66,6 +66,7 @@ struct WorkbenchPages: RouteCollection {
         case .enterprise(let id): kind == .arrangePlanned ? SitePath.newInspection(enterprise: id, origin: .plan) : SitePath.enterprise(id).path
         case .selfInspections: SitePath.selfInspections.path
         case .lockedAccounts: SitePath.users.path + "?locked=1"
+        case .worker(let id): SitePath.worker(id).path
         case .none: nil
         }
     }
