@@ -16,6 +16,12 @@ public struct ContractorService: Sendable {
         guard actor.can(.peopleManage) || actor.can(.peopleOversee) else { throw DomainError.forbidden(permission: .peopleManage) }
     }
 
+    /// Every record of a kind the caller may read that matches (exports).
+    public func all<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery, actor: Caller) async throws -> [R] {
+        try actor.require(.peopleRead)
+        return try await records.all(R.self, query, scope: actor.scope, limit: WorkforceService.readLimit)
+    }
+
     // MARK: the registry
 
     public struct ContractorDraft: Sendable {

@@ -38,8 +38,8 @@ public enum Migrations {
         M030InspectionPhotos(),
         M031DrawOverlapReason(),
         M032EnterpriseInitials(),
-        M033PeopleRecords(),
-        M034ContractorRecords(),
-        M035TrainingRecords(),
+        RecordTablesMigration.people,
+        RecordTablesMigration.contractors,
+        RecordTablesMigration.trainings,
     ]
 }

@@ -153,49 +153,25 @@ public struct FluentRecordRepository: RecordRepository {
     }
 }
 
-/// The contractors' tables: the registry, admissions, jobs.
-struct M034ContractorRecords: AsyncMigration {
-    var name: String { "034-contractor-records" }
-
-    static let tables = [Contractor.table, ContractorAdmission.table, ContractorJob.table]
+/// Creates tables of the people-and-work records, all of one shape (`RecordTable`).
+struct RecordTablesMigration: AsyncMigration {
+    let name: String
+    let tables: [String]
 
     func prepare(on db: any Database) async throws {
-        for t in Self.tables { try await RecordTable.create(t, on: db) }
+        for t in tables { try await RecordTable.create(t, on: db) }
     }
 
     func revert(on db: any Database) async throws {
-        for t in Self.tables { try await (db as! any SQLDatabase).drop(table: t).ifExists().run() }
-    }
-}
-
-/// Trainings, managers' exams and drills.
-struct M035TrainingRecords: AsyncMigration {
-    var name: String { "035-training-records" }
-
-    static let tables = [Training.table, ManagerExam.table, Drill.table]
-
-    func prepare(on db: any Database) async throws {
-        for t in Self.tables { try await RecordTable.create(t, on: db) }
+        for t in tables { try await (db as! any SQLDatabase).drop(table: t).ifExists().run() }
     }
 
-    func revert(on db: any Database) async throws {
-        for t in Self.tables { try await (db as! any SQLDatabase).drop(table: t).ifExists().run() }
-    }
-}
-
-/// The tables of the people-and-work records, all of one shape.
-struct M033PeopleRecords: AsyncMigration {
-    var name: String { "033-people-records" }
-
-    static let tables = [Worker.table, Violation.table, StaffingNeed.table]
-
-    func prepare(on db: any Database) async throws {
-        for t in Self.tables { try await RecordTable.create(t, on: db) }
-    }
-
-    func revert(on db: any Database) async throws {
-        for t in Self.tables { try await (db as! any SQLDatabase).drop(table: t).ifExists().run() }
-    }
+    /// Workers, violations, staffing needs.
+    static let people = RecordTablesMigration(name: "033-people-records", tables: [Worker.table, Violation.table, StaffingNeed.table])
+    /// The contractor registry, admissions, jobs.
+    static let contractors = RecordTablesMigration(name: "034-contractor-records", tables: [Contractor.table, ContractorAdmission.table, ContractorJob.table])
+    /// Trainings, managers' exams, drills.
+    static let trainings = RecordTablesMigration(name: "035-training-records", tables: [Training.table, ManagerExam.table, Drill.table])
 }
 
 enum RecordTable {

@@ -132,7 +132,7 @@ struct ContractorAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(APIRoute.contractors, use: contractors)
         routes.post(APIRoute.contractors, use: createContractor)
-        routes.get(APIRoute.contractorExport, use: exportContractors)
+        routes.get(APIRoute.contractorExport, use: Self.exportContractors)
         routes.get(APIRoute.contractor, use: contractor)
         routes.patch(APIRoute.contractor, use: updateContractor)
         routes.post(APIRoute.contractorAccidents, use: recordAccident)
@@ -141,7 +141,7 @@ struct ContractorAPIController: RouteCollection {
         routes.get(APIRoute.admissionExport, use: exportAdmissions)
         routes.get(APIRoute.jobs, use: jobs)
         routes.post(APIRoute.jobs, use: createJob)
-        routes.get(APIRoute.jobExport, use: exportJobs)
+        routes.get(APIRoute.jobExport, use: Self.exportJobs)
         routes.get(APIRoute.job, use: job)
         routes.patch(APIRoute.job, use: updateJob)
         routes.get(APIRoute.jobGate, use: gate)
@@ -168,18 +168,14 @@ struct ContractorAPIController: RouteCollection {
 
     func contractors(req: Request) async throws -> PageDTO<ContractorDTO> {
         let s = service(req)
-        var q = RecordQuery(search: req.queryString("q").map { String($0.prefix(100)) })
-        if try req.queryFlag("fatal") { q.tags = ["fatal"] }
-        return PageDTO(try await s.contractors(q, page: req.paging(), actor: req.caller)) { ContractorDTO($0, today: s.today) }
+        return PageDTO(try await s.contractors(req.contractorQuery(), page: req.paging(), actor: req.caller)) { ContractorDTO($0, today: s.today) }
     }
 
-    func exportContractors(req: Request) async throws -> Response {
-        let s = service(req)
-        var q = RecordQuery(search: req.queryString("q").map { String($0.prefix(100)) })
-        if try req.queryFlag("fatal") { q.tags = ["fatal"] }
-        try req.caller.require(.peopleRead)
-        let all = try await req.zhiben.workforce.records.all(Contractor.self, q, scope: req.caller.scope, limit: WorkforceService.readLimit)
-        return .csv(ContractorCSV.contractors(all, today: s.today), filename: "contractors.csv", displayName: "承包单位名录.csv")
+    /// The registry as CSV (the API's and the page's export).
+    static func exportContractors(req: Request) async throws -> Response {
+        let s = req.zhiben.contractors
+        return .csv(ContractorCSV.contractors(try await s.all(Contractor.self, req.contractorQuery(), actor: req.caller), today: s.today),
+                    filename: "contractors.csv", displayName: "承包单位名录.csv")
     }
 
     func contractor(req: Request) async throws -> Response {
@@ -255,8 +251,7 @@ struct ContractorAPIController: RouteCollection {
     }
 
     func exportAdmissions(req: Request) async throws -> Response {
-        try req.caller.require(.peopleRead)
-        let list = try await req.zhiben.workforce.records.all(ContractorAdmission.self, admissionQuery(req), scope: req.caller.scope, limit: WorkforceService.readLimit)
+        let list = try await service(req).all(ContractorAdmission.self, admissionQuery(req), actor: req.caller)
         return .csv(ContractorCSV.admissions(list), filename: "contractor-admissions.csv", displayName: "承包单位台账.csv")
     }
 
@@ -265,9 +260,9 @@ struct ContractorAPIController: RouteCollection {
         PageDTO(try await service(req).jobs(req.jobQuery(), page: req.paging(), actor: req.caller), JobDTO.init)
     }
 
-    func exportJobs(req: Request) async throws -> Response {
-        try req.caller.require(.peopleRead)
-        let list = try await req.zhiben.workforce.records.all(ContractorJob.self, req.jobQuery(), scope: req.caller.scope, limit: WorkforceService.readLimit)
+    /// The jobs as CSV (the API's and the page's export).
+    static func exportJobs(req: Request) async throws -> Response {
+        let list = try await req.zhiben.contractors.all(ContractorJob.self, req.jobQuery(), actor: req.caller)
         return .csv(ContractorCSV.jobs(list), filename: "contractor-jobs.csv", displayName: "承包作业.csv")
     }
 
@@ -340,6 +335,12 @@ struct ContractorAPIController: RouteCollection {
 }
 
 extension Request {
+    func contractorQuery() throws -> RecordQuery {
+        var q = RecordQuery(search: queryString("q").map { String($0.prefix(100)) })
+        if try queryFlag("fatal") { q.tags = ["fatal"] }
+        return q
+    }
+
     func jobQuery() throws -> RecordQuery {
         var q = RecordQuery(enterpriseID: try queryUUID("enterprise"), countyCode: try queryCounty(), ref: try queryUUID("contractor"),
                             search: queryString("q").map { String($0.prefix(100)) }, descending: true)

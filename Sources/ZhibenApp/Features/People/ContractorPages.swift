@@ -8,13 +8,13 @@ struct ContractorPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(WebRoute.contractors, use: list)
         routes.post(WebRoute.contractors, use: create)
-        routes.get(WebRoute.contractorExport, use: export)
+        routes.get(WebRoute.contractorExport, use: ContractorAPIController.exportContractors)
         routes.get(WebRoute.contractor, use: show)
         routes.post(WebRoute.contractorAccidents, use: recordAccident)
         routes.post(WebRoute.contractorAdmission, use: admit)
         routes.get(WebRoute.jobs, use: jobs)
         routes.get(WebRoute.jobNew, use: newJob)
-        routes.get(WebRoute.jobExport, use: exportJobs)
+        routes.get(WebRoute.jobExport, use: ContractorAPIController.exportJobs)
         routes.post(WebRoute.jobs, use: createJob)
         routes.get(WebRoute.job, use: job)
         routes.post(WebRoute.jobTransitions, use: transition)
@@ -44,8 +44,7 @@ struct ContractorPages: RouteCollection {
 
     func listPage(_ req: Request, _ ctx: PageContext, values: Form?, issues: [FieldIssue]) async throws -> HTML {
         let s = req.zhiben.contractors
-        var q = RecordQuery(search: req.queryString("q").map { String($0.prefix(100)) })
-        if try req.queryFlag("fatal") { q.tags = ["fatal"] }
+        let q = try req.contractorQuery()
         let page = try await s.contractors(q, page: req.paging(), actor: ctx.caller)
         var qs = QueryString()
         for key in ["q", "fatal", "per"] { qs.set(key, req.queryString(key)) }
@@ -115,14 +114,6 @@ struct ContractorPages: RouteCollection {
             guard let issues = error.fieldIssues else { throw error }
             return .html(try await listPage(req, ctx, values: v, issues: issues), status: .unprocessableEntity)
         }
-    }
-
-    func export(req: Request) async throws -> Response {
-        var q = RecordQuery(search: req.queryString("q").map { String($0.prefix(100)) })
-        if try req.queryFlag("fatal") { q.tags = ["fatal"] }
-        try req.caller.require(.peopleRead)
-        let all = try await req.zhiben.workforce.records.all(Contractor.self, q, scope: req.caller.scope, limit: WorkforceService.readLimit)
-        return .csv(ContractorCSV.contractors(all, today: req.zhiben.contractors.today), filename: "contractors.csv", displayName: "承包单位名录.csv")
     }
 
     func show(req: Request) async throws -> Response {
@@ -242,12 +233,6 @@ struct ContractorPages: RouteCollection {
     }
 
     // MARK: jobs
-
-    func exportJobs(req: Request) async throws -> Response {
-        try req.caller.require(.peopleRead)
-        let list = try await req.zhiben.workforce.records.all(ContractorJob.self, req.jobQuery(), scope: req.caller.scope, limit: WorkforceService.readLimit)
-        return .csv(ContractorCSV.jobs(list), filename: "contractor-jobs.csv", displayName: "承包作业.csv")
-    }
 
     func jobs(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)

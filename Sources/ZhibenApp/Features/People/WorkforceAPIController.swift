@@ -110,11 +110,6 @@ struct WorkforceAPIController: RouteCollection {
         }
     }
 
-    func certificateID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("certificateId", as: UUID.self) else { throw DomainError.notFound(entity: "certificate") }
-        return id
-    }
-
     func addCertificate(req: Request) async throws -> Response {
         let id = try req.recordID("worker")
         let input = try req.decodeBody(CertificateInput.self)
@@ -128,7 +123,7 @@ struct WorkforceAPIController: RouteCollection {
 
     func updateCertificate(req: Request) async throws -> Response {
         let workerID = try req.recordID("worker")
-        let certID = try certificateID(req)
+        let certID = try req.certificateID()
         let input = try req.decodeBody(CertificateInput.self)
         let s = service(req)
         let current = try await s.worker(workerID, reveal: false, actor: req.caller).certificates.first { $0.id == certID }
@@ -139,7 +134,7 @@ struct WorkforceAPIController: RouteCollection {
     }
 
     func removeCertificate(req: Request) async throws -> Response {
-        let w = try await service(req).removeCertificate(workerID: req.recordID("worker"), certificateID: certificateID(req),
+        let w = try await service(req).removeCertificate(workerID: req.recordID("worker"), certificateID: req.certificateID(),
                                                          expectedVersion: ETag.expectedVersion(req), actor: req.caller, origin: req.origin)
         let res = Response(status: .noContent)
         res.headers.replaceOrAdd(name: .eTag, value: ETag.string(w.version))

@@ -213,6 +213,12 @@ struct OffDutyDTO: Content {
 }
 
 extension Request {
+    /// The `:certificateId` of the path.
+    func certificateID() throws -> UUID {
+        guard let id = parameters.get("certificateId", as: UUID.self) else { throw DomainError.notFound(entity: "certificate") }
+        return id
+    }
+
     /// The filters of the worker and certificate lists.
     func workerQuery() throws -> RecordQuery {
         var q = RecordQuery(enterpriseID: try queryUUID("enterprise"), countyCode: try queryCounty(), search: queryString("q").map { String($0.prefix(100)) })

@@ -401,10 +401,6 @@ struct WorkforcePages: RouteCollection {
         }
     }
 
-    func certificateID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("certificateId", as: UUID.self) else { throw DomainError.notFound(entity: "certificate") }
-        return id
-    }
 
     func certificatePage(_ ctx: PageContext, _ w: Worker, _ c: OperatorCertificate, values: CertificateForm, issues: [FieldIssue], status: String? = nil) -> HTML {
         let f = FormRenderer(lang: ctx.lang, issues: issues)
@@ -427,7 +423,7 @@ struct WorkforcePages: RouteCollection {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.peopleManage)
         let w = try await req.zhiben.workforce.worker(req.recordID("worker"), reveal: false, actor: ctx.caller)
-        let certID = try certificateID(req)
+        let certID = try req.certificateID()
         guard let c = w.certificates.first(where: { $0.id == certID }) else { throw DomainError.notFound(entity: "certificate") }
         return .html(certificatePage(ctx, w, c, values: CertificateForm(c, version: w.version), issues: []))
     }
@@ -436,7 +432,7 @@ struct WorkforcePages: RouteCollection {
         let ctx = try PageContext(req: req)
         try ctx.caller.require(.peopleManage)
         let id = try req.recordID("worker")
-        let certID = try certificateID(req)
+        let certID = try req.certificateID()
         let v = try req.content.decode(CertificateForm.self)
         let s = req.zhiben.workforce
         do {
@@ -460,7 +456,7 @@ struct WorkforcePages: RouteCollection {
         let ctx = try PageContext(req: req)
         let id = try req.recordID("worker")
         let v = try req.content.decode(VersionForm.self)
-        _ = try await req.zhiben.workforce.removeCertificate(workerID: id, certificateID: certificateID(req), expectedVersion: v.version ?? -1,
+        _ = try await req.zhiben.workforce.removeCertificate(workerID: id, certificateID: req.certificateID(), expectedVersion: v.version ?? -1,
                                                              actor: ctx.caller, origin: req.origin)
         return req.redirect(to: SitePath.worker(id).done("removed"))
     }
