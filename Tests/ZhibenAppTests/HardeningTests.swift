@@ -245,4 +245,20 @@ struct HardeningTests {
             #expect(try await h.app.zhiben.draws.publicYear(year).counties.first { $0.countyCode == "141181" }?.notArranged == 0)
         }
     }
+
+    @Test("a text's limit counts Unicode scalars as the API's schema does: a reason of 500 characters with one \\r\\n in it is 501 and refused, naming the field; 500 scalars pass")
+    func textLimitsCountScalars() async throws {
+        try await Harness.with(enterprises: 5) { h in
+            let city = try await h.token("city")
+            let e = try #require(try await h.enterprises(in: "141181").first)
+            let over = "a\r\n" + String(repeating: "停", count: 498)
+            #expect(over.count == 500 && over.unicodeScalars.count == 501)
+            let refused = try await h.api(.POST, "/api/v1/enterprises/\(e.id)/deactivate", token: city, json: ["reason": over], headers: ["If-Match": "*"])
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("\"reason\""))
+            #expect(try await h.app.zhiben.enterprises.repository.find(id: e.id, scope: .city)?.active == true, "nothing written")
+            let fits = "a\r\n" + String(repeating: "停", count: 497)
+            #expect(try await h.api(.POST, "/api/v1/enterprises/\(e.id)/deactivate", token: city, json: ["reason": fits], headers: ["If-Match": "*"]).status == .ok)
+        }
+    }
 }

@@ -144,12 +144,12 @@ public struct AccountService: Sendable {
         try actor.require(.userCreate)
         var issues: [FieldIssue] = []
         let username = draft.username.trimmingCharacters(in: .whitespaces).lowercased()
-        if !Self.isValidUsername(username) || draft.username.count > 64 {
+        if !Self.isValidUsername(username) || draft.username.length > 64 {
             issues.append(FieldIssue(field: "username", zh: "用户名为3–64位小写字母、数字、-、_ 或 .",
                                      en: "username must be 3–64 of a–z, 0–9, -, _ or ."))
         }
         let displayName = draft.displayName.trimmingCharacters(in: .whitespaces)
-        if displayName.isEmpty || draft.displayName.count > 50 {
+        if displayName.isEmpty || draft.displayName.length > 50 {
             issues.append(FieldIssue(field: "displayName", zh: "姓名应为1–50个字", en: "display name must have 1–50 characters"))
         }
         let role = Role(rawValue: draft.role)

@@ -89,7 +89,7 @@ public struct APIKeyService: Sendable {
         try actor.require(.apiKeyManage)
         var issues: [FieldIssue] = []
         let n = name.trimmingCharacters(in: .whitespaces)
-        if n.isEmpty || name.count > 100 { issues.append(FieldIssue(field: "name", zh: "请填写名称（最多100字）", en: "name of 1–100 characters is required")) }
+        if n.isEmpty || name.length > 100 { issues.append(FieldIssue(field: "name", zh: "请填写名称（最多100字）", en: "name of 1–100 characters is required")) }
         let code = creditCode.trimmingCharacters(in: .whitespaces).uppercased()
         let enterprise = try await enterprises.find(creditCode: code, scope: actor.scope)
         if enterprise == nil { issues.append(FieldIssue(field: "enterpriseCreditCode", zh: "未找到该统一社会信用代码的企业", en: "no enterprise with this credit code")) }

@@ -43,3 +43,10 @@ public protocol Labeled {
 extension Labeled {
     public func label(_ locale: Language) -> String { locale == .en ? en : zh }
 }
+
+extension String {
+    /// The length limits of every text field count Unicode scalars, as JSON Schema's `maxLength` does and as
+    /// the database stores them: `count` (grapheme clusters) reads "\r\n" or a letter with combining marks as one,
+    /// which let a text one scalar over its limit through.
+    public var length: Int { unicodeScalars.count }
+}

@@ -351,7 +351,7 @@ public struct DrawService: Sendable {
         try actor.require(.drawManage)
         var issues: [FieldIssue] = []
         let title = r.title.trimmingCharacters(in: .whitespaces)
-        if !(1...100).contains(title.count) || r.title.count > 100 { issues.append(FieldIssue(field: "title", zh: "请填写标题（不超过100字）", en: "the title is required (at most 100 characters)")) }
+        if !(1...100).contains(title.length) || r.title.length > 100 { issues.append(FieldIssue(field: "title", zh: "请填写标题（不超过100字）", en: "the title is required (at most 100 characters)")) }
         if !(2020...2100).contains(r.year) { issues.append(FieldIssue(field: "year", zh: "年度无效", en: "the year is not valid")) }
         let p = r.parameters
         if !(1...1000).contains(p.size) { issues.append(FieldIssue(field: "size", zh: "抽取企业数应为1至1000", en: "the number of enterprises is 1 to 1,000")) }
@@ -423,7 +423,7 @@ public struct DrawService: Sendable {
                                                      zh: "企业池与30天内已揭晓的抽取「\(first.title)」重叠：请写明再次抽取的理由（将随抽取公示）",
                                                      en: "the pool overlaps \"\(first.title)\", revealed in the last 30 days: give the reason for drawing again (it is published with the draw)")])
         }
-        if (r.overlapReason ?? "").count > 500 {
+        if (r.overlapReason ?? "").length > 500 {
             throw DomainError.validation([FieldIssue(field: "overlapReason", zh: "理由不超过500字", en: "the reason has at most 500 characters")])
         }
         let seed = secrets.make()

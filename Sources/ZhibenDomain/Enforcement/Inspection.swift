@@ -416,11 +416,11 @@ public struct InspectionService: Sendable {
             issues.append(FieldIssue(field: "results", zh: "检查表中没有该项：\(bad.item)", en: "no such checklist item: \(bad.item)"))
         }
         if Set(results.map(\.item)).count != results.count { issues.append(FieldIssue(field: "results", zh: "检查项重复", en: "an item is given twice")) }
-        if results.contains(where: { $0.note.count > 500 }) { issues.append(FieldIssue(field: "results", zh: "说明不超过500字", en: "a note has at most 500 characters")) }
+        if results.contains(where: { $0.note.length > 500 }) { issues.append(FieldIssue(field: "results", zh: "说明不超过500字", en: "a note has at most 500 characters")) }
         if let bad = results.first(where: { $0.outcome == .notChecked && $0.note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             issues.append(FieldIssue(field: "results", zh: "标为未检查的项须说明原因：\(bad.item)", en: "an item marked not checked needs its reason: \(bad.item)"))
         }
-        if (summary ?? "").count > 2000 { issues.append(FieldIssue(field: "summary", zh: "检查情况不超过2000字", en: "the summary has at most 2000 characters")) }
+        if (summary ?? "").length > 2000 { issues.append(FieldIssue(field: "summary", zh: "检查情况不超过2000字", en: "the summary has at most 2000 characters")) }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         let now = clock.now()
         return try await repository.update(id: id, scope: actor.scope, expectedVersion: baseVersion, audit: AuditContext(actor: actor, at: now, origin: origin)) { i in

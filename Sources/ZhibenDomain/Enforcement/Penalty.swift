@@ -156,11 +156,11 @@ public struct PenaltyService: Sendable {
         var issues: [FieldIssue] = []
         func bad(_ f: String, _ zh: String, _ en: String) { issues.append(FieldIssue(field: f, zh: zh, en: en)) }
         let caseNo = d.caseNo.trimmingCharacters(in: .whitespaces)
-        if !(2...60).contains(caseNo.count) || d.caseNo.count > 60 { bad("caseNo", "请填写案号（不超过60字）", "the case number is required (at most 60 characters)") }
+        if !(2...60).contains(caseNo.length) || d.caseNo.length > 60 { bad("caseNo", "请填写案号（不超过60字）", "the case number is required (at most 60 characters)") }
         let basis = d.legalBasis.trimmingCharacters(in: .whitespaces)
-        if !(2...300).contains(basis.count) || d.legalBasis.count > 300 { bad("legalBasis", "请填写法律依据（不超过300字）", "the legal basis is required (at most 300 characters)") }
+        if !(2...300).contains(basis.length) || d.legalBasis.length > 300 { bad("legalBasis", "请填写法律依据（不超过300字）", "the legal basis is required (at most 300 characters)") }
         let principal = d.principalName.trimmingCharacters(in: .whitespaces)
-        if !(1...50).contains(principal.count) || d.principalName.count > 50 { bad("principalName", "一案双罚须写明主要负责人姓名", "both penalties: the principal's name is required") }
+        if !(1...50).contains(principal.length) || d.principalName.length > 50 { bad("principalName", "一案双罚须写明主要负责人姓名", "both penalties: the principal's name is required") }
         if d.enterpriseFine == nil || !(0...100_000_000).contains(d.enterpriseFine!) {
             bad("enterpriseFine", "请填写对企业的罚款金额（元，0至1亿）", "the enterprise's fine in yuan (0 to 100,000,000) is required")
         }
@@ -210,7 +210,7 @@ public struct PenaltyService: Sendable {
             if !(1...50).contains(d.workerName.trimmingCharacters(in: .whitespaces).count) {
                 issues.append(FieldIssue(field: "exams[\(n)].workerName", zh: "第\(n + 1)人：请填写姓名", en: "worker \(n + 1): the name is required"))
             }
-            if d.job.count > 50 { issues.append(FieldIssue(field: "exams[\(n)].job", zh: "第\(n + 1)人：岗位不超过50字", en: "worker \(n + 1): the job has at most 50 characters")) }
+            if d.job.length > 50 { issues.append(FieldIssue(field: "exams[\(n)].job", zh: "第\(n + 1)人：岗位不超过50字", en: "worker \(n + 1): the job has at most 50 characters")) }
             if d.score == nil || !(0...100).contains(d.score!) {
                 issues.append(FieldIssue(field: "exams[\(n)].score", zh: "第\(n + 1)人：成绩应为0至100", en: "worker \(n + 1): the score is 0 to 100"))
             }

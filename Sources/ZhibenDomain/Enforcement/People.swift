@@ -143,7 +143,7 @@ extension EnforcementPeopleRepository {
 public enum PeopleRules {
     static func text(_ s: String, _ field: String, zh: String, en: String, max: Int, into issues: inout [FieldIssue]) {
         let t = s.trimmingCharacters(in: .whitespaces)
-        if t.isEmpty || s.count > max { issues.append(FieldIssue(field: field, zh: "请填写\(zh)（不超过\(max)字）", en: "\(en) is required (at most \(max) characters)")) }
+        if t.isEmpty || s.length > max { issues.append(FieldIssue(field: field, zh: "请填写\(zh)（不超过\(max)字）", en: "\(en) is required (at most \(max) characters)")) }
     }
 
     public static func issues(_ i: RosterInspector) -> [FieldIssue] {
@@ -161,8 +161,8 @@ public enum PeopleRules {
         var out: [FieldIssue] = []
         text(e.name, "name", zh: "姓名", en: "the name", max: 50, into: &out)
         if e.specialties.isEmpty { out.append(FieldIssue(field: "specialties", zh: "请至少选择一个专业", en: "choose at least one specialty")) }
-        if e.title.count > 50 { out.append(FieldIssue(field: "title", zh: "职称不超过50字", en: "the title has at most 50 characters")) }
-        if e.employer.count > 100 { out.append(FieldIssue(field: "employer", zh: "工作单位不超过100字", en: "the employer has at most 100 characters")) }
+        if e.title.length > 50 { out.append(FieldIssue(field: "title", zh: "职称不超过50字", en: "the title has at most 50 characters")) }
+        if e.employer.length > 100 { out.append(FieldIssue(field: "employer", zh: "工作单位不超过100字", en: "the employer has at most 100 characters")) }
         if let c = e.countyCode, County.named(c) == nil { out.append(FieldIssue(field: "countyCode", zh: "县（市、区）代码无效", en: "unknown county code")) }
         return out
     }

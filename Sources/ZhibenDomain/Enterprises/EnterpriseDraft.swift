@@ -81,7 +81,7 @@ public struct EnterpriseDraft: Sendable, Equatable, Codable {
 
         let name = trimmed(name)
         if name.isEmpty { bad("name", "企业名称不能为空", "name must not be empty") }
-        else if name.count < 2 || name.count > 100 { bad("name", "企业名称应为2–100个字", "name must have 2–100 characters") }
+        else if name.length < 2 || name.length > 100 { bad("name", "企业名称应为2–100个字", "name must have 2–100 characters") }
 
         let county = County.lookup(countyCode)
         if county == nil {
@@ -93,7 +93,7 @@ public struct EnterpriseDraft: Sendable, Equatable, Codable {
             bad("township", "“\(township)”不是\(county.zh)的乡镇（街道）", "'\(township)' is not a township of \(county.en)")
         }
         let address = trimmed(address)
-        if address.count > 200 { bad("address", "地址不能超过200个字", "address must have at most 200 characters") }
+        if address.length > 200 { bad("address", "地址不能超过200个字", "address must have at most 200 characters") }
 
         var coordinates: Coordinates?
         let lon = trimmed(longitude), lat = trimmed(latitude)
@@ -110,7 +110,7 @@ public struct EnterpriseDraft: Sendable, Equatable, Codable {
             else { bad("industry", "未知的行业“\(trimmed(self.industry))”", "unknown industry '\(trimmed(self.industry))'") }
         }
         let subIndustry = trimmed(subIndustry)
-        if subIndustry.count > 50 { bad("subIndustry", "细分行业不能超过50个字", "sub-industry must have at most 50 characters") }
+        if subIndustry.length > 50 { bad("subIndustry", "细分行业不能超过50个字", "sub-industry must have at most 50 characters") }
 
         let scale = optionalEnum(scale, EnterpriseScale.self, default: .belowDesignated, field: "scale", labelZh: "规模", &issues)
         let employees = count(employees, field: "employees", labelZh: "从业人数", labelEn: "employees", &issues)
@@ -153,7 +153,7 @@ public struct EnterpriseDraft: Sendable, Equatable, Codable {
         }
         let status = optionalEnum(status, OperatingStatus.self, default: .operating, field: "status", labelZh: "经营状态", &issues)
         let department = trimmed(supervisingDepartment)
-        if department.count > 100 { bad("supervisingDepartment", "监管部门不能超过100个字", "supervising department must have at most 100 characters") }
+        if department.length > 100 { bad("supervisingDepartment", "监管部门不能超过100个字", "supervising department must have at most 100 characters") }
 
         guard issues.isEmpty, let county, let industry, let scale, let employees, let dustWorkers,
               let standardization, let status else {
@@ -205,7 +205,7 @@ public struct EnterpriseDraft: Sendable, Equatable, Codable {
         let n = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let p = phone.trimmingCharacters(in: .whitespacesAndNewlines)
         if n.isEmpty && required { issues.append(FieldIssue(field: nameField, zh: "\(labelZh)姓名不能为空", en: "\(labelEn) name is required")) }
-        if name.count > 50 { issues.append(FieldIssue(field: nameField, zh: "\(labelZh)姓名不能超过50个字", en: "\(labelEn) name must have at most 50 characters")) }
+        if name.length > 50 { issues.append(FieldIssue(field: nameField, zh: "\(labelZh)姓名不能超过50个字", en: "\(labelEn) name must have at most 50 characters")) }
         if !p.isEmpty && !PhoneNumber.isValid(p) {
             issues.append(FieldIssue(field: phoneField, zh: "\(labelZh)电话格式不正确（11位手机号或带区号的固定电话）",
                                      en: "\(labelEn) phone must be an 11-digit mobile number or a landline with area code"))

@@ -251,7 +251,7 @@ public struct EnterpriseService: Sendable {
 
     static func requireReason(_ text: String) throws -> String {
         let r = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (2...500).contains(r.count), text.count <= 500 else {
+        guard (2...500).contains(r.length), text.length <= 500 else {
             throw DomainError.validation([FieldIssue(field: "reason", zh: "请填写原因（2–500个字）", en: "a reason of 2–500 characters is required")])
         }
         return r

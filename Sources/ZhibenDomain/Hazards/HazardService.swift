@@ -166,7 +166,7 @@ public struct HazardService: Sendable {
         try actor.require(.checklistManage)
         guard case .county(let county) = actor.scope else { throw DomainError.forbidden(permission: .checklistManage) }
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (4...500).contains(t.count), text.count <= 500 else {
+        guard (4...500).contains(t.length), text.length <= 500 else {
             throw DomainError.validation([FieldIssue(field: "text", zh: "检查项内容应为4–500字", en: "the item needs 4–500 characters")])
         }
         let now = clock.now()
@@ -203,13 +203,13 @@ public struct HazardService: Sendable {
         if let e = enterprise, !e.active { bad("enterpriseId", "该企业已停用", "the enterprise is deactivated") }
         let isEnterprise = if case .enterprise = actor.scope { true } else { false }
         let title = draft.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !(2...100).contains(title.count) || draft.title.count > 100 { bad("title", "标题应为2–100字", "the title needs 2–100 characters") }
+        if !(2...100).contains(title.length) || draft.title.length > 100 { bad("title", "标题应为2–100字", "the title needs 2–100 characters") }
         let description = draft.description.trimmingCharacters(in: .whitespacesAndNewlines)
-        if draft.description.count > 2000 { bad("description", "描述不能超过2000字", "the description has at most 2000 characters") }
+        if draft.description.length > 2000 { bad("description", "描述不能超过2000字", "the description has at most 2000 characters") }
         let location = draft.location.trimmingCharacters(in: .whitespacesAndNewlines)
-        if draft.location.count > 200 { bad("location", "位置不能超过200字", "the location has at most 200 characters") }
+        if draft.location.length > 200 { bad("location", "位置不能超过200字", "the location has at most 200 characters") }
         let foundBy = draft.foundBy.trimmingCharacters(in: .whitespacesAndNewlines)
-        if draft.foundBy.count > 100 { bad("foundBy", "发现人不能超过100字", "found by has at most 100 characters") }
+        if draft.foundBy.length > 100 { bad("foundBy", "发现人不能超过100字", "found by has at most 100 characters") }
         let source = HazardSource(rawValue: draft.source)
         if let source {
             if isEnterprise, ![.selfInspection, .internalReport, .monitoringAlarm, .accidentInvestigation].contains(source) {

@@ -122,11 +122,11 @@ public enum HazardWorkflow {
         func bad(_ field: String, _ zh: String, _ en: String) { issues.append(FieldIssue(field: field, zh: zh, en: en)) }
         func text(_ value: String, _ field: String, _ zh: String, _ en: String, max: Int = 2000) -> String {
             let t = value.trimmingCharacters(in: .whitespacesAndNewlines)
-            if t.count < 2 { bad(field, "请填写\(zh)", "\(en) is required") } else if t.count > max { bad(field, "\(zh)不能超过\(max)字", "\(en) has at most \(max) characters") }
+            if t.length < 2 { bad(field, "请填写\(zh)", "\(en) is required") } else if t.length > max { bad(field, "\(zh)不能超过\(max)字", "\(en) has at most \(max) characters") }
             return t
         }
         let comment = input.comment.trimmingCharacters(in: .whitespacesAndNewlines)
-        if comment.count > 2000 { bad("comment", "说明不能超过2000字", "comment has at most 2000 characters") }
+        if comment.length > 2000 { bad("comment", "说明不能超过2000字", "comment has at most 2000 characters") }
 
         switch action {
         case .assignExpert:
@@ -242,7 +242,7 @@ public enum HazardWorkflow {
             if approve {
                 next.deadline = request.newDeadline
                 next.overdueNotifiedAt = nil
-            } else if comment.count < 2 {
+            } else if comment.length < 2 {
                 bad("comment", "不批准时请说明理由", "say why when denying")
             }
             next.pendingExtension = nil
@@ -278,7 +278,7 @@ public enum HazardWorkflow {
         func need(_ value: String, _ field: String, _ zh: String, _ en: String) {
             let t = value.trimmingCharacters(in: .whitespacesAndNewlines)
             if t.isEmpty { issues.append(FieldIssue(field: field, zh: "五落实：请填写\(zh)", en: "five in place: \(en) is missing")) }
-            else if t.count > 2000 { issues.append(FieldIssue(field: field, zh: "\(zh)不能超过2000字", en: "\(en) has at most 2000 characters")) }
+            else if t.length > 2000 { issues.append(FieldIssue(field: field, zh: "\(zh)不能超过2000字", en: "\(en) has at most 2000 characters")) }
         }
         need(p.responsible, "responsible", "整改责任人", "the responsible person")
         need(p.measures, "measures", "整改措施", "the measures")

@@ -270,7 +270,7 @@ public struct SelfInspectionService: Sendable {
         let now = clock.now()
         var issues: [FieldIssue] = []
         let ledBy = draft.ledBy.trimmingCharacters(in: .whitespaces)
-        if !(1...50).contains(ledBy.count) || draft.ledBy.count > 50 { issues.append(FieldIssue(field: "ledBy", zh: "请填写带队人姓名", en: "who led the check is required")) }
+        if !(1...50).contains(ledBy.length) || draft.ledBy.length > 50 { issues.append(FieldIssue(field: "ledBy", zh: "请填写带队人姓名", en: "who led the check is required")) }
         let at = draft.conductedAt ?? now
         if at > now.addingTimeInterval(300) { issues.append(FieldIssue(field: "conductedAt", zh: "检查时间不能晚于现在", en: "the check cannot be in the future")) }
         if at < SelfInspectionSchedule.campaignStart.addingTimeInterval(-366 * 86_400) { issues.append(FieldIssue(field: "conductedAt", zh: "检查时间过早", en: "the check is too long ago")) }
@@ -282,7 +282,7 @@ public struct SelfInspectionService: Sendable {
         for id in draft.hazardIDs where try await hazards.find(id: id, scope: .enterprise(e.id)) == nil {
             issues.append(FieldIssue(field: "hazardIds", zh: "隐患\(id.uuidString)不属于本企业", en: "hazard \(id.uuidString) is not this enterprise's"))
         }
-        if draft.notes.count > 2000 { issues.append(FieldIssue(field: "notes", zh: "说明不能超过2000字", en: "notes have at most 2000 characters")) }
+        if draft.notes.length > 2000 { issues.append(FieldIssue(field: "notes", zh: "说明不能超过2000字", en: "notes have at most 2000 characters")) }
         guard issues.isEmpty else { throw DomainError.validation(issues) }
         let inspection = SelfInspection(enterpriseID: e.id, countyCode: e.profile.countyCode, ledBy: ledBy, principalLed: draft.principalLed,
                                         conductedAt: at, checkedItems: Array(Set(draft.checkedItems)).sorted(), hazardIDs: draft.hazardIDs,
@@ -347,9 +347,9 @@ public struct SelfInspectionService: Sendable {
         let now = clock.now()
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         var issues: [FieldIssue] = []
-        if !(4...2000).contains(t.count) || text.count > 2000 { issues.append(FieldIssue(field: "text", zh: "请填写报告内容（4–2000字）", en: "the report needs 4–2000 characters")) }
+        if !(4...2000).contains(t.length) || text.length > 2000 { issues.append(FieldIssue(field: "text", zh: "请填写报告内容（4–2000字）", en: "the report needs 4–2000 characters")) }
         let name = reporter?.trimmingCharacters(in: .whitespaces)
-        if name != nil, (reporter ?? "").count > 50 { issues.append(FieldIssue(field: "reporter", zh: "报告人姓名不能超过50字", en: "the reporter's name has at most 50 characters")) }
+        if name != nil, (reporter ?? "").length > 50 { issues.append(FieldIssue(field: "reporter", zh: "报告人姓名不能超过50字", en: "the reporter's name has at most 50 characters")) }
         let at = receivedAt ?? now
         if at > now.addingTimeInterval(300) { issues.append(FieldIssue(field: "receivedAt", zh: "接收时间不能晚于现在", en: "received at cannot be in the future")) }
         guard issues.isEmpty else { throw DomainError.validation(issues) }

@@ -201,13 +201,13 @@ public enum AlarmWorkflow {
         var issues: [FieldIssue] = []
         func need(_ v: String?, _ field: String, _ zh: String, _ en: String) -> String {
             let t = (v ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if t.count < 2 { issues.append(FieldIssue(field: field, zh: "请填写\(zh)", en: "\(en) is required")) }
-            else if t.count > 2000 { issues.append(FieldIssue(field: field, zh: "\(zh)不能超过2000字", en: "\(en) has at most 2000 characters")) }
+            if t.length < 2 { issues.append(FieldIssue(field: field, zh: "请填写\(zh)", en: "\(en) is required")) }
+            else if t.length > 2000 { issues.append(FieldIssue(field: field, zh: "\(zh)不能超过2000字", en: "\(en) has at most 2000 characters")) }
             return t
         }
         var next = a
         var step = AlarmStep(action: action, by: actor.username, at: now, comment: comment.trimmingCharacters(in: .whitespacesAndNewlines))
-        if step.comment.count > 2000 { issues.append(FieldIssue(field: "comment", zh: "说明不能超过2000字", en: "comment has at most 2000 characters")) }
+        if step.comment.length > 2000 { issues.append(FieldIssue(field: "comment", zh: "说明不能超过2000字", en: "comment has at most 2000 characters")) }
         switch action {
         case .acknowledge:
             next.state = .acknowledged

@@ -232,11 +232,11 @@ public enum MonitoringRules {
         let code = d.code.trimmingCharacters(in: .whitespaces)
         if !isValidCode(code) { bad("code", "点位编码为1–64个字母、数字或 - _ . : /", "the code has 1–64 letters, digits or - _ . : /") }
         let name = d.name.trimmingCharacters(in: .whitespaces)
-        if !(1...100).contains(name.count) || d.name.count > 100 { bad("name", "请填写点位名称（不超过100字）", "the name is required (at most 100 characters)") }
+        if !(1...100).contains(name.length) || d.name.length > 100 { bad("name", "请填写点位名称（不超过100字）", "the name is required (at most 100 characters)") }
         let indicator = MonitoringCatalogue.indicator(d.indicator)
         if indicator == nil { bad("indicator", "监测指标不在指标目录中：\(d.indicator)", "unknown indicator \(d.indicator)") }
-        if d.equipment.count > 200 { bad("equipment", "设备名称不能超过200字", "equipment has at most 200 characters") }
-        if d.unit.count > 30 { bad("unit", "单位不能超过30字", "the unit has at most 30 characters") }
+        if d.equipment.length > 200 { bad("equipment", "设备名称不能超过200字", "equipment has at most 200 characters") }
+        if d.unit.length > 30 { bad("unit", "单位不能超过30字", "the unit has at most 30 characters") }
         let kind = MonitoringPoint.Kind(rawValue: d.kind)
         if kind == nil { bad("kind", "类型应为模拟量、状态量或计数", "kind must be analog, state or counter") }
         if let indicator, let kind, indicator.kind != kind {
@@ -255,7 +255,7 @@ public enum MonitoringRules {
         }
         if kind == .state {
             if ordered.count > 0 || l.rateOfChange != nil { bad("limits", "状态量不设数值限值，请填写异常状态", "a state point has abnormal states, not numeric limits") }
-            if l.abnormalStates.contains(where: { $0.isEmpty || $0.count > 30 }) { bad("abnormalStates", "异常状态为1–30字", "abnormal states have 1–30 characters") }
+            if l.abnormalStates.contains(where: { $0.isEmpty || $0.length > 30 }) { bad("abnormalStates", "异常状态为1–30字", "abnormal states have 1–30 characters") }
         } else if !l.abnormalStates.isEmpty {
             bad("abnormalStates", "只有状态量才设异常状态", "only state points have abnormal states")
         }

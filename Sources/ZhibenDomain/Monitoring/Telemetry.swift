@@ -84,7 +84,7 @@ public enum TelemetryRules {
                 guard v.isFinite else { reject("数值无效", "the value is not a finite number"); continue }
                 ok.append(Reading(pointID: key.id, ts: ts, value: v))
             case (.state, .text(let s)?):
-                guard (1...30).contains(s.count) else { reject("状态值为1–30字", "a state has 1–30 characters"); continue }
+                guard (1...30).contains(s.length) else { reject("状态值为1–30字", "a state has 1–30 characters"); continue }
                 ok.append(Reading(pointID: key.id, ts: ts, state: s))
             case (.state, .number(let v)?):
                 // Gateways often send states as 0/1.

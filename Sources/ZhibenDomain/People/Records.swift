@@ -123,7 +123,7 @@ enum TextField {
         let t = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if required && t.isEmpty { issues.append(FieldIssue(field: field, zh: "请填写\(zh)", en: "\(en) is required")) }
         // The limit holds for the text as sent too, not only once trimmed.
-        if t.count > max || (text ?? "").count > max { issues.append(FieldIssue(field: field, zh: "\(zh)不超过\(max)字", en: "\(en) has at most \(max) characters")) }
+        if t.length > max || (text ?? "").length > max { issues.append(FieldIssue(field: field, zh: "\(zh)不超过\(max)字", en: "\(en) has at most \(max) characters")) }
         return t
     }
 }
