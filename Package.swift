@@ -77,6 +77,7 @@ let package = Package(
                 "ZhibenApp", "ZhibenDomain", "ZhibenPersistence", "ZhibenTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ],

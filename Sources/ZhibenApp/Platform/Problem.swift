@@ -67,6 +67,10 @@ struct Problem: Error, Content {
             var p = Problem(status: .conflict, title: "条件不具备 / refused", detail: r.items.map { "\($0.code): \($0.en)" }.joined(separator: "; "))
             p.refusals = r.items.map { RefusalItem(code: $0.code, reason: $0.en, reasonZh: $0.zh, subject: $0.subject, day: $0.day) }
             return p
+        case let r as PermitRefusal:
+            var p = Problem(status: .conflict, title: "作业票条件不具备 / refused", detail: r.refusals.map { "\($0.code): \($0.en)" }.joined(separator: "; "))
+            p.refusals = r.refusals.map { RefusalItem(code: $0.code, reason: $0.en, reasonZh: $0.zh, subject: nil, day: nil) }
+            return p
         case let l as LoginError:
             switch l {
             case .invalidCredentials:

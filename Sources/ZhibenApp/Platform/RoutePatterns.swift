@@ -173,6 +173,17 @@ enum WebRoute {
     static let trainings = RoutePattern("/people/trainings")
     static let managerExams = RoutePattern("/people/trainings/exams")
     static let drills = RoutePattern("/people/trainings/drills")
+    static let spaces = RoutePattern("/people/spaces")
+    static let spaceNew = RoutePattern("/people/spaces/new")
+    static let spaceExport = RoutePattern("/people/spaces/export.csv")
+    static let space = RoutePattern("/people/spaces/:id")
+    static let spaceQR = RoutePattern("/people/spaces/:id/qr.svg")
+    static let permits = RoutePattern("/people/permits")
+    static let permitNew = RoutePattern("/people/permits/new")
+    static let permitExport = RoutePattern("/people/permits/export.csv")
+    static let permitLive = RoutePattern("/people/permits/live")
+    static let permit = RoutePattern("/people/permits/:id")
+    static let permitActions = RoutePattern("/people/permits/:id/actions")
 }
 
 /// The JSON API, version 1, as `openapi.yaml` documents it.
@@ -293,6 +304,16 @@ enum APIRoute {
     static let unexaminedPrincipals = RoutePattern("/api/v1/manager-exams/unexamined-principals")
     static let drills = RoutePattern("/api/v1/drills")
     static let drillStanding = RoutePattern("/api/v1/drills/standing")
+    static let spaces = RoutePattern("/api/v1/confined-spaces")
+    static let spaceExport = RoutePattern("/api/v1/confined-spaces/export.csv")
+    static let space = RoutePattern("/api/v1/confined-spaces/:id")
+    static let spaceChecks = RoutePattern("/api/v1/confined-space-checks")
+    static let permits = RoutePattern("/api/v1/permits")
+    static let permitExport = RoutePattern("/api/v1/permits/export.csv")
+    static let permitLive = RoutePattern("/api/v1/permits/live")
+    static let permitLimits = RoutePattern("/api/v1/permits/gas-limits")
+    static let permit = RoutePattern("/api/v1/permits/:id")
+    static let permitActions = RoutePattern("/api/v1/permits/:id/actions")
 }
 
 extension RoutesBuilder {

@@ -83,6 +83,7 @@ func routes(_ app: Application) throws {
     try authed.register(collection: WorkbenchAPIController())
     try authed.register(collection: WorkforceAPIController())
     try authed.register(collection: ContractorAPIController())
+    try authed.register(collection: PermitAPIController())
     try authed.register(collection: TrainingAPIController())
 }
 

@@ -72,6 +72,8 @@ public struct ZhibenServices: Sendable {
     public let contractors: ContractorService
     /// Trainings and principals' coverage, managers' exams, drills.
     public let trainings: TrainingService
+    /// The confined-space ledger and high-risk work permits.
+    public let permits: PermitService
     public let plans: PlanService
     public let workbench: WorkbenchService
     public let dispatch: DispatchService
@@ -137,6 +139,7 @@ public struct ZhibenServices: Sendable {
                                      uploads: FluentUploadStash(store: store), clock: clock)
         contractors = ContractorService(workforce: workforce)
         trainings = TrainingService(workforce: workforce)
+        permits = PermitService(workforce: workforce, points: pointRepo, alarms: alarms.alarms)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, workforce: workforce, clock: clock)

@@ -26,6 +26,7 @@ enum SitePath: Sendable, Equatable {
     case people, workerNew, workerExport, worker(UUID), workerCertificates(UUID), workerCertificate(UUID, UUID), workerCertificateDelete(UUID, UUID)
     case certificates, certificateExport, staffing, violations, violationExport, violationTransition(UUID), offDuty, peopleImport, peopleImportTemplate
     case contractors, contractorExport, contractor(UUID), contractorAccidents(UUID), contractorAdmission(UUID), jobs, jobNew, jobExport, job(UUID), jobTransitions(UUID), trainings, managerExams, drills
+    case spaces, spaceNew, spaceExport, space(UUID), spaceQR(UUID), permits, permitNew, permitExport, permitLive, permit(UUID), permitActions(UUID)
 
     var path: String {
         switch self {
@@ -139,6 +140,17 @@ enum SitePath: Sendable, Equatable {
         case .trainings: WebRoute.trainings.path()
         case .managerExams: WebRoute.managerExams.path()
         case .drills: WebRoute.drills.path()
+        case .spaces: WebRoute.spaces.path()
+        case .spaceNew: WebRoute.spaceNew.path()
+        case .spaceExport: WebRoute.spaceExport.path()
+        case .space(let id): WebRoute.space.path(id)
+        case .spaceQR(let id): WebRoute.spaceQR.path(id)
+        case .permits: WebRoute.permits.path()
+        case .permitNew: WebRoute.permitNew.path()
+        case .permitExport: WebRoute.permitExport.path()
+        case .permitLive: WebRoute.permitLive.path()
+        case .permit(let id): WebRoute.permit.path(id)
+        case .permitActions(let id): WebRoute.permitActions.path(id)
         }
     }
 

@@ -83,6 +83,8 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // Each enterprise's engine runs on one instance: its lease is renewed every second, a stopped
         // instance's enterprises pass to another, and batches waiting for the engine are evaluated.
         app.lifecycle.use(PeriodicJob("batches of readings evaluated from storage", every: .seconds(1)) { try await $0.alarms.coordinate() })
+        // An active alarm on a confined space's gas monitoring points suspends the space's open permits.
+        app.lifecycle.use(PeriodicJob("permits suspended for their spaces' alarms", every: .seconds(5)) { try await $0.permits.suspendForAlarms() })
         if engine == .sqlite {
             app.lifecycle.use(PeriodicJob("write-ahead log checkpointed", every: .seconds(1)) {
                 try await $0.store.checkpoint()

@@ -3,7 +3,7 @@ import Foundation
 /// A high-risk work permit (作业票): confined-space entry (Order No. 13 Art. 7–13) and the other special
 /// work of GB 30871 that metallurgy and industry-trade plants do.
 public enum PermitKind: String, Sendable, Codable, CaseIterable, Labeled {
-    case confinedSpace, hotWork, lifting, workAtHeight, temporaryPower, blindPlate, earthwork, roadBreak, gasArea, isolatedMaintenance
+    case confinedSpace, hotWork, lifting, workAtHeight, temporaryPower, blindPlate, earthwork, roadBreak, gasArea, isolatedMaintenance, siloCleaning
 
     public var zh: String {
         switch self {
@@ -17,6 +17,7 @@ public enum PermitKind: String, Sendable, Codable, CaseIterable, Labeled {
         case .roadBreak: "断路作业"
         case .gasArea: "煤气区域作业"
         case .isolatedMaintenance: "设备检维修作业（能量隔离）"
+        case .siloCleaning: "清仓作业"
         }
     }
 
@@ -32,6 +33,7 @@ public enum PermitKind: String, Sendable, Codable, CaseIterable, Labeled {
         case .roadBreak: "Road break"
         case .gasArea: "Work in a gas area"
         case .isolatedMaintenance: "Maintenance with isolation"
+        case .siloCleaning: "Silo cleaning"
         }
     }
 
@@ -48,14 +50,24 @@ public enum PermitKind: String, Sendable, Codable, CaseIterable, Labeled {
     }
 
     /// Work that needs a gas test before anyone enters or starts.
-    public var needsGasTest: Bool { [.confinedSpace, .hotWork, .gasArea].contains(self) }
+    public var needsGasTest: Bool { [.confinedSpace, .hotWork, .gasArea, .siloCleaning].contains(self) }
     /// Work that needs its isolation and lockout points confirmed before approval.
-    public var needsIsolation: Bool { [.confinedSpace, .blindPlate, .isolatedMaintenance].contains(self) }
+    public var needsIsolation: Bool { [.confinedSpace, .blindPlate, .isolatedMaintenance, .siloCleaning].contains(self) }
+    /// Work done inside a space: entries and exits are recorded, and who is inside is shown.
+    public var tracksEntries: Bool { [.confinedSpace, .siloCleaning].contains(self) }
 }
 
 /// The gases a confined space is known to hold a risk of (its ledger entry).
 public enum SpaceGas: String, Sendable, Codable, CaseIterable {
     case h2s, co, co2
+}
+
+/// Hot work's grade (GB 30871): special-grade hot work is approved by the principal or a person the
+/// principal delegated in writing, as poisoning-risk confined spaces are.
+public enum HotWorkLevel: String, Sendable, Codable, CaseIterable, Labeled {
+    case special, first, second
+    public var zh: String { switch self { case .special: "特级"; case .first: "一级"; case .second: "二级" } }
+    public var en: String { switch self { case .special: "Special grade"; case .first: "Grade 1"; case .second: "Grade 2" } }
 }
 
 /// The acceptable gas test ranges and the times around them. The 工贸 order sets no numbers, so these
@@ -116,7 +128,7 @@ public struct GasLimits: Sendable, Equatable {
     }
 }
 
-public struct GasTest: Sendable, Equatable {
+public struct GasTest: Sendable, Equatable, Codable {
     public var at: Date
     public var place: String
     public var oxygenPercent: Double?
@@ -146,21 +158,33 @@ public struct Permit: Sendable, Equatable {
 
     /// Who approved: for spaces with a risk of H2S, CO or CO2 the principal or a person the principal
     /// delegated in writing (Order No. 13 Art. 7).
-    public enum Authority: String, Sendable, Codable { case principal, delegate, manager }
+    public enum Authority: String, Sendable, Codable, CaseIterable, Labeled {
+        case principal, delegate, manager
+        public var zh: String { switch self { case .principal: "主要负责人"; case .delegate: "主要负责人书面委托的人员"; case .manager: "安全管理人员" } }
+        public var en: String { switch self { case .principal: "The principal"; case .delegate: "A person the principal delegated in writing"; case .manager: "A safety manager" } }
+    }
 
     public struct CrewMember: Sendable, Equatable {
         public var name: String
         public var certificates: [OperatorCertificate]
-        public init(name: String, certificates: [OperatorCertificate]) {
+        /// Why the member may not work now (the off-duty ledger); nil: on duty.
+        public var offDuty: String?
+        public init(name: String, certificates: [OperatorCertificate], offDuty: String? = nil) {
             self.name = name
             self.certificates = certificates
+            self.offDuty = offDuty
         }
     }
 
-    public struct Entry: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable, Codable {
         public var name: String
         public var inAt: Date
         public var outAt: Date?
+        public init(name: String, inAt: Date, outAt: Date? = nil) {
+            self.name = name
+            self.inAt = inAt
+            self.outAt = outAt
+        }
     }
 
     public var kind: PermitKind
@@ -179,6 +203,10 @@ public struct Permit: Sendable, Equatable {
     public var tests: [GasTest] = []
     public var entries: [Entry] = []
     public var suspendedReason: String?
+    /// Hot work's grade.
+    public var hotWorkLevel: HotWorkLevel?
+    /// The space's gas monitoring points now in alarm (by name): no approval, entry or resumption.
+    public var activeAlarms: [String] = []
 
     public init(kind: PermitKind, place: String, spaceGases: Set<SpaceGas> = [], crew: [CrewMember], measures: String, isolationPoints: [String] = [],
                 isolationConfirmed: Bool = false, supervisor: String?, entryFrom: Date, entryUntil: Date) {
@@ -225,6 +253,8 @@ public enum PermitWorkflow {
         case notOnCrew(String)
         case notInside(String)
         case someoneInside([String])
+        case offDuty(worker: String, why: String)
+        case alarmActive([String])
 
         public var code: String {
             switch self {
@@ -241,6 +271,8 @@ public enum PermitWorkflow {
             case .notOnCrew: "notOnCrew"
             case .notInside: "notInside"
             case .someoneInside: "someoneInside"
+            case .offDuty: "offDuty"
+            case .alarmActive: "alarmActive"
             }
         }
 
@@ -254,11 +286,32 @@ public enum PermitWorkflow {
             case .certificate(let w, let r): "\(w)：\(r.zh)"
             case .isolationMissing: "能量隔离、上锁挂牌未确认"
             case .supervisorMissing: "未指定监护人"
-            case .approverLevel: "存在硫化氢、一氧化碳、二氧化碳风险的有限空间，须由主要负责人或其书面委托的人员审批"
+            case .approverLevel: "存在硫化氢、一氧化碳、二氧化碳风险的有限空间作业和特级动火作业，须由主要负责人或其书面委托的人员审批"
             case .outsideWindow: "不在作业票的有效时段内"
             case .notOnCrew(let n): "\(n)不在本作业票的作业人员中"
             case .notInside(let n): "\(n)不在有限空间内"
             case .someoneInside(let n): "尚有人员在内：\(n.joined(separator: "、"))"
+            case .offDuty(let w, let why): "\(w)停岗中（\(why)）"
+            case .alarmActive(let points): "监测点报警未解除：\(points.joined(separator: "、"))"
+            }
+        }
+        public var en: String {
+            switch self {
+            case .wrongState(let s): "the permit is \(s.en.lowercased()); this is not possible now"
+            case .crewMissing: "no crew named"
+            case .gasTestMissing: "no gas test recorded"
+            case .gasTestFailed(let f): "the last gas test failed (\(f.joined(separator: ", ")))"
+            case .gasTestStale(let m): "the last gas test is more than \(m) minutes old: test again"
+            case .certificate(let w, let r): "\(w): \(r.en)"
+            case .isolationMissing: "isolation and lockout not confirmed"
+            case .supervisorMissing: "no supervisor named"
+            case .approverLevel: "poisoning-risk confined spaces and special-grade hot work are approved by the principal or a person delegated in writing"
+            case .outsideWindow: "outside the permit's window"
+            case .notOnCrew(let n): "\(n) is not on the permit's crew"
+            case .notInside(let n): "\(n) is not inside"
+            case .someoneInside(let n): "still inside: \(n.joined(separator: ", "))"
+            case .offDuty(let w, let why): "\(w) is off duty (\(why))"
+            case .alarmActive(let points): "monitoring points still in alarm: \(points.joined(separator: ", "))"
             }
         }
     }
@@ -285,7 +338,10 @@ public enum PermitWorkflow {
         }
         if p.kind.needsIsolation, !p.isolationConfirmed { out.append(.isolationMissing) }
         if (p.supervisor ?? "").trimmingCharacters(in: .whitespaces).isEmpty { out.append(.supervisorMissing) }
-        if p.kind == .confinedSpace, !p.spaceGases.isEmpty, ![.principal, .delegate].contains(authority) { out.append(.approverLevel) }
+        for m in p.crew { if let why = m.offDuty { out.append(.offDuty(worker: m.name, why: why)) } }
+        if ![.principal, .delegate].contains(authority),
+           (p.kind.tracksEntries && !p.spaceGases.isEmpty) || (p.kind == .hotWork && p.hotWorkLevel == .special) { out.append(.approverLevel) }
+        if !p.activeAlarms.isEmpty { out.append(.alarmActive(p.activeAlarms)) }
         if now > p.entryUntil { out.append(.outsideWindow) }
         return out
     }
@@ -322,6 +378,9 @@ public enum PermitWorkflow {
             if now < p.entryFrom || now > p.entryUntil { refusals.append(.outsideWindow) }
             if !p.crew.contains(where: { $0.name == name }) { refusals.append(.notOnCrew(name)) }
             if p.kind.needsGasTest { refusals += entryTestRefusals(p, limits: limits, now: now) }
+            if p.state == .active, p.inside.contains(name) { refusals.append(.wrongState(.active)) }
+            if let why = p.crew.first(where: { $0.name == name })?.offDuty { refusals.append(.offDuty(worker: name, why: why)) }
+            if !p.activeAlarms.isEmpty { refusals.append(.alarmActive(p.activeAlarms)) }
             guard refusals.isEmpty else { return .failure(RefusalList(refusals)) }
             next.entries.append(Permit.Entry(name: name, inAt: now, outAt: nil))
             next.state = .active
@@ -334,6 +393,7 @@ public enum PermitWorkflow {
             next.suspendedReason = reason
         case .resume:
             guard p.state == .suspended else { return .failure(RefusalList([.wrongState(p.state)])) }
+            if !p.activeAlarms.isEmpty { return .failure(RefusalList([.alarmActive(p.activeAlarms)])) }
             // Work resumes only after a good test taken since the suspension.
             if p.kind.needsGasTest {
                 guard let last = p.tests.last else { return .failure(RefusalList([.gasTestMissing])) }

@@ -144,6 +144,16 @@ public enum CertificateRules {
             case .notYetValid(let op, let from): "\(name(op))操作证自\(from)起才有效"
             }
         }
+
+        public var en: String {
+            func name(_ op: String) -> String { "operation " + op }
+            return switch self {
+            case .missing(let op): "no certificate for \(name(op))"
+            case .expired(let op, let on): "the \(name(op)) certificate expired on \(on)"
+            case .reviewOverdue(let op, let since): "the \(name(op)) certificate's review was due on \(since)"
+            case .notYetValid(let op, let from): "the \(name(op)) certificate is valid from \(from)"
+            }
+        }
     }
 
     public static func refusal(for operation: String, certificates: [OperatorCertificate], on day: String) -> Refusal? {

@@ -41,5 +41,6 @@ public enum Migrations {
         RecordTablesMigration.people,
         RecordTablesMigration.contractors,
         RecordTablesMigration.trainings,
+        RecordTablesMigration.permits,
     ]
 }

@@ -172,6 +172,8 @@ struct RecordTablesMigration: AsyncMigration {
     static let contractors = RecordTablesMigration(name: "034-contractor-records", tables: [Contractor.table, ContractorAdmission.table, ContractorJob.table])
     /// Trainings, managers' exams, drills.
     static let trainings = RecordTablesMigration(name: "035-training-records", tables: [Training.table, ManagerExam.table, Drill.table])
+    /// The confined-space ledger and high-risk work permits.
+    static let permits = RecordTablesMigration(name: "036-permit-records", tables: [ConfinedSpace.table, PermitRecord.table])
 }
 
 enum RecordTable {

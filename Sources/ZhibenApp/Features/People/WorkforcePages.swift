@@ -36,7 +36,8 @@ struct WorkforcePages: RouteCollection {
         var items: [(SitePath, String, String)] = [(.people, "人员名册", "Workers"), (.certificates, "特种作业操作证", "Certificates"),
                                                    (.staffing, "持证配备", "Staffing"), (.violations, "三违记录", "Violations"), (.offDuty, "停岗名单", "Off duty"),
                                                    (.contractors, "承包单位", "Contractors"), (.jobs, "承包作业", "Contractors' jobs"),
-                                                   (.trainings, "培训考核与演练", "Training, exams, drills")]
+                                                   (.trainings, "培训考核与演练", "Training, exams, drills"),
+                                                   (.spaces, "有限空间", "Confined spaces"), (.permits, "作业票", "Permits"), (.permitLive, "正在进行的作业", "Work now")]
         if ctx.caller.can(.peopleManage) { items.append((.peopleImport, "导入操作证", "Import certificates")) }
         let links = items.map { p, zh, en -> HTML in
             "<li><a href=\"\(p.path)\"\(HTML(raw: ctx.path == p.path ? " aria-current=\"page\"" : ""))>\(ctx.t(zh, en))</a></li>"
