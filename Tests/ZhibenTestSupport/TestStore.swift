@@ -33,7 +33,7 @@ public final class TestStore: @unchecked Sendable {
             var config = try SQLPostgresConfiguration(url: url)
             config.coreConfiguration.database = String(name)
             config.coreConfiguration.tls = .disable
-            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 2), as: .psql)
+            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 2, connectionPoolTimeout: .seconds(60)), as: .psql)
             engine = .postgres
             cleanup = { try await PostgresAdmin.run(url: url, sql: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
         } else {

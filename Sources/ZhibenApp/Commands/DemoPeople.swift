@@ -30,7 +30,10 @@ enum DemoPeople {
                 }
                 let others = try await services.enterprises.repository.list(EnterpriseQuery(countyCode: county.code), page: Paging(per: 5), scope: .city).items
                 chosen += others.filter { e in e.active && !chosen.contains { $0.id == e.id } }.prefix(2 - chosen.count)
-                for (n, e) in chosen.enumerated() { try await seed(e, index: n, services) }
+                for (n, e) in chosen.enumerated() {
+                    try await seed(e, index: n, services)
+                    try await permits(e, services)
+                }
                 if let e = chosen.first {
                     try await regulatorViolation(e, services)
                     try await contractors(e, services)
@@ -123,6 +126,81 @@ enum DemoPeople {
                                                   actor: actor, origin: "seed-demo")
         _ = try await s.transition(violation: cleared.id, event: "retrain", on: day(-35), score: nil, expectedVersion: nil, actor: actor, origin: "seed-demo")
         _ = try await s.transition(violation: cleared.id, event: "reexam", on: day(-33), score: 88, expectedVersion: nil, actor: actor, origin: "seed-demo")
+    }
+
+    /// The enterprise's confined spaces (one without its sign and lock, for the Art. 13 checks) and
+    /// permits in every state: awaiting approval, approved (hot work), in progress with someone inside,
+    /// suspended by a failed test, closed earlier today, and one left open past its window (lapsed).
+    static func permits(_ e: Enterprise, _ services: ZhibenServices) async throws {
+        let s = services.permits
+        let username = "ent-" + e.profile.creditCode.lowercased()
+        let actor = Caller(kind: .user, id: try await services.accounts.users.find(username: username)?.id, username: username, role: .enterpriseUser,
+                           scope: .enterprise(e.id))
+        let now = services.clock.now()
+        let workers = try await services.workforce.records.all(Worker.self, RecordQuery(enterpriseID: e.id), scope: .city, limit: 100)
+        let off = try await services.workforce.offDutyWorkerIDs(enterpriseID: e.id, actor: .system)
+        let free = workers.filter { !off.contains($0.id) && $0.kind != .contractor }
+        guard free.count >= 4, let welder = free.first(where: { $0.job == "焊工" }) else { return }
+        let crew = free.filter { $0.id != welder.id }
+        let pond = try await s.createSpace(.init(enterpriseID: e.id, code: "YS-01", name: "1号污水沉淀池", place: "污水处理站东侧", hazards: ["h2s", "oxygenDeficiency"],
+                                                 signPosted: true, lockOrBarrier: "井盖上锁，钥匙由安全科保管", limits: .init(coMaxPPM: 24, h2sMaxPPM: 10, lelMaxPercent: 10)),
+                                           actor: actor, origin: "seed-demo")
+        let gasPoint = try await services.monitoring.points.list(MonitoringPointQuery(enterpriseID: e.id, search: "煤气"), page: Paging(per: 1), scope: .city).items.first
+        _ = try await s.createSpace(.init(enterpriseID: e.id, code: "YS-02", name: "煤气排水器井", place: "高炉煤气管网3号排水器", hazards: ["co", "oxygenDeficiency"],
+                                          signPosted: false, lockOrBarrier: "", pointIDs: gasPoint.map { [$0.id] } ?? [],
+                                          limits: .init(coMaxPPM: 24, h2sMaxPPM: 10, lelMaxPercent: 10)), actor: actor, origin: "seed-demo")
+        let silo = try await s.createSpace(.init(enterpriseID: e.id, code: "YS-03", name: "2号原料筒仓", place: "原料库北侧", hazards: ["combustible", "oxygenDeficiency"],
+                                                 signPosted: true, lockOrBarrier: "仓顶人孔加锁", limits: .init(lelMaxPercent: 10)), actor: actor, origin: "seed-demo")
+        func permit(_ kind: PermitKind, space: ConfinedSpace?, crew: [Worker], from: Double, until: Double, level: String? = nil, place: String? = nil) async throws -> PermitRecord {
+            try await s.createPermit(.init(enterpriseID: e.id, kind: kind.rawValue, hotWorkLevel: level, spaceID: space?.id, place: place, crew: crew.map(\.id),
+                                           applicant: crew.first?.name ?? "申请人", hazards: space.map { $0.hazards.map(\.zh).joined(separator: "、") } ?? "高温、火灾",
+                                           measures: "作业前强制通风30分钟；检测合格后进入；佩戴正压式空气呼吸器；设专人监护，配备救援三脚架。",
+                                           isolationPoints: kind.needsIsolation ? ["进水阀门关闭上锁", "搅拌电机断电挂牌"] : [], isolationConfirmed: kind.needsIsolation,
+                                           supervisor: "赵卫东", entryFrom: now.addingTimeInterval(from * 3600), entryUntil: now.addingTimeInterval(until * 3600)),
+                                     actor: actor, origin: "seed-demo")
+        }
+        func act(_ p: PermitRecord, _ action: String, at hours: Double, worker: Worker? = nil, o2: Double? = nil, lel: Double? = nil) async throws {
+            _ = try await s.act(p.id, .init(action: action, approvedBy: e.profile.principal.name, authority: "principal", workerID: worker?.id,
+                                            oxygenPercent: o2, coPPM: o2 == nil ? nil : 2, h2sPPM: o2 == nil ? nil : 0, lelPercent: lel ?? (o2 == nil ? nil : 0),
+                                            tester: "孙海燕", at: now.addingTimeInterval(hours * 3600)), expectedVersion: nil, actor: actor, origin: "seed-demo")
+        }
+        // Closed: worked this morning, everyone out, closed.
+        let closed = try await permit(.confinedSpace, space: pond, crew: Array(crew.prefix(2)), from: -6, until: 2)
+        try await act(closed, "test", at: -5.5, o2: 20.8)
+        try await act(closed, "approve", at: -5.4)
+        try await act(closed, "enter", at: -5.3, worker: crew[0])
+        try await act(closed, "exit", at: -3, worker: crew[0])
+        try await act(closed, "close", at: -2.9)
+        // In progress: one inside now.
+        let active = try await permit(.confinedSpace, space: pond, crew: Array(crew.prefix(3)), from: -1, until: 6)
+        try await act(active, "test", at: -0.5, o2: 20.6)
+        try await act(active, "approve", at: -0.4)
+        try await act(active, "enter", at: -0.3, worker: crew[1])
+        // Suspended: silo cleaning stopped by a combustible reading, everyone out.
+        let suspended = try await permit(.siloCleaning, space: silo, crew: [crew[2], crew[3]], from: -2, until: 5)
+        try await act(suspended, "test", at: -1.8, o2: 20.9)
+        try await act(suspended, "approve", at: -1.7)
+        try await act(suspended, "enter", at: -1.6, worker: crew[2])
+        try await act(suspended, "test", at: -1.2, o2: 20.7, lel: 18)
+        try await act(suspended, "exit", at: -1.1, worker: crew[2])
+        // Approved hot work, grade 2, tested and waiting to start.
+        let hot = try await permit(.hotWork, space: nil, crew: [welder], from: 0, until: 8, level: "second", place: "2号转炉平台检修区")
+        try await act(hot, "test", at: 0, o2: 20.9)
+        _ = try await s.act(hot.id, .init(action: "approve", approvedBy: "钱志强", authority: "manager"), expectedVersion: nil, actor: actor, origin: "seed-demo")
+        // Awaiting approval: tomorrow's entry, not yet tested.
+        _ = try await permit(.confinedSpace, space: pond, crew: [crew[0], crew[3]], from: 20, until: 28)
+        // Lapsed: approved yesterday and never closed.
+        let old = try await permit(.confinedSpace, space: pond, crew: [crew[3]], from: -3, until: 1)
+        try await act(old, "test", at: -2.9, o2: 20.8)
+        try await act(old, "approve", at: -2.8)
+        guard var lapsed = try await services.workforce.records.get(PermitRecord.self, id: old.id, scope: .city) else { return }
+        let version = lapsed.version
+        lapsed.entryFrom = now.addingTimeInterval(-30 * 3600)
+        lapsed.entryUntil = now.addingTimeInterval(-22 * 3600)
+        lapsed.tests = lapsed.tests.map { var t = $0; t.test.at = now.addingTimeInterval(-29.9 * 3600); return t }
+        lapsed.approvedAt = now.addingTimeInterval(-29.8 * 3600)
+        lapsed.state = .lapsed
+        try await services.workforce.records.save(creating: [], replacing: [(lapsed, version)], action: .transition, audit: AuditContext(actor: actor, at: now, origin: "seed-demo"))
     }
 
     /// The contractor registry's banned example: a 较大 fatal accident last year, banned city-wide for

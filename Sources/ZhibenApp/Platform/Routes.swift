@@ -52,6 +52,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: PlanPages())
     try signedIn.register(collection: WorkforcePages())
     try signedIn.register(collection: ContractorPages())
+    try signedIn.register(collection: PermitPages())
     try signedIn.register(collection: TrainingPages())
 
     // Gateways of the provincial interface: authenticated by their encryption key or an API key.

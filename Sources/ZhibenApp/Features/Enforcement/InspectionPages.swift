@@ -280,6 +280,7 @@ struct InspectionPages: RouteCollection {
           <details\(HTML(raw: alarms.isEmpty && (hazards?.items.isEmpty ?? true) ? "" : " open"))><summary>\(ctx.t("未消除的报警 \(alarms.count) 条，未销号隐患 \(hazards?.total ?? 0) 项", "\(alarms.count) alarms out, \(hazards?.total ?? 0) open hazards"))</summary>
             \(HTML.when(!alarmList.isEmpty) { "<ul>\(alarmList)</ul>" })\(HTML.when(!hazardList.isEmpty) { "<ul>\(hazardList)</ul>" })
           </details>
+          \(await PermitPages.fieldSection(req, ctx, enterpriseID: i.enterpriseID))
         </section>
         <form method="post" action="\(SitePath.inspection(i.id).path)" class="inspection-form" data-draft="inspection-\(i.id.uuidString)" data-version="\(i.version)"\(HTML(raw: unanswered.isEmpty ? "" : " data-saved"))>
           \(ctx.csrfField)

@@ -452,3 +452,63 @@ document.addEventListener("click", function (event) {
     });
   });
 })();
+
+// A permit's forms on the phone (gas tests, entries and exits, suspension, closing) work without a
+// connection: each submit made offline is kept on the device with the moment it happened, and the
+// queue is sent in order once the connection is back; the server records each at its own moment and
+// refuses one that comes before the permit's last record. Queued actions carry no version: each
+// applies to the permit as it then is, and the workflow refuses what no longer fits.
+(function () {
+  var forms = document.querySelectorAll("form[data-offline-queue]");
+  if (!forms.length || !window.localStorage || !window.fetch) return;
+  var key = forms[0].getAttribute("data-offline-queue");
+  var note = document.querySelector(".offline-note");
+  var template = note ? note.textContent : "";
+  function read() { try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { return []; } }
+  function write(q) { if (q.length) localStorage.setItem(key, JSON.stringify(q)); else localStorage.removeItem(key); }
+  function show() {
+    var q = read();
+    if (!note) return;
+    note.hidden = q.length === 0;
+    note.textContent = template.replace("{n}", q.length);
+  }
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function (event) {
+      var question = form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) { event.preventDefault(); return; }
+      var at = form.querySelector("input[name=at]");
+      if (navigator.onLine !== false) { if (at) at.value = ""; return; }
+      event.preventDefault();
+      var fields = [];
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.name === "version" || el.type === "submit") return;
+        fields.push([el.name, el.name === "at" ? new Date().toISOString() : el.value]);
+      });
+      var q = read();
+      q.push({ url: form.getAttribute("action"), fields: fields });
+      write(q);
+      show();
+      Array.prototype.forEach.call(form.querySelectorAll("input[type=text], input:not([type])"), function (el) { el.value = ""; });
+    });
+  });
+  var sending = false;
+  function send() {
+    var q = read();
+    if (sending || !q.length || navigator.onLine === false) return;
+    sending = true;
+    var next = q[0];
+    var body = new URLSearchParams();
+    next.fields.forEach(function (kv) { body.append(kv[0], kv[1]); });
+    fetch(next.url, { method: "POST", body: body, credentials: "same-origin" }).then(function (r) {
+      // Sent: the server took it, or refused it with its reasons (a refusal is not retried).
+      var rest = read().slice(1);
+      write(rest);
+      sending = false;
+      if (!r.ok) { try { sessionStorage.setItem(key + "-refused", String(r.status)); } catch (e) {} }
+      if (rest.length) send(); else location.reload();
+    }).catch(function () { sending = false; show(); });
+  }
+  window.addEventListener("online", send);
+  show();
+  send();
+})();
