@@ -108,4 +108,107 @@ struct PermitWorkflowTests {
         #expect(own.outOfRange(GasTest(at: t0, place: "", oxygenPercent: 20.9, coPPM: nil, h2sPPM: 12, lelPercent: nil, tester: "")) == ["h2s"])
         #expect(limits.outOfRange(GasTest(at: t0, place: "", oxygenPercent: nil, coPPM: nil, h2sPPM: nil, lelPercent: nil, tester: "")) == ["oxygen"])
     }
+    @Test("a crew member off duty (三违, a failed exam) refuses the approval and the entry, naming the worker and why")
+    func offDutyCrew() throws {
+        var p = try ok(permit(), .test(test(at: 0)), at: 0)
+        p.crew[1].offDuty = "三违：未佩戴防护用品"
+        #expect(PermitWorkflow.approvalRefusals(p, authority: .principal, limits: limits, now: minutes(1)).map(\.zh) == ["李四停岗中（三违：未佩戴防护用品）"])
+        p.crew[1].offDuty = nil
+        p = try ok(p, .approve(by: "王厂长", authority: .principal), at: 1)
+        p.crew[1].offDuty = "逢查必考不合格"
+        #expect(codes(p, .enter("李四"), at: 2) == ["offDuty"])
+        #expect(try ok(p, .enter("张三"), at: 2).inside == ["张三"])
+    }
+
+    @Test("a monitoring point of the space in alarm refuses the approval, every entry and the resumption")
+    func alarmRefuses() throws {
+        var p = try ok(permit(), .test(test(at: 0)), at: 0)
+        p.activeAlarms = ["H2S-01 池内硫化氢"]
+        #expect(PermitWorkflow.approvalRefusals(p, authority: .principal, limits: limits, now: minutes(1)).map(\.code) == ["alarmActive"])
+        p.activeAlarms = []
+        p = try ok(p, .approve(by: "王厂长", authority: .principal), at: 1)
+        p.activeAlarms = ["H2S-01 池内硫化氢"]
+        #expect(codes(p, .enter("张三"), at: 2) == ["alarmActive"])
+        p = try ok(p, .suspend(reason: "监测点报警：H2S-01 池内硫化氢"), at: 3)
+        #expect(codes(p, .resume, at: 4) == ["alarmActive"])
+        p.activeAlarms = []
+        p = try ok(p, .test(test(at: 5)), at: 5)
+        #expect(try ok(p, .resume, at: 6).state == .approved)
+    }
+
+    @Test("special-grade hot work is approved by the principal or a delegate; grade 1 and 2 by a safety manager")
+    func hotWorkGrades() throws {
+        var hot = permit(kind: .hotWork, gases: [], crew: ["焊工甲"])
+        hot.crew[0].certificates = [OperatorCertificate(operation: "2.1", number: "T1", issuer: "吕梁", validFrom: "2024-01-01", validUntil: "2030-01-01")]
+        hot = try ok(hot, .test(test(at: 0)), at: 0)
+        hot.hotWorkLevel = .special
+        #expect(PermitWorkflow.approvalRefusals(hot, authority: .manager, limits: limits, now: minutes(1)).map(\.code) == ["approverLevel"])
+        #expect(PermitWorkflow.approvalRefusals(hot, authority: .delegate, limits: limits, now: minutes(1)).isEmpty)
+        hot.hotWorkLevel = .second
+        #expect(PermitWorkflow.approvalRefusals(hot, authority: .manager, limits: limits, now: minutes(1)).isEmpty)
+    }
+
+    @Test("silo cleaning needs a good gas test and confirmed isolation before approval, and records who is inside")
+    func siloCleaning() throws {
+        let silo = permit(kind: .siloCleaning, gases: [], isolation: false)
+        #expect(PermitWorkflow.approvalRefusals(silo, authority: .manager, limits: limits, now: minutes(1)).map(\.code) == ["gasTestMissing", "isolationMissing"])
+        var p = try ok(permit(kind: .siloCleaning, gases: []), .test(test(at: 0)), at: 0)
+        p = try ok(p, .approve(by: "钱安全", authority: .manager), at: 1)
+        #expect(PermitKind.siloCleaning.tracksEntries)
+        #expect(try ok(p, .enter("张三"), at: 2).inside == ["张三"])
+    }
 }
+
+@Suite("confined spaces: the ledger's limits, the permit's state in time, the Art. 13 checks")
+struct ConfinedSpaceRulesTests {
+    let now = ChinaTime.parseDay("2026-12-04")!.addingTimeInterval(10 * 3600)
+
+    func space(_ code: String, hazards: [SpaceHazard] = [.h2s], sign: Bool = true, lock: String = "上锁") -> ConfinedSpace {
+        ConfinedSpace(enterpriseID: UUID(), enterpriseName: "演示", countyCode: "141181", code: code, name: "池", place: "东", hazards: hazards, signPosted: sign,
+                      lockOrBarrier: lock, limits: .init(coMaxPPM: 24, h2sMaxPPM: 10), updatedAt: now)
+    }
+
+    func permit(approvedAs authority: Permit.Authority?, tests: [Double] = [-60], entries: [Double] = [-50], supervisor: String = "赵监护") -> PermitRecord {
+        var p = PermitRecord(enterpriseID: UUID(), enterpriseName: "演示", countyCode: "141181", number: "ZY20261204-001", kind: .confinedSpace, place: "池",
+                             spaceGases: [.h2s], crew: [.init(workerID: UUID(), name: "张三")], applicant: "张三", hazards: "硫化氢", measures: "通风",
+                             supervisor: supervisor, entryFrom: now.addingTimeInterval(-3600), entryUntil: now.addingTimeInterval(3600), createdBy: "t", createdAt: now)
+        p.authority = authority
+        p.approvedBy = "钱安全"
+        p.tests = tests.map { RecordedGasTest(test: GasTest(at: now.addingTimeInterval($0 * 60), place: "", oxygenPercent: 20.8, coPPM: 0, h2sPPM: 0, lelPercent: 0, tester: ""),
+                                              recordedBy: "t", failed: []) }
+        p.entries = entries.map { Permit.Entry(name: "张三", inAt: now.addingTimeInterval($0 * 60)) }
+        return p
+    }
+
+    @Test("a space's own CO, H2S and combustible limits fill what the configuration leaves open; the configured ones stand")
+    func limitsOverBase() {
+        let l = space("YS-1").limits(over: .gb30871Forms)
+        #expect(l.oxygenMin == 19.5 && l.coMaxPPM == 24 && l.h2sMaxPPM == 10 && l.lelMaxPercent == nil)
+        var base = GasLimits.gb30871Forms
+        base.h2sMaxPPM = 5
+        #expect(space("YS-1").limits(over: base).h2sMaxPPM == 5)
+    }
+
+    @Test("an open permit past its window reads lapsed before anyone acts; a closed one stays closed")
+    func lapseInTime() {
+        var p = permit(approvedAs: .principal)
+        p.state = .active
+        #expect(p.state(at: now) == .active && p.state(at: now.addingTimeInterval(3601)) == .lapsed)
+        p.state = .closed
+        #expect(p.state(at: now.addingTimeInterval(3601)) == .closed)
+    }
+
+    @Test("Art. 13: no ledger for a confined-space enterprise, a missing sign or lock, a manager's approval of a poisoning-risk space, entry before any test, entry without a supervisor")
+    func checks() {
+        #expect(ConfinedSpaceChecks.findings(hasConfinedSpaces: true, spaces: [], permits: []).map(\.title) == ["有限空间未辨识、未建立安全管理台账"])
+        #expect(ConfinedSpaceChecks.findings(hasConfinedSpaces: false, spaces: [], permits: []).isEmpty)
+        let found = ConfinedSpaceChecks.findings(hasConfinedSpaces: true, spaces: [space("YS-1"), space("YS-2", sign: false, lock: "")], permits: [])
+        #expect(found.count == 2 && found.allSatisfy { $0.criterion == nil && $0.title.contains("YS-2") })
+        #expect(ConfinedSpaceChecks.findings(hasConfinedSpaces: true, spaces: [space("YS-1")], permits: [permit(approvedAs: .principal)]).isEmpty)
+        #expect(ConfinedSpaceChecks.findings(hasConfinedSpaces: true, spaces: [space("YS-1")], permits: [permit(approvedAs: .manager)]).map(\.criterion) == ["MHC-13-02"])
+        #expect(ConfinedSpaceChecks.findings(hasConfinedSpaces: true, spaces: [space("YS-1")], permits: [permit(approvedAs: .principal, tests: [-40])]).map(\.title)
+                    .contains { $0.contains("先通风、再检测、后作业") })
+        #expect(ConfinedSpaceChecks.findings(hasConfinedSpaces: true, spaces: [space("YS-1")], permits: [permit(approvedAs: .principal, supervisor: "")]).map(\.criterion) == ["MHC-13-02"])
+    }
+}
+

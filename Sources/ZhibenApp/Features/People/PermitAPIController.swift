@@ -249,12 +249,15 @@ struct PermitAPIController: RouteCollection {
 
     func checks(req: Request) async throws -> [SpaceCheckDTO] {
         let caller = try req.caller
+        let named = try req.queryUUID("enterprise")
         let id: UUID
-        if case .enterprise(let own) = caller.scope { id = own } else {
-            guard let e = try req.queryUUID("enterprise") else {
-                throw Request.badQuery("enterprise", zh: "请指定企业（enterprise）", en: "enterprise is required")
-            }
-            id = e
+        if case .enterprise(let own) = caller.scope {
+            // An enterprise checks its own spaces; another enterprise is not in its scope.
+            guard named == nil || named == own else { throw DomainError.notFound(entity: "enterprise") }
+            id = own
+        } else {
+            guard let named else { throw Request.badQuery("enterprise", zh: "请指定企业（enterprise）", en: "enterprise is required") }
+            id = named
         }
         return try await service(req).checks(enterpriseID: id, actor: caller).map { SpaceCheckDTO(criterion: $0.criterion, title: $0.title, detail: $0.detail) }
     }
