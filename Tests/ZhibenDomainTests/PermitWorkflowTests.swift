@@ -107,6 +107,13 @@ struct PermitWorkflowTests {
         own.h2sMaxPPM = 10
         #expect(own.outOfRange(GasTest(at: t0, place: "", oxygenPercent: 20.9, coPPM: nil, h2sPPM: 12, lelPercent: nil, tester: "")) == ["h2s"])
         #expect(limits.outOfRange(GasTest(at: t0, place: "", oxygenPercent: nil, coPPM: nil, h2sPPM: nil, lelPercent: nil, tester: "")) == ["oxygen"])
+        // From configuration (ZHIBEN_GAS_LIMITS): with its source, values in reason.
+        let configured = GasLimits.parse(#"{"oxygenMin":19.5,"oxygenMax":23.5,"coMaxPPM":24,"source":"企业有限空间作业管理制度","note":"按企业介质设定"}"#)
+        #expect(configured?.oxygenMax == 23.5 && configured?.coMaxPPM == 24 && configured?.source == "企业有限空间作业管理制度")
+        #expect(GasLimits.parse(#"{"oxygenMin":19.5}"#) == nil, "no source")
+        #expect(GasLimits.parse(#"{"oxygenMin":22,"oxygenMax":20,"source":"x"}"#) == nil)
+        #expect(GasLimits.parse(#"{"coMaxPPM":-1,"source":"x"}"#) == nil)
+        #expect(GasLimits.parse("not json") == nil)
     }
     @Test("a crew member off duty (三违, a failed exam) refuses the approval and the entry, naming the worker and why")
     func offDutyCrew() throws {

@@ -29,6 +29,8 @@ public struct AppConfig: Sendable {
     public var alarmEscalation: EscalationPolicy
     /// When an alarm is offered as a hazard.
     public var alarmHazard: AlarmHazardPolicy
+    /// The acceptable gas ranges and times of permits, with their source.
+    public var gasLimits: GasLimits = .gb30871Forms
     /// Runs the monitoring simulator while serving a demo database.
     public var simulate: Bool
     /// Who may read `/metrics` besides loopback: addresses and IPv4 ranges (`10.0.0.0/8`).
@@ -109,6 +111,12 @@ public struct AppConfig: Sendable {
                 throw ConfigError.invalid("ZHIBEN_ALARM_HAZARD", "must be minutes offline / minutes out of limits / alarms on a point in a day, e.g. 30/60/3")
             }
             c.alarmHazard = p
+        }
+        if let s = env["ZHIBEN_GAS_LIMITS"] {
+            guard let l = GasLimits.parse(s) else {
+                throw ConfigError.invalid("ZHIBEN_GAS_LIMITS", "must be a JSON object such as {\"oxygenMin\":19.5,\"oxygenMax\":21,\"maxMinutesBeforeEntry\":30,\"source\":\"…\",\"note\":\"…\"} with its source and values in reason")
+            }
+            c.gasLimits = l
         }
         if let s = env["ZHIBEN_SIMULATE"] { c.simulate = !["0", "false", "no"].contains(s.lowercased()) }
         if let s = env["ZHIBEN_METRICS_ALLOW"] {

@@ -139,7 +139,7 @@ public struct ZhibenServices: Sendable {
                                      uploads: FluentUploadStash(store: store), clock: clock)
         contractors = ContractorService(workforce: workforce)
         trainings = TrainingService(workforce: workforce)
-        permits = PermitService(workforce: workforce, points: pointRepo, alarms: alarms.alarms)
+        permits = PermitService(workforce: workforce, points: pointRepo, alarms: alarms.alarms, limits: config.gasLimits)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, workforce: workforce, clock: clock)

@@ -104,6 +104,26 @@ public struct GasLimits: Sendable, Equatable {
         source: "GB 30871-2022《危险化学品企业特殊作业安全规范》作业证样式",
         note: "工贸企业有限空间作业安全规定（应急管理部令第13号）未规定数值；以上取自GB 30871-2022，尚未与GB 46768-2025核对。一氧化碳、硫化氢、可燃气体限值须由企业按其介质设定。")
 
+    /// Limits from configuration: a JSON object with any of `oxygenMin`, `oxygenMax`, `coMaxPPM`,
+    /// `h2sMaxPPM`, `lelMaxPercent`, `maxMinutesBeforeEntry`, `retestAfterInterruptionMinutes`, and the
+    /// `source` they come from (required) with a `note`. Nil when it is not that, or a value is out of reason.
+    public static func parse(_ json: String) -> GasLimits? {
+        struct Raw: Decodable {
+            var oxygenMin, oxygenMax, coMaxPPM, h2sMaxPPM, lelMaxPercent: Double?
+            var maxMinutesBeforeEntry, retestAfterInterruptionMinutes: Int?
+            var source: String
+            var note: String?
+        }
+        guard let r = try? JSONDecoder().decode(Raw.self, from: Data(json.utf8)), !r.source.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        for v in [r.oxygenMin, r.oxygenMax, r.lelMaxPercent].compactMap({ $0 }) where !(0...100).contains(v) { return nil }
+        for v in [r.coMaxPPM, r.h2sMaxPPM].compactMap({ $0 }) where !(0...10_000).contains(v) { return nil }
+        for v in [r.maxMinutesBeforeEntry, r.retestAfterInterruptionMinutes].compactMap({ $0 }) where !(1...1440).contains(v) { return nil }
+        if let a = r.oxygenMin, let b = r.oxygenMax, a > b { return nil }
+        return GasLimits(oxygenMin: r.oxygenMin, oxygenMax: r.oxygenMax, coMaxPPM: r.coMaxPPM, h2sMaxPPM: r.h2sMaxPPM, lelMaxPercent: r.lelMaxPercent,
+                         maxMinutesBeforeEntry: r.maxMinutesBeforeEntry, retestAfterInterruptionMinutes: r.retestAfterInterruptionMinutes,
+                         source: r.source, note: r.note ?? "")
+    }
+
     /// A reading's name as people say it.
     public static func label(_ field: String) -> String {
         switch field {
