@@ -125,3 +125,48 @@ def test_a_supervisor_works_a_permit_on_the_phone_and_the_county_sees_it_live():
         assert permit["id"] not in live_ids(officer)
     finally:
         browser.quit()
+
+
+def test_entries_and_gas_tests_made_without_a_connection_are_sent_when_it_is_back():
+    space, username = space_and_enterprise()
+    ent = token(username)
+    off = {e.get("workerId") for e in api("GET", "/off-duty", ent)}
+    worker = [w for w in api("GET", "/workers?per=50", ent)["items"] if w["id"] not in off and w["kind"] != "contractor"][2]
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+    permit = api("POST", "/permits", ent, {
+        "kind": "confinedSpace", "spaceId": space["id"], "crew": [worker["id"]], "applicant": worker["name"], "hazards": "硫化氢",
+        "measures": "通风、检测、监护", "isolationPoints": ["进水阀"], "isolationConfirmed": True, "supervisor": "赵卫东",
+        "entryFrom": (now - datetime.timedelta(minutes=5)).isoformat(timespec="seconds"),
+        "entryUntil": (now + datetime.timedelta(hours=2)).isoformat(timespec="seconds")})
+    api("POST", "/permits/%s/actions" % permit["id"], ent, {"action": "test", "oxygenPercent": 20.8, "coPPM": 1, "h2sPPM": 0, "lelPercent": 0, "tester": "孙海燕"})
+    api("POST", "/permits/%s/actions" % permit["id"], ent, {"action": "approve", "approvedBy": "王厂长", "authority": "principal"})
+
+    browser = make_browser()
+    try:
+        browser.set_window_size(390, 844)
+        login(browser, username)
+        browser.get(BASE + "/people/permits/" + permit["id"])
+        assert wait_state(browser, "approved")
+        browser.execute_cdp_cmd("Network.enable", {})
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        WebDriverWait(browser, 10).until(lambda _: browser.execute_script("return navigator.onLine") is False)
+        # In, and a re-test, with no connection: both kept on the phone, in order.
+        click(browser, browser.find_element(By.CSS_SELECTOR, "li.crew-member[data-worker='%s'] button" % worker["id"]))
+        browser.find_element(By.ID, "f-a-oxygenPercent").send_keys("20.6")
+        for field, value in (("f-a-coPPM", "1"), ("f-a-h2sPPM", "0"), ("f-a-lelPercent", "0"), ("f-a-tester", "孙海燕")):
+            browser.find_element(By.ID, field).send_keys(value)
+        click(browser, button(browser, "记录检测结果"))
+        note = browser.find_element(By.CSS_SELECTOR, ".offline-note")
+        assert note.is_displayed() and "2" in note.text, note.text
+        stored = api("GET", "/permits/" + permit["id"], ent)
+        assert stored["state"] == "approved" and stored["entries"] == [] and len(stored["tests"]) == 1, "nothing reached the server"
+        shot(browser, "permit-offline")
+        # The connection is back: the queue goes in order and the page shows the permit as it now is.
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        assert wait_state(browser, "active")
+        stored = api("GET", "/permits/" + permit["id"], ent)
+        assert [e["name"] for e in stored["entries"]] == [worker["name"]] and len(stored["tests"]) == 2
+        assert stored["entries"][0]["inAt"] <= stored["tests"][1]["at"], "each kept the moment it was recorded on the phone"
+        assert browser.execute_script("return localStorage.getItem('permit-%s')" % permit["id"].upper()) is None
+    finally:
+        browser.quit()
