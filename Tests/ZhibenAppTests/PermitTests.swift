@@ -121,6 +121,10 @@ struct PermitTests {
             #expect(live.status == .ok)
             #expect(try live.body.string.contains(id.uuidString) && live.body.string.contains("甲作业"))
             #expect(!(try await h.api(.GET, "/api/v1/permits/live", token: try await h.token("county-141102"))).body.string.contains(id.uuidString))
+            // The workbenches: the county's high-risk work now, the enterprise's open permits, each linking to the permit.
+            let queue = try await h.api(.GET, "/api/v1/workbench/liveWork", token: county)
+            #expect(queue.status == .ok && queue.body.string.contains(id.uuidString) && queue.body.string.contains("在内1人"))
+            #expect(try await h.api(.GET, "/api/v1/workbench/openPermit", token: ent).body.string.contains(id.uuidString))
             let countyPage = try await h.signIn("county-141181")
             #expect(try await h.get("/people/permits/live", as: countyPage).body.string.contains("甲作业"))
 

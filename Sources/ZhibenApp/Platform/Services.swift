@@ -142,7 +142,7 @@ public struct ZhibenServices: Sendable {
         permits = PermitService(workforce: workforce, points: pointRepo, alarms: alarms.alarms, limits: config.gasLimits)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
-                                     penalties: penalties, people: people, users: userRepo, workforce: workforce, clock: clock)
+                                     penalties: penalties, people: people, users: userRepo, workforce: workforce, permits: permits, clock: clock)
         dispatch = DispatchService(repository: FluentDispatchRepository(store: store), monitoring: monitoringFigures, clock: clock)
     }
 }

@@ -7,10 +7,10 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
     case judgeHazard, decideExtension, acceptHazard, overdueHazard, supervisedHazard
     case level1Alarm, escalatedAlarm
     case arrangePlanned, revealDraw, arrangeDrawn, missedSelfInspection
-    case todayInspection, weekInspection, myInspection, unlockAccount
+    case todayInspection, weekInspection, myInspection, unlockAccount, liveWork
     // The enterprise.
     case judgeOwnHazard, acknowledgeHazard, planRectification, submitRectification, acceptOwnHazard
-    case acknowledgeAlarm, disposeAlarm, selfInspectionDue, orderedHazard, workerOffDuty, expiringCertificate
+    case acknowledgeAlarm, disposeAlarm, selfInspectionDue, orderedHazard, workerOffDuty, expiringCertificate, openPermit
 
     public var zh: String {
         switch self {
@@ -40,6 +40,8 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .orderedHazard: "执法整改指令涉及、尚未销号的隐患"
         case .workerOffDuty: "停岗人员（三违、考试不合格、企业停岗）"
         case .expiringCertificate: "30天内到期、已过期或逾期未复审的特种作业操作证"
+        case .liveWork: "正在进行的危险作业（有人员在有限空间内、已暂停）"
+        case .openPermit: "待审批、作业中、已暂停或已失效未关闭的作业票"
         }
     }
 
@@ -71,6 +73,8 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .orderedHazard: "Hazards under an enforcement order"
         case .workerOffDuty: "Workers off duty (violations, failed exams, put off duty)"
         case .expiringCertificate: "Certificates due within 30 days, expired or overdue for review"
+        case .liveWork: "High-risk work now (people inside confined spaces, suspended work)"
+        case .openPermit: "Permits awaiting approval, in progress, suspended, or lapsed and not closed"
         }
     }
 
@@ -95,6 +99,8 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .selfInspectionDue: "记录自查"
         case .workerOffDuty: "查看"
         case .expiringCertificate: "换证或复审"
+        case .liveWork: "查看"
+        case .openPermit: "办理"
         }
     }
 
@@ -117,6 +123,8 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         case .disposeAlarm: "Dispose"
         case .selfInspectionDue: "Record"
         case .expiringCertificate: "Renew or review"
+        case .liveWork: "Open"
+        case .openPermit: "Work it"
         }
     }
 
@@ -125,9 +133,9 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
         switch caller.role {
         case .countyOfficer:
             [.level1Alarm, .escalatedAlarm, .judgeHazard, .decideExtension, .acceptHazard, .overdueHazard, .supervisedHazard,
-             .revealDraw, .arrangeDrawn, .arrangePlanned, .missedSelfInspection]
+             .revealDraw, .arrangeDrawn, .arrangePlanned, .missedSelfInspection, .liveWork]
         case .cityOfficer:
-            [.level1Alarm, .escalatedAlarm, .decideExtension, .acceptHazard, .supervisedHazard, .overdueHazard, .revealDraw, .arrangeDrawn]
+            [.level1Alarm, .escalatedAlarm, .decideExtension, .acceptHazard, .supervisedHazard, .overdueHazard, .revealDraw, .arrangeDrawn, .liveWork]
         case .cityAdmin:
             [.unlockAccount, .level1Alarm, .escalatedAlarm, .overdueHazard]
         case .inspector:
@@ -136,14 +144,14 @@ public enum WorkKind: String, Sendable, CaseIterable, Labeled {
             [.judgeHazard, .todayInspection, .weekInspection, .myInspection]
         case .enterpriseUser:
             [.acknowledgeAlarm, .disposeAlarm, .judgeOwnHazard, .acknowledgeHazard, .planRectification, .submitRectification, .acceptOwnHazard,
-             .selfInspectionDue, .orderedHazard, .workerOffDuty, .expiringCertificate]
+             .selfInspectionDue, .orderedHazard, .workerOffDuty, .expiringCertificate, .openPermit]
         }
     }
 }
 
 /// Where an item of the workbench is acted on.
 public enum WorkLink: Sendable, Equatable {
-    case hazard(UUID), alarm(UUID), inspection(UUID), draw(UUID), enterprise(UUID), selfInspections, lockedAccounts, worker(UUID)
+    case hazard(UUID), alarm(UUID), inspection(UUID), draw(UUID), enterprise(UUID), selfInspections, lockedAccounts, worker(UUID), permit(UUID)
     /// Nothing to open: the item itself says what to do (a worker to retrain and re-examine).
     case none
 }
@@ -197,11 +205,13 @@ public struct WorkbenchService: Sendable {
     public let people: EnforcementPeopleService
     public let users: any UserRepository
     public let workforce: WorkforceService
+    public let permits: PermitService
     public let clock: any WallClock
 
     public init(hazards: HazardService, alarms: AlarmService, inspections: InspectionService, draws: DrawService, plans: PlanService,
                 selfInspections: SelfInspectionService, penalties: PenaltyService, people: EnforcementPeopleService, users: any UserRepository,
-                workforce: WorkforceService, clock: any WallClock) {
+                workforce: WorkforceService, permits: PermitService, clock: any WallClock) {
+        self.permits = permits
         self.users = users
         self.workforce = workforce
         self.hazards = hazards
@@ -388,6 +398,22 @@ public struct WorkbenchService: Sendable {
                 let what = if case .reviewOverdue = l.standing { "逾期未复审" } else if case .expired = l.standing { "已过期" } else { "即将到期或应复审" }
                 return WorkItem(title: "\(l.worker.name)：\(op)操作证\(what)", subject: "", since: nil, due: due.flatMap(ChinaTime.parseDay), overdue: lapsed,
                                 link: .worker(l.worker.id))
+            }
+            return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
+        case .liveWork:
+            // Work with someone inside a confined space, or stopped: what a regulator would want to know of now.
+            let items = try await permits.live(actor: actor).filter { !$0.inside.isEmpty || $0.state(at: now) != .approved }.map { p in
+                WorkItem(title: "\(p.number) \(p.kind.zh)：\(p.place)" + (p.inside.isEmpty ? "" : "，在内\(p.inside.count)人") + (p.state == .suspended ? "（已暂停）" : ""),
+                         subject: p.enterpriseName, since: p.entryFrom, due: p.entryUntil, overdue: p.state(at: now) == .lapsed, link: .permit(p.id))
+            }
+            return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
+        case .openPermit:
+            guard case .enterprise(let id) = actor.scope else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
+            let open = try await permits.all(PermitRecord.self, RecordQuery(enterpriseID: id, tags: [Permit.State.draft, .approved, .active, .suspended].map(\.rawValue)),
+                                             actor: actor)
+            let items = open.sorted { ($0.state(at: now) == .lapsed ? 0 : 1, $0.entryFrom) < ($1.state(at: now) == .lapsed ? 0 : 1, $1.entryFrom) }.map { p in
+                WorkItem(title: "\(p.number) \(p.kind.zh)：\(p.place)（\(p.state(at: now).zh)\(p.inside.isEmpty ? "" : "，在内\(p.inside.count)人")）", subject: p.enterpriseName,
+                         since: p.entryFrom, due: p.entryUntil, overdue: p.state(at: now) == .lapsed, link: .permit(p.id))
             }
             return Paged(items: Array(items.dropFirst(page.offset).prefix(page.per)), page: page.page, per: page.per, total: items.count)
         }

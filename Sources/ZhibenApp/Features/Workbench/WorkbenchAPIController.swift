@@ -39,6 +39,7 @@ struct WorkbenchAPIController: RouteCollection {
             case .selfInspections: link = LinkDTO(type: "selfInspections", id: nil)
             case .lockedAccounts: link = LinkDTO(type: "lockedAccounts", id: nil)
             case .worker(let id): link = LinkDTO(type: "worker", id: id)
+            case .permit(let id): link = LinkDTO(type: "permit", id: id)
             case .none: link = LinkDTO(type: "none", id: nil)
             }
         }

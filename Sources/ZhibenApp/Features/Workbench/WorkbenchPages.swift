@@ -67,6 +67,7 @@ struct WorkbenchPages: RouteCollection {
         case .selfInspections: SitePath.selfInspections.path
         case .lockedAccounts: SitePath.users.path + "?locked=1"
         case .worker(let id): SitePath.worker(id).path
+        case .permit(let id): SitePath.permit(id).path
         case .none: nil
         }
     }
