@@ -101,4 +101,39 @@ struct TrainingTests {
             }
         }
     }
+    @Test("a drill's photos: the enterprise adds them to its drill (judged by content), another enterprise cannot, a county cannot add to an enterprise's drill; the exports list the drills, trainings and exams in scope")
+    func drillPhotosAndExports() async throws {
+        try await Harness.with(enterprises: 20) { h in
+            let list = try await h.enterprises(in: "141181").filter(\.active)
+            let (e, other) = (list[0], list[1])
+            let ent = try await h.token(h.enterpriseUsername(e))
+            let made = try await h.api(.POST, "/api/v1/drills", token: ent, json: ["kind": "special", "on": ChinaTime.day(Date()), "scenario": "煤气泄漏处置", "participants": 24])
+            #expect(made.status == .created, "\(made.body.string)")
+            let id = try made.content.get(UUID.self, at: "id")
+            func upload(_ token: String, _ body: Data) async throws -> TestingHTTPResponse {
+                var headers: HTTPHeaders = ["Content-Type": "image/png"]
+                headers.bearerAuthorization = BearerAuthorization(token: token)
+                return try await h.tester.sendRequest(.POST, "/api/v1/drills/\(id)/photos", headers: headers, body: ByteBuffer(data: body))
+            }
+            let fake = try await upload(ent, Data("not an image".utf8))
+            #expect(fake.status == .unprocessableEntity && WorkforceTests.fields(fake) == ["photo"])
+            #expect(try await upload(try await h.token(h.enterpriseUsername(other)), HazardFlowTests.png).status == .notFound)
+            #expect(try await upload(try await h.token("county-141181"), HazardFlowTests.png).status == .forbidden)
+            let stored = try await upload(ent, HazardFlowTests.png)
+            #expect(stored.status == .created)
+            let photo = try stored.content.get(UUID.self, at: "id")
+            let drill = try await h.api(.GET, "/api/v1/drills/\(id)", token: ent)
+            #expect(try drill.content.get([UUID].self, at: "photos") == [photo])
+            let bytes = try await h.api(.GET, "/api/v1/drills/\(id)/photos/\(photo)", token: try await h.token("county-141181"))
+            #expect(bytes.status == .ok && Data(bytes.body.readableBytesView) == HazardFlowTests.png && bytes.headers.contentType?.subType == "png")
+            #expect(try await WorkforceTests.audits(h, action: "upload", entity: "drill") == 1)
+
+            let csv = try await h.api(.GET, "/api/v1/drills/export.csv?county=141181", token: try await h.token("county-141181"))
+            #expect(csv.status == .ok && csv.body.string.contains("煤气泄漏处置"))
+            #expect(!(try await h.api(.GET, "/api/v1/drills/export.csv", token: try await h.token("county-141102"))).body.string.contains("煤气泄漏处置"))
+            #expect(try await h.api(.GET, "/api/v1/trainings/export.csv", token: ent).status == .ok)
+            #expect(try await h.api(.GET, "/api/v1/manager-exams/export.csv?from=2026-01-01", token: ent).status == .ok)
+            #expect(try await h.api(.GET, "/api/v1/drills?from=2999-01-01", token: ent).content.get(Int.self, at: "total") == 0)
+        }
+    }
 }

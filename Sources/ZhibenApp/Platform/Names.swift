@@ -35,6 +35,9 @@ enum RecordNames {
         "checklist-item": ("检查清单项", "Checklist item"), "self-inspection": ("企业自查", "Self-inspection"), "internal-report": ("内部报告", "Internal report"),
         "provincial-link": ("省平台对接", "Provincial link"), "roster-inspector": ("执法人员", "Inspector"), "expert": ("专家", "Expert"), "session": ("登录", "Sign-in"),
         "worker": ("从业人员", "Worker"), "violation": ("三违", "Violation"), "staffing": ("持证配备", "Staffing"),
+        "contractor": ("承包单位", "Contractor"), "contractor-admission": ("承包单位准入", "Contractor admission"), "contractor-job": ("承包作业", "Contractor's job"),
+        "training": ("培训", "Training"), "manager-exam": ("负责人考核", "Manager exam"), "drill": ("应急演练", "Drill"),
+        "confined-space": ("有限空间", "Confined space"), "permit": ("作业票", "Permit"),
     ]
 
     static let fields: [String: (zh: String, en: String)] = [
@@ -78,6 +81,15 @@ enum RecordNames {
         "inductionOn": ("入场安全培训", "induction training"), "contractor": ("承包单位", "contractor"), "certificates": ("特种作业操作证", "certificates"),
         "employment": ("用工类型", "employed as"), "violationKind": ("违章类别", "kind of violation"), "happenedOn": ("日期", "day"), "what": ("情形", "what happened"),
         "reexamOn": ("补考日期", "re-exam day"), "required": ("所需持证人数", "operators needed"),
+        "accidents": ("事故", "accidents"), "admittedOn": ("准入日期", "admitted on"), "agreement": ("安全生产管理协议", "agreement"),
+        "attendees": ("参训人员", "attendees"), "crew": ("作业人员", "crew"), "drillKind": ("演练类型", "kind of drill"), "endOn": ("完工日期", "end"),
+        "evaluation": ("演练评估", "evaluation"), "inUse": ("在用", "in use"), "isolation": ("能量隔离", "isolation"), "lastStartedOn": ("最近开工日", "last started"),
+        "lockOrBarrier": ("上锁或隔离措施", "lock or barrier"), "measures": ("安全措施", "measures"), "number": ("编号", "number"), "on": ("日期", "day"),
+        "organiser": ("组织单位", "organiser"), "participants": ("参演人数", "participants"), "passed": ("考核结果", "passed"), "photos": ("照片", "photos"),
+        "place": ("地点", "place"), "plan": ("作业方案", "work plan"), "qualifications": ("资质", "qualifications"), "scenario": ("演练情景", "scenario"),
+        "signPosted": ("安全警示标志", "warning sign"), "startOn": ("开工日期", "start"), "supervisor": ("监护人", "supervisor"), "topic": ("专题", "topic"),
+        "window": ("作业时段", "window"), "approvedBy": ("审批人", "approved by"), "delegation": ("书面委托", "delegation"), "tests": ("气体检测次数", "gas tests"),
+        "inside": ("在内人员", "inside"), "suspendedReason": ("暂停原因", "reason suspended"),
     ]
 
     static let origins: [String: (zh: String, en: String)] = [

@@ -138,7 +138,7 @@ public struct ZhibenServices: Sendable {
         workforce = WorkforceService(records: FluentRecordRepository(store: store), enterprises: enterprises, exams: penalties.repository,
                                      uploads: FluentUploadStash(store: store), clock: clock)
         contractors = ContractorService(workforce: workforce)
-        trainings = TrainingService(workforce: workforce)
+        trainings = TrainingService(workforce: workforce, files: hazards.files, digest: hazards.digest)
         permits = PermitService(workforce: workforce, points: pointRepo, alarms: alarms.alarms, limits: config.gasLimits)
         plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,

@@ -26,6 +26,7 @@ enum SitePath: Sendable, Equatable {
     case people, workerNew, workerExport, worker(UUID), workerCertificates(UUID), workerCertificate(UUID, UUID), workerCertificateDelete(UUID, UUID)
     case certificates, certificateExport, staffing, violations, violationExport, violationTransition(UUID), offDuty, peopleImport, peopleImportTemplate
     case contractors, contractorExport, contractor(UUID), contractorAccidents(UUID), contractorAdmission(UUID), jobs, jobNew, jobExport, job(UUID), jobTransitions(UUID), trainings, managerExams, drills
+    case trainingExport, managerExamExport, drillExport, drillPhotos(UUID), drillPhoto(UUID, UUID)
     case spaces, spaceNew, spaceExport, space(UUID), spaceQR(UUID), permits, permitNew, permitExport, permitLive, permit(UUID), permitActions(UUID)
 
     var path: String {
@@ -140,6 +141,11 @@ enum SitePath: Sendable, Equatable {
         case .trainings: WebRoute.trainings.path()
         case .managerExams: WebRoute.managerExams.path()
         case .drills: WebRoute.drills.path()
+        case .trainingExport: WebRoute.trainingExport.path()
+        case .managerExamExport: WebRoute.managerExamExport.path()
+        case .drillExport: WebRoute.drillExport.path()
+        case .drillPhotos(let id): WebRoute.drillPhotos.path(id)
+        case .drillPhoto(let id, let photo): WebRoute.drillPhoto.path(id, photo)
         case .spaces: WebRoute.spaces.path()
         case .spaceNew: WebRoute.spaceNew.path()
         case .spaceExport: WebRoute.spaceExport.path()

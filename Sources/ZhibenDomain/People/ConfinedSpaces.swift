@@ -271,7 +271,7 @@ public struct PermitRecord: StoredRecord, Equatable {
     }
 
     public var auditFields: [String: String] {
-        ["number": number, "kind": kind.zh + (hotWorkLevel.map { "（\($0.zh)）" } ?? ""), "place": place, "state": state.rawValue,
+        ["number": number, "kind": kind.zh + (hotWorkLevel.map { "（\($0.zh)）" } ?? ""), "place": place, "state": state.zh,
          "crew": crew.map(\.name).joined(separator: "、"), "supervisor": supervisor, "hazards": hazards, "measures": measures,
          "isolation": isolationPoints.joined(separator: "、") + (isolationConfirmed ? "（已确认）" : ""),
          "window": ChinaTime.display(entryFrom) + "至" + ChinaTime.display(entryUntil),

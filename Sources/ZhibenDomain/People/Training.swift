@@ -131,7 +131,11 @@ public struct Drill: StoredRecord, Equatable {
     public var participants: Int
     public var evaluation: String
     public var recordedBy: String
+    /// Photos of the drill (bytes in the file store); absent in drills recorded before photos were kept.
+    public var photos: [DrillPhoto]?
     public var version: Int
+
+    public var photoIDs: [UUID] { (photos ?? []).map(\.id) }
 
     public init(id: UUID = UUID(), enterpriseID: UUID?, enterpriseName: String, countyCode: String, kind: Kind, on: String, scenario: String, participants: Int,
                 evaluation: String, recordedBy: String, version: Int = 0) {
@@ -150,7 +154,26 @@ public struct Drill: StoredRecord, Equatable {
 
     public var keys: RecordKeys { RecordKeys(tag: kind.rawValue, order: on, search: "\(enterpriseName) \(scenario)") }
     public var auditFields: [String: String] {
-        ["drillKind": kind.rawValue, "on": on, "scenario": scenario, "participants": String(participants), "evaluation": evaluation]
+        ["drillKind": kind.rawValue, "on": on, "scenario": scenario, "participants": String(participants), "evaluation": evaluation,
+         "photos": (photos ?? []).map { "\($0.id.uuidString.prefix(8).lowercased())（\($0.sha256.prefix(12))）" }.joined(separator: "、")]
+    }
+}
+
+/// A photo of a drill: checked by content like a hazard's; the bytes live in the `FileStore`.
+public struct DrillPhoto: Sendable, Equatable, Codable, Identifiable {
+    public var id: UUID
+    public var contentType: String
+    public var size: Int
+    public var sha256: String
+    public var uploadedBy: String
+    public var uploadedAt: Date
+    public init(id: UUID = UUID(), contentType: String, size: Int, sha256: String, uploadedBy: String, uploadedAt: Date) {
+        self.id = id
+        self.contentType = contentType
+        self.size = size
+        self.sha256 = sha256
+        self.uploadedBy = uploadedBy
+        self.uploadedAt = uploadedAt
     }
 }
 

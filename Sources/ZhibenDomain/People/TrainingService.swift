@@ -5,7 +5,59 @@ import Foundation
 public struct TrainingService: Sendable {
     public let workforce: WorkforceService
 
-    public init(workforce: WorkforceService) { self.workforce = workforce }
+    /// Where drill photos' bytes are kept, and how they are fingerprinted.
+    public let files: (any FileStore)?
+    public let digest: (any ContentDigest)?
+
+    public init(workforce: WorkforceService, files: (any FileStore)? = nil, digest: (any ContentDigest)? = nil) {
+        self.workforce = workforce
+        self.files = files
+        self.digest = digest
+    }
+
+    public static let maxPhotosPerDrill = 9
+
+    static func photoKey(_ id: UUID) -> String { "drill-photos/\(id.uuidString.lowercased())" }
+
+    public func drill(_ id: UUID, actor: Caller) async throws -> Drill {
+        try actor.require(.peopleRead)
+        guard let d = try await records.get(Drill.self, id: id, scope: actor.scope) else { throw DomainError.notFound(entity: Drill.entity) }
+        return d
+    }
+
+    /// A photo of the drill, added by whoever records drills of its kind (the enterprise; the county for
+    /// its observation drill): checked by content (JPEG, PNG or WebP) and size, at most `maxPhotosPerDrill`.
+    public func addDrillPhoto(_ id: UUID, data: Data, actor: Caller, origin: String? = nil) async throws -> DrillPhoto {
+        let d = try await drill(id, actor: actor)
+        let mayRecord = d.kind == .observation ? actor.can(.peopleOversee) && { if case .county = actor.scope { true } else { false } }() : actor.can(.peopleManage)
+        guard mayRecord else { throw DomainError.forbidden(permission: d.kind == .observation ? .peopleOversee : .peopleManage) }
+        guard let files, let digest else { throw DomainError.invalidTransition(from: "no file store", event: "addPhoto") }
+        if d.photoIDs.count >= Self.maxPhotosPerDrill {
+            throw DomainError.validation([FieldIssue(field: "photo", zh: "每次演练最多\(Self.maxPhotosPerDrill)张照片", en: "at most \(Self.maxPhotosPerDrill) photos a drill")])
+        }
+        let type = try ImageType.checkPhoto(data)
+        let now = workforce.clock.now()
+        let photo = DrillPhoto(contentType: type.mime, size: data.count, sha256: digest.sha256Hex(data), uploadedBy: actor.username, uploadedAt: now)
+        try await files.put(data, key: Self.photoKey(photo.id))
+        _ = try await records.update(Drill.self, id: id, expectedVersion: nil, scope: actor.scope, action: .upload, audit: workforce.audit(actor, origin)) { current in
+            guard current.photoIDs.count < Self.maxPhotosPerDrill else {
+                throw DomainError.validation([FieldIssue(field: "photo", zh: "每次演练最多\(Self.maxPhotosPerDrill)张照片", en: "at most \(Self.maxPhotosPerDrill) photos a drill")])
+            }
+            var next = current
+            next.photos = (current.photos ?? []) + [photo]
+            return next
+        }
+        return photo
+    }
+
+    /// One photo of the drill with its bytes; a photo of another drill does not exist.
+    public func drillPhoto(_ id: UUID, photoID: UUID, actor: Caller) async throws -> (DrillPhoto, Data) {
+        let d = try await drill(id, actor: actor)
+        guard let p = (d.photos ?? []).first(where: { $0.id == photoID }), let data = try await files?.get(key: Self.photoKey(p.id)) else {
+            throw DomainError.notFound(entity: "photo")
+        }
+        return (p, data)
+    }
 
     var records: any RecordRepository { workforce.records }
     public var today: String { workforce.today }

@@ -214,7 +214,7 @@ struct PermitPages: RouteCollection {
             <div><dt>\(ctx.t("审批", "Approval"))</dt><dd>\(s.gases.isEmpty ? ctx.t("安全管理人员", "A safety manager") : ctx.t("存在中毒、窒息风险：主要负责人或其书面委托的人员（第13号令第七条）", "Poisoning risk: the principal or a person delegated in writing (Art. 7)"))</dd></div>
           </dl>
           <figure class="qr"><img src="\(SitePath.spaceQR(s.id).path)" alt="\(ctx.t("扫码打开作业票", "Scan to open the permit"))" width="200" height="200">
-            <figcaption>\(ctx.t("扫码打开该有限空间的作业票", "Scan to open this space's permits")) · <span class="mono small">\(Self.spaceLink(req, s.id))</span></figcaption></figure>
+            <figcaption>\(ctx.t("扫码打开该有限空间的作业票。打印后张贴在警示标志上。", "Scan to open this space's permits. Print it for the warning sign."))</figcaption></figure>
         </section>
         <section class="panel"><h2>\(ctx.t("作业票记录", "Permits"))</h2>
           \(rows.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("还没有作业票。", "No permits yet."))</p>") : """

@@ -87,6 +87,8 @@ struct DrillDTO: Content {
     var scenario: String
     var participants: Int
     var evaluation: String
+    /// The photos' ids: `GET /drills/{id}/photos/{photoId}`.
+    var photos: [UUID]
     var version: Int
 
     init(_ d: Drill) {
@@ -99,6 +101,7 @@ struct DrillDTO: Content {
         scenario = d.scenario
         participants = d.participants
         evaluation = d.evaluation
+        photos = d.photoIDs
         version = d.version
     }
 }
@@ -128,14 +131,34 @@ struct TrainingAPIController: RouteCollection {
         routes.post(APIRoute.managerExams, use: recordExam)
         routes.get(APIRoute.unexaminedPrincipals, use: unexamined)
         routes.get(APIRoute.drills, use: drills)
+        routes.get(APIRoute.trainingExport, use: Self.exportTrainings)
+        routes.get(APIRoute.managerExamExport, use: Self.exportExams)
+        routes.get(APIRoute.drillExport, use: Self.exportDrills)
+        routes.get(APIRoute.drill, use: drill)
+        routes.post(APIRoute.drillPhotos, body: .collect(maxSize: nil), use: uploadDrillPhoto)
+        routes.get(APIRoute.drillPhoto, use: Self.drillPhoto)
         routes.post(APIRoute.drills, use: recordDrill)
         routes.get(APIRoute.drillStanding, use: standing)
     }
 
     func trainings(req: Request) async throws -> PageDTO<TrainingDTO> {
-        var q = RecordQuery(search: req.queryString("q").map { String($0.prefix(100)) }, descending: true)
-        if let t = try req.queryEnum("topic", SpecialRisk.self) { q.tags = [t.rawValue] }
-        return PageDTO(try await req.zhiben.trainings.trainings(q, page: req.paging(), actor: req.caller), TrainingDTO.init)
+        PageDTO(try await req.zhiben.trainings.trainings(req.trainingQuery(), page: req.paging(), actor: req.caller), TrainingDTO.init)
+    }
+
+    /// The training calendar as CSV (the API's and the page's export).
+    static func exportTrainings(req: Request) async throws -> Response {
+        .csv(TrainingCSV.trainings(try await req.zhiben.contractors.all(Training.self, req.trainingQuery(), actor: req.caller)),
+             filename: "trainings.csv", displayName: "培训记录.csv")
+    }
+
+    static func exportExams(req: Request) async throws -> Response {
+        .csv(TrainingCSV.exams(try await req.zhiben.contractors.all(ManagerExam.self, req.examQuery(), actor: req.caller)),
+             filename: "manager-exams.csv", displayName: "考核记录.csv")
+    }
+
+    static func exportDrills(req: Request) async throws -> Response {
+        .csv(TrainingCSV.drills(try await req.zhiben.contractors.all(Drill.self, req.drillQuery(), actor: req.caller)),
+             filename: "drills.csv", displayName: "应急演练.csv")
     }
 
     struct TrainingInput: Content {
@@ -163,9 +186,7 @@ struct TrainingAPIController: RouteCollection {
     }
 
     func exams(req: Request) async throws -> PageDTO<ManagerExamDTO> {
-        var q = RecordQuery(enterpriseID: try req.queryUUID("enterprise"), countyCode: try req.queryCounty(), descending: true)
-        if let p = try req.queryChoice("passed", allowed: ["true", "false"], { $0 == "true" ? "passed" : $0 == "false" ? "failed" : nil }) { q.tags = [p] }
-        return PageDTO(try await req.zhiben.trainings.exams(q, page: req.paging(), actor: req.caller), ManagerExamDTO.init)
+        PageDTO(try await req.zhiben.trainings.exams(req.examQuery(), page: req.paging(), actor: req.caller), ManagerExamDTO.init)
     }
 
     struct ExamInput: Content {
@@ -199,9 +220,39 @@ struct TrainingAPIController: RouteCollection {
     }
 
     func drills(req: Request) async throws -> PageDTO<DrillDTO> {
-        var q = RecordQuery(enterpriseID: try req.queryUUID("enterprise"), countyCode: try req.queryCounty(), descending: true)
-        if let k = try req.queryEnum("kind", Drill.Kind.self) { q.tags = [k.rawValue] }
-        return PageDTO(try await req.zhiben.trainings.drills(q, page: req.paging(), actor: req.caller), DrillDTO.init)
+        PageDTO(try await req.zhiben.trainings.drills(req.drillQuery(), page: req.paging(), actor: req.caller), DrillDTO.init)
+    }
+
+    func drill(req: Request) async throws -> Response {
+        let d = try await req.zhiben.trainings.drill(req.recordID("drill"), actor: req.caller)
+        return try .json(DrillDTO(d), version: d.version)
+    }
+
+    struct PhotoDTO: Content {
+        var id: UUID
+        var contentType: String
+        var size: Int
+        var sha256: String
+        var uploadedBy: String
+        var uploadedAt: String
+        var url: String
+    }
+
+    /// The image itself as the body (JPEG, PNG or WebP).
+    func uploadDrillPhoto(req: Request) async throws -> Response {
+        let id = try req.recordID("drill")
+        let p = try await req.zhiben.trainings.addDrillPhoto(id, data: try PhotoResponse.uploadedImage(req), actor: req.caller, origin: req.origin)
+        let res = try await PhotoDTO(id: p.id, contentType: p.contentType, size: p.size, sha256: p.sha256, uploadedBy: p.uploadedBy,
+                                     uploadedAt: ISOTime.string(p.uploadedAt), url: APIRoute.drillPhoto.path(id, p.id)).encodeResponse(status: .created, for: req)
+        res.headers.replaceOrAdd(name: .location, value: APIRoute.drillPhoto.path(id, p.id))
+        return res
+    }
+
+    /// `…/drills/{id}/photos/{photoId}`, for the API and the pages alike.
+    static func drillPhoto(req: Request) async throws -> Response {
+        guard let photoID = req.parameters.get("photoId", as: UUID.self) else { throw DomainError.notFound(entity: "photo") }
+        let (p, data) = try await req.zhiben.trainings.drillPhoto(try req.recordID("drill"), photoID: photoID, actor: req.caller)
+        return PhotoResponse.make(contentType: p.contentType, sha256: p.sha256, data: data)
     }
 
     struct DrillInput: Content {
@@ -228,5 +279,55 @@ struct TrainingAPIController: RouteCollection {
         return DrillStandingDTO(enterprises: rows.map { .init(enterpriseId: $0.enterpriseID, name: $0.name, countyCode: $0.countyCode, intervalMonths: $0.intervalMonths,
                                                               lastDrill: $0.lastDrill, dueBy: $0.due.by, overdue: $0.due.overdue) },
                                 countiesWithoutObservationDrill: try await s.countiesWithoutObservationDrill(actor: req.caller))
+    }
+}
+
+extension Request {
+    /// Days `from` and `to` (inclusive) on the records' day.
+    func dayRange(_ q: inout RecordQuery) throws {
+        if let from = try queryDate("from") { q.from = ChinaTime.day(from) }
+        if let to = try queryDate("to") { q.to = ChinaTime.day(to) }
+    }
+
+    func trainingQuery() throws -> RecordQuery {
+        var q = RecordQuery(search: queryString("q").map { String($0.prefix(100)) }, descending: true)
+        if let t = try queryEnum("topic", SpecialRisk.self) { q.tags = [t.rawValue] }
+        try dayRange(&q)
+        return q
+    }
+
+    func examQuery() throws -> RecordQuery {
+        var q = RecordQuery(enterpriseID: try queryUUID("enterprise"), countyCode: try queryCounty(), descending: true)
+        if let p = try queryChoice("passed", allowed: ["true", "false"], { $0 == "true" ? "passed" : $0 == "false" ? "failed" : nil }) { q.tags = [p] }
+        try dayRange(&q)
+        return q
+    }
+
+    func drillQuery() throws -> RecordQuery {
+        var q = RecordQuery(enterpriseID: try queryUUID("enterprise"), countyCode: try queryCounty(), descending: true)
+        if let k = try queryEnum("kind", Drill.Kind.self) { q.tags = [k.rawValue] }
+        try dayRange(&q)
+        return q
+    }
+}
+
+enum TrainingCSV {
+    static func trainings(_ list: [Training]) -> Data {
+        CSV.document(header: ["日期", "名称", "组织单位", "专题", "参训人数", "参训人员"], rows: list.map { t in
+            [t.on, t.title, t.organiser.zh, t.topic?.zh ?? "综合", String(t.attendees.count),
+             t.attendees.prefix(200).map { "\($0.enterpriseName) \($0.name)" }.joined(separator: "；") + (t.attendees.count > 200 ? "…" : "")]
+        })
+    }
+
+    static func exams(_ list: [ManagerExam]) -> Data {
+        CSV.document(header: ["日期", "企业", "姓名", "身份", "结果"], rows: list.map { x in
+            [x.on, x.enterpriseName, x.name, x.role.zh, x.passed ? "合格" : "不合格"]
+        })
+    }
+
+    static func drills(_ list: [Drill]) -> Data {
+        CSV.document(header: ["日期", "企业或县", "类别", "情景", "参演人数", "评估", "照片"], rows: list.map { d in
+            [d.on, d.enterpriseName, d.kind.zh, d.scenario, String(d.participants), d.evaluation, String(d.photoIDs.count)]
+        })
     }
 }

@@ -11,6 +11,11 @@ struct TrainingPages: RouteCollection {
         routes.post(WebRoute.trainings, use: recordTraining)
         routes.post(WebRoute.managerExams, use: recordExam)
         routes.post(WebRoute.drills, use: recordDrill)
+        routes.get(WebRoute.trainingExport, use: TrainingAPIController.exportTrainings)
+        routes.get(WebRoute.managerExamExport, use: TrainingAPIController.exportExams)
+        routes.get(WebRoute.drillExport, use: TrainingAPIController.exportDrills)
+        routes.post(WebRoute.drillPhotos, body: .collect(maxSize: "48mb"), use: uploadDrillPhoto)
+        routes.get(WebRoute.drillPhoto, use: TrainingAPIController.drillPhoto)
     }
 
     func show(req: Request) async throws -> Response {
@@ -47,6 +52,18 @@ struct TrainingPages: RouteCollection {
         let recent = try await s.trainings(RecordQuery(descending: true), page: Paging(per: 10), actor: ctx.caller).items
         let manage = ctx.caller.can(.peopleManage)
         let oversee = ctx.caller.can(.peopleOversee)
+        let drills = try await s.drills(RecordQuery(countyCode: county, descending: true), page: Paging(per: 10), actor: ctx.caller).items
+        let countyScope = { if case .county = ctx.caller.scope { true } else { false } }()
+        let drillRows = drills.map { d -> HTML in
+            let mayAdd = (d.kind == .observation ? oversee && countyScope : manage) && d.photoIDs.count < TrainingService.maxPhotosPerDrill
+            let photos = d.photoIDs.enumerated().map { n, p -> HTML in "<a href=\"\(SitePath.drillPhoto(d.id, p).path)\" target=\"_blank\">\(ctx.t("照片\(n + 1)", "photo \(n + 1)"))</a> " }
+            return """
+            <tr data-drill="\(d.id.uuidString)"><td>\(d.on)</td><td>\(d.enterpriseName)</td><td>\(d.kind.label(ctx.lang))</td><td>\(d.scenario)</td><td class="num">\(d.participants)</td>
+            <td>\(photos.isEmpty ? HTML("—") : HTML.join(photos))\(HTML.when(mayAdd) { """
+              <form method="post" action="\(SitePath.drillPhotos(d.id).path)" enctype="multipart/form-data" class="inline-upload">\(ctx.csrfField)<input type="file" name="photo" accept="image/jpeg,image/png,image/webp" capture="environment" required aria-label="\(ctx.t("演练照片", "Drill photo"))"> <button type="submit">\(ctx.t("上传照片", "Upload"))</button></form>
+              """ })</td></tr>
+            """
+        }
         func issuesOf(_ kind: String) -> [FieldIssue] { form?.kind == kind ? issues : [] }
         let coverageRows = coverage.map { r -> HTML in
             let pct = r.required == 0 ? "—" : "\(r.trained * 100 / r.required)%"
@@ -79,6 +96,7 @@ struct TrainingPages: RouteCollection {
         case "training": ctx.t("已记录培训。", "Training recorded.")
         case "exam": ctx.t("已记录考核。", "Exam recorded.")
         case "drill": ctx.t("已记录演练。", "Drill recorded.")
+        case "photo": ctx.t("已上传演练照片。", "Photo uploaded.")
         default: nil
         }
         return Layout.page(ctx, title: ctx.t("培训考核与演练", "Training, exams and drills"), """
@@ -129,7 +147,15 @@ struct TrainingPages: RouteCollection {
           </details>
           """ })
         </section>
+        <section class="panel" id="drill-records"><h2>\(ctx.t("最近的演练", "Recent drills"))</h2>
+          \(HTML.when(form?.kind == "photo") { "<div class=\"flash error\" role=\"alert\">\(issues.map { $0.reason(ctx.lang) }.joined(separator: " "))</div>" })
+          <p><a class="button" href="\(SitePath.drillExport.path)\(county.map { "?county=\($0)" } ?? "")">\(ctx.t("导出演练记录CSV", "Export drills (CSV)"))</a> <a class="button" href="\(SitePath.managerExamExport.path)\(county.map { "?county=\($0)" } ?? "")">\(ctx.t("导出考核记录CSV", "Export exams (CSV)"))</a></p>
+          \(drillRows.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("还没有演练记录。", "No drills recorded."))</p>") : """
+          <div class="table-wrap"><table class="data compact"><thead><tr><th scope="col">\(ctx.t("日期", "Day"))</th><th scope="col">\(ctx.t("企业或县", "Enterprise or county"))</th><th scope="col">\(ctx.t("类型", "Kind"))</th><th scope="col">\(ctx.t("情景", "Scenario"))</th><th scope="col">\(ctx.t("人数", "People"))</th><th scope="col">\(ctx.t("照片", "Photos"))</th></tr></thead><tbody>\(drillRows)</tbody></table></div>
+          """)
+        </section>
         <section class="panel" id="trainings"><h2>\(ctx.t("培训记录", "Trainings"))</h2>
+          <p><a class="button" href="\(SitePath.trainingExport.path)">\(ctx.t("导出培训记录CSV", "Export trainings (CSV)"))</a></p>
           \(trainingRows.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("还没有培训记录。", "No trainings recorded."))</p>") : """
           <div class="table-wrap"><table class="data compact"><thead><tr><th scope="col">\(ctx.t("日期", "Day"))</th><th scope="col">\(ctx.t("名称", "Title"))</th><th scope="col">\(ctx.t("组织", "Organiser"))</th><th scope="col">\(ctx.t("专题", "Topic"))</th><th scope="col">\(ctx.t("人数", "Attendees"))</th></tr></thead><tbody>\(trainingRows)</tbody></table></div>
           """)
@@ -155,6 +181,23 @@ struct TrainingPages: RouteCollection {
           """ })
         </section>
         """)
+    }
+
+    struct PhotoForm: Content { var photo: File? }
+
+    func uploadDrillPhoto(req: Request) async throws -> Response {
+        let ctx = try PageContext(req: req)
+        let id = try req.recordID("drill")
+        let form = try req.content.decode(PhotoForm.self)
+        do {
+            guard let file = form.photo, file.data.readableBytes > 0 else {
+                throw DomainError.validation([FieldIssue(field: "photo", zh: "请选择照片", en: "choose a photo")])
+            }
+            _ = try await req.zhiben.trainings.addDrillPhoto(id, data: Data(buffer: file.data), actor: ctx.caller, origin: req.origin)
+            return req.redirect(to: SitePath.trainings.done("photo") + "#drill-records")
+        } catch let error as DomainError {
+            return try await rerender(req, ctx, "photo", Form(), error)
+        }
     }
 
     func rerender(_ req: Request, _ ctx: PageContext, _ kind: String, _ v: Form, _ error: DomainError) async throws -> Response {
