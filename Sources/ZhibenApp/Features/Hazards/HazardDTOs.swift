@@ -216,6 +216,16 @@ struct PhotoDTO: Content {
         uploadedAt = ISOTime.string(p.uploadedAt)
         url = APIRoute.hazardPhoto.path(p.hazardID, p.id)
     }
+
+    init(_ p: DrillPhoto, drillID: UUID) {
+        id = p.id
+        contentType = p.contentType
+        size = p.size
+        sha256 = p.sha256
+        uploadedBy = p.uploadedBy
+        uploadedAt = ISOTime.string(p.uploadedAt)
+        url = APIRoute.drillPhoto.path(drillID, p.id)
+    }
 }
 
 struct HazardDTO: Content {

@@ -228,22 +228,11 @@ struct TrainingAPIController: RouteCollection {
         return try .json(DrillDTO(d), version: d.version)
     }
 
-    struct PhotoDTO: Content {
-        var id: UUID
-        var contentType: String
-        var size: Int
-        var sha256: String
-        var uploadedBy: String
-        var uploadedAt: String
-        var url: String
-    }
-
     /// The image itself as the body (JPEG, PNG or WebP).
     func uploadDrillPhoto(req: Request) async throws -> Response {
         let id = try req.recordID("drill")
         let p = try await req.zhiben.trainings.addDrillPhoto(id, data: try PhotoResponse.uploadedImage(req), actor: req.caller, origin: req.origin)
-        let res = try await PhotoDTO(id: p.id, contentType: p.contentType, size: p.size, sha256: p.sha256, uploadedBy: p.uploadedBy,
-                                     uploadedAt: ISOTime.string(p.uploadedAt), url: APIRoute.drillPhoto.path(id, p.id)).encodeResponse(status: .created, for: req)
+        let res = try await PhotoDTO(p, drillID: id).encodeResponse(status: .created, for: req)
         res.headers.replaceOrAdd(name: .location, value: APIRoute.drillPhoto.path(id, p.id))
         return res
     }
