@@ -500,19 +500,25 @@ public struct PermitService: Sendable {
     /// job. Returns how many it suspended.
     @discardableResult
     public func suspendForAlarms() async throws -> Int {
-        let open = try await records.all(PermitRecord.self, RecordQuery(tags: [Permit.State.approved.rawValue, Permit.State.active.rawValue]), scope: .city, limit: 5000)
-        let withSpace = open.filter { $0.spaceID != nil }
-        guard !withSpace.isEmpty else { return 0 }
-        var n = 0
         let t = now
-        for p in withSpace where p.state(at: t) != .lapsed {
-            guard let space = try await records.get(ConfinedSpace.self, id: p.spaceID!, scope: .city) else { continue }
-            let alarming = try await alarmingPoints(space)
+        let open = try await records.all(PermitRecord.self, RecordQuery(tags: [Permit.State.approved.rawValue, Permit.State.active.rawValue]), scope: .city, limit: 5000)
+            .filter { $0.spaceID != nil && $0.state(at: t) != .lapsed }
+        guard !open.isEmpty else { return 0 }
+        // Each space once, and one question for all their points.
+        var spaces: [UUID: ConfinedSpace] = [:]
+        for id in Set(open.compactMap(\.spaceID)) { spaces[id] = try await records.get(ConfinedSpace.self, id: id, scope: .city) }
+        let points = spaces.values.flatMap(\.points)
+        guard !points.isEmpty else { return 0 }
+        let out = try await alarms.outConditions(pointIDs: points.map(\.id))
+        var n = 0
+        for p in open {
+            guard let space = spaces[p.spaceID!] else { continue }
+            let alarming = space.points.filter { !(out[$0.id] ?? [:]).isEmpty }.map(\.name)
             guard !alarming.isEmpty else { continue }
             let reason = "监测点报警：\(alarming.joined(separator: "、"))"
             do {
                 _ = try await records.update(PermitRecord.self, id: p.id, expectedVersion: p.version, scope: .city, action: .transition,
-                                             audit: AuditContext(actor: .system, at: t, origin: nil)) { r in
+                                             audit: AuditContext(actor: .system, at: t, origin: "alarm-engine")) { r in
                     guard case .success(let next) = PermitWorkflow.perform(r.permit(certificates: [:], offDuty: [:], alarms: alarming),
                                                                            .suspend(reason: reason), limits: limits, now: t) else { return r }
                     var out = r
@@ -521,6 +527,7 @@ public struct PermitService: Sendable {
                 }
                 n += 1
             } catch DomainError.staleVersion {
+                // Changed meanwhile: the next round sees it as it now is.
                 continue
             }
         }

@@ -497,6 +497,7 @@ struct PermitPages: RouteCollection {
         \(HTML.when(stale) { "<p class=\"flash error\" role=\"alert\">\(ctx.t("该作业票已被他人办理，以下为最新情况，请核对后重新操作。", "Someone acted on this permit meanwhile: this is the latest."))</p>" })
         \(HTML.when(!refusals.isEmpty) { "<div class=\"flash error\" role=\"alert\"><p>\(ctx.t("不能进行此操作：", "Refused:"))</p><ul class=\"reasons\">\(refusals.map { r in "<li data-code=\"\(r.code)\">\(ctx.lang == .en ? r.en : r.zh)</li>" as HTML })</ul></div>" })
         \(HTML.when(lastFailed && open) { "<p class=\"flash error\" role=\"alert\" id=\"gas-failed\">\(ctx.t("最近一次气体检测不合格：禁止进入，撤出人员，通风后重新检测。", "The last gas test failed: no entry; get everyone out, ventilate and test again."))</p>" })
+        <p class="flash error offline-refused" role="alert" hidden>\(ctx.t("离线期间记录的操作有未被接受的（如作业票已关闭或已失效）：请核对下面的检测和进出记录。", "Something recorded offline was not accepted (the permit had closed or lapsed, for instance): check the tests and entries below."))</p>
         <p class="flash warning offline-note" role="status" hidden>\(ctx.t("当前没有网络：记录已保存在本机（{n}条），网络恢复后将按时间顺序自动提交。", "No connection: {n} record(s) kept on this device, sent in order when the connection is back."))</p>
         <section class="panel permit-head">
           <p class="permit-state">\(Self.stateTag(state, ctx))\(p.suspendedReason.map { HTML(" <span class=\"small\">\($0)</span>") } ?? "")</p>

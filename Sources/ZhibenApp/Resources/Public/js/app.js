@@ -509,6 +509,12 @@ document.addEventListener("click", function (event) {
     }).catch(function () { sending = false; show(); });
   }
   window.addEventListener("online", send);
+  // What the server refused of the queue sent last time (a gas test after the window closed …) is said once.
+  var refusedNote = document.querySelector(".offline-refused");
+  try {
+    var refused = sessionStorage.getItem(key + "-refused");
+    if (refused && refusedNote) { refusedNote.hidden = false; sessionStorage.removeItem(key + "-refused"); }
+  } catch (e) {}
   show();
   send();
 })();
