@@ -53,8 +53,10 @@ struct PermitWorkflowTests {
         p = try ok(p, .approve(by: "厂长", authority: .principal), at: 5)
         #expect(codes(p, .enter("张三"), at: 40) == ["gasTestStale"], "more than 30 minutes after the test")
         #expect(codes(p, .enter("王五"), at: 10) == ["notOnCrew"])
+        #expect(codes(p, .exit("张三"), at: 10) == ["notInside"])
         p = try ok(p, .enter("张三"), at: 10)
         #expect(p.state == .active && p.inside == ["张三"])
+        #expect(codes(p, .enter("张三"), at: 11) == ["alreadyInside"], "one entry a person until the exit")
         p = try ok(p, .enter("李四"), at: 50)
         #expect(p.inside == ["张三", "李四"], "others join while someone is inside")
         p = try ok(p, .test(test(at: 60, oxygen: 18.5)), at: 60)
@@ -70,6 +72,17 @@ struct PermitWorkflowTests {
         p = try ok(p, .enter("张三"), at: 95)
         p = try ok(p, .exit("张三"), at: 100)
         #expect(try ok(p, .close, at: 101).state == .closed)
+    }
+
+    @Test("no entry before the window opens, even with a good test")
+    func beforeTheWindow() throws {
+        var early = permit()
+        early.entryFrom = minutes(60)
+        early = try ok(early, .test(test(at: 0)), at: 0)
+        early = try ok(early, .approve(by: "厂长", authority: .principal), at: 1)
+        #expect(codes(early, .enter("张三"), at: 2) == ["outsideWindow"])
+        let tested = try ok(early, .test(test(at: 61)), at: 61)
+        #expect(try ok(tested, .enter("张三"), at: 62).inside == ["张三"])
     }
 
     @Test("after everyone has been out longer than the re-test interval, re-entry needs a new test")

@@ -272,6 +272,7 @@ public enum PermitWorkflow {
         case outsideWindow
         case notOnCrew(String)
         case notInside(String)
+        case alreadyInside(String)
         case someoneInside([String])
         case offDuty(worker: String, why: String)
         case alarmActive([String])
@@ -290,6 +291,7 @@ public enum PermitWorkflow {
             case .outsideWindow: "outsideWindow"
             case .notOnCrew: "notOnCrew"
             case .notInside: "notInside"
+            case .alreadyInside: "alreadyInside"
             case .someoneInside: "someoneInside"
             case .offDuty: "offDuty"
             case .alarmActive: "alarmActive"
@@ -310,6 +312,7 @@ public enum PermitWorkflow {
             case .outsideWindow: "不在作业票的有效时段内"
             case .notOnCrew(let n): "\(n)不在本作业票的作业人员中"
             case .notInside(let n): "\(n)不在有限空间内"
+            case .alreadyInside(let n): "\(n)已在有限空间内"
             case .someoneInside(let n): "尚有人员在内：\(n.joined(separator: "、"))"
             case .offDuty(let w, let why): "\(w)停岗中（\(why)）"
             case .alarmActive(let points): "监测点报警未解除：\(points.joined(separator: "、"))"
@@ -329,6 +332,7 @@ public enum PermitWorkflow {
             case .outsideWindow: "outside the permit's window"
             case .notOnCrew(let n): "\(n) is not on the permit's crew"
             case .notInside(let n): "\(n) is not inside"
+            case .alreadyInside(let n): "\(n) is inside already"
             case .someoneInside(let n): "still inside: \(n.joined(separator: ", "))"
             case .offDuty(let w, let why): "\(w) is off duty (\(why))"
             case .alarmActive(let points): "monitoring points still in alarm: \(points.joined(separator: ", "))"
@@ -398,7 +402,7 @@ public enum PermitWorkflow {
             if now < p.entryFrom || now > p.entryUntil { refusals.append(.outsideWindow) }
             if !p.crew.contains(where: { $0.name == name }) { refusals.append(.notOnCrew(name)) }
             if p.kind.needsGasTest { refusals += entryTestRefusals(p, limits: limits, now: now) }
-            if p.state == .active, p.inside.contains(name) { refusals.append(.wrongState(.active)) }
+            if p.inside.contains(name) { refusals.append(.alreadyInside(name)) }
             if let why = p.crew.first(where: { $0.name == name })?.offDuty { refusals.append(.offDuty(worker: name, why: why)) }
             if !p.activeAlarms.isEmpty { refusals.append(.alarmActive(p.activeAlarms)) }
             guard refusals.isEmpty else { return .failure(RefusalList(refusals)) }
