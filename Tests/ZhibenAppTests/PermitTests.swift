@@ -190,4 +190,28 @@ struct PermitTests {
             #expect(try (Self.codes(resume)) == ["alarmActive"])
         }
     }
+    @Test("an open permit past its window is stored as lapsed by the background job (once, audited), so the state filter finds it; only exit and close remain")
+    func lapsesPastItsWindow() async throws {
+        let clock = HardeningTests.MovableClock()
+        try await Harness.with(enterprises: 10, clock: clock) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let ent = try await h.token(h.enterpriseUsername(e))
+            let space = try await Self.space(h, token: ent)
+            let a = try await Self.worker(h, token: ent, n: 85, name: "戊作业")
+            let id = try await Self.permit(h, token: ent, space: space, crew: [a]).content.get(UUID.self, at: "id")
+            #expect(try await Self.act(h, id, token: ent, ["action": "test", "oxygenPercent": 20.8, "tester": "孙检测"]).status == .ok)
+            #expect(try await Self.act(h, id, token: ent, ["action": "approve", "approvedBy": "王厂长", "authority": "principal"]).status == .ok)
+            #expect(try await h.app.zhiben.permits.lapseOverdue() == 0, "inside its window")
+            clock.advance(5 * 3600)
+            #expect(try await h.api(.GET, "/api/v1/permits?state=approved", token: ent).body.string.contains(id.uuidString), "stored as approved until the job runs")
+            #expect(try await h.app.zhiben.permits.lapseOverdue() == 1)
+            #expect(try await h.app.zhiben.permits.lapseOverdue() == 0, "once")
+            #expect(try await h.api(.GET, "/api/v1/permits?state=lapsed", token: ent).body.string.contains(id.uuidString))
+            #expect(!(try await h.api(.GET, "/api/v1/permits?state=approved", token: ent)).body.string.contains(id.uuidString))
+            let enter = try await Self.act(h, id, token: ent, ["action": "enter", "workerId": a.uuidString])
+            #expect(enter.status == .conflict)
+            #expect(try Self.codes(enter) == ["wrongState"])
+            #expect(try await Self.act(h, id, token: ent, ["action": "close"]).status == .ok)
+        }
+    }
 }

@@ -95,7 +95,7 @@ enum RecordNames {
     static let origins: [String: (zh: String, en: String)] = [
         "alarm-engine": ("报警引擎", "alarm engine"), "alarm-escalation": ("超时上报", "escalation"), "create-api-key": ("命令行", "command line"),
         "create-user": ("命令行", "command line"), "grade-refresh": ("等级重算", "grade refresh"), "overdue-sweep": ("逾期提醒", "overdue sweep"),
-        "seed-demo": ("演示数据", "demo data"),
+        "seed-demo": ("演示数据", "demo data"), "permit-lapse": ("作业票超时失效", "permit lapse"),
     ]
 
     /// Where a change came from: a client's address as recorded, or the process that made it.

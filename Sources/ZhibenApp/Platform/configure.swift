@@ -84,7 +84,10 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // instance's enterprises pass to another, and batches waiting for the engine are evaluated.
         app.lifecycle.use(PeriodicJob("batches of readings evaluated from storage", every: .seconds(1)) { try await $0.alarms.coordinate() })
         // An active alarm on a confined space's gas monitoring points suspends the space's open permits.
-        app.lifecycle.use(PeriodicJob("permits suspended for their spaces' alarms", every: .seconds(5)) { try await $0.permits.suspendForAlarms() })
+        // An open permit past its window lapses.
+        app.lifecycle.use(PeriodicJob("permits suspended for their spaces' alarms, lapsed past their window", every: .seconds(5)) {
+            try await $0.permits.lapseOverdue() + $0.permits.suspendForAlarms()
+        })
         if engine == .sqlite {
             app.lifecycle.use(PeriodicJob("write-ahead log checkpointed", every: .seconds(1)) {
                 try await $0.store.checkpoint()

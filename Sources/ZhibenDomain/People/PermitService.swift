@@ -496,6 +496,31 @@ public struct PermitService: Sendable {
         return all.filter { ChinaTime.day($0.entryFrom) <= day && ChinaTime.day($0.entryUntil) >= day || $0.state.isOpen && !$0.inside.isEmpty }
     }
 
+    /// Marks every open permit past its window as lapsed, so that the stored state (and the lists' state
+    /// filter) says what every page already shows; run by the background job. Returns how many it marked.
+    @discardableResult
+    public func lapseOverdue() async throws -> Int {
+        let t = now
+        let open = try await records.all(PermitRecord.self, RecordQuery(tags: [Permit.State.approved, .active, .suspended].map(\.rawValue)), scope: .city, limit: 5000)
+            .filter { $0.state(at: t) == .lapsed }
+        var n = 0
+        for p in open {
+            do {
+                _ = try await records.update(PermitRecord.self, id: p.id, expectedVersion: p.version, scope: .city, action: .transition,
+                                             audit: AuditContext(actor: .system, at: t, origin: "permit-lapse")) { r in
+                    guard let next = PermitWorkflow.lapse(r.permit(certificates: [:], offDuty: [:], alarms: []), now: t) else { return r }
+                    var out = r
+                    out.take(next)
+                    return out
+                }
+                n += 1
+            } catch DomainError.staleVersion {
+                continue
+            }
+        }
+        return n
+    }
+
     /// Suspends every open permit whose space has a monitoring point in alarm; run by the background
     /// job. Returns how many it suspended.
     @discardableResult
