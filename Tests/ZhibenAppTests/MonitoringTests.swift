@@ -469,7 +469,7 @@ struct AlarmFlowTests {
             let company = try await h.token(h.enterpriseUsername(e))
             #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: MonitoringTests.body).status == .created)
             let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
-            let live = try h.app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...40_000)))
+            let live = try h.app.testing(method: .running(hostname: "127.0.0.1", port: 0))
             let now = h.app.zhiben.clock.now()
             let readings = (0..<500).map { i in "{\"point\":\"T-9101\",\"ts\":\"\(ISOTime.string(now.addingTimeInterval(-Double(i))))\",\"value\":\(40 + i % 7)}" }
             let json = Data(("{\"readings\":[" + readings.joined(separator: ",") + "]}").utf8)

@@ -12,7 +12,7 @@ import ZhibenDomain
 struct SecurityTests {
     /// A tester over a real socket, so the server sees a peer address (127.0.0.1).
     static func live(_ h: Harness) throws -> any TestingApplicationTester {
-        try h.app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...40_000)))
+        try h.app.testing(method: .running(hostname: "127.0.0.1", port: 0))
     }
 
     @Test("signing in never redirects to another site: tab, backslash, scheme and // targets go home")
