@@ -4,7 +4,8 @@ recorded on a worker's page puts the worker on the off-duty ledger; the registry
 contractor to a county of another place, with its accident."""
 from helpers import BASE, login, make_browser, shot
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from test_hazards import api, token
 
 COUNTY = "141181"
@@ -29,7 +30,9 @@ def test_the_gate_shows_what_is_missing_and_refuses_the_start():
         assert any("操作证" in m for m in missing) and any("监护人" in m for m in missing), missing
         reasons = [li.get_attribute("data-code") for li in browser.find_elements(By.CSS_SELECTOR, "#gate ul.reasons li")]
         assert "certificateExpired" in reasons and "noSupervisor" in reasons, reasons
+        page = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.XPATH, "//section[@id='gate']//button[text()='开工']").click()
+        WebDriverWait(browser, 15).until(EC.staleness_of(page))
         assert "不能开工" in browser.find_element(By.CSS_SELECTOR, "main").text
         shot(browser, "people-gate-refused")
         assert api("GET", "/contractor-jobs/" + job["id"], token(username))["state"] == "planned"

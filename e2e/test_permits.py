@@ -7,6 +7,7 @@ import datetime
 from helpers import BASE, login, make_browser, shot
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from test_hazards import api, token
 
@@ -22,10 +23,14 @@ def space_and_enterprise():
     return space, "ent-" + enterprise["creditCode"].lower()
 
 
-def click(browser, element):
+def click(browser, element, navigates=True):
     # The phone's menu bar sits over the bottom of the screen: bring the control to the middle first.
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    page = browser.find_element(By.TAG_NAME, "html")
     element.click()
+    if navigates:
+        # The form posts and the server answers with the next page: wait for it, not the one just left.
+        WebDriverWait(browser, 15).until(EC.staleness_of(page))
 
 
 def wait_state(browser, expected):
@@ -117,7 +122,8 @@ def test_a_supervisor_works_a_permit_on_the_phone_and_the_county_sees_it_live():
         # Out, and closed (confirmed); the live list no longer has it.
         click(browser, browser.find_element(By.CSS_SELECTOR, "li.crew-member[data-worker='%s'] button" % first["id"]))
         WebDriverWait(browser, 10).until(lambda _: "在内 0 人" in browser.find_element(By.ID, "inside-count").text)
-        click(browser, button(browser, "关闭作业票"))
+        click(browser, button(browser, "关闭作业票"), navigates=False)
+        WebDriverWait(browser, 10).until(EC.alert_is_present())
         browser.switch_to.alert.accept()
         assert wait_state(browser, "closed")
         stored = api("GET", "/permits/" + permit["id"], ent)
@@ -151,11 +157,11 @@ def test_entries_and_gas_tests_made_without_a_connection_are_sent_when_it_is_bac
         browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
         WebDriverWait(browser, 10).until(lambda _: browser.execute_script("return navigator.onLine") is False)
         # In, and a re-test, with no connection: both kept on the phone, in order.
-        click(browser, browser.find_element(By.CSS_SELECTOR, "li.crew-member[data-worker='%s'] button" % worker["id"]))
+        click(browser, browser.find_element(By.CSS_SELECTOR, "li.crew-member[data-worker='%s'] button" % worker["id"]), navigates=False)
         browser.find_element(By.ID, "f-a-oxygenPercent").send_keys("20.6")
         for field, value in (("f-a-coPPM", "1"), ("f-a-h2sPPM", "0"), ("f-a-lelPercent", "0"), ("f-a-tester", "孙海燕")):
             browser.find_element(By.ID, field).send_keys(value)
-        click(browser, button(browser, "记录检测结果"))
+        click(browser, button(browser, "记录检测结果"), navigates=False)
         note = browser.find_element(By.CSS_SELECTOR, ".offline-note")
         assert note.is_displayed() and "2" in note.text, note.text
         stored = api("GET", "/permits/" + permit["id"], ent)
