@@ -53,7 +53,9 @@ def test_a_violation_recorded_on_the_page_puts_the_worker_on_the_off_duty_ledger
         browser.find_element(By.XPATH, "//summary[contains(., '记录三违')]").click()
         Select(browser.find_element(By.ID, "f-v-kind")).select_by_value("discipline")
         browser.find_element(By.ID, "v-what").send_keys("班中睡岗")
+        page = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.XPATH, "//button[text()='记录三违']").click()
+        WebDriverWait(browser, 15).until(EC.staleness_of(page))
         assert "已记录三违" in browser.find_element(By.CSS_SELECTOR, "main").text
         browser.get(BASE + "/people/off-duty")
         rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.data tbody tr")]
