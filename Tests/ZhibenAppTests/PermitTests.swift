@@ -82,6 +82,9 @@ struct PermitTests {
             #expect(made.status == .created, "\(made.body.string)")
             let id = try made.content.get(UUID.self, at: "id")
             #expect(try made.content.get(String.self, at: "state") == "draft")
+            let today = ChinaTime.day(Date().addingTimeInterval(-600))
+            #expect(try await h.api(.GET, "/api/v1/permits?from=\(today)&to=\(today)", token: ent).body.string.contains(id.uuidString), "a day's bounds hold its permits")
+            #expect(try await h.api(.GET, "/api/v1/permits/export.csv?to=\(today)", token: ent).body.string.contains(try made.content.get(String.self, at: "number")))
 
             // Approval without a test: refused with the reason's code.
             let early = try await Self.act(h, id, token: ent, ["action": "approve", "approvedBy": "钱安全", "authority": "principal"])

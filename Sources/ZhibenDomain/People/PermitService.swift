@@ -188,9 +188,7 @@ public struct PermitService: Sendable {
 
     public func permits(_ query: RecordQuery, page: Paging, actor: Caller) async throws -> Paged<PermitRecord> {
         try actor.require(.peopleRead)
-        var q = query
-        if let to = q.to, to.count == 10 { q.to = to + " 99" }
-        return try await records.page(PermitRecord.self, q, scope: actor.scope, page: page)
+        return try await records.page(PermitRecord.self, query, scope: actor.scope, page: page)
     }
 
     public func permit(_ id: UUID, actor: Caller) async throws -> PermitRecord {

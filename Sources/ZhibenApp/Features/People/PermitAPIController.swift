@@ -270,9 +270,7 @@ struct PermitAPIController: RouteCollection {
 
     static func exportPermits(req: Request) async throws -> Response {
         let s = req.zhiben.permits
-        var q = try req.permitQuery()
-        if let to = q.to, to.count == 10 { q.to = to + " 99" }
-        return .csv(PermitCSV.permits(try await s.all(PermitRecord.self, q, actor: req.caller), now: s.workforce.clock.now()),
+        return .csv(PermitCSV.permits(try await s.all(PermitRecord.self, req.permitQuery(), actor: req.caller), now: s.workforce.clock.now()),
                     filename: "permits.csv", displayName: "作业票.csv")
     }
 
@@ -390,8 +388,9 @@ extension Request {
                             search: queryString("q").map { String($0.prefix(100)) }, descending: true)
         if let s = try queryEnum("state", Permit.State.self) { q.tags = [s.rawValue] }
         if let k = try queryEnum("kind", PermitKind.self) { q.search = [q.search, k.zh].compactMap { $0 }.joined(separator: " ") }
-        if let from = try queryDate("from") { q.from = ChinaTime.day(from) }
-        if let to = try queryDate("to") { q.to = ChinaTime.day(to) }
+        try dayRange(&q)
+        // The order key is the start as `yyyy-MM-dd HH:mm`: a day's bound reaches past its last minute.
+        if let to = q.to { q.to = to + " 99" }
         return q
     }
 }
