@@ -213,13 +213,7 @@ public struct ContractorService: Sendable {
         if members.count > 100 { issues.append(FieldIssue(field: "crew", zh: "作业人员最多100人", en: "at most 100 crew members")); return [] }
         var out: [ContractorJob.CrewMember] = []
         for (n, m) in members.enumerated() {
-            let w = try await m.workerID.asyncFlatMap { try await records.get(Worker.self, id: $0, scope: .enterprise(enterpriseID)) }
-            guard let w else {
-                issues.append(FieldIssue(field: "crew[\(n)].workerId", zh: "第\(n + 1)名作业人员不是本企业登记的人员（外单位人员须先登记到本企业名册）",
-                                         en: "crew member \(n + 1) is not a registered worker of this enterprise"))
-                continue
-            }
-            if out.contains(where: { $0.workerID == w.id }) { issues.append(FieldIssue(field: "crew[\(n)].workerId", zh: "\(w.name)重复", en: "\(w.name) twice")); continue }
+            guard let w = try await workforce.crewMember(m.workerID, n: n, enterpriseID: enterpriseID, taken: out.map(\.workerID), into: &issues) else { continue }
             for op in m.operations where SpecialOperationCatalogue.operation(op) == nil {
                 issues.append(FieldIssue(field: "crew[\(n)].operations", zh: "作业目录中没有操作项目\(op)", en: "the catalogue has no operation \(op)"))
             }

@@ -205,11 +205,7 @@ public struct PermitService: Sendable {
         var out: [PermitRecord.Crew] = []
         for (n, id) in ids.enumerated() {
             let field = "crew[\(n)].workerId"
-            guard let w = try await records.get(Worker.self, id: id, scope: .enterprise(enterpriseID)) else {
-                issues.append(FieldIssue(field: field, zh: "第\(n + 1)名作业人员不是本企业登记的人员", en: "crew member \(n + 1) is not a registered worker of this enterprise"))
-                continue
-            }
-            if out.contains(where: { $0.workerID == id }) { issues.append(FieldIssue(field: field, zh: "\(w.name)重复", en: "\(w.name) twice")); continue }
+            guard let w = try await workforce.crewMember(id, n: n, enterpriseID: enterpriseID, taken: out.map(\.workerID), into: &issues) else { continue }
             if let job, !job.crew.contains(where: { $0.workerID == id }) {
                 issues.append(FieldIssue(field: field, zh: "\(w.name)不在承包作业“\(job.title)”的作业人员中", en: "\(w.name) is not on the contractor job's crew"))
             }

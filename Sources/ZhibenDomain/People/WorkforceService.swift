@@ -439,6 +439,22 @@ public struct WorkforceService: Sendable {
     }
 
     /// The workers of an enterprise who may not work now.
+    /// Crew member `n` as a registered worker of the enterprise, named once: the issue on
+    /// `crew[n].workerId` otherwise (another enterprise's worker, no id, the same worker twice).
+    func crewMember(_ id: UUID?, n: Int, enterpriseID: UUID, taken: [UUID], into issues: inout [FieldIssue]) async throws -> Worker? {
+        let field = "crew[\(n)].workerId"
+        guard let w = try await id.asyncFlatMap({ try await records.get(Worker.self, id: $0, scope: .enterprise(enterpriseID)) }) else {
+            issues.append(FieldIssue(field: field, zh: "第\(n + 1)名作业人员不是本企业登记的人员（外单位人员须先登记到本企业名册）",
+                                     en: "crew member \(n + 1) is not a registered worker of this enterprise"))
+            return nil
+        }
+        if taken.contains(w.id) {
+            issues.append(FieldIssue(field: field, zh: "\(w.name)重复", en: "\(w.name) twice"))
+            return nil
+        }
+        return w
+    }
+
     public func offDutyWorkerIDs(enterpriseID: UUID, actor: Caller) async throws -> Set<UUID> {
         Set(try await offDuty(enterpriseID: enterpriseID, countyCode: nil, actor: actor).compactMap(\.workerID))
     }
