@@ -140,8 +140,10 @@ enum DemoPeople {
         let workers = try await services.workforce.records.all(Worker.self, RecordQuery(enterpriseID: e.id), scope: .city, limit: 100)
         let off = try await services.workforce.offDutyWorkerIDs(enterpriseID: e.id, actor: .system)
         let free = workers.filter { !off.contains($0.id) && $0.kind != .contractor }
-        guard free.count >= 4, let welder = free.first(where: { $0.job == "焊工" }) else { return }
+        guard let welder = free.first(where: { $0.job == "焊工" }) else { return }
         let crew = free.filter { $0.id != welder.id }
+        // Four on-duty workers besides the welder (which of the demo's workers are off duty depends on the day).
+        guard crew.count >= 4 else { return }
         let pond = try await s.createSpace(.init(enterpriseID: e.id, code: "YS-01", name: "1号污水沉淀池", place: "污水处理站东侧", hazards: ["h2s", "oxygenDeficiency"],
                                                  signPosted: true, lockOrBarrier: "井盖上锁，钥匙由安全科保管", limits: .init(coMaxPPM: 24, h2sMaxPPM: 10, lelMaxPercent: 10)),
                                            actor: actor, origin: "seed-demo")
