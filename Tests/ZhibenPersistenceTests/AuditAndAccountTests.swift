@@ -148,3 +148,62 @@ struct AccountRepositoryTests {
         }
     }
 }
+
+@Suite("Group commit of audited writes", .serialized)
+struct GroupCommitTests {
+    struct Refused: Error {}
+
+    @Test("concurrent writes share commits; one that fails, in Swift or in SQL, is rolled back alone; the chain holds")
+    func grouped() async throws {
+        try await TestStore.with { t in
+            let audit = FluentAuditRepository(store: t.store)
+            let before = t.store.stats.snapshot
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for i in 0..<60 {
+                    group.addTask {
+                        do {
+                            try await t.store.write { db in
+                                try await AuditChain.append(on: db, action: "create", entityType: "probe", entityID: "w\(i)", changes: [],
+                                                            audit: AuditContext(actor: .system, at: Date()))
+                                // Every fifth write fails after its entry, half of them in Swift and half in SQL
+                                // (which on PostgreSQL aborts the transaction up to the savepoint).
+                                if i % 10 == 4 { throw Refused() }
+                                if i % 10 == 9 { try await (db as! any SQLDatabase).raw("SELECT * FROM no_such_table").run() }
+                            }
+                            return (i, true)
+                        } catch {
+                            return (i, false)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            let kept = (0..<60).filter { $0 % 10 != 4 && $0 % 10 != 9 }
+            #expect(outcomes.filter(\.value).keys.sorted() == kept)
+            let stored = try await audit.list(AuditQuery(entityType: "probe", page: Paging(page: 1, per: 100)))
+            #expect(Set(stored.items.map(\.entityID)) == Set(kept.map { "w\($0)" }))
+            #expect(try await audit.verify() == .ok(count: kept.count))
+            let after = t.store.stats.snapshot
+            #expect(after.writes - before.writes == 60)
+            // Sixty writes at once cannot each have had a commit of their own.
+            #expect(after.groups - before.groups < 30)
+        }
+    }
+
+    @Test("a write alone in its group that fails leaves nothing, and the next write still commits")
+    func aloneFails() async throws {
+        try await TestStore.with { t in
+            let audit = FluentAuditRepository(store: t.store)
+            await #expect(throws: Refused.self) {
+                try await t.store.write { db in
+                    try await AuditChain.append(on: db, action: "create", entityType: "probe", entityID: "gone", changes: [],
+                                                audit: AuditContext(actor: .system, at: Date()))
+                    throw Refused()
+                }
+            }
+            try await audit.append(action: .create, entityType: "probe", entityID: "kept", changes: [], audit: AuditContext(actor: .system, at: Date()))
+            #expect(try await audit.list(AuditQuery(entityType: "probe")).items.map(\.entityID) == ["kept"])
+            #expect(try await audit.verify() == .ok(count: 1))
+        }
+    }
+}

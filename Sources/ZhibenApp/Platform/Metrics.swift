@@ -67,6 +67,7 @@ enum Metrics {
         gauge("zhiben_engine_leases_held", help: "Enterprises whose alarm engine this instance runs.").set(Double(f.leasesHeld))
         let s = services.store.stats.snapshot
         gauge("zhiben_audited_writes", help: "Audited writes committed or tried by this instance since it started.").set(Double(s.writes))
+        gauge("zhiben_audited_write_groups", help: "Commits that held this instance's audited writes since it started (writes committed together share one).").set(Double(s.groups))
         gauge("zhiben_write_gate_wait_seconds", help: "Seconds audited writes of this instance have waited for their turn (SQLite's single writer, or the audit chain's lock on PostgreSQL), in all.").set(s.waitSeconds)
         gauge("zhiben_checkpoint_frames_behind", help: "SQLite: write-ahead log frames not yet copied back into the database file at the last checkpoint.").set(Double(s.framesBehind))
         gauge("zhiben_checkpoint_age_seconds", help: "SQLite under serve: seconds since the last checkpoint of the write-ahead log (0 when none ran).")

@@ -39,7 +39,19 @@ public enum AuditChain {
                      entityType: String, entityID: String, changes: String, origin: String?, prevHash: String) -> String {
         let canonical = [String(seq), String(atMillis), actorKind, actorUsername, action, entityType, entityID, changes,
                          origin ?? "", prevHash].joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        return hex(SHA256.hash(data: Data(canonical.utf8)))
+    }
+
+    /// Lower-case hexadecimal of a digest.
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func hash(of m: AuditEntryModel) -> String {
@@ -67,34 +79,34 @@ public enum AuditChain {
         try await appendAll(on: db, [Event(action: action, entityType: entityType, entityID: entityID, changes: changes)], audit: audit)
     }
 
-    /// Appends entries in order, reading the head of the chain once and inserting in batches.
+    /// Appends entries in order, reading the head of the chain once and inserting in batches. Plain SQL:
+    /// every audited write passes here, inside its group's serialised commit.
     static func appendAll(on db: any Database, _ events: [Event], audit: AuditContext) async throws {
         guard !events.isEmpty else { return }
-        let last = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first()
-        var seq = last?.id ?? 0
+        let sql = db as! any SQLDatabase
+        struct Head: Decodable { let seq: Int64; let hash: String }
+        let last = try await sql.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
+        var seq = last?.seq ?? 0
         var prev = last?.hash ?? genesis
         let atMillis = Int64((audit.at.timeIntervalSince1970 * 1000).rounded())
-        var models: [AuditEntryModel] = []
-        models.reserveCapacity(events.count)
-        for e in events {
-            let m = AuditEntryModel()
-            seq += 1
-            m.id = seq
-            m.atMillis = atMillis
-            m.actorKind = audit.actor.kind.rawValue
-            m.actorUsername = audit.actor.username
-            m.action = e.action
-            m.entityType = e.entityType
-            m.entityID = e.entityID
-            m.changes = encode(e.changes)
-            m.origin = audit.origin.map { String($0.prefix(100)) }
-            m.prevHash = prev
-            m.hash = hash(of: m)
-            prev = m.hash
-            models.append(m)
-        }
-        for chunk in stride(from: 0, to: models.count, by: 200) {
-            try await Array(models[chunk..<min(chunk + 200, models.count)]).create(on: db)
+        let actorKind = audit.actor.kind.rawValue
+        let actorUsername = audit.actor.username
+        let origin = audit.origin.map { String($0.prefix(100)) }
+        for chunk in stride(from: 0, to: events.count, by: 200) {
+            var insert: SQLQueryString = """
+                INSERT INTO audit_log (seq, at_ms, actor_kind, actor_username, action, entity_type, entity_id, changes, origin, prev_hash, hash) VALUES
+                """
+            for (i, e) in events[chunk..<min(chunk + 200, events.count)].enumerated() {
+                seq += 1
+                let changes = encode(e.changes)
+                let hash = hash(seq: seq, atMillis: atMillis, actorKind: actorKind, actorUsername: actorUsername, action: e.action,
+                                entityType: e.entityType, entityID: e.entityID, changes: changes, origin: origin, prevHash: prev)
+                insert += (i == 0 ? " " : ", ")
+                    + "(\(bind: seq), \(bind: atMillis), \(bind: actorKind), \(bind: actorUsername), \(bind: e.action), \(bind: e.entityType), "
+                    + "\(bind: e.entityID), \(bind: changes), \(bind: origin), \(bind: prev), \(bind: hash))"
+                prev = hash
+            }
+            try await sql.raw(insert).run()
         }
     }
 

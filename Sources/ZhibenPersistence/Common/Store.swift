@@ -12,52 +12,77 @@ public final class Store: Sendable {
     /// loop's connections instead of queueing for one.
     public var database: any Database { provider() }
     private let provider: @Sendable () -> any Database
+    private let writerProvider: @Sendable () -> any Database
     public let engine: Engine
     /// SQLite allows one writer; a deferred transaction that reads first and writes second fails at
     /// once (not after waiting) when another connection writes meanwhile. Writes queue here instead.
     private let writeGate = AsyncGate()
+    /// Audited writes wait here for their group's commit (see `write`).
+    private var committer: GroupCommitter { groups.committer! }
+    private let groups = CommitterBox()
     /// What the operators' figures read: waits for the write gate, the last checkpoint.
     public let stats = StoreStats()
 
     /// Always the same database handle (tests).
     public init(database: any Database, engine: Engine) {
         provider = { database }
+        writerProvider = { database }
         self.engine = engine
+        groups.committer = GroupCommitter { [unowned self] in await self.commit($0) }
     }
 
-    /// A fresh handle for each use, from `provider`.
-    public init(engine: Engine, provider: @escaping @Sendable () -> any Database) {
+    /// A fresh handle for each use, from `provider`. `writer`, when given, is the connection that writes
+    /// (SQLite: a connection of its own, so that pages never queue behind a group's transaction).
+    public init(engine: Engine, provider: @escaping @Sendable () -> any Database, writer: (@Sendable () -> any Database)? = nil) {
         self.provider = provider
+        self.writerProvider = writer ?? provider
         self.engine = engine
+        groups.committer = GroupCommitter { [unowned self] in await self.commit($0) }
     }
 
     public var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    /// Runs `body` in one transaction: all of it is stored, or none.
+    /// Runs `body` in one transaction: all of it is stored, or none. Answered once committed.
+    ///
+    /// Audited writes are committed in groups (`GroupCommitter`): the writes that arrive while one group
+    /// commits share the next group's transaction and its one fsync, each in its own savepoint, so one
+    /// failing does not fail the others. On PostgreSQL each group holds the audit chain's lock (shared by
+    /// every app instance) from its start to its commit, so the chain has one head and each write's reads
+    /// and compare-and-set see the writes committed before it.
     public func write<T: Sendable>(_ body: @Sendable @escaping (any Database) async throws -> T) async throws -> T {
-        let waitStarted = ContinuousClock.now
-        if engine == .sqlite {
-            await writeGate.enter()
-            stats.waited(ContinuousClock.now - waitStarted)
-        }
+        try await committer.submit { db in try await body(db) } as! T
+    }
+
+    /// Commits one group of audited writes and answers each of them.
+    private func commit(_ group: [GroupCommitter.Job]) async {
+        if engine == .sqlite { await writeGate.enter() }
+        let started = ContinuousClock.now
+        if engine == .sqlite { for job in group { stats.waited(started - job.queued) } }
+        let outcomes: Result<[Result<any Sendable, any Error>], any Error>
         do {
-            let database = self.database
-            let transaction: @Sendable () async throws -> T = {
+            let database = writerProvider()
+            let transaction: @Sendable () async throws -> [Result<any Sendable, any Error>] = {
                 try await database.transaction { tx in
                     if self.engine == .postgres {
                         // Serialises writers across app instances, so the audit chain has one head.
                         try await (tx as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(141100)").run()
-                        self.stats.waited(ContinuousClock.now - waitStarted)
+                        let locked = ContinuousClock.now
+                        for job in group { self.stats.waited(locked - job.queued) }
                     }
-                    return try await body(tx)
+                    return try await GroupCommitter.run(group, on: tx)
                 }
             }
-            let result = try await run(transaction)
-            if engine == .sqlite { await writeGate.leave() }
-            return result
+            outcomes = .success(try await run(transaction))
         } catch {
-            if engine == .sqlite { await writeGate.leave() }
-            throw error
+            outcomes = .failure(error)
+        }
+        if engine == .sqlite { await writeGate.leave() }
+        stats.grouped(group.count)
+        switch outcomes {
+        case .success(let each):
+            for (job, outcome) in zip(group, each) { job.done.resume(with: outcome) }
+        case .failure(let error):
+            for job in group { job.done.resume(throwing: error) }
         }
     }
 
@@ -66,7 +91,7 @@ public final class Store: Sendable {
     public func bulkWrite<T: Sendable>(_ body: @Sendable @escaping (any Database) async throws -> T) async throws -> T {
         if engine == .sqlite { await writeGate.enter() }
         do {
-            let database = self.database
+            let database = writerProvider()
             let transaction: @Sendable () async throws -> T = { try await database.transaction { tx in try await body(tx) } }
             let result = try await run(transaction)
             if engine == .sqlite { await writeGate.leave() }
@@ -102,6 +127,11 @@ public final class Store: Sendable {
     }
 }
 
+/// Holds the store's committer, which is made once the store exists (it calls back into it).
+final class CommitterBox: @unchecked Sendable {
+    var committer: GroupCommitter?
+}
+
 /// A write given up because the database went away while it ran.
 public struct StoreUnavailable: Error {}
 
@@ -133,6 +163,7 @@ extension Result where Failure == any Error {
 public final class StoreStats: @unchecked Sendable {
     private let lock = NSLock()
     private var writes = 0
+    private var groups = 0
     private var waitSeconds = 0.0
     private var framesBehind = 0
     private var lastCheckpoint: Date?
@@ -191,6 +222,11 @@ public final class StoreStats: @unchecked Sendable {
         lock.withLock { writes += 1; waitSeconds += s }
     }
 
+    /// A group of audited writes was committed (or failed) together.
+    func grouped(_ writes: Int) {
+        lock.withLock { groups += 1 }
+    }
+
     func checkpointed(behind frames: Int, at: Date) {
         lock.withLock { framesBehind = frames; lastCheckpoint = at }
     }
@@ -198,8 +234,8 @@ public final class StoreStats: @unchecked Sendable {
     /// Audited writes so far, the seconds they waited for the write gate (SQLite) or the audit chain's
     /// lock (PostgreSQL), the write-ahead log's frames not yet copied back at the last checkpoint, and when
     /// that was (SQLite under `serve`).
-    public var snapshot: (writes: Int, waitSeconds: Double, framesBehind: Int, lastCheckpoint: Date?) {
-        lock.withLock { (writes, waitSeconds, framesBehind, lastCheckpoint) }
+    public var snapshot: (writes: Int, groups: Int, waitSeconds: Double, framesBehind: Int, lastCheckpoint: Date?) {
+        lock.withLock { (writes, groups, waitSeconds, framesBehind, lastCheckpoint) }
     }
 }
 

@@ -1,0 +1,88 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Audited writes, committed in groups: the writes that arrive while a group commits wait for the next
+/// group, and each group is one transaction (one fsync) on one connection. Each write runs in its own
+/// savepoint, so a write that fails is rolled back alone and the others in its group still commit. Each
+/// is answered only after the commit that holds it, with its own result or error; when the commit itself
+/// fails, every write in the group is answered with that error.
+///
+/// The writes of a group run one after another in arrival order, so each sees the ones before it, and
+/// the audit chain (whose head each write reads and extends) is computed in that order.
+actor GroupCommitter {
+    typealias Body = @Sendable (any Database) async throws -> any Sendable
+
+    struct Job {
+        let body: Body
+        let queued: ContinuousClock.Instant
+        let done: CheckedContinuation<any Sendable, any Error>
+    }
+
+    /// The most writes one group holds: later ones wait for the next group, which bounds how long the
+    /// first write of a group waits for the others.
+    static let maxGroup = 128
+
+    private var waiting: [Job] = []
+    private var draining = false
+    /// Runs one group in one transaction; set once by the store.
+    private let commit: @Sendable ([Job]) async -> Void
+
+    init(commit: @escaping @Sendable ([Job]) async -> Void) {
+        self.commit = commit
+    }
+
+    func submit(_ body: @escaping Body) async throws -> any Sendable {
+        let queued = ContinuousClock.now
+        return try await withCheckedThrowingContinuation { done in
+            waiting.append(Job(body: body, queued: queued, done: done))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func next() -> [Job]? {
+        guard !waiting.isEmpty else {
+            draining = false
+            return nil
+        }
+        let group = Array(waiting.prefix(Self.maxGroup))
+        waiting.removeFirst(group.count)
+        return group
+    }
+
+    private func drain() async {
+        while let group = next() {
+            await commit(group)
+        }
+    }
+
+    /// Runs `group` inside the open transaction `tx`: each write in a savepoint (none for a group of one:
+    /// the transaction is its unit). Returns each write's outcome; throws when the transaction can no
+    /// longer commit (a savepoint that cannot be rolled back).
+    static func run(_ group: [Job], on tx: any Database) async throws -> [Result<any Sendable, any Error>] {
+        if group.count == 1 {
+            return [.success(try await group[0].body(tx))]
+        }
+        let sql = tx as! any SQLDatabase
+        var outcomes: [Result<any Sendable, any Error>] = []
+        outcomes.reserveCapacity(group.count)
+        let t0 = ContinuousClock.now
+        defer { if ProcessInfo.processInfo.environment["ZHIBEN_TRACE_GROUPS"] != nil { FileHandle.standardError.write("group \(group.count) bodies \(ContinuousClock.now - t0)\n".data(using: .utf8)!) } }
+        for job in group {
+            try await sql.raw("SAVEPOINT audited_write").run()
+            do {
+                let value = try await job.body(tx)
+                try await sql.raw("RELEASE SAVEPOINT audited_write").run()
+                outcomes.append(.success(value))
+            } catch {
+                try await sql.raw("ROLLBACK TO SAVEPOINT audited_write").run()
+                try await sql.raw("RELEASE SAVEPOINT audited_write").run()
+                outcomes.append(.failure(error))
+            }
+        }
+        return outcomes
+    }
+}
