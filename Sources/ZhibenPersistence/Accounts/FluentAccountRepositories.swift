@@ -145,9 +145,11 @@ public struct FluentTokenRepository: TokenRepository {
     }
 
     public func findSession(tokenHash: String, now: Date) async throws -> User? {
-        guard let s = try await SessionTokenModel.query(on: store.database).filter(\.$tokenHash == tokenHash)
-            .filter(\.$expiresAt > now).first() else { return nil }
-        guard let u = try await UserModel.find(s.userID, on: store.database), u.active else { return nil }
+        // Every signed-in request reads this: one plain statement.
+        guard let u = try await store.sql.models(UserModel.self, """
+            SELECT users.* FROM api_sessions JOIN users ON users.id = api_sessions.user_id
+            WHERE api_sessions.token_hash = \(bind: tokenHash) AND api_sessions.expires_at > \(bind: now) LIMIT 1
+            """).first, u.active else { return nil }
         return try u.domain()
     }
 

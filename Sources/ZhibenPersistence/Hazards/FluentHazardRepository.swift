@@ -51,7 +51,8 @@ public struct FluentHazardRepository: HazardRepository {
     }
 
     public func find(id: UUID, scope: Scope) async throws -> Hazard? {
-        try await Self.scoped(scope, on: store.database)?.filter(\.$id == id).first()?.domain()
+        guard let clause = Self.scopeClause(scope) else { return nil }
+        return try await store.sql.models(HazardModel.self, "SELECT * FROM hazards WHERE id = \(bind: id)" + clause + " LIMIT 1").first?.domain()
     }
 
     func filtered(_ q: HazardQuery, scope: Scope, now: Date) -> QueryBuilder<HazardModel>? {
@@ -171,11 +172,13 @@ public struct FluentHazardRepository: HazardRepository {
     }
 
     public func events(hazardID: UUID) async throws -> [HazardEvent] {
-        try await HazardEventModel.query(on: store.database).filter(\.$hazardID == hazardID).sort(\.$at, .ascending).all().map { try $0.domain() }
+        try await store.sql.models(HazardEventModel.self, "SELECT * FROM hazard_events WHERE hazard_id = \(bind: hazardID) ORDER BY at")
+            .map { try $0.domain() }
     }
 
     public func photos(hazardID: UUID) async throws -> [HazardPhoto] {
-        try await HazardPhotoModel.query(on: store.database).filter(\.$hazardID == hazardID).sort(\.$uploadedAt, .ascending).all().map { try $0.domain() }
+        try await store.sql.models(HazardPhotoModel.self, "SELECT * FROM hazard_photos WHERE hazard_id = \(bind: hazardID) ORDER BY uploaded_at")
+            .map { try $0.domain() }
     }
 
     public func photo(id: UUID, scope: Scope) async throws -> HazardPhoto? {
@@ -329,17 +332,18 @@ public struct FluentHazardRepository: HazardRepository {
 
     /// Turns each notification's audience into its accounts' inbox entries, inside the write.
     static func notify(_ notes: [NotificationDraft], on db: any Database, at: Date) async throws {
+        let sql = db as! any SQLDatabase
+        struct Row: Decodable { let id: UUID }
         for note in notes {
-            let q = UserModel.query(on: db).filter(\.$active == true)
-            switch note.audience {
-            case .enterprise(let id): q.filter(\.$enterpriseID == id)
-            case .countyOfficers(let c): q.filter(\.$role == Role.countyOfficer.rawValue).filter(\.$countyCode == c)
-            case .cityOfficers: q.filter(\.$role == Role.cityOfficer.rawValue)
-            case .user(let id): q.filter(\.$id == id)
+            let audience: SQLQueryString = switch note.audience {
+            case .enterprise(let id): "enterprise_id = \(bind: id)"
+            case .countyOfficers(let c): "role = \(bind: Role.countyOfficer.rawValue) AND county_code = \(bind: c)"
+            case .cityOfficers: "role = \(bind: Role.cityOfficer.rawValue)"
+            case .user(let id): "id = \(bind: id)"
             }
-            let users = try await q.field(\.$id).all()
-            let models = users.compactMap { u -> NotificationModel? in
-                guard let id = u.id else { return nil }
+            let users = try await sql.raw("SELECT id FROM users WHERE active = \(bind: true) AND " + audience).all(decoding: Row.self)
+            let models = users.map { u -> NotificationModel in
+                let id = u.id
                 let m = NotificationModel()
                 m.id = UUID()
                 m.userID = id
@@ -351,7 +355,12 @@ public struct FluentHazardRepository: HazardRepository {
                 m.createdAt = at
                 return m
             }
-            if !models.isEmpty { try await models.create(on: db) }
+            // Usually one or two accounts: a plain statement each; more in one batch.
+            if models.count <= 4 {
+                for m in models { try await m.insert(on: db) }
+            } else {
+                try await models.create(on: db)
+            }
         }
     }
 
@@ -366,10 +375,10 @@ public struct FluentHazardRepository: HazardRepository {
     /// entry, its first history entry, its notifications and its audit entry.
     static func insert(_ new: NewHazard, audit: AuditContext, on db: any Database) async throws {
         let hazard = new.hazard
-        try await HazardModel(hazard).create(on: db)
+        try await HazardModel(hazard).insert(on: db)
         try await tally(db, county: hazard.countyCode, state: hazard.state, level: hazard.level, delta: 1)
         try await HazardSearchIndex.index([.init(hazard)], on: db)
-        try await HazardEventModel(new.event).create(on: db)
+        try await HazardEventModel(new.event).insert(on: db)
         try await notify(new.notifications, on: db, at: audit.at)
         try await AuditChain.append(on: db, action: AuditAction.create.rawValue, entityType: "hazard", entityID: hazard.id.uuidString,
                                     changes: FieldChange.diff([:], hazard.auditFields), audit: audit)
@@ -426,7 +435,7 @@ public struct FluentHazardRepository: HazardRepository {
                 try await Self.tally(db, county: before.countyCode, state: before.state, level: before.level, delta: -1)
                 try await Self.tally(db, county: after.countyCode, state: after.state, level: after.level, delta: 1)
             }
-            try await HazardEventModel(event).create(on: db)
+            try await HazardEventModel(event).insert(on: db)
             try await Self.notify(notes, on: db, at: audit.at)
             var changes = [FieldChange(field: "action", before: nil, after: event.action)]
             changes += FieldChange.diff(before.auditFields, after.auditFields)
