@@ -30,6 +30,18 @@ final class AuditEntryModel: Model, @unchecked Sendable {
     }
 }
 
+/// The audit entries one write of a group has made so far (kept until the group writes them).
+final class PendingAudit: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(event: AuditChain.Event, audit: AuditContext)] = []
+
+    func add(_ more: [(event: AuditChain.Event, audit: AuditContext)]) {
+        lock.withLock { items += more }
+    }
+
+    var entries: [(event: AuditChain.Event, audit: AuditContext)] { lock.withLock { items } }
+}
+
 /// The append-only audit log. Each row carries the SHA-256 of the previous row's hash and its own
 /// content, so an edited, inserted or deleted row breaks the chain where it happened.
 public enum AuditChain {
@@ -79,25 +91,39 @@ public enum AuditChain {
         try await appendAll(on: db, [Event(action: action, entityType: entityType, entityID: entityID, changes: changes)], audit: audit)
     }
 
-    /// Appends entries in order, reading the head of the chain once and inserting in batches. Plain SQL:
-    /// every audited write passes here, inside its group's serialised commit.
+    /// The entries of the write running now, when it runs in a group (`GroupCommitter`): they are
+    /// chained and inserted with the group's other entries at its end, one statement for the group.
+    @TaskLocal static var pending: PendingAudit?
+
+    /// Appends entries in order: to the running write's pending entries inside a group, else at once.
     static func appendAll(on db: any Database, _ events: [Event], audit: AuditContext) async throws {
         guard !events.isEmpty else { return }
+        if let pending {
+            pending.add(events.map { ($0, audit) })
+        } else {
+            try await write(events.map { ($0, audit) }, on: db)
+        }
+    }
+
+    /// Chains and inserts entries in order, reading the head of the chain once. Plain SQL: every audited
+    /// write passes here, inside its group's serialised commit.
+    static func write(_ entries: [(event: Event, audit: AuditContext)], on db: any Database) async throws {
+        guard !entries.isEmpty else { return }
         let sql = db as! any SQLDatabase
         struct Head: Decodable { let seq: Int64; let hash: String }
         let last = try await sql.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
         var seq = last?.seq ?? 0
         var prev = last?.hash ?? genesis
-        let atMillis = Int64((audit.at.timeIntervalSince1970 * 1000).rounded())
-        let actorKind = audit.actor.kind.rawValue
-        let actorUsername = audit.actor.username
-        let origin = audit.origin.map { String($0.prefix(100)) }
-        for chunk in stride(from: 0, to: events.count, by: 200) {
+        for chunk in stride(from: 0, to: entries.count, by: 200) {
             var insert: SQLQueryString = """
                 INSERT INTO audit_log (seq, at_ms, actor_kind, actor_username, action, entity_type, entity_id, changes, origin, prev_hash, hash) VALUES
                 """
-            for (i, e) in events[chunk..<min(chunk + 200, events.count)].enumerated() {
+            for (i, (e, audit)) in entries[chunk..<min(chunk + 200, entries.count)].enumerated() {
                 seq += 1
+                let atMillis = Int64((audit.at.timeIntervalSince1970 * 1000).rounded())
+                let actorKind = audit.actor.kind.rawValue
+                let actorUsername = audit.actor.username
+                let origin = audit.origin.map { String($0.prefix(100)) }
                 let changes = encode(e.changes)
                 let hash = hash(seq: seq, atMillis: atMillis, actorKind: actorKind, actorUsername: actorUsername, action: e.action,
                                 entityType: e.entityType, entityID: e.entityID, changes: changes, origin: origin, prevHash: prev)

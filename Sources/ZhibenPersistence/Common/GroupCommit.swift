@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import SQLKit
+import ZhibenDomain
 
 /// Audited writes, committed in groups: the writes that arrive while a group commits wait for the next
 /// group, and each group is one transaction (one fsync) on one connection. Each write runs in its own
@@ -60,29 +61,35 @@ actor GroupCommitter {
     }
 
     /// Runs `group` inside the open transaction `tx`: each write in a savepoint (none for a group of one:
-    /// the transaction is its unit). Returns each write's outcome; throws when the transaction can no
-    /// longer commit (a savepoint that cannot be rolled back).
+    /// the transaction is its unit), then the audit entries of the writes that succeeded, chained in
+    /// order in one statement. Returns each write's outcome; throws when the transaction can no longer
+    /// commit (a savepoint that cannot be rolled back, the entries that cannot be written).
     static func run(_ group: [Job], on tx: any Database) async throws -> [Result<any Sendable, any Error>] {
         if group.count == 1 {
-            return [.success(try await group[0].body(tx))]
+            let pending = PendingAudit()
+            let value = try await AuditChain.$pending.withValue(pending) { try await group[0].body(tx) }
+            try await AuditChain.write(pending.entries, on: tx)
+            return [.success(value)]
         }
         let sql = tx as! any SQLDatabase
         var outcomes: [Result<any Sendable, any Error>] = []
         outcomes.reserveCapacity(group.count)
-        let t0 = ContinuousClock.now
-        defer { if ProcessInfo.processInfo.environment["ZHIBEN_TRACE_GROUPS"] != nil { FileHandle.standardError.write("group \(group.count) bodies \(ContinuousClock.now - t0)\n".data(using: .utf8)!) } }
+        var entries: [(event: AuditChain.Event, audit: AuditContext)] = []
         for job in group {
+            let pending = PendingAudit()
             try await sql.raw("SAVEPOINT audited_write").run()
             do {
-                let value = try await job.body(tx)
+                let value = try await AuditChain.$pending.withValue(pending) { try await job.body(tx) }
                 try await sql.raw("RELEASE SAVEPOINT audited_write").run()
                 outcomes.append(.success(value))
+                entries += pending.entries
             } catch {
                 try await sql.raw("ROLLBACK TO SAVEPOINT audited_write").run()
                 try await sql.raw("RELEASE SAVEPOINT audited_write").run()
                 outcomes.append(.failure(error))
             }
         }
+        try await AuditChain.write(entries, on: tx)
         return outcomes
     }
 }
