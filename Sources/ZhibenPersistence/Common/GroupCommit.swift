@@ -60,10 +60,13 @@ actor GroupCommitter {
         }
     }
 
-    /// Runs `group` inside the open transaction `tx`: each write in a savepoint (none for a group of one:
-    /// the transaction is its unit), then the audit entries of the writes that succeeded, chained in
-    /// order in one statement. Returns each write's outcome; throws when the transaction can no longer
-    /// commit (a savepoint that cannot be rolled back, the entries that cannot be written).
+    /// Runs `group` inside the open transaction `tx`, then writes the audit entries of the writes that
+    /// succeeded, chained in order, in one statement. The writes first run one after another in one
+    /// savepoint, which nearly always holds; when one fails, that savepoint is undone and every write runs
+    /// again in a savepoint of its own, so that only the failing ones are undone. (A write therefore may
+    /// run twice: a body touches nothing but the database.) Returns each write's outcome; throws when
+    /// the transaction can no longer commit (a savepoint that cannot be rolled back, the entries that
+    /// cannot be written).
     static func run(_ group: [Job], on tx: any Database) async throws -> [Result<any Sendable, any Error>] {
         if group.count == 1 {
             let pending = PendingAudit()
@@ -75,6 +78,22 @@ actor GroupCommitter {
         var outcomes: [Result<any Sendable, any Error>] = []
         outcomes.reserveCapacity(group.count)
         var entries: [(event: AuditChain.Event, audit: AuditContext)] = []
+        try await sql.raw("SAVEPOINT audited_group").run()
+        do {
+            for job in group {
+                let pending = PendingAudit()
+                outcomes.append(.success(try await AuditChain.$pending.withValue(pending) { try await job.body(tx) }))
+                entries += pending.entries
+            }
+            try await sql.raw("RELEASE SAVEPOINT audited_group").run()
+            try await AuditChain.write(entries, on: tx)
+            return outcomes
+        } catch {
+            try await sql.raw("ROLLBACK TO SAVEPOINT audited_group").run()
+            try await sql.raw("RELEASE SAVEPOINT audited_group").run()
+        }
+        outcomes = []
+        entries = []
         for job in group {
             let pending = PendingAudit()
             try await sql.raw("SAVEPOINT audited_write").run()

@@ -132,11 +132,17 @@ enum HazardSearchIndex {
                 add += (i == 0 ? "" : ", ") + "(\(bind: item.preferred), \(bind: item.id))"
                 list += (i == 0 ? "" : ", ") + "\(bind: item.id)"
             }
-            // Already numbered, or its preferred number taken: nothing happens here.
-            try await sql.raw(add + " ON CONFLICT DO NOTHING").run()
+            // Already numbered, or its preferred number taken: nothing happens here. What was numbered now
+            // (a new hazard, the usual case) comes back and needs neither the lookup nor the delete below.
             var number: [UUID: Int64] = [:]
-            for r in try await sql.raw("SELECT n, hazard_id FROM \(unsafeRaw: ids) WHERE hazard_id IN (" + list + ")").all(decoding: Row.self) {
+            for r in try await sql.raw(add + " ON CONFLICT DO NOTHING RETURNING n, hazard_id").all(decoding: Row.self) {
                 number[r.hazard_id] = r.n
+            }
+            let fresh = Set(number.keys)
+            if fresh.count < part.count {
+                for r in try await sql.raw("SELECT n, hazard_id FROM \(unsafeRaw: ids) WHERE hazard_id IN (" + list + ")").all(decoding: Row.self) {
+                    number[r.hazard_id] = r.n
+                }
             }
             for item in part where number[item.id] == nil {
                 // The rare collision: the next free number of the same second.
@@ -147,14 +153,18 @@ enum HazardSearchIndex {
                 try await sql.raw("INSERT INTO \(unsafeRaw: ids) (n, hazard_id) VALUES (\(bind: n), \(bind: item.id))").run()
                 number[item.id] = n
             }
-            var drop: SQLQueryString = "DELETE FROM \(unsafeRaw: terms) WHERE rowid IN ("
+            // A number just taken has no terms yet; one held before has its old terms replaced.
+            let renumbered = part.filter { !fresh.contains($0.id) }
+            if !renumbered.isEmpty {
+                var drop: SQLQueryString = "DELETE FROM \(unsafeRaw: terms) WHERE rowid IN ("
+                for (i, item) in renumbered.enumerated() { drop += (i == 0 ? "" : ", ") + "\(bind: number[item.id]!)" }
+                try await sql.raw(drop + ")").run()
+            }
             var put: SQLQueryString = "INSERT INTO \(unsafeRaw: terms) (rowid, terms) VALUES "
             for (i, item) in part.enumerated() {
                 let n = number[item.id]!
-                drop += (i == 0 ? "" : ", ") + "\(bind: n)"
                 put += (i == 0 ? "" : ", ") + "(\(bind: n), \(bind: SearchTerms.terms(item.fields) + " " + countyTerm(item.county)))"
             }
-            try await sql.raw(drop + ")").run()
             try await sql.raw(put).run()
         }
     }

@@ -48,7 +48,8 @@ public final class Store: Sendable {
     /// commits share the next group's transaction and its one fsync, each in its own savepoint, so one
     /// failing does not fail the others. On PostgreSQL each group holds the audit chain's lock (shared by
     /// every app instance) from its start to its commit, so the chain has one head and each write's reads
-    /// and compare-and-set see the writes committed before it.
+    /// and compare-and-set see the writes committed before it. A write may run twice (when another of its
+    /// group fails, see `GroupCommitter.run`): `body` touches nothing but the database.
     public func write<T: Sendable>(_ body: @Sendable @escaping (any Database) async throws -> T) async throws -> T {
         try await committer.submit { db in try await body(db) } as! T
     }
