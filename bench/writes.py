@@ -5,7 +5,7 @@ of the same disk and database measured in the same run.
 Each run seeds a fresh database (`zhiben seed-demo`), starts `zhiben serve` on a free loopback port and
 lets N keep-alive clients (forked processes) report hazards (`POST /api/v1/hazards`, audited) as fast
 as the server answers, for a fixed time, while a few more clients read hazard lists
-(`GET /api/v1/hazards?per=20`) to show what reads wait meanwhile. Every answer is checked (201 or 200). Afterwards the server is stopped and every acknowledged report is looked up in
+(`GET /api/v1/hazards?per=20`, paced at --read-rate each) to show what reads wait meanwhile. Every answer is checked (201 or 200). Afterwards the server is stopped and every acknowledged report is looked up in
 the database, and `zhiben audit verify` checks the chain: a run with a lost report or a broken chain
 fails. The reference is the database's own commit rate on the same disk: single-row commits (one
 fsync each), and rows in one commit.
@@ -87,7 +87,7 @@ def raw_postgres(url, work, count=2000):
     return single, bulk
 
 
-def client(port, token, enterprises, seconds, share, seed, out):
+def client(port, token, enterprises, seconds, share, seed, out, pause=0.0):
     rnd = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
@@ -116,6 +116,8 @@ def client(port, token, enterprises, seconds, share, seed, out):
                 failures.append(f"GET {res.status}")
                 continue
             reads.append(time.perf_counter() - start)
+            if pause:
+                time.sleep(pause)
     out.put((writes, reads, created, failures))
 
 
@@ -153,7 +155,8 @@ def one_run(args, binary, run):
         enterprises = [e["id"] for e in api("GET", "/enterprises?per=100", token=token)["items"]]
         out = multiprocessing.Queue()
         procs = [multiprocessing.Process(target=client, args=(port, token, enterprises, args.seconds,
-                                                              args.write_share if i < args.clients else 0.0, run * 1000 + i, out))
+                                                              args.write_share if i < args.clients else 0.0, run * 1000 + i, out,
+                                                              0.0 if i < args.clients else 1.0 / args.read_rate))
                  for i in range(args.clients + args.readers)]
         start = time.perf_counter()
         for p in procs:
@@ -195,7 +198,7 @@ def one_run(args, binary, run):
         "write p50": statistics.median(writes) * 1000, "write p99": pct(writes, 99) * 1000,
         "read p50": statistics.median(reads) * 1000, "read p99": pct(reads, 99) * 1000,
         "raw single commits/s": single, "raw rows in one commit/s": bulk, "peak MiB": peak,
-        "ratio": len(writes) / elapsed / single,
+        "ratio": len(writes) / elapsed / single,  # audited writes per raw single-row commit
     }
 
 
@@ -205,6 +208,7 @@ def main():
     ap.add_argument("--database-url", help="an empty PostgreSQL database instead of a new SQLite file (its public schema is recreated)")
     ap.add_argument("--clients", type=int, default=16, help="clients that report hazards")
     ap.add_argument("--readers", type=int, default=2, help="clients that read hazard lists meanwhile")
+    ap.add_argument("--read-rate", type=float, default=20, help="requests per second of each reading client (at most)")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--write-share", type=float, default=1.0, help="the share of the reporting clients' requests that are reports (the rest lists)")
@@ -218,10 +222,10 @@ def main():
         print(f"run {run + 1}: " + ", ".join(f"{k} {v:,.1f}" for k, v in r.items()), flush=True)
     engine = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nAudited writes on {engine}: {args.clients} clients reporting hazards ({args.write_share:.0%} of their requests), "
-          f"{args.readers} reading hazard lists, "
+          f"{args.readers} reading hazard lists (at most {args.read_rate:g}/s each), "
           f"{args.seconds:g} s per run, median of {len(runs)} runs (every acknowledged report found, audit chain verified)")
     for key in runs[0]:
-        print(f"  {key:26} {statistics.median(r[key] for r in runs):12,.1f}")
+        print(f"  {key:26} {statistics.median(r[key] for r in runs):12,.{3 if key == 'ratio' else 1}f}")
 
 
 if __name__ == "__main__":
