@@ -4,13 +4,13 @@ import SQLKit
 import ZhibenDomain
 
 /// Audited writes, committed in groups: the writes that arrive while a group commits wait for the next
-/// group, and each group is one transaction (one fsync) on one connection. Each write runs in its own
-/// savepoint, so a write that fails is rolled back alone and the others in its group still commit. Each
-/// is answered only after the commit that holds it, with its own result or error; when the commit itself
-/// fails, every write in the group is answered with that error.
+/// group, and each group is one transaction (one fsync) on one connection. A write that fails is rolled
+/// back alone and the others in its group still commit (see `run`). Each is answered only after the
+/// commit that holds it, with its own result or error; when the commit itself fails, every write in the
+/// group is answered with that error.
 ///
-/// The writes of a group run one after another in arrival order, so each sees the ones before it, and
-/// the audit chain (whose head each write reads and extends) is computed in that order.
+/// The writes of a group run one after another in arrival order, so each sees the ones before it; their
+/// audit entries are chained in that order at the group's end.
 actor GroupCommitter {
     typealias Body = @Sendable (any Database) async throws -> any Sendable
 

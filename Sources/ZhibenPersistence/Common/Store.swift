@@ -45,8 +45,8 @@ public final class Store: Sendable {
     /// Runs `body` in one transaction: all of it is stored, or none. Answered once committed.
     ///
     /// Audited writes are committed in groups (`GroupCommitter`): the writes that arrive while one group
-    /// commits share the next group's transaction and its one fsync, each in its own savepoint, so one
-    /// failing does not fail the others. On PostgreSQL each group holds the audit chain's lock (shared by
+    /// commits share the next group's transaction and its one fsync, and one failing does not fail the
+    /// others (it is undone alone, see `GroupCommitter.run`). On PostgreSQL each group holds the audit chain's lock (shared by
     /// every app instance) from its start to its commit, so the chain has one head and each write's reads
     /// and compare-and-set see the writes committed before it. A write may run twice (when another of its
     /// group fails, see `GroupCommitter.run`): `body` touches nothing but the database.
