@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import os
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -29,15 +28,10 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from processes import free_port  # noqa: E402
+
 PASSWORD = "bench-password-1"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def pct(values, p):
