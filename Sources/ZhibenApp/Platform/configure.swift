@@ -93,7 +93,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // An active alarm on a confined space's gas monitoring points suspends the space's open permits.
         // An open permit past its window lapses.
         app.lifecycle.use(PeriodicJob("permits suspended for their spaces' alarms, lapsed past their window", every: .seconds(5)) {
-            try await $0.permits.lapseOverdue() + $0.permits.suspendForAlarms()
+            try await $0.permits.sweepOpenPermits()
         })
         if engine == .sqlite {
             app.lifecycle.use(PeriodicJob("write-ahead log checkpointed", every: .seconds(1)) {

@@ -490,15 +490,30 @@ public struct PermitService: Sendable {
         return all.filter { ChinaTime.day($0.entryFrom) <= day && ChinaTime.day($0.entryUntil) >= day || $0.state.isOpen && !$0.inside.isEmpty }
     }
 
+    /// Every open permit (approved, in progress or suspended), city-wide.
+    func openPermits() async throws -> [PermitRecord] {
+        try await records.all(PermitRecord.self, RecordQuery(tags: [Permit.State.approved, .active, .suspended].map(\.rawValue)), scope: .city, limit: 5000)
+    }
+
+    /// The background job's round: the open permits read once, those past their window lapsed, those whose
+    /// space is in alarm suspended. Returns how many changed.
+    @discardableResult
+    public func sweepOpenPermits() async throws -> Int {
+        let open = try await openPermits()
+        return try await lapseOverdue(open) + suspendForAlarms(open)
+    }
+
     /// Marks every open permit past its window as lapsed, so that the stored state (and the lists' state
-    /// filter) says what every page already shows; run by the background job. Returns how many it marked.
+    /// filter) says what every page already shows. Returns how many it marked.
     @discardableResult
     public func lapseOverdue() async throws -> Int {
+        try await lapseOverdue(openPermits())
+    }
+
+    func lapseOverdue(_ open: [PermitRecord]) async throws -> Int {
         let t = now
-        let open = try await records.all(PermitRecord.self, RecordQuery(tags: [Permit.State.approved, .active, .suspended].map(\.rawValue)), scope: .city, limit: 5000)
-            .filter { $0.state(at: t) == .lapsed }
         var n = 0
-        for p in open {
+        for p in open where p.state(at: t) == .lapsed {
             do {
                 _ = try await records.update(PermitRecord.self, id: p.id, expectedVersion: p.version, scope: .city, action: .transition,
                                              audit: AuditContext(actor: .system, at: t, origin: "permit-lapse")) { r in
@@ -515,13 +530,16 @@ public struct PermitService: Sendable {
         return n
     }
 
-    /// Suspends every open permit whose space has a monitoring point in alarm; run by the background
-    /// job. Returns how many it suspended.
+    /// Suspends every open permit whose space has a monitoring point in alarm. Returns how many it suspended.
     @discardableResult
     public func suspendForAlarms() async throws -> Int {
+        try await suspendForAlarms(openPermits())
+    }
+
+    /// Of `open`, the approved and in-progress permits within their window are suspended for their spaces' alarms.
+    func suspendForAlarms(_ all: [PermitRecord]) async throws -> Int {
         let t = now
-        let open = try await records.all(PermitRecord.self, RecordQuery(tags: [Permit.State.approved.rawValue, Permit.State.active.rawValue]), scope: .city, limit: 5000)
-            .filter { $0.spaceID != nil && $0.state(at: t) != .lapsed }
+        let open = all.filter { [.approved, .active].contains($0.state) && $0.spaceID != nil && $0.state(at: t) != .lapsed }
         guard !open.isEmpty else { return 0 }
         // Each space once, and one question for all their points.
         var spaces: [UUID: ConfinedSpace] = [:]

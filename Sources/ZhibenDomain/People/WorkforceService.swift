@@ -438,7 +438,6 @@ public struct WorkforceService: Sendable {
         return OffDutyLedger.entries(workers: workers, violations: violations, exams: failed)
     }
 
-    /// The workers of an enterprise who may not work now.
     /// Crew member `n` as a registered worker of the enterprise, named once: the issue on
     /// `crew[n].workerId` otherwise (another enterprise's worker, no id, the same worker twice).
     func crewMember(_ id: UUID?, n: Int, enterpriseID: UUID, taken: [UUID], into issues: inout [FieldIssue]) async throws -> Worker? {
@@ -455,6 +454,7 @@ public struct WorkforceService: Sendable {
         return w
     }
 
+    /// The workers of an enterprise who may not work now.
     public func offDutyWorkerIDs(enterpriseID: UUID, actor: Caller) async throws -> Set<UUID> {
         Set(try await offDuty(enterpriseID: enterpriseID, countyCode: nil, actor: actor).compactMap(\.workerID))
     }

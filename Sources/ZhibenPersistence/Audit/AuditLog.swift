@@ -54,14 +54,15 @@ public enum AuditChain {
         return hex(SHA256.hash(data: Data(canonical.utf8)))
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Lower-case hexadecimal of a digest.
     static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
         for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -71,10 +72,16 @@ public enum AuditChain {
              entityType: m.entityType, entityID: m.entityID, changes: m.changes, origin: m.origin, prevHash: m.prevHash)
     }
 
-    static func encode(_ changes: [FieldChange]) -> String {
+    /// The exact text of `changes` that is stored and hashed, with an encoder from `changesEncoder()`
+    /// (one for a batch of entries).
+    static func encode(_ changes: [FieldChange], with encoder: JSONEncoder) -> String {
+        String(decoding: (try? encoder.encode(changes)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func changesEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(changes)) ?? Data("[]".utf8), as: UTF8.self)
+        return encoder
     }
 
     /// What one entry records, before it is numbered and chained.
@@ -114,6 +121,7 @@ public enum AuditChain {
         let last = try await sql.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
         var seq = last?.seq ?? 0
         var prev = last?.hash ?? genesis
+        let encoder = changesEncoder()
         for chunk in stride(from: 0, to: entries.count, by: 200) {
             var insert: SQLQueryString = """
                 INSERT INTO audit_log (seq, at_ms, actor_kind, actor_username, action, entity_type, entity_id, changes, origin, prev_hash, hash) VALUES
@@ -124,7 +132,7 @@ public enum AuditChain {
                 let actorKind = audit.actor.kind.rawValue
                 let actorUsername = audit.actor.username
                 let origin = audit.origin.map { String($0.prefix(100)) }
-                let changes = encode(e.changes)
+                let changes = encode(e.changes, with: encoder)
                 let hash = hash(seq: seq, atMillis: atMillis, actorKind: actorKind, actorUsername: actorUsername, action: e.action,
                                 entityType: e.entityType, entityID: e.entityID, changes: changes, origin: origin, prevHash: prev)
                 insert += (i == 0 ? " " : ", ")
