@@ -10,6 +10,14 @@ import ZhibenDomain
 struct ReadingStorageTests {
     struct RollupRow: Decodable, Equatable { let minute: Int64; let n: Int; let nv: Int; let vmin: Double?; let vmax: Double?; let vsum: Double? }
 
+    /// Each minute of a point's readings as the rollups count it, from the raw readings.
+    static func minutes(_ readings: [Reading]) -> [RollupRow] {
+        Dictionary(grouping: readings) { FluentReadingRepository.millis($0.ts) / 60_000 * 60_000 }.sorted { $0.key < $1.key }.map { minute, list in
+            let values = list.compactMap(\.value)
+            return RollupRow(minute: minute, n: list.count, nv: values.count, vmin: values.min(), vmax: values.max(), vsum: values.isEmpty ? nil : values.reduce(0, +))
+        }
+    }
+
     @Test("each minute's rollup equals the raw readings it holds, repeats counted once; long trends read rollups; retention removes raw readings and keeps the rollups")
     func rollupsAndRetention() async throws {
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60)
@@ -43,17 +51,18 @@ struct ReadingStorageTests {
             let points = try await h.app.zhiben.monitoring.points.points(enterpriseID: e.id, codes: ["T-9601", "S-9601"])
             let temp = try #require(points["T-9601"]), fan = try #require(points["S-9601"])
             let sql = h.app.zhiben.store.sql
-            for p in [temp, fan] {
-                let rolled = try await sql.raw("SELECT minute, n, nv, vmin, vmax, vsum FROM readings_1m WHERE point_id = \(bind: p.id) ORDER BY minute").all(decoding: RollupRow.self)
-                let direct = try await sql.raw("""
-                    SELECT ts - ts % 60000 AS minute, COUNT(*) AS n, COUNT(value) AS nv, MIN(value) AS vmin, MAX(value) AS vmax, SUM(value) AS vsum
-                    FROM readings WHERE point_id = \(bind: p.id) GROUP BY ts - ts % 60000 ORDER BY 1
-                    """).all(decoding: RollupRow.self)
-                #expect(rolled.count == direct.count && !rolled.isEmpty)
-                #expect(rolled == direct, "\(p.code): the rollups equal the raw minutes")
-            }
-            // A week's trend reads the rollups; it equals the same slices counted from the raw readings.
             let readings = h.app.zhiben.telemetry.readings
+            var rawMinutes: [UUID: [RollupRow]] = [:]
+            for p in [temp, fan] {
+                rawMinutes[p.id] = Self.minutes(try await readings.readings(pointID: p.id, from: start, to: now, limit: 100_000))
+                #expect(rawMinutes[p.id]!.reduce(0) { $0 + $1.n } == all.count(where: { $0["point"] as? String == p.code }))
+                // PostgreSQL rolls every reading up as it is stored; SQLite when the retention removes it (below).
+                guard h.app.zhiben.store.engine == .postgres else { continue }
+                let rolled = try await sql.raw("SELECT minute, n, nv, vmin, vmax, vsum FROM readings_1m WHERE point_id = \(bind: p.id) ORDER BY minute").all(decoding: RollupRow.self)
+                #expect(rolled.count == rawMinutes[p.id]!.count && !rolled.isEmpty)
+                #expect(rolled == rawMinutes[p.id]!, "\(p.code): the rollups equal the raw minutes")
+            }
+            // A week's trend reads the rollups where there are; it equals the same slices counted from the raw readings.
             let week = try await readings.series(pointID: temp.id, from: now.addingTimeInterval(-7 * 86_400), to: now, buckets: 84)
             let raw = try await readings.readings(pointID: temp.id, from: now.addingTimeInterval(-7 * 86_400), to: now, limit: 100_000)
             let width = 7 * 86_400.0 / 84
@@ -76,6 +85,12 @@ struct ReadingStorageTests {
             #expect(kept.count < times.count)
             if h.app.zhiben.store.engine == .sqlite {
                 #expect(kept.allSatisfy { $0.ts >= cutoff }, "SQLite deletes exactly up to the cutoff")
+                // What went was rolled up first: each minute before the cutoff equals its raw readings.
+                for p in [temp, fan] {
+                    let rolled = try await sql.raw("SELECT minute, n, nv, vmin, vmax, vsum FROM readings_1m WHERE point_id = \(bind: p.id) ORDER BY minute").all(decoding: RollupRow.self)
+                    let removed = rawMinutes[p.id]!.filter { $0.minute < FluentReadingRepository.millis(cutoff) }
+                    #expect(!rolled.isEmpty && rolled == removed, "\(p.code): the rollups equal the raw minutes removed")
+                }
             } else {
                 // Whole Beijing days: what is left starts at a day's start, within a day of the cutoff.
                 #expect(kept.first!.ts.timeIntervalSince(cutoff) > -86_400)
@@ -94,6 +109,110 @@ struct ReadingStorageTests {
             }
             let month = try await readings.series(pointID: temp.id, from: now.addingTimeInterval(-30 * 86_400), to: now, buckets: 60)
             #expect(month.reduce(0) { $0 + $1.count } == times.count, "the month's trend still counts every reading, from the rollups")
+        }
+    }
+
+    @Test("SQLite: readings are acknowledged in the log and written out as blocks per point; a repeat is found in memory or in the blocks; a restart reads the log back")
+    func logAndBlocks() async throws {
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        try await Harness.with(enterprises: 5, clock: FixedClock(now)) { h in
+            guard let log = h.app.zhiben.store.readingLog else { return }
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            for body in [["code": "T-9901", "name": "温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10] as [String: any Sendable],
+                         ["code": "S-9901", "name": "风机", "indicator": "DUST-COLLECTOR-RUN", "interval": 10]] {
+                #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: body).status == .created)
+            }
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let points = try await h.app.zhiben.monitoring.points.points(enterpriseID: e.id, codes: ["T-9901", "S-9901"])
+            let temp = try #require(points["T-9901"]), fan = try #require(points["S-9901"])
+            // An hour every 10 s, with a gap and a late stretch; numbers that repeat, go negative and jump.
+            func body(_ seconds: [Int]) -> [[String: any Sendable]] {
+                seconds.flatMap { t -> [[String: any Sendable]] in
+                    let ts = ISOTime.string(now.addingTimeInterval(Double(t - 3600)))
+                    return [["point": "T-9901", "ts": ts, "value": t % 70 == 0 ? -12.75 : Double(t / 30) * 0.5],
+                            ["point": "S-9901", "ts": ts, "value": t % 40 < 20 ? "running" : "stopped"]]
+                }
+            }
+            let first = Array(stride(from: 0, to: 1800, by: 10)) + Array(stride(from: 2400, to: 3600, by: 10))
+            func send(_ readings: [[String: any Sendable]]) async throws -> (accepted: Int, duplicates: Int) {
+                let res = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": readings])
+                #expect(res.status == .ok, "\(res.body.string.prefix(300))")
+                return (try res.content.get(Int.self, at: "accepted"), try res.content.get(Int.self, at: "duplicates"))
+            }
+            #expect(try await send(body(first)) == (first.count * 2, 0))
+            #expect(try await send(body(Array(first.prefix(30)))) == (0, 60), "repeats found in memory")
+            struct Count: Decodable { let n: Int }
+            let sql = h.app.zhiben.store.sql
+            func count(_ table: String) async throws -> Int { try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first(decoding: Count.self)?.n ?? -1 }
+            #expect(try await count("reading_log") == 1)
+            #expect(try await count("reading_blocks") == 0)
+            let hour = (FluentReadingRepository.millis(now) - 3_600_000, FluentReadingRepository.millis(now) + 1)
+            let logged = try await log.samples(point: temp.id, from: hour.0, to: hour.1)
+            #expect(logged.count == first.count && logged.map(\.ts) == logged.map(\.ts).sorted())
+
+            // As after a crash: a new head over the same file reads the log back.
+            let restarted = ReadingLog(store: h.app.zhiben.store)
+            #expect(try await restarted.samples(point: temp.id, from: hour.0, to: hour.1) == logged)
+
+            // Written out: one block per point, the log emptied, the same readings read back.
+            try await log.flush()
+            #expect(try await count("reading_log") == 0)
+            #expect(try await count("reading_blocks") == 2)
+            #expect(try await log.samples(point: temp.id, from: hour.0, to: hour.1) == logged)
+            let states = try await log.samples(point: fan.id, from: hour.0, to: hour.1)
+            #expect(states.count == first.count && states.allSatisfy { $0.value == nil && ["running", "stopped"].contains($0.state) })
+
+            // Older repeats are looked up in the blocks; the late stretch (inside the gap) is new.
+            let late = Array(stride(from: 1800, to: 2400, by: 10))
+            #expect(try await send(body(Array(first.suffix(50)) + late)) == (late.count * 2, 100))
+            #expect(try await send(body(late)) == (0, late.count * 2), "repeats of readings in memory, older than the last block")
+            try await log.flush()
+            #expect(try await count("reading_blocks") == 4, "the late stretch is a block of its own beside the first")
+            let whole = try await log.samples(point: temp.id, from: hour.0, to: hour.1)
+            #expect(whole.map(\.ts) == (first + late).sorted().map { FluentReadingRepository.millis(now.addingTimeInterval(Double($0 - 3600))) })
+            #expect(try await send(body([1800, 1810])) == (0, 4), "a repeat inside a block that overlaps another")
+
+            // The latest reading, and the last one before a time, from overlapping blocks.
+            let latest = try #require(try await h.app.zhiben.telemetry.readings.latest(pointID: temp.id))
+            #expect(FluentReadingRepository.millis(latest.ts) == whole.last!.ts)
+            let mid = FluentReadingRepository.millis(now.addingTimeInterval(2000 - 3600))
+            #expect(try await log.last(point: temp.id, before: mid)?.ts == mid - 10_000)
+            let gapEnd = FluentReadingRepository.millis(now.addingTimeInterval(2400 - 3600))
+            #expect(try await log.last(point: temp.id, before: gapEnd)?.ts == gapEnd - 10_000, "found in the late block, which ends before the first one does")
+            #expect(try await log.lastTimes([temp.id, fan.id, UUID()]) == [temp.id: whole.last!.ts, fan.id: whole.last!.ts])
+        }
+    }
+
+    @Test("SQLite: a file with the table of readings moves them into blocks at the migration, each reading kept and counted once in long trends")
+    func blockMigration() async throws {
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        try await Harness.with(enterprises: 5, clock: FixedClock(now)) { h in
+            guard let log = h.app.zhiben.store.readingLog else { return }
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: ["code": "T-9702", "name": "温度", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 60]).status == .created)
+            let key = try await h.app.zhiben.apiKeys.issue(name: "网关", creditCode: e.profile.creditCode, actor: .system, origin: nil)
+            let readings = (0..<500).map { ["point": "T-9702", "ts": ISOTime.string(now.addingTimeInterval(-Double($0) * 37)), "value": Double($0 % 13)] as [String: any Sendable] }
+            #expect(try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": readings]).status == .ok)
+            let point = try #require(try await h.app.zhiben.monitoring.points.points(enterpriseID: e.id, codes: ["T-9702"])["T-9702"])
+            let repo = h.app.zhiben.telemetry.readings
+            let before = try await repo.readings(pointID: point.id, from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(1), limit: 1000)
+            #expect(before.count == 500)
+            // Back to the table as it was (with every reading rolled up, as then), then forward again.
+            try await log.flush()
+            try await M033ReadingBlocks().revert(on: h.app.db)
+            struct Count: Decodable { let n: Int }
+            let sql = h.app.zhiben.store.sql
+            #expect(try await sql.raw("SELECT COUNT(*) AS n FROM readings").first(decoding: Count.self)?.n == 500)
+            try await M033ReadingBlocks().prepare(on: h.app.db)
+            let restarted = FluentReadingRepository(store: h.app.zhiben.store)
+            let after = try await restarted.readings(pointID: point.id, from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(1), limit: 1000)
+            // The point's first raw minute stays as its rollup only (it may have been cut by the retention).
+            let firstMinute = FluentReadingRepository.millis(before[0].ts) / 60_000 * 60_000
+            #expect(after == before.filter { FluentReadingRepository.millis($0.ts) >= firstMinute + 60_000 })
+            let week = try await restarted.series(pointID: point.id, from: now.addingTimeInterval(-7 * 86_400), to: now.addingTimeInterval(1), buckets: 7)
+            #expect(week.reduce(0) { $0 + $1.count } == 500, "each reading counted once, raw or rolled up")
         }
     }
 

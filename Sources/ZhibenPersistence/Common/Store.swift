@@ -20,6 +20,8 @@ public final class Store: Sendable {
     /// Audited writes wait here for their group's commit (see `write`).
     private var committer: GroupCommitter { groups.committer! }
     private let groups = CommitterBox()
+    /// SQLite: the readings' log, head and blocks (see `ReadingLog`); nil on PostgreSQL.
+    var readingLog: ReadingLog? { groups.readingLog }
     /// What the operators' figures read: waits for the write gate, the last checkpoint.
     public let stats = StoreStats()
 
@@ -29,6 +31,7 @@ public final class Store: Sendable {
         writerProvider = { database }
         self.engine = engine
         groups.committer = GroupCommitter { [unowned self] in await self.commit($0) }
+        if engine == .sqlite { groups.readingLog = ReadingLog(store: self) }
     }
 
     /// A fresh handle for each use, from `provider`. `writer`, when given, is the connection that writes
@@ -38,6 +41,7 @@ public final class Store: Sendable {
         self.writerProvider = writer ?? provider
         self.engine = engine
         groups.committer = GroupCommitter { [unowned self] in await self.commit($0) }
+        if engine == .sqlite { groups.readingLog = ReadingLog(store: self) }
     }
 
     public var sql: any SQLDatabase { database as! any SQLDatabase }
@@ -131,6 +135,7 @@ public final class Store: Sendable {
 /// Holds the store's committer, which is made once the store exists (it calls back into it).
 final class CommitterBox: @unchecked Sendable {
     var committer: GroupCommitter?
+    var readingLog: ReadingLog?
 }
 
 /// A write given up because the database went away while it ran.

@@ -152,6 +152,13 @@ public struct FluentAlarmRepository: AlarmRepository {
 
     public func lastReadings(pointIDs: [UUID], before: [UUID: Date]) async throws -> [UUID: (ts: Date, value: Double?)] {
         var out: [UUID: (ts: Date, value: Double?)] = [:]
+        if let log = store.readingLog {
+            for id in pointIDs {
+                guard let s = try await log.last(point: id, before: before[id].map(FluentReadingRepository.millis) ?? .max) else { continue }
+                out[id] = (Date(timeIntervalSince1970: Double(s.ts) / 1000), s.value)
+            }
+            return out
+        }
         struct Row: Decodable { let point_id: UUID; let ts: Int64?; let value: Double? }
         // One statement per 500 points, each point's answer one seek on the readings' key (point, time).
         for chunk in stride(from: 0, to: pointIDs.count, by: 500) {

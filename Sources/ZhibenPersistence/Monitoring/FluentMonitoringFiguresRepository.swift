@@ -25,15 +25,21 @@ public struct FluentMonitoringFiguresRepository: MonitoringFiguresRepository {
         struct EnterpriseRow: Decodable {
             let id: UUID; let name: String; let county_code: String; let industry: String; let special_risks: String; let dust_workers: Int
         }
-        struct PointRow: Decodable { let enterprise_id: UUID; let interval_s: Int; let last: Int64? }
+        struct PointRow: Decodable { let id: UUID; let enterprise_id: UUID; let interval_s: Int; var last: Int64? }
         let enterprises = try await store.sql.raw("SELECT id, name, county_code, industry, special_risks, dust_workers FROM enterprises WHERE active = \(bind: true)" + enterpriseFilter)
             .all(decoding: EnterpriseRow.self)
-        // The latest reading of each point: one seek on the readings' key (point, time). On SQLite the
-        // unary plus takes the text affinity off `p.id`, which would otherwise be applied to the key
-        // column and keep the seek from using it (a scan of every reading per point).
-        let id: SQLQueryString = store.engine == .sqlite ? "+p.id" : "p.id"
-        let points = try await store.sql.raw("SELECT p.enterprise_id, p.interval_s, (SELECT MAX(r.ts) FROM readings r WHERE r.point_id = " + id + ") AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
-            .all(decoding: PointRow.self)
+        // The latest reading of each point: on SQLite from the reading log's memory, on PostgreSQL one
+        // seek on the readings' key (point, time).
+        var points: [PointRow]
+        if let log = store.readingLog {
+            points = try await store.sql.raw("SELECT p.id, p.enterprise_id, p.interval_s, NULL AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
+                .all(decoding: PointRow.self)
+            let last = try await log.lastTimes(points.map(\.id))
+            for i in points.indices { points[i].last = last[points[i].id] }
+        } else {
+            points = try await store.sql.raw("SELECT p.id, p.enterprise_id, p.interval_s, (SELECT MAX(r.ts) FROM readings r WHERE r.point_id = p.id) AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
+                .all(decoding: PointRow.self)
+        }
         let nowMillis = FluentReadingRepository.millis(now)
         var tally: [UUID: (points: Int, reporting: Int, online: Int)] = [:]
         for p in points {

@@ -3,9 +3,10 @@ import Foundation
 import SQLKit
 import ZhibenDomain
 
-/// Readings in `readings` (point, time in milliseconds since 1970, value or state), keyed by point and
-/// time so that a repeated reading is skipped. Written in multi-row statements, one transaction per
-/// request, outside the audit chain.
+/// Readings, identified by point and time (milliseconds since 1970) so that a repeated reading is
+/// skipped, outside the audit chain. SQLite: a log, a head in memory and compressed blocks per point
+/// (`ReadingLog`). PostgreSQL: the table `readings` keyed by (point, time), partitioned by day, written
+/// in multi-row statements, one transaction per request.
 public struct FluentReadingRepository: ReadingRepository {
     let store: Store
 
@@ -17,6 +18,9 @@ public struct FluentReadingRepository: ReadingRepository {
     static let rowsPerStatement = 2000
 
     public func insert(_ unordered: [Reading], pending: PendingEvaluation?) async throws -> Int {
+        if let log = store.readingLog {
+            return try await log.ingest(unordered.map { ($0.pointID, Sample(ts: Self.millis($0.ts), value: $0.value, state: $0.state)) }, pending: pending)
+        }
         // Keys in one order for every writer (see `addRollups`).
         let keyed: [(key: String, reading: Reading)] = unordered.map { ($0.pointID.uuidString, $0) }
         let readings: [Reading] = keyed.sorted { a, b in a.key != b.key ? a.key < b.key : a.reading.ts < b.reading.ts }.map(\.reading)
@@ -109,6 +113,7 @@ public struct FluentReadingRepository: ReadingRepository {
 
     public func prune(before cutoff: Date) async throws {
         let limit = Self.millis(cutoff)
+        if let log = store.readingLog { return try await log.prune(before: limit) }
         switch store.engine {
         case .postgres:
             // Whole days past the retention go at once; the default partition only holds strays.
@@ -122,24 +127,14 @@ public struct FluentReadingRepository: ReadingRepository {
                 try await sql.raw("DELETE FROM readings_default WHERE ts < \(bind: limit)").run()
             }
         case .sqlite:
-            // Each point's old readings are the start of its key range: a short delete per point, a few
-            // hundred points per commit so that ingest waits little.
-            struct Row: Decodable { let id: UUID }
-            let ids = try await store.sql.raw("SELECT id FROM monitoring_points").all(decoding: Row.self).map(\.id)
-            for chunk in stride(from: 0, to: ids.count, by: 200) {
-                try await store.bulkWrite { db in
-                    let sql = db as! any SQLDatabase
-                    for id in ids[chunk..<min(chunk + 200, ids.count)] {
-                        try await sql.raw("DELETE FROM readings WHERE point_id = \(bind: id) AND ts < \(bind: limit)").run()
-                    }
-                }
-            }
+            return
         }
     }
 
     public func series(pointID: UUID, from: Date, to: Date, buckets: Int) async throws -> [SeriesBucket] {
         let (start, end) = (Self.millis(from), Self.millis(to))
         let width = max(1, (end - start) / Int64(max(1, buckets)))
+        if let log = store.readingLog { return try await Self.series(log: log, rollups: store.sql, pointID: pointID, start: start, end: end, width: width) }
         struct Row: Decodable { let b: Int64; let lo: Double?; let hi: Double?; let total: Double?; let n: Int }
         // One pass over the point's key range; the slices are counted in the database. Long ranges read
         // the minutes' rollups (which outlive the raw readings).
@@ -161,12 +156,16 @@ public struct FluentReadingRepository: ReadingRepository {
     }
 
     public func latest(pointID: UUID) async throws -> Reading? {
+        if let log = store.readingLog { return try await log.last(point: pointID).map { Self.reading(pointID, $0) } }
         struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
         return try await store.sql.raw("SELECT ts, value, state FROM readings WHERE point_id = \(bind: pointID) ORDER BY ts DESC LIMIT 1")
             .first(decoding: Row.self).map { Reading(pointID: pointID, ts: Date(timeIntervalSince1970: Double($0.ts) / 1000), value: $0.value, state: $0.state) }
     }
 
     public func readings(pointID: UUID, from: Date, to: Date, limit: Int) async throws -> [Reading] {
+        if let log = store.readingLog {
+            return try await log.samples(point: pointID, from: Self.millis(from), to: Self.millis(to)).prefix(limit).map { Self.reading(pointID, $0) }
+        }
         struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
         let rows = try await store.sql.raw("""
             SELECT ts, value, state FROM readings WHERE point_id = \(bind: pointID) AND ts >= \(bind: Self.millis(from)) AND ts < \(bind: Self.millis(to))

@@ -1,0 +1,376 @@
+import FluentKit
+import Foundation
+import SQLKit
+import ZhibenDomain
+
+/// The SQLite file's readings, laid out the way time-series databases do it: a request's new readings
+/// are acknowledged once they are in the log (`reading_log`, one row per group of requests: one append
+/// and one fsync for many requests), and kept in memory per point (the head); every so often the head
+/// is written out as one compressed block per point (`reading_blocks`) and the log is emptied, in one
+/// transaction. Reads merge the head and the blocks. After a crash the log is read back into the head.
+///
+/// A reading is identified by its point and time: a repeat within the head is found in memory, an older
+/// one (before the point's last block) in the blocks. The one-minute rollups are made from the raw
+/// readings when the retention removes them, so that each reading is counted either raw or rolled up,
+/// never twice.
+///
+/// A SQLite file is served by one process, so the head is the whole truth beside the file.
+actor ReadingLog {
+    unowned let store: Store
+
+    /// Flushes the head once it holds this many readings, or once the oldest is this old.
+    let flushAt: Int
+    let flushAfter: Duration
+    /// Readings per block, at most.
+    static let blockSize = 4096
+
+    private var heads: [UUID: [Sample]] = [:]
+    private var headCount = 0
+    private var headSince: ContinuousClock.Instant?
+    /// Each point's latest time in the blocks: an older reading may be a repeat of a stored one.
+    private var flushedMax: [UUID: Int64] = [:]
+    private var loading: Task<Void, any Error>?
+
+    private struct Ingest {
+        let readings: [(point: UUID, sample: Sample)]
+        let pending: PendingEvaluation?
+        let done: CheckedContinuation<Int, any Error>
+    }
+    private enum Job {
+        case ingest(Ingest)
+        case flush(CheckedContinuation<Void, any Error>)
+        case prune(Int64, CheckedContinuation<Void, any Error>)
+    }
+    private var queue: [Job] = []
+    private var draining = false
+
+    init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300)) {
+        self.store = store
+        self.flushAt = flushAt
+        self.flushAfter = flushAfter
+    }
+
+    // MARK: Writing
+
+    /// Stores what is new of `readings` (answered once committed) and, when anything was new, the
+    /// batch's waiting record for the alarm engine in the same commit. Returns how many were new.
+    func ingest(_ readings: [(point: UUID, sample: Sample)], pending: PendingEvaluation?) async throws -> Int {
+        try await withCheckedThrowingContinuation { done in
+            enqueue(.ingest(Ingest(readings: readings, pending: pending, done: done)))
+        }
+    }
+
+    /// Writes the head out as blocks and empties the log.
+    func flush() async throws {
+        try await withCheckedThrowingContinuation { done in enqueue(.flush(done)) }
+    }
+
+    /// Removes the raw readings older than `cutoff`, rolling them up by minute first.
+    func prune(before cutoff: Int64) async throws {
+        try await withCheckedThrowingContinuation { done in enqueue(.prune(cutoff, done)) }
+    }
+
+    private func enqueue(_ job: Job) {
+        queue.append(job)
+        if !draining {
+            draining = true
+            Task { await self.drain() }
+        }
+    }
+
+    private func drain() async {
+        while !queue.isEmpty {
+            switch queue.removeFirst() {
+            case .flush(let done):
+                do { done.resume(returning: try await writeOut()) } catch { done.resume(throwing: error) }
+            case .prune(let cutoff, let done):
+                do { done.resume(returning: try await removeOld(before: cutoff)) } catch { done.resume(throwing: error) }
+            case .ingest(let first):
+                var group = [first]
+                var count = first.readings.count
+                while case .ingest(let next)? = queue.first, group.count < 256, count < 100_000 {
+                    queue.removeFirst()
+                    group.append(next)
+                    count += next.readings.count
+                }
+                await commit(group)
+                if headCount >= flushAt || (headSince.map { ContinuousClock.now - $0 > flushAfter } ?? false) {
+                    // A failed flush leaves everything in the log and the head; the next one retries.
+                    try? await writeOut()
+                }
+            }
+        }
+        draining = false
+    }
+
+    private func commit(_ group: [Ingest]) async {
+        do {
+            try await load()
+            // Readings that may repeat one already in a block: looked up there, all at once.
+            var older: [UUID: (lo: Int64, hi: Int64)] = [:]
+            for job in group {
+                for r in job.readings {
+                    guard let max = flushedMax[r.point], r.sample.ts <= max else { continue }
+                    let span = older[r.point] ?? (r.sample.ts, r.sample.ts)
+                    older[r.point] = (min(span.lo, r.sample.ts), Swift.max(span.hi, r.sample.ts))
+                }
+            }
+            var inBlocks: [UUID: Set<Int64>] = [:]
+            for (point, span) in older {
+                inBlocks[point] = Set(try await blockSamples(point: point, from: span.lo, to: span.hi + 1).map(\.ts))
+            }
+            var fresh: [(point: UUID, sample: Sample)] = []
+            var counts: [Int] = []
+            var seen: [UUID: Set<Int64>] = [:]
+            var pendings: [PendingEvaluation] = []
+            for job in group {
+                var n = 0
+                for r in job.readings {
+                    if inBlocks[r.point]?.contains(r.sample.ts) == true || headHolds(r.point, r.sample.ts) { continue }
+                    guard seen[r.point, default: []].insert(r.sample.ts).inserted else { continue }
+                    fresh.append(r)
+                    n += 1
+                }
+                counts.append(n)
+                if n > 0, let p = job.pending { pendings.append(p) }
+            }
+            if !fresh.isEmpty {
+                let record = ReadingCodec.record(fresh)
+                let pendings = pendings
+                try await store.bulkWrite { db in
+                    let sql = db as! any SQLDatabase
+                    try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record)))").run()
+                    for p in pendings { try await FluentEngineLeaseRepository.addPending(p, on: sql) }
+                }
+                for r in fresh { addToHead(r.point, r.sample) }
+            }
+            for (job, n) in zip(group, counts) { job.done.resume(returning: n) }
+        } catch {
+            for job in group { job.done.resume(throwing: error) }
+        }
+    }
+
+    private func headHolds(_ point: UUID, _ ts: Int64) -> Bool {
+        guard let list = heads[point], let last = list.last else { return false }
+        if ts > last.ts { return false }
+        if ts == last.ts { return true }
+        let i = Self.firstIndex(in: list, atOrAfter: ts)
+        return i < list.count && list[i].ts == ts
+    }
+
+    private func addToHead(_ point: UUID, _ sample: Sample) {
+        if headSince == nil { headSince = ContinuousClock.now }
+        headCount += 1
+        if let last = heads[point]?.last, last.ts > sample.ts {
+            let i = Self.firstIndex(in: heads[point]!, atOrAfter: sample.ts)
+            heads[point]!.insert(sample, at: i)
+        } else {
+            heads[point, default: []].append(sample)
+        }
+    }
+
+    static func firstIndex(in list: [Sample], atOrAfter ts: Int64) -> Int {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid].ts < ts { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    struct BlockRow: Sendable {
+        let point: UUID
+        let samples: ArraySlice<Sample>
+    }
+
+    static func insert(_ blocks: [BlockRow], on sql: any SQLDatabase) async throws {
+        for chunk in stride(from: 0, to: blocks.count, by: 500) {
+            var q: SQLQueryString = "INSERT INTO reading_blocks (point_id, first_ts, last_ts, n, data) VALUES "
+            for (i, b) in blocks[chunk..<min(chunk + 500, blocks.count)].enumerated() {
+                q += (i == 0 ? "" : ", ")
+                    + "(\(bind: b.point), \(bind: b.samples.first!.ts), \(bind: b.samples.last!.ts), \(bind: b.samples.count), \(bind: Data(ReadingCodec.block(b.samples))))"
+            }
+            try await sql.raw(q).run()
+        }
+    }
+
+    static func blocks(of point: UUID, _ samples: [Sample]) -> [BlockRow] {
+        stride(from: 0, to: samples.count, by: blockSize).map { BlockRow(point: point, samples: samples[$0..<min($0 + blockSize, samples.count)]) }
+    }
+
+    /// The head, written out as blocks, and the log emptied, in one transaction.
+    private func writeOut() async throws {
+        try await load()
+        guard headCount > 0 else { return }
+        let rows = heads.flatMap { Self.blocks(of: $0.key, $0.value) }
+        try await store.bulkWrite { db in
+            let sql = db as! any SQLDatabase
+            try await Self.insert(rows, on: sql)
+            try await sql.raw("DELETE FROM reading_log").run()
+        }
+        for (point, list) in heads {
+            guard let last = list.last?.ts else { continue }
+            flushedMax[point] = max(flushedMax[point] ?? .min, last)
+        }
+        heads = [:]
+        headCount = 0
+        headSince = nil
+    }
+
+    private func removeOld(before cutoff: Int64) async throws {
+        try await writeOut()
+        struct Row: Decodable { let id: Int64; let point_id: UUID; let data: Data }
+        while true {
+            let old = try await store.sql.raw("SELECT id, point_id, data FROM reading_blocks WHERE first_ts < \(bind: cutoff) LIMIT 200").all(decoding: Row.self)
+            guard !old.isEmpty else { return }
+            var minutes: [FluentReadingRepository.Rollup.Key: FluentReadingRepository.Rollup] = [:]
+            var kept: [BlockRow] = []
+            for row in old {
+                let samples = try ReadingCodec.samples(ofBlock: Array(row.data))
+                let split = Self.firstIndex(in: samples, atOrAfter: cutoff)
+                for s in samples[..<split] {
+                    minutes[.init(point: row.point_id, minute: s.ts - ((s.ts % 60_000) + 60_000) % 60_000), default: .init()].add(s.value)
+                }
+                if split < samples.count { kept.append(BlockRow(point: row.point_id, samples: samples[split...])) }
+            }
+            let (rollups, rewritten) = (minutes, kept)
+            try await store.bulkWrite { db in
+                let sql = db as! any SQLDatabase
+                var q: SQLQueryString = "DELETE FROM reading_blocks WHERE id IN ("
+                for (i, row) in old.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: row.id)" }
+                try await sql.raw(q + ")").run()
+                try await Self.insert(rewritten, on: sql)
+                try await FluentReadingRepository.addRollups(rollups, on: sql)
+            }
+        }
+    }
+
+    // MARK: Starting
+
+    /// Reads each point's latest stored time and the log back into the head, once.
+    private func load() async throws {
+        if let loading { return try await loading.value }
+        let task = Task { try await self.readBack() }
+        loading = task
+        do { try await task.value } catch {
+            loading = nil
+            throw error
+        }
+    }
+
+    private func readBack() async throws {
+        struct Max: Decodable { let point_id: UUID; let m: Int64 }
+        for row in try await store.sql.raw("SELECT point_id, MAX(last_ts) AS m FROM reading_blocks GROUP BY point_id").all(decoding: Max.self) {
+            flushedMax[row.point_id] = row.m
+        }
+        struct Record: Decodable { let data: Data }
+        for row in try await store.sql.raw("SELECT data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
+            for r in try ReadingCodec.readings(ofRecord: Array(row.data)) where !headHolds(r.point, r.sample.ts) {
+                addToHead(r.point, r.sample)
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// The head's readings of a point in [from, to).
+    private func headSamples(_ point: UUID, from: Int64, to: Int64) async throws -> ArraySlice<Sample> {
+        try await load()
+        guard let list = heads[point] else { return [] }
+        return list[Self.firstIndex(in: list, atOrAfter: from)..<Self.firstIndex(in: list, atOrAfter: to)]
+    }
+
+    private func blockSamples(point: UUID, from: Int64, to: Int64) async throws -> [Sample] {
+        struct Row: Decodable { let data: Data }
+        var out: [Sample] = []
+        for row in try await store.sql.raw("""
+            SELECT data FROM reading_blocks WHERE point_id = \(bind: point) AND last_ts >= \(bind: from) AND first_ts < \(bind: to)
+            """).all(decoding: Row.self) {
+            let all = try ReadingCodec.samples(ofBlock: Array(row.data))
+            out += all[Self.firstIndex(in: all, atOrAfter: from)..<Self.firstIndex(in: all, atOrAfter: to)]
+        }
+        return out
+    }
+
+    /// A point's readings in [from, to), oldest first. The head is read before the blocks: a flush
+    /// committing in between then shows its readings twice (dropped here), never not at all.
+    func samples(point: UUID, from: Int64, to: Int64) async throws -> [Sample] {
+        let head = try await headSamples(point, from: from, to: to)
+        var merged = try await blockSamples(point: point, from: from, to: to)
+        guard !merged.isEmpty else { return Array(head) }
+        merged += head
+        merged.sort { $0.ts < $1.ts }
+        var out: [Sample] = []
+        out.reserveCapacity(merged.count)
+        for s in merged where out.last?.ts != s.ts { out.append(s) }
+        return out
+    }
+
+    /// A point's latest reading before `limit` (all of them when nil).
+    func last(point: UUID, before limit: Int64 = .max) async throws -> Sample? {
+        let head = try await headSamples(point, from: .min, to: limit)
+        var best = head.last
+        struct Row: Decodable { let last_ts: Int64; let data: Data }
+        // Blocks may overlap (readings sent late): the one ending last holds the answer unless it
+        // straddles `limit`; then the next ones are looked at while they can hold a later reading.
+        let rows = try await store.sql.raw("""
+            SELECT last_ts, data FROM reading_blocks WHERE point_id = \(bind: point) AND first_ts < \(bind: limit) ORDER BY last_ts DESC LIMIT 8
+            """).all(decoding: Row.self)
+        for row in rows {
+            if let b = best, row.last_ts <= b.ts { break }
+            let all = try ReadingCodec.samples(ofBlock: Array(row.data))
+            let i = Self.firstIndex(in: all, atOrAfter: limit)
+            if i > 0, all[i - 1].ts > best?.ts ?? .min { best = all[i - 1] }
+        }
+        return best
+    }
+
+    /// Each point's latest reading time, from memory.
+    func lastTimes(_ points: [UUID]) async throws -> [UUID: Int64] {
+        try await load()
+        var out: [UUID: Int64] = [:]
+        for p in points {
+            let t = max(heads[p]?.last?.ts ?? .min, flushedMax[p] ?? .min)
+            if t > .min { out[p] = t }
+        }
+        return out
+    }
+}
+
+extension FluentReadingRepository {
+    static func reading(_ point: UUID, _ s: Sample) -> Reading {
+        Reading(pointID: point, ts: Date(timeIntervalSince1970: Double(s.ts) / 1000), value: s.value, state: s.state)
+    }
+
+    /// SQLite: the slices counted from the raw readings in the range and, for long ranges, from the
+    /// rollups of the readings the retention removed (each reading is one or the other, never both).
+    static func series(log: ReadingLog, rollups sql: any SQLDatabase, pointID: UUID, start: Int64, end: Int64, width: Int64) async throws -> [SeriesBucket] {
+        struct Slice { var lo = Double.infinity; var hi = -Double.infinity; var total = 0.0; var n = 0 }
+        var slices: [Int64: Slice] = [:]
+        func add(_ b: Int64, lo: Double, hi: Double, total: Double, n: Int) {
+            var s = slices[b] ?? Slice()
+            s.lo = min(s.lo, lo)
+            s.hi = max(s.hi, hi)
+            s.total += total
+            s.n += n
+            slices[b] = s
+        }
+        if Double(end - start) > rollupsFrom * 1000 {
+            struct Row: Decodable { let minute: Int64; let vmin: Double?; let vmax: Double?; let vsum: Double?; let nv: Int }
+            for r in try await sql.raw("""
+                SELECT minute, vmin, vmax, vsum, nv FROM readings_1m
+                WHERE point_id = \(bind: pointID) AND minute >= \(bind: start) AND minute < \(bind: end) AND nv > 0
+                """).all(decoding: Row.self) {
+                guard let lo = r.vmin, let hi = r.vmax, let total = r.vsum else { continue }
+                add((r.minute - start) / width, lo: lo, hi: hi, total: total, n: r.nv)
+            }
+        }
+        for sample in try await log.samples(point: pointID, from: start, to: end) {
+            guard let v = sample.value else { continue }
+            add((sample.ts - start) / width, lo: v, hi: v, total: v, n: 1)
+        }
+        return slices.sorted { $0.key < $1.key }.map { b, s in
+            SeriesBucket(start: Date(timeIntervalSince1970: Double(start + b * width) / 1000), min: s.lo, max: s.hi, mean: s.total / Double(s.n), count: s.n)
+        }
+    }
+}
