@@ -133,18 +133,34 @@ public protocol ReadingRepository: Sendable {
     func prune(before cutoff: Date) async throws
 }
 
+/// One enterprise's point definitions as ingest reads them: by code, by id and as the checks need
+/// them. Made once per load and shared by every request after it (never copied per request: with two
+/// thousand points a gateway's batch spent longer copying them than storing its readings).
+public final class PointDefinitions: Sendable {
+    public let byCode: [String: MonitoringPoint]
+    public let byID: [UUID: MonitoringPoint]
+    public let keys: [String: PointKey]
+    /// Codes looked up and not found.
+    let missing: Set<String>
+    let loadedAt: Date
+
+    init(byCode: [String: MonitoringPoint], missing: Set<String>, loadedAt: Date) {
+        self.byCode = byCode
+        self.byID = Dictionary(byCode.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.keys = byCode.mapValues { PointKey(id: $0.id, kind: $0.kind, active: $0.active) }
+        self.missing = missing
+        self.loadedAt = loadedAt
+    }
+
+    func knows(_ code: String) -> Bool { byCode[code] != nil || missing.contains(code) }
+}
+
 /// The points' definitions as ingest needs them, per enterprise, kept a few seconds: a gateway's every
 /// batch names the same points, and reading a thousand definitions per batch cost more than storing
 /// the batch. A change made here is seen at once (`invalidate`); one made by another instance within
 /// `ttl`.
 public actor PointDefinitionCache {
-    struct Entry {
-        var points: [String: MonitoringPoint] = [:]
-        var missing: Set<String> = []
-        var loadedAt: Date
-    }
-
-    private var entries: [UUID: Entry] = [:]
+    private var entries: [UUID: PointDefinitions] = [:]
     public let ttl: TimeInterval
 
     public init(ttl: TimeInterval = 5) { self.ttl = ttl }
@@ -153,23 +169,27 @@ public actor PointDefinitionCache {
         entries.removeValue(forKey: enterpriseID)
     }
 
-    /// The enterprise's points of these codes (those it has), loading what is not known yet.
+    /// The enterprise's definitions, holding at least those of these codes that it has, loading what
+    /// is not known yet.
     func points(enterpriseID: UUID, codes: [String], now: Date,
-                load: @Sendable ([String]) async throws -> [String: MonitoringPoint]) async throws -> [String: MonitoringPoint] {
-        var entry = entries[enterpriseID].flatMap { now.timeIntervalSince($0.loadedAt) < ttl && $0.loadedAt <= now ? $0 : nil } ?? Entry(loadedAt: now)
-        let unknown = codes.filter { entry.points[$0] == nil && !entry.missing.contains($0) }
-        if !unknown.isEmpty {
-            let found = try await load(unknown)
-            for code in unknown {
-                if let p = found[code] { entry.points[code] = p } else { entry.missing.insert(code) }
-            }
-            // Another load may have replaced the entry meanwhile; what this one read is as fresh.
-            if let current = entries[enterpriseID], current.loadedAt > entry.loadedAt { entry.loadedAt = current.loadedAt }
+                load: @Sendable ([String]) async throws -> [String: MonitoringPoint]) async throws -> PointDefinitions {
+        let current = entries[enterpriseID].flatMap { now.timeIntervalSince($0.loadedAt) < ttl && $0.loadedAt <= now ? $0 : nil }
+        var unknown: [String] = []
+        var asked: Set<String> = []
+        for code in codes where !(current?.knows(code) ?? false) && asked.insert(code).inserted { unknown.append(code) }
+        if let current, unknown.isEmpty { return current }
+        let found = try await load(unknown)
+        var byCode = current?.byCode ?? [:]
+        var missing = current?.missing ?? []
+        for code in unknown {
+            if let p = found[code] { byCode[code] = p } else { missing.insert(code) }
         }
-        entries[enterpriseID] = entry
-        var out: [String: MonitoringPoint] = [:]
-        for code in codes { if let p = entry.points[code] { out[code] = p } }
-        return out
+        // Another load may have replaced the entry meanwhile; what this one read is as fresh.
+        var loadedAt = current?.loadedAt ?? now
+        if let latest = entries[enterpriseID], latest.loadedAt > loadedAt { loadedAt = latest.loadedAt }
+        let made = PointDefinitions(byCode: byCode, missing: missing, loadedAt: loadedAt)
+        entries[enterpriseID] = made
+        return made
     }
 }
 
@@ -221,14 +241,12 @@ public struct TelemetryService: Sendable {
         guard raw.count <= TelemetryRules.maxReadings else {
             throw DomainError.validation([FieldIssue(field: "readings", zh: "每次最多\(TelemetryRules.maxReadings)条读数", en: "at most \(TelemetryRules.maxReadings) readings a request")])
         }
-        let codes = Array(Set(raw.compactMap(\.point)))
         // Read once: for checking the readings, and for the alarm engine.
         let repository = points
-        let defs = try await definitions.points(enterpriseID: enterpriseID, codes: codes, now: clock.now()) { missing in
+        let defs = try await definitions.points(enterpriseID: enterpriseID, codes: raw.compactMap(\.point), now: clock.now()) { missing in
             try await repository.points(enterpriseID: enterpriseID, codes: missing)
         }
-        let keys = defs.mapValues { PointKey(id: $0.id, kind: $0.kind, active: $0.active) }
-        let (ok, rejected) = TelemetryRules.check(raw, points: keys, now: clock.now(), retention: retention)
+        let (ok, rejected) = TelemetryRules.check(raw, points: defs.keys, now: clock.now(), retention: retention)
         guard let first = ok.first else { return IngestResult(accepted: 0, duplicates: 0, rejections: rejected) }
         let span = ok.reduce((first.ts, first.ts)) { (min($0.0, $1.ts), max($0.1, $1.ts)) }
         let batch = alarms.map { _ in PendingEvaluation(enterpriseID: enterpriseID, from: span.0, to: span.1) }
@@ -246,7 +264,7 @@ public struct TelemetryService: Sendable {
         if let alarms, let batch {
             if stored > 0 {
                 do {
-                    try await alarms.evaluate(ok, points: Dictionary(defs.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), batch: batch)
+                    try await alarms.evaluate(ok, points: defs.byID, batch: batch)
                 } catch {
                     report(error)
                 }
