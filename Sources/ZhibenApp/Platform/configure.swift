@@ -148,6 +148,7 @@ struct AlarmFeedCloser: LifecycleHandler {
         // Another instance takes this one's enterprises at once instead of after the leases expire.
         if releasesLeases {
             do { try await app.zhiben.alarms.release() } catch { app.logger.report(error: error) }
+            do { try await app.zhiben.store.flushReadings() } catch { app.logger.report(error: error) }
         }
     }
 }

@@ -12,15 +12,14 @@ actor AlarmStateCache {
     /// Those of `ids` in memory for evaluation: one hop for a whole batch.
     func get(_ ids: [UUID]) -> [UUID: PointAlarmState] {
         var out: [UUID: PointAlarmState] = [:]
-        for id in ids where !warmOnly.contains(id) { if let s = states[id] { out[id] = s } }
+        out.reserveCapacity(ids.count)
+        for id in ids where warmOnly.isEmpty || !warmOnly.contains(id) { if let s = states[id] { out[id] = s } }
         return out
     }
     func set(_ changed: [UUID: PointAlarmState], enterprises: [UUID: UUID]) {
         states.merge(changed) { _, new in new }
-        for id in changed.keys {
-            warmOnly.remove(id)
-            if let e = enterprises[id] { enterpriseOf[id] = e }
-        }
+        if !warmOnly.isEmpty { for id in changed.keys { warmOnly.remove(id) } }
+        for (id, e) in enterprises { enterpriseOf[id] = e }
     }
     /// Changes states without making warm-only ones evaluated.
     func replace(_ changed: [UUID: PointAlarmState]) { states.merge(changed) { _, new in new } }
@@ -174,7 +173,7 @@ public struct AlarmService: Sendable {
             let out = try await alarms.outConditions(pointIDs: Array(restored))
             for id in restored where next[id] != nil { next[id]!.active = out[id] ?? [:] }
         }
-        await cache.set(next, enterprises: defs.mapValues(\.enterpriseID))
+        await cache.set(next, enterprises: next.keys.reduce(into: [:]) { out, id in out[id] = defs[id]?.enterpriseID })
         if !decided.isEmpty { await feed.changed() }
     }
 

@@ -152,7 +152,7 @@ public final class PointDefinitions: Sendable {
         self.loadedAt = loadedAt
     }
 
-    func knows(_ code: String) -> Bool { byCode[code] != nil || missing.contains(code) }
+    func knows(_ code: String) -> Bool { keys[code] != nil || missing.contains(code) }
 }
 
 /// The points' definitions as ingest needs them, per enterprise, kept a few seconds: a gateway's every

@@ -46,6 +46,12 @@ public final class Store: Sendable {
 
     public var sql: any SQLDatabase { database as! any SQLDatabase }
 
+    /// SQLite: writes the readings held in memory out as blocks and empties their log (at a clean stop,
+    /// so that the next start has no log to read back). Nothing to do on PostgreSQL.
+    public func flushReadings() async throws {
+        try await readingLog?.flush()
+    }
+
     /// Runs `body` in one transaction: all of it is stored, or none. Answered once committed.
     ///
     /// Audited writes are committed in groups (`GroupCommitter`): the writes that arrive while one group

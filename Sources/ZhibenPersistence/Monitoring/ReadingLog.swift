@@ -30,6 +30,9 @@ actor ReadingLog {
     /// Each point's latest time in the blocks: an older reading may be a repeat of a stored one.
     private var flushedMax: [UUID: Int64] = [:]
     private var loading: Task<Void, any Error>?
+    /// The log rows the head holds: removed when it is written out (and only those, should another
+    /// process have appended to the same file).
+    private var logged: [Int64] = []
 
     private struct Ingest {
         let readings: [(point: UUID, sample: Sample)]
@@ -137,11 +140,14 @@ actor ReadingLog {
             if !fresh.isEmpty {
                 let record = ReadingCodec.record(fresh)
                 let pendings = pendings
-                try await store.bulkWrite { db in
+                struct Seq: Decodable { let seq: Int64 }
+                let seq = try await store.bulkWrite { db in
                     let sql = db as! any SQLDatabase
-                    try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record)))").run()
+                    let row = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq").first(decoding: Seq.self)
                     for p in pendings { try await FluentEngineLeaseRepository.addPending(p, on: sql) }
+                    return row?.seq
                 }
+                if let seq { logged.append(seq) }
                 for r in fresh { addToHead(r.point, r.sample) }
             }
             for (job, n) in zip(group, counts) { job.done.resume(returning: n) }
@@ -203,11 +209,17 @@ actor ReadingLog {
         try await load()
         guard headCount > 0 else { return }
         let rows = heads.flatMap { Self.blocks(of: $0.key, $0.value) }
+        let seqs = logged
         try await store.bulkWrite { db in
             let sql = db as! any SQLDatabase
             try await Self.insert(rows, on: sql)
-            try await sql.raw("DELETE FROM reading_log").run()
+            for chunk in stride(from: 0, to: seqs.count, by: 500) {
+                var q: SQLQueryString = "DELETE FROM reading_log WHERE seq IN ("
+                for (i, seq) in seqs[chunk..<min(chunk + 500, seqs.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: seq)" }
+                try await sql.raw(q + ")").run()
+            }
         }
+        logged = []
         for (point, list) in heads {
             guard let last = list.last?.ts else { continue }
             flushedMax[point] = max(flushedMax[point] ?? .min, last)
@@ -263,8 +275,9 @@ actor ReadingLog {
         for row in try await store.sql.raw("SELECT point_id, MAX(last_ts) AS m FROM reading_blocks GROUP BY point_id").all(decoding: Max.self) {
             flushedMax[row.point_id] = row.m
         }
-        struct Record: Decodable { let data: Data }
-        for row in try await store.sql.raw("SELECT data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
+        struct Record: Decodable { let seq: Int64; let data: Data }
+        for row in try await store.sql.raw("SELECT seq, data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
+            logged.append(row.seq)
             for r in try ReadingCodec.readings(ofRecord: Array(row.data)) where !headHolds(r.point, r.sample.ts) {
                 addToHead(r.point, r.sample)
             }
