@@ -8,15 +8,19 @@ baselines measured in the same run on the same rows.
   the ingest's answer to the alarm's event on the SSE stream (GET /api/v1/alarms/stream) is measured;
   and two API lists are requested in turn (their p95 under load). The server's peak memory is read
   from /proc (VmHWM) at the end.
-- Ceiling: the same rows loaded into a table of the same definition in the same database by its own
-  bulk path: sqlite3's `.import` (one transaction), or `COPY … FROM STDIN` through psql.
+- Ceiling: the same rows loaded by the database's own bulk path into a table keyed by (point, time), the
+  layout a row per reading would have: sqlite3's `.import` (one transaction), or `COPY … FROM STDIN`
+  through psql.
+- Disk: the database's growth over the run (after a clean stop of the server) per reading, beside
+  InfluxDB's data and WAL directories' growth for the same readings.
+- Each of these runs --runs times (3), each Zhiben run on a fresh server and database; medians printed.
 - Peer: InfluxDB 1.x (Debian's `influxdb`), `wal-fsync-delay = 0s` so that it too answers only after an
   fsync, the same readings as line protocol, same batches, same clients.
 - Load generator: the same clients and bodies against a server that reads and discards the body, to
   show the generator is not what limits the figures.
 
 Usage: bench/ingest.py --binary .build/release/zhiben [--database-url postgres://…/empty_db]
-       [--readings 1000000] [--points 2000] [--batch 1000] [--clients 4] [--skip-influx]
+       [--readings 1000000] [--points 2000] [--batch 1000] [--clients 4] [--runs 3] [--skip-influx]
 Loopback only; every server it starts it stops.
 """
 import argparse
@@ -35,6 +39,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from bench import free_port, pct  # noqa: E402  (bench/bench.py, beside this file)
@@ -175,15 +180,18 @@ def probe(port, key, code, stop, out):
         stop.wait(0.5)
 
 
-def pages_under_load(port, token, stop, out):
+def pages_under_load(port, token, point, stop, out):
+    """The lists, and a point's page with its trend (latest value, recent readings, the day's slices)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    paths = ["/api/v1/alarms?per=50", "/api/v1/monitoring-points?per=50", "/api/v1/monitoring/connection"]
+    paths = ["/api/v1/alarms?per=50", "/api/v1/monitoring-points?per=50", "/api/v1/monitoring/connection", "/monitoring/points/" + point]
     i = 0
     while not stop.is_set():
         p = paths[i % len(paths)]
         t = time.perf_counter()
-        conn.request("GET", p, headers={"Authorization": "Bearer " + token})
-        conn.getresponse().read()
+        conn.request("GET", p, headers={"Authorization": "Bearer " + token, "Cookie": "zhiben_session=" + token})
+        res = conn.getresponse()
+        res.read()
+        assert res.status == 200, (p, res.status)
         out.setdefault(p, []).append((time.perf_counter() - t) * 1000)
         i += 1
         stop.wait(0.1)
@@ -198,25 +206,18 @@ def peak_rss_mib(pid):
 
 # ---- main ---------------------------------------------------------------------------------------
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=".build/release/zhiben")
-    ap.add_argument("--database-url")
-    ap.add_argument("--readings", type=int, default=1_000_000)
-    ap.add_argument("--points", type=int, default=2000)
-    ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--skip-influx", action="store_true")
-    args = ap.parse_args()
-    binary = os.path.abspath(args.binary)
+def one_zhiben(binary, args, pg, bodies, run):
+    """One run against a fresh server and database: readings/s, latencies, alarms, lists, memory, disk."""
     work = tempfile.mkdtemp(prefix="zhiben-ingest-")
     procs = []
     try:
         port = free_port()
         base = "http://127.0.0.1:%d" % port
-        pg = args.database_url
+        if pg:
+            subprocess.run(["psql", pg, "-qc", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"], check=True, stderr=subprocess.DEVNULL)
+        db = os.path.join(work, "ingest.sqlite")
         env = dict(os.environ, ZHIBEN_DEMO_PASSWORD=PASSWORD, ZHIBEN_DEMO_ENTERPRISES="20", ZHIBEN_SIMULATE="false",
-                   DATABASE_URL=pg or "sqlite://" + os.path.join(work, "ingest.sqlite"), ZHIBEN_MAX_BODY="20mb")
+                   DATABASE_URL=pg or "sqlite://" + db, ZHIBEN_MAX_BODY="20mb")
         log = os.path.join(work, "server.log")
         server = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=work, env=env,
                                   stdout=open(log, "w"), stderr=subprocess.STDOUT)
@@ -234,50 +235,23 @@ def main():
             call(base, "POST", "/api/v1/monitoring-points", company,
                  {"code": code, "name": "点位 " + code, "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 3600 if code != "PROBE" else 10,
                   "limits": {"high": 70, "highHigh": 90}})
-        print("%d points in %.1f s" % (args.points + 1, time.time() - t))
+        if run == 0:
+            print("%d points in %.1f s" % (args.points + 1, time.time() - t))
         key = call(base, "POST", "/api/v1/api-keys", admin, {"name": "bench", "enterpriseCreditCode": e["creditCode"]})["key"]
-        points = {p["code"]: p["id"] for page in range(1, args.points // 200 + 3)
-                  for p in call(base, "GET", "/api/v1/monitoring-points?per=200&page=%d" % page, company)["items"]}
+        some_point = call(base, "GET", "/api/v1/monitoring-points?per=1&q=B-00007", company)["items"][0]["id"]
+        before = disk_bytes(pg, db)
 
-        # The rows: every point at each 10-second tick, up to a minute ago; values inside the limits.
-        ticks = args.readings // args.points
-        start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=60 + 10 * ticks)
-        rng = random.Random(7)
-        rows = []
-        for k in range(ticks):
-            ts = start + timedelta(seconds=10 * k)
-            iso = ts.astimezone(BEIJING).isoformat()
-            ms = int(ts.timestamp() * 1000)
-            for i in range(args.points):
-                rows.append(("B-%05d" % i, iso, ms, round(40 + rng.random() * 10, 2)))
-        n = len(rows)
-        bodies = [json.dumps({"readings": [{"point": c, "ts": iso, "value": v} for c, iso, _, v in rows[b:b + args.batch]]}).encode()
-                  for b in range(0, n, args.batch)]
-        lines = ["\n".join("reading,point=%s value=%s %d" % (c, v, ms // 1000) for c, _, ms, v in rows[b:b + args.batch]).encode()
-                 for b in range(0, n, args.batch)]
-        print("%d readings in %d batches of %d, %d clients; JSON %.0f MB" % (n, len(bodies), args.batch, args.clients, sum(map(len, bodies)) / 1e6))
-
-        # 1. The load generator alone, against a server that discards the bodies.
-        dport = free_port()
-        ready = mp.Event()
-        discard = mp.Process(target=discard_server, args=(dport, ready), daemon=True)
-        discard.start()
-        ready.wait(10)
-        gen_rate, gen_wall, _ = run_load(dport, "/", {"Content-Type": "application/json"}, bodies, args.clients, args.batch)
-        discard.terminate()
-
-        # 2. Zhiben, with the probe, the SSE watcher and the lists running alongside.
         watcher = AlarmWatcher(port, city, "PROBE")
         watcher.start()
         time.sleep(0.5)
         probes, lists = [], {}
         side = threading.Event()
         pt = threading.Thread(target=probe, args=(port, key, "PROBE", side, probes), daemon=True)
-        lt = threading.Thread(target=pages_under_load, args=(port, city, side, lists), daemon=True)
+        lt = threading.Thread(target=pages_under_load, args=(port, city, some_point, side, lists), daemon=True)
         pt.start()
         lt.start()
         headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
-        z_rate, z_wall, z_lat = run_load(port, "/api/v1/telemetry", headers, bodies, args.clients, args.batch, check=args.batch)
+        rate, _, lat = run_load(port, "/api/v1/telemetry", headers, bodies, args.clients, args.batch, check=args.batch)
         side.set()
         pt.join()
         lt.join()
@@ -286,37 +260,45 @@ def main():
         peak = peak_rss_mib(server.pid)
         latencies = [(watcher.seen[ts] - answered) * 1000 for ts, answered in probes if ts in watcher.seen]
         missing = sum(1 for ts, _ in probes if ts not in watcher.seen)
+        # A clean stop: what the server holds in memory is written out, as it would be at any stop.
+        server.terminate()
+        server.wait(60)
+        after = disk_bytes(pg, db)
+        return {"rate": rate, "p50": pct(lat, 50) * 1000, "p95": pct(lat, 95) * 1000, "alarm_p50": pct(latencies, 50),
+                "alarm_p99": pct(latencies, 99), "alarms": len(latencies), "unseen": missing,
+                "lists": {p: pct(v, 95) for p, v in lists.items()}, "requests": {p: len(v) for p, v in lists.items()},
+                "peak": peak, "bytes": after - before}
+    except BaseException:
+        print(open(os.path.join(work, "server.log")).read()[-4000:])
+        raise
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except Exception:
+                    p.kill()
+        shutil.rmtree(work, ignore_errors=True)
 
-        # 3. The ceiling: the same rows by the database's own bulk path, into a table of the same definition.
-        csv_path = os.path.join(work, "rows.csv")
-        with open(csv_path, "w") as f:
-            for c, _, ms, v in rows:
-                f.write("%s,%d,%s,\n" % (points[c], ms, v))
-        if pg:
-            subprocess.run(["psql", pg, "-qc", "CREATE TABLE readings_ceiling (LIKE readings INCLUDING ALL)"], check=True)
-            t = time.perf_counter()
-            subprocess.run(["psql", pg, "-qc", "\\copy readings_ceiling (point_id, ts, value, state) FROM '%s' WITH (FORMAT csv)" % csv_path], check=True)
-            c_wall = time.perf_counter() - t
-            subprocess.run(["psql", pg, "-qc", "DROP TABLE readings_ceiling"], check=True)
-            ceiling_how = "COPY … FROM STDIN (psql \\copy)"
-        else:
-            db = os.path.join(work, "ingest.sqlite")
-            subprocess.run(["sqlite3", db, "CREATE TABLE readings_ceiling (point_id BLOB NOT NULL, ts INTEGER NOT NULL, value REAL, state TEXT, PRIMARY KEY (point_id, ts)) WITHOUT ROWID"], check=True)
-            t = time.perf_counter()
-            subprocess.run(["sqlite3", db, "-cmd", "PRAGMA synchronous=FULL", ".import --csv %s readings_ceiling" % csv_path], check=True)
-            c_wall = time.perf_counter() - t
-            subprocess.run(["sqlite3", db, "DROP TABLE readings_ceiling"], check=True)
-            ceiling_how = "sqlite3 .import (one transaction)"
-        c_rate = n / c_wall
 
-        # 4. The peer: InfluxDB 1.x, fsync on every write.
-        i_rate = None
-        if not args.skip_influx and shutil.which("influxd"):
-            iport = free_port()
-            idir = os.path.join(work, "influx")
-            os.makedirs(idir)
-            conf = os.path.join(idir, "influxdb.conf")
-            open(conf, "w").write("""reporting-disabled = true
+def disk_bytes(pg, db):
+    if pg:
+        out = subprocess.run(["psql", pg, "-tAc", "SELECT pg_database_size(current_database())"], check=True, capture_output=True, text=True)
+        return int(out.stdout.strip())
+    return sum(os.path.getsize(db + s) for s in ("", "-wal", "-shm") if os.path.exists(db + s))
+
+
+def dir_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def one_influx(lines, args):
+    work = tempfile.mkdtemp(prefix="zhiben-influx-")
+    try:
+        iport = free_port()
+        conf = os.path.join(work, "influxdb.conf")
+        open(conf, "w").write("""reporting-disabled = true
 bind-address = "127.0.0.1:%d"
 [meta]
   dir = "%s/meta"
@@ -330,44 +312,134 @@ bind-address = "127.0.0.1:%d"
   log-enabled = false
 [monitor]
   store-enabled = false
-""" % (free_port(), idir, idir, idir, iport))
-            influx = subprocess.Popen(["influxd", "-config", conf], stdout=open(os.path.join(idir, "log"), "w"), stderr=subprocess.STDOUT)
-            procs.append(influx)
+""" % (free_port(), work, work, work, iport))
+        influx = subprocess.Popen(["influxd", "-config", conf], stdout=open(os.path.join(work, "log"), "w"), stderr=subprocess.STDOUT)
+        try:
             wait_ready("http://127.0.0.1:%d/ping" % iport)
             urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%d/query?q=CREATE+DATABASE+bench" % iport, method="POST")).read()
-            i_rate, i_wall, _ = run_load(iport, "/write?db=bench&precision=s", {"Content-Type": "text/plain"}, lines, args.clients, args.batch)
+            before = dir_bytes(os.path.join(work, "data")) + dir_bytes(os.path.join(work, "wal"))
+            rate, _, _ = run_load(iport, "/write?db=bench&precision=s", {"Content-Type": "text/plain"}, lines, args.clients, args.batch)
+        finally:
             influx.terminate()
             influx.wait()
-
-        engine = "PostgreSQL" if pg else "SQLite"
-        print()
-        print("## Ingest, %s: %d readings, batches of %d, %d clients" % (engine, n, args.batch, args.clients))
-        print("| what | readings/s | ratio |")
-        print("|---|---|---|")
-        print("| load generator against a discarding server | %.0f | — |" % gen_rate)
-        print("| Zhiben POST /api/v1/telemetry (durable, evaluated, rolled up) | %.0f | 1 |" % z_rate)
-        print("| ceiling: %s | %.0f | Zhiben = %.2f of it |" % (ceiling_how, c_rate, z_rate / c_rate))
-        if i_rate:
-            print("| peer: InfluxDB (wal-fsync-delay 0s), line protocol | %.0f | Zhiben = %.2f of it |" % (i_rate, z_rate / i_rate))
-        print()
-        print("batch round trip p50 %.1f ms, p95 %.1f ms" % (pct(z_lat, 50) * 1000, pct(z_lat, 95) * 1000))
-        print("alarm latency, ingest answer → SSE event: p50 %.1f ms, p99 %.1f ms over %d alarms (%d not seen)"
-              % (pct(latencies, 50), pct(latencies, 99), len(latencies), missing))
-        for p, v in sorted(lists.items()):
-            print("under load: GET %s p95 %.1f ms (%d requests)" % (p, pct(v, 95), len(v)))
-        print("server peak memory (VmHWM): %.0f MiB" % peak)
-    except BaseException:
-        print(open(os.path.join(work, "server.log")).read()[-4000:])
-        raise
+        after = dir_bytes(os.path.join(work, "data")) + dir_bytes(os.path.join(work, "wal"))
+        return rate, after - before
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except Exception:
-                    p.kill()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def one_ceiling(pg, rows):
+    work = tempfile.mkdtemp(prefix="zhiben-ceiling-")
+    try:
+        ids = {}
+        csv_path = os.path.join(work, "rows.csv")
+        with open(csv_path, "w") as f:
+            for c, _, ms, v in rows:
+                f.write("%s,%d,%s,\n" % (ids.setdefault(c, str(uuid.uuid4())), ms, v))
+        if pg:
+            subprocess.run(["psql", pg, "-qc", "DROP TABLE IF EXISTS readings_ceiling; CREATE TABLE readings_ceiling (point_id UUID NOT NULL, ts BIGINT NOT NULL, "
+                            "value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))"], check=True)
+            t = time.perf_counter()
+            subprocess.run(["psql", pg, "-qc", "\\copy readings_ceiling (point_id, ts, value, state) FROM '%s' WITH (FORMAT csv)" % csv_path], check=True)
+            wall = time.perf_counter() - t
+            subprocess.run(["psql", pg, "-qc", "DROP TABLE readings_ceiling"], check=True)
+        else:
+            db = os.path.join(work, "ceiling.sqlite")
+            subprocess.run(["sqlite3", db, "PRAGMA journal_mode=WAL; CREATE TABLE readings_ceiling (point_id TEXT NOT NULL, ts INTEGER NOT NULL, value REAL, "
+                            "state TEXT, PRIMARY KEY (point_id, ts)) WITHOUT ROWID"], check=True, stdout=subprocess.DEVNULL)
+            t = time.perf_counter()
+            subprocess.run(["sqlite3", db, "-cmd", "PRAGMA synchronous=FULL", ".import --csv %s readings_ceiling" % csv_path], check=True)
+            wall = time.perf_counter() - t
+        return len(rows) / wall
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=".build/release/zhiben")
+    ap.add_argument("--database-url")
+    ap.add_argument("--readings", type=int, default=1_000_000)
+    ap.add_argument("--points", type=int, default=2000)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--skip-influx", action="store_true")
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    pg = args.database_url
+
+    # The rows: every point at each 10-second tick, up to a minute ago; values inside the limits.
+    ticks = args.readings // args.points
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=60 + 10 * ticks)
+    rng = random.Random(7)
+    rows = []
+    for k in range(ticks):
+        ts = start + timedelta(seconds=10 * k)
+        iso = ts.astimezone(BEIJING).isoformat()
+        ms = int(ts.timestamp() * 1000)
+        for i in range(args.points):
+            rows.append(("B-%05d" % i, iso, ms, round(40 + rng.random() * 10, 2)))
+    n = len(rows)
+    bodies = [json.dumps({"readings": [{"point": c, "ts": iso, "value": v} for c, iso, _, v in rows[b:b + args.batch]]}).encode()
+              for b in range(0, n, args.batch)]
+    lines = ["\n".join("reading,point=%s value=%s %d" % (c, v, ms // 1000) for c, _, ms, v in rows[b:b + args.batch]).encode()
+             for b in range(0, n, args.batch)]
+    print("%d readings in %d batches of %d, %d clients; JSON %.0f MB; %d runs each, medians" % (n, len(bodies), args.batch, args.clients,
+                                                                                               sum(map(len, bodies)) / 1e6, args.runs))
+
+    gen, zhiben, ceiling, influx = [], [], [], []
+    for run in range(args.runs):
+        # 1. The load generator alone, against a server that discards the bodies.
+        dport = free_port()
+        ready = mp.Event()
+        discard = mp.Process(target=discard_server, args=(dport, ready), daemon=True)
+        discard.start()
+        ready.wait(10)
+        gen.append(run_load(dport, "/", {"Content-Type": "application/json"}, bodies, args.clients, args.batch)[0])
+        discard.terminate()
+        # 2. Zhiben, with the probe, the SSE watcher and the lists running alongside.
+        zhiben.append(one_zhiben(binary, args, pg, bodies, run))
+        # 3. The ceiling: the same rows by the database's own bulk path, into a table keyed by (point, time).
+        ceiling.append(one_ceiling(pg, rows))
+        # 4. The peer: InfluxDB 1.x, fsync on every write.
+        if not args.skip_influx and shutil.which("influxd"):
+            influx.append(one_influx(lines, args))
+        z = zhiben[-1]
+        print("run %d: Zhiben %.0f readings/s, %.1f bytes a reading; ceiling %.0f/s%s" % (
+            run + 1, z["rate"], z["bytes"] / n, ceiling[-1], "; InfluxDB %.0f/s, %.1f bytes a reading" % (influx[-1][0], influx[-1][1] / n) if influx else ""),
+            flush=True)
+
+    engine = "PostgreSQL" if pg else "SQLite"
+    z_rate = median([z["rate"] for z in zhiben])
+    z_bytes = median([z["bytes"] for z in zhiben]) / n
+    c_rate = median(ceiling)
+    ceiling_how = "COPY … FROM STDIN (psql \\copy)" if pg else "sqlite3 .import (one transaction)"
+    print()
+    print("## Ingest, %s: %d readings, batches of %d, %d clients, medians of %d runs" % (engine, n, args.batch, args.clients, args.runs))
+    print("| what | readings/s | ratio | bytes a reading on disk |")
+    print("|---|---|---|---|")
+    print("| load generator against a discarding server | %.0f | — | — |" % median(gen))
+    print("| Zhiben POST /api/v1/telemetry (durable, deduplicated, evaluated) | %.0f | 1 | %.1f |" % (z_rate, z_bytes))
+    print("| ceiling: %s into a table keyed by (point, time) | %.0f | Zhiben = %.2f of it | — |" % (ceiling_how, c_rate, z_rate / c_rate))
+    if influx:
+        i_rate = median([r for r, _ in influx])
+        i_bytes = median([b for _, b in influx]) / n
+        print("| peer: InfluxDB (wal-fsync-delay 0s), line protocol | %.0f | Zhiben = %.2f of it | %.1f (Zhiben = %.2f of it) |" % (
+            i_rate, z_rate / i_rate, i_bytes, z_bytes / i_bytes))
+    print()
+    print("batch round trip p50 %.1f ms, p95 %.1f ms" % (median([z["p50"] for z in zhiben]), median([z["p95"] for z in zhiben])))
+    print("alarm latency, ingest answer → SSE event: p50 %.1f ms, p99 %.1f ms (%d alarms in all, %d not seen)" % (
+        median([z["alarm_p50"] for z in zhiben]), median([z["alarm_p99"] for z in zhiben]), sum(z["alarms"] for z in zhiben),
+        sum(z["unseen"] for z in zhiben)))
+    for p in sorted(zhiben[0]["lists"]):
+        print("under load: GET %s p95 %.1f ms (%d requests a run)" % (p, median([z["lists"].get(p, float("nan")) for z in zhiben]),
+                                                                   zhiben[0]["requests"][p]))
+    print("server peak memory (VmHWM): %.0f MiB" % median([z["peak"] for z in zhiben]))
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ def main():
     county = call("POST", "/session", {"username": "county-" + enterprise["countyCode"], "password": PASSWORD})["token"]
     # Every batch is one second of the points' readings; batch n of the whole run (over every trial) is
     # second n after the start. The probe has a gateway of its own that sends one reading at a time, in
-    # order (the engine takes each point's readings in time order): past its limit every other reading.
+    # order (the engine takes each point's readings in time order): past its limit every other reading,
+    # so that each excursion is one alarm.
     start_time = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=20)
 
     def batch(n):
@@ -143,7 +144,8 @@ def main():
                     data = res.read()
                 except (ConnectionError, OSError, http.client.HTTPException):
                     return
-                if res.status != 200 or json.loads(data)["accepted"] != 1:
+                # The first one is the reading in flight at the last kill, sent again: stored already or not.
+                if res.status != 200 or json.loads(data)["accepted"] + json.loads(data)["duplicates"] != 1 or (m > next_probe and json.loads(data)["accepted"] != 1):
                     with lock:
                         errors.append((res.status, data[:300]))
                     return
@@ -160,9 +162,10 @@ def main():
             t.join()
         assert not errors, errors[:3]
         next_batch = counter[0] + 1
-        # The probe's reading in flight at the kill may have been stored: the next trial starts after it.
+        # The probe's reading in flight at the kill may have been stored or not: the next trial sends it
+        # again first (a gateway that got no answer sends again), so that the engine sees every reading.
         in_flight = (probed[-1] + 1) if probed else next_probe
-        next_probe = in_flight + 1
+        next_probe = in_flight
         in_flight_stamps.add(stamp(start_time + timedelta(seconds=in_flight)))
         acknowledged.update(acked)
         excursions.update(m for m in probed if m % 2 == 0)
