@@ -192,7 +192,7 @@ def pages_under_load(port, token, point, stop, out):
         res = conn.getresponse()
         res.read()
         assert res.status == 200, (p, res.status)
-        out.setdefault(p, []).append((time.perf_counter() - t) * 1000)
+        out.setdefault(p.replace(point, "{id}"), []).append((time.perf_counter() - t) * 1000)
         i += 1
         stop.wait(0.1)
 
@@ -286,7 +286,10 @@ def disk_bytes(pg, db):
     if pg:
         out = subprocess.run(["psql", pg, "-tAc", "SELECT pg_database_size(current_database())"], check=True, capture_output=True, text=True)
         return int(out.stdout.strip())
-    return sum(os.path.getsize(db + s) for s in ("", "-wal", "-shm") if os.path.exists(db + s))
+    # The database's size as its pages say (the committed state, whether still in the write-ahead log or
+    # copied into the file), so that a log not yet checkpointed is neither counted twice nor missed.
+    out = subprocess.run(["sqlite3", db, "PRAGMA page_count", "PRAGMA page_size"], check=True, capture_output=True, text=True).stdout.split()
+    return int(out[0]) * int(out[1])
 
 
 def dir_bytes(path):
