@@ -131,16 +131,14 @@ enum TelemetryBody {
             }
         }
 
-        mutating func readingArray() throws(Failure) -> [RawReading] {
-            try expect(UInt8(ascii: "["))
-            var out: [RawReading] = []
-            out.reserveCapacity(bytes.count / 60)
+        /// The elements of an array whose `[` was read, each handed to `body`.
+        mutating func elements(_ body: (inout Parser) throws(Failure) -> Void) throws(Failure) {
             if try peek() == UInt8(ascii: "]") {
                 i += 1
-                return out
+                return
             }
             while true {
-                out.append(try reading())
+                try body(&self)
                 skipSpace()
                 guard i < bytes.count else { throw .malformed }
                 if bytes[i] == UInt8(ascii: ",") {
@@ -149,8 +147,16 @@ enum TelemetryBody {
                 }
                 guard bytes[i] == UInt8(ascii: "]") else { throw .malformed }
                 i += 1
-                return out
+                return
             }
+        }
+
+        mutating func readingArray() throws(Failure) -> [RawReading] {
+            try expect(UInt8(ascii: "["))
+            var out: [RawReading] = []
+            out.reserveCapacity(bytes.count / 60)
+            try elements { (p: inout Parser) throws(Failure) in out.append(try p.reading()) }
+            return out
         }
 
         mutating func reading() throws(Failure) -> RawReading {
@@ -336,22 +342,7 @@ enum TelemetryBody {
                 try members { (p: inout Parser, _: Key) throws(Failure) in try p.skipValue(depth: depth + 1) }
             case UInt8(ascii: "["):
                 i += 1
-                if try peek() == UInt8(ascii: "]") {
-                    i += 1
-                    return
-                }
-                while true {
-                    try skipValue(depth: depth + 1)
-                    skipSpace()
-                    guard i < bytes.count else { throw .malformed }
-                    if bytes[i] == UInt8(ascii: ",") {
-                        i += 1
-                        continue
-                    }
-                    guard bytes[i] == UInt8(ascii: "]") else { throw .malformed }
-                    i += 1
-                    return
-                }
+                try elements { (p: inout Parser) throws(Failure) in try p.skipValue(depth: depth + 1) }
             case UInt8(ascii: "t"): try literal("true")
             case UInt8(ascii: "f"): try literal("false")
             case UInt8(ascii: "n"): try literal("null")
