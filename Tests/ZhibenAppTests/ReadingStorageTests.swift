@@ -181,6 +181,11 @@ struct ReadingStorageTests {
             let gapEnd = FluentReadingRepository.millis(now.addingTimeInterval(2400 - 3600))
             #expect(try await log.last(point: temp.id, before: gapEnd)?.ts == gapEnd - 10_000, "found in the late block, which ends before the first one does")
             #expect(try await log.lastTimes([temp.id, fan.id, UUID()]) == [temp.id: whole.last!.ts, fan.id: whole.last!.ts])
+            // A range given backwards holds nothing, in memory as in the blocks.
+            #expect(try await log.samples(point: temp.id, from: hour.1, to: hour.0).isEmpty)
+            #expect(try await h.app.zhiben.telemetry.readings.readings(pointID: temp.id, from: now, to: now.addingTimeInterval(-3600), limit: 10).isEmpty)
+            #expect(try await send(body([3600 + 0])) == (2, 0), "a reading after the blocks goes to memory")
+            #expect(try await log.samples(point: temp.id, from: hour.1, to: hour.0).isEmpty)
         }
     }
 

@@ -289,13 +289,14 @@ actor ReadingLog {
     /// The head's readings of a point in [from, to).
     private func headSamples(_ point: UUID, from: Int64, to: Int64) async throws -> ArraySlice<Sample> {
         try await load()
-        guard let list = heads[point] else { return [] }
+        guard from < to, let list = heads[point] else { return [] }
         return list[Self.firstIndex(in: list, atOrAfter: from)..<Self.firstIndex(in: list, atOrAfter: to)]
     }
 
     private func blockSamples(point: UUID, from: Int64, to: Int64) async throws -> [Sample] {
         struct Row: Decodable { let data: Data }
         var out: [Sample] = []
+        guard from < to else { return out }
         for row in try await store.sql.raw("""
             SELECT data FROM reading_blocks WHERE point_id = \(bind: point) AND last_ts >= \(bind: from) AND first_ts < \(bind: to)
             """).all(decoding: Row.self) {
