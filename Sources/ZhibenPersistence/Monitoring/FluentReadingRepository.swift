@@ -114,20 +114,15 @@ public struct FluentReadingRepository: ReadingRepository {
     public func prune(before cutoff: Date) async throws {
         let limit = Self.millis(cutoff)
         if let log = store.readingLog { return try await log.prune(before: limit) }
-        switch store.engine {
-        case .postgres:
-            // Whole days past the retention go at once; the default partition only holds strays.
-            try await store.database.transaction { tx in
-                let sql = tx as! any SQLDatabase
-                try await sql.raw("SELECT pg_advisory_xact_lock(141102)").run()
-                for name in try await ReadingPartitions.names(on: sql) {
-                    guard let day = ReadingPartitions.day(of: name), day + ReadingPartitions.dayMillis <= limit else { continue }
-                    try await sql.raw("DROP TABLE \(ident: name)").run()
-                }
-                try await sql.raw("DELETE FROM readings_default WHERE ts < \(bind: limit)").run()
+        // PostgreSQL: whole days past the retention go at once; the default partition only holds strays.
+        try await store.database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            try await sql.raw("SELECT pg_advisory_xact_lock(141102)").run()
+            for name in try await ReadingPartitions.names(on: sql) {
+                guard let day = ReadingPartitions.day(of: name), day + ReadingPartitions.dayMillis <= limit else { continue }
+                try await sql.raw("DROP TABLE \(ident: name)").run()
             }
-        case .sqlite:
-            return
+            try await sql.raw("DELETE FROM readings_default WHERE ts < \(bind: limit)").run()
         }
     }
 
