@@ -141,15 +141,18 @@ public struct AlarmService: Sendable {
     private func evaluateHolding(_ readings: [Reading], points known: [UUID: MonitoringPoint]?, batch: PendingEvaluation?, replay: Bool) async throws {
         let byPoint = Dictionary(grouping: readings, by: \.pointID)
         let defs = if let known { known } else { try await points.find(ids: Array(byPoint.keys)) }
-        let fence = try await hold(Set(byPoint.keys.compactMap { defs[$0]?.enterpriseID }))
-        let mine = byPoint.filter { defs[$0.key].map { fence.epochs[$0.enterpriseID] != nil } ?? false }
+        let enterprises = Set(byPoint.keys.compactMap { defs[$0]?.enterpriseID })
+        let fence = try await hold(enterprises)
+        // Usually every point is defined and its enterprise held (a gateway's batch is one enterprise's).
+        let mine = enterprises.allSatisfy({ fence.epochs[$0] != nil }) && byPoint.keys.allSatisfy({ defs[$0] != nil })
+            ? byPoint : byPoint.filter { defs[$0.key].map { fence.epochs[$0.enterpriseID] != nil } ?? false }
         let finished = batch.flatMap { fence.epochs[$0.enterpriseID] != nil ? [$0.id] : nil } ?? []
         guard !mine.isEmpty else {
             await ownership.evaluated(finished)
             return
         }
         // A point not yet in memory starts from the readings before this batch (which is stored already).
-        let (states, restored) = try await restore(Array(mine.keys), before: mine.mapValues { $0.map(\.ts).min()! })
+        let (states, restored) = try await restore(Array(mine.keys)) { ids in ids.reduce(into: [:]) { out, id in out[id] = mine[id]!.map(\.ts).min()! } }
         let now = clock.now()
         var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
         var next: [UUID: PointAlarmState] = [:]
@@ -157,7 +160,7 @@ public struct AlarmService: Sendable {
             guard let point = defs[id], point.active else { continue }
             var state = states[id] ?? PointAlarmState()
             var events: [AlarmEvent] = []
-            for r in list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
+            for r in list.count == 1 ? list : list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
             if !events.isEmpty { decided.append((point, events)) }
             next[id] = state
         }
@@ -300,11 +303,12 @@ public struct AlarmService: Sendable {
 
     /// The engine's state of these points: from memory, else from storage (`fromStorage`). Also which
     /// of them were not in memory.
-    func restore(_ ids: [UUID], before: [UUID: Date]) async throws -> ([UUID: PointAlarmState], Set<UUID>) {
+    /// `before`: for the points not in memory, the time their restore reads up to.
+    func restore(_ ids: [UUID], before: ([UUID]) -> [UUID: Date]) async throws -> ([UUID: PointAlarmState], Set<UUID>) {
         var out = await cache.get(ids)
         let missing = ids.filter { out[$0] == nil }
         guard !missing.isEmpty else { return (out, []) }
-        out.merge(try await fromStorage(missing, before: before)) { _, new in new }
+        out.merge(try await fromStorage(missing, before: before(missing))) { _, new in new }
         return (out, Set(missing))
     }
 
