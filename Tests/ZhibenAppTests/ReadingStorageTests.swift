@@ -206,11 +206,11 @@ struct ReadingStorageTests {
             #expect(before.count == 500)
             // Back to the table as it was (with every reading rolled up, as then), then forward again.
             try await log.flush()
-            try await M033ReadingBlocks().revert(on: h.app.db)
+            try await M037ReadingBlocks().revert(on: h.app.db)
             struct Count: Decodable { let n: Int }
             let sql = h.app.zhiben.store.sql
             #expect(try await sql.raw("SELECT COUNT(*) AS n FROM readings").first(decoding: Count.self)?.n == 500)
-            try await M033ReadingBlocks().prepare(on: h.app.db)
+            try await M037ReadingBlocks().prepare(on: h.app.db)
             let restarted = FluentReadingRepository(store: h.app.zhiben.store)
             let after = try await restarted.readings(pointID: point.id, from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(1), limit: 1000)
             // The point's first raw minute stays as its rollup only (it may have been cut by the retention).

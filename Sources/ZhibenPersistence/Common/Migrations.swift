@@ -43,6 +43,6 @@ public enum Migrations {
         RecordTablesMigration.contractors,
         RecordTablesMigration.trainings,
         RecordTablesMigration.permits,
-        M033ReadingBlocks(),
+        M037ReadingBlocks(),
     ]
 }

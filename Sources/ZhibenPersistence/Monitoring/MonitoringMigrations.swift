@@ -261,8 +261,8 @@ struct M024EngineLeases: AsyncMigration {
 /// (`ReadingLog`), one point at a time. From here on the minutes' rollups hold only readings the
 /// retention removed, so the rollups of minutes whose readings are still raw go; a point's first
 /// raw minute may be partly rolled up already (retention cut it), so it is kept as the rollup.
-struct M033ReadingBlocks: AsyncMigration {
-    var name: String { "033-reading-blocks" }
+struct M037ReadingBlocks: AsyncMigration {
+    var name: String { "037-reading-blocks" }
 
     func prepare(on db: any Database) async throws {
         let sql = db as! any SQLDatabase
