@@ -186,6 +186,14 @@ struct ReadingStorageTests {
             #expect(try await h.app.zhiben.telemetry.readings.readings(pointID: temp.id, from: now, to: now.addingTimeInterval(-3600), limit: 10).isEmpty)
             #expect(try await send(body([3600 + 0])) == (2, 0), "a reading after the blocks goes to memory")
             #expect(try await log.samples(point: temp.id, from: hour.1, to: hour.0).isEmpty)
+
+            // The retention taking everything: no raw reading and no latest time left, every one rolled up.
+            try await log.prune(before: hour.1 + 60_000)
+            #expect(try await log.samples(point: temp.id, from: hour.0, to: hour.1 + 60_000).isEmpty)
+            #expect(try await log.lastTimes([temp.id, fan.id]).isEmpty)
+            #expect(try await count("reading_blocks") == 0)
+            struct Rolled: Decodable { let n: Int }
+            #expect(try await sql.raw("SELECT SUM(n) AS n FROM readings_1m WHERE point_id = \(bind: temp.id)").first(decoding: Rolled.self)?.n == whole.count + 1)
         }
     }
 

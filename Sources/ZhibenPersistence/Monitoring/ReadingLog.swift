@@ -232,9 +232,16 @@ actor ReadingLog {
     private func removeOld(before cutoff: Int64) async throws {
         try await writeOut()
         struct Row: Decodable { let id: Int64; let point_id: UUID; let data: Data }
+        var removed = false
         while true {
             let old = try await store.sql.raw("SELECT id, point_id, data FROM reading_blocks WHERE first_ts < \(bind: cutoff) LIMIT 200").all(decoding: Row.self)
-            guard !old.isEmpty else { return }
+            guard !old.isEmpty else {
+                // A point whose every reading went has no latest time any more (its connection figure
+                // counts it as not reporting, as before any reading came).
+                if removed { flushedMax = try await Self.latestInBlocks(store.sql) }
+                return
+            }
+            removed = true
             var minutes: [FluentReadingRepository.Rollup.Key: FluentReadingRepository.Rollup] = [:]
             var kept: [BlockRow] = []
             for row in old {
@@ -270,11 +277,14 @@ actor ReadingLog {
         }
     }
 
-    private func readBack() async throws {
+    static func latestInBlocks(_ sql: any SQLDatabase) async throws -> [UUID: Int64] {
         struct Max: Decodable { let point_id: UUID; let m: Int64 }
-        for row in try await store.sql.raw("SELECT point_id, MAX(last_ts) AS m FROM reading_blocks GROUP BY point_id").all(decoding: Max.self) {
-            flushedMax[row.point_id] = row.m
-        }
+        return try await sql.raw("SELECT point_id, MAX(last_ts) AS m FROM reading_blocks GROUP BY point_id").all(decoding: Max.self)
+            .reduce(into: [:]) { out, row in out[row.point_id] = row.m }
+    }
+
+    private func readBack() async throws {
+        flushedMax = try await Self.latestInBlocks(store.sql)
         struct Record: Decodable { let seq: Int64; let data: Data }
         for row in try await store.sql.raw("SELECT seq, data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
             logged.append(row.seq)
