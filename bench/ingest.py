@@ -31,10 +31,8 @@ import multiprocessing as mp
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time

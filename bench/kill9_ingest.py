@@ -26,7 +26,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from processes import assert_audit_intact, free_port  # noqa: E402
+from processes import assert_audit_intact, free_port, start_server  # noqa: E402
 
 PASSWORD = "fault-test-password"
 BEIJING = timezone(timedelta(hours=8))
@@ -47,20 +47,8 @@ def main():
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, DATABASE_URL="sqlite://" + db, ZHIBEN_DEMO_PASSWORD=PASSWORD, ZHIBEN_DEMO_ENTERPRISES="12", ZHIBEN_SIMULATE="false",
                ZHIBEN_MAX_BODY="20mb")
-    log_path = os.path.join(work, "server.log")
-
     def start():
-        proc = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=work, env=env,
-                                stdout=open(log_path, "a"), stderr=subprocess.STDOUT)
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
-                    if r.status == 200 and "Zhiben" in open(log_path).read():
-                        return proc
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(0.2)
-        raise SystemExit("the server did not start:\n" + open(log_path).read()[-3000:])
+        return start_server(binary, work, port, env, marker="Zhiben")
 
     def call(method, path, body=None, token=None, timeout=60):
         req = urllib.request.Request(base + "/api/v1" + path, method=method, data=json.dumps(body).encode() if body is not None else None,

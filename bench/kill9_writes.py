@@ -23,7 +23,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from processes import assert_audit_intact, free_port  # noqa: E402
+from processes import assert_audit_intact, free_port, start_server  # noqa: E402
 
 PASSWORD = "fault-test-password"
 
@@ -43,18 +43,7 @@ def main():
     subprocess.run([binary, "seed-demo", "--enterprises", "20", "--hazards", "0"], env=env, cwd=work, check=True, stdout=subprocess.DEVNULL)
 
     def start():
-        log = open(os.path.join(work, "server.log"), "a")
-        proc = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=work, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        return proc
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(0.2)
-        raise SystemExit("the server did not start:\n" + open(os.path.join(work, "server.log")).read()[-3000:])
+        return start_server(binary, work, port, env, wait_s=60)
 
     def call(method, path, body=None, token=None):
         req = urllib.request.Request(base + "/api/v1" + path, method=method, data=json.dumps(body).encode() if body is not None else None,
