@@ -37,3 +37,12 @@ def login(driver, username):
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "header.topbar")))
+
+
+def submit_and_wait(driver, button, timeout=15):
+    """Clicks a form's submit button and waits until the page it was on is gone, so that what is read
+    next is the answer's page (on a loaded machine a read right after the click can land on the page
+    being left, whose elements then vanish under it)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, timeout).until(EC.staleness_of(page))

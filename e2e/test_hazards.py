@@ -11,7 +11,7 @@ import tempfile
 import urllib.request
 import zlib
 
-from helpers import BASE, PASSWORD, login, shot
+from helpers import BASE, PASSWORD, login, shot, submit_and_wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -76,7 +76,7 @@ def test_enterprise_rectifies_with_a_photo_and_the_county_accepts(browser):
     browser.find_element(By.ID, "f-plan-contingencyPlan").send_keys("吊运作业应急预案")
     browser.find_element(By.ID, "f-plan-interimSafeguards").send_keys("吊运期间清空休息室")
     shot(browser, "hazard-plan")
-    browser.find_element(By.CSS_SELECTOR, "#step-plan button[type=submit]").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#step-plan button[type=submit]"))
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash.ok"), "制定整改方案"))
     assert "整改中" in browser.page_source
 
@@ -84,7 +84,7 @@ def test_enterprise_rectifies_with_a_photo_and_the_county_accepts(browser):
     browser.find_element(By.CSS_SELECTOR, "#step-submit summary").click()
     browser.find_element(By.ID, "f-submit-evidence").send_keys("休息室已迁出，见照片")
     browser.find_element(By.ID, "f-submit-photos").send_keys(tiny_png())
-    browser.find_element(By.CSS_SELECTOR, "#step-submit button[type=submit]").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#step-submit button[type=submit]"))
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash.ok"), "提交整改"))
     assert "待验收" in browser.page_source
     assert browser.find_elements(By.CSS_SELECTOR, ".photos img"), "the photo is shown"
@@ -97,7 +97,7 @@ def test_enterprise_rectifies_with_a_photo_and_the_county_accepts(browser):
     browser.get(BASE + "/hazards/" + hid)
     browser.find_element(By.CSS_SELECTOR, "#step-accept summary").click()
     browser.find_element(By.ID, "f-accept-comment").send_keys("现场核实，同意销号")
-    browser.find_element(By.CSS_SELECTOR, "#step-accept button[type=submit]").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#step-accept button[type=submit]"))
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash.ok"), "验收销号"))
     assert "已销号" in browser.page_source
     history = browser.find_element(By.XPATH, "//h2[text()='处理记录']/following::table[1]").text
