@@ -1,6 +1,7 @@
 """Shared pieces of the browser tests: the server's address, the demo password, signing in."""
 import os
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -45,4 +46,21 @@ def submit_and_wait(driver, button, timeout=15):
     being left, whose elements then vanish under it)."""
     page = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, timeout).until(EC.staleness_of(page))
+    WebDriverWait(driver, timeout).until(page_gone(page))
+
+
+def page_gone(page):
+    """A wait's condition: the page whose root element is `page` has been left. Chrome reports an
+    element of a page being torn down either as stale or, for a moment, as "does not belong to the
+    document" (an unknown error, which `EC.staleness_of` lets through and fails on)."""
+    def gone(_):
+        try:
+            page.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    return gone

@@ -2,9 +2,8 @@
 shows every missing item as a checklist, and starting it anyway is refused with the reasons; a 三违
 recorded on a worker's page puts the worker on the off-duty ledger; the registry shows the banned
 contractor to a county of another place, with its accident."""
-from helpers import BASE, login, make_browser, shot
+from helpers import BASE, login, make_browser, page_gone, shot
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from test_hazards import api, token
 
@@ -32,7 +31,7 @@ def test_the_gate_shows_what_is_missing_and_refuses_the_start():
         assert "certificateExpired" in reasons and "noSupervisor" in reasons, reasons
         page = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.XPATH, "//section[@id='gate']//button[text()='开工']").click()
-        WebDriverWait(browser, 15).until(EC.staleness_of(page))
+        WebDriverWait(browser, 15).until(page_gone(page))
         assert "不能开工" in browser.find_element(By.CSS_SELECTOR, "main").text
         shot(browser, "people-gate-refused")
         assert api("GET", "/contractor-jobs/" + job["id"], token(username))["state"] == "planned"
@@ -55,7 +54,7 @@ def test_a_violation_recorded_on_the_page_puts_the_worker_on_the_off_duty_ledger
         browser.find_element(By.ID, "v-what").send_keys("班中睡岗")
         page = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.XPATH, "//button[text()='记录三违']").click()
-        WebDriverWait(browser, 15).until(EC.staleness_of(page))
+        WebDriverWait(browser, 15).until(page_gone(page))
         assert "已记录三违" in browser.find_element(By.CSS_SELECTOR, "main").text
         browser.get(BASE + "/people/off-duty")
         rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.data tbody tr")]

@@ -4,7 +4,7 @@ says no entry), then a good one, approves, records an entry and an exit, and clo
 live list shows the work while it is open and not after."""
 import datetime
 
-from helpers import BASE, login, make_browser, shot
+from helpers import BASE, login, make_browser, page_gone, shot
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support import expected_conditions as EC
@@ -30,7 +30,7 @@ def click(browser, element, navigates=True):
     element.click()
     if navigates:
         # The form posts and the server answers with the next page: wait for it, not the one just left.
-        WebDriverWait(browser, 15).until(EC.staleness_of(page))
+        WebDriverWait(browser, 15).until(page_gone(page))
 
 
 def wait_state(browser, expected):
