@@ -37,9 +37,9 @@ public struct FluentReadingRepository: ReadingRepository {
                 stored += try await sql.raw(q).all(decoding: Stored.self)
             }
             // The minutes' rollups take what was new, in the same commit.
-            var minutes: [Rollup.Key: Rollup] = [:]
+            var minutes: Minutes = [:]
             for r in stored {
-                minutes[Rollup.Key(point: r.point_id, minute: r.ts - r.ts % 60_000), default: Rollup()].add(r.value)
+                minutes.add(r.value, point: r.point_id, at: r.ts)
             }
             try await Self.addRollups(minutes, on: sql)
             if let pending, !stored.isEmpty { try await FluentEngineLeaseRepository.addPending(pending, on: sql) }
@@ -66,7 +66,9 @@ public struct FluentReadingRepository: ReadingRepository {
         }
     }
 
-    static func addRollups(_ minutes: [Rollup.Key: Rollup], on sql: any SQLDatabase) async throws {
+    typealias Minutes = [Rollup.Key: Rollup]
+
+    static func addRollups(_ minutes: Minutes, on sql: any SQLDatabase) async throws {
         // In one order for every writer: two commits touching the same minutes (PostgreSQL runs them side
         // by side) then wait for each other instead of deadlocking.
         let keyed: [(key: String, minute: (key: Rollup.Key, value: Rollup))] = minutes.map { ("\($0.key.point.uuidString)\($0.key.minute)", $0) }
@@ -208,5 +210,12 @@ enum ReadingPartitions {
         try await sql.raw("CREATE TABLE \(ident: name) PARTITION OF readings FOR VALUES FROM (\(literal: day)) TO (\(literal: end))").run()
         try await sql.raw("INSERT INTO readings SELECT * FROM readings_moving").run()
         try await sql.raw("DROP TABLE readings_moving").run()
+    }
+}
+
+extension FluentReadingRepository.Minutes {
+    /// Counts a reading in its point's minute (times are after 1970, so the remainder is never negative).
+    mutating func add(_ value: Double?, point: UUID, at ts: Int64) {
+        self[FluentReadingRepository.Rollup.Key(point: point, minute: ts - ts % 60_000), default: FluentReadingRepository.Rollup()].add(value)
     }
 }

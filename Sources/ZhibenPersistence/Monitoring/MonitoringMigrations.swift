@@ -301,12 +301,12 @@ struct M037ReadingBlocks: AsyncMigration {
         for r in try await sql.raw("SELECT data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
             rows += try ReadingCodec.readings(ofRecord: Array(r.data))
         }
-        var minutes: [FluentReadingRepository.Rollup.Key: FluentReadingRepository.Rollup] = [:]
+        var minutes: FluentReadingRepository.Minutes = [:]
         for chunk in stride(from: 0, to: rows.count, by: 2000) {
             var q: SQLQueryString = "INSERT INTO readings (point_id, ts, value, state) VALUES "
             for (i, r) in rows[chunk..<min(chunk + 2000, rows.count)].enumerated() {
                 q += (i == 0 ? "" : ", ") + "(\(bind: r.point), \(bind: r.sample.ts), \(bind: r.sample.value), \(bind: r.sample.state))"
-                minutes[.init(point: r.point, minute: r.sample.ts - r.sample.ts % 60_000), default: .init()].add(r.sample.value)
+                minutes.add(r.sample.value, point: r.point, at: r.sample.ts)
             }
             try await sql.raw(q + " ON CONFLICT DO NOTHING").run()
         }

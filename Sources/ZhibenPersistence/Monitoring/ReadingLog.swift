@@ -129,7 +129,8 @@ actor ReadingLog {
             for job in group {
                 var n = 0
                 for r in job.readings {
-                    if inBlocks[r.point]?.contains(r.sample.ts) == true || headHolds(r.point, r.sample.ts) { continue }
+                    if !inBlocks.isEmpty, inBlocks[r.point]?.contains(r.sample.ts) == true { continue }
+                    if headHolds(r.point, r.sample.ts) { continue }
                     guard seen[r.point, default: []].insert(r.sample.ts).inserted else { continue }
                     fresh.append(r)
                     n += 1
@@ -242,13 +243,13 @@ actor ReadingLog {
                 return
             }
             removed = true
-            var minutes: [FluentReadingRepository.Rollup.Key: FluentReadingRepository.Rollup] = [:]
+            var minutes: FluentReadingRepository.Minutes = [:]
             var kept: [BlockRow] = []
             for row in old {
                 let samples = try ReadingCodec.samples(ofBlock: Array(row.data))
                 let split = Self.firstIndex(in: samples, atOrAfter: cutoff)
                 for s in samples[..<split] {
-                    minutes[.init(point: row.point_id, minute: s.ts - ((s.ts % 60_000) + 60_000) % 60_000), default: .init()].add(s.value)
+                    minutes.add(s.value, point: row.point_id, at: s.ts)
                 }
                 if split < samples.count { kept.append(BlockRow(point: row.point_id, samples: samples[split...])) }
             }
