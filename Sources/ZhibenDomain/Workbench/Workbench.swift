@@ -226,13 +226,20 @@ public struct WorkbenchService: Sendable {
     }
 
     /// Every queue of the caller's role with its first `first` items.
+    /// The queues are read side by side (they share nothing), and listed in the role's order.
     public func overview(actor: Caller, first: Int = 5) async throws -> [WorkSection] {
-        var out: [WorkSection] = []
-        for kind in WorkKind.queues(for: actor) {
-            let page = try await queue(kind, page: Paging(page: 1, per: first), actor: actor)
-            out.append(WorkSection(kind: kind, total: page.total, items: page.items))
+        let kinds = WorkKind.queues(for: actor)
+        return try await withThrowingTaskGroup(of: (Int, WorkSection).self) { group in
+            for (n, kind) in kinds.enumerated() {
+                group.addTask {
+                    let page = try await queue(kind, page: Paging(page: 1, per: first), actor: actor)
+                    return (n, WorkSection(kind: kind, total: page.total, items: page.items))
+                }
+            }
+            var out: [(Int, WorkSection)] = []
+            for try await section in group { out.append(section) }
+            return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return out
     }
 
     /// One queue, a page at a time. A queue not of the caller's role is refused.

@@ -49,13 +49,13 @@ public struct FluentUserRepository: UserRepository {
                 g.filter(.sql(LikeMatch(column: "display_name", pattern: pattern)))
             }
         }
-        let total = try await query.copy().count()
+        let total = try await query.copy().rowCount()
         let rows = try await query.sort(\.$role).sort(\.$username).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
 
     public func count() async throws -> Int {
-        try await UserModel.query(on: store.database).count()
+        try await UserModel.query(on: store.database).rowCount()
     }
 
     public func existingUsernames(_ names: [String]) async throws -> Set<String> {

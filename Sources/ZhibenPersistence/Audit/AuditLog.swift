@@ -196,7 +196,7 @@ public struct FluentAuditRepository: AuditRepository {
         if let i = q.entityID, !i.isEmpty { query.filter(\.$entityID == i) }
         if let f = q.from { query.filter(\.$atMillis >= Int64(f.timeIntervalSince1970 * 1000)) }
         if let t = q.to { query.filter(\.$atMillis < Int64(t.timeIntervalSince1970 * 1000)) }
-        let total = try await query.copy().count()
+        let total = try await query.copy().rowCount()
         let rows = try await query.sort(\.$id, .descending).range(q.page.offset..<(q.page.offset + q.page.per)).all()
         return Paged(items: rows.map { $0.domain() }, page: q.page.page, per: q.page.per, total: total)
     }

@@ -44,5 +44,7 @@ public enum Migrations {
         RecordTablesMigration.trainings,
         RecordTablesMigration.permits,
         M037ReadingBlocks(),
+        M038HazardQueueIndexes(),
+        M039EnterpriseStandingIndex(),
     ]
 }

@@ -138,7 +138,7 @@ public struct FluentDrawRepository: DrawRepository {
 
     public func list(scope: Scope, page: Paging) async throws -> Paged<Draw> {
         guard let q = Self.scoped(scope, on: store.database) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         var sql: SQLQueryString = Self.listColumns
         if case .county(let c) = scope { sql += " WHERE county_code = \(bind: c)" }
         sql += " ORDER BY created_at DESC, id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)"

@@ -134,7 +134,7 @@ public struct FluentInspectionRepository: InspectionRepository {
         try await store.write { db in
             // A draw's inspections are made once: checked inside the write, so two requests at once make one set.
             for drawID in Set(inspections.filter { $0.origin == .draw }.compactMap(\.originID)) {
-                if try await InspectionModel.query(on: db).filter(\.$originID == drawID).count() > 0 {
+                if try await InspectionModel.query(on: db).filter(\.$originID == drawID).rowCount() > 0 {
                     throw DomainError.conflict(FieldIssue(field: "draw", zh: "该抽取已生成检查任务", en: "this draw's inspections exist already"))
                 }
             }
@@ -166,7 +166,7 @@ public struct FluentInspectionRepository: InspectionRepository {
         if let officer = query.inspectorID { q.filter(.sql(LikeMatch(column: "inspectors", pattern: "%\(officer.uuidString)%"))) }
         if let day = query.plannedBy { q.filter(\.$plannedOn <= day) }
         if let day = query.plannedAfter { q.filter(\.$plannedOn > day) }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$plannedOn, query.earliestFirst ? .ascending : .descending).sort(\.$enterpriseName).sort(\.$id)
             .range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)

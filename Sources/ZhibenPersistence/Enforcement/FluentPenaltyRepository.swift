@@ -87,7 +87,7 @@ public struct FluentPenaltyRepository: PenaltyRepository {
         default: throw DomainError.forbidden(permission: .inspectionRecord)
         }
         try await store.write { db in
-            if try await PenaltyModel.query(on: db).filter(\.$caseNo == p.caseNo).count() > 0 {
+            if try await PenaltyModel.query(on: db).filter(\.$caseNo == p.caseNo).rowCount() > 0 {
                 throw DomainError.conflict(FieldIssue(field: "caseNo", zh: "案号\(p.caseNo)已存在", en: "case number \(p.caseNo) exists already"))
             }
             let m = PenaltyModel()
@@ -117,7 +117,7 @@ public struct FluentPenaltyRepository: PenaltyRepository {
 
     public func penalties(inspectionID: UUID, scope: Scope) async throws -> [Penalty] {
         guard let seen = FluentInspectionRepository.scoped(scope, on: store.database),
-              try await seen.filter(\.$id == inspectionID).count() > 0 else { throw DomainError.notFound(entity: "inspection") }
+              try await seen.filter(\.$id == inspectionID).rowCount() > 0 else { throw DomainError.notFound(entity: "inspection") }
         return try await PenaltyModel.query(on: store.database).filter(\.$inspectionID == inspectionID).sort(\.$createdAt).all().map { try $0.domain() }
     }
 

@@ -117,7 +117,7 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
                 g.filter(.sql(LikeMatch(column: "certificate_no", pattern: pattern)))
             }
         }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$countyCode).sort(\.$name).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
@@ -175,7 +175,7 @@ public struct FluentEnforcementPeopleRepository: EnforcementPeopleRepository {
             }
         }
         if let specialty { q.filter(.sql(LikeMatch(column: "specialties", pattern: "%\"\(specialty.rawValue)\"%"))) }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$name).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }

@@ -139,9 +139,9 @@ public struct FluentPlanRepository: PlanRepository {
         let highRisk = try await store.sql.raw(high).first(decoding: N.self)?.n ?? 0
         high += " AND id IN (SELECT enterprise_id FROM inspections WHERE state = \(bind: Inspection.State.completed.rawValue) AND style = \(bind: InspectionStyle.thorough.rawValue))"
         let thoroughDone = try await store.sql.raw(high).first(decoding: N.self)?.n ?? 0
-        return EnforcementFigures(planned: planned, inspections: try await inspections.copy().count(),
-                                  completed: try await inspections.copy().filter(\.$state == Inspection.State.completed.rawValue).count(),
-                                  penalties: fines.count, fined: fines.reduce(0) { $0 + $1.enterpriseFine + $1.principalFine }, offDuty: try await exams.count(),
+        return EnforcementFigures(planned: planned, inspections: try await inspections.copy().rowCount(),
+                                  completed: try await inspections.copy().filter(\.$state == Inspection.State.completed.rawValue).rowCount(),
+                                  penalties: fines.count, fined: fines.reduce(0) { $0 + $1.enterpriseFine + $1.principalFine }, offDuty: try await exams.rowCount(),
                                   highRisk: highRisk, thoroughDone: thoroughDone)
     }
 }

@@ -96,7 +96,7 @@ public struct FluentEnterpriseRepository: EnterpriseRepository {
 
     public func list(_ q: EnterpriseQuery, page: Paging, scope: Scope) async throws -> Paged<Enterprise> {
         guard let query = filtered(q, scope: scope) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
-        let total = try await query.copy().count()
+        let total = try await query.copy().rowCount()
         let rows = try await query.range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }

@@ -140,7 +140,7 @@ public struct FluentHazardRepository: HazardRepository {
         if let fast = try await fastSearch(q, page: page, scope: scope) { return fast }
         guard let query = filtered(q, scope: scope, now: now) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         let total: Int
-        if let tallied = try await tallyTotal(q, scope: scope) { total = tallied } else { total = try await query.copy().count() }
+        if let tallied = try await tallyTotal(q, scope: scope) { total = tallied } else { total = try await query.copy().rowCount() }
         let rows = try await query.range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }

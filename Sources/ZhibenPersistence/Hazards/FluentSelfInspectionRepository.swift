@@ -184,7 +184,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
             return Paged(items: [], page: page.page, per: page.per, total: 0)
         }
         if let enterpriseID { q.filter(\.$enterpriseID == enterpriseID) }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$conductedAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
@@ -268,7 +268,7 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
             return Paged(items: [], page: page.page, per: page.per, total: 0)
         }
         if let enterpriseID { q.filter(\.$enterpriseID == enterpriseID) }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$receivedAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }

@@ -235,3 +235,27 @@ struct M019NotificationAlarm: AsyncMigration {
         try await db.schema(NotificationModel.schema).deleteField("alarm_id").update()
     }
 }
+
+/// Indexes for the workbench's queues, each one of which is a count and a first page:
+/// - a county's hazards in one state in found order (hazards to judge), read in order without a sort;
+/// - hazards under supervision, by level, county and state (supervised, awaiting the city's acceptance,
+///   extensions the city decides): only supervised hazards are in it;
+/// - hazards with an extension asked for, by county and state: only those are in it.
+/// Their counts read the index alone.
+struct M038HazardQueueIndexes: AsyncMigration {
+    var name: String { "038-hazard-queue-indexes" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("CREATE INDEX hazards_county_state_found ON hazards (county_code, state, found_at, id)").run()
+        try await sql.raw("CREATE INDEX hazards_supervised ON hazards (supervision_level, county_code, state, deadline) WHERE supervision_level IS NOT NULL").run()
+        try await sql.raw("CREATE INDEX hazards_extension ON hazards (county_code, state, deadline) WHERE pending_extension IS NOT NULL").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        for index in ["hazards_extension", "hazards_supervised", "hazards_county_state_found"] {
+            try await sql.drop(index: index).run()
+        }
+    }
+}

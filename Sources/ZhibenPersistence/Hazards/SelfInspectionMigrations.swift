@@ -76,3 +76,17 @@ struct M009SelfInspectionTallies: AsyncMigration {
         try await db.schema(SelfInspectionTallies.monthsSchema).delete()
     }
 }
+
+/// The self-inspection standings read every active enterprise in scope for its name and special risks:
+/// this index holds those columns, so the walk never reads the enterprises' rows.
+struct M039EnterpriseStandingIndex: AsyncMigration {
+    var name: String { "039-enterprise-standing-index" }
+
+    func prepare(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("CREATE INDEX enterprises_standing ON enterprises (county_code, active, special_risks, name, id)").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).drop(index: "enterprises_standing").run()
+    }
+}

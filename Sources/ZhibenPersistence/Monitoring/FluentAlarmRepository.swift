@@ -182,7 +182,7 @@ public struct FluentAlarmRepository: AlarmRepository {
 
     public func list(_ query: AlarmQuery, page: Paging, scope: Scope) async throws -> Paged<Alarm> {
         guard let q = filtered(query, scope: scope) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         switch query.order {
         case .urgency: q.sort(.custom(SQLRaw("CASE WHEN \"alarms\".\"state\" = 'active' THEN 0 ELSE 1 END"))).sort(\.$level)
         case .waiting: q.sort(\.$level).sort(\.$raisedAt, .ascending).sort(\.$id)
@@ -270,7 +270,7 @@ public struct FluentAlarmRepository: AlarmRepository {
     }
 
     public func count(pointID: UUID, since: Date) async throws -> Int {
-        try await AlarmModel.query(on: store.database).filter(\.$pointID == pointID).filter(\.$raisedAt >= since).count()
+        try await AlarmModel.query(on: store.database).filter(\.$pointID == pointID).filter(\.$raisedAt >= since).rowCount()
     }
 
     public func markEscalated(_ id: UUID, tier: EscalationPolicy.Tier, notes: [NotificationDraft], at: Date) async throws -> Bool {

@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import ZhibenDomain
 
@@ -8,6 +9,11 @@ import ZhibenDomain
 /// holds the one writers' lock: a claim never lands between an alarm write's fence check and its commit.
 public struct FluentEngineLeaseRepository: EngineLeaseRepository {
     let store: Store
+    /// What each owner held after its last claim. A claim runs every second and, in a city, covers
+    /// thousands of enterprises: when it took nothing and the owner still holds as many leases as
+    /// before, it holds the same ones (a lease changes hands only through a claim, which returns what
+    /// it took), and the list is not read again.
+    private let lastHeld = NIOLockedValueBox<[String: [UUID: Int]]>([:])
 
     public init(store: Store) { self.store = store }
 
@@ -28,26 +34,51 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
                 candidates = "SELECT DISTINCT enterprise_id AS id FROM monitoring_points WHERE active = \(bind: true) UNION SELECT enterprise_id AS id FROM pending_evaluations"
             }
             // A lease changes hands only when it is free or expired (or taken by force); each change raises its epoch.
-            try await sql.raw("""
+            let taken = try await sql.raw("""
                 INSERT INTO engine_leases (enterprise_id, owner, epoch, expires_at) SELECT c.id, \(bind: owner), 1, \(bind: expires)
                 FROM (\(candidates)) AS c WHERE true
                 ON CONFLICT (enterprise_id) DO UPDATE SET owner = excluded.owner, epoch = engine_leases.epoch + 1, expires_at = excluded.expires_at
                 WHERE engine_leases.owner <> excluded.owner AND (engine_leases.expires_at < \(bind: nowMs) OR \(bind: force))
-                """).run()
-            return try await Self.held(owner, on: sql)
+                RETURNING enterprise_id
+                """).all()
+            if taken.isEmpty, let before = lastHeld.withLockedValue({ $0[owner] }),
+               try await Self.heldCount(owner, on: sql) == before.count {
+                return before
+            }
+            let held = try await Self.held(owner, on: sql)
+            lastHeld.withLockedValue { $0[owner] = held }
+            return held
         }
     }
 
-    static func held(_ owner: String, on sql: any SQLDatabase) async throws -> [UUID: Int] {
-        struct Row: Decodable { let enterprise_id: UUID; let epoch: Int }
-        let rows = try await sql.raw("SELECT enterprise_id, epoch FROM engine_leases WHERE owner = \(bind: owner)").all(decoding: Row.self)
-        return Dictionary(rows.map { ($0.enterprise_id, $0.epoch) }, uniquingKeysWith: { a, _ in a })
+    static func heldCount(_ owner: String, on sql: any SQLDatabase) async throws -> Int {
+        try await sql.raw("SELECT COUNT(*) AS n FROM engine_leases WHERE owner = \(bind: owner)").first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// The owner's leases with their epochs (of these enterprises only, when given).
+    static func held(_ owner: String, of enterpriseIDs: [UUID]? = nil, on sql: any SQLDatabase) async throws -> [UUID: Int] {
+        var out: [UUID: Int] = [:]
+        func read(_ q: SQLQueryString) async throws {
+            for r in try await sql.raw(q).all() {
+                out[try r.decode(column: "enterprise_id", as: UUID.self)] = try r.decode(column: "epoch", as: Int.self)
+            }
+        }
+        guard let ids = enterpriseIDs else {
+            try await read("SELECT enterprise_id, epoch FROM engine_leases WHERE owner = \(bind: owner)")
+            return out
+        }
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            var q: SQLQueryString = "SELECT enterprise_id, epoch FROM engine_leases WHERE owner = \(bind: owner) AND enterprise_id IN ("
+            for (i, id) in ids[chunk..<min(chunk + 500, ids.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
+            try await read(q + ")")
+        }
+        return out
     }
 
     /// Inside an engine write: refuses it when any of the fence's leases changed hands.
     static func check(_ fence: EngineFence, on sql: any SQLDatabase) async throws {
         guard !fence.epochs.isEmpty else { return }
-        let held = try await held(fence.owner, on: sql)
+        let held = try await held(fence.owner, of: Array(fence.epochs.keys), on: sql)
         let lost = fence.epochs.filter { held[$0.key] != $0.value }.map(\.key)
         if !lost.isEmpty { throw EngineLeaseLost(enterpriseIDs: lost) }
     }
@@ -56,6 +87,7 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
         try await store.write { db in
             try await (db as! any SQLDatabase).raw("DELETE FROM engine_leases WHERE owner = \(bind: owner)").run()
         }
+        lastHeld.withLockedValue { $0[owner] = nil }
     }
 
     static func addPending(_ p: PendingEvaluation, on sql: any SQLDatabase) async throws {

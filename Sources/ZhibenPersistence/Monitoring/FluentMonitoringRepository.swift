@@ -108,7 +108,7 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
                 g.filter(.sql(LikeMatch(column: "enterprise_name", pattern: pattern)))
             }
         }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$enterpriseName).sort(\.$code).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
@@ -130,7 +130,7 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
 
     static func codeTaken(_ p: MonitoringPoint, on db: any Database) async throws -> Bool {
         try await MonitoringPointModel.query(on: db).filter(\.$enterpriseID == p.enterpriseID).filter(\.$code == p.code)
-            .filter(\.$id != p.id).count() > 0
+            .filter(\.$id != p.id).rowCount() > 0
     }
 
     static let taken = DomainError.conflict(FieldIssue(field: "code", zh: "本企业已有该编码的点位", en: "the enterprise already has a point with this code"))

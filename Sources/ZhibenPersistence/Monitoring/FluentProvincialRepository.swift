@@ -86,7 +86,7 @@ public struct FluentProvincialRepository: ProvincialLinkRepository {
     public func save(_ link: ProvincialLink, expectedVersion: Int?, audit: AuditContext) async throws -> ProvincialLink {
         try await store.write { db in
             // The other enterprise is not named: it may be outside the caller's jurisdiction.
-            if try await ProvincialLinkModel.query(on: db).filter(\.$qybm == link.qybm).filter(\.$id != link.enterpriseID).count() > 0 {
+            if try await ProvincialLinkModel.query(on: db).filter(\.$qybm == link.qybm).filter(\.$id != link.enterpriseID).rowCount() > 0 {
                 throw DomainError.conflict(FieldIssue(field: "qybm", zh: "企业编码 \(link.qybm) 已登记给另一家企业，请核对",
                                                       en: "the enterprise code \(link.qybm) is registered to another enterprise; check it"))
             }
@@ -136,7 +136,7 @@ public struct FluentProvincialRepository: ProvincialLinkRepository {
             return Paged(items: [], page: page.page, per: page.per, total: 0)
         }
         q.filter(\.$enterpriseID == enterpriseID)
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$ts, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }

@@ -33,13 +33,13 @@ public struct FluentNotificationRepository: NotificationRepository {
     public func list(userID: UUID, unreadOnly: Bool, page: Paging) async throws -> Paged<UserNotification> {
         let q = NotificationModel.query(on: store.database).filter(\.$userID == userID)
         if unreadOnly { q.filter(\.$readAt == nil) }
-        let total = try await q.copy().count()
+        let total = try await q.copy().rowCount()
         let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try rows.map { try $0.domain() }, page: page.page, per: page.per, total: total)
     }
 
     public func unreadCount(userID: UUID) async throws -> Int {
-        try await NotificationModel.query(on: store.database).filter(\.$userID == userID).filter(\.$readAt == nil).count()
+        try await NotificationModel.query(on: store.database).filter(\.$userID == userID).filter(\.$readAt == nil).rowCount()
     }
 
     public func markRead(userID: UUID, ids: [UUID]?, at: Date) async throws -> Int {
@@ -47,7 +47,7 @@ public struct FluentNotificationRepository: NotificationRepository {
         try await store.write { db in
             let q = NotificationModel.query(on: db).filter(\.$userID == userID).filter(\.$readAt == nil)
             if let ids { q.filter(\.$id ~~ ids) }
-            let n = try await q.copy().count()
+            let n = try await q.copy().rowCount()
             try await q.set(\.$readAt, to: at).update()
             return n
         }

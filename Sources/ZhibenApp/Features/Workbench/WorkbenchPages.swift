@@ -12,6 +12,9 @@ struct WorkbenchPages: RouteCollection {
 
     func index(req: Request) async throws -> Response {
         let ctx = try PageContext(req: req)
+        // The city's dispatch table (under its queues) is read beside them.
+        let showDispatch = ctx.caller.scope == .city && ctx.caller.can(.dashboardRead)
+        async let counties = showDispatch ? req.zhiben.dispatch.counties(actor: ctx.caller) : nil
         let sections = try await req.zhiben.workbench.overview(actor: ctx.caller)
         let now = req.zhiben.clock.now()
         let waiting = sections.filter { $0.total > 0 }
@@ -29,9 +32,9 @@ struct WorkbenchPages: RouteCollection {
             "<p class=\"muted small work-clear\">\(ctx.t("以下事项暂无待办：", "Nothing waiting in: "))\(clear.map { $0.kind.label(ctx.lang) }.joined(separator: ctx.t("、", ", ")))</p>"
         }
         // The city's dispatch table under its queues: the counties lagging at a glance.
-        let dispatch: HTML = ctx.caller.scope == .city && ctx.caller.can(.dashboardRead) ? """
-        <section class="panel"><h2>\(ctx.t("各县（市、区）调度", "Counties"))</h2>\(DispatchPage.table(try await req.zhiben.dispatch.counties(actor: ctx.caller), ctx))</section>
-        """ : ""
+        let dispatch: HTML = try await counties.map { list in """
+        <section class="panel"><h2>\(ctx.t("各县（市、区）调度", "Counties"))</h2>\(DispatchPage.table(list, ctx))</section>
+        """ } ?? ""
         let content: HTML = """
         <p class="subtitle">\(ctx.t("等待您处理的事项，按等待时间先后排列；点击即可办理。", "What waits for you, longest waiting first; one click to act."))</p>
         \(waiting.isEmpty ? HTML("<p class=\"empty\">\(ctx.t("目前没有待办事项。", "Nothing is waiting for you."))</p>") : HTML.join(panels))
