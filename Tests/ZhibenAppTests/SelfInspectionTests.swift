@@ -53,6 +53,34 @@ struct SelfInspectionTests {
         }
     }
 
+    @Test("the county's ranking is kept between reads and moves with the next recorded check: a late check of a missed period counts at once")
+    func rankingFollowsWrites() async throws {
+        try await Harness.with(enterprises: 40) { h in
+            let county = Caller(kind: .user, id: nil, username: "county-141181", role: .countyOfficer, scope: .county("141181"))
+            let all = Paging(per: 200)
+            let (before, missedBefore, _) = try await h.app.zhiben.selfInspections.standings(actor: county, onlyMissed: false, page: all)
+            let hits = await h.app.zhiben.computed.hits
+            let again = try await h.app.zhiben.selfInspections.standings(actor: county, onlyMissed: false, page: all)
+            #expect(await h.app.zhiben.computed.hits == hits + 1, "the second read is answered from memory")
+            #expect(again.0.items.map(\.missed) == before.items.map(\.missed))
+            // An enterprise with a missed period records a check conducted in it.
+            let s = try #require(before.items.first { $0.missed > 0 })
+            let own = try await h.app.zhiben.selfInspections.standing(enterpriseID: s.enterprise.id, actor: county)
+            let gap = try #require(own.periods.last { $0.missed })
+            let company = try await h.token(h.enterpriseUsername(s.enterprise))
+            let items = try await h.api(.GET, "/api/v1/enterprises/\(s.enterprise.id)/checklist", token: company).content.get([CriterionProbe].self, at: "criteria").map(\.id)
+            let ok = try await h.api(.POST, "/api/v1/self-inspections", token: company,
+                                     json: ["ledBy": s.enterprise.profile.principal.name, "principalLed": true, "checkedItems": items,
+                                            "conductedAt": ISO8601DateFormatter().string(from: gap.start.addingTimeInterval(86_400))])
+            #expect(ok.status == .created)
+            let (after, missedAfter, _) = try await h.app.zhiben.selfInspections.standings(actor: county, onlyMissed: false, page: all)
+            let now = try #require(after.items.first { $0.enterprise.id == s.enterprise.id })
+            #expect(now.missed == s.missed - 1)
+            #expect(now.missed == (try await h.app.zhiben.selfInspections.standing(enterpriseID: s.enterprise.id, actor: county)).missed)
+            #expect(missedAfter == missedBefore - (s.missed == 1 ? 1 : 0))
+        }
+    }
+
     @Test("internal reports: anonymous when asked; confirmed ones record a reward; a decision is taken once")
     func internalReports() async throws {
         try await Harness.with(enterprises: 10) { h in

@@ -76,6 +76,8 @@ public struct ZhibenServices: Sendable {
     public let permits: PermitService
     public let plans: PlanService
     public let workbench: WorkbenchService
+    /// Figures over many records, kept until anything changes (see `ChangeKeyedCache`).
+    public let computed: ChangeKeyedCache
     public let dispatch: DispatchService
     public let clock: any WallClock
     public let hasher: any ZhibenDomain.PasswordHasher
@@ -86,6 +88,8 @@ public struct ZhibenServices: Sendable {
         self.clock = clock
         let enterpriseRepo = FluentEnterpriseRepository(store: store)
         let audit = FluentAuditRepository(store: store)
+        // Figures over many records, kept until the audit log's head moves (any change, any instance).
+        computed = ChangeKeyedCache { try await audit.head() }
         let tokens = FluentTokenRepository(store: store)
         let secrets = SHA256Secrets()
         hasher = BcryptHasher(cost: config.bcryptCost, pool: threadPool)
@@ -104,7 +108,7 @@ public struct ZhibenServices: Sendable {
         }
         let hazardRepo = FluentHazardRepository(store: store)
         selfInspections = SelfInspectionService(repository: FluentSelfInspectionRepository(store: store), enterprises: enterpriseRepo,
-                                                hazards: hazardRepo, clock: clock)
+                                                hazards: hazardRepo, clock: clock, computed: computed)
         hazards = HazardService(repository: hazardRepo, enterprises: enterpriseRepo, users: userRepo,
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
                                 channel: LoggingNotificationChannel(logger: logger), clock: clock)
@@ -140,10 +144,10 @@ public struct ZhibenServices: Sendable {
         contractors = ContractorService(workforce: workforce)
         trainings = TrainingService(workforce: workforce, files: hazards.files, digest: hazards.digest)
         permits = PermitService(workforce: workforce, points: pointRepo, alarms: alarms.alarms, limits: config.gasLimits)
-        plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock)
+        plans = PlanService(repository: FluentPlanRepository(store: store), clock: clock, computed: computed)
         workbench = WorkbenchService(hazards: hazards, alarms: alarms, inspections: inspections, draws: draws, plans: plans, selfInspections: selfInspections,
                                      penalties: penalties, people: people, users: userRepo, workforce: workforce, permits: permits, clock: clock)
-        dispatch = DispatchService(repository: FluentDispatchRepository(store: store), monitoring: monitoringFigures, clock: clock)
+        dispatch = DispatchService(repository: FluentDispatchRepository(store: store), monitoring: monitoringFigures, clock: clock, computed: computed)
     }
 }
 

@@ -119,4 +119,6 @@ public protocol AuditRepository: Sendable {
     func append(action: AuditAction, entityType: String, entityID: String, changes: [FieldChange], audit: AuditContext) async throws
     func list(_ query: AuditQuery) async throws -> Paged<AuditEntry>
     func verify() async throws -> AuditVerification
+    /// The number of the last entry (0 when empty): it moves with every audited change.
+    func head() async throws -> Int64
 }

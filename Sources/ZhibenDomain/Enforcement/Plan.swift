@@ -213,10 +213,13 @@ public struct EnforcementFigures: Sendable, Equatable {
 public struct PlanService: Sendable {
     public let repository: any PlanRepository
     public let clock: any WallClock
+    /// The county's facts for the suggestions, per day (their windows count back from today).
+    public let computed: ChangeKeyedCache?
 
-    public init(repository: any PlanRepository, clock: any WallClock) {
+    public init(repository: any PlanRepository, clock: any WallClock, computed: ChangeKeyedCache? = nil) {
         self.repository = repository
         self.clock = clock
+        self.computed = computed
     }
 
     static func county(_ requested: String?, _ actor: Caller) throws -> String {
@@ -236,7 +239,10 @@ public struct PlanService: Sendable {
     public func plan(county: String?, year: Int, actor: Caller) async throws -> (EnforcementPlan, [PlanFacts]) {
         try actor.require(.enforcementRead)
         let c = try Self.county(county, actor)
-        let facts = try await repository.facts(countyCode: c, now: clock.now(), scope: actor.scope)
+        let now = clock.now()
+        let (repository, scope) = (self.repository, actor.scope)
+        let read: @Sendable () async throws -> [PlanFacts] = { try await repository.facts(countyCode: c, now: now, scope: scope) }
+        let facts = try await computed.value("plan-facts|\(c)|\(ChinaTime.day(now))", compute: read)
         return (try await repository.find(countyCode: c, year: year, scope: actor.scope) ?? EnforcementPlan(countyCode: c, year: year, updatedAt: clock.now()), facts)
     }
 

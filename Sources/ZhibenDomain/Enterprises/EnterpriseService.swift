@@ -235,9 +235,17 @@ public struct EnterpriseService: Sendable {
     @discardableResult
     public func refreshGrades() async throws -> Int {
         let now = clock.now()
-        let all = try await repository.all(EnterpriseQuery(includeInactive: true), scope: .city, limit: Int.max)
         var changed = 0
-        for e in all where Classifier.classify(e.profile, now: now).grade != e.computedGrade {
+        // A page at a time: a city's twenty thousand records at once would set the server's memory peak.
+        var stale: [Enterprise] = []
+        var page = Paging(page: 1, per: Paging.maxPer)
+        while true {
+            let part = try await repository.list(EnterpriseQuery(includeInactive: true), page: page, scope: .city)
+            stale += part.items.filter { Classifier.classify($0.profile, now: now).grade != $0.computedGrade }
+            if part.items.count < page.per { break }
+            page.page += 1
+        }
+        for e in stale {
             _ = try await repository.update(id: e.id, scope: .city, expectedVersion: nil, action: .classify,
                                             audit: AuditContext(actor: .system, at: now, origin: "grade-refresh")) { current in
                 var next = current

@@ -229,12 +229,16 @@ public struct SelfInspectionService: Sendable {
     public let enterprises: any EnterpriseRepository
     public let hazards: any HazardRepository
     public let clock: any WallClock
+    /// The ranking of missed periods, per scope, month and page.
+    public let computed: ChangeKeyedCache?
 
-    public init(repository: any SelfInspectionRepository, enterprises: any EnterpriseRepository, hazards: any HazardRepository, clock: any WallClock) {
+    public init(repository: any SelfInspectionRepository, enterprises: any EnterpriseRepository, hazards: any HazardRepository, clock: any WallClock,
+                computed: ChangeKeyedCache? = nil) {
         self.repository = repository
         self.enterprises = enterprises
         self.hazards = hazards
         self.clock = clock
+        self.computed = computed
     }
 
     public struct Draft: Sendable {
@@ -323,8 +327,11 @@ public struct SelfInspectionService: Sendable {
             .monthly: SelfInspectionSchedule.periods(cadence: .monthly, now: now),
             .quarterly: SelfInspectionSchedule.periods(cadence: .quarterly, now: now),
         ]
-        let counted = try await repository.missedPeriods(scope: scope, startMonth: SelfInspectionSchedule.monthIndex(SelfInspectionSchedule.campaignStart),
-                                                         currentMonth: SelfInspectionSchedule.monthIndex(now), onlyMissed: onlyMissed, page: page)
+        let (start, month, repository) = (SelfInspectionSchedule.monthIndex(SelfInspectionSchedule.campaignStart), SelfInspectionSchedule.monthIndex(now), self.repository)
+        let read: @Sendable () async throws -> MissedPeriodsPage = {
+            try await repository.missedPeriods(scope: scope, startMonth: start, currentMonth: month, onlyMissed: onlyMissed, page: page)
+        }
+        let counted = try await computed.value("missed-periods|\(scope)|\(month)|\(onlyMissed)|\(page.page)|\(page.per)", compute: read)
         let slice = counted.rows
         var items: [SelfInspectionStanding] = []
         let dates = try await repository.principalLedDates(ids: slice.map(\.id), since: SelfInspectionSchedule.campaignStart)

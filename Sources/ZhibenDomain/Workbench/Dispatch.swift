@@ -41,11 +41,14 @@ public struct DispatchService: Sendable {
     public let repository: any DispatchRepository
     public let monitoring: MonitoringFiguresService
     public let clock: any WallClock
+    /// The counties' figures, per minute (their deadlines and windows count from now).
+    public let computed: ChangeKeyedCache?
 
-    public init(repository: any DispatchRepository, monitoring: MonitoringFiguresService, clock: any WallClock) {
+    public init(repository: any DispatchRepository, monitoring: MonitoringFiguresService, clock: any WallClock, computed: ChangeKeyedCache? = nil) {
         self.repository = repository
         self.monitoring = monitoring
         self.clock = clock
+        self.computed = computed
     }
 
     /// Every county's row, for the city's officers.
@@ -55,16 +58,22 @@ public struct DispatchService: Sendable {
         let now = clock.now()
         let year = Int(ChinaTime.day(now).prefix(4)) ?? 2026
         let connection = try await monitoring.connection(actor: actor, maxAge: 60)
-        let figures = try await repository.counties(year: year, now: now)
-        // Minutes from raise to acknowledgement, over the level-1 alarms of the last 30 days acknowledged so far.
-        let facts = try await monitoring.repository.alarmFacts(scope: .city, from: now.addingTimeInterval(-30 * 86_400), to: now)
-        let waits = Dictionary(grouping: facts.filter { $0.level == .first }.compactMap { f in
-            f.acknowledgedAt.map { (county: f.countyCode, minutes: $0.timeIntervalSince(f.raisedAt) / 60) }
-        }, by: \.county)
+        let (repository, alarms) = (self.repository, monitoring.repository)
+        let read: @Sendable () async throws -> ([String: CountyDispatch], [String: [Double]]) = {
+            let figures = try await repository.counties(year: year, now: now)
+            // Minutes from raise to acknowledgement, over the level-1 alarms of the last 30 days acknowledged so far.
+            let facts = try await alarms.alarmFacts(scope: .city, from: now.addingTimeInterval(-30 * 86_400), to: now)
+            let waits = Dictionary(grouping: facts.filter { $0.level == .first }.compactMap { f in
+                f.acknowledgedAt.map { (county: f.countyCode, minutes: $0.timeIntervalSince(f.raisedAt) / 60) }
+            }, by: \.county).mapValues { $0.map(\.minutes) }
+            return (figures, waits)
+        }
+        let minute = Int(now.timeIntervalSince1970 / 60)
+        let (figures, waits) = try await computed.value("dispatch|\(year)|\(minute)", compute: read)
         return County.all.map { county in
             var row = figures[county.code] ?? CountyDispatch(countyCode: county.code)
             row.countyCode = county.code
-            if let w = waits[county.code] { row.meanMinutesToAcknowledge = w.map(\.minutes).reduce(0, +) / Double(w.count) }
+            if let w = waits[county.code] { row.meanMinutesToAcknowledge = w.reduce(0, +) / Double(w.count) }
             if let c = connection.counties.first(where: { $0.countyCode == county.code }) {
                 row.connectionRate = c.rate(year)
                 row.onlineRate = c.onlineRate

@@ -204,4 +204,8 @@ public struct FluentAuditRepository: AuditRepository {
     public func verify() async throws -> AuditVerification {
         try await AuditChain.verify(on: store.database)
     }
+
+    public func head() async throws -> Int64 {
+        try await store.sql.raw("SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1").first()?.decode(column: "seq", as: Int64.self) ?? 0
+    }
 }

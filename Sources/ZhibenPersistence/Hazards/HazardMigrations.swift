@@ -241,7 +241,8 @@ struct M019NotificationAlarm: AsyncMigration {
 /// - hazards under supervision, by level, county and state (supervised, awaiting the city's acceptance,
 ///   extensions the city decides): only supervised hazards are in it;
 /// - hazards with an extension asked for, by county and state: only those are in it.
-/// Their counts read the index alone.
+/// Their counts read the index alone. And for the county's enforcement plan, a county's hazards by
+/// source and found time with their enterprise (the accidents of the last year, from the index alone).
 struct M038HazardQueueIndexes: AsyncMigration {
     var name: String { "038-hazard-queue-indexes" }
 
@@ -250,11 +251,12 @@ struct M038HazardQueueIndexes: AsyncMigration {
         try await sql.raw("CREATE INDEX hazards_county_state_found ON hazards (county_code, state, found_at, id)").run()
         try await sql.raw("CREATE INDEX hazards_supervised ON hazards (supervision_level, county_code, state, deadline) WHERE supervision_level IS NOT NULL").run()
         try await sql.raw("CREATE INDEX hazards_extension ON hazards (county_code, state, deadline) WHERE pending_extension IS NOT NULL").run()
+        try await sql.raw("CREATE INDEX hazards_county_source ON hazards (county_code, source, found_at, enterprise_id)").run()
     }
 
     func revert(on db: any Database) async throws {
         let sql = db as! any SQLDatabase
-        for index in ["hazards_extension", "hazards_supervised", "hazards_county_state_found"] {
+        for index in ["hazards_county_source", "hazards_extension", "hazards_supervised", "hazards_county_state_found"] {
             try await sql.drop(index: index).run()
         }
     }
