@@ -111,7 +111,7 @@ public struct ZhibenServices: Sendable {
                                                 hazards: hazardRepo, clock: clock, computed: computed)
         hazards = HazardService(repository: hazardRepo, enterprises: enterpriseRepo, users: userRepo,
                                 checklists: FluentChecklistRepository(store: store), files: files, digest: SHA256Digest(),
-                                channel: LoggingNotificationChannel(logger: logger), clock: clock)
+                                channel: LoggingNotificationChannel(logger: logger), clock: clock, computed: computed)
         let pointRepo = FluentMonitoringPointRepository(store: store)
         let definitions = PointDefinitionCache()
         monitoring = MonitoringService(points: pointRepo, enterprises: enterpriseRepo, clock: clock, definitions: definitions)

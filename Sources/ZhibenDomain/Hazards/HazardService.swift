@@ -54,10 +54,13 @@ public struct HazardService: Sendable {
     public let catalogue: CriteriaCatalogue
     public let clock: any WallClock
     let trendCache = TrendCache()
+    /// The statistics, per scope and minute (the overdue ones count against now).
+    public let computed: ChangeKeyedCache?
 
     public init(repository: any HazardRepository, enterprises: any EnterpriseRepository, users: any UserRepository, checklists: any ChecklistRepository,
                 files: any FileStore, digest: any ContentDigest, channel: any NotificationChannel,
-                catalogue: CriteriaCatalogue = .shipped, clock: any WallClock) {
+                catalogue: CriteriaCatalogue = .shipped, clock: any WallClock, computed: ChangeKeyedCache? = nil) {
+        self.computed = computed
         self.repository = repository
         self.enterprises = enterprises
         self.users = users
@@ -99,7 +102,10 @@ public struct HazardService: Sendable {
 
     public func statistics(actor: Caller) async throws -> HazardStatistics {
         try actor.require(.hazardRead)
-        return try await repository.statistics(scope: actor.scope, now: clock.now())
+        let (now, scope, repository) = (clock.now(), actor.scope, self.repository)
+        return try await computed.value("hazard-statistics|\(scope)|\(Int(now.timeIntervalSince1970 / 60))") {
+            try await repository.statistics(scope: scope, now: now)
+        }
     }
 
     /// Open major hazards at the end of each of the last `months` months (the current one up to now).

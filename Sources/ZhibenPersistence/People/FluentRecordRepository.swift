@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import ZhibenDomain
 
@@ -19,9 +20,51 @@ public struct FluentRecordRepository: RecordRepository {
     static func body<R: StoredRecord>(_ r: R) throws -> String { String(decoding: try encoder.encode(r), as: UTF8.self) }
 
     static func decode<R: StoredRecord>(_ row: any SQLRow) throws -> R {
-        var r = try JSONDecoder().decode(R.self, from: Data(try row.decode(column: "body", as: String.self).utf8))
+        let body = try row.decode(column: "body", as: String.self)
+        let id = try row.decode(column: "id", as: String.self)
+        var r: R
+        if let kept = decoded.record(R.table, id, body: body) as? R {
+            r = kept
+        } else {
+            r = try JSONDecoder().decode(R.self, from: Data(body.utf8))
+            decoded.keep(r, R.table, id, body: body)
+        }
         r.version = try row.decode(column: "version", as: Int.self)
         return r
+    }
+
+    /// Records already decoded, by table and id, with the document they were decoded from: the open
+    /// permits (with their gas tests) are read by every workbench and by the permit job every five
+    /// seconds, and decoding their JSON cost more than reading them. A record is taken from here only
+    /// when its stored document is the same text.
+    static let decoded = DecodedRecords(capacity: 2_000)
+
+    final class DecodedRecords: Sendable {
+        private let entries = NIOLockedValueBox<(map: [String: (body: String, record: any Sendable, used: UInt64)], uses: UInt64)>(([:], 0))
+        let capacity: Int
+
+        init(capacity: Int) { self.capacity = capacity }
+
+        func record(_ table: String, _ id: String, body: String) -> (any Sendable)? {
+            entries.withLockedValue { e in
+                let key = table + "/" + id
+                guard let hit = e.map[key], hit.body == body else { return nil }
+                e.uses += 1
+                e.map[key]?.used = e.uses
+                return hit.record
+            }
+        }
+
+        func keep(_ record: any Sendable, _ table: String, _ id: String, body: String) {
+            entries.withLockedValue { e in
+                let key = table + "/" + id
+                if e.map[key] == nil, e.map.count >= capacity, let oldest = e.map.min(by: { $0.value.used < $1.value.used })?.key {
+                    e.map.removeValue(forKey: oldest)
+                }
+                e.uses += 1
+                e.map[key] = (body, record, e.uses)
+            }
+        }
     }
 
     /// The scope's filter on a query of `R`'s table; false: the scope sees none of them.
@@ -53,7 +96,7 @@ public struct FluentRecordRepository: RecordRepository {
         guard Self.scoped(R.self, count, scope) else { return Paged(items: [], page: page.page, per: page.per, total: 0) }
         Self.filter(count, query)
         let total = try await count.first()?.decode(column: "n", as: Int.self) ?? 0
-        let select = sql.select().column("body").column("version").from(R.table)
+        let select = sql.select().column("id").column("body").column("version").from(R.table)
         _ = Self.scoped(R.self, select, scope)
         Self.filter(select, query)
         let rows = try await select.orderBy("ord", query.descending ? .descending : .ascending).orderBy("id").limit(page.per).offset(page.offset).all()
@@ -61,7 +104,7 @@ public struct FluentRecordRepository: RecordRepository {
     }
 
     public func all<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery, scope: Scope, limit: Int) async throws -> [R] {
-        let select = store.sql.select().column("body").column("version").from(R.table)
+        let select = store.sql.select().column("id").column("body").column("version").from(R.table)
         guard Self.scoped(R.self, select, scope) else { return [] }
         Self.filter(select, query)
         return try await select.orderBy("ord", query.descending ? .descending : .ascending).orderBy("id").limit(limit).all().map(Self.decode)
@@ -72,7 +115,7 @@ public struct FluentRecordRepository: RecordRepository {
     }
 
     static func get<R: StoredRecord>(_ type: R.Type, id: UUID, scope: Scope, on sql: any SQLDatabase) async throws -> R? {
-        let select = sql.select().column("body").column("version").from(R.table).where("id", .equal, id.uuidString)
+        let select = sql.select().column("id").column("body").column("version").from(R.table).where("id", .equal, id.uuidString)
         guard scoped(R.self, select, scope) else { return nil }
         return try await select.first().map(decode)
     }
