@@ -202,9 +202,12 @@ public struct FluentSelfInspectionRepository: SelfInspectionRepository {
         guard !ids.isEmpty else { return [:] }
         var q: SQLQueryString = "SELECT enterprise_id, conducted_at FROM self_inspections WHERE principal_led = \(bind: true) AND conducted_at >= \(bind: since) AND enterprise_id IN ("
         for (i, id) in ids.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
-        struct Row: Decodable { let enterprise_id: UUID; let conducted_at: Date }
+        // Column by column: a page of twenty enterprises has a few hundred checks, and a Decodable row
+        // costs several times more.
         var out: [UUID: [Date]] = [:]
-        for r in try await store.sql.raw(q + ")").all(decoding: Row.self) { out[r.enterprise_id, default: []].append(r.conducted_at) }
+        for r in try await store.sql.raw(q + ")").all() {
+            out[try r.decode(column: "enterprise_id", as: UUID.self), default: []].append(try r.decode(column: "conducted_at", as: Date.self))
+        }
         return out
     }
 
