@@ -242,7 +242,8 @@ public struct PlanService: Sendable {
         let now = clock.now()
         let (repository, scope) = (self.repository, actor.scope)
         let read: @Sendable () async throws -> [PlanFacts] = { try await repository.facts(countyCode: c, now: now, scope: scope) }
-        let facts = try await computed.value("plan-facts|\(c)|\(ChinaTime.day(now))", compute: read)
+        // Kept per county: a caller outside it gets none of them (as the repository would answer).
+        let facts = scope.reaches(county: c) ? try await computed.value("plan-facts|\(c)|\(ChinaTime.day(now))", compute: read) : []
         return (try await repository.find(countyCode: c, year: year, scope: actor.scope) ?? EnforcementPlan(countyCode: c, year: year, updatedAt: clock.now()), facts)
     }
 
