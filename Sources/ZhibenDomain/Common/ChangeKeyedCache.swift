@@ -13,16 +13,14 @@ import Foundation
 public actor ChangeKeyedCache {
     public typealias Head = @Sendable () async throws -> Int64
     private let head: Head
-    private let capacity: Int
-    private var entries: [String: (head: Int64, value: any Sendable, used: UInt64)] = [:]
-    private var uses: UInt64 = 0
+    private var entries: RecentlyUsed<String, (head: Int64, value: any Sendable)>
     /// Lookups answered from memory and computed afresh (tests, figures).
     public private(set) var hits = 0
     public private(set) var misses = 0
 
     public init(capacity: Int = 256, head: @escaping Head) {
         self.head = head
-        self.capacity = capacity
+        entries = RecentlyUsed(capacity: capacity)
     }
 
     /// The figures under `key` computed at the current head, else `compute()`'s, kept for the next read.
@@ -35,24 +33,18 @@ public actor ChangeKeyedCache {
     }
 
     private func lookup(_ key: String, at: Int64) -> (any Sendable)? {
-        uses += 1
-        guard let e = entries[key], e.head == at else {
+        guard let e = entries.get(key), e.head == at else {
             misses += 1
             return nil
         }
         hits += 1
-        entries[key]?.used = uses
         return e.value
     }
 
     private func keep(_ value: any Sendable, _ key: String, at: Int64) {
         // A slower computation that started before a write must not replace a newer one's figures.
-        if let e = entries[key], e.head > at { return }
-        if entries[key] == nil, entries.count >= capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
-            entries.removeValue(forKey: oldest)
-        }
-        uses += 1
-        entries[key] = (at, value, uses)
+        if let e = entries.get(key), e.head > at { return }
+        entries.set(key, (at, value))
     }
 }
 

@@ -192,6 +192,15 @@ public struct Draw: Sendable, Equatable, Identifiable {
     /// shown publicly beside it.
     public var overlapReason: String?
 
+    /// The pool's entries of the picked enterprises, by id (a city-wide pool holds twenty thousand; a
+    /// result names a few dozen).
+    public var pickedEnterprises: [UUID: DrawPool.Enterprise] {
+        let picked = Set(result?.picks.map(\.enterpriseID) ?? [])
+        var out: [UUID: DrawPool.Enterprise] = [:]
+        for e in pool.enterprises where picked.contains(e.id) && out[e.id] == nil { out[e.id] = e }
+        return out
+    }
+
     public struct PoolCounts: Sendable, Equatable {
         public var enterprises: Int
         public var inspectors: Int

@@ -103,8 +103,13 @@ public enum AlarmEngine {
     }
 
     /// Checks for silence at `now`: a point that has reported before and not for three intervals.
+    /// A point can fall silent only once it has reported, and while no offline alarm of it is out.
+    public static func canFallSilent(_ state: PointAlarmState) -> Bool {
+        state.lastTs != nil && state.active[.offline] == nil
+    }
+
     public static func tick(point: MonitoringPoint, state: inout PointAlarmState, now: Date) -> [AlarmEvent] {
-        guard point.active, state.active[.offline] == nil, let last = state.lastTs,
+        guard point.active, canFallSilent(state), let last = state.lastTs,
               now.timeIntervalSince(last) > Double(point.interval) * offlineIntervals else { return [] }
         state.active[.offline] = .second
         return [.raised(.offline, .second, value: "", at: now)]

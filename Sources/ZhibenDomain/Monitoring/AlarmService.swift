@@ -272,9 +272,8 @@ public struct AlarmService: Sendable {
         try await gate.run {
             try await renew(nil)
             let now = clock.now()
-            // Only a point with a reading and no offline alarm out can fall silent: the definitions of
-            // the others (a city's thousands, every 15 seconds) are not read.
-            let known = await cache.known().filter { $0.value.lastTs != nil && $0.value.active[.offline] == nil }
+            // The definitions of points that cannot fall silent (a city's thousands, every 15 seconds) are not read.
+            let known = await cache.known().filter { AlarmEngine.canFallSilent($0.value) }
             guard !known.isEmpty else { return 0 }
             let defs = try await points.find(ids: Array(known.keys))
             let held = await ownership.held

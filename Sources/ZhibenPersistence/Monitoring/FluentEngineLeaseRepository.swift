@@ -68,9 +68,8 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
             return out
         }
         for chunk in stride(from: 0, to: ids.count, by: 500) {
-            var q: SQLQueryString = "SELECT enterprise_id, epoch FROM engine_leases WHERE owner = \(bind: owner) AND enterprise_id IN ("
-            for (i, id) in ids[chunk..<min(chunk + 500, ids.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
-            try await read(q + ")")
+            let part = ids[chunk..<min(chunk + 500, ids.count)].map { $0 as any Encodable & Sendable }
+            try await read("SELECT enterprise_id, epoch FROM engine_leases WHERE owner = \(bind: owner) AND enterprise_id IN (\(binds: part))")
         }
         return out
     }

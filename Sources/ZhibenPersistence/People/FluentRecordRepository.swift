@@ -40,30 +40,19 @@ public struct FluentRecordRepository: RecordRepository {
     static let decoded = DecodedRecords(capacity: 2_000)
 
     final class DecodedRecords: Sendable {
-        private let entries = NIOLockedValueBox<(map: [String: (body: String, record: any Sendable, used: UInt64)], uses: UInt64)>(([:], 0))
-        let capacity: Int
+        private let entries: NIOLockedValueBox<RecentlyUsed<String, (body: String, record: any Sendable)>>
 
-        init(capacity: Int) { self.capacity = capacity }
+        init(capacity: Int) { entries = NIOLockedValueBox(RecentlyUsed(capacity: capacity)) }
 
         func record(_ table: String, _ id: String, body: String) -> (any Sendable)? {
             entries.withLockedValue { e in
-                let key = table + "/" + id
-                guard let hit = e.map[key], hit.body == body else { return nil }
-                e.uses += 1
-                e.map[key]?.used = e.uses
+                guard let hit = e.get(table + "/" + id), hit.body == body else { return nil }
                 return hit.record
             }
         }
 
         func keep(_ record: any Sendable, _ table: String, _ id: String, body: String) {
-            entries.withLockedValue { e in
-                let key = table + "/" + id
-                if e.map[key] == nil, e.map.count >= capacity, let oldest = e.map.min(by: { $0.value.used < $1.value.used })?.key {
-                    e.map.removeValue(forKey: oldest)
-                }
-                e.uses += 1
-                e.map[key] = (body, record, e.uses)
-            }
+            entries.withLockedValue { $0.set(table + "/" + id, (body, record)) }
         }
     }
 

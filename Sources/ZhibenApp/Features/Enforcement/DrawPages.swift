@@ -372,10 +372,7 @@ enum DrawViews {
 
     static func picks(_ d: Draw, lang: Language, outcomes: [UUID: Outcome] = [:]) -> HTML {
         guard let result = d.result else { return "" }
-        // Only the picked enterprises are looked up: a city-wide pool holds twenty thousand.
-        let picked = Set(result.picks.map(\.enterpriseID))
-        var enterprises: [UUID: DrawPool.Enterprise] = [:]
-        for e in d.pool.enterprises where picked.contains(e.id) && enterprises[e.id] == nil { enterprises[e.id] = e }
+        let enterprises = d.pickedEnterprises
         let people = Dictionary((d.pool.inspectors + d.pool.experts).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let rows = result.picks.enumerated().map { (i, p) -> HTML in
             let e = enterprises[p.enterpriseID]

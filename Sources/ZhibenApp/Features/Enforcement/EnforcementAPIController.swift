@@ -188,10 +188,7 @@ struct DrawDTO: Content {
         commitment = d.commitment
         revealed = d.revealed
         seed = d.seed
-        // Only the picked enterprises are looked up: a city-wide pool holds twenty thousand.
-        let picked = Set(d.result?.picks.map(\.enterpriseID) ?? [])
-        var enterprises: [UUID: DrawPool.Enterprise] = [:]
-        for e in d.pool.enterprises where picked.contains(e.id) && enterprises[e.id] == nil { enterprises[e.id] = e }
+        let enterprises = d.pickedEnterprises
         let people = Dictionary((d.pool.inspectors + d.pool.experts).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         func person(_ id: UUID) -> PersonDTO { PersonDTO(id: id, name: people[id]?.name ?? "", certificate: people[id].flatMap { $0.certificate.isEmpty ? nil : $0.certificate }) }
         picks = d.pool.enterprises.isEmpty ? nil : d.result.map { r in
