@@ -36,13 +36,13 @@ def login(driver, username):
     assert "登录" in driver.page_source
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "header.topbar")))
 
 
 def submit_and_wait(driver, button, timeout=15):
-    """Clicks a form's submit button and waits until the page it was on is gone, so that what is read
-    next is the answer's page (on a loaded machine a read right after the click can land on the page
+    """Clicks a button or link that leaves the page (a form's submit, a navigation link) and waits until
+    the page it was on is gone, so that what is read next is the answer's page (on a loaded machine a read right after the click can land on the page
     being left, whose elements then vanish under it)."""
     page = driver.find_element(By.TAG_NAME, "html")
     button.click()
@@ -60,7 +60,13 @@ def page_gone(page):
         except StaleElementReferenceException:
             return True
         except WebDriverException as e:
-            if "does not belong to the document" in str(e):
+            if being_replaced(e):
                 return True
             raise
     return gone
+
+
+def being_replaced(error):
+    """Whether a WebDriver error says the element's page is being torn down (Chrome's "does not belong
+    to the document", which it reports as an unknown error rather than a stale element)."""
+    return "does not belong to the document" in str(error)

@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 
-from helpers import BASE, login, shot
+from helpers import BASE, login, shot, submit_and_wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -21,7 +21,7 @@ def test_a_county_commits_and_reveals_a_draw_that_anyone_can_check(browser):
     browser.find_element(By.CSS_SELECTOR, "input[name=withExpert]").click()
     # The demo revealed a draw of the county's enterprises days ago: drawing again from them needs a reason.
     browser.find_element(By.ID, "f-overlapReason").send_keys("浏览器测试：专项抽查")
-    browser.find_element(By.CSS_SELECTOR, "form.grid-form button[type=submit]").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.grid-form button[type=submit]"))
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.confirm")))
     draw_id = re.search(r"/enforcement/draws/([0-9A-F-]{36})", browser.current_url).group(1)
     commitment = re.search(r"\b[0-9a-f]{64}\b", browser.find_element(By.XPATH, "//dt[contains(.,'种子承诺值')]/following-sibling::dd[1]").text).group(0)
@@ -48,7 +48,7 @@ def test_a_county_commits_and_reveals_a_draw_that_anyone_can_check(browser):
 
     browser.delete_all_cookies()
     browser.get(BASE + "/public/draws")
-    browser.find_element(By.LINK_TEXT, title).click()
+    submit_and_wait(browser, browser.find_element(By.LINK_TEXT, title))
     seed = browser.find_element(By.XPATH, "//dt[text()='种子']/following-sibling::dd[1]").text
     assert "揭晓时公布" not in seed and "一致" in seed
     assert "一致" in browser.find_element(By.XPATH, "//dt[text()='复核结果']/following-sibling::dd[1]").text

@@ -62,7 +62,7 @@ def test_enterprise_rectifies_with_a_photo_and_the_county_accepts(browser):
     # The county officer's dashboard before.
     login(browser, "county-" + county)
     before = open_major_count(browser)
-    browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button"))
 
     # The enterprise plans: the five in place, through the page.
     login(browser, company)
@@ -89,7 +89,7 @@ def test_enterprise_rectifies_with_a_photo_and_the_county_accepts(browser):
     assert "待验收" in browser.page_source
     assert browser.find_elements(By.CSS_SELECTOR, ".photos img"), "the photo is shown"
     shot(browser, "hazard-submitted")
-    browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button"))
 
     # The county officer accepts; the open-major count drops by one.
     login(browser, "county-" + county)

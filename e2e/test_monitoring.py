@@ -12,8 +12,8 @@ import tempfile
 import time
 import uuid
 
-from helpers import BASE, login, make_browser, shot
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from helpers import BASE, being_replaced, login, make_browser, shot, submit_and_wait
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from test_hazards import api, token
@@ -41,6 +41,10 @@ def subtitle(browser):
         return browser.find_element(By.CSS_SELECTOR, ".subtitle").text
     except (StaleElementReferenceException, NoSuchElementException):
         return ""
+    except WebDriverException as e:
+        if being_replaced(e):
+            return ""
+        raise
 
 
 def board_row(browser, alarm_id):
@@ -86,13 +90,13 @@ def test_a_limit_crossing_reaches_the_county_board_live_and_the_enterprise_close
         # The enterprise acknowledges and disposes on its pages; the county's board follows.
         login(worker, company)
         worker.get(BASE + "/monitoring/alarms/" + alarm_id)
-        worker.find_element(By.XPATH, "//form[.//input[@name='action' and @value='acknowledge']]//button").click()
+        submit_and_wait(worker, worker.find_element(By.XPATH, "//form[.//input[@name='action' and @value='acknowledge']]//button"))
         WebDriverWait(worker, 10).until(lambda d: "已确认" in subtitle(d))
         WebDriverWait(officer, 10).until(lambda d: "已确认" in (board_row(d, alarm_id) or ""))
         form = worker.find_element(By.XPATH, "//form[.//input[@name='action' and @value='dispose']]")
         form.find_element(By.NAME, "cause").send_keys("除尘器灰斗积灰自燃前兆，温度升高")
         form.find_element(By.NAME, "measures").send_keys("停机清灰，检查锁气卸灰阀")
-        form.find_element(By.TAG_NAME, "button").click()
+        submit_and_wait(worker, form.find_element(By.TAG_NAME, "button"))
         WebDriverWait(worker, 10).until(lambda d: "已处置" in subtitle(d))
         WebDriverWait(officer, 10).until(lambda d: "已处置" in (board_row(d, alarm_id) or ""))
         # Not back to normal yet: closing is not offered... until the gateway reports normal values.
@@ -101,7 +105,7 @@ def test_a_limit_crossing_reaches_the_county_board_live_and_the_enterprise_close
         simulate(key, "--backfill", "10", rounds=2)
         WebDriverWait(officer, 10).until(lambda d: "未恢复" not in (board_row(d, alarm_id) or "未恢复"))
         worker.get(BASE + "/monitoring/alarms/" + alarm_id)
-        worker.find_element(By.XPATH, "//form[.//input[@name='action' and @value='close']]//button").click()
+        submit_and_wait(worker, worker.find_element(By.XPATH, "//form[.//input[@name='action' and @value='close']]//button"))
         WebDriverWait(worker, 10).until(lambda d: "已关闭" in subtitle(d))
         WebDriverWait(officer, 10).until(lambda d: "已关闭" in (board_row(d, alarm_id) or ""))
         assert officer.execute_script("return window.__notReloaded === true;")

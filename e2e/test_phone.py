@@ -2,7 +2,7 @@
 the page nor anything inside it), a list's rows are cards with each value labelled, the filters fold
 behind one button, and the short menu at the bottom reaches the workbench and the whole menu.
 """
-from helpers import BASE, login, make_browser, shot
+from helpers import BASE, login, make_browser, shot, submit_and_wait
 from test_hazards import api, token
 from selenium.webdriver.common.by import By
 
@@ -65,7 +65,7 @@ def test_every_list_page_fits_a_phone_and_shows_cards():
         browser.find_element(By.LINK_TEXT, "更多").click()
         assert browser.find_element(By.CSS_SELECTOR, "nav.sidenav").is_displayed()
         shot(browser, "phone-menu")
-        browser.find_element(By.CSS_SELECTOR, "nav.bottomnav").find_element(By.LINK_TEXT, "工作台").click()
+        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "nav.bottomnav").find_element(By.LINK_TEXT, "工作台"))
         assert browser.find_element(By.TAG_NAME, "h1").text == "工作台"
         # Touch targets: the bottom menu's links and the page's buttons are at least 44 px tall.
         small = browser.execute_script(

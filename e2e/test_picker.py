@@ -3,7 +3,7 @@ the officer's county as one types; the keyboard chooses one; the report is filed
 name matching several, without choosing, is refused with the count, and what was typed stays."""
 import urllib.parse
 
-from helpers import BASE, login, make_browser, shot
+from helpers import BASE, login, make_browser, shot, submit_and_wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -41,7 +41,7 @@ def test_the_picker_finds_an_enterprise_by_initials_and_the_report_is_filed_agai
         assert field.get_attribute("value") == chosen_name
         assert browser.find_element(By.CSS_SELECTOR, ".picker-list").get_attribute("hidden") is not None
         browser.find_element(By.NAME, "title").send_keys("选择器测试：配电室门口堆放杂物")
-        browser.find_element(By.CSS_SELECTOR, "form.grid-form button[type=submit]").click()
+        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.grid-form button[type=submit]"))
         WebDriverWait(browser, 10).until(lambda d: "done=reported" in d.current_url)
         assert chosen_name in browser.find_element(By.TAG_NAME, "main").text
 
@@ -50,7 +50,7 @@ def test_the_picker_finds_an_enterprise_by_initials_and_the_report_is_filed_agai
         field = browser.find_element(By.CSS_SELECTOR, "input[role=combobox]")
         field.send_keys("有限公司")
         browser.find_element(By.NAME, "title").send_keys("选择器测试：未选企业")
-        browser.find_element(By.CSS_SELECTOR, "form.grid-form button[type=submit]").click()
+        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.grid-form button[type=submit]"))
         WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".field-error"))
         assert "家企业" in browser.find_element(By.CSS_SELECTOR, ".field.picker .field-error").text
         assert browser.find_element(By.CSS_SELECTOR, "input[role=combobox]").get_attribute("value") == "有限公司"
@@ -63,7 +63,7 @@ def test_the_picker_finds_an_enterprise_by_initials_and_the_report_is_filed_agai
         field.send_keys(chosen_name)
         WebDriverWait(browser, 5).until(lambda d: chosen_id in " ".join(suggestions(d)))
         browser.find_element(By.CSS_SELECTOR, ".picker-list li[data-id='%s']" % chosen_id).click()
-        browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
         WebDriverWait(browser, 10).until(lambda d: "enterprise=" in d.current_url)
         assert urllib.parse.parse_qs(urllib.parse.urlparse(browser.current_url).query)["enterprise"][0] == chosen_id
         assert browser.find_element(By.CSS_SELECTOR, "form.filters input[name=enterprise]").get_attribute("value") == chosen_id

@@ -5,7 +5,7 @@ the first key enterprise's inspection from the plan with two of the county's off
 import datetime
 import re
 
-from helpers import BASE, login, shot
+from helpers import BASE, login, shot, submit_and_wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -25,17 +25,17 @@ def test_a_county_saves_its_plan_and_arranges_a_key_inspection(browser):
     quota = browser.find_element(By.ID, "f-drawQuota")
     quota.clear()
     quota.send_keys("12")
-    browser.find_element(By.XPATH, "//button[contains(., '保存计划')]").click()
+    submit_and_wait(browser, browser.find_element(By.XPATH, "//button[contains(., '保存计划')]"))
     WebDriverWait(browser, 10).until(EC.url_contains("done=saved"))
     assert "计划已保存" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     plan = api("GET", "/plans/%s/%d" % (county, year), token("county-" + county))
     assert plan["drawQuota"] == 12 and len(plan["keyEnterprises"]) == len(before) + 2, plan["keyEnterprises"]
 
-    browser.find_element(By.LINK_TEXT, "安排检查").click()
+    submit_and_wait(browser, browser.find_element(By.LINK_TEXT, "安排检查"))
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[name='inspectors[]']")))
     for box in browser.find_elements(By.CSS_SELECTOR, "input[name='inspectors[]']")[:2]:
         browser.execute_script("arguments[0].click()", box)
-    browser.find_element(By.XPATH, "//button[contains(., '安排检查')]").click()
+    submit_and_wait(browser, browser.find_element(By.XPATH, "//button[contains(., '安排检查')]"))
     WebDriverWait(browser, 10).until(EC.url_contains("done=created"))
     assert "检查任务已安排" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     inspection_id = re.search(r"/enforcement/inspections/([0-9A-F-]{36})", browser.current_url).group(1)

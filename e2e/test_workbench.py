@@ -6,7 +6,7 @@ Enterprise: acknowledge a level-1 alarm its gateway raised. Administrator: unloc
 """
 import time
 
-from helpers import BASE, login, shot
+from helpers import BASE, login, shot, submit_and_wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -24,7 +24,7 @@ def queue(browser, kind):
 def follow(browser, kind):
     links = queue(browser, kind)
     assert links, "the %s queue has an item" % kind
-    browser.find_element(By.CSS_SELECTOR, "#q-%s li.work-item a.work-act" % kind).click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#q-%s li.work-item a.work-act" % kind))
     WebDriverWait(browser, 10).until(lambda d: d.current_url.split("?")[0] == links[0].split("?")[0])
     return links[0]
 
@@ -69,7 +69,7 @@ def test_expert_judges_the_assigned_hazard(browser):
     details = browser.find_element(By.ID, "step-judge")
     if not details.get_attribute("open"):
         details.find_element(By.TAG_NAME, "summary").click()
-    details.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit_and_wait(browser, details.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".flash")))
     assert "已判定" in browser.find_element(By.TAG_NAME, "main").text
     gone(browser, "judgeHazard", link)
@@ -90,7 +90,7 @@ def test_enterprise_acknowledges_its_alarm_from_the_workbench(browser):
     login(browser, "ent-" + enterprise["creditCode"].lower())
     shot(browser, "workbench-enterprise")
     link = follow(browser, "acknowledgeAlarm")
-    browser.find_element(By.XPATH, "//form[.//input[@name='action' and @value='acknowledge']]//button").click()
+    submit_and_wait(browser, browser.find_element(By.XPATH, "//form[.//input[@name='action' and @value='acknowledge']]//button"))
     # The page is replaced after the step: read its state line as the monitoring test does, past stale elements.
     WebDriverWait(browser, 10).until(lambda d: "已确认" in subtitle(d))
     gone(browser, "acknowledgeAlarm", link)
@@ -105,7 +105,7 @@ def test_administrator_unlocks_the_locked_account(browser):
     assert any("inspector-141130" in li.text for li in items), [li.text for li in items]
     follow(browser, "unlockAccount")
     row = browser.find_element(By.XPATH, "//tr[.//*[contains(text(), 'inspector-141130')]]")
-    row.find_element(By.XPATH, ".//button[contains(text(), '解锁')]").click()
+    submit_and_wait(browser, row.find_element(By.XPATH, ".//button[contains(text(), '解锁')]"))
     WebDriverWait(browser, 10).until(lambda d: "账号已解锁" in d.find_element(By.CSS_SELECTOR, ".flash").text)
     browser.get(BASE + "/")
     assert not any("inspector-141130" in li.text for li in browser.find_elements(By.CSS_SELECTOR, "#q-unlockAccount li.work-item"))
