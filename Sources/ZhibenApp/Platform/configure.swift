@@ -19,8 +19,6 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     switch config.database {
     case .sqlite(let path):
         app.databases.use(.sqlite(clientOnly ? .memory : .file(path)), as: .sqlite)
-        // The connection that writes: its own, so that reads never queue behind a write's transaction.
-        if !clientOnly { app.databases.use(.sqlite(.file(path)), as: .sqliteWriter) }
         engine = .sqlite
     case .postgres(let url):
         // Several connections per event loop: ingest commits do not wait on each other (only audited
@@ -34,9 +32,15 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     // After shutdown the databases answer nil: a late reader (a stream still closing) then gets the pool
     // it had, which fails its query with an error instead of stopping the process.
     let lastKnown = databases.database(logger: logger, on: loops.any())!
-    let writerLoop = loops.next()
-    let writer: (@Sendable () -> any Database)? = engine == .sqlite && !clientOnly
-        ? { @Sendable in databases.database(.sqliteWriter, logger: logger, on: writerLoop) ?? lastKnown } : nil
+    // SQLite: the connection that writes, its own, called directly (see `SQLiteWriterConnection`), so
+    // that reads never queue behind a write's transaction. Closed last when the application stops.
+    var writer: (@Sendable () -> any Database)?
+    if case .sqlite(let path) = config.database, !clientOnly {
+        let connection = try SQLiteWriterConnection(path: path)
+        let context = lastKnown.context
+        writer = { SQLiteWriterDatabase(connection: connection, context: context) }
+        app.lifecycle.use(WriterCloser(connection: connection))
+    }
     let store = Store(engine: engine, provider: { databases.database(logger: logger, on: loops.any()) ?? lastKnown }, writer: writer)
     if engine == .sqlite, !clientOnly {
         // WAL lets pages read while a write commits; the setting lives in the file. synchronous=FULL (the
@@ -46,10 +50,9 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // indexes the lists walk in memory instead of reading them again through the kernel. (A memory
         // map saves a little more, but counts the mapped file in the process's resident memory.) A
         // setting of a connection: applied to each loop's.
-        let connections = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! }
-            + [app.databases.database(.sqliteWriter, logger: app.logger, on: writerLoop)!]
-        for connection in connections {
-            let db = connection as! any SQLDatabase
+        let connections: [any SQLDatabase] = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! as! any SQLDatabase }
+            + [writer!() as! any SQLDatabase]
+        for db in connections {
             try await db.raw("PRAGMA cache_size = -32000").run()
             // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
             // inside them: `serve` checkpoints every second (below). A closing process checkpoints too.
@@ -193,7 +196,12 @@ final class PeriodicJob: LifecycleHandler, @unchecked Sendable {
     }
 }
 
-extension DatabaseID {
-    /// SQLite's writing connection (the same file as `.sqlite`).
-    static let sqliteWriter = DatabaseID(string: "sqlite-writer")
+/// Closes SQLite's writing connection when the application stops. Registered before every job, so it
+/// runs after them (handlers stop in the reverse order): no write is left to run on it.
+struct WriterCloser: LifecycleHandler {
+    let connection: SQLiteWriterConnection
+
+    func shutdownAsync(_ app: Application) async {
+        connection.close()
+    }
 }

@@ -73,7 +73,7 @@ public final class Store: Sendable {
         do {
             let database = writerProvider()
             let transaction: @Sendable () async throws -> [Result<any Sendable, any Error>] = {
-                try await database.transaction { tx in
+                try await Self.transaction(on: database) { tx in
                     if self.engine == .postgres {
                         // Serialises writers across app instances, so the audit chain has one head.
                         try await (tx as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(141100)").run()
@@ -103,7 +103,7 @@ public final class Store: Sendable {
         if engine == .sqlite { await writeGate.enter() }
         do {
             let database = writerProvider()
-            let transaction: @Sendable () async throws -> T = { try await database.transaction { tx in try await body(tx) } }
+            let transaction: @Sendable () async throws -> T = { try await Self.transaction(on: database) { tx in try await body(tx) } }
             let result = try await run(transaction)
             if engine == .sqlite { await writeGate.leave() }
             return result
@@ -111,6 +111,12 @@ public final class Store: Sendable {
             if engine == .sqlite { await writeGate.leave() }
             throw error
         }
+    }
+
+    /// One transaction on `database`; on SQLite's writing connection without futures (see `SQLiteWriterDatabase`).
+    private static func transaction<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if let writer = database as? SQLiteWriterDatabase { return try await writer.transaction(body) }
+        return try await database.transaction(body)
     }
 
     /// On PostgreSQL a transaction is given up if an outage cuts its connection (`releasedOnOutage`); a
