@@ -35,23 +35,31 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     // SQLite: the connection that writes, its own, called directly (see `SQLiteWriterConnection`), so
     // that reads never queue behind a write's transaction. Closed last when the application stops.
     var writer: (@Sendable () -> any Database)?
+    var reader: (@Sendable () -> any Database) = { databases.database(logger: logger, on: loops.any()) ?? lastKnown }
+    var readerPool: SQLiteReaderPool?
     if case .sqlite(let path) = config.database, !clientOnly {
         let connection = try SQLiteWriterConnection(path: path)
+        // Reads too: one connection more than the cores, statements handed to each in turn.
+        let readers = try SQLiteReaderPool(path: path, count: System.coreCount + 1)
         let context = lastKnown.context
         writer = { SQLiteWriterDatabase(connection: connection, context: context) }
-        app.lifecycle.use(WriterCloser(connection: connection))
+        reader = { SQLiteWriterDatabase(connection: readers, context: context) }
+        readerPool = readers
+        app.lifecycle.use(WriterCloser(connection: connection, readers: readers))
     }
-    let store = Store(engine: engine, provider: { databases.database(logger: logger, on: loops.any()) ?? lastKnown }, writer: writer)
+    let store = Store(engine: engine, provider: reader, writer: writer)
     if engine == .sqlite, !clientOnly {
         // WAL lets pages read while a write commits; the setting lives in the file. synchronous=FULL (the
         // default) makes every acknowledged commit durable.
         try await store.sql.raw("PRAGMA journal_mode=WAL").run()
-        // Each event loop holds one connection. A page cache of 32 MB (SQLite's default is 2 MB) keeps the
+        // Each event loop holds one connection (migrations and commands), and the store reads on its own
+        // (`SQLiteReaderPool`). A page cache of 32 MB (SQLite's default is 2 MB) keeps the
         // indexes the lists walk in memory instead of reading them again through the kernel. (A memory
         // map saves a little more, but counts the mapped file in the process's resident memory.) A
-        // setting of a connection: applied to each loop's.
+        // setting of a connection: applied to each.
         let connections: [any SQLDatabase] = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! as! any SQLDatabase }
             + [writer!() as! any SQLDatabase]
+            + (readerPool?.connections ?? []).map { SQLiteWriterDatabase(connection: $0, context: lastKnown.context) as any SQLDatabase }
         for db in connections {
             try await db.raw("PRAGMA cache_size = -32000").run()
             // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
@@ -200,8 +208,10 @@ final class PeriodicJob: LifecycleHandler, @unchecked Sendable {
 /// runs after them (handlers stop in the reverse order): no write is left to run on it.
 struct WriterCloser: LifecycleHandler {
     let connection: SQLiteWriterConnection
+    let readers: SQLiteReaderPool
 
     func shutdownAsync(_ app: Application) async {
         connection.close()
+        readers.close()
     }
 }

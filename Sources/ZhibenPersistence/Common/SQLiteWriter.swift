@@ -7,6 +7,15 @@ import SQLiteKit
 import SQLKit
 import VaporCSQLite
 
+/// What runs one statement on SQLite directly: the writing connection, or the pool of reading ones.
+public protocol SQLiteStatementRunner: Sendable {
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (WriterRow) -> Void) throws
+    /// Whether the statements run inside an open transaction (the writing connection only).
+    var inTransaction: Bool { get }
+    /// Whether transactions may be opened here (not on a pool, whose statements go to any connection).
+    var transactions: Bool { get }
+}
+
 /// SQLite's one writing connection, called directly.
 ///
 /// Every write of a SQLite file already takes turns (`Store`'s write gate), so the connection that
@@ -20,7 +29,7 @@ import VaporCSQLite
 /// The connection uses the same SQLite library as SQLiteNIO's (the one SQLiteNIO bundles), so the two
 /// share the library's file locks; it is opened with the same flags and the same busy handler (wait
 /// for a lock however long another process holds it).
-public final class SQLiteWriterConnection: @unchecked Sendable {
+public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sendable {
     /// The statements kept prepared, by their text; emptied when it reaches `capacity` (texts of
     /// many-row inserts vary with their row count).
     private var prepared: [String: OpaquePointer] = [:]
@@ -55,8 +64,10 @@ public final class SQLiteWriterConnection: @unchecked Sendable {
         }
     }
 
+    public var transactions: Bool { true }
+
     /// Runs one statement with its bound values, handing each row to `onRow` as it is read.
-    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (WriterRow) -> Void) throws {
+    public func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (WriterRow) -> Void) throws {
         try lock.withLock {
             guard let handle else { throw SQLiteWriteError(code: SQLITE_MISUSE, message: "the writing connection is closed") }
             let statement = try self.statement(sql, handle)
@@ -151,9 +162,9 @@ public struct SQLiteWriteError: Error, CustomStringConvertible, DatabaseError {
 }
 
 /// One row the writing connection read.
-struct WriterRow: SQLRow {
+public struct WriterRow: SQLRow {
     /// The column names of a statement's rows, shared by its rows.
-    final class Columns: Sendable {
+    public final class Columns: Sendable {
         let names: [String]
         let index: [String: Int]
         init(names: [String]) {
@@ -165,13 +176,13 @@ struct WriterRow: SQLRow {
     let columns: Columns
     let values: [SQLiteData]
 
-    var allColumns: [String] { columns.names }
-    func contains(column: String) -> Bool { columns.index[column] != nil }
-    func decodeNil(column: String) throws -> Bool {
+    public var allColumns: [String] { columns.names }
+    public func contains(column: String) -> Bool { columns.index[column] != nil }
+    public func decodeNil(column: String) throws -> Bool {
         guard let i = columns.index[column] else { return true }
         return values[i] == .null
     }
-    func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
+    public func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
         guard let i = columns.index[column] else { throw MissingWriterColumn(column: column) }
         return try SQLiteDataDecoder().decode(D.self, from: values[i])
     }
@@ -186,11 +197,11 @@ struct MissingWriterColumn: Error, CustomStringConvertible {
 /// SQLite. Statements run at once on the calling thread; the futures it returns are already complete.
 /// Schema changes are not run here (migrations use the pool).
 public struct SQLiteWriterDatabase: Database, SQLDatabase {
-    let connection: SQLiteWriterConnection
+    let connection: any SQLiteStatementRunner
     public let context: DatabaseContext
     public let inTransaction: Bool
 
-    public init(connection: SQLiteWriterConnection, context: DatabaseContext, inTransaction: Bool = false) {
+    public init(connection: any SQLiteStatementRunner, context: DatabaseContext, inTransaction: Bool = false) {
         self.connection = connection
         self.context = context
         self.inTransaction = inTransaction
@@ -217,6 +228,7 @@ public struct SQLiteWriterDatabase: Database, SQLDatabase {
 
     public func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         if inTransaction { return closure(self) }
+        guard connection.transactions else { return eventLoop.makeFailedFuture(SQLiteReadOnly()) }
         let tx = SQLiteWriterDatabase(connection: connection, context: context, inTransaction: true)
         do { try tx.run("BEGIN TRANSACTION") } catch { return eventLoop.makeFailedFuture(error) }
         // Completed once, on whichever thread the body's future completes.
@@ -237,6 +249,7 @@ public struct SQLiteWriterDatabase: Database, SQLDatabase {
     /// The same, without futures: BEGIN, the body, COMMIT (ROLLBACK when the body or the commit fails).
     public func transaction<T: Sendable>(_ body: @Sendable (any Database) async throws -> T) async throws -> T {
         if inTransaction { return try await body(self) }
+        guard connection.transactions else { throw SQLiteReadOnly() }
         let tx = SQLiteWriterDatabase(connection: connection, context: context, inTransaction: true)
         try tx.run("BEGIN TRANSACTION")
         do {
@@ -292,9 +305,46 @@ public struct SQLiteWriterDatabase: Database, SQLDatabase {
 
 extension SQLiteWriterConnection {
     /// Whether a transaction is open on the connection (SQLite's autocommit mode is off).
-    var inTransaction: Bool {
+    public var inTransaction: Bool {
         lock.withLock { handle.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
     }
+}
+
+/// The reading connections, called directly as the writing one is: each statement goes to the next
+/// connection in turn (a connection serves one statement at a time; with one more connection than
+/// cores a statement seldom waits). They only read: a transaction is refused (writes go to `Store`).
+public final class SQLiteReaderPool: SQLiteStatementRunner, @unchecked Sendable {
+    public let connections: [SQLiteWriterConnection]
+    private let next = NIOLockedValueBox(0)
+
+    public init(path: String, count: Int) throws {
+        connections = try (0..<max(1, count)).map { _ in try SQLiteWriterConnection(path: path) }
+    }
+
+    public var inTransaction: Bool { false }
+    public var transactions: Bool { false }
+
+    public func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (WriterRow) -> Void) throws {
+        let i = next.withLockedValue { n in
+            n = (n + 1) % connections.count
+            return n
+        }
+        try connections[i].run(sql, binds, onRow)
+    }
+
+    /// Runs `sql` on every connection (a setting of a connection, such as its cache size).
+    public func everywhere(_ sql: String) throws {
+        for c in connections { try c.run(sql, []) { _ in } }
+    }
+
+    public func close() {
+        for c in connections { c.close() }
+    }
+}
+
+/// A transaction asked of the reading connections.
+struct SQLiteReadOnly: Error, CustomStringConvertible {
+    var description: String { "the reading connections do not open transactions; writes go through Store" }
 }
 
 /// What FluentSQLiteDriver's converter delegate does: SQLite's names for Fluent's column types.
