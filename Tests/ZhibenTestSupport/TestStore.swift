@@ -27,6 +27,7 @@ public final class TestStore: @unchecked Sendable {
         logger.logLevel = .warning
         let engine: Store.Engine
         var cleanup: @Sendable () async throws -> Void = {}
+        var sqlitePath: String?
         if let url = postgresURL {
             let name = "zt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
             try await PostgresAdmin.run(url: url, sql: "CREATE DATABASE \(name)")
@@ -39,6 +40,7 @@ public final class TestStore: @unchecked Sendable {
         } else {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("zt-\(UUID().uuidString).sqlite").path
             databases.use(.sqlite(.file(path)), as: .sqlite)
+            sqlitePath = path
             engine = .sqlite
             cleanup = {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -50,8 +52,22 @@ public final class TestStore: @unchecked Sendable {
         let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: group.any())
         try await migrator.setupIfNeeded().get()
         try await migrator.prepareBatch().get()
-        if engine == .sqlite { try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run() }
-        return TestStore(databases: databases, store: Store(database: db, engine: engine), cleanup: cleanup)
+        guard engine == .sqlite, let path = sqlitePath else {
+            return TestStore(databases: databases, store: Store(database: db, engine: engine), cleanup: cleanup)
+        }
+        try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+        // As `serve` opens it: the store reads and writes on connections of its own, called directly.
+        let writer = try SQLiteWriterConnection(path: path)
+        let readers = try SQLiteReaderPool(path: path, count: 2)
+        let context = db.context
+        let store = Store(engine: .sqlite, provider: { SQLiteWriterDatabase(connection: readers, context: context) },
+                          writer: { SQLiteWriterDatabase(connection: writer, context: context) })
+        let removeFiles = cleanup
+        return TestStore(databases: databases, store: store, cleanup: {
+            writer.close()
+            readers.close()
+            try await removeFiles()
+        })
     }
 
     private init(databases: Databases, store: Store, cleanup: @escaping @Sendable () async throws -> Void) {

@@ -67,7 +67,12 @@ actor GroupCommitter {
     /// run twice: a body touches nothing but the database.) Returns each write's outcome; throws when
     /// the transaction can no longer commit (a savepoint that cannot be rolled back, the entries that
     /// cannot be written).
-    static func run(_ group: [Job], on tx: any Database) async throws -> [Result<any Sendable, any Error>] {
+    ///
+    /// `savepoint: false` (SQLite, where the transaction holds nothing but the group): the writes run
+    /// together without the group's savepoint, which makes SQLite copy every page they touch to a
+    /// sub-journal first; when one fails, `OneByOne` is thrown instead, the caller rolls the whole
+    /// transaction back and runs the group again with `oneByOne` in a new one.
+    static func run(_ group: [Job], on tx: any Database, savepoint: Bool = true, oneByOne: Bool = false) async throws -> [Result<any Sendable, any Error>] {
         if group.count == 1 {
             let pending = PendingAudit()
             let value = try await AuditChain.$pending.withValue(pending) { try await group[0].body(tx) }
@@ -78,19 +83,22 @@ actor GroupCommitter {
         var outcomes: [Result<any Sendable, any Error>] = []
         outcomes.reserveCapacity(group.count)
         var entries: [(event: AuditChain.Event, audit: AuditContext)] = []
-        try await sql.raw("SAVEPOINT audited_group").run()
-        do {
-            for job in group {
-                let pending = PendingAudit()
-                outcomes.append(.success(try await AuditChain.$pending.withValue(pending) { try await job.body(tx) }))
-                entries += pending.entries
+        if !oneByOne {
+            if savepoint { try await sql.raw("SAVEPOINT audited_group").run() }
+            do {
+                for job in group {
+                    let pending = PendingAudit()
+                    outcomes.append(.success(try await AuditChain.$pending.withValue(pending) { try await job.body(tx) }))
+                    entries += pending.entries
+                }
+                if savepoint { try await sql.raw("RELEASE SAVEPOINT audited_group").run() }
+                try await AuditChain.write(entries, on: tx)
+                return outcomes
+            } catch {
+                guard savepoint else { throw OneByOne() }
+                try await sql.raw("ROLLBACK TO SAVEPOINT audited_group").run()
+                try await sql.raw("RELEASE SAVEPOINT audited_group").run()
             }
-            try await sql.raw("RELEASE SAVEPOINT audited_group").run()
-            try await AuditChain.write(entries, on: tx)
-            return outcomes
-        } catch {
-            try await sql.raw("ROLLBACK TO SAVEPOINT audited_group").run()
-            try await sql.raw("RELEASE SAVEPOINT audited_group").run()
         }
         outcomes = []
         entries = []
@@ -112,3 +120,7 @@ actor GroupCommitter {
         return outcomes
     }
 }
+
+/// A write of a group run without the group's savepoint failed: the transaction is to be rolled back and
+/// the group run again one write at a time (see `GroupCommitter.run`).
+struct OneByOne: Error {}

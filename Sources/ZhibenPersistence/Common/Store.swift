@@ -72,7 +72,10 @@ public final class Store: Sendable {
         let outcomes: Result<[Result<any Sendable, any Error>], any Error>
         do {
             let database = writerProvider()
-            let transaction: @Sendable () async throws -> [Result<any Sendable, any Error>] = {
+            // SQLite: the group's transaction holds nothing else, so the group runs without a savepoint
+            // of its own and, when one of its writes fails, again one by one in a new transaction.
+            let savepoint = engine == .postgres
+            let transaction: @Sendable (Bool) async throws -> [Result<any Sendable, any Error>] = { oneByOne in
                 try await Self.transaction(on: database) { tx in
                     if self.engine == .postgres {
                         // Serialises writers across app instances, so the audit chain has one head.
@@ -80,10 +83,14 @@ public final class Store: Sendable {
                         let locked = ContinuousClock.now
                         for job in group { self.stats.waited(locked - job.queued) }
                     }
-                    return try await GroupCommitter.run(group, on: tx)
+                    return try await GroupCommitter.run(group, on: tx, savepoint: savepoint, oneByOne: oneByOne)
                 }
             }
-            outcomes = .success(try await run(transaction))
+            do {
+                outcomes = .success(try await run { try await transaction(false) })
+            } catch is OneByOne {
+                outcomes = .success(try await run { try await transaction(true) })
+            }
         } catch {
             outcomes = .failure(error)
         }
