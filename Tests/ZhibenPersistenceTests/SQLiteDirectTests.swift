@@ -104,6 +104,28 @@ struct SQLiteDirectTests {
         }
     }
 
+    @Test("once the log is long, the writer copies it back and the next commit starts it over (it does not keep growing)")
+    func logKeptShort() async throws {
+        try await Self.withFile { path in
+            let writer = try SQLiteWriterConnection(path: path)
+            defer { writer.close() }
+            try writer.run("PRAGMA journal_mode=WAL", []) { _ in }
+            try writer.run("CREATE TABLE big (b BLOB)", []) { _ in }
+            try writer.run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000) INSERT INTO big SELECT zeroblob(4000) FROM c", []) { _ in }
+            #expect(writer.logFrames >= SQLiteWriterConnection.longLog)
+            let before = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as! Int
+            writer.keepLogShort()
+            try writer.run("INSERT INTO big VALUES (zeroblob(10))", []) { _ in }
+            #expect(writer.logFrames < 10, "the commit after the copy writes at the log's start")
+            #expect(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as! Int == before)
+            #expect(try Self.rows(writer, "SELECT count(*) AS n FROM big")[0].decode(column: "n", as: Int.self) == 5001)
+            // A short log is left alone.
+            writer.keepLogShort()
+            try writer.run("INSERT INTO big VALUES (zeroblob(10))", []) { _ in }
+            #expect(writer.logFrames >= 2)
+        }
+    }
+
     struct Count: Decodable { let n: Int }
 
     struct NoConfiguration: DatabaseConfiguration {

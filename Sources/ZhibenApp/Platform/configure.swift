@@ -57,14 +57,17 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // indexes the lists walk in memory instead of reading them again through the kernel. (A memory
         // map saves a little more, but counts the mapped file in the process's resident memory.) A
         // setting of a connection: applied to each.
-        let connections: [any SQLDatabase] = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! as! any SQLDatabase }
-            + [writer!() as! any SQLDatabase]
+        let readers: [any SQLDatabase] = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! as! any SQLDatabase }
             + (readerPool?.connections ?? []).map { SQLiteWriterDatabase(connection: $0, context: lastKnown.context) as any SQLDatabase }
-        for db in connections {
+        for db in readers + [writer!() as! any SQLDatabase] {
             try await db.raw("PRAGMA cache_size = -32000").run()
-            // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
-            // inside them: `serve` checkpoints every second (below). A closing process checkpoints too.
-            if serving { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
+        }
+        // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
+        // inside them: `serve` checkpoints every second (below), and the writer copies a long log back
+        // between two writes (`SQLiteWriterConnection.keepLogShort`, its own rule instead of SQLite's).
+        // A closing process checkpoints too.
+        if serving {
+            for db in readers { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
         }
     }
     app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool, logger: app.logger)

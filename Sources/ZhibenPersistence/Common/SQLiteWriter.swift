@@ -50,6 +50,34 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
         sqlite_nio_sqlite3_busy_handler(handle, { _, _ in 1 }, nil)
         self.handle = handle
         try run("PRAGMA foreign_keys = ON", []) { _ in }
+        // The log's length after each commit of this connection (see `keepLogShort`). This replaces
+        // SQLite's own automatic checkpoint on this connection.
+        sqlite_nio_sqlite3_wal_hook(handle, { context, _, _, frames in
+            Unmanaged<SQLiteWriterConnection>.fromOpaque(context!).takeUnretainedValue().logFrames = frames
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Frames in the write-ahead log after this connection's last commit.
+    private(set) var logFrames: Int32 = 0
+
+    /// The log's length past which the writer copies it back into the file itself (4,000 frames of a page,
+    /// about 16 MB).
+    public static let longLog: Int32 = 4000
+
+    /// Copies the write-ahead log back into the database file (a passive checkpoint) once it has grown
+    /// past `longLog` frames, between two writes. The server's checkpoint each second runs beside the
+    /// writes, so under a steady stream of them it never catches up with the log's end, and SQLite
+    /// starts the log over from its beginning only once all of it is copied: the log then grew for as
+    /// long as writes kept coming, every commit appending to new blocks of the file (the kernel zeroing
+    /// and allocating each one). Run by the writer while no write can commit, the copy reaches the end,
+    /// and the next commit writes over the log's first frames again.
+    public func keepLogShort() {
+        lock.withLock {
+            guard let handle, logFrames >= Self.longLog else { return }
+            logFrames = 0
+            sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
     }
 
     deinit { close() }

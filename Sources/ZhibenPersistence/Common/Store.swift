@@ -70,8 +70,8 @@ public final class Store: Sendable {
         let started = ContinuousClock.now
         if engine == .sqlite { for job in group { stats.waited(started - job.queued) } }
         let outcomes: Result<[Result<any Sendable, any Error>], any Error>
+        let database = writerProvider()
         do {
-            let database = writerProvider()
             // SQLite: the group's transaction holds nothing else, so the group runs without a savepoint
             // of its own and, when one of its writes fails, again one by one in a new transaction.
             let savepoint = engine == .postgres
@@ -94,7 +94,10 @@ public final class Store: Sendable {
         } catch {
             outcomes = .failure(error)
         }
-        if engine == .sqlite { await writeGate.leave() }
+        if engine == .sqlite {
+            Self.keepLogShort(database)
+            await writeGate.leave()
+        }
         stats.grouped(group.count)
         switch outcomes {
         case .success(let each):
@@ -112,12 +115,21 @@ public final class Store: Sendable {
             let database = writerProvider()
             let transaction: @Sendable () async throws -> T = { try await Self.transaction(on: database) { tx in try await body(tx) } }
             let result = try await run(transaction)
-            if engine == .sqlite { await writeGate.leave() }
+            if engine == .sqlite {
+                Self.keepLogShort(database)
+                await writeGate.leave()
+            }
             return result
         } catch {
             if engine == .sqlite { await writeGate.leave() }
             throw error
         }
+    }
+
+    /// SQLite's writing connection: the log copied back once long, before the next write (see
+    /// `SQLiteWriterConnection.keepLogShort`).
+    private static func keepLogShort(_ database: any Database) {
+        ((database as? SQLiteWriterDatabase)?.connection as? SQLiteWriterConnection)?.keepLogShort()
     }
 
     /// One transaction on `database`; on SQLite's writing connection without futures (see `SQLiteWriterDatabase`).
