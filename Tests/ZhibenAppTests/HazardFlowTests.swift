@@ -123,6 +123,26 @@ struct HazardFlowTests {
         }
     }
 
+    @Test("the answer to a report, built from what was stored, is what reading the hazard back gives, ETag included")
+    func reportAnswersAsRead() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let s = try await Self.setup(h)
+            let res = try await s.h.api(.POST, "/api/v1/hazards", token: s.inspector, json: [
+                "enterpriseId": s.enterprise.id.uuidString, "title": "铁水吊运跨下设有休息室", "location": "炼钢车间二跨",
+                "source": "inspection", "foundAt": "2026-03-02", "focusTags": ["moltenMetal"], "level": "major", "criteria": ["MHC-4-01"],
+            ])
+            #expect(res.status == .created)
+            let id = try res.content.get(UUID.self, at: "id")
+            #expect(res.headers.first(name: .location) == "/api/v1/hazards/\(id)")
+            let read = try await h.api(.GET, "/api/v1/hazards/\(id)", token: s.inspector)
+            #expect(read.headers.first(name: .eTag) == res.headers.first(name: .eTag))
+            let answered = try JSONSerialization.jsonObject(with: Data(res.body.readableBytesView)) as! NSDictionary
+            let stored = try JSONSerialization.jsonObject(with: Data(read.body.readableBytesView)) as! NSDictionary
+            #expect(answered == stored)
+            #expect((answered["history"] as? [Any])?.count == 1)
+        }
+    }
+
     @Test("a major hazard walks the whole loop through the API; its history shows every step with who and when")
     func wholeLoop() async throws {
         try await Harness.with(enterprises: 10) { h in

@@ -259,11 +259,17 @@ public struct HazardService: Sendable {
 
     /// Reports a hazard: checks the draft and stores it with its history entry and notifications.
     public func report(_ draft: HazardDraft, actor: Caller, origin: String? = nil) async throws -> Hazard {
+        try await reportWithHistory(draft, actor: actor, origin: origin).hazard
+    }
+
+    /// Reports, and answers the new hazard with its history (its one entry) as stored: what
+    /// `history(_:actor:)` would read back, without reading it (a new hazard has no photos yet).
+    public func reportWithHistory(_ draft: HazardDraft, actor: Caller, origin: String? = nil) async throws -> (hazard: Hazard, history: [HazardEvent]) {
         let new = try await prepare(draft, actor: actor)
         let created = try await repository.create(new.hazard, event: new.event, notifications: new.notifications,
                                                   audit: AuditContext(actor: actor, at: new.hazard.createdAt, origin: origin))
         await channel.deliver(new.notifications)
-        return created
+        return (created, [new.event])
     }
 
     /// Tells the channel (SMS, logs) about notifications already stored by another record's write.

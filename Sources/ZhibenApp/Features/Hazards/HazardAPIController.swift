@@ -96,8 +96,11 @@ struct HazardAPIController: RouteCollection {
 
     func report(req: Request) async throws -> Response {
         let input = try req.decodeBody(HazardInputDTO.self)
-        let h = try await req.zhiben.hazards.report(input.draft(), actor: req.caller, origin: req.origin)
-        let res = try await detail(h.id, req, status: .created)
+        let caller = try req.caller
+        // The answer is what `GET` gives for it, from what was stored rather than read back.
+        let (h, history) = try await req.zhiben.hazards.reportWithHistory(input.draft(), actor: caller, origin: req.origin)
+        let dto = HazardDTO(h, now: req.zhiben.clock.now(), history: history, photos: [], allowed: HazardWorkflow.available(to: caller, on: h))
+        let res = try Response.json(dto, version: h.version, status: .created)
         res.headers.replaceOrAdd(name: .location, value: APIRoute.hazard.path(h.id))
         return res
     }
