@@ -7,7 +7,7 @@ import SQLKit
 import Testing
 @testable import ZhibenPersistence
 
-/// The SQLite connections the store calls directly (`SQLiteWriterConnection`, `SQLiteReaderPool`), on a
+/// The SQLite connections the store calls directly (`SQLiteDirectConnection`, `SQLiteReaderPool`), on a
 /// file of their own, beside what SQLiteNIO reads from the same file.
 @Suite("SQLite called directly")
 struct SQLiteDirectTests {
@@ -17,8 +17,8 @@ struct SQLiteDirectTests {
         try await body(path)
     }
 
-    static func rows(_ runner: any SQLiteStatementRunner, _ sql: String, _ binds: [SQLiteData] = []) throws -> [WriterRow] {
-        nonisolated(unsafe) var rows: [WriterRow] = []
+    static func rows(_ runner: any SQLiteStatementRunner, _ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteDirectRow] {
+        nonisolated(unsafe) var rows: [SQLiteDirectRow] = []
         try runner.run(sql, binds) { rows.append($0) }
         return rows
     }
@@ -26,7 +26,7 @@ struct SQLiteDirectTests {
     @Test("values go in and come back as stored; a kept statement is bound afresh on each use")
     func values() async throws {
         try await Self.withFile { path in
-            let writer = try SQLiteWriterConnection(path: path)
+            let writer = try SQLiteDirectConnection(path: path)
             defer { writer.close() }
             try writer.run("CREATE TABLE t (i INTEGER, f REAL, s TEXT, b BLOB, n TEXT)", []) { _ in }
             let insert = "INSERT INTO t (i, f, s, b, n) VALUES (?, ?, ?, ?, ?)"
@@ -49,7 +49,7 @@ struct SQLiteDirectTests {
     @Test("a failed statement names SQLite's reason, counts as a constraint failure where it is one, and leaves the connection usable")
     func failures() async throws {
         try await Self.withFile { path in
-            let writer = try SQLiteWriterConnection(path: path)
+            let writer = try SQLiteDirectConnection(path: path)
             defer { writer.close() }
             try writer.run("CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)", []) { _ in }
             let insert = "INSERT INTO u (name) VALUES (?)"
@@ -57,7 +57,7 @@ struct SQLiteDirectTests {
             do {
                 try writer.run(insert, [.text("a")]) { _ in }
                 Issue.record("a duplicate was stored")
-            } catch let error as SQLiteWriteError {
+            } catch let error as SQLiteDirectError {
                 #expect(error.isConstraintFailure)
                 #expect(error.message.contains("UNIQUE"), "\(error)")
             }
@@ -65,27 +65,27 @@ struct SQLiteDirectTests {
             do {
                 try writer.run("SELEC nothing", []) { _ in }
                 Issue.record("bad SQL ran")
-            } catch let error as SQLiteWriteError {
+            } catch let error as SQLiteDirectError {
                 #expect(error.isSyntaxError && !error.isConstraintFailure)
             }
             #expect(try Self.rows(writer, "SELECT count(*) AS n FROM u")[0].decode(column: "n", as: Int.self) == 2)
             writer.close()
-            #expect(throws: SQLiteWriteError.self) { try writer.run("SELECT 1", []) { _ in } }
+            #expect(throws: SQLiteDirectError.self) { try writer.run("SELECT 1", []) { _ in } }
         }
     }
 
     @Test("a transaction through Fluent's interface commits or rolls back whole; the reading pool sees commits only and refuses transactions")
     func transactions() async throws {
         try await Self.withFile { path in
-            let writer = try SQLiteWriterConnection(path: path)
+            let writer = try SQLiteDirectConnection(path: path)
             let readers = try SQLiteReaderPool(path: path, count: 2)
             defer { writer.close(); readers.close() }
             try writer.run("PRAGMA journal_mode=WAL", []) { _ in }
             try writer.run("CREATE TABLE v (x INTEGER)", []) { _ in }
             let loop = MultiThreadedEventLoopGroup.singleton.any()
             let context = DatabaseContext(configuration: NoConfiguration(), logger: .init(label: "test"), eventLoop: loop)
-            let db = SQLiteWriterDatabase(connection: writer, context: context)
-            let read = SQLiteWriterDatabase(connection: readers, context: context)
+            let db = SQLiteDirectDatabase(connection: writer, context: context)
+            let read = SQLiteDirectDatabase(connection: readers, context: context)
             struct Refused: Error {}
             await #expect(throws: Refused.self) {
                 try await db.transaction { tx in
@@ -107,12 +107,12 @@ struct SQLiteDirectTests {
     @Test("once the log is long, the writer copies it back and the next commit starts it over (it does not keep growing)")
     func logKeptShort() async throws {
         try await Self.withFile { path in
-            let writer = try SQLiteWriterConnection(path: path)
+            let writer = try SQLiteDirectConnection(path: path)
             defer { writer.close() }
             try writer.run("PRAGMA journal_mode=WAL", []) { _ in }
             try writer.run("CREATE TABLE big (b BLOB)", []) { _ in }
             try writer.run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000) INSERT INTO big SELECT zeroblob(4000) FROM c", []) { _ in }
-            #expect(writer.logFrames >= SQLiteWriterConnection.longLog)
+            #expect(writer.logFrames >= SQLiteDirectConnection.longLog)
             let before = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as! Int
             writer.keepLogShort()
             try writer.run("INSERT INTO big VALUES (zeroblob(10))", []) { _ in }

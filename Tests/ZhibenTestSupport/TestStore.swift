@@ -57,11 +57,11 @@ public final class TestStore: @unchecked Sendable {
         }
         try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
         // As `serve` opens it: the store reads and writes on connections of its own, called directly.
-        let writer = try SQLiteWriterConnection(path: path)
+        let writer = try SQLiteDirectConnection(path: path)
         let readers = try SQLiteReaderPool(path: path, count: 2)
         let context = db.context
-        let store = Store(engine: .sqlite, provider: { SQLiteWriterDatabase(connection: readers, context: context) },
-                          writer: { SQLiteWriterDatabase(connection: writer, context: context) })
+        let store = Store(engine: .sqlite, provider: { SQLiteDirectDatabase(connection: readers, context: context) },
+                          writer: { SQLiteDirectDatabase(connection: writer, context: context) })
         let removeFiles = cleanup
         return TestStore(databases: databases, store: store, cleanup: {
             writer.close()

@@ -32,18 +32,19 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     // After shutdown the databases answer nil: a late reader (a stream still closing) then gets the pool
     // it had, which fails its query with an error instead of stopping the process.
     let lastKnown = databases.database(logger: logger, on: loops.any())!
-    // SQLite: the connection that writes, its own, called directly (see `SQLiteWriterConnection`), so
-    // that reads never queue behind a write's transaction. Closed last when the application stops.
+    // SQLite: the store's connections, called directly (see `SQLiteDirectConnection`): the one that
+    // writes, its own, so that reads never queue behind a write's transaction, and a pool that reads.
+    // Closed last when the application stops.
     var writer: (@Sendable () -> any Database)?
     var reader: (@Sendable () -> any Database) = { databases.database(logger: logger, on: loops.any()) ?? lastKnown }
     var readerPool: SQLiteReaderPool?
     if case .sqlite(let path) = config.database, !clientOnly {
-        let connection = try SQLiteWriterConnection(path: path)
+        let connection = try SQLiteDirectConnection(path: path)
         // Reads too: one connection more than the cores, statements handed to each in turn.
         let readers = try SQLiteReaderPool(path: path, count: System.coreCount + 1)
         let context = lastKnown.context
-        writer = { SQLiteWriterDatabase(connection: connection, context: context) }
-        reader = { SQLiteWriterDatabase(connection: readers, context: context) }
+        writer = { SQLiteDirectDatabase(connection: connection, context: context) }
+        reader = { SQLiteDirectDatabase(connection: readers, context: context) }
         readerPool = readers
         app.lifecycle.use(WriterCloser(connection: connection, readers: readers))
     }
@@ -58,13 +59,13 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // map saves a little more, but counts the mapped file in the process's resident memory.) A
         // setting of a connection: applied to each.
         let readers: [any SQLDatabase] = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! as! any SQLDatabase }
-            + (readerPool?.connections ?? []).map { SQLiteWriterDatabase(connection: $0, context: lastKnown.context) as any SQLDatabase }
+            + (readerPool?.connections ?? []).map { SQLiteDirectDatabase(connection: $0, context: lastKnown.context) as any SQLDatabase }
         for db in readers + [writer!() as! any SQLDatabase] {
             try await db.raw("PRAGMA cache_size = -32000").run()
         }
         // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
         // inside them: `serve` checkpoints every second (below), and the writer copies a long log back
-        // between two writes (`SQLiteWriterConnection.keepLogShort`, its own rule instead of SQLite's).
+        // between two writes (`SQLiteDirectConnection.keepLogShort`, its own rule instead of SQLite's).
         // A closing process checkpoints too.
         if serving {
             for db in readers { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
@@ -207,10 +208,11 @@ final class PeriodicJob: LifecycleHandler, @unchecked Sendable {
     }
 }
 
-/// Closes SQLite's writing connection when the application stops. Registered before every job, so it
-/// runs after them (handlers stop in the reverse order): no write is left to run on it.
+/// Closes the store's SQLite connections (the writing one and the reading pool) when the application
+/// stops. Registered before every job, so it runs after them (handlers stop in the reverse order): no
+/// write is left to run on them.
 struct WriterCloser: LifecycleHandler {
-    let connection: SQLiteWriterConnection
+    let connection: SQLiteDirectConnection
     let readers: SQLiteReaderPool
 
     func shutdownAsync(_ app: Application) async {

@@ -127,14 +127,14 @@ public final class Store: Sendable {
     }
 
     /// SQLite's writing connection: the log copied back once long, before the next write (see
-    /// `SQLiteWriterConnection.keepLogShort`).
+    /// `SQLiteDirectConnection.keepLogShort`).
     private static func keepLogShort(_ database: any Database) {
-        ((database as? SQLiteWriterDatabase)?.connection as? SQLiteWriterConnection)?.keepLogShort()
+        ((database as? SQLiteDirectDatabase)?.connection as? SQLiteDirectConnection)?.keepLogShort()
     }
 
-    /// One transaction on `database`; on SQLite's writing connection without futures (see `SQLiteWriterDatabase`).
+    /// One transaction on `database`; on SQLite's writing connection without futures (see `SQLiteDirectDatabase`).
     private static func transaction<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        if let writer = database as? SQLiteWriterDatabase { return try await writer.transaction(body) }
+        if let writer = database as? SQLiteDirectDatabase { return try await writer.transaction(body) }
         return try await database.transaction(body)
     }
 

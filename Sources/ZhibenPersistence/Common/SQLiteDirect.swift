@@ -9,14 +9,15 @@ import VaporCSQLite
 
 /// What runs one statement on SQLite directly: the writing connection, or the pool of reading ones.
 public protocol SQLiteStatementRunner: Sendable {
-    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (WriterRow) -> Void) throws
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (SQLiteDirectRow) -> Void) throws
     /// Whether the statements run inside an open transaction (the writing connection only).
     var inTransaction: Bool { get }
     /// Whether transactions may be opened here (not on a pool, whose statements go to any connection).
     var transactions: Bool { get }
 }
 
-/// SQLite's one writing connection, called directly.
+/// A SQLite connection called directly: the store's one writing connection, and each of its reading ones
+/// (`SQLiteReaderPool`).
 ///
 /// Every write of a SQLite file already takes turns (`Store`'s write gate), so the connection that
 /// writes never serves two callers at once. Through SQLiteNIO each statement crossed three threads (the
@@ -29,13 +30,14 @@ public protocol SQLiteStatementRunner: Sendable {
 /// The connection uses the same SQLite library as SQLiteNIO's (the one SQLiteNIO bundles), so the two
 /// share the library's file locks; it is opened with the same flags and the same busy handler (wait
 /// for a lock however long another process holds it).
-public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sendable {
+public final class SQLiteDirectConnection: SQLiteStatementRunner, @unchecked Sendable {
     /// The statements kept prepared, by their text; emptied when it reaches `capacity` (texts of
     /// many-row inserts vary with their row count).
     private var prepared: [String: OpaquePointer] = [:]
     private static let capacity = 256
     private var handle: OpaquePointer?
-    /// One caller at a time (the write gate already ensures it; this guards the kept statements if ever not).
+    /// One statement at a time (for the writer the write gate already ensures it; a reading connection
+    /// may be handed two at once).
     private let lock = NIOLock()
 
     public init(path: String) throws {
@@ -45,7 +47,7 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
         guard opened == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open"
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            throw SQLiteWriteError(code: opened, message: "\(message): \(path)")
+            throw SQLiteDirectError(code: opened, message: "\(message): \(path)")
         }
         sqlite_nio_sqlite3_busy_handler(handle, { _, _ in 1 }, nil)
         self.handle = handle
@@ -53,7 +55,7 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
         // The log's length after each commit of this connection (see `keepLogShort`). This replaces
         // SQLite's own automatic checkpoint on this connection.
         sqlite_nio_sqlite3_wal_hook(handle, { context, _, _, frames in
-            Unmanaged<SQLiteWriterConnection>.fromOpaque(context!).takeUnretainedValue().logFrames = frames
+            Unmanaged<SQLiteDirectConnection>.fromOpaque(context!).takeUnretainedValue().logFrames = frames
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
     }
@@ -95,9 +97,9 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
     public var transactions: Bool { true }
 
     /// Runs one statement with its bound values, handing each row to `onRow` as it is read.
-    public func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (WriterRow) -> Void) throws {
+    public func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (SQLiteDirectRow) -> Void) throws {
         try lock.withLock {
-            guard let handle else { throw SQLiteWriteError(code: SQLITE_MISUSE, message: "the writing connection is closed") }
+            guard let handle else { throw SQLiteDirectError(code: SQLITE_MISUSE, message: "the connection is closed") }
             let statement = try self.statement(sql, handle)
             defer {
                 sqlite_nio_sqlite3_reset(statement)
@@ -118,7 +120,7 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
                 }
                 guard result == SQLITE_OK else { throw error(result, handle) }
             }
-            var columns: WriterRow.Columns?
+            var columns: SQLiteDirectRow.Columns?
             while true {
                 let step = sqlite_nio_sqlite3_step(statement)
                 if step == SQLITE_DONE { return }
@@ -128,7 +130,7 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
                 var values: [SQLiteData] = []
                 values.reserveCapacity(names.names.count)
                 for i in 0..<Int32(names.names.count) { values.append(Self.value(statement, i)) }
-                onRow(WriterRow(columns: names, values: values))
+                onRow(SQLiteDirectRow(columns: names, values: values))
             }
         }
     }
@@ -146,15 +148,15 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
         return statement
     }
 
-    private func error(_ code: Int32, _ handle: OpaquePointer) -> SQLiteWriteError {
-        SQLiteWriteError(code: code, message: sqlite_nio_sqlite3_errmsg(handle).map { String(cString: $0) } ?? "unknown")
+    private func error(_ code: Int32, _ handle: OpaquePointer) -> SQLiteDirectError {
+        SQLiteDirectError(code: code, message: sqlite_nio_sqlite3_errmsg(handle).map { String(cString: $0) } ?? "unknown")
     }
 
-    private static func columns(of statement: OpaquePointer) -> WriterRow.Columns {
+    private static func columns(of statement: OpaquePointer) -> SQLiteDirectRow.Columns {
         let count = sqlite_nio_sqlite3_column_count(statement)
         var names: [String] = []
         for i in 0..<count { names.append(sqlite_nio_sqlite3_column_name(statement, i).map { String(cString: $0) } ?? "") }
-        return WriterRow.Columns(names: names)
+        return SQLiteDirectRow.Columns(names: names)
     }
 
     private static func value(_ statement: OpaquePointer, _ i: Int32) -> SQLiteData {
@@ -179,8 +181,8 @@ public final class SQLiteWriterConnection: SQLiteStatementRunner, @unchecked Sen
 
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// An error of the writing connection, with SQLite's code and message.
-public struct SQLiteWriteError: Error, CustomStringConvertible, DatabaseError {
+/// An error of a direct connection, with SQLite's code and message.
+public struct SQLiteDirectError: Error, CustomStringConvertible, DatabaseError {
     public let code: Int32
     public let message: String
     public var description: String { "SQLite error \(code): \(message)" }
@@ -189,8 +191,8 @@ public struct SQLiteWriteError: Error, CustomStringConvertible, DatabaseError {
     public var isConstraintFailure: Bool { code & 0xff == SQLITE_CONSTRAINT }
 }
 
-/// One row the writing connection read.
-public struct WriterRow: SQLRow {
+/// One row a direct connection read.
+public struct SQLiteDirectRow: SQLRow {
     /// The column names of a statement's rows, shared by its rows.
     public final class Columns: Sendable {
         let names: [String]
@@ -211,20 +213,20 @@ public struct WriterRow: SQLRow {
         return values[i] == .null
     }
     public func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
-        guard let i = columns.index[column] else { throw MissingWriterColumn(column: column) }
+        guard let i = columns.index[column] else { throw MissingDirectColumn(column: column) }
         return try SQLiteDataDecoder().decode(D.self, from: values[i])
     }
 }
 
-struct MissingWriterColumn: Error, CustomStringConvertible {
+struct MissingDirectColumn: Error, CustomStringConvertible {
     let column: String
     var description: String { "no column \(column) in the row" }
 }
 
-/// The writing connection as a Fluent database and a SQLKit database: what `Store` hands to writes on
-/// SQLite. Statements run at once on the calling thread; the futures it returns are already complete.
-/// Schema changes are not run here (migrations use the pool).
-public struct SQLiteWriterDatabase: Database, SQLDatabase {
+/// A direct connection (or the reading pool) as a Fluent database and a SQLKit database: what `Store`
+/// hands to reads and writes on SQLite. Statements run at once on the calling thread; the futures it
+/// returns are already complete. Schema changes are not run here (migrations use Fluent's connections).
+public struct SQLiteDirectDatabase: Database, SQLDatabase {
     let connection: any SQLiteStatementRunner
     public let context: DatabaseContext
     public let inTransaction: Bool
@@ -238,16 +240,16 @@ public struct SQLiteWriterDatabase: Database, SQLDatabase {
     // MARK: Fluent
 
     public func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<Void> {
-        var converted = SQLQueryConverter(delegate: WriterConverterDelegate()).convert(query)
+        var converted = SQLQueryConverter(delegate: DirectConverterDelegate()).convert(query)
         // As FluentSQLiteDriver does: a create answers the new row's id.
         if case .create = query.action, query.customIDKey != .some(.string("")) {
             converted = SQLKit.SQLList([converted, SQLReturning(SQLColumn((query.customIDKey ?? .id).description))], separator: SQLRaw(" "))
         }
-        return execute(sql: converted) { onOutput(WriterOutput(row: $0, schema: nil)) }
+        return execute(sql: converted) { onOutput(DirectOutput(row: $0, schema: nil)) }
     }
 
     public func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
-        eventLoop.makeFailedFuture(SQLiteWriteError(code: SQLITE_MISUSE, message: "schema changes are not run on the writing connection"))
+        eventLoop.makeFailedFuture(SQLiteDirectError(code: SQLITE_MISUSE, message: "schema changes are not run on the store's direct connections"))
     }
 
     public func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> {
@@ -257,7 +259,7 @@ public struct SQLiteWriterDatabase: Database, SQLDatabase {
     public func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         if inTransaction { return closure(self) }
         guard connection.transactions else { return eventLoop.makeFailedFuture(SQLiteReadOnly()) }
-        let tx = SQLiteWriterDatabase(connection: connection, context: context, inTransaction: true)
+        let tx = SQLiteDirectDatabase(connection: connection, context: context, inTransaction: true)
         do { try tx.run("BEGIN TRANSACTION") } catch { return eventLoop.makeFailedFuture(error) }
         // Completed once, on whichever thread the body's future completes.
         let promise = eventLoop.makePromise(of: T.self)
@@ -278,7 +280,7 @@ public struct SQLiteWriterDatabase: Database, SQLDatabase {
     public func transaction<T: Sendable>(_ body: @Sendable (any Database) async throws -> T) async throws -> T {
         if inTransaction { return try await body(self) }
         guard connection.transactions else { throw SQLiteReadOnly() }
-        let tx = SQLiteWriterDatabase(connection: connection, context: context, inTransaction: true)
+        let tx = SQLiteDirectDatabase(connection: connection, context: context, inTransaction: true)
         try tx.run("BEGIN TRANSACTION")
         do {
             let value = try await body(tx)
@@ -331,7 +333,7 @@ public struct SQLiteWriterDatabase: Database, SQLDatabase {
     }
 }
 
-extension SQLiteWriterConnection {
+extension SQLiteDirectConnection {
     /// Whether a transaction is open on the connection (SQLite's autocommit mode is off).
     public var inTransaction: Bool {
         lock.withLock { handle.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
@@ -342,17 +344,17 @@ extension SQLiteWriterConnection {
 /// connection in turn (a connection serves one statement at a time; with one more connection than
 /// cores a statement seldom waits). They only read: a transaction is refused (writes go to `Store`).
 public final class SQLiteReaderPool: SQLiteStatementRunner, @unchecked Sendable {
-    public let connections: [SQLiteWriterConnection]
+    public let connections: [SQLiteDirectConnection]
     private let next = NIOLockedValueBox(0)
 
     public init(path: String, count: Int) throws {
-        connections = try (0..<max(1, count)).map { _ in try SQLiteWriterConnection(path: path) }
+        connections = try (0..<max(1, count)).map { _ in try SQLiteDirectConnection(path: path) }
     }
 
     public var inTransaction: Bool { false }
     public var transactions: Bool { false }
 
-    public func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (WriterRow) -> Void) throws {
+    public func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (SQLiteDirectRow) -> Void) throws {
         let i = next.withLockedValue { n in
             n = (n + 1) % connections.count
             return n
@@ -376,7 +378,7 @@ struct SQLiteReadOnly: Error, CustomStringConvertible {
 }
 
 /// What FluentSQLiteDriver's converter delegate does: SQLite's names for Fluent's column types.
-private struct WriterConverterDelegate: SQLConverterDelegate {
+private struct DirectConverterDelegate: SQLConverterDelegate {
     func customDataType(_ dataType: DatabaseSchema.DataType) -> (any SQLExpression)? {
         switch dataType {
         case .string: SQLRaw("TEXT")
@@ -390,7 +392,7 @@ private struct WriterConverterDelegate: SQLConverterDelegate {
 
 /// A row as Fluent reads a model from it, as FluentSQLiteDriver's output does (a schema prefixes the
 /// column names of a joined model).
-private struct WriterOutput: DatabaseOutput {
+private struct DirectOutput: DatabaseOutput {
     let row: any SQLRow
     let schema: String?
 
@@ -400,7 +402,7 @@ private struct WriterOutput: DatabaseOutput {
         (schema.map { .prefix(.prefix(.string($0), "_"), key) } ?? key).description
     }
 
-    func schema(_ schema: String) -> any DatabaseOutput { WriterOutput(row: row, schema: schema) }
+    func schema(_ schema: String) -> any DatabaseOutput { DirectOutput(row: row, schema: schema) }
     func contains(_ key: FieldKey) -> Bool { row.contains(column: column(key)) }
     func decodeNil(_ key: FieldKey) throws -> Bool { try row.decodeNil(column: column(key)) }
     func decode<T: Decodable>(_ key: FieldKey, as: T.Type) throws -> T { try row.decode(column: column(key), as: T.self) }
