@@ -340,31 +340,34 @@ extension SQLiteDirectConnection {
     }
 }
 
-/// The reading connections, called directly as the writing one is: each statement goes to the next
-/// connection in turn (a connection serves one statement at a time; with one more connection than
-/// cores a statement seldom waits). They only read: a transaction is refused (writes go to `Store`).
+/// The reading connections, called directly as the writing one is: each statement goes to a connection
+/// no other statement is using (statements run on the cooperative threads, one per core, so with one
+/// connection more than the cores one is free), or, should all be in use, to the next in turn, where
+/// it waits. They only read: a transaction is refused (writes go to `Store`).
 public final class SQLiteReaderPool: SQLiteStatementRunner, @unchecked Sendable {
     public let connections: [SQLiteDirectConnection]
-    private let next = NIOLockedValueBox(0)
+    /// Which connections run a statement now, and the last one handed out.
+    private let state: NIOLockedValueBox<(busy: [Bool], next: Int)>
 
     public init(path: String, count: Int) throws {
         connections = try (0..<max(1, count)).map { _ in try SQLiteDirectConnection(path: path) }
+        state = NIOLockedValueBox((busy: Array(repeating: false, count: max(1, count)), next: 0))
     }
 
     public var inTransaction: Bool { false }
     public var transactions: Bool { false }
 
     public func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (SQLiteDirectRow) -> Void) throws {
-        let i = next.withLockedValue { n in
-            n = (n + 1) % connections.count
-            return n
+        let (i, marked) = state.withLockedValue { s -> (Int, Bool) in
+            if let free = s.busy.firstIndex(of: false) {
+                s.busy[free] = true
+                return (free, true)
+            }
+            s.next = (s.next + 1) % s.busy.count
+            return (s.next, false)
         }
+        defer { if marked { state.withLockedValue { $0.busy[i] = false } } }
         try connections[i].run(sql, binds, onRow)
-    }
-
-    /// Runs `sql` on every connection (a setting of a connection, such as its cache size).
-    public func everywhere(_ sql: String) throws {
-        for c in connections { try c.run(sql, []) { _ in } }
     }
 
     public func close() {
