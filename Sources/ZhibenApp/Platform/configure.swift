@@ -37,15 +37,15 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     // Closed last when the application stops.
     var writer: (@Sendable () -> any Database)?
     var reader: (@Sendable () -> any Database) = { databases.database(logger: logger, on: loops.any()) ?? lastKnown }
-    var readerPool: SQLiteReaderPool?
     if case .sqlite(let path) = config.database, !clientOnly {
         let connection = try SQLiteDirectConnection(path: path)
         // Reads too: one connection more than the cores, statements handed to each in turn.
         let readers = try SQLiteReaderPool(path: path, count: System.coreCount + 1)
+        // Checkpoints under `serve`: see below (the writer has its own rule).
+        if serving { for c in readers.connections { try c.run("PRAGMA wal_autocheckpoint = 0", []) { _ in } } }
         let context = lastKnown.context
         writer = { SQLiteDirectDatabase(connection: connection, context: context) }
         reader = { SQLiteDirectDatabase(connection: readers, context: context) }
-        readerPool = readers
         app.lifecycle.use(WriterCloser(connection: connection, readers: readers))
     }
     let store = Store(engine: engine, provider: reader, writer: writer)
@@ -53,22 +53,17 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
         // WAL lets pages read while a write commits; the setting lives in the file. synchronous=FULL (the
         // default) makes every acknowledged commit durable.
         try await store.sql.raw("PRAGMA journal_mode=WAL").run()
-        // Each event loop holds one connection (migrations and commands), and the store reads on its own
-        // (`SQLiteReaderPool`). A page cache of 32 MB (SQLite's default is 2 MB) keeps the
-        // indexes the lists walk in memory instead of reading them again through the kernel. (A memory
-        // map saves a little more, but counts the mapped file in the process's resident memory.) A
-        // setting of a connection: applied to each.
-        let readers: [any SQLDatabase] = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! as! any SQLDatabase }
-            + (readerPool?.connections ?? []).map { SQLiteDirectDatabase(connection: $0, context: lastKnown.context) as any SQLDatabase }
-        for db in readers + [writer!() as! any SQLDatabase] {
+        // Each event loop holds one connection (migrations and commands), and the store has its own
+        // (`SQLiteDirectConnection`, which sets its page cache itself). A page cache of 32 MB (SQLite's
+        // default is 2 MB) on each loop's too.
+        let loopConnections = app.eventLoopGroup.makeIterator().map { app.databases.database(.sqlite, logger: app.logger, on: $0)! as! any SQLDatabase }
+        for db in loopConnections {
             try await db.raw("PRAGMA cache_size = -32000").run()
-        }
-        // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
-        // inside them: `serve` checkpoints every second (below), and the writer copies a long log back
-        // between two writes (`SQLiteDirectConnection.keepLogShort`, its own rule instead of SQLite's).
-        // A closing process checkpoints too.
-        if serving {
-            for db in readers { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
+            // Checkpoints (copying the write-ahead log back into the file) run beside the commits, not
+            // inside them: `serve` checkpoints every second (below), and the store's writer copies a
+            // long log back between two writes (`SQLiteDirectConnection.keepLogShort`, its own rule
+            // instead of SQLite's). A closing process checkpoints too.
+            if serving { try await db.raw("PRAGMA wal_autocheckpoint = 0").run() }
         }
     }
     app.zhiben = ZhibenServices(config: config, store: store, clock: clock, threadPool: app.threadPool, logger: app.logger)

@@ -68,11 +68,11 @@ actor GroupCommitter {
     /// the transaction can no longer commit (a savepoint that cannot be rolled back, the entries that
     /// cannot be written).
     ///
-    /// `savepoint: false` (SQLite, where the transaction holds nothing but the group): the writes run
-    /// together without the group's savepoint, which makes SQLite copy every page they touch to a
-    /// sub-journal first; when one fails, `OneByOne` is thrown instead, the caller rolls the whole
-    /// transaction back and runs the group again with `oneByOne` in a new one.
-    static func run(_ group: [Job], on tx: any Database, savepoint: Bool = true, oneByOne: Bool = false) async throws -> [Result<any Sendable, any Error>] {
+    /// `.bare` (SQLite, where the transaction holds nothing but the group): the writes run together
+    /// without the group's savepoint, which makes SQLite copy every page they touch to a sub-journal
+    /// first; when one fails, `OneByOne` is thrown instead, the caller rolls the whole transaction back
+    /// and runs the group again as `.oneByOne` in a new one.
+    static func run(_ group: [Job], on tx: any Database, mode: Mode = .savepoint) async throws -> [Result<any Sendable, any Error>] {
         if group.count == 1 {
             let pending = PendingAudit()
             let value = try await AuditChain.$pending.withValue(pending) { try await group[0].body(tx) }
@@ -83,7 +83,8 @@ actor GroupCommitter {
         var outcomes: [Result<any Sendable, any Error>] = []
         outcomes.reserveCapacity(group.count)
         var entries: [(event: AuditChain.Event, audit: AuditContext)] = []
-        if !oneByOne {
+        if mode != .oneByOne {
+            let savepoint = mode == .savepoint
             if savepoint { try await sql.raw("SAVEPOINT audited_group").run() }
             do {
                 for job in group {
@@ -119,6 +120,12 @@ actor GroupCommitter {
         try await AuditChain.write(entries, on: tx)
         return outcomes
     }
+}
+
+extension GroupCommitter {
+    /// How a group's writes run (see `run`): together in the group's savepoint, together without one,
+    /// or each in a savepoint of its own.
+    enum Mode: Sendable { case savepoint, bare, oneByOne }
 }
 
 /// A write of a group run without the group's savepoint failed: the transaction is to be rolled back and

@@ -70,12 +70,12 @@ public final class Store: Sendable {
         let started = ContinuousClock.now
         if engine == .sqlite { for job in group { stats.waited(started - job.queued) } }
         let outcomes: Result<[Result<any Sendable, any Error>], any Error>
-        let database = writerProvider()
         do {
+            let database = writerProvider()
             // SQLite: the group's transaction holds nothing else, so the group runs without a savepoint
             // of its own and, when one of its writes fails, again one by one in a new transaction.
-            let savepoint = engine == .postgres
-            let transaction: @Sendable (Bool) async throws -> [Result<any Sendable, any Error>] = { oneByOne in
+            let together: GroupCommitter.Mode = engine == .postgres ? .savepoint : .bare
+            let transaction: @Sendable (GroupCommitter.Mode) async throws -> [Result<any Sendable, any Error>] = { mode in
                 try await Self.transaction(on: database) { tx in
                     if self.engine == .postgres {
                         // Serialises writers across app instances, so the audit chain has one head.
@@ -83,21 +83,18 @@ public final class Store: Sendable {
                         let locked = ContinuousClock.now
                         for job in group { self.stats.waited(locked - job.queued) }
                     }
-                    return try await GroupCommitter.run(group, on: tx, savepoint: savepoint, oneByOne: oneByOne)
+                    return try await GroupCommitter.run(group, on: tx, mode: mode)
                 }
             }
             do {
-                outcomes = .success(try await run { try await transaction(false) })
+                outcomes = .success(try await run { try await transaction(together) })
             } catch is OneByOne {
-                outcomes = .success(try await run { try await transaction(true) })
+                outcomes = .success(try await run { try await transaction(.oneByOne) })
             }
         } catch {
             outcomes = .failure(error)
         }
-        if engine == .sqlite {
-            Self.keepLogShort(database)
-            await writeGate.leave()
-        }
+        if engine == .sqlite { await writeGate.leave() }
         stats.grouped(group.count)
         switch outcomes {
         case .success(let each):
@@ -115,21 +112,12 @@ public final class Store: Sendable {
             let database = writerProvider()
             let transaction: @Sendable () async throws -> T = { try await Self.transaction(on: database) { tx in try await body(tx) } }
             let result = try await run(transaction)
-            if engine == .sqlite {
-                Self.keepLogShort(database)
-                await writeGate.leave()
-            }
+            if engine == .sqlite { await writeGate.leave() }
             return result
         } catch {
             if engine == .sqlite { await writeGate.leave() }
             throw error
         }
-    }
-
-    /// SQLite's writing connection: the log copied back once long, before the next write (see
-    /// `SQLiteDirectConnection.keepLogShort`).
-    private static func keepLogShort(_ database: any Database) {
-        ((database as? SQLiteDirectDatabase)?.connection as? SQLiteDirectConnection)?.keepLogShort()
     }
 
     /// One transaction on `database`; on SQLite's writing connection without futures (see `SQLiteDirectDatabase`).

@@ -86,7 +86,13 @@ struct HazardAPIController: RouteCollection {
     func detail(_ id: UUID, _ req: Request, status: HTTPResponseStatus = .ok) async throws -> Response {
         let caller = try req.caller
         let (h, events, photos) = try await req.zhiben.hazards.history(id, actor: caller)
-        let dto = HazardDTO(h, now: req.zhiben.clock.now(), history: events, photos: photos, allowed: HazardWorkflow.available(to: caller, on: h))
+        return try answer(h, history: events, photos: photos, caller, req, status: status)
+    }
+
+    /// A hazard with its history and photos, as the caller sees it, with its version as the ETag.
+    func answer(_ h: Hazard, history: [HazardEvent], photos: [HazardPhoto], _ caller: Caller, _ req: Request,
+                status: HTTPResponseStatus = .ok) throws -> Response {
+        let dto = HazardDTO(h, now: req.zhiben.clock.now(), history: history, photos: photos, allowed: HazardWorkflow.available(to: caller, on: h))
         return try .json(dto, version: h.version, status: status)
     }
 
@@ -99,8 +105,7 @@ struct HazardAPIController: RouteCollection {
         let caller = try req.caller
         // The answer is what `GET` gives for it, from what was stored rather than read back.
         let (h, history) = try await req.zhiben.hazards.reportWithHistory(input.draft(), actor: caller, origin: req.origin)
-        let dto = HazardDTO(h, now: req.zhiben.clock.now(), history: history, photos: [], allowed: HazardWorkflow.available(to: caller, on: h))
-        let res = try Response.json(dto, version: h.version, status: .created)
+        let res = try answer(h, history: history, photos: [], caller, req, status: .created)
         res.headers.replaceOrAdd(name: .location, value: APIRoute.hazard.path(h.id))
         return res
     }
