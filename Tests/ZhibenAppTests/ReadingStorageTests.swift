@@ -197,6 +197,51 @@ struct ReadingStorageTests {
         }
     }
 
+    @Test("SQLite: readings out of time order, repeated within a request and across requests committed together, are stored once each")
+    func repeatsWithinAGroup() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            guard let log = h.app.zhiben.store.readingLog else { return }
+            let points = (0..<3).map { _ in UUID() }
+            // Eight requests of 301 readings each: times that recur across requests, one reading twice in
+            // each, every request shuffled (a fixed generator, so that a failure can be replayed).
+            var generator = SplitMix(seed: 2026)
+            let requests: [[(point: UUID, sample: Sample)]] = (0..<8).map { k in
+                var list: [(point: UUID, sample: Sample)] = []
+                for i in 0..<100 {
+                    let ts = Int64(1_000 * ((i * 7 + k * 13) % 150))
+                    for p in points { list.append((p, Sample(ts: ts, value: Double(i), state: nil))) }
+                }
+                list.append(list[k])
+                list.shuffle(using: &generator)
+                return list
+            }
+            // Sent at once: the log commits whatever has queued as one group.
+            let stored = try await withThrowingTaskGroup(of: Int.self) { group in
+                for r in requests { group.addTask { try await log.ingest(r, pending: nil) } }
+                return try await group.reduce(0, +)
+            }
+            let distinct = Dictionary(grouping: requests.joined(), by: \.point).mapValues { Set($0.map(\.sample.ts)).sorted() }
+            #expect(stored == distinct.values.reduce(0) { $0 + $1.count })
+            for p in points {
+                #expect(try await log.samples(point: p, from: 0, to: 1_000_000).map(\.ts) == distinct[p])
+            }
+            #expect(try await log.ingest(requests[3], pending: nil) == 0, "all of it is a repeat now")
+        }
+    }
+
+    /// A small seeded generator for shuffles a test can replay.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     @Test("SQLite: a file with the table of readings moves them into blocks at the migration, each reading kept and counted once in long trends")
     func blockMigration() async throws {
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))

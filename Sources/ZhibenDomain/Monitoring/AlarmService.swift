@@ -1,46 +1,115 @@
 import Foundation
 
 /// Each point's engine state, in memory, restored from the database the first time a point is seen;
-/// only for points of enterprises whose leases this instance holds.
+/// only for points of enterprises whose leases this instance holds. Keyed by `IDKey`: a batch of a
+/// thousand readings looks up and sets a thousand states.
 actor AlarmStateCache {
-    var states: [UUID: PointAlarmState] = [:]
-    var enterpriseOf: [UUID: UUID] = [:]
-    /// Points brought in only so that their silence is noticed: their last reading may not have been
-    /// evaluated yet, so the next evaluation restores them from storage.
-    var warmOnly: Set<UUID> = []
-
-    /// Those of `ids` in memory for evaluation: one hop for a whole batch.
-    func get(_ ids: [UUID]) -> [UUID: PointAlarmState] {
-        var out: [UUID: PointAlarmState] = [:]
-        out.reserveCapacity(ids.count)
-        for id in ids where warmOnly.isEmpty || !warmOnly.contains(id) { if let s = states[id] { out[id] = s } }
-        return out
+    struct Entry {
+        var state: PointAlarmState
+        var enterpriseID: UUID?
+        /// Brought in only so that the point's silence is noticed: its last reading may not have been
+        /// evaluated yet, so the next evaluation restores it from storage.
+        var warmOnly: Bool
     }
-    func set(_ changed: [UUID: PointAlarmState], enterprises: [UUID: UUID]) {
-        states.merge(changed) { _, new in new }
-        if !warmOnly.isEmpty { for id in changed.keys { warmOnly.remove(id) } }
-        for (id, e) in enterprises { enterpriseOf[id] = e }
+    private var entries: [IDKey: Entry] = [:]
+
+    /// The states of these points in memory for evaluation (nil: not there, or warm-only), in order:
+    /// one hop for a whole batch.
+    func get(_ keys: [IDKey]) -> [PointAlarmState?] {
+        keys.map { key in entries[key].flatMap { $0.warmOnly ? nil : $0.state } }
+    }
+    /// Sets the states evaluated, with their points' enterprises (`states`, `enterprises` in the order of `keys`).
+    func set(_ keys: [IDKey], _ states: [PointAlarmState], enterprises: [UUID]) {
+        entries.reserveCapacity(entries.count + keys.count)
+        for i in keys.indices { entries[keys[i]] = Entry(state: states[i], enterpriseID: enterprises[i], warmOnly: false) }
     }
     /// Changes states without making warm-only ones evaluated.
-    func replace(_ changed: [UUID: PointAlarmState]) { states.merge(changed) { _, new in new } }
+    func replace(_ changed: [UUID: PointAlarmState]) {
+        for (id, state) in changed {
+            let key = IDKey(id)
+            if entries[key] != nil {
+                entries[key]!.state = state
+            } else {
+                entries[key] = Entry(state: state, enterpriseID: nil, warmOnly: false)
+            }
+        }
+    }
     /// Brings in points not in memory, warm-only.
     func warm(_ restored: [UUID: PointAlarmState], enterprises: [UUID: UUID]) {
-        for (id, s) in restored where states[id] == nil {
-            states[id] = s
-            warmOnly.insert(id)
-            if let e = enterprises[id] { enterpriseOf[id] = e }
+        for (id, s) in restored where entries[IDKey(id)] == nil {
+            entries[IDKey(id)] = Entry(state: s, enterpriseID: enterprises[id], warmOnly: true)
         }
     }
-    func missing(_ ids: [UUID]) -> [UUID] { ids.filter { states[$0] == nil } }
+    func missing(_ ids: [UUID]) -> [UUID] { ids.filter { entries[IDKey($0)] == nil } }
     func drop(enterprises: Set<UUID>) {
         guard !enterprises.isEmpty else { return }
-        for (id, e) in enterpriseOf where enterprises.contains(e) {
-            states.removeValue(forKey: id)
-            enterpriseOf.removeValue(forKey: id)
-            warmOnly.remove(id)
+        entries = entries.filter { $0.value.enterpriseID.map { !enterprises.contains($0) } ?? true }
+    }
+    /// The enterprises of the points in memory.
+    func enterprises() -> Set<UUID> { Set(entries.values.compactMap(\.enterpriseID)) }
+    func known() -> [UUID: PointAlarmState] {
+        var out: [UUID: PointAlarmState] = [:]
+        out.reserveCapacity(entries.count)
+        for (key, entry) in entries { out[key.id] = entry.state }
+        return out
+    }
+}
+
+/// A batch's readings by point, the points in the order they first appear: one lookup a reading.
+struct ReadingsByPoint {
+    let readings: [Reading]
+    private(set) var ids: [UUID] = []
+    private(set) var keys: [IDKey] = []
+    private var first: [Int] = []
+    private var last: [Int] = []
+    private var count: [Int] = []
+    /// The next reading of the same point, or -1.
+    private var next: [Int]
+
+    init(_ readings: [Reading]) {
+        self.readings = readings
+        next = Array(repeating: -1, count: readings.count)
+        var group: [IDKey: Int] = [:]
+        group.reserveCapacity(readings.count)
+        for (i, r) in readings.enumerated() {
+            let key = IDKey(r.pointID)
+            if let g = group[key] {
+                next[last[g]] = i
+                last[g] = i
+                count[g] += 1
+            } else {
+                group[key] = ids.count
+                ids.append(r.pointID)
+                keys.append(key)
+                first.append(i)
+                last.append(i)
+                count.append(1)
+            }
         }
     }
-    func known() -> [UUID: PointAlarmState] { states }
+
+    /// The point's readings, in time order.
+    func readings(of g: Int) -> [Reading] {
+        guard count[g] > 1 else { return [readings[first[g]]] }
+        var out: [Reading] = []
+        out.reserveCapacity(count[g])
+        var i = first[g]
+        while i >= 0 {
+            out.append(readings[i])
+            i = next[i]
+        }
+        return out.sorted { $0.ts < $1.ts }
+    }
+
+    func earliest(of g: Int) -> Date {
+        var t = readings[first[g]].ts
+        var i = next[first[g]]
+        while i >= 0 {
+            t = min(t, readings[i].ts)
+            i = next[i]
+        }
+        return t
+    }
 }
 
 /// Runs the alarm engine on stored readings and on silence, and records what it decides (T14). With
@@ -139,30 +208,54 @@ public struct AlarmService: Sendable {
     /// `replay`: the readings come from storage (a waiting batch); points not in memory are restored as
     /// they were before the batch, and what is out afterwards is taken from storage.
     private func evaluateHolding(_ readings: [Reading], points known: [UUID: MonitoringPoint]?, batch: PendingEvaluation?, replay: Bool) async throws {
-        let byPoint = Dictionary(grouping: readings, by: \.pointID)
-        let defs = if let known { known } else { try await points.find(ids: Array(byPoint.keys)) }
-        let enterprises = Set(byPoint.keys.compactMap { defs[$0]?.enterpriseID })
+        let byPoint = ReadingsByPoint(readings)
+        let defs = if let known { known } else { try await points.find(ids: byPoint.ids) }
+        let pointDefs = byPoint.ids.map { defs[$0] }
+        // Usually one enterprise (a gateway's batch is one enterprise's): its id is hashed once.
+        var enterprises: Set<UUID> = []
+        var previous: UUID?
+        for case let e? in pointDefs.lazy.map({ $0?.enterpriseID }) where e != previous {
+            enterprises.insert(e)
+            previous = e
+        }
         let fence = try await hold(enterprises)
-        // Usually every point is defined and its enterprise held (a gateway's batch is one enterprise's).
-        let mine = enterprises.allSatisfy({ fence.epochs[$0] != nil }) && byPoint.keys.allSatisfy({ defs[$0] != nil })
-            ? byPoint : byPoint.filter { defs[$0.key].map { fence.epochs[$0.enterpriseID] != nil } ?? false }
         let finished = batch.flatMap { fence.epochs[$0.enterpriseID] != nil ? [$0.id] : nil } ?? []
-        guard !mine.isEmpty else {
+        // The points evaluated here: defined, active, and of an enterprise held.
+        var groups: [Int] = []
+        groups.reserveCapacity(pointDefs.count)
+        var heldEnterprise: (id: UUID, held: Bool)?
+        for (g, d) in pointDefs.enumerated() {
+            guard let d, d.active else { continue }
+            if heldEnterprise?.id != d.enterpriseID { heldEnterprise = (d.enterpriseID, fence.epochs[d.enterpriseID] != nil) }
+            if heldEnterprise!.held { groups.append(g) }
+        }
+        guard !groups.isEmpty else {
             await ownership.evaluated(finished)
             return
         }
+        let keys = groups.map { byPoint.keys[$0] }
         // A point not yet in memory starts from the readings before this batch (which is stored already).
-        let (states, restored) = try await restore(Array(mine.keys)) { ids in ids.reduce(into: [:]) { out, id in out[id] = mine[id]!.map(\.ts).min()! } }
+        var states = await cache.get(keys)
+        var restored: Set<UUID> = []
+        let missing = states.indices.filter { states[$0] == nil }
+        if !missing.isEmpty {
+            var before: [UUID: Date] = [:]
+            for i in missing { before[byPoint.ids[groups[i]]] = byPoint.earliest(of: groups[i]) }
+            let fetched = try await fromStorage(Array(before.keys), before: before)
+            for i in missing { states[i] = fetched[byPoint.ids[groups[i]]] }
+            restored = Set(before.keys)
+        }
         let now = clock.now()
         var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
-        var next: [UUID: PointAlarmState] = [:]
-        for (id, list) in mine {
-            guard let point = defs[id], point.active else { continue }
-            var state = states[id] ?? PointAlarmState()
+        var next: [PointAlarmState] = []
+        next.reserveCapacity(groups.count)
+        for (i, g) in groups.enumerated() {
+            let point = pointDefs[g]!
+            var state = states[i] ?? PointAlarmState()
             var events: [AlarmEvent] = []
-            for r in list.count == 1 ? list : list.sorted(by: { $0.ts < $1.ts }) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
+            for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
             if !events.isEmpty { decided.append((point, events)) }
-            next[id] = state
+            next.append(state)
         }
         // Memory follows only what was stored: a failed write leaves the engine where storage is.
         if decided.isEmpty {
@@ -174,9 +267,9 @@ public struct AlarmService: Sendable {
             // A batch replayed after a crash may have been evaluated before, and later readings with it:
             // what is out is what storage says.
             let out = try await alarms.outConditions(pointIDs: Array(restored))
-            for id in restored where next[id] != nil { next[id]!.active = out[id] ?? [:] }
+            for (i, g) in groups.enumerated() where restored.contains(byPoint.ids[g]) { next[i].active = out[byPoint.ids[g]] ?? [:] }
         }
-        await cache.set(next, enterprises: next.keys.reduce(into: [:]) { out, id in out[id] = defs[id]?.enterpriseID })
+        await cache.set(keys, next, enterprises: groups.map { pointDefs[$0]!.enterpriseID })
         if !decided.isEmpty { await feed.changed() }
     }
 
@@ -260,7 +353,7 @@ public struct AlarmService: Sendable {
             let done = await ownership.takeEvaluated()
             if !done.isEmpty { try await leases.removePending(done) }
             await ownership.stop()
-            await cache.drop(enterprises: Set(await cache.enterpriseOf.values))
+            await cache.drop(enterprises: await cache.enterprises())
             try await leases.release(owner: owner)
         }
     }
@@ -300,17 +393,6 @@ public struct AlarmService: Sendable {
     /// start), so that silence is noticed after a restart.
     public func warmUp() async throws {
         try await gate.run { try await renew(nil) }
-    }
-
-    /// The engine's state of these points: from memory, else from storage (`fromStorage`). Also which
-    /// of them were not in memory.
-    /// `before`: for the points not in memory, the time their restore reads up to.
-    func restore(_ ids: [UUID], before: ([UUID]) -> [UUID: Date]) async throws -> ([UUID: PointAlarmState], Set<UUID>) {
-        var out = await cache.get(ids)
-        let missing = ids.filter { out[$0] == nil }
-        guard !missing.isEmpty else { return (out, []) }
-        out.merge(try await fromStorage(missing, before: before(missing))) { _, new in new }
-        return (out, Set(missing))
     }
 
     /// The points' states from the alarms still out and each one's last reading before `before`.

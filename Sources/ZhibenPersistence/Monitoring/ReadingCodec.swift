@@ -169,12 +169,24 @@ enum ReadingCodec {
     /// One request's new readings: the points named once (16 bytes each), then each reading as its
     /// point's index, its time's difference from the previous reading's, and its value.
     static func record(_ readings: [(point: UUID, sample: Sample)]) -> [UInt8] {
-        var index: [UUID: Int] = [:]
+        var index: [IDKey: Int] = [:]
         var points: [UUID] = []
-        for r in readings where index[r.point] == nil {
-            index[r.point] = points.count
-            points.append(r.point)
+        var indexed: [(index: Int, sample: Sample)] = []
+        indexed.reserveCapacity(readings.count)
+        for r in readings {
+            let key = IDKey(r.point)
+            let i = index[key] ?? points.count
+            if i == points.count {
+                index[key] = i
+                points.append(r.point)
+            }
+            indexed.append((i, r.sample))
         }
+        return record(points: points, readings: indexed)
+    }
+
+    /// The same, for readings that name their point by its index in `points`.
+    static func record(points: [UUID], readings: [(index: Int, sample: Sample)]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(points.count * 16 + readings.count * 14 + 8)
         putVarint(UInt64(points.count), &out)
@@ -182,7 +194,7 @@ enum ReadingCodec {
         putVarint(UInt64(readings.count), &out)
         var prevTS: Int64 = 0
         for r in readings {
-            putVarint(UInt64(index[r.point]!), &out)
+            putVarint(UInt64(r.index), &out)
             putSigned(r.sample.ts &- prevTS, &out)
             prevTS = r.sample.ts
             var none: UInt64 = 0

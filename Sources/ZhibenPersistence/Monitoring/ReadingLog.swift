@@ -24,11 +24,27 @@ actor ReadingLog {
     /// Readings per block, at most.
     static let blockSize = 4096
 
-    private var heads: [UUID: [Sample]] = [:]
+    /// What is kept of each point seen, found by `slotOf` (one lookup a reading; everything else is
+    /// indexing): its head, its latest time in the blocks, and its marks for the group being committed.
+    private struct Slot {
+        let point: UUID
+        /// The head: readings not yet in a block, in time order.
+        var head: [Sample] = []
+        /// The latest time in the blocks: an older reading may be a repeat of a stored one.
+        var flushedMax: Int64?
+        /// The group (`generation`) that last stored a reading of this point, the latest such reading's
+        /// time, and the point's index among that group's record's points.
+        var generation = 0
+        var groupLast: Int64 = .min
+        var recordIndex = 0
+
+        init(point: UUID) { self.point = point }
+    }
+    private var slotOf: [IDKey: Int] = [:]
+    private var slots: [Slot] = []
+    private var generation = 0
     private var headCount = 0
     private var headSince: ContinuousClock.Instant?
-    /// Each point's latest time in the blocks: an older reading may be a repeat of a stored one.
-    private var flushedMax: [UUID: Int64] = [:]
     private var loading: Task<Void, any Error>?
     /// The log rows the head holds: removed when it is written out (and only those, should another
     /// process have appended to the same file).
@@ -106,40 +122,74 @@ actor ReadingLog {
         draining = false
     }
 
+    /// A reading of a point within one group, for the rare repeat that is not the point's latest.
+    private struct SlotTime: Hashable {
+        let slot: Int
+        let ts: Int64
+    }
+
     private func commit(_ group: [Ingest]) async {
         do {
             try await load()
-            // Readings that may repeat one already in a block: looked up there, all at once.
-            var older: [UUID: (lo: Int64, hi: Int64)] = [:]
+            generation &+= 1
+            let gen = generation
+            // Each reading's slot; readings that may repeat one already in a block, looked up there all at once.
+            var slotIndex: [Int] = []
+            slotIndex.reserveCapacity(group.reduce(0) { $0 + $1.readings.count })
+            var older: [Int: (lo: Int64, hi: Int64)] = [:]
             for job in group {
                 for r in job.readings {
-                    guard let max = flushedMax[r.point], r.sample.ts <= max else { continue }
-                    let span = older[r.point] ?? (r.sample.ts, r.sample.ts)
-                    older[r.point] = (min(span.lo, r.sample.ts), Swift.max(span.hi, r.sample.ts))
+                    let s = slot(r.point)
+                    slotIndex.append(s)
+                    guard let max = slots[s].flushedMax, r.sample.ts <= max else { continue }
+                    let span = older[s] ?? (r.sample.ts, r.sample.ts)
+                    older[s] = (min(span.lo, r.sample.ts), Swift.max(span.hi, r.sample.ts))
                 }
             }
-            var inBlocks: [UUID: Set<Int64>] = [:]
-            for (point, span) in older {
-                inBlocks[point] = Set(try await blockSamples(point: point, from: span.lo, to: span.hi + 1).map(\.ts))
+            var inBlocks: [Int: Set<Int64>] = [:]
+            for (s, span) in older {
+                inBlocks[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1).map(\.ts))
             }
-            var fresh: [(point: UUID, sample: Sample)] = []
+            var fresh: [(index: Int, sample: Sample)] = []
+            var freshSlots: [Int] = []
+            fresh.reserveCapacity(slotIndex.count)
+            freshSlots.reserveCapacity(slotIndex.count)
+            var points: [UUID] = []
+            // Built only when a point's reading comes before one of its readings already taken in this group.
+            var late: Set<SlotTime>?
             var counts: [Int] = []
-            var seen: [UUID: Set<Int64>] = [:]
             var pendings: [PendingEvaluation] = []
+            var at = 0
             for job in group {
                 var n = 0
                 for r in job.readings {
-                    if !inBlocks.isEmpty, inBlocks[r.point]?.contains(r.sample.ts) == true { continue }
-                    if headHolds(r.point, r.sample.ts) { continue }
-                    guard seen[r.point, default: []].insert(r.sample.ts).inserted else { continue }
-                    fresh.append(r)
+                    let s = slotIndex[at]
+                    at += 1
+                    let ts = r.sample.ts
+                    if !inBlocks.isEmpty, inBlocks[s]?.contains(ts) == true { continue }
+                    if headHolds(s, ts) { continue }
+                    if slots[s].generation == gen, ts <= slots[s].groupLast {
+                        if late == nil { late = Set(zip(freshSlots, fresh).map { SlotTime(slot: $0, ts: $1.sample.ts) }) }
+                        if late!.contains(SlotTime(slot: s, ts: ts)) { continue }
+                    }
+                    if slots[s].generation != gen {
+                        slots[s].generation = gen
+                        slots[s].groupLast = ts
+                        slots[s].recordIndex = points.count
+                        points.append(slots[s].point)
+                    } else if ts > slots[s].groupLast {
+                        slots[s].groupLast = ts
+                    }
+                    late?.insert(SlotTime(slot: s, ts: ts))
+                    fresh.append((slots[s].recordIndex, r.sample))
+                    freshSlots.append(s)
                     n += 1
                 }
                 counts.append(n)
                 if n > 0, let p = job.pending { pendings.append(p) }
             }
             if !fresh.isEmpty {
-                let record = ReadingCodec.record(fresh)
+                let record = ReadingCodec.record(points: points, readings: fresh)
                 let pendings = pendings
                 struct Seq: Decodable { let seq: Int64 }
                 let seq = try await store.bulkWrite { db in
@@ -149,7 +199,7 @@ actor ReadingLog {
                     return row?.seq
                 }
                 if let seq { logged.append(seq) }
-                for r in fresh { addToHead(r.point, r.sample) }
+                for (s, r) in zip(freshSlots, fresh) { addToHead(s, r.sample) }
             }
             for (job, n) in zip(group, counts) { job.done.resume(returning: n) }
         } catch {
@@ -157,22 +207,30 @@ actor ReadingLog {
         }
     }
 
-    private func headHolds(_ point: UUID, _ ts: Int64) -> Bool {
-        guard let list = heads[point], let last = list.last else { return false }
-        if ts > last.ts { return false }
-        if ts == last.ts { return true }
-        let i = Self.firstIndex(in: list, atOrAfter: ts)
-        return i < list.count && list[i].ts == ts
+    /// The point's slot, made when the point is new here.
+    private func slot(_ point: UUID) -> Int {
+        let key = IDKey(point)
+        if let s = slotOf[key] { return s }
+        slots.append(Slot(point: point))
+        slotOf[key] = slots.count - 1
+        return slots.count - 1
     }
 
-    private func addToHead(_ point: UUID, _ sample: Sample) {
+    private func headHolds(_ s: Int, _ ts: Int64) -> Bool {
+        guard let last = slots[s].head.last else { return false }
+        if ts > last.ts { return false }
+        if ts == last.ts { return true }
+        let i = Self.firstIndex(in: slots[s].head, atOrAfter: ts)
+        return i < slots[s].head.count && slots[s].head[i].ts == ts
+    }
+
+    private func addToHead(_ s: Int, _ sample: Sample) {
         if headSince == nil { headSince = ContinuousClock.now }
         headCount += 1
-        if let last = heads[point]?.last, last.ts > sample.ts {
-            let i = Self.firstIndex(in: heads[point]!, atOrAfter: sample.ts)
-            heads[point]!.insert(sample, at: i)
+        if let last = slots[s].head.last, last.ts > sample.ts {
+            slots[s].head.insert(sample, at: Self.firstIndex(in: slots[s].head, atOrAfter: sample.ts))
         } else {
-            heads[point, default: []].append(sample)
+            slots[s].head.append(sample)
         }
     }
 
@@ -209,7 +267,7 @@ actor ReadingLog {
     private func writeOut() async throws {
         try await load()
         guard headCount > 0 else { return }
-        let rows = heads.flatMap { Self.blocks(of: $0.key, $0.value) }
+        let rows = slots.flatMap { $0.head.isEmpty ? [] : Self.blocks(of: $0.point, $0.head) }
         let seqs = logged
         try await store.bulkWrite { db in
             let sql = db as! any SQLDatabase
@@ -221,11 +279,11 @@ actor ReadingLog {
             }
         }
         logged = []
-        for (point, list) in heads {
-            guard let last = list.last?.ts else { continue }
-            flushedMax[point] = max(flushedMax[point] ?? .min, last)
+        for s in slots.indices {
+            guard let last = slots[s].head.last?.ts else { continue }
+            slots[s].flushedMax = max(slots[s].flushedMax ?? .min, last)
+            slots[s].head = []
         }
-        heads = [:]
         headCount = 0
         headSince = nil
     }
@@ -239,7 +297,7 @@ actor ReadingLog {
             guard !old.isEmpty else {
                 // A point whose every reading went has no latest time any more (its connection figure
                 // counts it as not reporting, as before any reading came).
-                if removed { flushedMax = try await Self.latestInBlocks(store.sql) }
+                if removed { try await readLatestInBlocks() }
                 return
             }
             removed = true
@@ -284,13 +342,20 @@ actor ReadingLog {
             .reduce(into: [:]) { out, row in out[row.point_id] = row.m }
     }
 
+    private func readLatestInBlocks() async throws {
+        let latest = try await Self.latestInBlocks(store.sql)
+        for s in slots.indices { slots[s].flushedMax = nil }
+        for (point, m) in latest { slots[slot(point)].flushedMax = m }
+    }
+
     private func readBack() async throws {
-        flushedMax = try await Self.latestInBlocks(store.sql)
+        try await readLatestInBlocks()
         struct Record: Decodable { let seq: Int64; let data: Data }
         for row in try await store.sql.raw("SELECT seq, data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
             logged.append(row.seq)
-            for r in try ReadingCodec.readings(ofRecord: Array(row.data)) where !headHolds(r.point, r.sample.ts) {
-                addToHead(r.point, r.sample)
+            for r in try ReadingCodec.readings(ofRecord: Array(row.data)) {
+                let s = slot(r.point)
+                if !headHolds(s, r.sample.ts) { addToHead(s, r.sample) }
             }
         }
     }
@@ -300,7 +365,8 @@ actor ReadingLog {
     /// The head's readings of a point in [from, to).
     private func headSamples(_ point: UUID, from: Int64, to: Int64) async throws -> ArraySlice<Sample> {
         try await load()
-        guard from < to, let list = heads[point] else { return [] }
+        guard from < to, let s = slotOf[IDKey(point)] else { return [] }
+        let list = slots[s].head
         return list[Self.firstIndex(in: list, atOrAfter: from)..<Self.firstIndex(in: list, atOrAfter: to)]
     }
 
@@ -355,7 +421,8 @@ actor ReadingLog {
         try await load()
         var out: [UUID: Int64] = [:]
         for p in points {
-            let t = max(heads[p]?.last?.ts ?? .min, flushedMax[p] ?? .min)
+            guard let s = slotOf[IDKey(p)] else { continue }
+            let t = max(slots[s].head.last?.ts ?? .min, slots[s].flushedMax ?? .min)
             if t > .min { out[p] = t }
         }
         return out
