@@ -97,6 +97,9 @@ def client(index):
 def run_load(port, path, headers, bodies, clients, per_batch, check=None):
     """The bodies over `clients` keep-alive connections (forked processes); readings/s from the first
     request sent to the last answer read (CLOCK_MONOTONIC, the same in every process)."""
+    # What earlier steps wrote (the previous target's files, deleted or not) is flushed first, so that
+    # the kernel's write-back does not compete with this target's fsyncs.
+    os.sync()
     global LOAD
     LOAD = (port, path, headers, bodies, clients, check)
     with mp.get_context("fork").Pool(clients) as pool:
