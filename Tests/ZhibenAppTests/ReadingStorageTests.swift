@@ -229,6 +229,25 @@ struct ReadingStorageTests {
         }
     }
 
+    @Test("SQLite: a reading a little older than the last flush is checked against the flushed readings kept in memory, an older one against the blocks, and memory is not trusted where earlier blocks reach")
+    func repeatsJustFlushed() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            guard let log = h.app.zhiben.store.readingLog else { return }
+            let p = UUID()
+            func at(_ times: [Int64]) -> [(point: UUID, sample: Sample)] { times.map { (p, Sample(ts: $0, value: Double($0), state: nil)) } }
+            #expect(try await log.ingest(at(Array(stride(from: 100, through: 400, by: 10))), pending: nil) == 31)
+            try await log.flush()
+            // 250–400 are the last 16 written out: 400, 390 and 250 are repeats known in memory, 395 and 255
+            // are new; 240 is a repeat found in the block, 245 new.
+            #expect(try await log.ingest(at([400, 390, 395, 250, 255, 240, 245]), pending: nil) == 3)
+            try await log.flush()
+            // The second block (245, 255, 395) lies inside the first one's span: both are asked.
+            #expect(try await log.ingest(at([395, 390, 396, 401]), pending: nil) == 2)
+            let all: [Int64] = (Array(stride(from: 100, through: 400, by: 10)) + [245, 255, 395, 396, 401]).sorted()
+            #expect(try await log.samples(point: p, from: 0, to: 1_000).map(\.ts) == all)
+        }
+    }
+
     /// A small seeded generator for shuffles a test can replay.
     struct SplitMix: RandomNumberGenerator {
         var state: UInt64

@@ -32,6 +32,11 @@ actor ReadingLog {
         var head: [Sample] = []
         /// The latest time in the blocks: an older reading may be a repeat of a stored one.
         var flushedMax: Int64?
+        /// The times of the last readings written out (at most `tailLength`), and from which time they
+        /// are all the blocks hold: a reading a little older than `flushedMax` (sent before the last
+        /// flush, stored after it) is checked here instead of in the blocks. Empty: ask the blocks.
+        var tail: [Int64] = []
+        var tailFrom: Int64 = .max
         /// The group (`generation`) that last stored a reading of this point, the latest such reading's
         /// time, and the point's index among that group's record's points.
         var generation = 0
@@ -40,6 +45,7 @@ actor ReadingLog {
 
         init(point: UUID) { self.point = point }
     }
+    static let tailLength = 16
     private var slotOf: [IDKey: Int] = [:]
     private var slots: [Slot] = []
     private var generation = 0
@@ -141,7 +147,7 @@ actor ReadingLog {
                 for r in job.readings {
                     let s = slot(r.point)
                     slotIndex.append(s)
-                    guard let max = slots[s].flushedMax, r.sample.ts <= max else { continue }
+                    guard let max = slots[s].flushedMax, r.sample.ts <= max, r.sample.ts < slots[s].tailFrom else { continue }
                     let span = older[s] ?? (r.sample.ts, r.sample.ts)
                     older[s] = (min(span.lo, r.sample.ts), Swift.max(span.hi, r.sample.ts))
                 }
@@ -166,7 +172,14 @@ actor ReadingLog {
                     let s = slotIndex[at]
                     at += 1
                     let ts = r.sample.ts
-                    if !inBlocks.isEmpty, inBlocks[s]?.contains(ts) == true { continue }
+                    if let max = slots[s].flushedMax, ts <= max {
+                        if ts >= slots[s].tailFrom {
+                            let i = Self.firstIndex(in: slots[s].tail, atOrAfter: ts)
+                            if i < slots[s].tail.count, slots[s].tail[i] == ts { continue }
+                        } else if inBlocks[s]?.contains(ts) == true {
+                            continue
+                        }
+                    }
                     if headHolds(s, ts) { continue }
                     if slots[s].generation == gen, ts <= slots[s].groupLast {
                         if late == nil { late = Set(zip(freshSlots, fresh).map { SlotTime(slot: $0, ts: $1.sample.ts) }) }
@@ -243,6 +256,15 @@ actor ReadingLog {
         return lo
     }
 
+    static func firstIndex(in list: [Int64], atOrAfter ts: Int64) -> Int {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] < ts { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
     struct BlockRow: Sendable {
         let point: UUID
         let samples: ArraySlice<Sample>
@@ -281,7 +303,11 @@ actor ReadingLog {
         logged = []
         for s in slots.indices {
             guard let last = slots[s].head.last?.ts else { continue }
-            slots[s].flushedMax = max(slots[s].flushedMax ?? .min, last)
+            let previous = slots[s].flushedMax
+            slots[s].tail = slots[s].head.suffix(Self.tailLength).map(\.ts)
+            // Earlier blocks may reach into the tail's span: from there on the blocks are asked.
+            slots[s].tailFrom = Swift.max(slots[s].tail[0], previous.map { $0 + 1 } ?? .min)
+            slots[s].flushedMax = max(previous ?? .min, last)
             slots[s].head = []
         }
         headCount = 0
@@ -344,7 +370,11 @@ actor ReadingLog {
 
     private func readLatestInBlocks() async throws {
         let latest = try await Self.latestInBlocks(store.sql)
-        for s in slots.indices { slots[s].flushedMax = nil }
+        for s in slots.indices {
+            slots[s].flushedMax = nil
+            slots[s].tail = []
+            slots[s].tailFrom = .max
+        }
         for (point, m) in latest { slots[slot(point)].flushedMax = m }
     }
 
