@@ -181,7 +181,7 @@ public struct AlarmService: Sendable {
     /// leases this instance holds or can take. `points`: their definitions, when the caller has read
     /// them already. `batch`: their waiting record, removed once they are evaluated; readings of an
     /// enterprise held elsewhere are left to it.
-    public func evaluate(_ readings: [Reading], points known: [UUID: MonitoringPoint]? = nil, batch: PendingEvaluation? = nil) async throws {
+    public func evaluate(_ readings: [Reading], points known: PointTable? = nil, batch: PendingEvaluation? = nil) async throws {
         guard !readings.isEmpty else { return }
         try await gate.run {
             if let batch { try await catchUp(batch) }
@@ -207,26 +207,28 @@ public struct AlarmService: Sendable {
 
     /// `replay`: the readings come from storage (a waiting batch); points not in memory are restored as
     /// they were before the batch, and what is out afterwards is taken from storage.
-    private func evaluateHolding(_ readings: [Reading], points known: [UUID: MonitoringPoint]?, batch: PendingEvaluation?, replay: Bool) async throws {
+    private func evaluateHolding(_ readings: [Reading], points known: PointTable?, batch: PendingEvaluation?, replay: Bool) async throws {
         let byPoint = ReadingsByPoint(readings)
-        let defs = if let known { known } else { try await points.find(ids: byPoint.ids) }
-        let pointDefs = byPoint.ids.map { defs[$0] }
+        let table = if let known { known } else { PointTable(try await points.find(ids: byPoint.ids).values) }
+        // Each point's place in `table`.
+        let at = byPoint.keys.map { table.position(of: $0) }
         // Usually one enterprise (a gateway's batch is one enterprise's): its id is hashed once.
         var enterprises: Set<UUID> = []
         var previous: UUID?
-        for case let e? in pointDefs.lazy.map({ $0?.enterpriseID }) where e != previous {
-            enterprises.insert(e)
-            previous = e
+        for case let i? in at where table.points[i].enterpriseID != previous {
+            previous = table.points[i].enterpriseID
+            enterprises.insert(table.points[i].enterpriseID)
         }
         let fence = try await hold(enterprises)
         let finished = batch.flatMap { fence.epochs[$0.enterpriseID] != nil ? [$0.id] : nil } ?? []
         // The points evaluated here: defined, active, and of an enterprise held.
         var groups: [Int] = []
-        groups.reserveCapacity(pointDefs.count)
+        groups.reserveCapacity(at.count)
         var heldEnterprise: (id: UUID, held: Bool)?
-        for (g, d) in pointDefs.enumerated() {
-            guard let d, d.active else { continue }
-            if heldEnterprise?.id != d.enterpriseID { heldEnterprise = (d.enterpriseID, fence.epochs[d.enterpriseID] != nil) }
+        for (g, i) in at.enumerated() {
+            guard let i, table.points[i].active else { continue }
+            let e = table.points[i].enterpriseID
+            if heldEnterprise?.id != e { heldEnterprise = (e, fence.epochs[e] != nil) }
             if heldEnterprise!.held { groups.append(g) }
         }
         guard !groups.isEmpty else {
@@ -250,11 +252,11 @@ public struct AlarmService: Sendable {
         var next: [PointAlarmState] = []
         next.reserveCapacity(groups.count)
         for (i, g) in groups.enumerated() {
-            let point = pointDefs[g]!
+            let p = at[g]!
             var state = states[i] ?? PointAlarmState()
             var events: [AlarmEvent] = []
-            for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, point: point, state: &state) }
-            if !events.isEmpty { decided.append((point, events)) }
+            for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, point: table.points[p], state: &state) }
+            if !events.isEmpty { decided.append((table.points[p], events)) }
             next.append(state)
         }
         // Memory follows only what was stored: a failed write leaves the engine where storage is.
@@ -269,7 +271,7 @@ public struct AlarmService: Sendable {
             let out = try await alarms.outConditions(pointIDs: Array(restored))
             for (i, g) in groups.enumerated() where restored.contains(byPoint.ids[g]) { next[i].active = out[byPoint.ids[g]] ?? [:] }
         }
-        await cache.set(keys, next, enterprises: groups.map { pointDefs[$0]!.enterpriseID })
+        await cache.set(keys, next, enterprises: groups.map { table.points[at[$0]!].enterpriseID })
         if !decided.isEmpty { await feed.changed() }
     }
 

@@ -133,12 +133,34 @@ public protocol ReadingRepository: Sendable {
     func prune(before cutoff: Date) async throws
 }
 
+/// Point definitions by id, for evaluating a batch: found by `IDKey`, and read where they are kept
+/// (a definition copied out of a dictionary for each point of each batch was a twentieth of ingest's time).
+public struct PointTable: Sendable {
+    private let index: [IDKey: Int]
+    public let points: [MonitoringPoint]
+
+    public init(_ points: some Sequence<MonitoringPoint>) {
+        var index: [IDKey: Int] = [:]
+        var kept: [MonitoringPoint] = []
+        for p in points where index[IDKey(p.id)] == nil {
+            index[IDKey(p.id)] = kept.count
+            kept.append(p)
+        }
+        self.index = index
+        self.points = kept
+    }
+
+    /// Where the point of this id is in `points`.
+    public func position(of key: IDKey) -> Int? { index[key] }
+}
+
 /// One enterprise's point definitions as ingest reads them: by code, by id and as the checks need
 /// them. Made once per load and shared by every request after it (never copied per request: with two
 /// thousand points a gateway's batch spent longer copying them than storing its readings).
 public final class PointDefinitions: Sendable {
     public let byCode: [String: MonitoringPoint]
-    public let byID: [UUID: MonitoringPoint]
+    /// By id, for the alarm engine.
+    public let table: PointTable
     public let keys: [String: PointKey]
     /// Codes looked up and not found.
     let missing: Set<String>
@@ -146,7 +168,7 @@ public final class PointDefinitions: Sendable {
 
     init(byCode: [String: MonitoringPoint], missing: Set<String>, loadedAt: Date) {
         self.byCode = byCode
-        self.byID = Dictionary(byCode.values.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.table = PointTable(byCode.values)
         self.keys = byCode.mapValues { PointKey(id: $0.id, kind: $0.kind, active: $0.active) }
         self.missing = missing
         self.loadedAt = loadedAt
@@ -264,7 +286,7 @@ public struct TelemetryService: Sendable {
         if let alarms, let batch {
             if stored > 0 {
                 do {
-                    try await alarms.evaluate(ok, points: defs.byID, batch: batch)
+                    try await alarms.evaluate(ok, points: defs.table, batch: batch)
                 } catch {
                     report(error)
                 }
