@@ -248,6 +248,53 @@ struct ReadingStorageTests {
         }
     }
 
+    @Test("SQLite: the head is written out a few points at a time between commits, each reading once; read back after a writing-out cut short, readings already in blocks are not taken again")
+    func writingOutInChunks() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            guard h.app.zhiben.store.readingLog != nil else { return }
+            let store = h.app.zhiben.store
+            let sql = store.sql
+            struct Count: Decodable { let n: Int? }
+            func blockReadings(_ p: UUID) async throws -> Int {
+                try await sql.raw("SELECT SUM(n) AS n FROM reading_blocks WHERE point_id = \(bind: p)").first(decoding: Count.self)?.n ?? 0
+            }
+            func logRows() async throws -> Int { try await sql.raw("SELECT COUNT(*) AS n FROM reading_log").first(decoding: Count.self)?.n ?? -1 }
+            let points = (0..<3).map { _ in UUID() }
+            func at(_ p: UUID, _ seconds: ClosedRange<Int>) -> [(point: UUID, sample: Sample)] {
+                seconds.map { (p, Sample(ts: Int64($0) * 1000, value: Double($0), state: nil)) }
+            }
+
+            // Writing out starts past 10 readings and takes one point a commit: cycles run between the
+            // commits of later batches (which repeat half of what came before).
+            let chunked = ReadingLog(store: store, flushAt: 10, pointsPerChunk: 1)
+            var stored = 0
+            for k in 0..<8 {
+                stored += try await chunked.ingest(points.flatMap { at($0, (k * 5)...(k * 5 + 9)) }, pending: nil)
+            }
+            #expect(stored == 3 * 45)
+            try await chunked.flush()
+            #expect(try await logRows() == 0)
+            for p in points {
+                #expect(try await blockReadings(p) == 45, "each reading written out once")
+                #expect(try await chunked.samples(point: p, from: 0, to: 100_000).map(\.ts) == (0...44).map { Int64($0) * 1000 })
+            }
+
+            // As after a crash in a writing-out: the log row is there, and one point's readings are in a
+            // block already. Read back, that point's readings are not taken into the head again.
+            let fresh = (0..<3).map { _ in UUID() }
+            let before = ReadingLog(store: store)
+            #expect(try await before.ingest(fresh.flatMap { at($0, 1...5) }, pending: nil) == 15)
+            try await ReadingLog.insert([ReadingLog.BlockRow(point: fresh[0], samples: at(fresh[0], 1...5).map(\.sample)[...])], on: sql)
+            let restarted = ReadingLog(store: store)
+            #expect(try await restarted.ingest(at(fresh[0], 3...6), pending: nil) == 1, "only 6 is new")
+            try await restarted.flush()
+            #expect(try await logRows() == 0)
+            #expect(try await blockReadings(fresh[0]) == 6)
+            #expect(try await blockReadings(fresh[1]) == 5)
+            #expect(try await blockReadings(fresh[2]) == 5)
+        }
+    }
+
     /// A small seeded generator for shuffles a test can replay.
     struct SplitMix: RandomNumberGenerator {
         var state: UInt64

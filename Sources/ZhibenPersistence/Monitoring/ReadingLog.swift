@@ -6,8 +6,10 @@ import ZhibenDomain
 /// The SQLite file's readings, laid out the way time-series databases do it: a request's new readings
 /// are acknowledged once they are in the log (`reading_log`, one row per group of requests: one append
 /// and one fsync for many requests), and kept in memory per point (the head); every so often the head
-/// is written out as one compressed block per point (`reading_blocks`) and the log is emptied, in one
-/// transaction. Reads merge the head and the blocks. After a crash the log is read back into the head.
+/// is written out as one compressed block per point (`reading_blocks`), a few hundred points a
+/// transaction between the commits of new readings, and the log rows it covered are removed with the
+/// last of them. Reads merge the head and the blocks. After a crash the log is read back into the head,
+/// less what a writing-out cut short had already put in the blocks.
 ///
 /// A reading is identified by its point and time: a repeat within the head is found in memory, an older
 /// one (before the point's last block) in the blocks. The one-minute rollups are made from the raw
@@ -69,10 +71,18 @@ actor ReadingLog {
     private var queue: [Job] = []
     private var draining = false
 
-    init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300)) {
+    /// The head is written out this many points at a time, one transaction each, between the commits
+    /// of new readings: the whole head at once held every request for about 45 ms.
+    let pointsPerChunk: Int
+    /// A writing-out in progress: the log rows it empties once it has written out every point it
+    /// names, and the points still to write (their slots).
+    private var cycle: (seqs: [Int64], slots: ArraySlice<Int>)?
+
+    init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300), pointsPerChunk: Int = 256) {
         self.store = store
         self.flushAt = flushAt
         self.flushAfter = flushAfter
+        self.pointsPerChunk = pointsPerChunk
     }
 
     // MARK: Writing
@@ -119,10 +129,11 @@ actor ReadingLog {
                     count += next.readings.count
                 }
                 await commit(group)
-                if headCount >= flushAt || (headSince.map { ContinuousClock.now - $0 > flushAfter } ?? false) {
-                    // A failed flush leaves everything in the log and the head; the next one retries.
-                    try? await writeOut()
+                if cycle == nil, headCount >= flushAt || (headSince.map { ContinuousClock.now - $0 > flushAfter } ?? false) {
+                    startCycle()
                 }
+                // A failed chunk leaves its points in the head and the log; the next commit's turn retries.
+                if cycle != nil { try? await writeChunk() }
             }
         }
         draining = false
@@ -285,12 +296,22 @@ actor ReadingLog {
         stride(from: 0, to: samples.count, by: blockSize).map { BlockRow(point: point, samples: samples[$0..<min($0 + blockSize, samples.count)]) }
     }
 
-    /// The head, written out as blocks, and the log emptied, in one transaction.
-    private func writeOut() async throws {
-        try await load()
-        guard headCount > 0 else { return }
-        let rows = slots.flatMap { $0.head.isEmpty ? [] : Self.blocks(of: $0.point, $0.head) }
-        let seqs = logged
+    /// Starts writing out the points the head holds now; the log rows so far are emptied at its end.
+    private func startCycle() {
+        cycle = (logged, slots.indices.filter { !slots[$0].head.isEmpty }[...])
+        logged = []
+        headSince = nil
+    }
+
+    /// Writes the cycle's next points out as blocks, in one transaction; the last chunk also removes
+    /// the cycle's log rows. Until then a crash leaves those rows, whose readings already written out
+    /// are found in the blocks when the log is read back (`readBack`).
+    private func writeChunk() async throws {
+        guard let current = cycle else { return }
+        let part = current.slots.prefix(pointsPerChunk)
+        let last = part.count == current.slots.count
+        let rows = part.flatMap { Self.blocks(of: slots[$0].point, slots[$0].head) }
+        let seqs = last ? current.seqs : []
         try await store.bulkWrite { db in
             let sql = db as! any SQLDatabase
             try await Self.insert(rows, on: sql)
@@ -300,17 +321,26 @@ actor ReadingLog {
                 try await sql.raw(q + ")").run()
             }
         }
-        logged = []
-        for s in slots.indices {
+        for s in part {
             guard let last = slots[s].head.last?.ts else { continue }
             let previous = slots[s].flushedMax
             slots[s].tail = slots[s].head.suffix(Self.tailLength).map(\.ts)
             // Earlier blocks may reach into the tail's span: from there on the blocks are asked.
             slots[s].tailFrom = Swift.max(slots[s].tail[0], previous.map { $0 + 1 } ?? .min)
             slots[s].flushedMax = max(previous ?? .min, last)
+            headCount -= slots[s].head.count
             slots[s].head = []
         }
-        headCount = 0
+        cycle = last ? nil : (current.seqs, current.slots.dropFirst(part.count))
+    }
+
+    /// Writes the whole head out and empties the log: the cycle in progress, then one for what came since.
+    private func writeOut() async throws {
+        try await load()
+        while cycle != nil || !logged.isEmpty || slots.contains(where: { !$0.head.isEmpty }) {
+            if cycle == nil { startCycle() }
+            try await writeChunk()
+        }
         headSince = nil
     }
 
@@ -381,12 +411,25 @@ actor ReadingLog {
     private func readBack() async throws {
         try await readLatestInBlocks()
         struct Record: Decodable { let seq: Int64; let data: Data }
+        var replayed: [(slot: Int, sample: Sample)] = []
         for row in try await store.sql.raw("SELECT seq, data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
             logged.append(row.seq)
-            for r in try ReadingCodec.readings(ofRecord: Array(row.data)) {
-                let s = slot(r.point)
-                if !headHolds(s, r.sample.ts) { addToHead(s, r.sample) }
-            }
+            for r in try ReadingCodec.readings(ofRecord: Array(row.data)) { replayed.append((slot(r.point), r.sample)) }
+        }
+        // A writing-out cut short by a crash wrote some points' readings out and left their log rows:
+        // those readings are found in the blocks.
+        var older: [Int: (lo: Int64, hi: Int64)] = [:]
+        for r in replayed {
+            guard let max = slots[r.slot].flushedMax, r.sample.ts <= max else { continue }
+            let span = older[r.slot] ?? (r.sample.ts, r.sample.ts)
+            older[r.slot] = (min(span.lo, r.sample.ts), Swift.max(span.hi, r.sample.ts))
+        }
+        var inBlocks: [Int: Set<Int64>] = [:]
+        for (s, span) in older {
+            inBlocks[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1).map(\.ts))
+        }
+        for r in replayed where inBlocks[r.slot]?.contains(r.sample.ts) != true && !headHolds(r.slot, r.sample.ts) {
+            addToHead(r.slot, r.sample)
         }
     }
 
