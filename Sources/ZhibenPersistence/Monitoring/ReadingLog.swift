@@ -153,20 +153,16 @@ actor ReadingLog {
             // Each reading's slot; readings that may repeat one already in a block, looked up there all at once.
             var slotIndex: [Int] = []
             slotIndex.reserveCapacity(group.reduce(0) { $0 + $1.readings.count })
-            var older: [Int: (lo: Int64, hi: Int64)] = [:]
+            var older = OlderSpans()
             for job in group {
                 for r in job.readings {
                     let s = slot(r.point)
                     slotIndex.append(s)
                     guard let max = slots[s].flushedMax, r.sample.ts <= max, r.sample.ts < slots[s].tailFrom else { continue }
-                    let span = older[s] ?? (r.sample.ts, r.sample.ts)
-                    older[s] = (min(span.lo, r.sample.ts), Swift.max(span.hi, r.sample.ts))
+                    older.add(s, r.sample.ts)
                 }
             }
-            var inBlocks: [Int: Set<Int64>] = [:]
-            for (s, span) in older {
-                inBlocks[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1).map(\.ts))
-            }
+            let inBlocks = try await storedTimes(older)
             var fresh: [(index: Int, sample: Sample)] = []
             var freshSlots: [Int] = []
             fresh.reserveCapacity(slotIndex.count)
@@ -229,6 +225,25 @@ actor ReadingLog {
         } catch {
             for job in group { job.done.resume(throwing: error) }
         }
+    }
+
+    /// Per slot, the span of times of readings that may repeat one already in a block.
+    private struct OlderSpans {
+        var spans: [Int: (lo: Int64, hi: Int64)] = [:]
+
+        mutating func add(_ slot: Int, _ ts: Int64) {
+            let span = spans[slot] ?? (ts, ts)
+            spans[slot] = (min(span.lo, ts), max(span.hi, ts))
+        }
+    }
+
+    /// The times the blocks hold within each slot's span, read all at once.
+    private func storedTimes(_ older: OlderSpans) async throws -> [Int: Set<Int64>] {
+        var out: [Int: Set<Int64>] = [:]
+        for (s, span) in older.spans {
+            out[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1).map(\.ts))
+        }
+        return out
     }
 
     /// The point's slot, made when the point is new here.
@@ -418,16 +433,12 @@ actor ReadingLog {
         }
         // A writing-out cut short by a crash wrote some points' readings out and left their log rows:
         // those readings are found in the blocks.
-        var older: [Int: (lo: Int64, hi: Int64)] = [:]
+        var older = OlderSpans()
         for r in replayed {
             guard let max = slots[r.slot].flushedMax, r.sample.ts <= max else { continue }
-            let span = older[r.slot] ?? (r.sample.ts, r.sample.ts)
-            older[r.slot] = (min(span.lo, r.sample.ts), Swift.max(span.hi, r.sample.ts))
+            older.add(r.slot, r.sample.ts)
         }
-        var inBlocks: [Int: Set<Int64>] = [:]
-        for (s, span) in older {
-            inBlocks[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1).map(\.ts))
-        }
+        let inBlocks = try await storedTimes(older)
         for r in replayed where inBlocks[r.slot]?.contains(r.sample.ts) != true && !headHolds(r.slot, r.sample.ts) {
             addToHead(r.slot, r.sample)
         }
