@@ -414,10 +414,12 @@ struct AlarmFlowTests {
             #expect(!simulator.showcase.isEmpty && simulator.forced.count == simulator.showcase.count, "each showcase enterprise gets a first alarm")
             let accepted = try await simulator.step(from: now.addingTimeInterval(-120), to: now)
             #expect(accepted > 0)
-            // Each showcase enterprise has its first alarm from the first round: a level-1 alarm to acknowledge.
-            for id in simulator.showcase {
-                let alarms = try await h.app.zhiben.alarms.alarms.list(AlarmQuery(states: [.active], level: .first, enterpriseID: id), page: Paging(per: 5), scope: .city)
-                #expect(alarms.total == 1, "showcase \(id)")
+            // Each showcase enterprise has its first alarm from the first round, on the point driven out of its
+            // limits: a level-1 alarm to acknowledge. (Its other points may have an excursion of their own in
+            // the same minutes: the demo's signals vary with each point's id, made afresh for each test.)
+            for point in simulator.forced.keys {
+                let alarms = try await h.app.zhiben.alarms.alarms.list(AlarmQuery(states: [.active], level: .first, pointID: point), page: Paging(per: 5), scope: .city)
+                #expect(alarms.total == 1, "showcase point \(point)")
             }
             #expect(try await Simulator.make(h.app.zhiben, now: now).forced.isEmpty, "a restart forces no second alarm")
             // Every county with demo points has simulated gateways.
