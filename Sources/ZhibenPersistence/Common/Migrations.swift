@@ -46,5 +46,6 @@ public enum Migrations {
         M037ReadingBlocks(),
         M038HazardQueueIndexes(),
         M039EnterpriseStandingIndex(),
+        M040SharedReadingLog(),
     ]
 }

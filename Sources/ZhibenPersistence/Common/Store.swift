@@ -20,8 +20,8 @@ public final class Store: Sendable {
     /// Audited writes wait here for their group's commit (see `write`).
     private var committer: GroupCommitter { groups.committer! }
     private let groups = CommitterBox()
-    /// SQLite: the readings' log, head and blocks (see `ReadingLog`); nil on PostgreSQL.
-    var readingLog: ReadingLog? { groups.readingLog }
+    /// The readings' log, head and blocks (see `ReadingLog`).
+    var readingLog: ReadingLog { groups.readingLog! }
     /// What the operators' figures read: waits for the write gate, the last checkpoint.
     public let stats = StoreStats()
 
@@ -31,7 +31,7 @@ public final class Store: Sendable {
         writerProvider = { database }
         self.engine = engine
         groups.committer = GroupCommitter { [unowned self] in await self.commit($0) }
-        if engine == .sqlite { groups.readingLog = ReadingLog(store: self) }
+        groups.readingLog = ReadingLog(store: self)
     }
 
     /// A fresh handle for each use, from `provider`. `writer`, when given, is the connection that writes
@@ -41,15 +41,15 @@ public final class Store: Sendable {
         self.writerProvider = writer ?? provider
         self.engine = engine
         groups.committer = GroupCommitter { [unowned self] in await self.commit($0) }
-        if engine == .sqlite { groups.readingLog = ReadingLog(store: self) }
+        groups.readingLog = ReadingLog(store: self)
     }
 
     public var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    /// SQLite: writes the readings held in memory out as blocks and empties their log (at a clean stop,
-    /// so that the next start has no log to read back). Nothing to do on PostgreSQL.
+    /// Writes the readings held in memory out as blocks and empties their log (at a clean stop, so
+    /// that the next start has no log to read back; on PostgreSQL unless another instance is doing it).
     public func flushReadings() async throws {
-        try await readingLog?.flush()
+        try await readingLog.flush()
     }
 
     /// Runs `body` in one transaction: all of it is stored, or none. Answered once committed.

@@ -152,30 +152,11 @@ public struct FluentAlarmRepository: AlarmRepository {
 
     public func lastReadings(pointIDs: [UUID], before: [UUID: Date]) async throws -> [UUID: (ts: Date, value: Double?)] {
         var out: [UUID: (ts: Date, value: Double?)] = [:]
-        if let log = store.readingLog {
-            for id in pointIDs {
-                guard let s = try await log.last(point: id, before: before[id].map(FluentReadingRepository.millis) ?? .max) else { continue }
-                out[id] = (Date(timeIntervalSince1970: Double(s.ts) / 1000), s.value)
-            }
-            return out
-        }
-        struct Row: Decodable { let point_id: UUID; let ts: Int64?; let value: Double? }
-        // One statement per 500 points, each point's answer one seek on the readings' key (point, time).
-        for chunk in stride(from: 0, to: pointIDs.count, by: 500) {
-            var q: SQLQueryString = "WITH q(point_id, lim) AS (VALUES "
-            for (i, id) in pointIDs[chunk..<min(chunk + 500, pointIDs.count)].enumerated() {
-                q += (i == 0 ? "" : ", ") + "(\(bind: id), \(bind: before[id].map(FluentReadingRepository.millis) ?? Int64.max))"
-            }
-            q += """
-                ) SELECT q.point_id,
-                (SELECT r.ts FROM readings r WHERE r.point_id = q.point_id AND r.ts < q.lim ORDER BY r.ts DESC LIMIT 1) AS ts,
-                (SELECT r.value FROM readings r WHERE r.point_id = q.point_id AND r.ts < q.lim ORDER BY r.ts DESC LIMIT 1) AS value
-                FROM q
-                """
-            for r in try await store.sql.raw(q).all(decoding: Row.self) {
-                guard let ts = r.ts else { continue }
-                out[r.point_id] = (Date(timeIntervalSince1970: Double(ts) / 1000), r.value)
-            }
+        let log = store.readingLog
+        try await log.current()
+        for id in pointIDs {
+            guard let s = try await log.last(point: id, before: before[id].map(FluentReadingRepository.millis) ?? .max, current: false) else { continue }
+            out[id] = (Date(timeIntervalSince1970: Double(s.ts) / 1000), s.value)
         }
         return out
     }

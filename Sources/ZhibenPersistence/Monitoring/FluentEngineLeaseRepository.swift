@@ -124,24 +124,14 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
 
     public func readings(of batch: PendingEvaluation) async throws -> [Reading] {
         struct Point: Decodable { let id: UUID }
-        struct Row: Decodable { let point_id: UUID; let ts: Int64; let value: Double?; let state: String? }
         let points = try await store.sql.raw("SELECT id FROM monitoring_points WHERE enterprise_id = \(bind: batch.enterpriseID)")
             .all(decoding: Point.self).map(\.id)
+        let log = store.readingLog
+        // What other instances appended is taken in once for all the points.
+        try await log.current()
         var out: [Reading] = []
-        if let log = store.readingLog {
-            let (from, to) = (Self.millis(batch.from), Self.millis(batch.to) + 1)
-            for p in points { out += try await log.samples(point: p, from: from, to: to).map { FluentReadingRepository.reading(p, $0) } }
-            return out
-        }
-        // Each point's readings in the span: one range on the readings' key (point, time).
-        for chunk in stride(from: 0, to: points.count, by: 500) {
-            var q: SQLQueryString = "SELECT point_id, ts, value, state FROM readings WHERE point_id IN ("
-            for (i, id) in points[chunk..<min(chunk + 500, points.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: id)" }
-            q += ") AND ts >= \(bind: Self.millis(batch.from)) AND ts <= \(bind: Self.millis(batch.to))"
-            out += try await store.sql.raw(q).all(decoding: Row.self).map {
-                Reading(pointID: $0.point_id, ts: Date(timeIntervalSince1970: Double($0.ts) / 1000), value: $0.value, state: $0.state)
-            }
-        }
+        let (from, to) = (Self.millis(batch.from), Self.millis(batch.to) + 1)
+        for p in points { out += try await log.samples(point: p, from: from, to: to, current: false).map { FluentReadingRepository.reading(p, $0) } }
         return out
     }
 }

@@ -28,18 +28,11 @@ public struct FluentMonitoringFiguresRepository: MonitoringFiguresRepository {
         struct PointRow: Decodable { let id: UUID; let enterprise_id: UUID; let interval_s: Int; var last: Int64? }
         let enterprises = try await store.sql.raw("SELECT id, name, county_code, industry, special_risks, dust_workers FROM enterprises WHERE active = \(bind: true)" + enterpriseFilter)
             .all(decoding: EnterpriseRow.self)
-        // The latest reading of each point: on SQLite from the reading log's memory, on PostgreSQL one
-        // seek on the readings' key (point, time).
-        var points: [PointRow]
-        if let log = store.readingLog {
-            points = try await store.sql.raw("SELECT p.id, p.enterprise_id, p.interval_s, NULL AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
-                .all(decoding: PointRow.self)
-            let last = try await log.lastTimes(points.map(\.id))
-            for i in points.indices { points[i].last = last[points[i].id] }
-        } else {
-            points = try await store.sql.raw("SELECT p.id, p.enterprise_id, p.interval_s, (SELECT MAX(r.ts) FROM readings r WHERE r.point_id = p.id) AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
-                .all(decoding: PointRow.self)
-        }
+        // The latest reading of each point, from the reading log's memory.
+        var points = try await store.sql.raw("SELECT p.id, p.enterprise_id, p.interval_s, NULL AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
+            .all(decoding: PointRow.self)
+        let last = try await store.readingLog.lastTimes(points.map(\.id))
+        for i in points.indices { points[i].last = last[points[i].id] }
         let nowMillis = FluentReadingRepository.millis(now)
         var tally: [UUID: (points: Int, reporting: Int, online: Int)] = [:]
         for p in points {

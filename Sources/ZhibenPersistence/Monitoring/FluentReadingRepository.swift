@@ -4,9 +4,8 @@ import SQLKit
 import ZhibenDomain
 
 /// Readings, identified by point and time (milliseconds since 1970) so that a repeated reading is
-/// skipped, outside the audit chain. SQLite: a log, a head in memory and compressed blocks per point
-/// (`ReadingLog`). PostgreSQL: the table `readings` keyed by (point, time), partitioned by day, written
-/// in multi-row statements, one transaction per request.
+/// skipped, outside the audit chain: a log, a head in memory and compressed blocks per point
+/// (`ReadingLog`), on SQLite and PostgreSQL alike.
 public struct FluentReadingRepository: ReadingRepository {
     let store: Store
 
@@ -17,34 +16,8 @@ public struct FluentReadingRepository: ReadingRepository {
     /// Rows per statement: four parameters each, well under SQLite's limit of 32,766.
     static let rowsPerStatement = 2000
 
-    public func insert(_ unordered: [Reading], pending: PendingEvaluation?) async throws -> Int {
-        if let log = store.readingLog {
-            return try await log.ingest(unordered.map { ($0.pointID, Sample(ts: Self.millis($0.ts), value: $0.value, state: $0.state)) }, pending: pending)
-        }
-        // Keys in one order for every writer (see `addRollups`).
-        let keyed: [(key: String, reading: Reading)] = unordered.map { ($0.pointID.uuidString, $0) }
-        let readings: [Reading] = keyed.sorted { a, b in a.key != b.key ? a.key < b.key : a.reading.ts < b.reading.ts }.map(\.reading)
-        return try await store.bulkWrite { db in
-            let sql = db as! any SQLDatabase
-            struct Stored: Decodable { let point_id: UUID; let ts: Int64; let value: Double? }
-            var stored: [Stored] = []
-            for chunk in stride(from: 0, to: readings.count, by: Self.rowsPerStatement) {
-                var q: SQLQueryString = "INSERT INTO readings (point_id, ts, value, state) VALUES "
-                for (i, r) in readings[chunk..<min(chunk + Self.rowsPerStatement, readings.count)].enumerated() {
-                    q += (i == 0 ? "" : ", ") + "(\(bind: r.pointID), \(bind: Self.millis(r.ts)), \(bind: r.value), \(bind: r.state))"
-                }
-                q += " ON CONFLICT (point_id, ts) DO NOTHING RETURNING point_id, ts, value"
-                stored += try await sql.raw(q).all(decoding: Stored.self)
-            }
-            // The minutes' rollups take what was new, in the same commit.
-            var minutes: Minutes = [:]
-            for r in stored {
-                minutes.add(r.value, point: r.point_id, at: r.ts)
-            }
-            try await Self.addRollups(minutes, on: sql)
-            if let pending, !stored.isEmpty { try await FluentEngineLeaseRepository.addPending(pending, on: sql) }
-            return stored.count
-        }
+    public func insert(_ readings: [Reading], pending: PendingEvaluation?) async throws -> Int {
+        try await store.readingLog.ingest(readings.map { ($0.pointID, Sample(ts: Self.millis($0.ts), value: $0.value, state: $0.state)) }, pending: pending)
     }
 
     /// A minute of one point: how many readings, and of the numbers how many, the least, the most and the sum.
@@ -91,88 +64,31 @@ public struct FluentReadingRepository: ReadingRepository {
     /// Ranges longer than this read the minutes' rollups instead of the raw readings.
     static let rollupsFrom: TimeInterval = 2 * 86_400
 
-    public func prepare(now: Date, retention: TimeInterval) async throws {
-        guard store.engine == .postgres else { return }
-        // Yesterday to two days ahead: what gateways send now. Older readings (a gateway catching up)
-        // wait in the default partition until the retention removes them.
-        var day = ReadingPartitions.dayStart(Self.millis(now.addingTimeInterval(-86_400)))
-        let last = ReadingPartitions.dayStart(Self.millis(now.addingTimeInterval(2 * 86_400)))
-        let existing = try await ReadingPartitions.names(on: store.sql)
-        while day <= last {
-            let thisDay = day
-            if !existing.contains(ReadingPartitions.name(day: day)) {
-                // One day per transaction; one instance at a time.
-                try await store.database.transaction { tx in
-                    let sql = tx as! any SQLDatabase
-                    try await sql.raw("SELECT pg_advisory_xact_lock(141102)").run()
-                    guard try await !ReadingPartitions.names(on: sql).contains(ReadingPartitions.name(day: thisDay)) else { return }
-                    try await ReadingPartitions.create(day: thisDay, on: sql)
-                }
-            }
-            day += ReadingPartitions.dayMillis
-        }
-    }
+    /// Nothing to make ahead of time: the blocks are one table on both databases (PostgreSQL's daily
+    /// partitions of the former readings table went with `M040SharedReadingLog`).
+    public func prepare(now: Date, retention: TimeInterval) async throws {}
 
     public func prune(before cutoff: Date) async throws {
-        let limit = Self.millis(cutoff)
-        if let log = store.readingLog { return try await log.prune(before: limit) }
-        // PostgreSQL: whole days past the retention go at once; the default partition only holds strays.
-        try await store.database.transaction { tx in
-            let sql = tx as! any SQLDatabase
-            try await sql.raw("SELECT pg_advisory_xact_lock(141102)").run()
-            for name in try await ReadingPartitions.names(on: sql) {
-                guard let day = ReadingPartitions.day(of: name), day + ReadingPartitions.dayMillis <= limit else { continue }
-                try await sql.raw("DROP TABLE \(ident: name)").run()
-            }
-            try await sql.raw("DELETE FROM readings_default WHERE ts < \(bind: limit)").run()
-        }
+        try await store.readingLog.prune(before: Self.millis(cutoff))
     }
 
     public func series(pointID: UUID, from: Date, to: Date, buckets: Int) async throws -> [SeriesBucket] {
         let (start, end) = (Self.millis(from), Self.millis(to))
         let width = max(1, (end - start) / Int64(max(1, buckets)))
-        if let log = store.readingLog { return try await Self.series(log: log, rollups: store.sql, pointID: pointID, start: start, end: end, width: width) }
-        struct Row: Decodable { let b: Int64; let lo: Double?; let hi: Double?; let total: Double?; let n: Int }
-        // One pass over the point's key range; the slices are counted in the database. Long ranges read
-        // the minutes' rollups (which outlive the raw readings).
-        let query: SQLQueryString = to.timeIntervalSince(from) > Self.rollupsFrom
-            ? """
-              SELECT (minute - \(bind: start)) / \(bind: width) AS b, MIN(vmin) AS lo, MAX(vmax) AS hi, SUM(vsum) AS total, SUM(nv) AS n
-              FROM readings_1m WHERE point_id = \(bind: pointID) AND minute >= \(bind: start) AND minute < \(bind: end) AND nv > 0
-              GROUP BY 1 ORDER BY 1
-              """
-            : """
-              SELECT (ts - \(bind: start)) / \(bind: width) AS b, MIN(value) AS lo, MAX(value) AS hi, SUM(value) AS total, COUNT(value) AS n
-              FROM readings WHERE point_id = \(bind: pointID) AND ts >= \(bind: start) AND ts < \(bind: end) AND value IS NOT NULL
-              GROUP BY 1 ORDER BY 1
-              """
-        return try await store.sql.raw(query).all(decoding: Row.self).compactMap { r in
-            guard let lo = r.lo, let hi = r.hi, let total = r.total, r.n > 0 else { return nil }
-            return SeriesBucket(start: Date(timeIntervalSince1970: Double(start + r.b * width) / 1000), min: lo, max: hi, mean: total / Double(r.n), count: r.n)
-        }
+        return try await Self.series(log: store.readingLog, rollups: store.sql, pointID: pointID, start: start, end: end, width: width)
     }
 
     public func latest(pointID: UUID) async throws -> Reading? {
-        if let log = store.readingLog { return try await log.last(point: pointID).map { Self.reading(pointID, $0) } }
-        struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
-        return try await store.sql.raw("SELECT ts, value, state FROM readings WHERE point_id = \(bind: pointID) ORDER BY ts DESC LIMIT 1")
-            .first(decoding: Row.self).map { Reading(pointID: pointID, ts: Date(timeIntervalSince1970: Double($0.ts) / 1000), value: $0.value, state: $0.state) }
+        try await store.readingLog.last(point: pointID).map { Self.reading(pointID, $0) }
     }
 
     public func readings(pointID: UUID, from: Date, to: Date, limit: Int) async throws -> [Reading] {
-        if let log = store.readingLog {
-            return try await log.samples(point: pointID, from: Self.millis(from), to: Self.millis(to)).prefix(limit).map { Self.reading(pointID, $0) }
-        }
-        struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
-        let rows = try await store.sql.raw("""
-            SELECT ts, value, state FROM readings WHERE point_id = \(bind: pointID) AND ts >= \(bind: Self.millis(from)) AND ts < \(bind: Self.millis(to))
-            ORDER BY ts LIMIT \(literal: limit)
-            """).all(decoding: Row.self)
-        return rows.map { Reading(pointID: pointID, ts: Date(timeIntervalSince1970: Double($0.ts) / 1000), value: $0.value, state: $0.state) }
+        try await store.readingLog.samples(point: pointID, from: Self.millis(from), to: Self.millis(to)).prefix(limit).map { Self.reading(pointID, $0) }
     }
 }
 
-/// PostgreSQL's daily partitions of the raw readings, named by their Beijing date (`readings_p20261129`).
+/// PostgreSQL's daily partitions of the former raw readings table, named by their Beijing date
+/// (`readings_p20261129`): used by the migrations that made and later removed them.
 enum ReadingPartitions {
     static let dayMillis: Int64 = 86_400_000
     static let beijing: Int64 = 8 * 3_600_000

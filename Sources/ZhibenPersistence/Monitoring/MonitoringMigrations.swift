@@ -283,7 +283,7 @@ struct M037ReadingBlocks: AsyncMigration {
         for p in try await sql.raw("SELECT DISTINCT point_id FROM readings").all(decoding: Point.self) {
             let samples = try await sql.raw("SELECT ts, value, state FROM readings WHERE point_id = \(bind: p.point_id) ORDER BY ts")
                 .all(decoding: Row.self).map { Sample(ts: $0.ts, value: $0.value, state: $0.state) }
-            try await ReadingLog.insert(ReadingLog.blocks(of: p.point_id, samples), on: sql)
+            try await ReadingLog.insert(ReadingLog.blocks(of: p.point_id, samples), upTo: nil, on: sql)
         }
         try await sql.raw("DROP TABLE readings").run()
     }
@@ -313,5 +313,93 @@ struct M037ReadingBlocks: AsyncMigration {
         try await FluentReadingRepository.addRollups(minutes, on: sql)
         try await sql.raw("DROP TABLE reading_blocks").run()
         try await sql.raw("DROP TABLE reading_log").run()
+    }
+}
+
+/// The reading log on PostgreSQL too (`ReadingLog`): the log, the blocks per point, and the log's
+/// state that several instances share (which log rows are in the blocks, who is writing the head out).
+/// The raw readings move from the partitioned table into blocks, and the minutes' rollups keep only
+/// what the retention removed, as `M037ReadingBlocks` did on SQLite. On SQLite the blocks learn which
+/// log rows they came from, and the state is made (one instance; nothing else changes).
+struct M040SharedReadingLog: AsyncMigration {
+    var name: String { "040-shared-reading-log" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        let sqlite = sql.dialect.name == "sqlite"
+        try await sql.raw("""
+            CREATE TABLE reading_log_state (id INTEGER PRIMARY KEY, flushed_to BIGINT NOT NULL, generation BIGINT NOT NULL,
+            cycle_owner TEXT, cycle_at BIGINT)
+            """).run()
+        try await sql.raw("INSERT INTO reading_log_state (id, flushed_to, generation) VALUES (1, 0, 0)").run()
+        if sqlite {
+            try await sql.raw("ALTER TABLE reading_blocks ADD COLUMN upto_seq INTEGER NOT NULL DEFAULT 0").run()
+            // The log's numbers are never used again (a plain rowid starts over once the log is empty):
+            // reading the log back takes the rows after `flushed_to`.
+            try await sql.raw("CREATE TABLE reading_log_next (seq INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)").run()
+            try await sql.raw("INSERT INTO reading_log_next (seq, data) SELECT seq, data FROM reading_log").run()
+            try await sql.raw("DROP TABLE reading_log").run()
+            try await sql.raw("ALTER TABLE reading_log_next RENAME TO reading_log").run()
+            return
+        }
+        try await sql.raw("CREATE TABLE reading_log (seq BIGSERIAL PRIMARY KEY, data BYTEA NOT NULL)").run()
+        try await sql.raw("""
+            CREATE TABLE reading_blocks (id BIGSERIAL PRIMARY KEY, point_id UUID NOT NULL, first_ts BIGINT NOT NULL, last_ts BIGINT NOT NULL,
+            n INTEGER NOT NULL, data BYTEA NOT NULL, upto_seq BIGINT NOT NULL DEFAULT 0)
+            """).run()
+        // Both hold bytes that do not compress further: stored as they are, without a try at compressing.
+        try await sql.raw("ALTER TABLE reading_log ALTER COLUMN data SET STORAGE EXTERNAL").run()
+        try await sql.raw("ALTER TABLE reading_blocks ALTER COLUMN data SET STORAGE EXTERNAL").run()
+        try await sql.raw("CREATE INDEX reading_blocks_point ON reading_blocks (point_id, last_ts)").run()
+        try await sql.raw("CREATE INDEX reading_blocks_first ON reading_blocks (first_ts)").run()
+        try await sql.raw("CREATE INDEX reading_blocks_upto ON reading_blocks (upto_seq) WHERE upto_seq > 0").run()
+        try await sql.raw("CREATE TEMP TABLE first_minutes AS SELECT point_id, MIN(ts) - MIN(ts) % 60000 AS m FROM readings GROUP BY point_id").run()
+        try await sql.raw("DELETE FROM readings WHERE ts < (SELECT f.m + 60000 FROM first_minutes f WHERE f.point_id = readings.point_id)").run()
+        try await sql.raw("DELETE FROM readings_1m WHERE minute > (SELECT f.m FROM first_minutes f WHERE f.point_id = readings_1m.point_id)").run()
+        try await sql.raw("DROP TABLE first_minutes").run()
+        struct Point: Decodable { let point_id: UUID }
+        struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
+        for p in try await sql.raw("SELECT DISTINCT point_id FROM readings").all(decoding: Point.self) {
+            let samples = try await sql.raw("SELECT ts, value, state FROM readings WHERE point_id = \(bind: p.point_id) ORDER BY ts")
+                .all(decoding: Row.self).map { Sample(ts: $0.ts, value: $0.value, state: $0.state) }
+            try await ReadingLog.insert(ReadingLog.blocks(of: p.point_id, samples), upTo: 0, on: sql)
+        }
+        try await sql.raw("DROP TABLE readings").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "sqlite" {
+            try await sql.raw("ALTER TABLE reading_blocks DROP COLUMN upto_seq").run()
+            try await sql.raw("DROP TABLE reading_log_state").run()
+            return
+        }
+        try await sql.raw("""
+            CREATE TABLE readings (point_id UUID NOT NULL, ts BIGINT NOT NULL, value DOUBLE PRECISION, state TEXT, PRIMARY KEY (point_id, ts))
+            PARTITION BY RANGE (ts)
+            """).run()
+        try await sql.raw("CREATE TABLE readings_default PARTITION OF readings DEFAULT").run()
+        struct Block: Decodable { let point_id: UUID; let data: Data }
+        struct Record: Decodable { let data: Data }
+        var rows: [(point: UUID, sample: Sample)] = []
+        for b in try await sql.raw("SELECT point_id, data FROM reading_blocks").all(decoding: Block.self) {
+            rows += try ReadingCodec.samples(ofBlock: Array(b.data)).map { (b.point_id, $0) }
+        }
+        for r in try await sql.raw("SELECT data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
+            rows += try ReadingCodec.readings(ofRecord: Array(r.data))
+        }
+        var minutes: FluentReadingRepository.Minutes = [:]
+        for chunk in stride(from: 0, to: rows.count, by: 2000) {
+            var q: SQLQueryString = "INSERT INTO readings (point_id, ts, value, state) VALUES "
+            for (i, r) in rows[chunk..<min(chunk + 2000, rows.count)].enumerated() {
+                q += (i == 0 ? "" : ", ") + "(\(bind: r.point), \(bind: r.sample.ts), \(bind: r.sample.value), \(bind: r.sample.state))"
+                minutes.add(r.sample.value, point: r.point, at: r.sample.ts)
+            }
+            try await sql.raw(q + " ON CONFLICT DO NOTHING").run()
+        }
+        try await FluentReadingRepository.addRollups(minutes, on: sql)
+        try await sql.raw("DROP TABLE reading_blocks").run()
+        try await sql.raw("DROP TABLE reading_log").run()
+        try await sql.raw("DROP TABLE reading_log_state").run()
     }
 }

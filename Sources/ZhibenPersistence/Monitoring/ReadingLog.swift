@@ -3,28 +3,41 @@ import Foundation
 import SQLKit
 import ZhibenDomain
 
-/// The SQLite file's readings, laid out the way time-series databases do it: a request's new readings
-/// are acknowledged once they are in the log (`reading_log`, one row per group of requests: one append
-/// and one fsync for many requests), and kept in memory per point (the head); every so often the head
-/// is written out as one compressed block per point (`reading_blocks`), a few hundred points a
-/// transaction between the commits of new readings, and the log rows it covered are removed with the
-/// last of them. Reads merge the head and the blocks. After a crash the log is read back into the head,
-/// less what a writing-out cut short had already put in the blocks.
+/// The readings, laid out the way time-series databases do it: a request's new readings are
+/// acknowledged once they are in the log (`reading_log`, one row per group of requests: one append and
+/// one fsync for many requests), and kept in memory per point (the head); every so often the head is
+/// written out as one compressed block per point (`reading_blocks`), a few hundred points a transaction
+/// between the commits of new readings, and the log rows it covered are removed with the last of them.
+/// Reads merge the head and the blocks. After a crash the log is read back into the head, less what a
+/// writing-out cut short had already put in the blocks.
 ///
 /// A reading is identified by its point and time: a repeat within the head is found in memory, an older
 /// one (before the point's last block) in the blocks. The one-minute rollups are made from the raw
 /// readings when the retention removes them, so that each reading is counted either raw or rolled up,
 /// never twice.
 ///
-/// A SQLite file is served by one process, so the head is the whole truth beside the file.
+/// A SQLite file is served by one process, so its head is the whole truth beside the file. PostgreSQL
+/// may be shared by several instances (`shared`): each keeps the whole head, following the one log.
+/// Appends take turns on a lock (`pg_advisory_xact_lock(141103)`), and before its own each instance
+/// reads what the others appended since, so repeats are found whichever instance took the first copy,
+/// and log order is commit order. Reads first take in what others appended (`current`). One instance
+/// at a time writes the head out, marked in `reading_log_state`; when it is done (or when another
+/// takes over from one that stopped mid-way) the state's generation moves on, and every instance reads
+/// the log that is left back into its head (`rebuild`).
 actor ReadingLog {
     unowned let store: Store
+    /// Several instances on one PostgreSQL database follow one log (see above).
+    nonisolated let shared: Bool
+    /// This instance, in the log's state while it writes the head out.
+    nonisolated let instance = UUID().uuidString
 
     /// Flushes the head once it holds this many readings, or once the oldest is this old.
     let flushAt: Int
     let flushAfter: Duration
     /// Readings per block, at most.
     static let blockSize = 4096
+    /// A writing-out whose instance has not been heard of for this long stopped mid-way: another takes over.
+    static let cycleStale: Int64 = 60_000
 
     /// What is kept of each point seen, found by `slotOf` (one lookup a reading; everything else is
     /// indexing): its head, its latest time in the blocks, and its marks for the group being committed.
@@ -54,11 +67,19 @@ actor ReadingLog {
     private var headCount = 0
     private var headSince: ContinuousClock.Instant?
     private var loading: Task<Void, any Error>?
-    /// The log rows the head holds: removed when it is written out (and only those, should another
-    /// process have appended to the same file).
-    private var logged: [Int64] = []
+    /// The latest log row the head has taken in: the head holds the readings of the rows after
+    /// `flushedTo` up to this one.
+    private var seen: Int64 = 0
+    /// The log rows up to this one are in the blocks (and gone from the log), as of the state's
+    /// `flushGeneration`.
+    private var flushedTo: Int64 = 0
+    private var flushGeneration: Int64 = 0
+    /// Reading what others appended: one at a time.
+    private let catchingUp = AsyncGate()
+    /// After another instance was found writing the head out: not before this to try again.
+    private var cycleBusyUntil: ContinuousClock.Instant?
 
-    private struct Ingest {
+    private struct Ingest: Sendable {
         let readings: [(point: UUID, sample: Sample)]
         let pending: PendingEvaluation?
         let done: CheckedContinuation<Int, any Error>
@@ -74,12 +95,19 @@ actor ReadingLog {
     /// The head is written out this many points at a time, one transaction each, between the commits
     /// of new readings: the whole head at once held every request for about 45 ms.
     let pointsPerChunk: Int
-    /// A writing-out in progress: the log rows it empties once it has written out every point it
-    /// names, and the points still to write (their slots).
-    private var cycle: (seqs: [Int64], slots: ArraySlice<Int>)?
+    /// A writing-out in progress: the log rows it covers (up to `upTo`), whether it has begun, and the
+    /// points still to write with the readings each had when it started (readings taken in since stay
+    /// in the head for the next one).
+    private struct Cycle {
+        let upTo: Int64
+        var begun = false
+        var rest: ArraySlice<(slot: Int, samples: [Sample])>
+    }
+    private var cycle: Cycle?
 
     init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300), pointsPerChunk: Int = 256) {
         self.store = store
+        self.shared = store.engine == .postgres
         self.flushAt = flushAt
         self.flushAfter = flushAfter
         self.pointsPerChunk = pointsPerChunk
@@ -95,7 +123,8 @@ actor ReadingLog {
         }
     }
 
-    /// Writes the head out as blocks and empties the log.
+    /// Writes the head out as blocks and empties the log. PostgreSQL: unless another instance is
+    /// writing it out (it then covers what this one holds, or its next writing-out will).
     func flush() async throws {
         try await withCheckedThrowingContinuation { done in enqueue(.flush(done)) }
     }
@@ -129,11 +158,12 @@ actor ReadingLog {
                     count += next.readings.count
                 }
                 await commit(group)
-                if cycle == nil, headCount >= flushAt || (headSince.map { ContinuousClock.now - $0 > flushAfter } ?? false) {
+                if cycle == nil, headCount >= flushAt || (headSince.map { ContinuousClock.now - $0 > flushAfter } ?? false),
+                   cycleBusyUntil.map({ ContinuousClock.now >= $0 }) ?? true {
                     startCycle()
                 }
                 // A failed chunk leaves its points in the head and the log; the next commit's turn retries.
-                if cycle != nil { try? await writeChunk() }
+                if cycle != nil { _ = try? await writeChunk() }
             }
         }
         draining = false
@@ -145,86 +175,108 @@ actor ReadingLog {
         let ts: Int64
     }
 
+    /// What a group's transaction stored: its log row, the readings new to the head (with their slots)
+    /// and how many of each request's readings were new.
+    private struct Appended: Sendable {
+        let seq: Int64?
+        let fresh: [(slot: Int, sample: Sample)]
+        let counts: [Int]
+    }
+
     private func commit(_ group: [Ingest]) async {
         do {
             try await load()
-            generation &+= 1
-            let gen = generation
-            // Each reading's slot; readings that may repeat one already in a block, looked up there all at once.
-            var slotIndex: [Int] = []
-            slotIndex.reserveCapacity(group.reduce(0) { $0 + $1.readings.count })
-            var older = OlderSpans()
-            for job in group {
-                for r in job.readings {
-                    let s = slot(r.point)
-                    slotIndex.append(s)
-                    guard let max = slots[s].flushedMax, r.sample.ts <= max, r.sample.ts < slots[s].tailFrom else { continue }
-                    older.add(s, r.sample.ts)
-                }
+            let appended = try await store.bulkWrite { db in try await self.append(group, on: db as! any SQLDatabase) }
+            // PostgreSQL: a read may have taken the row in already (it is committed).
+            if let seq = appended.seq, seq > seen {
+                for r in appended.fresh { addToHead(r.slot, r.sample) }
+                seen = seq
             }
-            let inBlocks = try await storedTimes(older)
-            var fresh: [(index: Int, sample: Sample)] = []
-            var freshSlots: [Int] = []
-            fresh.reserveCapacity(slotIndex.count)
-            freshSlots.reserveCapacity(slotIndex.count)
-            var points: [UUID] = []
-            // Built only when a point's reading comes before one of its readings already taken in this group.
-            var late: Set<SlotTime>?
-            var counts: [Int] = []
-            var pendings: [PendingEvaluation] = []
-            var at = 0
-            for job in group {
-                var n = 0
-                for r in job.readings {
-                    let s = slotIndex[at]
-                    at += 1
-                    let ts = r.sample.ts
-                    if let max = slots[s].flushedMax, ts <= max {
-                        if ts >= slots[s].tailFrom {
-                            let i = Self.firstIndex(in: slots[s].tail, atOrAfter: ts)
-                            if i < slots[s].tail.count, slots[s].tail[i] == ts { continue }
-                        } else if inBlocks[s]?.contains(ts) == true {
-                            continue
-                        }
-                    }
-                    if headHolds(s, ts) { continue }
-                    if slots[s].generation == gen, ts <= slots[s].groupLast {
-                        if late == nil { late = Set(zip(freshSlots, fresh).map { SlotTime(slot: $0, ts: $1.sample.ts) }) }
-                        if late!.contains(SlotTime(slot: s, ts: ts)) { continue }
-                    }
-                    if slots[s].generation != gen {
-                        slots[s].generation = gen
-                        slots[s].groupLast = ts
-                        slots[s].recordIndex = points.count
-                        points.append(slots[s].point)
-                    } else if ts > slots[s].groupLast {
-                        slots[s].groupLast = ts
-                    }
-                    late?.insert(SlotTime(slot: s, ts: ts))
-                    fresh.append((slots[s].recordIndex, r.sample))
-                    freshSlots.append(s)
-                    n += 1
-                }
-                counts.append(n)
-                if n > 0, let p = job.pending { pendings.append(p) }
-            }
-            if !fresh.isEmpty {
-                let record = ReadingCodec.record(points: points, readings: fresh)
-                let pendings = pendings
-                struct Seq: Decodable { let seq: Int64 }
-                let seq = try await store.bulkWrite { db in
-                    let sql = db as! any SQLDatabase
-                    let row = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq").first(decoding: Seq.self)
-                    for p in pendings { try await FluentEngineLeaseRepository.addPending(p, on: sql) }
-                    return row?.seq
-                }
-                if let seq { logged.append(seq) }
-                for (s, r) in zip(freshSlots, fresh) { addToHead(s, r.sample) }
-            }
-            for (job, n) in zip(group, counts) { job.done.resume(returning: n) }
+            for (job, n) in zip(group, appended.counts) { job.done.resume(returning: n) }
         } catch {
             for job in group { job.done.resume(throwing: error) }
         }
+    }
+
+    /// The group's transaction: finds what is new (against what every instance stored before, on
+    /// PostgreSQL) and appends it to the log with the batches' waiting records.
+    private func append(_ group: [Ingest], on sql: any SQLDatabase) async throws -> Appended {
+        if shared {
+            try await sql.raw("SELECT pg_advisory_xact_lock(141103)").run()
+            try await catchingUp.run { try await self.catchUp(on: sql) }
+        }
+        generation &+= 1
+        let gen = generation
+        // Each reading's slot; readings that may repeat one already in a block, looked up there all at once.
+        var slotIndex: [Int] = []
+        slotIndex.reserveCapacity(group.reduce(0) { $0 + $1.readings.count })
+        var older = OlderSpans()
+        for job in group {
+            for r in job.readings {
+                let s = slot(r.point)
+                slotIndex.append(s)
+                guard let max = slots[s].flushedMax, r.sample.ts <= max, r.sample.ts < slots[s].tailFrom else { continue }
+                older.add(s, r.sample.ts)
+            }
+        }
+        let inBlocks = try await storedTimes(older, on: sql)
+        var fresh: [(index: Int, sample: Sample)] = []
+        var freshSlots: [Int] = []
+        fresh.reserveCapacity(slotIndex.count)
+        freshSlots.reserveCapacity(slotIndex.count)
+        var points: [UUID] = []
+        // Built only when a point's reading comes before one of its readings already taken in this group.
+        var late: Set<SlotTime>?
+        var counts: [Int] = []
+        var pendings: [PendingEvaluation] = []
+        var at = 0
+        for job in group {
+            var n = 0
+            for r in job.readings {
+                let s = slotIndex[at]
+                at += 1
+                let ts = r.sample.ts
+                if let max = slots[s].flushedMax, ts <= max {
+                    if ts >= slots[s].tailFrom {
+                        let i = Self.firstIndex(in: slots[s].tail, atOrAfter: ts)
+                        if i < slots[s].tail.count, slots[s].tail[i] == ts { continue }
+                    } else if inBlocks[s]?.contains(ts) == true {
+                        continue
+                    }
+                }
+                if headHolds(s, ts) { continue }
+                if slots[s].generation == gen, ts <= slots[s].groupLast {
+                    if late == nil { late = Set(zip(freshSlots, fresh).map { SlotTime(slot: $0, ts: $1.sample.ts) }) }
+                    if late!.contains(SlotTime(slot: s, ts: ts)) { continue }
+                }
+                if slots[s].generation != gen {
+                    slots[s].generation = gen
+                    slots[s].groupLast = ts
+                    slots[s].recordIndex = points.count
+                    points.append(slots[s].point)
+                } else if ts > slots[s].groupLast {
+                    slots[s].groupLast = ts
+                }
+                late?.insert(SlotTime(slot: s, ts: ts))
+                fresh.append((slots[s].recordIndex, r.sample))
+                freshSlots.append(s)
+                n += 1
+            }
+            counts.append(n)
+            if n > 0, let p = job.pending { pendings.append(p) }
+        }
+        guard !fresh.isEmpty else { return Appended(seq: nil, fresh: [], counts: counts) }
+        let record = ReadingCodec.record(points: points, readings: fresh)
+        struct Seq: Decodable { let seq: Int64 }
+        let seq = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq").first(decoding: Seq.self)?.seq
+        if !pendings.isEmpty {
+            var q: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES "
+            for (i, p) in pendings.enumerated() {
+                q += (i == 0 ? "" : ", ") + "(\(bind: p.id), \(bind: p.enterpriseID), \(bind: FluentReadingRepository.millis(p.from)), \(bind: FluentReadingRepository.millis(p.to)))"
+            }
+            try await sql.raw(q).run()
+        }
+        return Appended(seq: seq, fresh: zip(freshSlots, fresh).map { ($0, $1.sample) }, counts: counts)
     }
 
     /// Per slot, the span of times of readings that may repeat one already in a block.
@@ -238,10 +290,10 @@ actor ReadingLog {
     }
 
     /// The times the blocks hold within each slot's span, read all at once.
-    private func storedTimes(_ older: OlderSpans) async throws -> [Int: Set<Int64>] {
+    private func storedTimes(_ older: OlderSpans, on sql: any SQLDatabase) async throws -> [Int: Set<Int64>] {
         var out: [Int: Set<Int64>] = [:]
         for (s, span) in older.spans {
-            out[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1).map(\.ts))
+            out[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1, on: sql).map(\.ts))
         }
         return out
     }
@@ -296,12 +348,15 @@ actor ReadingLog {
         let samples: ArraySlice<Sample>
     }
 
-    static func insert(_ blocks: [BlockRow], on sql: any SQLDatabase) async throws {
+    /// `upTo`: the log rows the blocks' readings came from; 0 for blocks rewritten or moved in; nil
+    /// before the blocks had the column (`M037ReadingBlocks`).
+    static func insert(_ blocks: [BlockRow], upTo: Int64?, on sql: any SQLDatabase) async throws {
         for chunk in stride(from: 0, to: blocks.count, by: 500) {
-            var q: SQLQueryString = "INSERT INTO reading_blocks (point_id, first_ts, last_ts, n, data) VALUES "
+            var q: SQLQueryString = "INSERT INTO reading_blocks (point_id, first_ts, last_ts, n, data" + (upTo == nil ? ") VALUES " : ", upto_seq) VALUES ")
             for (i, b) in blocks[chunk..<min(chunk + 500, blocks.count)].enumerated() {
-                q += (i == 0 ? "" : ", ")
-                    + "(\(bind: b.point), \(bind: b.samples.first!.ts), \(bind: b.samples.last!.ts), \(bind: b.samples.count), \(bind: Data(ReadingCodec.block(b.samples))))"
+                q += (i == 0 ? "(" : ", (")
+                    + "\(bind: b.point), \(bind: b.samples.first!.ts), \(bind: b.samples.last!.ts), \(bind: b.samples.count), \(bind: Data(ReadingCodec.block(b.samples)))"
+                q += upTo.map { ", \(bind: $0))" } ?? ")"
             }
             try await sql.raw(q).run()
         }
@@ -311,50 +366,122 @@ actor ReadingLog {
         stride(from: 0, to: samples.count, by: blockSize).map { BlockRow(point: point, samples: samples[$0..<min($0 + blockSize, samples.count)]) }
     }
 
-    /// Starts writing out the points the head holds now; the log rows so far are emptied at its end.
+    /// Starts writing out the points the head holds now, with the readings each holds now: those of
+    /// the log rows up to `seen`, which the cycle removes at its end.
     private func startCycle() {
-        cycle = (logged, slots.indices.filter { !slots[$0].head.isEmpty }[...])
-        logged = []
+        let taken = slots.indices.filter { !slots[$0].head.isEmpty }.map { (slot: $0, samples: slots[$0].head) }
+        cycle = Cycle(upTo: seen, rest: taken[...])
         headSince = nil
     }
 
-    /// Writes the cycle's next points out as blocks, in one transaction; the last chunk also removes
-    /// the cycle's log rows. Until then a crash leaves those rows, whose readings already written out
-    /// are found in the blocks when the log is read back (`readBack`).
-    private func writeChunk() async throws {
-        guard let current = cycle else { return }
-        let part = current.slots.prefix(pointsPerChunk)
-        let last = part.count == current.slots.count
-        let rows = part.flatMap { Self.blocks(of: slots[$0].point, slots[$0].head) }
-        let seqs = last ? current.seqs : []
-        try await store.bulkWrite { db in
-            let sql = db as! any SQLDatabase
-            try await Self.insert(rows, on: sql)
-            for chunk in stride(from: 0, to: seqs.count, by: 500) {
-                var q: SQLQueryString = "DELETE FROM reading_log WHERE seq IN ("
-                for (i, seq) in seqs[chunk..<min(chunk + 500, seqs.count)].enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: seq)" }
-                try await sql.raw(q + ")").run()
-            }
-        }
-        for s in part {
-            guard let last = slots[s].head.last?.ts else { continue }
-            let previous = slots[s].flushedMax
-            slots[s].tail = slots[s].head.suffix(Self.tailLength).map(\.ts)
-            // Earlier blocks may reach into the tail's span: from there on the blocks are asked.
-            slots[s].tailFrom = Swift.max(slots[s].tail[0], previous.map { $0 + 1 } ?? .min)
-            slots[s].flushedMax = max(previous ?? .min, last)
-            headCount -= slots[s].head.count
-            slots[s].head = []
-        }
-        cycle = last ? nil : (current.seqs, current.slots.dropFirst(part.count))
+    private enum ChunkOutcome: Sendable {
+        case written
+        /// Another instance is writing the head out.
+        case busy
+        /// The log's state moved on (another instance wrote the head out, or took over one that
+        /// stopped): the head is read again before anything is written.
+        case stale
     }
 
-    /// Writes the whole head out and empties the log: the cycle in progress, then one for what came since.
+    private struct LogState: Decodable, Sendable {
+        let flushed_to: Int64
+        let generation: Int64
+        let cycle_owner: String?
+        let cycle_at: Int64?
+    }
+
+    /// Writes the cycle's next points out as blocks, in one transaction; the last chunk also removes
+    /// the cycle's log rows and moves the log's state on. Until then a crash leaves those rows, whose
+    /// readings already written out are found in the blocks when the log is read back (`rebuild`).
+    /// Anything but `written`: the cycle was given up (another instance writes the head out, or the
+    /// log moved on).
+    @discardableResult
+    private func writeChunk() async throws -> ChunkOutcome {
+        guard let running = cycle else { return .written }
+        let part = running.rest.prefix(pointsPerChunk)
+        let last = part.count == running.rest.count
+        let rows = part.flatMap { Self.blocks(of: slots[$0.slot].point, $0.samples) }
+        let (upTo, begun, known) = (running.upTo, running.begun, flushGeneration)
+        let shared = self.shared, instance = self.instance
+        let outcome: ChunkOutcome = try await store.bulkWrite { db in
+            let sql = db as! any SQLDatabase
+            let now = FluentReadingRepository.millis(Date())
+            if shared {
+                try await sql.raw("SELECT pg_advisory_xact_lock(141103)").run()
+                guard let state = try await sql.raw("SELECT flushed_to, generation, cycle_owner, cycle_at FROM reading_log_state")
+                    .first(decoding: LogState.self), state.generation == known else { return .stale }
+                if let owner = state.cycle_owner, owner != instance {
+                    guard now - (state.cycle_at ?? 0) > Self.cycleStale else { return .busy }
+                    // Its instance stopped mid-way: its blocks stay, and every instance reads the log back,
+                    // less what they hold.
+                    try await sql.raw("UPDATE reading_log_state SET cycle_owner = NULL, cycle_at = NULL, generation = generation + 1").run()
+                    return .stale
+                }
+                if begun, state.cycle_owner != instance { return .stale }
+                try await sql.raw("UPDATE reading_log_state SET cycle_owner = \(bind: instance), cycle_at = \(bind: now)").run()
+            }
+            try await Self.insert(rows, upTo: upTo, on: sql)
+            if last {
+                try await sql.raw("DELETE FROM reading_log WHERE seq <= \(bind: upTo)").run()
+                try await sql.raw("""
+                    UPDATE reading_log_state SET flushed_to = \(bind: upTo), generation = generation + 1, cycle_owner = NULL, cycle_at = NULL
+                    """).run()
+            }
+            return .written
+        }
+        switch outcome {
+        case .written:
+            break
+        case .busy:
+            cycle = nil
+            cycleBusyUntil = .now + .seconds(1)
+            return .busy
+        case .stale:
+            cycle = nil
+            if shared { try await current() }
+            return .stale
+        }
+        for (s, samples) in part {
+            guard let newest = samples.last?.ts else { continue }
+            let previous = slots[s].flushedMax
+            slots[s].tail = samples.suffix(Self.tailLength).map(\.ts)
+            // Earlier blocks may reach into the tail's span: from there on the blocks are asked.
+            slots[s].tailFrom = Swift.max(slots[s].tail[0], previous.map { $0 + 1 } ?? .min)
+            slots[s].flushedMax = max(previous ?? .min, newest)
+            headCount -= samples.count
+            if slots[s].head.count == samples.count {
+                slots[s].head = []
+            } else {
+                // Readings taken in since the cycle began stay (the head only grew meanwhile).
+                let written = Set(samples.map(\.ts))
+                slots[s].head.removeAll { written.contains($0.ts) }
+            }
+        }
+        if last {
+            cycle = nil
+            flushedTo = upTo
+            flushGeneration = known + 1
+        } else {
+            cycle = Cycle(upTo: upTo, begun: true, rest: running.rest.dropFirst(part.count))
+        }
+        return .written
+    }
+
+    /// Writes the whole head out and empties the log: the cycle in progress, then one for what came
+    /// since. PostgreSQL: gives up when another instance is writing out.
     private func writeOut() async throws {
-        try await load()
-        while cycle != nil || !logged.isEmpty || slots.contains(where: { !$0.head.isEmpty }) {
+        try await current()
+        var stale = 0
+        while cycle != nil || seen > flushedTo || headCount > 0 {
             if cycle == nil { startCycle() }
-            try await writeChunk()
+            switch try await writeChunk() {
+            case .written: break
+            case .busy: return
+            case .stale:
+                // Read back already; a few more tries, as another instance may be finishing meanwhile.
+                stale += 1
+                if stale >= 3 { return }
+            }
         }
         headSince = nil
     }
@@ -363,43 +490,46 @@ actor ReadingLog {
         try await writeOut()
         struct Row: Decodable { let id: Int64; let point_id: UUID; let data: Data }
         var removed = false
+        let shared = self.shared
         while true {
-            let old = try await store.sql.raw("SELECT id, point_id, data FROM reading_blocks WHERE first_ts < \(bind: cutoff) LIMIT 200").all(decoding: Row.self)
-            guard !old.isEmpty else {
-                // A point whose every reading went has no latest time any more (its connection figure
-                // counts it as not reporting, as before any reading came).
-                if removed { try await readLatestInBlocks() }
-                return
-            }
-            removed = true
-            var minutes: FluentReadingRepository.Minutes = [:]
-            var kept: [BlockRow] = []
-            for row in old {
-                let samples = try ReadingCodec.samples(ofBlock: Array(row.data))
-                let split = Self.firstIndex(in: samples, atOrAfter: cutoff)
-                for s in samples[..<split] {
-                    minutes.add(s.value, point: row.point_id, at: s.ts)
-                }
-                if split < samples.count { kept.append(BlockRow(point: row.point_id, samples: samples[split...])) }
-            }
-            let (rollups, rewritten) = (minutes, kept)
-            try await store.bulkWrite { db in
+            // Chosen in the transaction that removes them (on PostgreSQL holding the retention's lock), so
+            // two instances never roll up the same block.
+            let more = try await store.bulkWrite { db -> Bool in
                 let sql = db as! any SQLDatabase
+                if shared { try await sql.raw("SELECT pg_advisory_xact_lock(141102)").run() }
+                let old = try await sql.raw("SELECT id, point_id, data FROM reading_blocks WHERE first_ts < \(bind: cutoff) LIMIT 200").all(decoding: Row.self)
+                guard !old.isEmpty else { return false }
+                var minutes: FluentReadingRepository.Minutes = [:]
+                var kept: [BlockRow] = []
+                for row in old {
+                    let samples = try ReadingCodec.samples(ofBlock: Array(row.data))
+                    let split = Self.firstIndex(in: samples, atOrAfter: cutoff)
+                    for s in samples[..<split] {
+                        minutes.add(s.value, point: row.point_id, at: s.ts)
+                    }
+                    if split < samples.count { kept.append(BlockRow(point: row.point_id, samples: samples[split...])) }
+                }
                 var q: SQLQueryString = "DELETE FROM reading_blocks WHERE id IN ("
                 for (i, row) in old.enumerated() { q += (i == 0 ? "" : ", ") + "\(bind: row.id)" }
                 try await sql.raw(q + ")").run()
-                try await Self.insert(rewritten, on: sql)
-                try await FluentReadingRepository.addRollups(rollups, on: sql)
+                try await Self.insert(kept, upTo: 0, on: sql)
+                try await FluentReadingRepository.addRollups(minutes, on: sql)
+                return true
             }
+            guard more else { break }
+            removed = true
         }
+        // A point whose every reading went has no latest time any more (its connection figure counts
+        // it as not reporting, as before any reading came).
+        if removed { try await readLatestInBlocks() }
     }
 
-    // MARK: Starting
+    // MARK: Starting and following
 
     /// Reads each point's latest stored time and the log back into the head, once.
     private func load() async throws {
         if let loading { return try await loading.value }
-        let task = Task { try await self.readBack() }
+        let task = Task { try await self.catchingUp.run { try await self.rebuild(on: self.store.sql, all: true) } }
         loading = task
         do { try await task.value } catch {
             loading = nil
@@ -407,9 +537,37 @@ actor ReadingLog {
         }
     }
 
-    static func latestInBlocks(_ sql: any SQLDatabase) async throws -> [UUID: Int64] {
+    /// Before a read on PostgreSQL: takes in what other instances appended since (or, when the log's
+    /// state moved on, reads the log back). Nothing to do on SQLite, whose only writer is this process.
+    func current() async throws {
+        try await load()
+        guard shared else { return }
+        try await catchingUp.run { try await self.catchUp(on: self.store.sql) }
+    }
+
+    /// Takes in the log rows after `seen`, or reads the log back when its state moved on. The caller
+    /// holds `catchingUp` (or, appending, the log's lock, under which nothing else can be appended).
+    private func catchUp(on sql: any SQLDatabase) async throws {
+        struct Row: Decodable { let flushed_to: Int64; let generation: Int64; let seq: Int64?; let data: Data? }
+        let rows = try await sql.raw("""
+            SELECT s.flushed_to, s.generation, l.seq, l.data FROM reading_log_state s LEFT JOIN reading_log l ON l.seq > \(bind: seen) ORDER BY l.seq
+            """).all(decoding: Row.self)
+        guard let state = rows.first else { return }
+        if state.generation > flushGeneration { return try await rebuild(on: sql, all: false) }
+        for row in rows {
+            guard let seq = row.seq, let data = row.data, seq > seen else { continue }
+            for r in try ReadingCodec.readings(ofRecord: Array(data)) {
+                let s = slot(r.point)
+                if !headHolds(s, r.sample.ts) { addToHead(s, r.sample) }
+            }
+            seen = seq
+        }
+    }
+
+    static func latestInBlocks(_ sql: any SQLDatabase, since: Int64? = nil) async throws -> [UUID: Int64] {
         struct Max: Decodable { let point_id: UUID; let m: Int64 }
-        return try await sql.raw("SELECT point_id, MAX(last_ts) AS m FROM reading_blocks GROUP BY point_id").all(decoding: Max.self)
+        let filter: SQLQueryString = since.map { " WHERE upto_seq > \(bind: $0)" } ?? ""
+        return try await sql.raw("SELECT point_id, MAX(last_ts) AS m FROM reading_blocks" + filter + " GROUP BY point_id").all(decoding: Max.self)
             .reduce(into: [:]) { out, row in out[row.point_id] = row.m }
     }
 
@@ -423,42 +581,67 @@ actor ReadingLog {
         for (point, m) in latest { slots[slot(point)].flushedMax = m }
     }
 
-    private func readBack() async throws {
-        try await readLatestInBlocks()
+    /// Reads the head back from the log: the rows after the state's `flushed_to`, less what a
+    /// writing-out cut short (or still going on elsewhere) already put in the blocks. `all`: each
+    /// point's latest time in the blocks from all of them (at the start); otherwise from the blocks
+    /// written since this instance last knew the state. Everything is read first and the head replaced
+    /// at once, so reads never see it half-built.
+    private func rebuild(on sql: any SQLDatabase, all: Bool) async throws {
+        guard let state = try await sql.raw("SELECT flushed_to, generation, cycle_owner, cycle_at FROM reading_log_state").first(decoding: LogState.self) else { return }
+        let latest = try await Self.latestInBlocks(sql, since: all ? nil : flushedTo)
         struct Record: Decodable { let seq: Int64; let data: Data }
         var replayed: [(slot: Int, sample: Sample)] = []
-        for row in try await store.sql.raw("SELECT seq, data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
-            logged.append(row.seq)
+        var last = state.flushed_to
+        for row in try await sql.raw("SELECT seq, data FROM reading_log WHERE seq > \(bind: state.flushed_to) ORDER BY seq").all(decoding: Record.self) {
+            last = row.seq
             for r in try ReadingCodec.readings(ofRecord: Array(row.data)) { replayed.append((slot(r.point), r.sample)) }
         }
-        // A writing-out cut short by a crash wrote some points' readings out and left their log rows:
-        // those readings are found in the blocks.
+        var maxOf: [Int: Int64] = [:]
+        for (point, m) in latest {
+            let s = slot(point)
+            maxOf[s] = all ? m : Swift.max(slots[s].flushedMax ?? .min, m)
+        }
+        func flushedMax(_ s: Int) -> Int64? { maxOf[s] ?? (all ? nil : slots[s].flushedMax) }
         var older = OlderSpans()
         for r in replayed {
-            guard let max = slots[r.slot].flushedMax, r.sample.ts <= max else { continue }
+            guard let max = flushedMax(r.slot), r.sample.ts <= max else { continue }
             older.add(r.slot, r.sample.ts)
         }
-        let inBlocks = try await storedTimes(older)
+        let inBlocks = try await storedTimes(older, on: sql)
+        // From here on nothing waits: the head is replaced in one go.
+        for s in slots.indices {
+            slots[s].flushedMax = flushedMax(s)
+            slots[s].head = []
+            slots[s].tail = []
+            slots[s].tailFrom = .max
+        }
+        headCount = 0
+        headSince = nil
+        cycle = nil
         for r in replayed where inBlocks[r.slot]?.contains(r.sample.ts) != true && !headHolds(r.slot, r.sample.ts) {
             addToHead(r.slot, r.sample)
         }
+        seen = last
+        flushedTo = state.flushed_to
+        flushGeneration = state.generation
     }
 
     // MARK: Reading
 
-    /// The head's readings of a point in [from, to).
-    private func headSamples(_ point: UUID, from: Int64, to: Int64) async throws -> ArraySlice<Sample> {
-        try await load()
+    /// The head's readings of a point in [from, to); `current`: after taking in what other instances
+    /// appended (a caller reading many points does that once, with `current()`).
+    private func headSamples(_ point: UUID, from: Int64, to: Int64, current: Bool) async throws -> ArraySlice<Sample> {
+        if current { try await self.current() } else { try await load() }
         guard from < to, let s = slotOf[IDKey(point)] else { return [] }
         let list = slots[s].head
         return list[Self.firstIndex(in: list, atOrAfter: from)..<Self.firstIndex(in: list, atOrAfter: to)]
     }
 
-    private func blockSamples(point: UUID, from: Int64, to: Int64) async throws -> [Sample] {
+    private func blockSamples(point: UUID, from: Int64, to: Int64, on sql: (any SQLDatabase)? = nil) async throws -> [Sample] {
         struct Row: Decodable { let data: Data }
         var out: [Sample] = []
         guard from < to else { return out }
-        for row in try await store.sql.raw("""
+        for row in try await (sql ?? store.sql).raw("""
             SELECT data FROM reading_blocks WHERE point_id = \(bind: point) AND last_ts >= \(bind: from) AND first_ts < \(bind: to)
             """).all(decoding: Row.self) {
             let all = try ReadingCodec.samples(ofBlock: Array(row.data))
@@ -469,8 +652,8 @@ actor ReadingLog {
 
     /// A point's readings in [from, to), oldest first. The head is read before the blocks: a flush
     /// committing in between then shows its readings twice (dropped here), never not at all.
-    func samples(point: UUID, from: Int64, to: Int64) async throws -> [Sample] {
-        let head = try await headSamples(point, from: from, to: to)
+    func samples(point: UUID, from: Int64, to: Int64, current: Bool = true) async throws -> [Sample] {
+        let head = try await headSamples(point, from: from, to: to, current: current)
         var merged = try await blockSamples(point: point, from: from, to: to)
         guard !merged.isEmpty else { return Array(head) }
         merged += head
@@ -482,8 +665,8 @@ actor ReadingLog {
     }
 
     /// A point's latest reading before `limit` (all of them when nil).
-    func last(point: UUID, before limit: Int64 = .max) async throws -> Sample? {
-        let head = try await headSamples(point, from: .min, to: limit)
+    func last(point: UUID, before limit: Int64 = .max, current: Bool = true) async throws -> Sample? {
+        let head = try await headSamples(point, from: .min, to: limit, current: current)
         var best = head.last
         struct Row: Decodable { let last_ts: Int64; let data: Data }
         // Blocks may overlap (readings sent late): the one ending last holds the answer unless it
@@ -502,7 +685,7 @@ actor ReadingLog {
 
     /// Each point's latest reading time, from memory.
     func lastTimes(_ points: [UUID]) async throws -> [UUID: Int64] {
-        try await load()
+        try await current()
         var out: [UUID: Int64] = [:]
         for p in points {
             guard let s = slotOf[IDKey(p)] else { continue }
@@ -518,7 +701,7 @@ extension FluentReadingRepository {
         Reading(pointID: point, ts: Date(timeIntervalSince1970: Double(s.ts) / 1000), value: s.value, state: s.state)
     }
 
-    /// SQLite: the slices counted from the raw readings in the range and, for long ranges, from the
+    /// The slices counted from the raw readings in the range and, for long ranges, from the
     /// rollups of the readings the retention removed (each reading is one or the other, never both).
     static func series(log: ReadingLog, rollups sql: any SQLDatabase, pointID: UUID, start: Int64, end: Int64, width: Int64) async throws -> [SeriesBucket] {
         struct Slice { var lo = Double.infinity; var hi = -Double.infinity; var total = 0.0; var n = 0 }
