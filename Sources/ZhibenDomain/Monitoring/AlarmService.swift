@@ -183,18 +183,28 @@ public struct AlarmService: Sendable {
     /// enterprise held elsewhere are left to it.
     public func evaluate(_ readings: [Reading], points known: PointTable? = nil, batch: PendingEvaluation? = nil) async throws {
         guard !readings.isEmpty else { return }
+        // The enterprise's batches waiting are read before the engine's turn, so that the requests' reads
+        // overlap instead of queueing one behind the other (on PostgreSQL each is a round trip). A batch
+        // stored elsewhere just after the read waits for the background pass, as one stored just after
+        // the engine's turn always did.
+        let waiting = if let batch { try await waitingBefore(batch) } else { [PendingEvaluation]() }
         try await gate.run {
-            if let batch { try await catchUp(batch) }
+            try await catchUp(waiting)
             try await evaluateHolding(readings, points: known, batch: batch, replay: false)
         }
     }
 
-    /// Evaluates first the enterprise's batches stored earlier by another instance and still waiting, so
-    /// that the engine sees the enterprise's readings in the order they came.
-    private func catchUp(_ batch: PendingEvaluation) async throws {
-        guard await ownership.held[batch.enterpriseID] != nil else { return }
-        for waiting in try await leases.pending(owner: owner, enterpriseID: batch.enterpriseID, limit: 20)
-        where waiting.from <= batch.to {
+    /// The enterprise's batches stored earlier (by another instance, or left by a failure) and still
+    /// waiting, when this instance runs its engine.
+    private func waitingBefore(_ batch: PendingEvaluation) async throws -> [PendingEvaluation] {
+        guard await ownership.held[batch.enterpriseID] != nil else { return [] }
+        return try await leases.pending(owner: owner, enterpriseID: batch.enterpriseID, limit: 20).filter { $0.from <= batch.to }
+    }
+
+    /// Evaluates first the batches found waiting, so that the engine sees the enterprise's readings in
+    /// the order they came; those evaluated meanwhile by another request (or at it now) are left alone.
+    private func catchUp(_ waiting: [PendingEvaluation]) async throws {
+        for waiting in waiting {
             guard await !ownership.leavesAlone(waiting.id) else { continue }
             let readings = try await leases.readings(of: waiting)
             if readings.isEmpty {

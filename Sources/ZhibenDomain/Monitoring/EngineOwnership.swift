@@ -81,9 +81,21 @@ actor EngineOwnership {
 
     func lose(_ ids: [UUID]) { for id in ids { held.removeValue(forKey: id) } }
 
+    /// The batches whose records were handed out for removal lately: a request that read the waiting
+    /// batches before its turn may still name them.
+    private var removed: Set<UUID> = []
+    private var removedOrder: [UUID] = []
+    static let removedKept = 8192
+
     func evaluated(_ ids: [UUID]) { evaluated += ids }
     func takeEvaluated() -> [UUID] {
         defer { evaluated = [] }
+        for id in evaluated where removed.insert(id).inserted { removedOrder.append(id) }
+        if removedOrder.count > Self.removedKept {
+            let old = removedOrder.count - Self.removedKept
+            for id in removedOrder[..<old] { removed.remove(id) }
+            removedOrder.removeFirst(old)
+        }
         return evaluated
     }
 
@@ -91,5 +103,5 @@ actor EngineOwnership {
     func begin(_ id: UUID) { inFlight.insert(id) }
     func end(_ id: UUID) { inFlight.remove(id) }
     /// Whether a waiting batch is left alone: its request is at it, or it was evaluated already.
-    func leavesAlone(_ id: UUID) -> Bool { inFlight.contains(id) || evaluated.contains(id) }
+    func leavesAlone(_ id: UUID) -> Bool { inFlight.contains(id) || removed.contains(id) || evaluated.contains(id) }
 }

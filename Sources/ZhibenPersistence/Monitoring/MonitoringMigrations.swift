@@ -318,9 +318,10 @@ struct M037ReadingBlocks: AsyncMigration {
 
 /// The reading log on PostgreSQL too (`ReadingLog`): the log, the blocks per point, and the log's
 /// state that several instances share (which log rows are in the blocks, who is writing the head out).
+/// The state row is also the lock appends take turns on, and names the latest row appended.
 /// The raw readings move from the partitioned table into blocks, and the minutes' rollups keep only
 /// what the retention removed, as `M037ReadingBlocks` did on SQLite. On SQLite the blocks learn which
-/// log rows they came from, and the state is made (one instance; nothing else changes).
+/// log rows they came from, the log's numbers are never used twice, and the state is made.
 struct M040SharedReadingLog: AsyncMigration {
     var name: String { "040-shared-reading-log" }
 
@@ -329,7 +330,7 @@ struct M040SharedReadingLog: AsyncMigration {
         let sqlite = sql.dialect.name == "sqlite"
         try await sql.raw("""
             CREATE TABLE reading_log_state (id INTEGER PRIMARY KEY, flushed_to BIGINT NOT NULL, generation BIGINT NOT NULL,
-            cycle_owner TEXT, cycle_at BIGINT)
+            last_seq BIGINT NOT NULL DEFAULT 0, cycle_owner TEXT, cycle_at BIGINT)
             """).run()
         try await sql.raw("INSERT INTO reading_log_state (id, flushed_to, generation) VALUES (1, 0, 0)").run()
         if sqlite {

@@ -18,9 +18,10 @@ import ZhibenDomain
 ///
 /// A SQLite file is served by one process, so its head is the whole truth beside the file. PostgreSQL
 /// may be shared by several instances (`shared`): each keeps the whole head, following the one log.
-/// Appends take turns on a lock (`pg_advisory_xact_lock(141103)`), and before its own each instance
-/// reads what the others appended since, so repeats are found whichever instance took the first copy,
-/// and log order is commit order. Reads first take in what others appended (`current`). One instance
+/// Appends take turns on the lock of the log's state row (`reading_log_state`, which also holds the
+/// latest row appended), and before its own each instance reads what the others appended since (only
+/// when there is something: the state row says), so repeats are found whichever instance took the
+/// first copy, and log order is commit order. Reads first take in what others appended (`current`). One instance
 /// at a time writes the head out, marked in `reading_log_state`; when it is done (or when another
 /// takes over from one that stopped mid-way) the state's generation moves on, and every instance reads
 /// the log that is left back into its head (`rebuild`).
@@ -202,8 +203,14 @@ actor ReadingLog {
     /// PostgreSQL) and appends it to the log with the batches' waiting records.
     private func append(_ group: [Ingest], on sql: any SQLDatabase) async throws -> Appended {
         if shared {
-            try await sql.raw("SELECT pg_advisory_xact_lock(141103)").run()
-            try await catchingUp.run { try await self.catchUp(on: sql) }
+            // Waiting for the row's lock, the statement gets the row as the previous holder committed it.
+            struct Locked: Decodable { let generation: Int64; let last_seq: Int64 }
+            guard let state = try await sql.raw("SELECT generation, last_seq FROM reading_log_state FOR UPDATE").first(decoding: Locked.self) else {
+                throw ReadingLogMissing()
+            }
+            if state.generation > flushGeneration || state.last_seq > seen {
+                try await catchingUp.run { try await self.catchUp(on: sql) }
+            }
         }
         generation &+= 1
         let gen = generation
@@ -268,13 +275,20 @@ actor ReadingLog {
         guard !fresh.isEmpty else { return Appended(seq: nil, fresh: [], counts: counts) }
         let record = ReadingCodec.record(points: points, readings: fresh)
         struct Seq: Decodable { let seq: Int64 }
-        let seq = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq").first(decoding: Seq.self)?.seq
-        if !pendings.isEmpty {
-            var q: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES "
-            for (i, p) in pendings.enumerated() {
-                q += (i == 0 ? "" : ", ") + "(\(bind: p.id), \(bind: p.enterpriseID), \(bind: FluentReadingRepository.millis(p.from)), \(bind: FluentReadingRepository.millis(p.to)))"
-            }
-            try await sql.raw(q).run()
+        var waiting: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES "
+        for (i, p) in pendings.enumerated() {
+            waiting += (i == 0 ? "" : ", ") + "(\(bind: p.id), \(bind: p.enterpriseID), \(bind: FluentReadingRepository.millis(p.from)), \(bind: FluentReadingRepository.millis(p.to)))"
+        }
+        let seq: Int64?
+        if shared {
+            // One statement: the log row, the state's latest row, the batches' waiting records.
+            let q: SQLQueryString = "WITH l AS (INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq), "
+                + "s AS (UPDATE reading_log_state SET last_seq = (SELECT seq FROM l))"
+                + (pendings.isEmpty ? "" : ", p AS (" + waiting + ")") + " SELECT seq FROM l"
+            seq = try await sql.raw(q).first(decoding: Seq.self)?.seq
+        } else {
+            seq = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq").first(decoding: Seq.self)?.seq
+            if !pendings.isEmpty { try await sql.raw(waiting).run() }
         }
         return Appended(seq: seq, fresh: zip(freshSlots, fresh).map { ($0, $1.sample) }, counts: counts)
     }
@@ -407,8 +421,7 @@ actor ReadingLog {
             let sql = db as! any SQLDatabase
             let now = FluentReadingRepository.millis(Date())
             if shared {
-                try await sql.raw("SELECT pg_advisory_xact_lock(141103)").run()
-                guard let state = try await sql.raw("SELECT flushed_to, generation, cycle_owner, cycle_at FROM reading_log_state")
+                guard let state = try await sql.raw("SELECT flushed_to, generation, cycle_owner, cycle_at FROM reading_log_state FOR UPDATE")
                     .first(decoding: LogState.self), state.generation == known else { return .stale }
                 if let owner = state.cycle_owner, owner != instance {
                     guard now - (state.cycle_at ?? 0) > Self.cycleStale else { return .busy }
@@ -695,6 +708,9 @@ actor ReadingLog {
         return out
     }
 }
+
+/// The log's state row is missing: the database was not migrated.
+struct ReadingLogMissing: Error {}
 
 extension FluentReadingRepository {
     static func reading(_ point: UUID, _ s: Sample) -> Reading {
