@@ -190,13 +190,19 @@ def main():
 
         # Nothing acknowledged was lost.
         for n, e in enumerate(enterprises):
-            stored = subprocess.run(["psql", DB_URL, "-tA", "-c", "SELECT COUNT(*) FROM readings WHERE point_id = '%s'" % points[n]],
-                                    capture_output=True, text=True, check=True).stdout.strip()
-            # A batch whose answer was lost with the connection may be stored too: never fewer than acknowledged.
-            assert int(stored) >= acknowledged_readings[n], (n, stored, acknowledged_readings[n])
             if acknowledged_address[n] is not None:
                 current = json.loads(call("GET", "/api/v1/enterprises/%s" % e["id"], city)[2])["address"]
                 assert current.startswith("停库测试地址 %d-" % n) and int(current.rsplit("-", 1)[1]) >= acknowledged_address[n], (current, acknowledged_address[n])
+        # A clean stop writes the readings held in memory out as blocks (the log is then empty).
+        server.terminate()
+        server.wait(timeout=60)
+        left = subprocess.run(["psql", DB_URL, "-tA", "-c", "SELECT COUNT(*) FROM reading_log"], capture_output=True, text=True, check=True).stdout.strip()
+        assert left == "0", "the reading log was not written out at the stop: %s rows" % left
+        for n, e in enumerate(enterprises):
+            stored = subprocess.run(["psql", DB_URL, "-tA", "-c", "SELECT COALESCE(SUM(n), 0) FROM reading_blocks WHERE point_id = '%s'" % points[n]],
+                                    capture_output=True, text=True, check=True).stdout.strip()
+            # A batch whose answer was lost with the connection may be stored too: never fewer than acknowledged.
+            assert int(stored) >= acknowledged_readings[n], (n, stored, acknowledged_readings[n])
         print("acknowledged: %d readings and %d changes, all stored" % (sum(acknowledged_readings), sum(a is not None for a in acknowledged_address)))
     finally:
         if server.poll() is None:

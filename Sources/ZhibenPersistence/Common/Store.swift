@@ -120,6 +120,13 @@ public final class Store: Sendable {
         }
     }
 
+    /// Runs `body`'s one statement on its own, outside any transaction (PostgreSQL commits it alone),
+    /// without the audit chain's lock: bulk data that is not audited (the readings' log, see `ReadingLog`).
+    public func bulkStatement<T: Sendable>(_ body: @Sendable @escaping (any SQLDatabase) async throws -> T) async throws -> T {
+        let database = writerProvider()
+        return try await run { try await body(database as! any SQLDatabase) }
+    }
+
     /// One transaction on `database`; on SQLite's writing connection without futures (see `SQLiteDirectDatabase`).
     private static func transaction<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if let writer = database as? SQLiteDirectDatabase { return try await writer.transaction(body) }

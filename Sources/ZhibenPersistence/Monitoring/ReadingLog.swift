@@ -187,7 +187,7 @@ actor ReadingLog {
     private func commit(_ group: [Ingest]) async {
         do {
             try await load()
-            let appended = try await store.bulkWrite { db in try await self.append(group, on: db as! any SQLDatabase) }
+            let appended = shared ? try await appendShared(group) : try await store.bulkWrite { db in try await self.append(group, on: db as! any SQLDatabase) }
             // PostgreSQL: a read may have taken the row in already (it is committed).
             if let seq = appended.seq, seq > seen {
                 for r in appended.fresh { addToHead(r.slot, r.sample) }
@@ -199,19 +199,45 @@ actor ReadingLog {
         }
     }
 
-    /// The group's transaction: finds what is new (against what every instance stored before, on
-    /// PostgreSQL) and appends it to the log with the batches' waiting records.
-    private func append(_ group: [Ingest], on sql: any SQLDatabase) async throws -> Appended {
-        if shared {
-            // Waiting for the row's lock, the statement gets the row as the previous holder committed it.
-            struct Locked: Decodable { let generation: Int64; let last_seq: Int64 }
-            guard let state = try await sql.raw("SELECT generation, last_seq FROM reading_log_state FOR UPDATE").first(decoding: Locked.self) else {
-                throw ReadingLogMissing()
+    /// PostgreSQL, usually one statement: what is new is found against this instance's head, and the
+    /// log row goes in only if nothing was appended elsewhere meanwhile (the state row's latest row and
+    /// generation are still those the head has taken in: compare-and-set, the row's lock held to the
+    /// end of the statement, so the log's order stays its commit order). Otherwise the transaction
+    /// that reads the others' rows first (`append`).
+    private func appendShared(_ group: [Ingest]) async throws -> Appended {
+        let (known, knownGeneration) = (seen, flushGeneration)
+        let decided = try await decide(group, on: store.sql)
+        guard let record = decided.record else { return Appended(seq: nil, fresh: [], counts: decided.counts) }
+        struct Seq: Decodable { let seq: Int64 }
+        var q: SQLQueryString = """
+            WITH s AS (UPDATE reading_log_state SET last_seq = nextval(pg_get_serial_sequence('reading_log', 'seq'))
+            WHERE last_seq = \(bind: known) AND generation = \(bind: knownGeneration) RETURNING last_seq),
+            l AS (INSERT INTO reading_log (seq, data) SELECT last_seq, \(bind: record) FROM s RETURNING seq)
+            """
+        if !decided.pendings.isEmpty {
+            q += ", p AS (INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) SELECT v.id, v.e, v.f, v.t FROM (VALUES "
+            for (i, p) in decided.pendings.enumerated() {
+                q += (i == 0 ? "" : ", ") + "(\(bind: p.id), \(bind: p.enterpriseID), \(bind: FluentReadingRepository.millis(p.from)), \(bind: FluentReadingRepository.millis(p.to)))"
             }
-            if state.generation > flushGeneration || state.last_seq > seen {
-                try await catchingUp.run { try await self.catchUp(on: sql) }
-            }
+            q += ") AS v (id, e, f, t), s)"
         }
+        let query = q + " SELECT seq FROM l"
+        if let seq = try await store.bulkStatement({ sql in try await sql.raw(query).first(decoding: Seq.self)?.seq }) {
+            return Appended(seq: seq, fresh: decided.fresh, counts: decided.counts)
+        }
+        return try await store.bulkWrite { db in try await self.append(group, on: db as! any SQLDatabase) }
+    }
+
+    /// What a group holds that is new, and the log record and waiting records to store for it.
+    private struct Decided {
+        let record: Data?
+        let fresh: [(slot: Int, sample: Sample)]
+        let counts: [Int]
+        let pendings: [PendingEvaluation]
+    }
+
+    /// Finds what is new of a group against the head and the blocks.
+    private func decide(_ group: [Ingest], on sql: any SQLDatabase) async throws -> Decided {
         generation &+= 1
         let gen = generation
         // Each reading's slot; readings that may repeat one already in a block, looked up there all at once.
@@ -272,8 +298,27 @@ actor ReadingLog {
             counts.append(n)
             if n > 0, let p = job.pending { pendings.append(p) }
         }
-        guard !fresh.isEmpty else { return Appended(seq: nil, fresh: [], counts: counts) }
-        let record = ReadingCodec.record(points: points, readings: fresh)
+        guard !fresh.isEmpty else { return Decided(record: nil, fresh: [], counts: counts, pendings: []) }
+        return Decided(record: Data(ReadingCodec.record(points: points, readings: fresh)), fresh: zip(freshSlots, fresh).map { ($0, $1.sample) },
+                       counts: counts, pendings: pendings)
+    }
+
+    /// The group's transaction: finds what is new (against what every instance stored before, on
+    /// PostgreSQL) and appends it to the log with the batches' waiting records.
+    private func append(_ group: [Ingest], on sql: any SQLDatabase) async throws -> Appended {
+        if shared {
+            // Waiting for the row's lock, the statement gets the row as the previous holder committed it.
+            struct Locked: Decodable { let generation: Int64; let last_seq: Int64 }
+            guard let state = try await sql.raw("SELECT generation, last_seq FROM reading_log_state FOR UPDATE").first(decoding: Locked.self) else {
+                throw ReadingLogMissing()
+            }
+            if state.generation > flushGeneration || state.last_seq > seen {
+                try await catchingUp.run { try await self.catchUp(on: sql) }
+            }
+        }
+        let decided = try await decide(group, on: sql)
+        guard let record = decided.record else { return Appended(seq: nil, fresh: [], counts: decided.counts) }
+        let pendings = decided.pendings
         struct Seq: Decodable { let seq: Int64 }
         var waiting: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES "
         for (i, p) in pendings.enumerated() {
@@ -282,15 +327,15 @@ actor ReadingLog {
         let seq: Int64?
         if shared {
             // One statement: the log row, the state's latest row, the batches' waiting records.
-            let q: SQLQueryString = "WITH l AS (INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq), "
+            let q: SQLQueryString = "WITH l AS (INSERT INTO reading_log (data) VALUES (\(bind: record)) RETURNING seq), "
                 + "s AS (UPDATE reading_log_state SET last_seq = (SELECT seq FROM l))"
                 + (pendings.isEmpty ? "" : ", p AS (" + waiting + ")") + " SELECT seq FROM l"
             seq = try await sql.raw(q).first(decoding: Seq.self)?.seq
         } else {
-            seq = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: Data(record))) RETURNING seq").first(decoding: Seq.self)?.seq
+            seq = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: record)) RETURNING seq").first(decoding: Seq.self)?.seq
             if !pendings.isEmpty { try await sql.raw(waiting).run() }
         }
-        return Appended(seq: seq, fresh: zip(freshSlots, fresh).map { ($0, $1.sample) }, counts: counts)
+        return Appended(seq: seq, fresh: decided.fresh, counts: decided.counts)
     }
 
     /// Per slot, the span of times of readings that may repeat one already in a block.
