@@ -18,13 +18,14 @@ import ZhibenDomain
 ///
 /// A SQLite file is served by one process, so its head is the whole truth beside the file. PostgreSQL
 /// may be shared by several instances (`shared`): each keeps the whole head, following the one log.
-/// Appends take turns on the lock of the log's state row (`reading_log_state`, which also holds the
-/// latest row appended), and before its own each instance reads what the others appended since (only
-/// when there is something: the state row says), so repeats are found whichever instance took the
-/// first copy, and log order is commit order. Reads first take in what others appended (`current`). One instance
-/// at a time writes the head out, marked in `reading_log_state`; when it is done (or when another
-/// takes over from one that stopped mid-way) the state's generation moves on, and every instance reads
-/// the log that is left back into its head (`rebuild`).
+/// Appends take turns on the log's state row (`reading_log_state`, which holds the latest row
+/// appended): a group goes in by compare-and-set on it (`appendShared`), and when another instance
+/// appended meanwhile, under the row's lock after reading what the others appended since (`append`).
+/// So repeats are found whichever instance took the first copy, and log order is commit order. Reads
+/// first take in what others appended (`current`). One instance at a time writes the head out, marked
+/// in `reading_log_state`; when it is done (or when another takes over from one that stopped mid-way)
+/// the state's generation moves on, and every instance reads the log that is left back into its head
+/// (`rebuild`).
 actor ReadingLog {
     unowned let store: Store
     /// Several instances on one PostgreSQL database follow one log (see above).
