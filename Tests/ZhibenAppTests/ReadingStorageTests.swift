@@ -230,22 +230,16 @@ struct ReadingStorageTests {
         try await Harness.with(enterprises: 1) { h in
             let store = h.app.zhiben.store
             let sql = store.sql
-            struct Count: Decodable { let n: Int? }
-            func blockReadings(_ p: UUID) async throws -> Int {
-                try await sql.raw("SELECT SUM(n) AS n FROM reading_blocks WHERE point_id = \(bind: p)").first(decoding: Count.self)?.n ?? 0
-            }
-            func logRows() async throws -> Int { try await sql.raw("SELECT COUNT(*) AS n FROM reading_log").first(decoding: Count.self)?.n ?? -1 }
+            func blockReadings(_ p: UUID) async throws -> Int { try await Self.blockReadings(p, on: sql) }
+            func logRows() async throws -> Int { try await Self.logRows(on: sql) }
             let points = (0..<3).map { _ in UUID() }
-            func at(_ p: UUID, _ seconds: ClosedRange<Int>) -> [(point: UUID, sample: Sample)] {
-                seconds.map { (p, Sample(ts: Int64($0) * 1000, value: Double($0), state: nil)) }
-            }
 
             // Writing out starts past 10 readings and takes one point a commit: cycles run between the
             // commits of later batches (which repeat half of what came before).
             let chunked = ReadingLog(store: store, flushAt: 10, pointsPerChunk: 1)
             var stored = 0
             for k in 0..<8 {
-                stored += try await chunked.ingest(points.flatMap { at($0, (k * 5)...(k * 5 + 9)) }, pending: nil)
+                stored += try await chunked.ingest(points.flatMap { Self.at($0, (k * 5)...(k * 5 + 9)) }, pending: nil)
             }
             #expect(stored == 3 * 45)
             try await chunked.flush()
@@ -259,10 +253,10 @@ struct ReadingStorageTests {
             // block already. Read back, that point's readings are not taken into the head again.
             let fresh = (0..<3).map { _ in UUID() }
             let before = ReadingLog(store: store)
-            #expect(try await before.ingest(fresh.flatMap { at($0, 1...5) }, pending: nil) == 15)
-            try await ReadingLog.insert([ReadingLog.BlockRow(point: fresh[0], samples: at(fresh[0], 1...5).map(\.sample)[...])], upTo: 0, on: sql)
+            #expect(try await before.ingest(fresh.flatMap { Self.at($0, 1...5) }, pending: nil) == 15)
+            try await ReadingLog.insert([ReadingLog.BlockRow(point: fresh[0], samples: Self.at(fresh[0], 1...5).map(\.sample)[...])], upTo: 0, on: sql)
             let restarted = ReadingLog(store: store)
-            #expect(try await restarted.ingest(at(fresh[0], 3...6), pending: nil) == 1, "only 6 is new")
+            #expect(try await restarted.ingest(Self.at(fresh[0], 3...6), pending: nil) == 1, "only 6 is new")
             try await restarted.flush()
             #expect(try await logRows() == 0)
             #expect(try await blockReadings(fresh[0]) == 6)
@@ -277,26 +271,20 @@ struct ReadingStorageTests {
             let store = h.app.zhiben.store
             guard store.engine == .postgres else { return }
             let sql = store.sql
-            struct Count: Decodable { let n: Int? }
-            func blockReadings(_ p: UUID) async throws -> Int {
-                try await sql.raw("SELECT SUM(n) AS n FROM reading_blocks WHERE point_id = \(bind: p)").first(decoding: Count.self)?.n ?? 0
-            }
-            func logRows() async throws -> Int { try await sql.raw("SELECT COUNT(*) AS n FROM reading_log").first(decoding: Count.self)?.n ?? -1 }
+            func blockReadings(_ p: UUID) async throws -> Int { try await Self.blockReadings(p, on: sql) }
+            func logRows() async throws -> Int { try await Self.logRows(on: sql) }
             let points = (0..<4).map { _ in UUID() }
-            func at(_ p: UUID, _ seconds: some Sequence<Int>) -> [(point: UUID, sample: Sample)] {
-                seconds.map { (p, Sample(ts: Int64($0) * 1000, value: Double($0), state: nil)) }
-            }
             func times(_ log: ReadingLog, _ p: UUID) async throws -> [Int] {
                 try await log.samples(point: p, from: 0, to: 1_000_000).map { Int($0.ts / 1000) }
             }
             let a = ReadingLog(store: store), b = ReadingLog(store: store)
-            #expect(try await a.ingest(at(points[0], 1...10), pending: nil) == 10)
+            #expect(try await a.ingest(Self.at(points[0], 1...10), pending: nil) == 10)
             #expect(try await times(b, points[0]) == Array(1...10), "B reads what A stored")
-            #expect(try await b.ingest(at(points[0], 5...12), pending: nil) == 2, "repeats of A's readings found by B")
+            #expect(try await b.ingest(Self.at(points[0], 5...12), pending: nil) == 2, "repeats of A's readings found by B")
             #expect(try await a.lastTimes([points[0]]) == [points[0]: 12_000])
 
             // Both at once, overlapping: each reading stored once, whichever instance took it.
-            let (x, y) = try await (a.ingest(points.flatMap { at($0, 20...60) }, pending: nil), b.ingest(points.flatMap { at($0, 40...80) }, pending: nil))
+            let (x, y) = try await (a.ingest(points.flatMap { Self.at($0, 20...60) }, pending: nil), b.ingest(points.flatMap { Self.at($0, 40...80) }, pending: nil))
             #expect(x + y == 4 * 61)
 
             // A writes the head out (B's readings too); B reads the log back and still finds repeats, now in the blocks.
@@ -304,27 +292,27 @@ struct ReadingStorageTests {
             #expect(try await logRows() == 0)
             #expect(try await blockReadings(points[0]) == 12 + 61)
             #expect(try await times(b, points[0]) == Array(1...12) + Array(20...80))
-            #expect(try await b.ingest(at(points[0], [3, 70, 81]), pending: nil) == 1)
-            #expect(try await a.ingest(at(points[1], [25, 82]), pending: nil) == 1)
+            #expect(try await b.ingest(Self.at(points[0], [3, 70, 81]), pending: nil) == 1)
+            #expect(try await a.ingest(Self.at(points[1], [25, 82]), pending: nil) == 1)
             #expect(try await times(a, points[0]).last == 81)
             #expect(try await times(b, points[1]).last == 82)
 
             // B writes out while A's commits go on; nothing is written twice.
-            #expect(try await a.ingest(at(points[2], 90...99), pending: nil) == 10)
+            #expect(try await a.ingest(Self.at(points[2], 90...99), pending: nil) == 10)
             try await b.flush()
-            #expect(try await a.ingest(at(points[2], 95...100), pending: nil) == 1)
+            #expect(try await a.ingest(Self.at(points[2], 95...100), pending: nil) == 1)
             try await a.flush()
             #expect(try await logRows() == 0)
             #expect(try await blockReadings(points[2]) == 61 + 10 + 1)
             #expect(try await blockReadings(points[0]) == 12 + 61 + 1)
 
             // An instance stopped in the middle of a writing-out: its marker is old and one point's block is in.
-            #expect(try await a.ingest(points.flatMap { at($0, 200...204) }, pending: nil) == 20)
+            #expect(try await a.ingest(points.flatMap { Self.at($0, 200...204) }, pending: nil) == 20)
             struct Seq: Decodable { let n: Int? }
             let last = try await sql.raw("SELECT MAX(seq) AS n FROM reading_log").first(decoding: Seq.self)?.n ?? 0
-            try await ReadingLog.insert([ReadingLog.BlockRow(point: points[3], samples: at(points[3], 200...204).map(\.sample)[...])], upTo: Int64(last), on: sql)
+            try await ReadingLog.insert([ReadingLog.BlockRow(point: points[3], samples: Self.at(points[3], 200...204).map(\.sample)[...])], upTo: Int64(last), on: sql)
             try await sql.raw("UPDATE reading_log_state SET cycle_owner = 'stopped', cycle_at = \(bind: FluentReadingRepository.millis(Date()) - 600_000)").run()
-            #expect(try await b.ingest(at(points[3], 203...205), pending: nil) == 1, "only 205 is new")
+            #expect(try await b.ingest(Self.at(points[3], 203...205), pending: nil) == 1, "only 205 is new")
             try await b.flush()
             #expect(try await logRows() == 0)
             for p in points.prefix(3) { #expect(try await times(a, p).suffix(5) == Array(200...204)) }
@@ -333,6 +321,22 @@ struct ReadingStorageTests {
             struct State: Decodable { let cycle_owner: String? }
             #expect(try await sql.raw("SELECT cycle_owner FROM reading_log_state").first(decoding: State.self)?.cycle_owner == nil)
         }
+    }
+
+    /// How many readings the blocks hold of a point, and how many rows the log has.
+    static func blockReadings(_ p: UUID, on sql: any SQLDatabase) async throws -> Int {
+        struct Count: Decodable { let n: Int? }
+        return try await sql.raw("SELECT SUM(n) AS n FROM reading_blocks WHERE point_id = \(bind: p)").first(decoding: Count.self)?.n ?? 0
+    }
+
+    static func logRows(on sql: any SQLDatabase) async throws -> Int {
+        struct Count: Decodable { let n: Int? }
+        return try await sql.raw("SELECT COUNT(*) AS n FROM reading_log").first(decoding: Count.self)?.n ?? -1
+    }
+
+    /// A point's readings at these seconds, each valued as its second.
+    static func at(_ p: UUID, _ seconds: some Sequence<Int>) -> [(point: UUID, sample: Sample)] {
+        seconds.map { (p, Sample(ts: Int64($0) * 1000, value: Double($0), state: nil)) }
     }
 
     /// A small seeded generator for shuffles a test can replay.

@@ -274,45 +274,14 @@ struct M037ReadingBlocks: AsyncMigration {
             """).run()
         try await sql.raw("CREATE INDEX reading_blocks_point ON reading_blocks (point_id, last_ts)").run()
         try await sql.raw("CREATE INDEX reading_blocks_first ON reading_blocks (first_ts)").run()
-        try await sql.raw("CREATE TEMP TABLE first_minutes AS SELECT point_id, MIN(ts) - MIN(ts) % 60000 AS m FROM readings GROUP BY point_id").run()
-        try await sql.raw("DELETE FROM readings WHERE ts < (SELECT f.m + 60000 FROM first_minutes f WHERE f.point_id = readings.point_id)").run()
-        try await sql.raw("DELETE FROM readings_1m WHERE minute > (SELECT f.m FROM first_minutes f WHERE f.point_id = readings_1m.point_id)").run()
-        try await sql.raw("DROP TABLE first_minutes").run()
-        struct Point: Decodable { let point_id: UUID }
-        struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
-        for p in try await sql.raw("SELECT DISTINCT point_id FROM readings").all(decoding: Point.self) {
-            let samples = try await sql.raw("SELECT ts, value, state FROM readings WHERE point_id = \(bind: p.point_id) ORDER BY ts")
-                .all(decoding: Row.self).map { Sample(ts: $0.ts, value: $0.value, state: $0.state) }
-            try await ReadingLog.insert(ReadingLog.blocks(of: p.point_id, samples), upTo: nil, on: sql)
-        }
-        try await sql.raw("DROP TABLE readings").run()
+        try await ReadingTableMove.intoBlocks(on: sql, upTo: nil)
     }
 
     func revert(on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         guard sql.dialect.name == "sqlite" else { return }
         try await sql.raw("CREATE TABLE readings (point_id BLOB NOT NULL, ts INTEGER NOT NULL, value REAL, state TEXT, PRIMARY KEY (point_id, ts)) WITHOUT ROWID").run()
-        struct Block: Decodable { let point_id: UUID; let data: Data }
-        struct Record: Decodable { let data: Data }
-        var rows: [(point: UUID, sample: Sample)] = []
-        for b in try await sql.raw("SELECT point_id, data FROM reading_blocks").all(decoding: Block.self) {
-            rows += try ReadingCodec.samples(ofBlock: Array(b.data)).map { (b.point_id, $0) }
-        }
-        for r in try await sql.raw("SELECT data FROM reading_log ORDER BY seq").all(decoding: Record.self) {
-            rows += try ReadingCodec.readings(ofRecord: Array(r.data))
-        }
-        var minutes: FluentReadingRepository.Minutes = [:]
-        for chunk in stride(from: 0, to: rows.count, by: 2000) {
-            var q: SQLQueryString = "INSERT INTO readings (point_id, ts, value, state) VALUES "
-            for (i, r) in rows[chunk..<min(chunk + 2000, rows.count)].enumerated() {
-                q += (i == 0 ? "" : ", ") + "(\(bind: r.point), \(bind: r.sample.ts), \(bind: r.sample.value), \(bind: r.sample.state))"
-                minutes.add(r.sample.value, point: r.point, at: r.sample.ts)
-            }
-            try await sql.raw(q + " ON CONFLICT DO NOTHING").run()
-        }
-        try await FluentReadingRepository.addRollups(minutes, on: sql)
-        try await sql.raw("DROP TABLE reading_blocks").run()
-        try await sql.raw("DROP TABLE reading_log").run()
+        try await ReadingTableMove.outOfBlocks(on: sql)
     }
 }
 
@@ -354,18 +323,7 @@ struct M040SharedReadingLog: AsyncMigration {
         try await sql.raw("CREATE INDEX reading_blocks_point ON reading_blocks (point_id, last_ts)").run()
         try await sql.raw("CREATE INDEX reading_blocks_first ON reading_blocks (first_ts)").run()
         try await sql.raw("CREATE INDEX reading_blocks_upto ON reading_blocks (upto_seq) WHERE upto_seq > 0").run()
-        try await sql.raw("CREATE TEMP TABLE first_minutes AS SELECT point_id, MIN(ts) - MIN(ts) % 60000 AS m FROM readings GROUP BY point_id").run()
-        try await sql.raw("DELETE FROM readings WHERE ts < (SELECT f.m + 60000 FROM first_minutes f WHERE f.point_id = readings.point_id)").run()
-        try await sql.raw("DELETE FROM readings_1m WHERE minute > (SELECT f.m FROM first_minutes f WHERE f.point_id = readings_1m.point_id)").run()
-        try await sql.raw("DROP TABLE first_minutes").run()
-        struct Point: Decodable { let point_id: UUID }
-        struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
-        for p in try await sql.raw("SELECT DISTINCT point_id FROM readings").all(decoding: Point.self) {
-            let samples = try await sql.raw("SELECT ts, value, state FROM readings WHERE point_id = \(bind: p.point_id) ORDER BY ts")
-                .all(decoding: Row.self).map { Sample(ts: $0.ts, value: $0.value, state: $0.state) }
-            try await ReadingLog.insert(ReadingLog.blocks(of: p.point_id, samples), upTo: 0, on: sql)
-        }
-        try await sql.raw("DROP TABLE readings").run()
+        try await ReadingTableMove.intoBlocks(on: sql, upTo: 0)
     }
 
     func revert(on db: any Database) async throws {
@@ -380,6 +338,36 @@ struct M040SharedReadingLog: AsyncMigration {
             PARTITION BY RANGE (ts)
             """).run()
         try await sql.raw("CREATE TABLE readings_default PARTITION OF readings DEFAULT").run()
+        try await ReadingTableMove.outOfBlocks(on: sql)
+        try await sql.raw("DROP TABLE reading_log_state").run()
+    }
+}
+
+/// The raw readings between the table keyed by (point, time) and the reading log's blocks, for the
+/// migrations that move them (`M037ReadingBlocks` on SQLite, `M040SharedReadingLog` on PostgreSQL).
+enum ReadingTableMove {
+    /// Moves the table's readings into blocks, one point at a time, and drops the table. The minutes'
+    /// rollups then hold only readings the retention removed, so the rollups of minutes whose readings
+    /// are still raw go; a point's first raw minute may be partly rolled up already (retention cut it),
+    /// so it is kept as the rollup. `upTo`: see `ReadingLog.insert`.
+    static func intoBlocks(on sql: any SQLDatabase, upTo: Int64?) async throws {
+        try await sql.raw("CREATE TEMP TABLE first_minutes AS SELECT point_id, MIN(ts) - MIN(ts) % 60000 AS m FROM readings GROUP BY point_id").run()
+        try await sql.raw("DELETE FROM readings WHERE ts < (SELECT f.m + 60000 FROM first_minutes f WHERE f.point_id = readings.point_id)").run()
+        try await sql.raw("DELETE FROM readings_1m WHERE minute > (SELECT f.m FROM first_minutes f WHERE f.point_id = readings_1m.point_id)").run()
+        try await sql.raw("DROP TABLE first_minutes").run()
+        struct Point: Decodable { let point_id: UUID }
+        struct Row: Decodable { let ts: Int64; let value: Double?; let state: String? }
+        for p in try await sql.raw("SELECT DISTINCT point_id FROM readings").all(decoding: Point.self) {
+            let samples = try await sql.raw("SELECT ts, value, state FROM readings WHERE point_id = \(bind: p.point_id) ORDER BY ts")
+                .all(decoding: Row.self).map { Sample(ts: $0.ts, value: $0.value, state: $0.state) }
+            try await ReadingLog.insert(ReadingLog.blocks(of: p.point_id, samples), upTo: upTo, on: sql)
+        }
+        try await sql.raw("DROP TABLE readings").run()
+    }
+
+    /// Moves the blocks' and the log's readings back into the table `readings` (made by the caller),
+    /// rolls every one of them up as the table's readings were, and drops the blocks and the log.
+    static func outOfBlocks(on sql: any SQLDatabase) async throws {
         struct Block: Decodable { let point_id: UUID; let data: Data }
         struct Record: Decodable { let data: Data }
         var rows: [(point: UUID, sample: Sample)] = []
@@ -401,6 +389,5 @@ struct M040SharedReadingLog: AsyncMigration {
         try await FluentReadingRepository.addRollups(minutes, on: sql)
         try await sql.raw("DROP TABLE reading_blocks").run()
         try await sql.raw("DROP TABLE reading_log").run()
-        try await sql.raw("DROP TABLE reading_log_state").run()
     }
 }
