@@ -6,7 +6,7 @@ raised exactly one alarm (none twice, none left out), and that the audit chain i
 accumulate over the trials, so the later kills fall on a file holding both the log and written-out
 blocks; the script prints how many of each after every trial.
 
-usage: bench/kill9_ingest.py BINARY [--trials 20] [--clients 4] [--points 500]
+usage: bench/kill9_ingest.py BINARY [--trials 20] [--clients 4] [--points 500] [--database-url postgres://…/empty_db]
 Loopback only; each trial stops by itself (a kill 0.5–2 s after the first answer).
 """
 import argparse
@@ -39,13 +39,18 @@ def main():
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--points", type=int, default=500)
+    ap.add_argument("--database-url", help="a PostgreSQL database to empty and use instead of a SQLite file")
     args = ap.parse_args()
+    pg = args.database_url
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="zhiben-kill9-ingest-")
     db = os.path.join(work, "ingest.sqlite")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DATABASE_URL="sqlite://" + db, ZHIBEN_DEMO_PASSWORD=PASSWORD, ZHIBEN_DEMO_ENTERPRISES="12", ZHIBEN_SIMULATE="false",
+    if pg:
+        subprocess.run(["psql", pg, "-qc", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"], check=True, stderr=subprocess.DEVNULL)
+    url = pg or "sqlite://" + db
+    env = dict(os.environ, DATABASE_URL=url, ZHIBEN_DEMO_PASSWORD=PASSWORD, ZHIBEN_DEMO_ENTERPRISES="12", ZHIBEN_SIMULATE="false",
                ZHIBEN_MAX_BODY="20mb")
     def start():
         return start_server(binary, work, port, env, marker="Zhiben")
@@ -162,10 +167,16 @@ def main():
         in_flight_stamps.add(stamp(start_time + timedelta(seconds=in_flight)))
         acknowledged.update(acked)
         excursions.update(m for m in probed if m % 2 == 0)
-        con = sqlite3.connect(db)
-        logged = con.execute("SELECT COUNT(*) FROM reading_log").fetchone()[0]
-        blocks = con.execute("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM reading_blocks").fetchone()
-        con.close()
+        if pg:
+            def one(q):
+                return subprocess.run(["psql", pg, "-tAc", q], check=True, capture_output=True, text=True).stdout.strip().split("|")
+            logged = int(one("SELECT COUNT(*) FROM reading_log")[0])
+            blocks = [int(x) for x in one("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM reading_blocks")]
+        else:
+            con = sqlite3.connect(db)
+            logged = con.execute("SELECT COUNT(*) FROM reading_log").fetchone()[0]
+            blocks = con.execute("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM reading_blocks").fetchone()
+            con.close()
 
         # Restarted: every acknowledged batch sent again is all duplicates.
         server = start()
@@ -194,11 +205,11 @@ def main():
         extra = set(raised) - expected
         server.terminate()
         server.wait()
-        print(f"trial {trial + 1}: killed after {len(acked)} acknowledged batches ({len(acked) * BATCH} readings); at the kill the file held "
+        print(f"trial {trial + 1}: killed after {len(acked)} acknowledged batches ({len(acked) * BATCH} readings); at the kill the database held "
               f"{logged} log rows and {blocks[0]} blocks ({blocks[1]} readings); after the restart {lost} acknowledged readings missing, "
               f"{len(expected)} acknowledged excursions so far: {len(missing)} without their alarm, {len(extra)} of the {trial + 1} readings in flight at a kill stored and alarmed", flush=True)
         assert lost == 0 and not missing and extra <= in_flight_stamps, (lost, sorted(missing)[:3], sorted(extra)[:3])
-        assert_audit_intact(binary, work, "sqlite://" + db, f"trial {trial + 1}: audit chain intact")
+        assert_audit_intact(binary, work, url, f"trial {trial + 1}: audit chain intact")
     print(f"{args.trials} kills during ingest at full speed: {len(acknowledged)} batches ({len(acknowledged) * BATCH} readings) acknowledged, "
           f"{lost_total} lost; alarms once each; audit chain intact")
     subprocess.run(["rm", "-rf", work])
