@@ -89,10 +89,14 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
         lastHeld.withLockedValue { $0[owner] = nil }
     }
 
-    static func addPending(_ p: PendingEvaluation, on sql: any SQLDatabase) async throws {
-        try await sql.raw("""
-            INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES (\(bind: p.id), \(bind: p.enterpriseID), \(bind: millis(p.from)), \(bind: millis(p.to)))
-            """).run()
+    /// Waiting records as the rows of a VALUES list, (id, enterprise, from, to) each: stored with their
+    /// readings' log row (`ReadingLog`).
+    static func pendingRows(_ pendings: [PendingEvaluation]) -> SQLQueryString {
+        var q: SQLQueryString = ""
+        for (i, p) in pendings.enumerated() {
+            q += (i == 0 ? "" : ", ") + "(\(bind: p.id), \(bind: p.enterpriseID), \(bind: millis(p.from)), \(bind: millis(p.to)))"
+        }
+        return q
     }
 
     static func removePending(_ ids: [UUID], on sql: any SQLDatabase) async throws {

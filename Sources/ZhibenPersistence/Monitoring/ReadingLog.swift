@@ -217,10 +217,7 @@ actor ReadingLog {
             """
         if !decided.pendings.isEmpty {
             q += ", p AS (INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) SELECT v.id, v.e, v.f, v.t FROM (VALUES "
-            for (i, p) in decided.pendings.enumerated() {
-                q += (i == 0 ? "" : ", ") + "(\(bind: p.id), \(bind: p.enterpriseID), \(bind: FluentReadingRepository.millis(p.from)), \(bind: FluentReadingRepository.millis(p.to)))"
-            }
-            q += ") AS v (id, e, f, t), s)"
+                + FluentEngineLeaseRepository.pendingRows(decided.pendings) + ") AS v (id, e, f, t), s)"
         }
         let query = q + " SELECT seq FROM l"
         if let seq = try await store.bulkStatement({ sql in try await sql.raw(query).first(decoding: Seq.self)?.seq }) {
@@ -321,10 +318,7 @@ actor ReadingLog {
         guard let record = decided.record else { return Appended(seq: nil, fresh: [], counts: decided.counts) }
         let pendings = decided.pendings
         struct Seq: Decodable { let seq: Int64 }
-        var waiting: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES "
-        for (i, p) in pendings.enumerated() {
-            waiting += (i == 0 ? "" : ", ") + "(\(bind: p.id), \(bind: p.enterpriseID), \(bind: FluentReadingRepository.millis(p.from)), \(bind: FluentReadingRepository.millis(p.to)))"
-        }
+        let waiting: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES " + FluentEngineLeaseRepository.pendingRows(pendings)
         let seq: Int64?
         if shared {
             // One statement: the log row, the state's latest row, the batches' waiting records.
