@@ -92,6 +92,67 @@ struct EngineOwnershipTests {
         }
     }
 
+    /// The leases, counting the reads of one enterprise's waiting batches.
+    final class CountingLeases: EngineLeaseRepository, @unchecked Sendable {
+        let base: any EngineLeaseRepository
+        private let lock = NSLock()
+        private var count = 0
+        init(_ base: any EngineLeaseRepository) { self.base = base }
+        var reads: Int { lock.withLock { count } }
+
+        func claim(_ enterpriseIDs: [UUID]?, owner: String, now: Date, ttl: TimeInterval, force: Bool) async throws -> [UUID: Int] {
+            try await base.claim(enterpriseIDs, owner: owner, now: now, ttl: ttl, force: force)
+        }
+        func release(owner: String) async throws { try await base.release(owner: owner) }
+        func pending(owner: String, enterpriseID: UUID?, limit: Int) async throws -> [PendingEvaluation] {
+            if enterpriseID != nil { lock.withLock { count += 1 } }
+            return try await base.pending(owner: owner, enterpriseID: enterpriseID, limit: limit)
+        }
+        func readings(of batch: PendingEvaluation) async throws -> [Reading] { try await base.readings(of: batch) }
+        func removePending(_ ids: [UUID]) async throws { try await base.removePending(ids) }
+        func storedElsewhere(than engine: String) -> Int { base.storedElsewhere(than: engine) }
+    }
+
+    @Test("a request reads its enterprise's waiting batches only when some can be waiting: the first, and after another engine stored one")
+    func waitingReads() async throws {
+        try await Harness.with(enterprises: 10) { h in
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": "T-9703", "name": "7#炉温", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10, "limits": ["high": 70.0] as [String: any Sendable],
+            ]).status == .created)
+            let t0 = h.app.zhiben.clock.now()
+            let gateway = Caller(kind: .apiKey, id: nil, username: "gateway", role: .enterpriseUser, scope: .enterprise(e.id))
+            func batch(_ at: TimeInterval, _ value: Double) -> [RawReading] {
+                [RawReading(point: "T-9703", ts: ISOTime.string(t0.addingTimeInterval(at)), value: .number(value))]
+            }
+            func alarms() async throws -> [Alarm] {
+                try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items
+            }
+            let base = h.app.zhiben
+            let leases = CountingLeases(base.alarms.leases)
+            let engine = AlarmService(alarms: base.alarms.alarms, points: base.alarms.points, leases: leases, clock: FixedClock(t0), owner: "A")
+            let a = TelemetryService(readings: base.telemetry.readings, points: base.telemetry.points, alarms: engine, clock: FixedClock(t0),
+                                     retention: base.telemetry.retention)
+            let b = Self.instance(h, "B", at: t0)
+            try await engine.coordinate()
+            for (i, v) in [50.0, 80, 90].enumerated() { #expect(try await a.ingest(batch(Double(i) - 60, v), actor: gateway).accepted == 1) }
+            #expect(leases.reads == 1, "the enterprise's first request reads; nothing new can be waiting for the others")
+            #expect(try await alarms().map(\.raisedValue) == ["80"])
+
+            // Another engine stores a return to normal: the next request reads, and evaluates it first.
+            #expect(try await b.telemetry.ingest(batch(-50, 30), actor: gateway).accepted == 1)
+            #expect(try await a.ingest(batch(-40, 85), actor: gateway).accepted == 1)
+            #expect(leases.reads == 2)
+            let list = try await alarms()
+            #expect(list.map(\.raisedValue) == ["85", "80"] && list.map(\.normalValue) == [nil, "30"], "in the order the readings came")
+            // One more read finds nothing of anyone else's; from then on none.
+            for (i, v) in [86.0, 87, 88].enumerated() { #expect(try await a.ingest(batch(Double(i) - 30, v), actor: gateway).accepted == 1) }
+            #expect(leases.reads == 3)
+            #expect(try await engine.coordinate() == 0, "nothing left waiting")
+        }
+    }
+
     @Test("a batch stored and never evaluated (the process died) is evaluated at the next start; evaluating one twice raises nothing twice")
     func crashRecovery() async throws {
         try await Harness.with(enterprises: 10) { h in

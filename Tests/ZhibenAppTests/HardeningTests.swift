@@ -110,6 +110,21 @@ struct HardeningTests {
         }
     }
 
+    @Test("the style sheet and script are served to GET and HEAD; other methods, other paths and paths climbing out go to the routes or are refused")
+    func publicFiles() async throws {
+        try await Harness.with(enterprises: 2) { h in
+            let css = try await h.tester.sendRequest(.GET, "/css/app.css")
+            #expect(css.status == .ok && css.headers.contentType?.subType == "css" && !css.body.string.isEmpty)
+            #expect(try await h.tester.sendRequest(.HEAD, "/js/app.js").status == .ok)
+            #expect(try await h.tester.sendRequest(.GET, "/%63ss/app.css").status == .ok, "percent-encoded as FileMiddleware reads it")
+            #expect(try await h.tester.sendRequest(.GET, "/css/none.css").status == .notFound)
+            #expect(try await h.tester.sendRequest(.GET, "/css/../../Package.swift").status != .ok)
+            #expect(try await h.tester.sendRequest(.POST, "/css/app.css").status != .ok)
+            #expect(PublicFilesMiddleware.firstComponent(of: "//js/app.js") == "js")
+            #expect(PublicFilesMiddleware.firstComponent(of: "/api/v1/telemetry") == "api")
+        }
+    }
+
     @Test("/metrics answers loopback and the configured scrapers only; through an unnamed proxy nobody; ZHIBEN_METRICS_ALLOW takes addresses and IPv4 ranges")
     func metricsAccess() async throws {
         try await Harness.with(enterprises: 1, configure: { c in

@@ -127,6 +127,44 @@ struct AccountRepositoryTests {
         }
     }
 
+    @Test("API keys kept in memory: a revocation here takes effect at once, one made by another instance within the time kept; last use is kept")
+    func apiKeyCache() async throws {
+        try await TestStore.with { t in
+            let enterprises = try await Fixtures.seed(t.store, count: 1)
+            // Two instances' repositories over one database.
+            let here = FluentTokenRepository(store: t.store, keyCache: .milliseconds(300))
+            let there = FluentTokenRepository(store: t.store, keyCache: .milliseconds(300))
+            let key = APIKey(name: "gw", enterpriseID: enterprises[0].id, prefix: "abcd", createdBy: "admin", createdAt: Fixtures.now)
+            try await here.createAPIKey(key, secretHash: "k1", audit: Fixtures.audit)
+            #expect(try await here.findAPIKey(secretHash: "k1")?.lastUsedAt == nil)
+            #expect(try await there.findAPIKey(secretHash: "k1")?.id == key.id)
+            try await here.touchAPIKey(id: key.id, at: Fixtures.now)
+            #expect(try await here.findAPIKey(secretHash: "k1")?.lastUsedAt == Fixtures.now, "the touch is kept with the key")
+            #expect(try await here.findAPIKey(secretHash: "nope") == nil)
+
+            _ = try await here.revokeAPIKey(id: key.id, scope: .city, audit: Fixtures.audit)
+            #expect(try await here.findAPIKey(secretHash: "k1") == nil, "revoked here: at once")
+            #expect(try await there.findAPIKey(secretHash: "k1")?.id == key.id, "the other instance still has it in memory")
+            try await Task.sleep(for: .milliseconds(350))
+            #expect(try await there.findAPIKey(secretHash: "k1") == nil, "and not past the time kept")
+            #expect(try await FluentTokenRepository(store: t.store).findAPIKey(secretHash: "k1") == nil)
+        }
+    }
+
+    @Test("the key cache keeps at most its capacity, and nothing read while a revocation commits")
+    func apiKeyCacheBounds() {
+        let cache = APIKeyCache(keepFor: .seconds(60), capacity: 3)
+        let keys = (0..<5).map { APIKey(name: "gw\($0)", enterpriseID: UUID(), prefix: "p\($0)", createdBy: "admin", createdAt: Fixtures.now) }
+        for (i, k) in keys.enumerated() { cache.put(k, hash: "h\(i)", ifNoRevocationSince: cache.revocations) }
+        #expect((0..<5).filter { cache.get("h\($0)") != nil }.count <= 3)
+        #expect(cache.get("h4")?.id == keys[4].id, "the latest is kept")
+        let asked = cache.revocations
+        cache.revoke(keys[0].id)
+        let late = APIKey(name: "late", enterpriseID: UUID(), prefix: "late", createdBy: "admin", createdAt: Fixtures.now)
+        cache.put(late, hash: "late", ifNoRevocationSince: asked)
+        #expect(cache.get("late") == nil, "read before a revocation, kept by no one")
+    }
+
     @Test("concurrent writers keep one unbroken audit chain")
     func concurrentWrites() async throws {
         try await TestStore.with { t in

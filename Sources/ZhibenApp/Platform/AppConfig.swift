@@ -19,6 +19,8 @@ public struct AppConfig: Sendable {
     public var secureCookies: Bool
     public var bcryptCost: Int
     public var sessionTTL: TimeInterval
+    /// How long an API key, once read, is used without reading it again; 0: read on every call.
+    public var apiKeyCacheSeconds: Double = 5
     /// Loads demo data into an empty database when serving.
     public var seedDemoWhenEmpty: Bool
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client; from no one else.
@@ -88,6 +90,10 @@ public struct AppConfig: Sendable {
         if let s = env["ZHIBEN_SESSION_HOURS"] {
             guard let n = Double(s), n > 0, n <= 24 * 30 else { throw ConfigError.invalid("ZHIBEN_SESSION_HOURS", "must be 0–720") }
             c.sessionTTL = n * 3600
+        }
+        if let s = env["ZHIBEN_API_KEY_CACHE_SECONDS"] {
+            guard let n = Double(s), n >= 0, n <= 60 else { throw ConfigError.invalid("ZHIBEN_API_KEY_CACHE_SECONDS", "must be 0–60") }
+            c.apiKeyCacheSeconds = n
         }
         if let s = env["ZHIBEN_TRUSTED_PROXIES"] {
             let list = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

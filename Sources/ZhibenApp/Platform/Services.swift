@@ -90,7 +90,7 @@ public struct ZhibenServices: Sendable {
         let audit = FluentAuditRepository(store: store)
         // Figures over many records, kept until the audit log's head moves (any change, any instance).
         computed = ChangeKeyedCache { try await audit.head() }
-        let tokens = FluentTokenRepository(store: store)
+        let tokens = FluentTokenRepository(store: store, keyCache: .milliseconds(Int64(config.apiKeyCacheSeconds * 1000)))
         let secrets = SHA256Secrets()
         hasher = BcryptHasher(cost: config.bcryptCost, pool: threadPool)
         enterprises = EnterpriseService(repository: enterpriseRepo, uploads: FluentUploadStash(store: store), clock: clock)

@@ -83,7 +83,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
     app.middleware.use(ProblemMiddleware(environment: app.environment))
     app.middleware.use(SecurityHeadersMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: Resources.publicDirectory, defaultFile: nil))
+    app.middleware.use(PublicFilesMiddleware(publicDirectory: Resources.publicDirectory))
 
     // Background jobs run under `serve` only: another command (seed-demo, create-user …) ends while a job
     // could be halfway through a write.

@@ -116,15 +116,15 @@ public enum AlarmEngine {
     }
 
     /// One condition: raise after the on-delay, upgrade at once, clear past the deadband.
-    static func step(_ c: AlarmCondition, level: AlarmLevel?, clear: Bool, value: String, at ts: Date, onDelay: Int,
+    static func step(_ c: AlarmCondition, level: AlarmLevel?, clear: Bool, value: @autoclosure () -> String, at ts: Date, onDelay: Int,
                      state: inout PointAlarmState, events: inout [AlarmEvent]) {
         if let active = state.active[c] {
             if let level, level > active {
                 state.active[c] = level
-                events.append(.upgraded(c, level, value: value, at: ts))
+                events.append(.upgraded(c, level, value: value(), at: ts))
             } else if level == nil, clear {
                 state.active[c] = nil
-                events.append(.cleared(c, value: value, at: ts))
+                events.append(.cleared(c, value: value(), at: ts))
             }
             return
         }
@@ -136,7 +136,7 @@ public enum AlarmEngine {
         if ts.timeIntervalSince(since) >= Double(onDelay) {
             state.pendingSince[c] = nil
             state.active[c] = level
-            events.append(.raised(c, level, value: value, at: ts))
+            events.append(.raised(c, level, value: value(), at: ts))
         } else {
             state.pendingSince[c] = since
         }

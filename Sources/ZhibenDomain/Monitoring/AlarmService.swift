@@ -175,7 +175,12 @@ public struct AlarmService: Sendable {
 
     /// Marks a batch as being stored and evaluated by its own request (see `evaluate`'s `batch`).
     public func begin(_ batch: PendingEvaluation) async { await ownership.begin(batch.id) }
-    public func end(_ batch: PendingEvaluation) async { await ownership.end(batch.id) }
+    /// `failed`: the batch may be left waiting (storing or evaluating it failed): the enterprise's next
+    /// request reads its waiting batches again.
+    public func end(_ batch: PendingEvaluation, failed: Bool = false) async {
+        if failed { await ownership.unclean(batch.enterpriseID) }
+        await ownership.end(batch.id)
+    }
 
     /// Evaluates readings that were just stored, each point's in time order: those of enterprises whose
     /// leases this instance holds or can take. `points`: their definitions, when the caller has read
@@ -187,18 +192,33 @@ public struct AlarmService: Sendable {
         // overlap instead of queueing one behind the other (on PostgreSQL each is a round trip). A batch
         // stored elsewhere just after the read waits for the background pass, as one stored just after
         // the engine's turn always did.
-        let waiting = if let batch { try await waitingBefore(batch) } else { [PendingEvaluation]() }
-        try await gate.run {
-            try await catchUp(waiting)
-            try await evaluateHolding(readings, points: known, batch: batch, replay: false)
+        do {
+            let waiting = if let batch { try await waitingBefore(batch) } else { [PendingEvaluation]() }
+            try await gate.run {
+                try await catchUp(waiting)
+                try await evaluateHolding(readings, points: known, batch: batch, replay: false)
+            }
+        } catch {
+            if let batch { await ownership.unclean(batch.enterpriseID) }
+            throw error
         }
     }
 
-    /// The enterprise's batches stored earlier (by another instance, or left by a failure) and still
-    /// waiting, when this instance runs its engine.
+    /// How many waiting batches one read takes.
+    static let waitingRead = 20
+
+    /// The enterprise's batches stored earlier (by another instance, or left by a failure or an
+    /// earlier run) and still waiting, when this instance runs its engine. Not read again while
+    /// nothing can have come since a read found none (`EngineLeaseRepository.storedElsewhere`): on
+    /// one instance, that is every request but the enterprise's first and those after a failure.
     private func waitingBefore(_ batch: PendingEvaluation) async throws -> [PendingEvaluation] {
-        guard await ownership.held[batch.enterpriseID] != nil else { return [] }
-        return try await leases.pending(owner: owner, enterpriseID: batch.enterpriseID, limit: 20).filter { $0.from <= batch.to }
+        let stamp = leases.storedElsewhere(than: owner)
+        guard await ownership.readsWaiting(batch.enterpriseID, stamp: stamp) else { return [] }
+        let waiting = try await leases.pending(owner: owner, enterpriseID: batch.enterpriseID, limit: Self.waitingRead)
+        var others = waiting.count >= Self.waitingRead
+        for w in waiting where !others { others = await !ownership.leavesAlone(w.id) }
+        if !others { await ownership.markClean(batch.enterpriseID, stamp: stamp) }
+        return waiting.filter { $0.from <= batch.to }
     }
 
     /// Evaluates first the batches found waiting, so that the engine sees the enterprise's readings in
@@ -261,13 +281,16 @@ public struct AlarmService: Sendable {
         var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
         var next: [PointAlarmState] = []
         next.reserveCapacity(groups.count)
-        for (i, g) in groups.enumerated() {
-            let p = at[g]!
-            var state = states[i] ?? PointAlarmState()
-            var events: [AlarmEvent] = []
-            for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, point: table.points[p], state: &state) }
-            if !events.isEmpty { decided.append((table.points[p], events)) }
-            next.append(state)
+        // Through the buffer, each point is lent to the engine rather than copied (a copy retains each of its fields).
+        table.points.withUnsafeBufferPointer { points in
+            for (i, g) in groups.enumerated() {
+                let p = at[g]!
+                var state = states[i] ?? PointAlarmState()
+                var events: [AlarmEvent] = []
+                for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, point: points[p], state: &state) }
+                if !events.isEmpty { decided.append((points[p], events)) }
+                next.append(state)
+            }
         }
         // Memory follows only what was stored: a failed write leaves the engine where storage is.
         if decided.isEmpty {

@@ -11,11 +11,16 @@ public struct PendingEvaluation: Sendable, Equatable {
     public var from: Date
     public var to: Date
 
-    public init(id: UUID = UUID(), enterpriseID: UUID, from: Date, to: Date) {
+    /// The engine (`AlarmService.owner`) of the request that stored the batch, while in memory; empty
+    /// when read from storage or not known.
+    public var storedBy: String
+
+    public init(id: UUID = UUID(), enterpriseID: UUID, from: Date, to: Date, storedBy: String = "") {
         self.id = id
         self.enterpriseID = enterpriseID
         self.from = from
         self.to = to
+        self.storedBy = storedBy
     }
 }
 
@@ -55,6 +60,11 @@ public protocol EngineLeaseRepository: Sendable {
     func readings(of batch: PendingEvaluation) async throws -> [Reading]
     /// Removes batches that were evaluated.
     func removePending(_ ids: [UUID]) async throws
+    /// A count that moves on whenever this instance learns of batches stored by engines other than
+    /// `engine` (another instance's, found in the readings it appended; or another engine in this
+    /// process). While it stays, no such batch can be waiting that an earlier read of the waiting
+    /// batches missed.
+    func storedElsewhere(than engine: String) -> Int
 }
 
 /// This instance's leases, and the batches it evaluated whose records are still to be removed.
@@ -76,10 +86,28 @@ actor EngineOwnership {
         let gained = now.filter { held[$0.key] != $0.value }.map(\.key)
         let lost = held.keys.filter { now[$0] == nil }
         held = now
+        for id in gained + lost { clean.removeValue(forKey: id) }
         return (gained, lost)
     }
 
-    func lose(_ ids: [UUID]) { for id in ids { held.removeValue(forKey: id) } }
+    func lose(_ ids: [UUID]) {
+        for id in ids {
+            held.removeValue(forKey: id)
+            clean.removeValue(forKey: id)
+        }
+    }
+
+    /// The enterprises whose waiting batches were last read with nothing found but this instance's own
+    /// (in flight or evaluated), with `storedElsewhere` as it was before that read: until it moves on,
+    /// a lease changes hands or an evaluation fails, there is nothing new to read.
+    private var clean: [UUID: Int] = [:]
+
+    /// Whether a request of the enterprise reads its waiting batches: false when this instance does
+    /// not run its engine, or when nothing can have come since a read found none (`stamp`: the
+    /// `storedElsewhere` count now).
+    func readsWaiting(_ enterprise: UUID, stamp: Int) -> Bool { held[enterprise] != nil && clean[enterprise] != stamp }
+    func markClean(_ enterprise: UUID, stamp: Int) { if held[enterprise] != nil { clean[enterprise] = stamp } }
+    func unclean(_ enterprise: UUID) { clean.removeValue(forKey: enterprise) }
 
     /// The batches whose records were handed out for removal lately: a request that read the waiting
     /// batches before its turn may still name them.

@@ -271,13 +271,13 @@ public struct TelemetryService: Sendable {
         let (ok, rejected) = TelemetryRules.check(raw, points: defs.keys, now: clock.now(), retention: retention)
         guard let first = ok.first else { return IngestResult(accepted: 0, duplicates: 0, rejections: rejected) }
         let span = ok.reduce((first.ts, first.ts)) { (min($0.0, $1.ts), max($0.1, $1.ts)) }
-        let batch = alarms.map { _ in PendingEvaluation(enterpriseID: enterpriseID, from: span.0, to: span.1) }
+        let batch = alarms.map { PendingEvaluation(enterpriseID: enterpriseID, from: span.0, to: span.1, storedBy: $0.owner) }
         if let alarms, let batch { await alarms.begin(batch) }
         let stored: Int
         do {
             stored = try await readings.insert(ok, pending: batch)
         } catch {
-            if let alarms, let batch { await alarms.end(batch) }
+            if let alarms, let batch { await alarms.end(batch, failed: true) }
             throw error
         }
         // The readings are durable, with their batch waiting for the engine, before anything is evaluated:

@@ -1,6 +1,7 @@
 import FluentKit
 import FluentSQL
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import ZhibenDomain
 
@@ -129,8 +130,15 @@ public struct FluentUserRepository: UserRepository {
 
 public struct FluentTokenRepository: TokenRepository {
     let store: Store
+    /// The API keys found lately (see `APIKeyCache`); nil: each call reads its key.
+    let keys: APIKeyCache?
 
-    public init(store: Store) { self.store = store }
+    /// `keyCache`: how long an API key found is used without reading it again. A revocation through
+    /// this repository takes effect at once; one made by another instance (PostgreSQL) within that time.
+    public init(store: Store, keyCache: Duration = .zero) {
+        self.store = store
+        keys = keyCache > .zero ? APIKeyCache(keepFor: keyCache) : nil
+    }
 
     // Sessions are not audited records: their writes stay off the audit chain's lock (`bulkWrite`).
 
@@ -199,7 +207,12 @@ public struct FluentTokenRepository: TokenRepository {
     }
 
     public func findAPIKey(secretHash: String) async throws -> APIKey? {
-        try await APIKeyModel.query(on: store.database).filter(\.$secretHash == secretHash).filter(\.$revokedAt == nil).first()?.domain()
+        if let key = keys?.get(secretHash) { return key }
+        // Noted before the read: a revocation committed while it runs drops what it finds.
+        let asked = keys?.revocations
+        let key = try await APIKeyModel.query(on: store.database).filter(\.$secretHash == secretHash).filter(\.$revokedAt == nil).first()?.domain()
+        if let key, let asked { keys?.put(key, hash: secretHash, ifNoRevocationSince: asked) }
+        return key
     }
 
     static func scoped(_ scope: Scope, on db: any Database) -> QueryBuilder<APIKeyModel>? {
@@ -217,7 +230,7 @@ public struct FluentTokenRepository: TokenRepository {
     }
 
     public func revokeAPIKey(id: UUID, scope: Scope, audit: AuditContext) async throws -> APIKey {
-        try await store.write { db in
+        let key = try await store.write { db in
             guard let m = try await Self.scoped(scope, on: db)?.filter(\.$id == id).first() else { throw DomainError.notFound(entity: "apikey") }
             if m.revokedAt == nil {
                 m.revokedAt = audit.at
@@ -227,12 +240,80 @@ public struct FluentTokenRepository: TokenRepository {
             }
             return try m.domain()
         }
+        keys?.revoke(id)
+        return key
     }
 
     public func touchAPIKey(id: UUID, at: Date) async throws {
         // Bookkeeping, not a state change worth an audit entry: off the audit chain's lock.
         try await store.bulkWrite { db in
             try await APIKeyModel.query(on: db).filter(\.$id == id).set(\.$lastUsedAt, to: at).update()
+        }
+        keys?.touched(id, at: at)
+    }
+}
+
+/// The API keys found lately, by the hash of their secret. A busy gateway calls many times a second,
+/// and each call would otherwise read its key (a round trip on PostgreSQL). An entry is used for
+/// `keepFor` (monotonic time) after it was read; a revocation through this process drops the key at
+/// once, and a key being read while one commits is not kept. At most `capacity` keys: past that, the
+/// expired go, and when none has expired, all.
+final class APIKeyCache: Sendable {
+    private struct Entry {
+        var key: APIKey
+        let until: ContinuousClock.Instant
+    }
+    private struct State {
+        var byHash: [String: Entry] = [:]
+        var hashOf: [UUID: String] = [:]
+        var revocations = 0
+    }
+    private let state = NIOLockedValueBox(State())
+    let keepFor: Duration
+    let capacity: Int
+
+    init(keepFor: Duration, capacity: Int = 10_000) {
+        self.keepFor = keepFor
+        self.capacity = capacity
+    }
+
+    func get(_ hash: String) -> APIKey? {
+        let now = ContinuousClock.now
+        return state.withLockedValue { s in
+            guard let e = s.byHash[hash], e.until > now else { return nil }
+            return e.key
+        }
+    }
+
+    /// How many revocations this process has made: read before looking a key up, given back to `put`.
+    var revocations: Int { state.withLockedValue { $0.revocations } }
+
+    func put(_ key: APIKey, hash: String, ifNoRevocationSince asked: Int) {
+        let until = ContinuousClock.now + keepFor
+        state.withLockedValue { s in
+            guard s.revocations == asked else { return }
+            if s.byHash.count >= capacity, s.byHash[hash] == nil {
+                let now = ContinuousClock.now
+                s.byHash = s.byHash.filter { $0.value.until > now }
+                if s.byHash.count >= capacity { s.byHash = [:] }
+                s.hashOf = s.hashOf.filter { s.byHash[$0.value] != nil }
+            }
+            s.byHash[hash] = Entry(key: key, until: until)
+            s.hashOf[key.id] = hash
+        }
+    }
+
+    func revoke(_ id: UUID) {
+        state.withLockedValue { s in
+            s.revocations &+= 1
+            if let hash = s.hashOf.removeValue(forKey: id) { s.byHash.removeValue(forKey: hash) }
+        }
+    }
+
+    /// Keeps "last used" as stored, so that the next minute's touch is not made on every call.
+    func touched(_ id: UUID, at: Date) {
+        state.withLockedValue { s in
+            if let hash = s.hashOf[id] { s.byHash[hash]?.key.lastUsedAt = at }
         }
     }
 }

@@ -126,6 +126,10 @@ public struct FluentEngineLeaseRepository: EngineLeaseRepository {
         }
     }
 
+    public func storedElsewhere(than engine: String) -> Int {
+        store.readingLog.storedElsewhere(than: engine)
+    }
+
     public func readings(of batch: PendingEvaluation) async throws -> [Reading] {
         struct Point: Decodable { let id: UUID }
         let points = try await store.sql.raw("SELECT id FROM monitoring_points WHERE enterprise_id = \(bind: batch.enterpriseID)")

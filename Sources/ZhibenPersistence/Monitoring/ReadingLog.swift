@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import ZhibenDomain
 
@@ -32,6 +33,20 @@ actor ReadingLog {
     nonisolated let shared: Bool
     /// This instance, in the log's state while it writes the head out.
     nonisolated let instance = UUID().uuidString
+
+    /// The batches stored by engines other than a given one that this log knows of: the rows other
+    /// instances appended, as taken in (their batches are not known one by one: each taking-in counts
+    /// one), and this process's batches by the engine that stored them (`PendingEvaluation.storedBy`).
+    private struct Elsewhere {
+        var others = 0
+        var byEngine: [String: Int] = [:]
+    }
+    private nonisolated let elsewhere = NIOLockedValueBox(Elsewhere())
+
+    /// See `EngineLeaseRepository.storedElsewhere`; read without waiting for the log.
+    nonisolated func storedElsewhere(than engine: String) -> Int {
+        elsewhere.withLockedValue { e in e.byEngine.reduce(e.others) { $1.key == engine ? $0 : $0 &+ $1.value } }
+    }
 
     /// Flushes the head once it holds this many readings, or once the oldest is this old.
     let flushAt: Int
@@ -193,6 +208,13 @@ actor ReadingLog {
             if let seq = appended.seq, seq > seen {
                 for r in appended.fresh { addToHead(r.slot, r.sample) }
                 seen = seq
+            }
+            if appended.seq != nil {
+                elsewhere.withLockedValue { e in
+                    for (job, n) in zip(group, appended.counts) where n > 0 {
+                        if let p = job.pending { e.byEngine[p.storedBy, default: 0] &+= 1 }
+                    }
+                }
             }
             for (job, n) in zip(group, appended.counts) { job.done.resume(returning: n) }
         } catch {
@@ -614,6 +636,7 @@ actor ReadingLog {
                 if !headHolds(s, r.sample.ts) { addToHead(s, r.sample) }
             }
             seen = seq
+            elsewhere.withLockedValue { $0.others &+= 1 }
         }
     }
 
@@ -677,6 +700,8 @@ actor ReadingLog {
         seen = last
         flushedTo = state.flushed_to
         flushGeneration = state.generation
+        // What was read back may hold other instances' rows.
+        elsewhere.withLockedValue { $0.others &+= 1 }
     }
 
     // MARK: Reading
