@@ -746,6 +746,9 @@ actor ReadingLog {
     func last(point: UUID, before limit: Int64 = .max, current: Bool = true) async throws -> Sample? {
         let head = try await headSamples(point, from: .min, to: limit, current: current)
         var best = head.last
+        // The blocks are asked only when they can hold a later reading: a point new since the last
+        // writing-out (the engine's first look at each, a city's thousands at a start) has none.
+        guard let s = slotOf[IDKey(point)], let newest = slots[s].flushedMax, newest > best?.ts ?? .min else { return best }
         struct Row: Decodable { let last_ts: Int64; let data: Data }
         // Blocks may overlap (readings sent late): the one ending last holds the answer unless it
         // straddles `limit`; then the next ones are looked at while they can hold a later reading.
