@@ -243,23 +243,29 @@ public struct AlarmService: Sendable {
         // Each point's place in `table`.
         let at = byPoint.keys.map { table.position(of: $0) }
         // Usually one enterprise (a gateway's batch is one enterprise's): its id is hashed once.
+        // The points are read through the buffer here and below: a read through the array's subscript
+        // copies the whole point (retaining each of its fields) to get one of them.
         var enterprises: Set<UUID> = []
-        var previous: UUID?
-        for case let i? in at where table.points[i].enterpriseID != previous {
-            previous = table.points[i].enterpriseID
-            enterprises.insert(table.points[i].enterpriseID)
+        table.points.withUnsafeBufferPointer { points in
+            var previous: UUID?
+            for case let i? in at where points[i].enterpriseID != previous {
+                previous = points[i].enterpriseID
+                enterprises.insert(points[i].enterpriseID)
+            }
         }
         let fence = try await hold(enterprises)
         let finished = batch.flatMap { fence.epochs[$0.enterpriseID] != nil ? [$0.id] : nil } ?? []
         // The points evaluated here: defined, active, and of an enterprise held.
         var groups: [Int] = []
         groups.reserveCapacity(at.count)
-        var heldEnterprise: (id: UUID, held: Bool)?
-        for (g, i) in at.enumerated() {
-            guard let i, table.points[i].active else { continue }
-            let e = table.points[i].enterpriseID
-            if heldEnterprise?.id != e { heldEnterprise = (e, fence.epochs[e] != nil) }
-            if heldEnterprise!.held { groups.append(g) }
+        table.points.withUnsafeBufferPointer { points in
+            var heldEnterprise: (id: UUID, held: Bool)?
+            for (g, i) in at.enumerated() {
+                guard let i, points[i].active else { continue }
+                let e = points[i].enterpriseID
+                if heldEnterprise?.id != e { heldEnterprise = (e, fence.epochs[e] != nil) }
+                if heldEnterprise!.held { groups.append(g) }
+            }
         }
         guard !groups.isEmpty else {
             await ownership.evaluated(finished)
@@ -281,7 +287,6 @@ public struct AlarmService: Sendable {
         var decided: [(point: MonitoringPoint, events: [AlarmEvent])] = []
         var next: [PointAlarmState] = []
         next.reserveCapacity(groups.count)
-        // Through the buffer, each point is lent to the engine rather than copied (a copy retains each of its fields).
         table.points.withUnsafeBufferPointer { points in
             for (i, g) in groups.enumerated() {
                 let p = at[g]!
@@ -304,7 +309,8 @@ public struct AlarmService: Sendable {
             let out = try await alarms.outConditions(pointIDs: Array(restored))
             for (i, g) in groups.enumerated() where restored.contains(byPoint.ids[g]) { next[i].active = out[byPoint.ids[g]] ?? [:] }
         }
-        await cache.set(keys, next, enterprises: groups.map { table.points[at[$0]!].enterpriseID })
+        let owners = table.points.withUnsafeBufferPointer { points in groups.map { points[at[$0]!].enterpriseID } }
+        await cache.set(keys, next, enterprises: owners)
         if !decided.isEmpty { await feed.changed() }
     }
 
