@@ -265,6 +265,60 @@ struct ReadingStorageTests {
         }
     }
 
+    @Test("requests at once while the head is written out (on PostgreSQL beside the commits, by two instances): each reading stored once, found by reads meanwhile, in the blocks once at the end")
+    func writingOutBesideCommits() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            let store = h.app.zhiben.store
+            let sql = store.sql
+            let points = (0..<12).map { _ in UUID() }
+            // Small cycles of two points a chunk, so that many chunks run while batches commit; two
+            // instances on PostgreSQL, whose cycles and appends meet on the log's state row.
+            let a = ReadingLog(store: store, flushAt: 40, pointsPerChunk: 2)
+            let b = store.engine == .postgres ? ReadingLog(store: store, flushAt: 40, pointsPerChunk: 2) : a
+            // Eight senders, eight batches each: seconds drawn from 0..<400 for a few points, so that
+            // batches repeat each other's readings and some come older than what was written out.
+            var rng = SplitMix(seed: 17)
+            var batches: [[(point: UUID, sample: Sample)]] = []
+            var distinct: [UUID: Set<Int>] = [:]
+            for _ in 0..<64 {
+                var batch: [(point: UUID, sample: Sample)] = []
+                for p in points.shuffled(using: &rng).prefix(4) {
+                    let seconds = Set((0..<25).map { _ in Int.random(in: 0..<400, using: &rng) })
+                    batch += Self.at(p, seconds.sorted())
+                    distinct[p, default: []].formUnion(seconds)
+                }
+                batches.append(batch)
+            }
+            let sent = batches
+            let stored = try await withThrowingTaskGroup(of: Int.self) { group in
+                for sender in 0..<8 {
+                    group.addTask {
+                        var n = 0
+                        for k in stride(from: sender, to: sent.count, by: 8) {
+                            n += try await (k % 2 == 0 ? a : b).ingest(sent[k], pending: nil)
+                            // A read meanwhile sees every reading once.
+                            let p = sent[k][0].point
+                            let seen = try await (k % 3 == 0 ? a : b).samples(point: p, from: 0, to: 1_000_000).map(\.ts)
+                            if Set(seen).count != seen.count { return -1_000_000 }
+                        }
+                        return n
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(stored == distinct.values.reduce(0) { $0 + $1.count }, "each reading stored once")
+            try await a.flush()
+            try await b.flush()
+            #expect(try await Self.logRows(on: sql) == 0)
+            for p in points {
+                let expected = (distinct[p] ?? []).sorted().map { Int64($0) * 1000 }
+                #expect(try await Self.blockReadings(p, on: sql) == expected.count, "written out once")
+                #expect(try await a.samples(point: p, from: 0, to: 1_000_000).map(\.ts) == expected)
+                #expect(try await b.samples(point: p, from: 0, to: 1_000_000).map(\.ts) == expected)
+            }
+        }
+    }
+
     @Test("PostgreSQL: instances on one database follow one log: each reads what another stored, a repeat is found whichever took the first copy, one writes the head out and the others read the log back; a writing-out left by a stopped instance is taken over, each reading in the blocks once")
     func sharedLog() async throws {
         try await Harness.with(enterprises: 1) { h in

@@ -105,6 +105,8 @@ actor ReadingLog {
         case ingest(Ingest)
         case flush(CheckedContinuation<Void, any Error>)
         case prune(Int64, CheckedContinuation<Void, any Error>)
+        /// PostgreSQL: the cycle's blocks are all written; its log rows are removed between commits.
+        case seal
     }
     private var queue: [Job] = []
     private var draining = false
@@ -121,6 +123,14 @@ actor ReadingLog {
         var rest: ArraySlice<(slot: Int, samples: [Sample])>
     }
     private var cycle: Cycle?
+    /// PostgreSQL: the cycle's chunks being written beside the commits of new readings (`runChunks`).
+    private var chunking: Task<Void, Never>?
+    /// Moves on when the head is read back (`rebuild`): a chunk written meanwhile leaves the head as
+    /// the reading-back made it.
+    private var headEpoch = 0
+    /// Moves on whenever readings leave the head (a chunk written out, a reading-back): a group
+    /// decided across a wait is decided again.
+    private var headMoves = 0
 
     init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300), pointsPerChunk: Int = 256) {
         self.store = store
@@ -180,7 +190,17 @@ actor ReadingLog {
                     startCycle()
                 }
                 // A failed chunk leaves its points in the head and the log; the next commit's turn retries.
-                if cycle != nil { _ = try? await writeChunk() }
+                if let running = cycle {
+                    if !shared || running.rest.isEmpty {
+                        // SQLite has one writer: a chunk goes between two commits. PostgreSQL: the log rows
+                        // are removed, and the state moved on, between two commits of this instance.
+                        if chunking == nil { _ = try? await writeChunk() }
+                    } else if chunking == nil {
+                        chunking = Task { await self.runChunks() }
+                    }
+                }
+            case .seal:
+                if cycle?.rest.isEmpty == true, chunking == nil { _ = try? await writeChunk() }
             }
         }
         draining = false
@@ -272,7 +292,10 @@ actor ReadingLog {
                 older.add(s, r.sample.ts)
             }
         }
+        let moves = headMoves
         let inBlocks = try await storedTimes(older, on: sql)
+        // Readings left the head for the blocks meanwhile: what is new is found again.
+        if headMoves != moves { return try await decide(group, on: sql) }
         var fresh: [(index: Int, sample: Sample)] = []
         var freshSlots: [Int] = []
         fresh.reserveCapacity(slotIndex.count)
@@ -466,23 +489,29 @@ actor ReadingLog {
         let cycle_at: Int64?
     }
 
+    /// The cycle's chunk was written while its instance no longer held the cycle at the generation it
+    /// began with: rolled back.
+    private struct CycleLost: Error {}
+
     /// Writes the cycle's next points out as blocks, in one transaction; the last chunk also removes
     /// the cycle's log rows and moves the log's state on. Until then a crash leaves those rows, whose
     /// readings already written out are found in the blocks when the log is read back (`rebuild`).
+    /// `beside`: a chunk written beside the commits (PostgreSQL, `runChunks`), never the last one: the
+    /// log rows are removed by a chunk without points, between two commits.
     /// Anything but `written`: the cycle was given up (another instance writes the head out, or the
     /// log moved on).
     @discardableResult
-    private func writeChunk() async throws -> ChunkOutcome {
+    private func writeChunk(beside: Bool = false) async throws -> ChunkOutcome {
         guard let running = cycle else { return .written }
-        let part = running.rest.prefix(pointsPerChunk)
-        let last = part.count == running.rest.count
-        let rows = part.flatMap { Self.blocks(of: slots[$0.slot].point, $0.samples) }
-        let (upTo, begun, known) = (running.upTo, running.begun, flushGeneration)
+        let epoch = headEpoch
+        let (upTo, known) = (running.upTo, flushGeneration)
         let shared = self.shared, instance = self.instance
-        let outcome: ChunkOutcome = try await store.bulkWrite { db in
-            let sql = db as! any SQLDatabase
-            let now = FluentReadingRepository.millis(Date())
-            if shared {
+        if shared, !running.begun {
+            // The cycle is claimed in a transaction of its own, so that the chunks need the state row's
+            // lock only for the moment of their commit (the appends take turns on that row).
+            let claimed: ChunkOutcome = try await store.bulkWrite { db in
+                let sql = db as! any SQLDatabase
+                let now = FluentReadingRepository.millis(Date())
                 guard let state = try await sql.raw("SELECT flushed_to, generation, cycle_owner, cycle_at FROM reading_log_state FOR UPDATE")
                     .first(decoding: LogState.self), state.generation == known else { return .stale }
                 if let owner = state.cycle_owner, owner != instance {
@@ -492,30 +521,55 @@ actor ReadingLog {
                     try await sql.raw("UPDATE reading_log_state SET cycle_owner = NULL, cycle_at = NULL, generation = generation + 1").run()
                     return .stale
                 }
-                if begun, state.cycle_owner != instance { return .stale }
                 try await sql.raw("UPDATE reading_log_state SET cycle_owner = \(bind: instance), cycle_at = \(bind: now)").run()
+                return .written
             }
-            try await Self.insert(rows, upTo: upTo, on: sql)
-            if last {
-                try await sql.raw("DELETE FROM reading_log WHERE seq <= \(bind: upTo)").run()
-                try await sql.raw("""
-                    UPDATE reading_log_state SET flushed_to = \(bind: upTo), generation = generation + 1, cycle_owner = NULL, cycle_at = NULL
-                    """).run()
+            switch claimed {
+            case .written:
+                guard headEpoch == epoch, cycle != nil else { return .stale }
+                cycle?.begun = true
+            case .busy:
+                cycle = nil
+                cycleBusyUntil = .now + .seconds(1)
+                return .busy
+            case .stale:
+                cycle = nil
+                try await current()
+                return .stale
             }
-            return .written
         }
-        switch outcome {
-        case .written:
-            break
-        case .busy:
+        let part = running.rest.prefix(pointsPerChunk)
+        let last = !beside && part.count == running.rest.count
+        guard last || !part.isEmpty else { return .written }
+        let rows = part.flatMap { Self.blocks(of: slots[$0.slot].point, $0.samples) }
+        do {
+            try await store.bulkWrite { db in
+                let sql = db as! any SQLDatabase
+                try await Self.insert(rows, upTo: upTo, on: sql)
+                if last { try await sql.raw("DELETE FROM reading_log WHERE seq <= \(bind: upTo)").run() }
+                guard shared else {
+                    if last {
+                        try await sql.raw("UPDATE reading_log_state SET flushed_to = \(bind: upTo), generation = generation + 1, cycle_owner = NULL, cycle_at = NULL").run()
+                    }
+                    return
+                }
+                // Still this instance's cycle at the generation it began with: checked under the row's
+                // lock, taken last so that appends wait for it only while this commits.
+                struct Held: Decodable { let generation: Int64 }
+                let held: SQLQueryString = last
+                    ? "UPDATE reading_log_state SET flushed_to = \(bind: upTo), generation = generation + 1, cycle_owner = NULL, cycle_at = NULL"
+                    : "UPDATE reading_log_state SET cycle_at = \(bind: FluentReadingRepository.millis(Date()))"
+                guard try await sql.raw(held + " WHERE generation = \(bind: known) AND cycle_owner = \(bind: instance) RETURNING generation")
+                    .first(decoding: Held.self) != nil else { throw CycleLost() }
+            }
+        } catch is CycleLost {
             cycle = nil
-            cycleBusyUntil = .now + .seconds(1)
-            return .busy
-        case .stale:
-            cycle = nil
-            if shared { try await current() }
+            try await current()
             return .stale
         }
+        // Read back meanwhile (after this commit: the reading-back found these blocks).
+        guard headEpoch == epoch, cycle != nil else { return .written }
+        headMoves &+= 1
         for (s, samples) in part {
             guard let newest = samples.last?.ts else { continue }
             let previous = slots[s].flushedMax
@@ -537,14 +591,27 @@ actor ReadingLog {
             flushedTo = upTo
             flushGeneration = known + 1
         } else {
-            cycle = Cycle(upTo: upTo, begun: true, rest: running.rest.dropFirst(part.count))
+            cycle?.begun = true
+            cycle?.rest = running.rest.dropFirst(part.count)
         }
         return .written
+    }
+
+    /// PostgreSQL: writes the cycle's points out, a chunk at a time, while the commits of new readings
+    /// go on; then asks for the chunk that removes the log rows (`seal`). A failed or given-up chunk
+    /// ends it; the next commit's turn starts it again.
+    private func runChunks() async {
+        while let running = cycle, !running.rest.isEmpty {
+            guard (try? await writeChunk(beside: true)) == .written else { break }
+        }
+        chunking = nil
+        if cycle?.rest.isEmpty == true { enqueue(.seal) }
     }
 
     /// Writes the whole head out and empties the log: the cycle in progress, then one for what came
     /// since. PostgreSQL: gives up when another instance is writing out.
     private func writeOut() async throws {
+        if let chunking { await chunking.value }
         try await current()
         var stale = 0
         while cycle != nil || seen > flushedTo || headCount > 0 {
@@ -694,6 +761,8 @@ actor ReadingLog {
         headCount = 0
         headSince = nil
         cycle = nil
+        headEpoch &+= 1
+        headMoves &+= 1
         for r in replayed where inBlocks[r.slot]?.contains(r.sample.ts) != true && !headHolds(r.slot, r.sample.ts) {
             addToHead(r.slot, r.sample)
         }
