@@ -154,13 +154,21 @@ struct AccountRepositoryTests {
         }
     }
 
-    @Test("the key cache keeps at most its capacity, and nothing read while a revocation commits")
+    @Test("the key cache keeps at most its capacity, the least recently used going first, and nothing read while a revocation commits")
     func apiKeyCacheBounds() {
         let cache = APIKeyCache(keepFor: .seconds(60), capacity: 3)
         let keys = (0..<5).map { APIKey(name: "gw\($0)", enterpriseID: UUID(), prefix: "p\($0)", createdBy: "admin", createdAt: Fixtures.now) }
-        for (i, k) in keys.enumerated() { cache.put(k, hash: "h\(i)", ifNoRevocationSince: cache.revocations) }
-        #expect((0..<5).filter { cache.get("h\($0)") != nil }.count <= 3)
-        #expect(cache.get("h4")?.id == keys[4].id, "the latest is kept")
+        for i in 0..<3 { cache.put(keys[i], hash: "h\(i)", ifNoRevocationSince: cache.revocations) }
+        #expect(cache.get("h0")?.id == keys[0].id)
+        // h0 was used since: h1 and then h2 make room for the next two.
+        for i in 3..<5 { cache.put(keys[i], hash: "h\(i)", ifNoRevocationSince: cache.revocations) }
+        #expect(cache.count == 3)
+        #expect((0..<5).map { cache.get("h\($0)")?.id } == [keys[0].id, nil, nil, keys[3].id, keys[4].id])
+        // A touch is kept with the key; a revocation of a key no longer kept leaves the others.
+        cache.touched(keys[3].id, at: Fixtures.now)
+        #expect(cache.get("h3")?.lastUsedAt == Fixtures.now)
+        cache.revoke(keys[1].id)
+        #expect(cache.count == 3)
         let asked = cache.revocations
         cache.revoke(keys[0].id)
         let late = APIKey(name: "late", enterpriseID: UUID(), prefix: "late", createdBy: "admin", createdAt: Fixtures.now)

@@ -15,13 +15,31 @@ public struct RecentlyUsed<Key: Hashable, Value> {
         return e.value
     }
 
-    public mutating func set(_ key: Key, _ value: Value) {
+    /// Returns the entry that went to make room, if one did.
+    @discardableResult
+    public mutating func set(_ key: Key, _ value: Value) -> (key: Key, value: Value)? {
+        var evicted: (key: Key, value: Value)?
         if entries[key] == nil, entries.count >= capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
-            entries.removeValue(forKey: oldest)
+            evicted = entries.removeValue(forKey: oldest).map { (oldest, $0.value) }
         }
         uses += 1
         entries[key] = (value, uses)
+        return evicted
     }
+
+    /// Changes an entry's value in place, which does not count as a use.
+    public mutating func update(_ key: Key, _ change: (inout Value) -> Void) {
+        guard var e = entries[key] else { return }
+        change(&e.value)
+        entries[key] = e
+    }
+
+    @discardableResult
+    public mutating func remove(_ key: Key) -> Value? {
+        entries.removeValue(forKey: key)?.value
+    }
+
+    public var count: Int { entries.count }
 }
 
 extension RecentlyUsed: Sendable where Key: Sendable, Value: Sendable {}

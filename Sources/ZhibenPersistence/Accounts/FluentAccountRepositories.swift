@@ -257,33 +257,41 @@ public struct FluentTokenRepository: TokenRepository {
 /// and each call would otherwise read its key (a round trip on PostgreSQL). An entry is used for
 /// `keepFor` (monotonic time) after it was read; a revocation through this process drops the key at
 /// once, and a key being read while one commits is not kept. At most `capacity` keys: past that, the
-/// expired go, and when none has expired, all.
+/// least recently used goes.
 final class APIKeyCache: Sendable {
-    private struct Entry {
+    private struct Entry: Sendable {
         var key: APIKey
         let until: ContinuousClock.Instant
     }
-    private struct State {
-        var byHash: [String: Entry] = [:]
+    private struct State: Sendable {
+        var byHash: RecentlyUsed<String, Entry>
+        /// Each kept key's hash, for a revocation or a touch by id; follows `byHash`.
         var hashOf: [UUID: String] = [:]
         var revocations = 0
     }
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
     let keepFor: Duration
-    let capacity: Int
 
     init(keepFor: Duration, capacity: Int = 10_000) {
         self.keepFor = keepFor
-        self.capacity = capacity
+        state = NIOLockedValueBox(State(byHash: RecentlyUsed(capacity: capacity)))
     }
 
     func get(_ hash: String) -> APIKey? {
         let now = ContinuousClock.now
         return state.withLockedValue { s in
-            guard let e = s.byHash[hash], e.until > now else { return nil }
+            guard let e = s.byHash.get(hash) else { return nil }
+            guard e.until > now else {
+                s.byHash.remove(hash)
+                s.hashOf.removeValue(forKey: e.key.id)
+                return nil
+            }
             return e.key
         }
     }
+
+    /// How many keys are kept.
+    var count: Int { state.withLockedValue { $0.byHash.count } }
 
     /// How many revocations this process has made: read before looking a key up, given back to `put`.
     var revocations: Int { state.withLockedValue { $0.revocations } }
@@ -292,13 +300,9 @@ final class APIKeyCache: Sendable {
         let until = ContinuousClock.now + keepFor
         state.withLockedValue { s in
             guard s.revocations == asked else { return }
-            if s.byHash.count >= capacity, s.byHash[hash] == nil {
-                let now = ContinuousClock.now
-                s.byHash = s.byHash.filter { $0.value.until > now }
-                if s.byHash.count >= capacity { s.byHash = [:] }
-                s.hashOf = s.hashOf.filter { s.byHash[$0.value] != nil }
+            if let gone = s.byHash.set(hash, Entry(key: key, until: until)), s.hashOf[gone.value.key.id] == gone.key {
+                s.hashOf.removeValue(forKey: gone.value.key.id)
             }
-            s.byHash[hash] = Entry(key: key, until: until)
             s.hashOf[key.id] = hash
         }
     }
@@ -306,14 +310,14 @@ final class APIKeyCache: Sendable {
     func revoke(_ id: UUID) {
         state.withLockedValue { s in
             s.revocations &+= 1
-            if let hash = s.hashOf.removeValue(forKey: id) { s.byHash.removeValue(forKey: hash) }
+            if let hash = s.hashOf.removeValue(forKey: id) { s.byHash.remove(hash) }
         }
     }
 
     /// Keeps "last used" as stored, so that the next minute's touch is not made on every call.
     func touched(_ id: UUID, at: Date) {
         state.withLockedValue { s in
-            if let hash = s.hashOf[id] { s.byHash[hash]?.key.lastUsedAt = at }
+            if let hash = s.hashOf[id] { s.byHash.update(hash) { $0.key.lastUsedAt = at } }
         }
     }
 }
