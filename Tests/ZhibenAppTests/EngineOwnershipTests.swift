@@ -15,6 +15,38 @@ struct EngineOwnershipTests {
         let telemetry: TelemetryService
     }
 
+    /// An active enterprise of 141181 with a point of its own (`code`, high limit 70, every 10 s), the
+    /// enterprise's gateway, and its alarms: what each test here starts from.
+    struct Site {
+        let h: Harness
+        let enterprise: Enterprise
+        let code: String
+        let t0: Date
+        var gateway: Caller { Caller(kind: .apiKey, id: nil, username: "gateway", role: .enterpriseUser, scope: .enterprise(enterprise.id)) }
+
+        init(_ h: Harness, code: String) async throws {
+            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
+            let company = try await h.token(h.enterpriseUsername(e))
+            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
+                "code": code, "name": "7#炉温", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10, "limits": ["high": 70.0] as [String: any Sendable],
+            ]).status == .created)
+            (self.h, enterprise, self.code, t0) = (h, e, code, h.app.zhiben.clock.now())
+        }
+
+        /// The point's readings at these seconds from `t0`, as its gateway sends them.
+        func batch(_ values: [(TimeInterval, Double)]) -> [RawReading] {
+            values.map { RawReading(point: code, ts: ISOTime.string(t0.addingTimeInterval($0.0)), value: .number($0.1)) }
+        }
+
+        func point() async throws -> MonitoringPoint {
+            try #require(try await h.app.zhiben.monitoring.points.points(enterpriseID: enterprise.id, codes: [code])[code])
+        }
+
+        func alarms() async throws -> [Alarm] {
+            try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: enterprise.id), page: Paging(), actor: .system).items
+        }
+    }
+
     static func instance(_ h: Harness, _ name: String, at date: Date) -> Instance {
         let base = h.app.zhiben
         let alarms = AlarmService(alarms: base.alarms.alarms, points: base.alarms.points, leases: base.alarms.leases, clock: FixedClock(date), owner: name)
@@ -25,19 +57,9 @@ struct EngineOwnershipTests {
     @Test("the lease holder evaluates what another instance stored, once; a stopped holder's enterprises pass on; a holder that lost its lease writes nothing")
     func twoInstances() async throws {
         try await Harness.with(enterprises: 10) { h in
-            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
-            let company = try await h.token(h.enterpriseUsername(e))
-            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
-                "code": "T-9701", "name": "7#炉温", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10, "limits": ["high": 70.0] as [String: any Sendable],
-            ]).status == .created)
-            let t0 = h.app.zhiben.clock.now()
-            let gateway = Caller(kind: .apiKey, id: nil, username: "gateway", role: .enterpriseUser, scope: .enterprise(e.id))
-            func batch(_ values: [(TimeInterval, Double)]) -> [RawReading] {
-                values.map { RawReading(point: "T-9701", ts: ISOTime.string(t0.addingTimeInterval($0.0)), value: .number($0.1)) }
-            }
-            func alarms() async throws -> [Alarm] {
-                try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items
-            }
+            let site = try await Site(h, code: "T-9701")
+            let (t0, gateway) = (site.t0, site.gateway)
+            let (batch, alarms) = (site.batch, site.alarms)
             func waiting() async throws -> Int {
                 struct Row: Decodable { let n: Int }
                 return try await h.app.zhiben.store.sql.raw("SELECT COUNT(*) AS n FROM pending_evaluations").first(decoding: Row.self)?.n ?? -1
@@ -116,19 +138,9 @@ struct EngineOwnershipTests {
     @Test("a request reads its enterprise's waiting batches only when some can be waiting: the first, and after another engine stored one")
     func waitingReads() async throws {
         try await Harness.with(enterprises: 10) { h in
-            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
-            let company = try await h.token(h.enterpriseUsername(e))
-            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
-                "code": "T-9703", "name": "7#炉温", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10, "limits": ["high": 70.0] as [String: any Sendable],
-            ]).status == .created)
-            let t0 = h.app.zhiben.clock.now()
-            let gateway = Caller(kind: .apiKey, id: nil, username: "gateway", role: .enterpriseUser, scope: .enterprise(e.id))
-            func batch(_ at: TimeInterval, _ value: Double) -> [RawReading] {
-                [RawReading(point: "T-9703", ts: ISOTime.string(t0.addingTimeInterval(at)), value: .number(value))]
-            }
-            func alarms() async throws -> [Alarm] {
-                try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items
-            }
+            let site = try await Site(h, code: "T-9703")
+            let (t0, gateway, alarms) = (site.t0, site.gateway, site.alarms)
+            func batch(_ at: TimeInterval, _ value: Double) -> [RawReading] { site.batch([(at, value)]) }
             let base = h.app.zhiben
             let leases = CountingLeases(base.alarms.leases)
             let engine = AlarmService(alarms: base.alarms.alarms, points: base.alarms.points, leases: leases, clock: FixedClock(t0), owner: "A")
@@ -156,17 +168,10 @@ struct EngineOwnershipTests {
     @Test("a batch stored and never evaluated (the process died) is evaluated at the next start; evaluating one twice raises nothing twice")
     func crashRecovery() async throws {
         try await Harness.with(enterprises: 10) { h in
-            let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
-            let company = try await h.token(h.enterpriseUsername(e))
-            #expect(try await h.api(.POST, "/api/v1/monitoring-points", token: company, json: [
-                "code": "T-9702", "name": "7#炉温", "indicator": "DUST-DRY-HOPPER-TEMP", "interval": 10, "limits": ["high": 70.0] as [String: any Sendable],
-            ]).status == .created)
-            let point = try #require(try await h.app.zhiben.monitoring.points.points(enterpriseID: e.id, codes: ["T-9702"])["T-9702"])
-            let t0 = h.app.zhiben.clock.now()
+            let site = try await Site(h, code: "T-9702")
+            let (e, t0, alarms) = (site.enterprise, site.t0, site.alarms)
+            let point = try await site.point()
             let readings = h.app.zhiben.telemetry.readings
-            func alarms() async throws -> [Alarm] {
-                try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(), actor: .system).items
-            }
             // Stored with its waiting record, then the process died before the engine ran.
             let first = [(-50.0, 60.0), (-40, 85), (-30, 50)].map { Reading(pointID: point.id, ts: t0.addingTimeInterval($0.0), value: $0.1) }
             #expect(try await readings.insert(first, pending: PendingEvaluation(enterpriseID: e.id, from: first[0].ts, to: first[2].ts)) == 3)
