@@ -8,7 +8,8 @@ import ZhibenDomain
 /// acknowledged once they are in the log (`reading_log`, one row per group of requests: one append and
 /// one fsync for many requests), and kept in memory per point (the head); every so often the head is
 /// written out as one compressed block per point (`reading_blocks`), a few hundred points a transaction
-/// between the commits of new readings, and the log rows it covered are removed with the last of them.
+/// (SQLite: between the commits of new readings; PostgreSQL: beside them, `runChunks`), and the log rows
+/// it covered are removed at the end, between two commits.
 /// Reads merge the head and the blocks. After a crash the log is read back into the head, less what a
 /// writing-out cut short had already put in the blocks.
 ///
@@ -111,8 +112,9 @@ actor ReadingLog {
     private var queue: [Job] = []
     private var draining = false
 
-    /// The head is written out this many points at a time, one transaction each, between the commits
-    /// of new readings: the whole head at once held every request for about 45 ms.
+    /// The head is written out this many points at a time, one transaction each: the whole head at
+    /// once held every request for about 45 ms (SQLite, whose chunks go between the commits of new
+    /// readings; PostgreSQL's go beside them).
     let pointsPerChunk: Int
     /// A writing-out in progress: the log rows it covers (up to `upTo`), whether it has begun, and the
     /// points still to write with the readings each had when it started (readings taken in since stay
