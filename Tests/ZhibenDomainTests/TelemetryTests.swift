@@ -45,4 +45,20 @@ struct TelemetryTests {
         #expect(rejected.map(\.index) == [3, 4, 5, 6, 7, 8, 9, 10])
         #expect(rejected.first?.en == "unknown point NOPE")
     }
+
+    @Test("codes the definitions lack are asked about once each: those known not to exist are rejected, the others left out for a lookup")
+    func unlisted() {
+        let now = ChinaTime.parseDay("2026-03-10")!
+        let a = UUID()
+        let ts = ISOTime.string(now.addingTimeInterval(-60))
+        let raw = ["TT-1", "NEW", "GONE", "NEW", "GONE", "TT-1"].map { RawReading(point: $0, ts: ts, value: .number(1)) }
+        var asked: [String] = []
+        let (ok, rejected) = TelemetryRules.check(raw, points: ["TT-1": PointKey(id: a, kind: .analog, active: true)], now: now, retention: 86_400) { code in
+            asked.append(code)
+            return code == "GONE"
+        }
+        #expect(asked == ["NEW", "GONE", "GONE"], "a code known not to exist is rejected at each reading; one to look up is asked once")
+        #expect(ok.count == 2 && ok.allSatisfy { $0.pointID == a })
+        #expect(rejected.map(\.index) == [2, 4])
+    }
 }

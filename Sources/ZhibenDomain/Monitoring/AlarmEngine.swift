@@ -68,6 +68,12 @@ public enum AlarmEngine {
     /// Evaluates one reading. Readings older than the last one evaluated are stored by the caller but
     /// change nothing here (they arrive late; the present has moved on).
     public static func evaluate(_ reading: Reading, point: MonitoringPoint, state: inout PointAlarmState) -> [AlarmEvent] {
+        evaluate(reading, kind: point.kind, limits: point.limits, state: &state)
+    }
+
+    /// The same, given the point's kind and limits: all it reads of the point (a caller looping over
+    /// readings passes these instead of copying the whole point for each).
+    public static func evaluate(_ reading: Reading, kind: MonitoringPoint.Kind, limits: AlarmLimits, state: inout PointAlarmState) -> [AlarmEvent] {
         if let last = state.lastTs, reading.ts <= last { return [] }
         var events: [AlarmEvent] = []
         let ts = reading.ts
@@ -76,8 +82,7 @@ public enum AlarmEngine {
             state.active[.offline] = nil
             events.append(.cleared(.offline, value: text(reading), at: ts))
         }
-        let limits = point.limits
-        switch point.kind {
+        switch kind {
         case .analog, .counter:
             guard let v = reading.value else { break }
             let high: AlarmLevel? = limits.highHigh.map { v >= $0 } == true ? .first : (limits.high.map { v >= $0 } == true ? .second : nil)

@@ -292,7 +292,9 @@ public struct AlarmService: Sendable {
                 let p = at[g]!
                 var state = states[i] ?? PointAlarmState()
                 var events: [AlarmEvent] = []
-                for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, point: points[p], state: &state) }
+                // The point's kind and limits once: passing the point itself copied it whole for each reading.
+                let (kind, limits) = (points[p].kind, points[p].limits)
+                for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, kind: kind, limits: limits, state: &state) }
                 if !events.isEmpty { decided.append((points[p], events)) }
                 next.append(state)
             }

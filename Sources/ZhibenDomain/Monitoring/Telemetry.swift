@@ -67,16 +67,37 @@ public enum TelemetryRules {
 
     /// Checks each reading: the valid ones, and each rejection with its index and reason.
     public static func check(_ raw: [RawReading], points: [String: PointKey], now: Date, retention: TimeInterval) -> ([Reading], [ReadingRejection]) {
+        check(raw, points: points, now: now, retention: retention) { _ in true }
+    }
+
+    /// The same; `unlisted` is asked about each code `points` lacks (at most once a code): true when it
+    /// is known not to exist (rejected as unknown), false when it has not been looked up. The readings of
+    /// a code not looked up are left out of both results, for the caller to look up and check again.
+    static func check(_ raw: [RawReading], points: [String: PointKey], now: Date, retention: TimeInterval,
+                      unlisted: (String) -> Bool) -> ([Reading], [ReadingRejection]) {
         var ok: [Reading] = []
         var rejected: [ReadingRejection] = []
         ok.reserveCapacity(raw.count)
         let oldest = now.addingTimeInterval(-retention)
+        var notLookedUp: Set<String> = []
+        // A gateway's batch is mostly one scan of its points at one time: the same text, parsed once.
+        var lastText: String?
+        var lastTs: Date?
         for (i, r) in raw.enumerated() {
             func reject(_ zh: String, _ en: String) { rejected.append(ReadingRejection(index: i, zh: zh, en: en)) }
             guard let code = r.point, !code.isEmpty else { reject("缺少点位编码 point", "point is missing"); continue }
-            guard let key = points[code] else { reject("未登记的点位：\(code)", "unknown point \(code)"); continue }
+            guard let key = points[code] else {
+                if notLookedUp.contains(code) { continue }
+                if unlisted(code) { reject("未登记的点位：\(code)", "unknown point \(code)") } else { notLookedUp.insert(code) }
+                continue
+            }
             guard key.active else { reject("点位已停用：\(code)", "point \(code) is out of service"); continue }
-            guard let text = r.ts, let ts = ISOTime.parse(text) else { reject("时间 ts 应为 ISO 8601 格式", "ts must be an ISO 8601 time"); continue }
+            let parsed: Date?
+            if let text = r.ts, text == lastText { parsed = lastTs } else {
+                parsed = r.ts.flatMap(ISOTime.parse)
+                (lastText, lastTs) = (r.ts, parsed)
+            }
+            guard let ts = parsed else { reject("时间 ts 应为 ISO 8601 格式", "ts must be an ISO 8601 time"); continue }
             if ts > now.addingTimeInterval(maxAhead) { reject("时间晚于服务器时间5分钟以上", "ts is more than 5 minutes ahead"); continue }
             if ts < oldest { reject("时间早于数据保存期限", "ts is older than the retention"); continue }
             switch (key.kind, r.value) {
@@ -193,9 +214,14 @@ public actor PointDefinitionCache {
 
     /// The enterprise's definitions, holding at least those of these codes that it has, loading what
     /// is not known yet.
+    /// The enterprise's definitions, if read within `ttl`.
+    func fresh(enterpriseID: UUID, now: Date) -> PointDefinitions? {
+        entries[enterpriseID].flatMap { now.timeIntervalSince($0.loadedAt) < ttl && $0.loadedAt <= now ? $0 : nil }
+    }
+
     func points(enterpriseID: UUID, codes: [String], now: Date,
                 load: @Sendable ([String]) async throws -> [String: MonitoringPoint]) async throws -> PointDefinitions {
-        let current = entries[enterpriseID].flatMap { now.timeIntervalSince($0.loadedAt) < ttl && $0.loadedAt <= now ? $0 : nil }
+        let current = fresh(enterpriseID: enterpriseID, now: now)
         var unknown: [String] = []
         var asked: Set<String> = []
         for code in codes where !(current?.knows(code) ?? false) && asked.insert(code).inserted { unknown.append(code) }
@@ -263,12 +289,27 @@ public struct TelemetryService: Sendable {
         guard raw.count <= TelemetryRules.maxReadings else {
             throw DomainError.validation([FieldIssue(field: "readings", zh: "每次最多\(TelemetryRules.maxReadings)条读数", en: "at most \(TelemetryRules.maxReadings) readings a request")])
         }
-        // Read once: for checking the readings, and for the alarm engine.
-        let repository = points
-        let defs = try await definitions.points(enterpriseID: enterpriseID, codes: raw.compactMap(\.point), now: clock.now()) { missing in
-            try await repository.points(enterpriseID: enterpriseID, codes: missing)
+        // Read once: for checking the readings, and for the alarm engine. The readings are checked against
+        // the definitions kept; only codes not among them are looked up, and then the batch checked again.
+        let now = clock.now()
+        let kept = await definitions.fresh(enterpriseID: enterpriseID, now: now)
+        var unknown: [String] = []
+        var (ok, rejected) = TelemetryRules.check(raw, points: kept?.keys ?? [:], now: now, retention: retention) { code in
+            if kept?.missing.contains(code) == true { return true }
+            unknown.append(code)
+            return false
         }
-        let (ok, rejected) = TelemetryRules.check(raw, points: defs.keys, now: clock.now(), retention: retention)
+        let defs: PointDefinitions
+        if let kept, unknown.isEmpty {
+            defs = kept
+        } else {
+            let repository = points
+            defs = try await definitions.points(enterpriseID: enterpriseID, codes: unknown, now: now) { missing in
+                try await repository.points(enterpriseID: enterpriseID, codes: missing)
+            }
+            // Every code is now defined or known not to be.
+            (ok, rejected) = TelemetryRules.check(raw, points: defs.keys, now: now, retention: retention) { _ in true }
+        }
         guard let first = ok.first else { return IngestResult(accepted: 0, duplicates: 0, rejections: rejected) }
         let span = ok.reduce((first.ts, first.ts)) { (min($0.0, $1.ts), max($0.1, $1.ts)) }
         let batch = alarms.map { PendingEvaluation(enterpriseID: enterpriseID, from: span.0, to: span.1, storedBy: $0.owner) }
