@@ -70,9 +70,9 @@ public enum TelemetryRules {
         check(raw, points: points, now: now, retention: retention) { _ in true }
     }
 
-    /// The same; `unlisted` is asked about each code `points` lacks (at most once a code): true when it
-    /// is known not to exist (rejected as unknown), false when it has not been looked up. The readings of
-    /// a code not looked up are left out of both results, for the caller to look up and check again.
+    /// The same; `unlisted` is asked about a code `points` lacks: true when it is known not to exist
+    /// (the reading is rejected as unknown), false when it has not been looked up (asked once: the
+    /// readings of such a code are left out of both results, for the caller to look up and check again).
     static func check(_ raw: [RawReading], points: [String: PointKey], now: Date, retention: TimeInterval,
                       unlisted: (String) -> Bool) -> ([Reading], [ReadingRejection]) {
         var ok: [Reading] = []
@@ -212,13 +212,13 @@ public actor PointDefinitionCache {
         entries.removeValue(forKey: enterpriseID)
     }
 
-    /// The enterprise's definitions, holding at least those of these codes that it has, loading what
-    /// is not known yet.
     /// The enterprise's definitions, if read within `ttl`.
     func fresh(enterpriseID: UUID, now: Date) -> PointDefinitions? {
         entries[enterpriseID].flatMap { now.timeIntervalSince($0.loadedAt) < ttl && $0.loadedAt <= now ? $0 : nil }
     }
 
+    /// The enterprise's definitions, holding at least those of these codes that it has, loading what
+    /// is not known yet.
     func points(enterpriseID: UUID, codes: [String], now: Date,
                 load: @Sendable ([String]) async throws -> [String: MonitoringPoint]) async throws -> PointDefinitions {
         let current = fresh(enterpriseID: enterpriseID, now: now)
