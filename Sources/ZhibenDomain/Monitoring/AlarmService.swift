@@ -242,30 +242,29 @@ public struct AlarmService: Sendable {
         let table = if let known { known } else { PointTable(try await points.find(ids: byPoint.ids).values) }
         // Each point's place in `table`.
         let at = byPoint.keys.map { table.position(of: $0) }
+        // Each defined point's enterprise and whether it is in service, read once. The points are read
+        // through the buffer: a read through the array's subscript copies the whole point (retaining
+        // each of its fields) to get one of them.
+        let owner: [(id: UUID, active: Bool)?] = table.points.withUnsafeBufferPointer { points in
+            at.map { i in i.map { (points[$0].enterpriseID, points[$0].active) } }
+        }
         // Usually one enterprise (a gateway's batch is one enterprise's): its id is hashed once.
-        // The points are read through the buffer here and below: a read through the array's subscript
-        // copies the whole point (retaining each of its fields) to get one of them.
         var enterprises: Set<UUID> = []
-        table.points.withUnsafeBufferPointer { points in
-            var previous: UUID?
-            for case let i? in at where points[i].enterpriseID != previous {
-                previous = points[i].enterpriseID
-                enterprises.insert(points[i].enterpriseID)
-            }
+        var previous: UUID?
+        for case let e? in owner where e.id != previous {
+            previous = e.id
+            enterprises.insert(e.id)
         }
         let fence = try await hold(enterprises)
         let finished = batch.flatMap { fence.epochs[$0.enterpriseID] != nil ? [$0.id] : nil } ?? []
         // The points evaluated here: defined, active, and of an enterprise held.
         var groups: [Int] = []
         groups.reserveCapacity(at.count)
-        table.points.withUnsafeBufferPointer { points in
-            var heldEnterprise: (id: UUID, held: Bool)?
-            for (g, i) in at.enumerated() {
-                guard let i, points[i].active else { continue }
-                let e = points[i].enterpriseID
-                if heldEnterprise?.id != e { heldEnterprise = (e, fence.epochs[e] != nil) }
-                if heldEnterprise!.held { groups.append(g) }
-            }
+        var heldEnterprise: (id: UUID, held: Bool)?
+        for (g, point) in owner.enumerated() {
+            guard let point, point.active else { continue }
+            if heldEnterprise?.id != point.id { heldEnterprise = (point.id, fence.epochs[point.id] != nil) }
+            if heldEnterprise!.held { groups.append(g) }
         }
         guard !groups.isEmpty else {
             await ownership.evaluated(finished)
@@ -311,8 +310,7 @@ public struct AlarmService: Sendable {
             let out = try await alarms.outConditions(pointIDs: Array(restored))
             for (i, g) in groups.enumerated() where restored.contains(byPoint.ids[g]) { next[i].active = out[byPoint.ids[g]] ?? [:] }
         }
-        let owners = table.points.withUnsafeBufferPointer { points in groups.map { points[at[$0]!].enterpriseID } }
-        await cache.set(keys, next, enterprises: owners)
+        await cache.set(keys, next, enterprises: groups.map { owner[$0]!.id })
         if !decided.isEmpty { await feed.changed() }
     }
 

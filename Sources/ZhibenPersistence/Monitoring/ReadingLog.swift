@@ -192,13 +192,13 @@ actor ReadingLog {
                     startCycle()
                 }
                 // A failed chunk leaves its points in the head and the log; the next commit's turn retries.
-                if let running = cycle {
-                    if !shared || running.rest.isEmpty {
+                if let running = cycle, chunking == nil {
+                    if shared, !running.rest.isEmpty {
+                        chunking = Task { await self.runChunks() }
+                    } else {
                         // SQLite has one writer: a chunk goes between two commits. PostgreSQL: the log rows
                         // are removed, and the state moved on, between two commits of this instance.
-                        if chunking == nil { _ = try? await writeChunk() }
-                    } else if chunking == nil {
-                        chunking = Task { await self.runChunks() }
+                        _ = try? await writeChunk()
                     }
                 }
             case .seal:
@@ -549,19 +549,19 @@ actor ReadingLog {
                 let sql = db as! any SQLDatabase
                 try await Self.insert(rows, upTo: upTo, on: sql)
                 if last { try await sql.raw("DELETE FROM reading_log WHERE seq <= \(bind: upTo)").run() }
-                guard shared else {
-                    if last {
-                        try await sql.raw("UPDATE reading_log_state SET flushed_to = \(bind: upTo), generation = generation + 1, cycle_owner = NULL, cycle_at = NULL").run()
-                    }
+                let state: SQLQueryString
+                if last {
+                    state = "UPDATE reading_log_state SET flushed_to = \(bind: upTo), generation = generation + 1, cycle_owner = NULL, cycle_at = NULL"
+                } else if shared {
+                    state = "UPDATE reading_log_state SET cycle_at = \(bind: FluentReadingRepository.millis(Date()))"
+                } else {
                     return
                 }
+                guard shared else { return try await sql.raw(state).run() }
                 // Still this instance's cycle at the generation it began with: checked under the row's
                 // lock, taken last so that appends wait for it only while this commits.
                 struct Held: Decodable { let generation: Int64 }
-                let held: SQLQueryString = last
-                    ? "UPDATE reading_log_state SET flushed_to = \(bind: upTo), generation = generation + 1, cycle_owner = NULL, cycle_at = NULL"
-                    : "UPDATE reading_log_state SET cycle_at = \(bind: FluentReadingRepository.millis(Date()))"
-                guard try await sql.raw(held + " WHERE generation = \(bind: known) AND cycle_owner = \(bind: instance) RETURNING generation")
+                guard try await sql.raw(state + " WHERE generation = \(bind: known) AND cycle_owner = \(bind: instance) RETURNING generation")
                     .first(decoding: Held.self) != nil else { throw CycleLost() }
             }
         } catch is CycleLost {
