@@ -225,6 +225,25 @@ struct ReadingStorageTests {
         }
     }
 
+    @Test("late readings of many points at once (a gateway's backfill) are looked up in the blocks together: each repeat found, each new reading stored")
+    func backfill() async throws {
+        try await Harness.with(enterprises: 1) { h in
+            let log = h.app.zhiben.store.readingLog
+            // More points than one look-up statement takes (500).
+            let points = (0..<600).map { _ in UUID() }
+            #expect(try await log.ingest(points.flatMap { Self.at($0, stride(from: 0, to: 400, by: 10)) }, pending: nil) == 600 * 40)
+            try await log.flush()
+            // The first 20 of each point's 40 again (older than the 16 last written out kept in memory),
+            // each with a new reading 5 s after it.
+            let late = points.flatMap { Self.at($0, (0..<20).flatMap { [$0 * 10, $0 * 10 + 5] }) }
+            #expect(try await log.ingest(late, pending: nil) == 600 * 20)
+            let expected = (Array(stride(from: 0, to: 400, by: 10)) + (0..<20).map { $0 * 10 + 5 }).sorted().map { Int64($0) * 1000 }
+            for p in points.prefix(2) + points.suffix(2) {
+                #expect(try await log.samples(point: p, from: 0, to: 1_000_000).map(\.ts) == expected)
+            }
+        }
+    }
+
     @Test("the head is written out a few points at a time between commits, each reading once; read back after a writing-out cut short, readings already in blocks are not taken again")
     func writingOutInChunks() async throws {
         try await Harness.with(enterprises: 1) { h in
@@ -307,6 +326,9 @@ struct ReadingStorageTests {
                 return try await group.reduce(0, +)
             }
             #expect(stored == distinct.values.reduce(0) { $0 + $1.count }, "each reading stored once")
+            if store.engine == .postgres {
+                #expect(a.flightCounts.withLockedValue { $0.alongside } > 0, "groups sent while others were committing")
+            }
             try await a.flush()
             try await b.flush()
             #expect(try await Self.logRows(on: sql) == 0)
@@ -428,6 +450,7 @@ struct ReadingStorageTests {
             func count(_ q: SQLQueryString) async throws -> Int? { try await sql.raw(q).first(decoding: Count.self)?.n }
             let partitions: SQLQueryString = "SELECT COUNT(*) AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'readings'"
             let db = h.app.db
+            try await M041ReadingLogAppender().revert(on: db)
             try await M040SharedReadingLog().revert(on: db)
             if h.app.zhiben.store.engine == .sqlite {
                 try await M037ReadingBlocks().revert(on: db)
@@ -445,6 +468,7 @@ struct ReadingStorageTests {
                 #expect(days >= 5 && days <= 7, "four and a quarter days of readings: five or six days and the default (\(days))")
             }
             try await M040SharedReadingLog().prepare(on: db)
+            try await M041ReadingLogAppender().prepare(on: db)
             let restarted = FluentReadingRepository(store: Store(database: db, engine: h.app.zhiben.store.engine))
             let after = try await restarted.readings(pointID: point.id, from: now.addingTimeInterval(-7 * 86_400), to: now.addingTimeInterval(1), limit: 1000)
             // The point's first raw minute stays as its rollup only (it may have been cut by the retention).

@@ -47,5 +47,6 @@ public enum Migrations {
         M038HazardQueueIndexes(),
         M039EnterpriseStandingIndex(),
         M040SharedReadingLog(),
+        M041ReadingLogAppender(),
     ]
 }

@@ -391,3 +391,23 @@ enum ReadingTableMove {
         try await sql.raw("DROP TABLE reading_log").run()
     }
 }
+
+/// The reading log's state names the instance that appended its latest row (`last_by`) and the first
+/// of the rows it has appended since another instance did (`by_since`), so that an instance can send a
+/// group while its groups before are still committing, on condition that every row after those it
+/// has taken in is its own (see `ReadingLog`'s flights).
+struct M041ReadingLogAppender: AsyncMigration {
+    var name: String { "041-reading-log-appender" }
+
+    func prepare(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("ALTER TABLE reading_log_state ADD COLUMN last_by TEXT").run()
+        try await sql.raw("ALTER TABLE reading_log_state ADD COLUMN by_since BIGINT NOT NULL DEFAULT 0").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("ALTER TABLE reading_log_state DROP COLUMN by_since").run()
+        try await sql.raw("ALTER TABLE reading_log_state DROP COLUMN last_by").run()
+    }
+}

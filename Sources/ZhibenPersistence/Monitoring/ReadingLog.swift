@@ -75,6 +75,9 @@ actor ReadingLog {
         var generation = 0
         var groupLast: Int64 = .min
         var recordIndex = 0
+        /// The times of the point's readings in flights not yet settled, in order: a repeat of one is
+        /// not new (see `Flight`).
+        var flying: [Int64] = []
 
         init(point: UUID) { self.point = point }
     }
@@ -112,6 +115,44 @@ actor ReadingLog {
     private var queue: [Job] = []
     private var draining = false
 
+    /// PostgreSQL: a group sent to the log while other groups of this instance may still be
+    /// committing, each on a connection of its own, so that a group waits for the one before it at the
+    /// database (on the state row's lock) instead of a round trip apart. Decided against the head (the
+    /// rows up to `seen`) and the readings of the flights under way, it is appended on condition that
+    /// every row after `seen` was appended by this instance (`last_by`, `by_since`): those rows are the
+    /// flights', whose readings it did not take again. A group that would lean on a flight under way (a
+    /// reading it holds) waits for the flights to settle and is decided again. A flight whose
+    /// condition failed (another instance appended) is decided again under the log's lock once those
+    /// under way have settled; one that failed leaves the next groups to go one at a time.
+    private struct Flight {
+        let id: Int
+        let group: [Ingest]
+        let decided: Decided
+        /// The answer: the row appended, or nil when the condition failed.
+        var outcome: Result<Int64?, any Error>?
+    }
+    private var flights: [Flight] = []
+    private var flightIDs = 0
+    /// At most this many flights under way (1 on SQLite, whose writer commits one group at a time).
+    let depth: Int
+    /// The drain waits here for a flight to land or a job to come.
+    private var wake: CheckedContinuation<Void, Never>?
+    /// A flight missed or failed, or the head was read back: no flight is sent until those under way
+    /// have settled, and the next group goes alone (`commit`), reading the log under its lock when
+    /// others appended.
+    private var troubled = false
+    /// A group leaned on a flight under way: no flight is sent until those under way have settled.
+    private var holding = false
+    /// Groups whose flight missed: committed again, in order, once the flights under way have settled.
+    private var retry: [[Ingest]] = []
+    /// Rows of this instance's flights after `seen` (which the head then holds): `seen` moves on once
+    /// the rows between are in too.
+    private var landedAbove: Set<Int64> = []
+    /// Counts, for the tests and the benches: flights sent, those sent while another was under way,
+    /// groups held for a flight they leaned on, flights that missed.
+    struct FlightCounts: Sendable { var sent = 0, alongside = 0, held = 0, missed = 0 }
+    nonisolated let flightCounts = NIOLockedValueBox(FlightCounts())
+
     /// The head is written out this many points at a time, one transaction each: the whole head at
     /// once held every request for about 45 ms (SQLite, whose chunks go between the commits of new
     /// readings; PostgreSQL's go beside them).
@@ -134,9 +175,10 @@ actor ReadingLog {
     /// decided across a wait is decided again.
     private var headMoves = 0
 
-    init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300), pointsPerChunk: Int = 256) {
+    init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300), pointsPerChunk: Int = 256, depth: Int = 4) {
         self.store = store
         self.shared = store.engine == .postgres
+        self.depth = shared ? depth : 1
         self.flushAt = flushAt
         self.flushAfter = flushAfter
         self.pointsPerChunk = pointsPerChunk
@@ -168,44 +210,226 @@ actor ReadingLog {
         if !draining {
             draining = true
             Task { await self.drain() }
+        } else if let wake {
+            self.wake = nil
+            wake.resume()
         }
     }
 
     private func drain() async {
-        while !queue.isEmpty {
-            switch queue.removeFirst() {
+        while true {
+            if shared, flights.count < depth, !troubled, !holding, !sealDue, case .ingest? = queue.first {
+                await launch(takeGroup())
+                continue
+            }
+            if let i = flights.firstIndex(where: { $0.outcome != nil }) {
+                await settle(flights.remove(at: i))
+                continue
+            }
+            if !flights.isEmpty {
+                await withCheckedContinuation { wake = $0 }
+                continue
+            }
+            if holding {
+                holding = false
+                continue
+            }
+            if !retry.isEmpty {
+                if await commit(retry.removeFirst()), retry.isEmpty { troubled = false }
+                await afterCommit()
+                continue
+            }
+            guard let job = queue.first else { break }
+            switch job {
             case .flush(let done):
+                queue.removeFirst()
                 do { done.resume(returning: try await writeOut()) } catch { done.resume(throwing: error) }
             case .prune(let cutoff, let done):
+                queue.removeFirst()
                 do { done.resume(returning: try await removeOld(before: cutoff)) } catch { done.resume(throwing: error) }
-            case .ingest(let first):
-                var group = [first]
-                var count = first.readings.count
-                while case .ingest(let next)? = queue.first, group.count < 256, count < 100_000 {
-                    queue.removeFirst()
-                    group.append(next)
-                    count += next.readings.count
-                }
-                await commit(group)
-                if cycle == nil, headCount >= flushAt || (headSince.map { ContinuousClock.now - $0 > flushAfter } ?? false),
-                   cycleBusyUntil.map({ ContinuousClock.now >= $0 }) ?? true {
-                    startCycle()
-                }
-                // A failed chunk leaves its points in the head and the log; the next commit's turn retries.
-                if let running = cycle, chunking == nil {
-                    if shared, !running.rest.isEmpty {
-                        chunking = Task { await self.runChunks() }
-                    } else {
-                        // SQLite has one writer: a chunk goes between two commits. PostgreSQL: the log rows
-                        // are removed, and the state moved on, between two commits of this instance.
-                        _ = try? await writeChunk()
-                    }
-                }
+            case .ingest:
+                // SQLite, or PostgreSQL in trouble or before the cycle's end: one group at a time. A
+                // failed commit may have committed (its answer lost): the next group goes alone too, and
+                // finds that row before it appends.
+                if await commit(takeGroup()) { troubled = false }
+                await afterCommit()
             case .seal:
+                queue.removeFirst()
                 if cycle?.rest.isEmpty == true, chunking == nil { _ = try? await writeChunk() }
             }
         }
         draining = false
+    }
+
+    /// The requests waiting at the queue's head, up to a group's size.
+    private func takeGroup() -> [Ingest] {
+        var group: [Ingest] = []
+        var count = 0
+        while case .ingest(let next)? = queue.first, group.count < 256, count < 100_000 {
+            queue.removeFirst()
+            group.append(next)
+            count += next.readings.count
+        }
+        return group
+    }
+
+    /// PostgreSQL: the cycle's blocks are all written and its log rows wait to be removed, between two
+    /// commits of this instance: no flight is sent meanwhile.
+    private var sealDue: Bool { cycle?.rest.isEmpty == true && chunking == nil }
+
+    /// After each commit: starts writing the head out when it is due, and writes the next chunk (SQLite)
+    /// or the chunk that ends the cycle (PostgreSQL, once no flight is under way).
+    private func afterCommit() async {
+        if cycle == nil, headCount >= flushAt || (headSince.map { ContinuousClock.now - $0 > flushAfter } ?? false),
+           cycleBusyUntil.map({ ContinuousClock.now >= $0 }) ?? true {
+            startCycle()
+        }
+        // A failed chunk leaves its points in the head and the log; the next commit's turn retries.
+        guard let running = cycle, chunking == nil else { return }
+        if shared, !running.rest.isEmpty {
+            chunking = Task { await self.runChunks() }
+        } else if flights.isEmpty {
+            // SQLite has one writer: a chunk goes between two commits. PostgreSQL: the log rows are
+            // removed, and the state moved on, between two commits of this instance.
+            _ = try? await writeChunk()
+        }
+    }
+
+    /// Decides a group and sends its append without waiting for the flights under way (see `Flight`).
+    private func launch(_ group: [Ingest]) async {
+        let decided: Decided
+        do {
+            try await load()
+            decided = try await decide(group, on: store.sql)
+        } catch {
+            for job in group { job.done.resume(throwing: error) }
+            return
+        }
+        // The head was read back while deciding, or the group leans on a flight: it waits for the
+        // flights under way and is decided again.
+        if troubled || decided.leans {
+            if decided.leans {
+                holding = true
+                flightCounts.withLockedValue { $0.held += 1 }
+            }
+            queue.insert(contentsOf: group.map { Job.ingest($0) }, at: 0)
+            return
+        }
+        guard let record = decided.record else {
+            // Nothing new against what is stored.
+            for (job, n) in zip(group, decided.counts) { job.done.resume(returning: n) }
+            return
+        }
+        flightCounts.withLockedValue { c in
+            c.sent += 1
+            if !flights.isEmpty { c.alongside += 1 }
+        }
+        flightIDs &+= 1
+        flights.append(Flight(id: flightIDs, group: group, decided: decided))
+        for r in decided.fresh { fly(r.slot, r.sample.ts) }
+        let statement = Self.appendStatement(record: record, pendings: decided.pendings, after: seen, generation: flushGeneration,
+                                             flight: true, by: instance)
+        let (id, store) = (flightIDs, self.store)
+        // Off the actor: sent at once, while the actor decides the next group.
+        Task.detached {
+            struct Seq: Decodable { let seq: Int64 }
+            let outcome: Result<Int64?, any Error>
+            do {
+                outcome = .success(try await store.bulkStatement { sql in try await sql.raw(statement).first(decoding: Seq.self)?.seq })
+            } catch {
+                outcome = .failure(error)
+            }
+            await self.landed(id, outcome)
+        }
+    }
+
+    private func landed(_ id: Int, _ outcome: Result<Int64?, any Error>) {
+        guard let i = flights.firstIndex(where: { $0.id == id }) else { return }
+        flights[i].outcome = outcome
+        if let wake {
+            self.wake = nil
+            wake.resume()
+        }
+    }
+
+    /// Settles a flight landed: its readings go from the flights into the head (or are decided again),
+    /// and its requests are answered.
+    private func settle(_ flight: Flight) async {
+        unfly(flight)
+        switch flight.outcome! {
+        case .failure(let error):
+            troubled = true
+            for job in flight.group { job.done.resume(throwing: error) }
+        case .success(nil):
+            flightCounts.withLockedValue { $0.missed += 1 }
+            troubled = true
+            retry.append(flight.group)
+        case .success(let seq?):
+            // A read may have taken the row in already.
+            if seq > seen {
+                for r in flight.decided.fresh { addToHead(r.slot, r.sample) }
+                landedAbove.insert(seq)
+                while landedAbove.remove(seen + 1) != nil { seen += 1 }
+            }
+            counted(flight.group, flight.decided.counts)
+            for (job, n) in zip(flight.group, flight.decided.counts) { job.done.resume(returning: n) }
+        }
+        // A row between is not taken in (a flight whose answer was lost after its commit): the next
+        // group goes alone, and reads the log first.
+        if flights.isEmpty, !landedAbove.isEmpty { troubled = true }
+        await afterCommit()
+    }
+
+    /// The batches stored, by the engine that stored them (see `Elsewhere`).
+    private func counted(_ group: [Ingest], _ counts: [Int]) {
+        elsewhere.withLockedValue { e in
+            for (job, n) in zip(group, counts) where n > 0 {
+                if let p = job.pending { e.byEngine[p.storedBy, default: 0] &+= 1 }
+            }
+        }
+    }
+
+    private func fly(_ s: Int, _ ts: Int64) {
+        if let last = slots[s].flying.last, last >= ts {
+            slots[s].flying.insert(ts, at: Self.firstIndex(in: slots[s].flying, atOrAfter: ts))
+        } else {
+            slots[s].flying.append(ts)
+        }
+    }
+
+    private func unfly(_ flight: Flight) {
+        for r in flight.decided.fresh {
+            let i = Self.firstIndex(in: slots[r.slot].flying, atOrAfter: r.sample.ts)
+            if i < slots[r.slot].flying.count, slots[r.slot].flying[i] == r.sample.ts { slots[r.slot].flying.remove(at: i) }
+        }
+    }
+
+    private func flyingHolds(_ s: Int, _ ts: Int64) -> Bool {
+        guard let last = slots[s].flying.last, ts <= last else { return false }
+        return slots[s].flying[Self.firstIndex(in: slots[s].flying, atOrAfter: ts)] == ts
+    }
+
+    /// Appends a group's record, and the batches' waiting records, in one statement: the log's next
+    /// number is the state's latest plus one, taken under the state row's lock, and the state names
+    /// this instance as the latest appender (since when, in `by_since`). `after`: on condition that the
+    /// state's generation is this one and its latest row `after`, or (`flight`) that every row after
+    /// `after` is this instance's; nil: the caller holds the row's lock.
+    private static func appendStatement(record: Data, pendings: [PendingEvaluation], after: Int64?, generation: Int64, flight: Bool,
+                                        by instance: String) -> SQLQueryString {
+        var q: SQLQueryString = """
+            WITH s AS (UPDATE reading_log_state SET last_seq = last_seq + 1, last_by = \(bind: instance),
+            by_since = CASE WHEN last_by = \(bind: instance) THEN by_since ELSE last_seq + 1 END
+            """
+        if let after {
+            q += " WHERE generation = \(bind: generation) AND (last_seq = \(bind: after)"
+            q += flight ? " OR (last_by = \(bind: instance) AND by_since <= \(bind: after + 1)))" : ")"
+        }
+        q += " RETURNING last_seq), l AS (INSERT INTO reading_log (seq, data) SELECT last_seq, \(bind: record) FROM s RETURNING seq)"
+        if !pendings.isEmpty {
+            q += ", p AS (INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) SELECT v.id, v.e, v.f, v.t FROM (VALUES "
+                + FluentEngineLeaseRepository.pendingRows(pendings) + ") AS v (id, e, f, t), s)"
+        }
+        return q + " SELECT seq FROM l"
     }
 
     /// A reading of a point within one group, for the rare repeat that is not the point's latest.
@@ -222,7 +446,9 @@ actor ReadingLog {
         let counts: [Int]
     }
 
-    private func commit(_ group: [Ingest]) async {
+    /// Commits a group alone; false when it failed.
+    @discardableResult
+    private func commit(_ group: [Ingest]) async -> Bool {
         do {
             try await load()
             let appended = shared ? try await appendShared(group) : try await store.bulkWrite { db in try await self.append(group, on: db as! any SQLDatabase) }
@@ -231,16 +457,12 @@ actor ReadingLog {
                 for r in appended.fresh { addToHead(r.slot, r.sample) }
                 seen = seq
             }
-            if appended.seq != nil {
-                elsewhere.withLockedValue { e in
-                    for (job, n) in zip(group, appended.counts) where n > 0 {
-                        if let p = job.pending { e.byEngine[p.storedBy, default: 0] &+= 1 }
-                    }
-                }
-            }
+            if appended.seq != nil { counted(group, appended.counts) }
             for (job, n) in zip(group, appended.counts) { job.done.resume(returning: n) }
+            return true
         } catch {
             for job in group { job.done.resume(throwing: error) }
+            return false
         }
     }
 
@@ -254,16 +476,7 @@ actor ReadingLog {
         let decided = try await decide(group, on: store.sql)
         guard let record = decided.record else { return Appended(seq: nil, fresh: [], counts: decided.counts) }
         struct Seq: Decodable { let seq: Int64 }
-        var q: SQLQueryString = """
-            WITH s AS (UPDATE reading_log_state SET last_seq = nextval(pg_get_serial_sequence('reading_log', 'seq'))
-            WHERE last_seq = \(bind: known) AND generation = \(bind: knownGeneration) RETURNING last_seq),
-            l AS (INSERT INTO reading_log (seq, data) SELECT last_seq, \(bind: record) FROM s RETURNING seq)
-            """
-        if !decided.pendings.isEmpty {
-            q += ", p AS (INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) SELECT v.id, v.e, v.f, v.t FROM (VALUES "
-                + FluentEngineLeaseRepository.pendingRows(decided.pendings) + ") AS v (id, e, f, t), s)"
-        }
-        let query = q + " SELECT seq FROM l"
+        let query = Self.appendStatement(record: record, pendings: decided.pendings, after: known, generation: knownGeneration, flight: false, by: instance)
         if let seq = try await store.bulkStatement({ sql in try await sql.raw(query).first(decoding: Seq.self)?.seq }) {
             return Appended(seq: seq, fresh: decided.fresh, counts: decided.counts)
         }
@@ -276,6 +489,8 @@ actor ReadingLog {
         let fresh: [(slot: Int, sample: Sample)]
         let counts: [Int]
         let pendings: [PendingEvaluation]
+        /// A reading was taken for a repeat of one in a flight under way.
+        var leans = false
     }
 
     /// Finds what is new of a group against the head and the blocks.
@@ -307,6 +522,7 @@ actor ReadingLog {
         var late: Set<SlotTime>?
         var counts: [Int] = []
         var pendings: [PendingEvaluation] = []
+        var leans = false
         var at = 0
         for job in group {
             var n = 0
@@ -323,6 +539,10 @@ actor ReadingLog {
                     }
                 }
                 if headHolds(s, ts) { continue }
+                if flyingHolds(s, ts) {
+                    leans = true
+                    continue
+                }
                 if slots[s].generation == gen, ts <= slots[s].groupLast {
                     if late == nil { late = Set(zip(freshSlots, fresh).map { SlotTime(slot: $0, ts: $1.sample.ts) }) }
                     if late!.contains(SlotTime(slot: s, ts: ts)) { continue }
@@ -343,9 +563,9 @@ actor ReadingLog {
             counts.append(n)
             if n > 0, let p = job.pending { pendings.append(p) }
         }
-        guard !fresh.isEmpty else { return Decided(record: nil, fresh: [], counts: counts, pendings: []) }
+        guard !fresh.isEmpty else { return Decided(record: nil, fresh: [], counts: counts, pendings: [], leans: leans) }
         return Decided(record: Data(ReadingCodec.record(points: points, readings: fresh)), fresh: zip(freshSlots, fresh).map { ($0, $1.sample) },
-                       counts: counts, pendings: pendings)
+                       counts: counts, pendings: pendings, leans: leans)
     }
 
     /// The group's transaction: finds what is new (against what every instance stored before, on
@@ -365,15 +585,13 @@ actor ReadingLog {
         guard let record = decided.record else { return Appended(seq: nil, fresh: [], counts: decided.counts) }
         let pendings = decided.pendings
         struct Seq: Decodable { let seq: Int64 }
-        let waiting: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES " + FluentEngineLeaseRepository.pendingRows(pendings)
         let seq: Int64?
         if shared {
             // One statement: the log row, the state's latest row, the batches' waiting records.
-            let q: SQLQueryString = "WITH l AS (INSERT INTO reading_log (data) VALUES (\(bind: record)) RETURNING seq), "
-                + "s AS (UPDATE reading_log_state SET last_seq = (SELECT seq FROM l))"
-                + (pendings.isEmpty ? "" : ", p AS (" + waiting + ")") + " SELECT seq FROM l"
+            let q = Self.appendStatement(record: record, pendings: pendings, after: nil, generation: flushGeneration, flight: false, by: instance)
             seq = try await sql.raw(q).first(decoding: Seq.self)?.seq
         } else {
+            let waiting: SQLQueryString = "INSERT INTO pending_evaluations (id, enterprise_id, from_ts, to_ts) VALUES " + FluentEngineLeaseRepository.pendingRows(pendings)
             seq = try await sql.raw("INSERT INTO reading_log (data) VALUES (\(bind: record)) RETURNING seq").first(decoding: Seq.self)?.seq
             if !pendings.isEmpty { try await sql.raw(waiting).run() }
         }
@@ -390,11 +608,24 @@ actor ReadingLog {
         }
     }
 
-    /// The times the blocks hold within each slot's span, read all at once.
+    /// The times the blocks hold within each slot's span, read all at once: one statement for up to
+    /// 500 points (late readings of many points, a gateway's backfill, are looked up together).
     private func storedTimes(_ older: OlderSpans, on sql: any SQLDatabase) async throws -> [Int: Set<Int64>] {
         var out: [Int: Set<Int64>] = [:]
-        for (s, span) in older.spans {
-            out[s] = Set(try await blockSamples(point: slots[s].point, from: span.lo, to: span.hi + 1, on: sql).map(\.ts))
+        let spans = Array(older.spans)
+        struct Row: Decodable { let point_id: UUID; let data: Data; let lo: Int64; let hi: Int64 }
+        for chunk in stride(from: 0, to: spans.count, by: 500) {
+            var q: SQLQueryString = "WITH v (p, lo, hi) AS (VALUES "
+            for (i, (s, span)) in spans[chunk..<min(chunk + 500, spans.count)].enumerated() {
+                q += (i == 0 ? "(" : ", (") + "\(bind: slots[s].point), \(bind: span.lo), \(bind: span.hi))"
+            }
+            q += ") SELECT b.point_id, b.data, v.lo, v.hi FROM reading_blocks b JOIN v ON b.point_id = v.p AND b.last_ts >= v.lo AND b.first_ts <= v.hi"
+            for row in try await sql.raw(q).all(decoding: Row.self) {
+                guard let s = slotOf[IDKey(row.point_id)] else { continue }
+                let all = try ReadingCodec.samples(ofBlock: Array(row.data))
+                let times = all[Self.firstIndex(in: all, atOrAfter: row.lo)..<Self.firstIndex(in: all, atOrAfter: row.hi + 1)].map(\.ts)
+                out[s, default: []].formUnion(times)
+            }
         }
         return out
     }
@@ -707,6 +938,7 @@ actor ReadingLog {
             seen = seq
             elsewhere.withLockedValue { $0.others &+= 1 }
         }
+        landedAbove = landedAbove.filter { $0 > seen }
     }
 
     static func latestInBlocks(_ sql: any SQLDatabase, since: Int64? = nil) async throws -> [UUID: Int64] {
@@ -765,10 +997,13 @@ actor ReadingLog {
         cycle = nil
         headEpoch &+= 1
         headMoves &+= 1
+        // Flights under way were decided against the head replaced: none is sent until they settle.
+        troubled = true
         for r in replayed where inBlocks[r.slot]?.contains(r.sample.ts) != true && !headHolds(r.slot, r.sample.ts) {
             addToHead(r.slot, r.sample)
         }
         seen = last
+        landedAbove = landedAbove.filter { $0 > seen }
         flushedTo = state.flushed_to
         flushGeneration = state.generation
         // What was read back may hold other instances' rows.
