@@ -23,8 +23,9 @@ import ZhibenDomain
 /// Appends take turns on the log's state row (`reading_log_state`, which holds the latest row
 /// appended): a group goes in by compare-and-set on it (`appendShared`), and when another instance
 /// appended meanwhile, under the row's lock after reading what the others appended since (`append`).
-/// So repeats are found whichever instance took the first copy, and log order is commit order. Reads
-/// first take in what others appended (`current`). One instance at a time writes the head out, marked
+/// So repeats are found whichever instance took the first copy, and log order is commit order. An
+/// instance sends its next groups while the one before is still committing (`Flight`). Reads first
+/// take in what others appended (`current`). One instance at a time writes the head out, marked
 /// in `reading_log_state`; when it is done (or when another takes over from one that stopped mid-way)
 /// the state's generation moves on, and every instance reads the log that is left back into its head
 /// (`rebuild`).
