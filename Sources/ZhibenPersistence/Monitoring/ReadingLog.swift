@@ -318,7 +318,7 @@ actor ReadingLog {
         }
         guard let record = decided.record else {
             // Nothing new against what is stored.
-            for (job, n) in zip(group, decided.counts) { job.done.resume(returning: n) }
+            answer(group, decided.counts, stored: false)
             return
         }
         flightCounts.withLockedValue { c in
@@ -333,8 +333,7 @@ actor ReadingLog {
         let (id, store) = (flightIDs, self.store)
         // Off the actor: sent at once, while the actor decides the next group.
         Task.detached {
-            struct Seq: Decodable { let seq: Int64 }
-            let outcome: Result<Int64?, any Error>
+                let outcome: Result<Int64?, any Error>
             do {
                 outcome = .success(try await store.bulkStatement { sql in try await sql.raw(statement).first(decoding: Seq.self)?.seq })
             } catch {
@@ -372,8 +371,7 @@ actor ReadingLog {
                 landedAbove.insert(seq)
                 while landedAbove.remove(seen + 1) != nil { seen += 1 }
             }
-            counted(flight.group, flight.decided.counts)
-            for (job, n) in zip(flight.group, flight.decided.counts) { job.done.resume(returning: n) }
+            answer(flight.group, flight.decided.counts, stored: true)
         }
         // A row between is not taken in (a flight whose answer was lost after its commit): the next
         // group goes alone, and reads the log first.
@@ -381,13 +379,17 @@ actor ReadingLog {
         await afterCommit()
     }
 
-    /// The batches stored, by the engine that stored them (see `Elsewhere`).
-    private func counted(_ group: [Ingest], _ counts: [Int]) {
-        elsewhere.withLockedValue { e in
-            for (job, n) in zip(group, counts) where n > 0 {
-                if let p = job.pending { e.byEngine[p.storedBy, default: 0] &+= 1 }
+    /// Answers a group's requests with how many of each one's readings were new; `stored`: its log row
+    /// went in, and its batches are counted by the engine that stored them (see `Elsewhere`).
+    private func answer(_ group: [Ingest], _ counts: [Int], stored: Bool) {
+        if stored {
+            elsewhere.withLockedValue { e in
+                for (job, n) in zip(group, counts) where n > 0 {
+                    if let p = job.pending { e.byEngine[p.storedBy, default: 0] &+= 1 }
+                }
             }
         }
+        for (job, n) in zip(group, counts) { job.done.resume(returning: n) }
     }
 
     private func fly(_ s: Int, _ ts: Int64) {
@@ -433,6 +435,9 @@ actor ReadingLog {
         return q + " SELECT seq FROM l"
     }
 
+    /// The log row an append returns.
+    private struct Seq: Decodable { let seq: Int64 }
+
     /// A reading of a point within one group, for the rare repeat that is not the point's latest.
     private struct SlotTime: Hashable {
         let slot: Int
@@ -458,8 +463,7 @@ actor ReadingLog {
                 for r in appended.fresh { addToHead(r.slot, r.sample) }
                 seen = seq
             }
-            if appended.seq != nil { counted(group, appended.counts) }
-            for (job, n) in zip(group, appended.counts) { job.done.resume(returning: n) }
+            answer(group, appended.counts, stored: appended.seq != nil)
             return true
         } catch {
             for job in group { job.done.resume(throwing: error) }
@@ -476,7 +480,6 @@ actor ReadingLog {
         let (known, knownGeneration) = (seen, flushGeneration)
         let decided = try await decide(group, on: store.sql)
         guard let record = decided.record else { return Appended(seq: nil, fresh: [], counts: decided.counts) }
-        struct Seq: Decodable { let seq: Int64 }
         let query = Self.appendStatement(record: record, pendings: decided.pendings, after: known, generation: knownGeneration, flight: false, by: instance)
         if let seq = try await store.bulkStatement({ sql in try await sql.raw(query).first(decoding: Seq.self)?.seq }) {
             return Appended(seq: seq, fresh: decided.fresh, counts: decided.counts)
@@ -585,7 +588,6 @@ actor ReadingLog {
         let decided = try await decide(group, on: sql)
         guard let record = decided.record else { return Appended(seq: nil, fresh: [], counts: decided.counts) }
         let pendings = decided.pendings
-        struct Seq: Decodable { let seq: Int64 }
         let seq: Int64?
         if shared {
             // One statement: the log row, the state's latest row, the batches' waiting records.
@@ -623,9 +625,7 @@ actor ReadingLog {
             q += ") SELECT b.point_id, b.data, v.lo, v.hi FROM reading_blocks b JOIN v ON b.point_id = v.p AND b.last_ts >= v.lo AND b.first_ts <= v.hi"
             for row in try await sql.raw(q).all(decoding: Row.self) {
                 guard let s = slotOf[IDKey(row.point_id)] else { continue }
-                let all = try ReadingCodec.samples(ofBlock: Array(row.data))
-                let times = all[Self.firstIndex(in: all, atOrAfter: row.lo)..<Self.firstIndex(in: all, atOrAfter: row.hi + 1)].map(\.ts)
-                out[s, default: []].formUnion(times)
+                out[s, default: []].formUnion(try Self.samples(ofBlock: row.data, from: row.lo, to: row.hi + 1).map(\.ts))
             }
         }
         return out
@@ -656,6 +656,12 @@ actor ReadingLog {
         } else {
             slots[s].head.append(sample)
         }
+    }
+
+    /// A block's readings in [from, to).
+    static func samples(ofBlock data: Data, from: Int64, to: Int64) throws -> ArraySlice<Sample> {
+        let all = try ReadingCodec.samples(ofBlock: Array(data))
+        return all[firstIndex(in: all, atOrAfter: from)..<firstIndex(in: all, atOrAfter: to)]
     }
 
     static func firstIndex(in list: [Sample], atOrAfter ts: Int64) -> Int {
@@ -1022,15 +1028,14 @@ actor ReadingLog {
         return list[Self.firstIndex(in: list, atOrAfter: from)..<Self.firstIndex(in: list, atOrAfter: to)]
     }
 
-    private func blockSamples(point: UUID, from: Int64, to: Int64, on sql: (any SQLDatabase)? = nil) async throws -> [Sample] {
+    private func blockSamples(point: UUID, from: Int64, to: Int64) async throws -> [Sample] {
         struct Row: Decodable { let data: Data }
         var out: [Sample] = []
         guard from < to else { return out }
-        for row in try await (sql ?? store.sql).raw("""
+        for row in try await store.sql.raw("""
             SELECT data FROM reading_blocks WHERE point_id = \(bind: point) AND last_ts >= \(bind: from) AND first_ts < \(bind: to)
             """).all(decoding: Row.self) {
-            let all = try ReadingCodec.samples(ofBlock: Array(row.data))
-            out += all[Self.firstIndex(in: all, atOrAfter: from)..<Self.firstIndex(in: all, atOrAfter: to)]
+            out += try Self.samples(ofBlock: row.data, from: from, to: to)
         }
         return out
     }
