@@ -74,7 +74,7 @@ struct SecurityTests {
         #expect(try AppConfig.fromEnvironment([:]).trustedProxies.isEmpty)
     }
 
-    @Test("a PostgreSQL URL without sslmode prefers TLS; sslmode is honoured and checked")
+    @Test("a PostgreSQL URL without sslmode prefers TLS; sslmode is honoured and checked; so is the pool's size")
     func postgresTLS() throws {
         let plain = try PostgresSSLMode.configuration(url: "postgres://u:p@db.example:5432/zhiben").coreConfiguration.tls
         #expect(plain.isAllowed && !plain.isEnforced)
@@ -83,6 +83,11 @@ struct SecurityTests {
         #expect(try PostgresSSLMode.configuration(url: "postgres://u:p@db.example/zhiben?sslmode=verify-full").coreConfiguration.tls.isEnforced)
         #expect(try !PostgresSSLMode.configuration(url: "postgres://u:p@db.example/zhiben?sslmode=disable").coreConfiguration.tls.isAllowed)
         #expect(throws: AppConfig.ConfigError.self) { try PostgresSSLMode.configuration(url: "postgres://u:p@db.example/zhiben?sslmode=sometimes") }
+        #expect(try AppConfig.fromEnvironment([:]).databaseConnections == 4)
+        #expect(try AppConfig.fromEnvironment(["ZHIBEN_DB_CONNECTIONS": "8"]).databaseConnections == 8)
+        for bad in ["0", "65", "four"] {
+            #expect(throws: AppConfig.ConfigError.self) { try AppConfig.fromEnvironment(["ZHIBEN_DB_CONNECTIONS": bad]) }
+        }
     }
 
     @Test("a stranger cannot lock out a named account from one address; guessing from many addresses still locks it")

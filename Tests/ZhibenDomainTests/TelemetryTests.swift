@@ -46,19 +46,43 @@ struct TelemetryTests {
         #expect(rejected.first?.en == "unknown point NOPE")
     }
 
-    @Test("codes the definitions lack are asked about once each: those known not to exist are rejected, the others left out for a lookup")
-    func unlisted() {
+    @Test("an enterprise's definitions are read once for the batches that arrive together, again after a change here or the time kept")
+    func definitionsRead() async throws {
         let now = ChinaTime.parseDay("2026-03-10")!
-        let a = UUID()
-        let ts = ISOTime.string(now.addingTimeInterval(-60))
-        let raw = ["TT-1", "NEW", "GONE", "NEW", "GONE", "TT-1"].map { RawReading(point: $0, ts: ts, value: .number(1)) }
-        var asked: [String] = []
-        let (ok, rejected) = TelemetryRules.check(raw, points: ["TT-1": PointKey(id: a, kind: .analog, active: true)], now: now, retention: 86_400) { code in
-            asked.append(code)
-            return code == "GONE"
+        let enterprise = UUID()
+        let point = MonitoringPoint(enterpriseID: enterprise, countyCode: "141102", enterpriseName: "演示", code: "TT-1", name: "温度",
+                                    indicator: "DUST-DRY-HOPPER-TEMP", equipment: "", unit: "℃", kind: .analog, interval: 60,
+                                    limits: AlarmLimits(), createdAt: now, updatedAt: now)
+        let reads = Counter()
+        let read: @Sendable () async throws -> [MonitoringPoint] = {
+            await reads.add()
+            try await Task.sleep(for: .milliseconds(50))
+            return [point]
         }
-        #expect(asked == ["NEW", "GONE", "GONE"], "a code known not to exist is rejected at each reading; one to look up is asked once")
-        #expect(ok.count == 2 && ok.allSatisfy { $0.pointID == a })
-        #expect(rejected.map(\.index) == [2, 4])
+        let cache = PointDefinitionCache(ttl: 5)
+        let together = try await withThrowingTaskGroup(of: PointDefinitions.self) { group in
+            for _ in 0..<4 { group.addTask { try await cache.points(enterpriseID: enterprise, now: now, read: read) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(await reads.value == 1, "four batches side by side, one read")
+        #expect(together.allSatisfy { $0.keys["TT-1"]?.id == point.id })
+        _ = try await cache.points(enterpriseID: enterprise, now: now.addingTimeInterval(4), read: read)
+        #expect(await reads.value == 1, "kept for the time given")
+        await cache.invalidate(enterpriseID: enterprise)
+        _ = try await cache.points(enterpriseID: enterprise, now: now.addingTimeInterval(4), read: read)
+        #expect(await reads.value == 2, "a change here reads them again")
+        _ = try await cache.points(enterpriseID: enterprise, now: now.addingTimeInterval(10), read: read)
+        #expect(await reads.value == 3, "and so does the time kept running out")
+        // A read that fails is not kept: the next batch reads again.
+        let failing = PointDefinitionCache(ttl: 5)
+        await #expect(throws: CancellationError.self) { try await failing.points(enterpriseID: enterprise, now: now) { throw CancellationError() } }
+        _ = try await failing.points(enterpriseID: enterprise, now: now, read: read)
+        #expect(await reads.value == 4)
     }
+
+    private actor Counter {
+        var value = 0
+        func add() { value += 1 }
+    }
+
 }

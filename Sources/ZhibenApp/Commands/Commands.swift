@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 import ZhibenDomain
 
@@ -147,6 +148,7 @@ struct ZhibenServeCommand: AsyncCommand {
         // is noticed after a restart too), and the batches left unevaluated by a crash. A SQLite file has
         // one server process: it takes its predecessor's leases at once instead of waiting them out.
         try await services.alarms.coordinate(takingOver: services.store.engine == .sqlite)
+        if services.store.engine == .postgres { try await Self.openConnections(app, each: services.config.databaseConnections) }
         try await app.servers.asyncCommand.run(using: context, signature: signature)
         try await app.simulator?.start(app)
         let address = app.http.server.shared.localAddress
@@ -159,6 +161,22 @@ struct ZhibenServeCommand: AsyncCommand {
         } else {
             context.console.print("治本 Zhiben 已启动 / is running: \(url)")
             context.console.print("使用首次启动时打印的演示账号登录；管理员可在“用户管理”中重置密码，也可用 zhiben create-user 新建管理员。/ Sign in with the accounts printed on first start; administrators reset passwords on the Users page.")
+        }
+    }
+}
+
+extension ZhibenServeCommand {
+    /// PostgreSQL: opens every connection of each event loop's pool before the server answers. A pool
+    /// otherwise opens them as load arrives, each (a server process forked, signed in) while the
+    /// request that needed it waits. Each statement holds its connection a moment, so that the pool
+    /// has to open all of them.
+    static func openConnections(_ app: Application, each: Int) async throws {
+        for loop in app.eventLoopGroup.makeIterator() {
+            guard let db = app.databases.database(.psql, logger: app.logger, on: loop) as? any SQLDatabase else { continue }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<each { group.addTask { try await db.raw("SELECT pg_sleep(0.05)").run() } }
+                try await group.waitForAll()
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ public struct AppConfig: Sendable {
     public var sessionTTL: TimeInterval
     /// How long an API key, once read, is used without reading it again; 0: read on every call.
     public var apiKeyCacheSeconds: Double = 5
+    /// PostgreSQL: connections each event loop's pool holds (all opened before `serve` answers).
+    public var databaseConnections: Int = 4
     /// Loads demo data into an empty database when serving.
     public var seedDemoWhenEmpty: Bool
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client; from no one else.
@@ -94,6 +96,10 @@ public struct AppConfig: Sendable {
         if let s = env["ZHIBEN_API_KEY_CACHE_SECONDS"] {
             guard let n = Double(s), n >= 0, n <= 60 else { throw ConfigError.invalid("ZHIBEN_API_KEY_CACHE_SECONDS", "must be 0–60") }
             c.apiKeyCacheSeconds = n
+        }
+        if let s = env["ZHIBEN_DB_CONNECTIONS"] {
+            guard let n = Int(s), (1...64).contains(n) else { throw ConfigError.invalid("ZHIBEN_DB_CONNECTIONS", "must be 1–64") }
+            c.databaseConnections = n
         }
         if let s = env["ZHIBEN_TRUSTED_PROXIES"] {
             let list = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -23,7 +23,7 @@ public func configure(_ app: Application, config: AppConfig, clock: any WallCloc
     case .postgres(let url):
         // Several connections per event loop: ingest commits do not wait on each other (only audited
         // writes queue, on the audit chain's lock), and pages read while they run.
-        app.databases.use(.postgres(configuration: try PostgresSSLMode.configuration(url: url), maxConnectionsPerEventLoop: 4), as: .psql)
+        app.databases.use(.postgres(configuration: try PostgresSSLMode.configuration(url: url), maxConnectionsPerEventLoop: config.databaseConnections), as: .psql)
         engine = .postgres
     }
     app.migrations.add(Migrations.all)

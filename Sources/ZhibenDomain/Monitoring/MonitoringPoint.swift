@@ -290,6 +290,8 @@ public protocol MonitoringPointRepository: Sendable {
     func find(id: UUID, scope: Scope) async throws -> MonitoringPoint?
     /// The enterprise's points by code (what gateways send).
     func points(enterpriseID: UUID, codes: [String]) async throws -> [String: MonitoringPoint]
+    /// Every point of the enterprise, in or out of service (what ingest checks readings against).
+    func points(enterpriseID: UUID) async throws -> [MonitoringPoint]
     /// Stores a new point with its first limits in the history; 409 when the code is taken in the enterprise.
     func create(_ point: MonitoringPoint, audit: AuditContext) async throws -> MonitoringPoint
     func createAll(_ points: [MonitoringPoint], audit: AuditContext) async throws

@@ -128,6 +128,10 @@ public struct FluentMonitoringPointRepository: MonitoringPointRepository {
         return out
     }
 
+    public func points(enterpriseID: UUID) async throws -> [MonitoringPoint] {
+        try await plainRows(where: "enterprise_id = \(bind: enterpriseID)")
+    }
+
     static func codeTaken(_ p: MonitoringPoint, on db: any Database) async throws -> Bool {
         try await MonitoringPointModel.query(on: db).filter(\.$enterpriseID == p.enterpriseID).filter(\.$code == p.code)
             .filter(\.$id != p.id).rowCount() > 0
