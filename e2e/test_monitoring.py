@@ -101,8 +101,10 @@ def test_a_limit_crossing_reaches_the_county_board_live_and_the_enterprise_close
         WebDriverWait(officer, 10).until(lambda d: "已处置" in (board_row(d, alarm_id) or ""))
         # Not back to normal yet: closing is not offered... until the gateway reports normal values.
         assert not worker.find_elements(By.XPATH, "//input[@name='action' and @value='close']")
-        # Two rounds: the first may fall within the last excursion's 5-second reporting slot.
-        simulate(key, "--backfill", "10", rounds=2)
+        # Two rounds: the first may fall within the last excursion's 5-second reporting slot. Steady:
+        # the demo signal's own dropouts and excursions (random per point) would otherwise send nothing
+        # or another excursion now and then.
+        simulate(key, "--backfill", "10", "--steady", code, rounds=2)
         WebDriverWait(officer, 10).until(lambda d: "未恢复" not in (board_row(d, alarm_id) or "未恢复"))
         worker.get(BASE + "/monitoring/alarms/" + alarm_id)
         submit_and_wait(worker, worker.find_element(By.XPATH, "//form[.//input[@name='action' and @value='close']]//button"))

@@ -148,6 +148,10 @@ struct AlarmEngineTests {
         let state = DemoSignal(point: statePoint)
         let states = Set(week.compactMap { state.reading(at: $0)?.state })
         #expect(states == ["normal", "fault"])
+        // Steady (`zhiben simulate --steady`): inside the limits and present at every one of those times.
+        let steady = week.map { signal.reading(at: $0, steady: true)?.value }
+        #expect(steady.allSatisfy { $0.map { $0 > 300 && $0 < 1800 } ?? false })
+        #expect(week.allSatisfy { state.reading(at: $0, steady: true)?.state == "normal" })
     }
 
     @Test("an alarm is offered as a hazard when offline long enough, out of its limits long enough, or repeated; the policy parses")

@@ -5,7 +5,8 @@ import ZhibenDomain
 /// `zhiben simulate`: a stand-in for enterprises' monitoring gateways, over HTTP like a real one. With
 /// each API key it reads that enterprise's points (`GET /api/v1/monitoring-points`) and sends their
 /// readings (`POST /api/v1/telemetry`) every few seconds: the demo's plausible signals, or, for the
-/// points named with `--excursion`, values past their gravest limit.
+/// points named with `--excursion`, values past their gravest limit, and for those named with
+/// `--steady`, values inside their limits with no dropout.
 struct SimulateCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "url", help: "The Zhiben server, e.g. http://127.0.0.1:8080") var url: String?
@@ -15,6 +16,7 @@ struct SimulateCommand: AsyncCommand {
         @Option(name: "rounds", help: "Stop after this many rounds (default: run until interrupted).") var rounds: Int?
         @Option(name: "backfill", help: "Seconds of history the first round sends (default 60).") var backfill: Int?
         @Option(name: "excursion", help: "Point code(s), comma-separated, whose readings go past their gravest limit.") var excursion: String?
+        @Option(name: "steady", help: "Point code(s), comma-separated, whose readings stay inside their limits and never drop out.") var steady: String?
         init() {}
     }
 
@@ -60,7 +62,11 @@ struct SimulateCommand: AsyncCommand {
         guard !keys.isEmpty else { throw AppConfig.ConfigError.invalid("--key", "at least one API key is required (--key or --keys-file)") }
         let every = signature.every ?? 10
         guard every >= 1 else { throw AppConfig.ConfigError.invalid("--every", "must be at least 1") }
-        let forced = Set((signature.excursion ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        func codes(_ list: String?) -> Set<String> { Set((list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let (forced, steady) = (codes(signature.excursion), codes(signature.steady))
+        if let both = forced.intersection(steady).first {
+            throw AppConfig.ConfigError.invalid("--steady", "\(both) is also named in --excursion")
+        }
         let client = context.application.client
         var last = Date().addingTimeInterval(-Double(signature.backfill ?? 60))
         var points: [String: [MonitoringPoint]] = [:]
@@ -77,7 +83,7 @@ struct SimulateCommand: AsyncCommand {
                 var items: [Outgoing.Item] = []
                 for p in points[key] ?? [] where p.active {
                     for r in DemoSignal(point: p).readings(after: last, upTo: now, limit: TelemetryRules.maxReadings - items.count,
-                                                            forceExcursion: forced.contains(p.code)) {
+                                                            forceExcursion: forced.contains(p.code), steady: steady.contains(p.code)) {
                         guard let ts = r.ts, let v = r.value else { continue }
                         items.append(Outgoing.Item(point: p.code, ts: ts, value: { if case .number(let d) = v { .number(d) } else if case .text(let s) = v { .text(s) } else { .text("") } }()))
                     }

@@ -38,13 +38,14 @@ public struct DemoSignal: Sendable {
     }
 
     /// The reading at `t` (nil while the gateway is silent). `forceExcursion`: past its gravest limit
-    /// (or in its abnormal state) whatever the time, and never silent.
-    public func reading(at t: Date, forceExcursion: Bool = false) -> Reading? {
-        guard forceExcursion || !silent(at: t) else { return nil }
+    /// (or in its abnormal state) whatever the time, and never silent. `steady`: inside its limits
+    /// (or normal) whatever the time, and never silent.
+    public func reading(at t: Date, forceExcursion: Bool = false, steady: Bool = false) -> Reading? {
+        guard forceExcursion || steady || !silent(at: t) else { return nil }
         let seconds = t.timeIntervalSince1970
         // An excursion: one ten-minute window in about four hundred.
         let window = Int64(seconds / 600)
-        let excursion = forceExcursion || noise(window, 0xE1) < 0.0025
+        let excursion = forceExcursion || (!steady && noise(window, 0xE1) < 0.0025)
         switch point.kind {
         case .state:
             let abnormal = point.limits.abnormalStates.first ?? "fault"
@@ -70,12 +71,12 @@ public struct DemoSignal: Sendable {
 
     /// What the point's gateway sends for the times on its reporting grid after `last`, up to `now`, at
     /// most `limit`, as the ingest takes them.
-    public func readings(after last: Date, upTo now: Date, limit: Int, forceExcursion: Bool = false) -> [RawReading] {
+    public func readings(after last: Date, upTo now: Date, limit: Int, forceExcursion: Bool = false, steady: Bool = false) -> [RawReading] {
         var out: [RawReading] = []
         let every = TimeInterval(max(point.interval, 1))
         var t = (last.timeIntervalSince1970 / every).rounded(.down) * every + every
         while t <= now.timeIntervalSince1970, out.count < limit {
-            if let r = reading(at: Date(timeIntervalSince1970: t), forceExcursion: forceExcursion) {
+            if let r = reading(at: Date(timeIntervalSince1970: t), forceExcursion: forceExcursion, steady: steady) {
                 out.append(RawReading(point: point.code, ts: ISOTime.string(r.ts), value: r.value.map(RawReading.Value.number) ?? r.state.map(RawReading.Value.text)))
             }
             t += every
