@@ -502,7 +502,7 @@ struct ReadingStorageTests {
 
 @Suite("point definitions at ingest")
 struct PointDefinitionCacheTests {
-    @Test("ingest keeps point definitions for a few seconds, but a point added or taken out of service here counts at once")
+    @Test("ingest keeps point definitions for a few seconds, but a point added or taken out of service here counts at once, and one added elsewhere at its first reading")
     func invalidation() async throws {
         try await Harness.with(enterprises: 5) { h in
             let e = try #require(try await h.enterprises(in: "141181").first { $0.active })
@@ -518,6 +518,14 @@ struct PointDefinitionCacheTests {
             let id = try created.content.get(UUID.self, at: "id")
             #expect(try await h.api(.PATCH, "/api/v1/monitoring-points/\(id)", token: company, json: ["active": false]).status == .ok)
             #expect(try await send(10) == (0, 1), "out of service at once")
+            // Added by another instance (straight into storage: this instance's definitions are not told).
+            let now = Date()
+            let elsewhere = MonitoringPoint(enterpriseID: e.id, countyCode: e.profile.countyCode, enterpriseName: e.profile.name, code: "T-9802", name: "压力",
+                                            indicator: "DUST-DRY-HOPPER-TEMP", equipment: "", unit: "℃", kind: .analog, interval: 60,
+                                            limits: AlarmLimits(), createdAt: now, updatedAt: now)
+            _ = try await h.app.zhiben.monitoring.points.create(elsewhere, audit: AuditContext(actor: .system, at: now))
+            let res = try await h.api(.POST, "/api/v1/telemetry", token: key, json: ["readings": [["point": "T-9802", "ts": ISOTime.string(now.addingTimeInterval(-5)), "value": 1.0] as [String: any Sendable]]])
+            #expect(try res.content.get(Int.self, at: "accepted") == 1, "looked up at its first reading")
         }
     }
 }

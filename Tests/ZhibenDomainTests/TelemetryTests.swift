@@ -78,6 +78,25 @@ struct TelemetryTests {
         await #expect(throws: CancellationError.self) { try await failing.points(enterpriseID: enterprise, now: now) { throw CancellationError() } }
         _ = try await failing.points(enterpriseID: enterprise, now: now, read: read)
         #expect(await reads.value == 4)
+        // A code the definitions lack is looked up (a point added on another instance counts at once);
+        // one not found is not asked again while they are kept.
+        let kept = try await failing.points(enterpriseID: enterprise, now: now, read: read)
+        var other = point
+        other.id = UUID()
+        other.code = "TT-2"
+        let added = other
+        let asked = Counter()
+        let lookUp: @Sendable ([String]) async throws -> [String: MonitoringPoint] = { codes in
+            await asked.add()
+            return codes.contains("TT-2") ? ["TT-2": added] : [:]
+        }
+        let grown = try await failing.lookUp(["TT-2", "NOPE"], enterpriseID: enterprise, in: kept, read: lookUp)
+        #expect(grown.keys["TT-2"]?.id == added.id && grown.keys["TT-1"]?.id == point.id && grown.missing == ["NOPE"])
+        let again = try await failing.points(enterpriseID: enterprise, now: now.addingTimeInterval(1), read: read)
+        #expect(again === grown, "kept in place of the definitions it grew from")
+        #expect(try await failing.lookUp(["NOPE"], enterpriseID: enterprise, in: again, read: lookUp) === again)
+        #expect(await asked.value == 1)
+        #expect(await reads.value == 4)
     }
 
     private actor Counter {

@@ -170,20 +170,24 @@ public final class PointDefinitions: Sendable {
     /// By id, for the alarm engine.
     public let table: PointTable
     public let keys: [String: PointKey]
+    /// Codes batches named that were looked up since and not found.
+    let missing: Set<String>
     let loadedAt: Date
 
-    init(_ points: [MonitoringPoint], loadedAt: Date) {
+    init(_ points: some Sequence<MonitoringPoint>, missing: Set<String> = [], loadedAt: Date) {
         self.byCode = Dictionary(points.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         self.table = PointTable(byCode.values)
         self.keys = byCode.mapValues { PointKey(id: $0.id, kind: $0.kind, active: $0.active) }
+        self.missing = missing
         self.loadedAt = loadedAt
     }
 }
 
 /// The points' definitions as ingest needs them, per enterprise, kept a few seconds: a gateway's every
 /// batch names the same points, and reading a thousand definitions per batch cost more than storing
-/// the batch. A change made here is seen at once (`invalidate`); one made by another instance within
-/// `ttl`.
+/// the batch. A change made here is seen at once (`invalidate`); a point added on another instance
+/// at its first reading (a code the definitions lack is looked up, once while they are kept); other
+/// changes made on another instance within `ttl`.
 ///
 /// An enterprise's definitions are read whole, by one read at a time: the batches that find none fresh
 /// wait for the read under way. (Before, each batch read the codes it named: four gateways' first
@@ -223,6 +227,20 @@ public actor PointDefinitionCache {
             if reading[enterpriseID]?.number == number { reading.removeValue(forKey: enterpriseID) }
             throw error
         }
+    }
+
+    /// `defs` with the codes a batch named that it lacks looked up (those looked up before and not
+    /// found are not asked again while `defs` is kept). Kept in place of `defs` if that is still the
+    /// enterprise's entry.
+    func lookUp(_ codes: Set<String>, enterpriseID: UUID, in defs: PointDefinitions,
+                read: @Sendable ([String]) async throws -> [String: MonitoringPoint]) async throws -> PointDefinitions {
+        let ask = codes.subtracting(defs.missing)
+        guard !ask.isEmpty else { return defs }
+        let found = try await read(ask.sorted())
+        let made = PointDefinitions(Array(defs.byCode.values) + Array(found.values), missing: defs.missing.union(ask.subtracting(found.keys)),
+                                    loadedAt: defs.loadedAt)
+        if entries[enterpriseID] === defs { entries[enterpriseID] = made }
+        return made
     }
 }
 
@@ -277,8 +295,17 @@ public struct TelemetryService: Sendable {
         // Read once: for checking the readings, and for the alarm engine.
         let now = clock.now()
         let repository = points
-        let defs = try await definitions.points(enterpriseID: enterpriseID, now: now) { try await repository.points(enterpriseID: enterpriseID) }
-        let (ok, rejected) = TelemetryRules.check(raw, points: defs.keys, now: now, retention: retention)
+        var defs = try await definitions.points(enterpriseID: enterpriseID, now: now) { try await repository.points(enterpriseID: enterpriseID) }
+        var (ok, rejected) = TelemetryRules.check(raw, points: defs.keys, now: now, retention: retention)
+        // Codes the definitions lack (a point just added on another instance, or a code that does not
+        // exist) are looked up, and the batch checked again.
+        let unknown = Set(rejected.compactMap { r in raw[r.index].point.flatMap { !$0.isEmpty && defs.keys[$0] == nil ? $0 : nil } })
+        if !unknown.isSubset(of: defs.missing) {
+            defs = try await definitions.lookUp(unknown, enterpriseID: enterpriseID, in: defs) { codes in
+                try await repository.points(enterpriseID: enterpriseID, codes: codes)
+            }
+            (ok, rejected) = TelemetryRules.check(raw, points: defs.keys, now: now, retention: retention)
+        }
         guard let first = ok.first else { return IngestResult(accepted: 0, duplicates: 0, rejections: rejected) }
         let span = ok.reduce((first.ts, first.ts)) { (min($0.0, $1.ts), max($0.1, $1.ts)) }
         let batch = alarms.map { PendingEvaluation(enterpriseID: enterpriseID, from: span.0, to: span.1, storedBy: $0.owner) }
