@@ -333,7 +333,7 @@ actor ReadingLog {
         let (id, store) = (flightIDs, self.store)
         // Off the actor: sent at once, while the actor decides the next group.
         Task.detached {
-                let outcome: Result<Int64?, any Error>
+            let outcome: Result<Int64?, any Error>
             do {
                 outcome = .success(try await store.bulkStatement { sql in try await sql.raw(statement).first(decoding: Seq.self)?.seq })
             } catch {
