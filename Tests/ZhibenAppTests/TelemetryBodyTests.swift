@@ -48,6 +48,8 @@ struct TelemetryBodyTests {
             #"{"readings": [{"point": null, "ts": null, "value": null}, {"value": true}, {"value": {"n": 1}}, {"value": [1]}]}"#,
             #"{"readings": [{"value": 0.1}, {"value": 1e3}, {"value": -2.5E-3}, {"value": 123456789012345678}, {"value": 0.30000000000000004}, {"value": 17}, {"value": 1.0000000000000002}]}"#,
             #"{"readings": [{"value": 9007199254740993}, {"value": 4.35}, {"value": 100.01}, {"value": 5e-324}, {"value": 1.7976931348623157e308}]}"#,
+            // A time repeated (one string shared), beside texts that begin or end alike, an escape, a number.
+            #"{"readings": [{"ts": "2026-12-04T10:00:00+08:00"}, {"ts": "2026-12-04T10:00:00+08:00"}, {"ts": "2026-12-04T10:00:00+08:00x"}, {"ts": "2026-12-04T10:00:00+08:0"}, {"ts": "2026-12-04T10:00:00+08:00"}, {"ts": "2026-12-04T10:00:00\u002b08:00"}, {"ts": "2026-12-04T10:00:00\u002b08:00"}, {"ts": "a\"b"}, {"ts": "a\"b"}, {"ts": 7}, {"ts": "2026-12-04T10:00:00+08:00"}, {"ts": "2026-12-04T10:00:00+08:00"}]}"#,
             #"{"readings": null}"#,
             #"{"reading": []}"#,
             #"{}"#,

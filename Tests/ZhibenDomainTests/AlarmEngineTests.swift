@@ -31,6 +31,10 @@ struct AlarmEngineTests {
         let events = Self.feed(p, [60, 75, 76, 77, 78, 79], state: &s)
         #expect(events.map(\.0) == [40], "raised once the condition has lasted 30 s")
         #expect(events.first?.1 == .raised(.high, .second, value: "78", at: Self.t0.addingTimeInterval(40)))
+        s = PointAlarmState()
+        let again = Self.feed(p, [60, 75, 60, 75, 76, 77, 78], state: &s)
+        #expect(again.map(\.0) == [60], "a value back inside ends the wait: the on-delay starts again at the next high value")
+        #expect(s.pendingSince.isEmpty && s.active == [.high: .second] && s.lastValue == 78)
     }
 
     @Test("a graver value upgrades the active alarm at once; it clears only past the deadband, once")

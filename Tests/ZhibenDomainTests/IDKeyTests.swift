@@ -43,6 +43,11 @@ struct IDKeyTests {
         #expect(batch.readings(of: 0).map(\.value) == [10, 20, 30])
         #expect(batch.readings(of: 1).map(\.value) == [10, 20])
         #expect(batch.readings(of: 2).map(\.value) == [5])
+        for g in 0..<3 {
+            var seen: [Double?] = []
+            batch.forEachReading(of: g) { seen.append($0.value) }
+            #expect(seen == batch.readings(of: g).map(\.value))
+        }
         #expect(batch.earliest(of: 0) == Date(timeIntervalSince1970: 10))
         #expect(batch.earliest(of: 2) == Date(timeIntervalSince1970: 5))
         #expect(ReadingsByPoint([]).ids.isEmpty)

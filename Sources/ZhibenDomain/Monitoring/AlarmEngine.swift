@@ -75,8 +75,16 @@ public enum AlarmEngine {
     /// readings passes these instead of copying the whole point for each).
     public static func evaluate(_ reading: Reading, kind: MonitoringPoint.Kind, limits: AlarmLimits, state: inout PointAlarmState) -> [AlarmEvent] {
         if let last = state.lastTs, reading.ts <= last { return [] }
-        var events: [AlarmEvent] = []
         let ts = reading.ts
+        // The usual reading: nothing out or waiting out its on-delay, and inside every limit. Each
+        // condition below would find nothing to do; only the last value and time change.
+        if kind != .state, state.active.isEmpty, state.pendingSince.isEmpty, let v = reading.value, inside(v, limits),
+           (limits.rateOfChange.map { limit in rate(v, at: ts, state).map { $0 <= limit } ?? true } ?? true) {
+            state.lastValue = v
+            state.lastTs = ts
+            return []
+        }
+        var events: [AlarmEvent] = []
         // Any reading ends a silence.
         if state.active[.offline] != nil {
             state.active[.offline] = nil
@@ -92,9 +100,7 @@ public enum AlarmEngine {
             let lowClear = (limits.low ?? limits.lowLow).map { v > $0 + limits.deadband } ?? true
             step(.high, level: high, clear: highClear, value: format(v), at: ts, onDelay: limits.onDelay, state: &state, events: &events)
             step(.low, level: low, clear: lowClear, value: format(v), at: ts, onDelay: limits.onDelay, state: &state, events: &events)
-            if let limit = limits.rateOfChange, let last = state.lastValue, let lastTs = state.lastTs {
-                let minutes = ts.timeIntervalSince(lastTs) / 60
-                let rate = minutes > 0 ? abs(v - last) / minutes : 0
+            if let limit = limits.rateOfChange, let rate = rate(v, at: ts, state) {
                 step(.rate, level: rate > limit ? .second : nil, clear: rate <= limit, value: format(v), at: ts, onDelay: 0, state: &state, events: &events)
             }
             state.lastValue = v
@@ -105,6 +111,19 @@ public enum AlarmEngine {
         }
         state.lastTs = ts
         return events
+    }
+
+    /// Below the high limits and above the low ones (where the point has them).
+    static func inside(_ v: Double, _ limits: AlarmLimits) -> Bool {
+        (limits.highHigh.map { v < $0 } ?? true) && (limits.high.map { v < $0 } ?? true)
+            && (limits.lowLow.map { v > $0 } ?? true) && (limits.low.map { v > $0 } ?? true)
+    }
+
+    /// The change per minute since the point's last value (nil before it has one).
+    static func rate(_ v: Double, at ts: Date, _ state: PointAlarmState) -> Double? {
+        guard let last = state.lastValue, let lastTs = state.lastTs else { return nil }
+        let minutes = ts.timeIntervalSince(lastTs) / 60
+        return minutes > 0 ? abs(v - last) / minutes : 0
     }
 
     /// Checks for silence at `now`: a point that has reported before and not for three intervals.

@@ -101,6 +101,13 @@ struct ReadingsByPoint {
         return out.sorted { $0.ts < $1.ts }
     }
 
+    /// The point's readings in time order, one by one: a point's only reading (the usual case: a scan
+    /// of each point) without an array made for it.
+    func forEachReading(of g: Int, _ body: (Reading) -> Void) {
+        if count[g] == 1 { return body(readings[first[g]]) }
+        for r in readings(of: g) { body(r) }
+    }
+
     func earliest(of g: Int) -> Date {
         var t = readings[first[g]].ts
         var i = next[first[g]]
@@ -293,7 +300,7 @@ public struct AlarmService: Sendable {
                 var events: [AlarmEvent] = []
                 // The point's kind and limits once: passing the point itself copied it whole for each reading.
                 let (kind, limits) = (points[p].kind, points[p].limits)
-                for r in byPoint.readings(of: g) { events += AlarmEngine.evaluate(r, kind: kind, limits: limits, state: &state) }
+                byPoint.forEachReading(of: g) { r in events += AlarmEngine.evaluate(r, kind: kind, limits: limits, state: &state) }
                 if !events.isEmpty { decided.append((points[p], events)) }
                 next.append(state)
             }

@@ -644,7 +644,7 @@ actor ReadingLog {
         guard let last = slots[s].head.last else { return false }
         if ts > last.ts { return false }
         if ts == last.ts { return true }
-        let i = Self.firstIndex(in: slots[s].head, atOrAfter: ts)
+        let i = Self.placeFromEnd(in: slots[s].head, atOrAfter: ts)
         return i < slots[s].head.count && slots[s].head[i].ts == ts
     }
 
@@ -652,7 +652,7 @@ actor ReadingLog {
         if headSince == nil { headSince = ContinuousClock.now }
         headCount += 1
         if let last = slots[s].head.last, last.ts > sample.ts {
-            slots[s].head.insert(sample, at: Self.firstIndex(in: slots[s].head, atOrAfter: sample.ts))
+            slots[s].head.insert(sample, at: Self.placeFromEnd(in: slots[s].head, atOrAfter: sample.ts))
         } else {
             slots[s].head.append(sample)
         }
@@ -671,6 +671,16 @@ actor ReadingLog {
             if list[mid].ts < ts { lo = mid + 1 } else { hi = mid }
         }
         return lo
+    }
+
+    /// `firstIndex`, looking from the end first: a reading out of order (gateways' batches overtaking
+    /// one another) is usually only a step or two behind its point's latest, and a search over the
+    /// whole head touched memory far from the end for each.
+    static func placeFromEnd(in list: [Sample], atOrAfter ts: Int64) -> Int {
+        var i = list.count
+        let stop = max(0, i - 8)
+        while i > stop, list[i - 1].ts >= ts { i -= 1 }
+        return i > 0 && list[i - 1].ts >= ts ? firstIndex(in: list, atOrAfter: ts) : i
     }
 
     static func firstIndex(in list: [Int64], atOrAfter ts: Int64) -> Int {

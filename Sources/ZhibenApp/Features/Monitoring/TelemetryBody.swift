@@ -32,6 +32,8 @@ enum TelemetryBody {
     struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
+        /// The last `ts` read without escapes: where its text lies in `bytes`, and the string made of it.
+        var lastTime: (start: Int, count: Int, text: String)?
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -169,7 +171,7 @@ enum TelemetryBody {
             try members { (p: inout Parser, key: Key) throws(Failure) in
                 switch key {
                 case .point: r.point = try p.stringOrSkip()
-                case .ts: r.ts = try p.stringOrSkip()
+                case .ts: r.ts = try p.timeText()
                 case .value:
                     let c = try p.peek()
                     if c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) {
@@ -195,6 +197,30 @@ enum TelemetryBody {
             }
             i += 1
             return try stringBody()
+        }
+
+        /// A `ts`: like `stringOrSkip`, but a text of the same bytes as the last one is that string again.
+        /// A gateway's batch is mostly one scan at one time: its thousand readings then share one string
+        /// instead of each making (and later freeing) its own.
+        mutating func timeText() throws(Failure) -> String? {
+            guard try peek() == UInt8(ascii: "\"") else {
+                try skipValue()
+                return nil
+            }
+            i += 1
+            let start = i
+            if let last = lastTime, start + last.count < bytes.count, bytes[start + last.count] == UInt8(ascii: "\""),
+               memcmp(bytes.baseAddress! + start, bytes.baseAddress! + last.start, last.count) == 0 {
+                i = start + last.count + 1
+                return last.text
+            }
+            let text = try stringBody()
+            // Only a text without escapes is its own bytes (an escape is longer than what it stands for).
+            let count = i - 1 - start
+            if !UnsafeBufferPointer(rebasing: bytes[start..<(start + count)]).contains(UInt8(ascii: "\\")) {
+                lastTime = (start, count, text)
+            }
+            return text
         }
 
         /// The rest of a string whose opening quote was read.
