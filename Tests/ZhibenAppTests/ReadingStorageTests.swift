@@ -140,7 +140,8 @@ struct ReadingStorageTests {
             let states = try await log.samples(point: fan.id, from: hour.0, to: hour.1)
             #expect(states.count == first.count && states.allSatisfy { $0.value == nil && ["running", "stopped"].contains($0.state) })
 
-            // Older repeats are looked up in the blocks; the late stretch (inside the gap) is new.
+            // Older repeats are found (the latest in memory, the others in the blocks); the late stretch
+            // (inside the gap) is new.
             let late = Array(stride(from: 1800, to: 2400, by: 10))
             #expect(try await send(body(Array(first.suffix(50)) + late)) == (late.count * 2, 100))
             #expect(try await send(body(late)) == (0, late.count * 2), "repeats of readings in memory, older than the last block")
@@ -206,10 +207,11 @@ struct ReadingStorageTests {
         }
     }
 
-    @Test("a reading a little older than the last flush is checked against the flushed readings kept in memory, an older one against the blocks, and memory is not trusted where earlier blocks reach")
+    @Test("a reading older than the last flush is checked against the latest flushed readings kept in memory (over several flushes), an older one against the blocks")
     func repeatsJustFlushed() async throws {
         try await Harness.with(enterprises: 1) { h in
-            let log = h.app.zhiben.store.readingLog
+            // Sixteen times kept per point, so that the blocks are reached with a few readings.
+            let log = ReadingLog(store: h.app.zhiben.store, tailLength: 16)
             let p = UUID()
             func at(_ times: [Int64]) -> [(point: UUID, sample: Sample)] { times.map { (p, Sample(ts: $0, value: Double($0), state: nil)) } }
             #expect(try await log.ingest(at(Array(stride(from: 100, through: 400, by: 10))), pending: nil) == 31)
@@ -218,17 +220,33 @@ struct ReadingStorageTests {
             // are new; 240 is a repeat found in the block, 245 new.
             #expect(try await log.ingest(at([400, 390, 395, 250, 255, 240, 245]), pending: nil) == 3)
             try await log.flush()
-            // The second block (245, 255, 395) lies inside the first one's span: both are asked.
-            #expect(try await log.ingest(at([395, 390, 396, 401]), pending: nil) == 2)
-            let all: [Int64] = (Array(stride(from: 100, through: 400, by: 10)) + [245, 255, 395, 396, 401]).sorted()
+            // The times kept are the latest 16 of both blocks (245, 255 and 395 written second): 395 and
+            // 390 are repeats known in memory; 255 and 250, older now than what is kept, repeats found in
+            // the blocks (the second block lies inside the first one's span: both are asked).
+            #expect(try await log.ingest(at([395, 390, 396, 401, 255, 250, 256]), pending: nil) == 3)
+            let all: [Int64] = (Array(stride(from: 100, through: 400, by: 10)) + [245, 255, 395, 396, 401, 256]).sorted()
             #expect(try await log.samples(point: p, from: 0, to: 1_000).map(\.ts) == all)
         }
+    }
+
+    @Test("the times kept of a point's latest flushed readings: from after its latest time before, or added to those kept before, the oldest dropped past the length")
+    func tailKept() {
+        func tail(_ t: [Int64], _ from: Int64, _ written: [Int64], _ previous: Int64?) -> ([Int64], Int64) {
+            let r = ReadingLog.tail(t, from: from, adding: written, previous: previous, length: 4)
+            return (r.times, r.from)
+        }
+        #expect(tail([], .max, [10, 20, 30], nil) == ([10, 20, 30], .min), "nothing in the blocks before: all of them")
+        #expect(tail([], .max, [5, 20, 30], 10) == ([20, 30], 11), "none kept (as after a restart): from after the latest time before")
+        #expect(tail([20, 30], 11, [40, 50], 30) == ([20, 30, 40, 50], 11), "added to those kept")
+        #expect(tail([20, 30], 11, [5, 25, 60], 30) == ([20, 25, 30, 60], 11), "a late one inside the span taken in order; one before it left to the blocks")
+        #expect(tail([20, 30, 40, 50], 11, [60, 70], 50) == ([40, 50, 60, 70], 31), "past the length: the oldest go, and what is kept starts after them")
+        #expect(tail([], .max, [10, 20, 30, 40, 50, 60], nil) == ([30, 40, 50, 60], 21))
     }
 
     @Test("late readings of many points at once (a gateway's backfill) are looked up in the blocks together: each repeat found, each new reading stored")
     func backfill() async throws {
         try await Harness.with(enterprises: 1) { h in
-            let log = h.app.zhiben.store.readingLog
+            let log = ReadingLog(store: h.app.zhiben.store, tailLength: 16)
             // More points than one look-up statement takes (500).
             let points = (0..<600).map { _ in UUID() }
             #expect(try await log.ingest(points.flatMap { Self.at($0, stride(from: 0, to: 400, by: 10)) }, pending: nil) == 600 * 40)

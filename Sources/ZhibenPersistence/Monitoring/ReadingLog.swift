@@ -66,9 +66,10 @@ actor ReadingLog {
         var head: [Sample] = []
         /// The latest time in the blocks: an older reading may be a repeat of a stored one.
         var flushedMax: Int64?
-        /// The times of the last readings written out (at most `tailLength`), and from which time they
-        /// are all the blocks hold: a reading a little older than `flushedMax` (sent before the last
-        /// flush, stored after it) is checked here instead of in the blocks. Empty: ask the blocks.
+        /// The times of the latest readings in the blocks (at most `tailLength`, kept over several
+        /// writings-out), and from which time they are all the blocks hold: a reading older than
+        /// `flushedMax` (sent before the last flush, stored after it: a gateway behind the others, or
+        /// catching up) is checked here instead of in the blocks. `tailFrom` `.max`: ask the blocks.
         var tail: [Int64] = []
         var tailFrom: Int64 = .max
         /// The group (`generation`) that last stored a reading of this point, the latest such reading's
@@ -82,7 +83,12 @@ actor ReadingLog {
 
         init(point: UUID) { self.point = point }
     }
-    static let tailLength = 16
+    /// Two or three writings-out of a point reporting every ten seconds. (Sixteen, before, covered a
+    /// gateway only a few scans behind: the bench's clients drift apart by more, and each batch of the
+    /// one behind then read a thousand points' blocks back from the database to find nothing.)
+    static let tailLength = 256
+    /// This log's (tests keep a shorter one, to reach the blocks with fewer readings).
+    nonisolated let tailLength: Int
     private var slotOf: [IDKey: Int] = [:]
     private var slots: [Slot] = []
     private var generation = 0
@@ -176,8 +182,10 @@ actor ReadingLog {
     /// decided across a wait is decided again.
     private var headMoves = 0
 
-    init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300), pointsPerChunk: Int = 256, depth: Int = 4) {
+    init(store: Store, flushAt: Int = 200_000, flushAfter: Duration = .seconds(300), pointsPerChunk: Int = 256, depth: Int = 4,
+         tailLength: Int = ReadingLog.tailLength) {
         self.store = store
+        self.tailLength = tailLength
         self.shared = store.engine == .postgres
         self.depth = shared ? depth : 1
         self.flushAt = flushAt
@@ -673,6 +681,23 @@ actor ReadingLog {
         return lo
     }
 
+    /// A point's tail (`tail` from `from`; `from` `.max`: none) after `written` (its readings just
+    /// written out, in time order, none of them in the blocks before) went into the blocks, where
+    /// `previous` was its latest time before. From the tail's start on (or, with none, after
+    /// `previous`) the blocks now hold the tail and what was written there; past `length` the
+    /// oldest times go, and the tail starts after the last one dropped.
+    static func tail(_ tail: [Int64], from: Int64, adding written: [Int64], previous: Int64?, length: Int) -> (times: [Int64], from: Int64) {
+        let start = from != .max ? from : previous.map { $0 + 1 } ?? .min
+        let kept = from != .max ? tail : []
+        let added = written[firstIndex(in: written, atOrAfter: start)...]
+        var times = kept + added
+        if let last = kept.last, let first = added.first, first < last { times.sort() }
+        guard times.count > length else { return (times, start) }
+        let dropped = times[times.count - length - 1]
+        times.removeFirst(times.count - length)
+        return (times, dropped + 1)
+    }
+
     /// `firstIndex`, looking from the end first: a reading out of order (gateways' batches overtaking
     /// one another) is usually only a step or two behind its point's latest, and a search over the
     /// whole head touched memory far from the end for each.
@@ -823,9 +848,8 @@ actor ReadingLog {
         for (s, samples) in part {
             guard let newest = samples.last?.ts else { continue }
             let previous = slots[s].flushedMax
-            slots[s].tail = samples.suffix(Self.tailLength).map(\.ts)
-            // Earlier blocks may reach into the tail's span: from there on the blocks are asked.
-            slots[s].tailFrom = Swift.max(slots[s].tail[0], previous.map { $0 + 1 } ?? .min)
+            (slots[s].tail, slots[s].tailFrom) = Self.tail(slots[s].tail, from: slots[s].tailFrom, adding: samples.map(\.ts), previous: previous,
+                                                             length: tailLength)
             slots[s].flushedMax = max(previous ?? .min, newest)
             headCount -= samples.count
             if slots[s].head.count == samples.count {
