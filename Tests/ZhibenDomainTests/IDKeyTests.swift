@@ -51,5 +51,21 @@ struct IDKeyTests {
         #expect(batch.earliest(of: 0) == Date(timeIntervalSince1970: 10))
         #expect(batch.earliest(of: 2) == Date(timeIntervalSince1970: 5))
         #expect(ReadingsByPoint([]).ids.isEmpty)
+
+        // Grouped by the points' places in a table (c is not in it): the same groups, each with its place.
+        func point(_ id: UUID) -> MonitoringPoint {
+            var p = AlarmEngineTests.point(AlarmLimits(high: 70))
+            p.id = id
+            return p
+        }
+        let table = PointTable([point(a), point(UUID()), point(b)])
+        let placed = ReadingsByPoint([at(b, 30), at(a, 20), at(b, 10), at(c, 5), at(b, 20), at(a, 10), at(c, 1)], table: table)
+        #expect(placed.ids == [b, a, c])
+        #expect(placed.keys == [IDKey(b), IDKey(a), IDKey(c)])
+        #expect(placed.positions == [2, 0, nil])
+        #expect(placed.readings(of: 0).map(\.value) == [10, 20, 30])
+        #expect(placed.readings(of: 1).map(\.value) == [10, 20])
+        #expect(placed.readings(of: 2).map(\.value) == [1, 5])
+        #expect(placed.earliest(of: 2) == Date(timeIntervalSince1970: 1))
     }
 }

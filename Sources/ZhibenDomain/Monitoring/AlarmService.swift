@@ -65,6 +65,34 @@ struct ReadingsByPoint {
     private var count: [Int] = []
     /// The next reading of the same point, or -1.
     private var next: [Int]
+    /// Each point's place in the table the readings were grouped with (`init(_:table:)`).
+    private(set) var positions: [Int?] = []
+
+    /// Grouped by the points' places in `table` (one lookup a reading in the table's index, and none
+    /// for a point's later readings' group); a point the table lacks by its id.
+    init(_ readings: [Reading], table: PointTable) {
+        self.readings = readings
+        next = Array(repeating: -1, count: readings.count)
+        var groupAt = [Int](repeating: -1, count: table.points.count)
+        var other: [IDKey: Int] = [:]
+        for (i, r) in readings.enumerated() {
+            let key = IDKey(r.pointID)
+            let p = table.position(of: key)
+            if let g = p.map({ groupAt[$0] }) ?? other[key], g >= 0 {
+                next[last[g]] = i
+                last[g] = i
+                count[g] += 1
+                continue
+            }
+            if let p { groupAt[p] = ids.count } else { other[key] = ids.count }
+            ids.append(r.pointID)
+            keys.append(key)
+            positions.append(p)
+            first.append(i)
+            last.append(i)
+            count.append(1)
+        }
+    }
 
     init(_ readings: [Reading]) {
         self.readings = readings
@@ -245,10 +273,10 @@ public struct AlarmService: Sendable {
     /// `replay`: the readings come from storage (a waiting batch); points not in memory are restored as
     /// they were before the batch, and what is out afterwards is taken from storage.
     private func evaluateHolding(_ readings: [Reading], points known: PointTable?, batch: PendingEvaluation?, replay: Bool) async throws {
-        let byPoint = ReadingsByPoint(readings)
+        let byPoint = if let known { ReadingsByPoint(readings, table: known) } else { ReadingsByPoint(readings) }
         let table = if let known { known } else { PointTable(try await points.find(ids: byPoint.ids).values) }
         // Each point's place in `table`.
-        let at = byPoint.keys.map { table.position(of: $0) }
+        let at = known != nil ? byPoint.positions : byPoint.keys.map { table.position(of: $0) }
         // Each defined point's enterprise and whether it is in service, read once. The points are read
         // through the buffer: a read through the array's subscript copies the whole point (retaining
         // each of its fields) to get one of them.
@@ -296,13 +324,17 @@ public struct AlarmService: Sendable {
         table.points.withUnsafeBufferPointer { points in
             for (i, g) in groups.enumerated() {
                 let p = at[g]!
-                var state = states[i] ?? PointAlarmState()
+                // Taken, not copied: each copy of a state retains its tables.
+                var state = states[i].take() ?? PointAlarmState()
                 var events: [AlarmEvent] = []
                 // The point's kind and limits once: passing the point itself copied it whole for each reading.
                 let (kind, limits) = (points[p].kind, points[p].limits)
-                byPoint.forEachReading(of: g) { r in events += AlarmEngine.evaluate(r, kind: kind, limits: limits, state: &state) }
+                byPoint.forEachReading(of: g) { r in
+                    let found = AlarmEngine.evaluate(r, kind: kind, limits: limits, state: &state)
+                    if !found.isEmpty { events += found }
+                }
                 if !events.isEmpty { decided.append((points[p], events)) }
-                next.append(state)
+                next.append(consume state)
             }
         }
         // Memory follows only what was stored: a failed write leaves the engine where storage is.
