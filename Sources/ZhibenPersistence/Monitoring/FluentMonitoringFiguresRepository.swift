@@ -26,12 +26,16 @@ public struct FluentMonitoringFiguresRepository: MonitoringFiguresRepository {
             let id: UUID; let name: String; let county_code: String; let industry: String; let special_risks: String; let dust_workers: Int
         }
         struct PointRow: Decodable { let id: UUID; let enterprise_id: UUID; let interval_s: Int; var last: Int64? }
-        let enterprises = try await store.sql.raw("SELECT id, name, county_code, industry, special_risks, dust_workers FROM enterprises WHERE active = \(bind: true)" + enterpriseFilter)
+        // The two statements side by side (each on a connection of its own): under ingest load the
+        // figure waited for one, then the other.
+        let sql = store.sql
+        async let enterpriseRows = sql.raw("SELECT id, name, county_code, industry, special_risks, dust_workers FROM enterprises WHERE active = \(bind: true)" + enterpriseFilter)
             .all(decoding: EnterpriseRow.self)
-        // The latest reading of each point, from the reading log's memory.
-        var points = try await store.sql.raw("SELECT p.id, p.enterprise_id, p.interval_s, NULL AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
+        var points = try await sql.raw("SELECT p.id, p.enterprise_id, p.interval_s, NULL AS last FROM monitoring_points p WHERE p.active = \(bind: true)" + pointFilter)
             .all(decoding: PointRow.self)
+        // The latest reading of each point, from the reading log's memory.
         let last = try await store.readingLog.lastTimes(points.map(\.id))
+        let enterprises = try await enterpriseRows
         for i in points.indices { points[i].last = last[points[i].id] }
         let nowMillis = FluentReadingRepository.millis(now)
         var tally: [UUID: (points: Int, reporting: Int, online: Int)] = [:]
