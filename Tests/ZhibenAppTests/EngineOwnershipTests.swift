@@ -193,6 +193,19 @@ struct EngineOwnershipTests {
             // A repeat of a stored batch stores nothing and leaves nothing waiting.
             #expect(try await readings.insert(second, pending: PendingEvaluation(enterpriseID: e.id, from: second[0].ts, to: second[0].ts)) == 0)
             #expect(try await again.alarms.coordinate() == 0)
+
+            // A crash in the middle of a gateway's stream of single readings leaves many batches waiting
+            // (here 45, normal and excursion in turn): one pass evaluates them all, in reads of 20.
+            for i in 0..<45 {
+                let r = Reading(pointID: point.id, ts: t0.addingTimeInterval(-15 + Double(i) * 0.2), value: i % 2 == 0 ? 30 : 95)
+                #expect(try await readings.insert([r], pending: PendingEvaluation(enterpriseID: e.id, from: r.ts, to: r.ts)) == 1)
+            }
+            let third = Self.instance(h, "after-third-crash", at: t0.addingTimeInterval(120))
+            #expect(try await third.alarms.coordinate() == 45)
+            list = try await h.app.zhiben.alarms.list(AlarmQuery(enterpriseID: e.id), page: Paging(per: 100), actor: .system).items
+            #expect(list.count == 2 + 22, "each excursion raised one alarm, in the pass")
+            #expect(list.allSatisfy { $0.normalAt != nil }, "each back to normal at the reading after it (the last reading is normal)")
+            #expect(try await third.alarms.coordinate() == 0, "nothing left waiting")
         }
     }
 }
