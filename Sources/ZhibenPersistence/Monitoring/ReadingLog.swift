@@ -83,9 +83,9 @@ actor ReadingLog {
 
         init(point: UUID) { self.point = point }
     }
-    /// Two or three writings-out of a point reporting every ten seconds. (Sixteen, before, covered a
-    /// gateway only a few scans behind: the bench's clients drift apart by more, and each batch of the
-    /// one behind then read a thousand points' blocks back from the database to find nothing.)
+    /// 2 KB a point. Sixteen, before, covered a gateway only a few scans behind the others: the bench's
+    /// clients drift apart by dozens over a run, and each batch of the one behind then read a thousand
+    /// points' blocks back from the database to find nothing.
     static let tailLength = 256
     /// This log's (tests keep a shorter one, to reach the blocks with fewer readings).
     nonisolated let tailLength: Int
