@@ -399,14 +399,14 @@ public struct AlarmService: Sendable {
     /// Every second: renews the leases and takes free ones, removes the records of batches evaluated,
     /// and evaluates the batches still waiting (stored by another instance, or left by a failure or a
     /// crash), `waitingRead` at a time, the engine's turn given up between two reads, until none is left
-    /// or `drainFor` has passed. Returns how many waiting batches it evaluated.
+    /// or `drainFor` has passed (five seconds by default). Returns how many waiting batches it evaluated.
     /// (One read a second, before, took twenty batches a second: after a crash in the middle of a
     /// gateway's stream of small requests, the hundreds of batches left waiting raised their alarms
     /// only tens of seconds later.)
     /// `takingOver`: takes every lease, live or not: for an instance that knows it is the only one (a
     /// SQLite file is served by one process), so that a restart does not wait out its predecessor's leases.
     @discardableResult
-    public func coordinate(takingOver: Bool = false) async throws -> Int {
+    public func coordinate(takingOver: Bool = false, drainFor: Duration = .seconds(5)) async throws -> Int {
         let started = ContinuousClock.now
         var count = 0
         var first = true
@@ -437,12 +437,9 @@ public struct AlarmService: Sendable {
             }
             first = false
             count += evaluated
-            guard more, ContinuousClock.now - started < Self.drainFor else { return count }
+            guard more, ContinuousClock.now - started < drainFor else { return count }
         }
     }
-
-    /// How long one background pass goes on evaluating waiting batches.
-    static let drainFor: Duration = .seconds(5)
 
     /// Gives this instance's leases up for good (at a clean stop), after removing the records of what it
     /// evaluated; what it stores afterwards waits for the instance that takes them.
