@@ -68,16 +68,17 @@ struct ReadingsByPoint {
     /// Each point's place in the table the readings were grouped with (`init(_:table:)`).
     private(set) var positions: [Int?] = []
 
-    /// Grouped by the points' places in `table` (one lookup a reading in the table's index, and none
-    /// for a point's later readings' group); a point the table lacks by its id.
-    init(_ readings: [Reading], table: PointTable) {
+    /// Grouped by the points' places in `table` where one is given (one lookup a reading in the
+    /// table's index, and none for a point's later readings' group); a point without one by its id.
+    init(_ readings: [Reading], table: PointTable? = nil) {
         self.readings = readings
         next = Array(repeating: -1, count: readings.count)
-        var groupAt = [Int](repeating: -1, count: table.points.count)
+        var groupAt = [Int](repeating: -1, count: table?.points.count ?? 0)
         var other: [IDKey: Int] = [:]
+        if table == nil { other.reserveCapacity(readings.count) }
         for (i, r) in readings.enumerated() {
             let key = IDKey(r.pointID)
-            let p = table.position(of: key)
+            let p = table?.position(of: key)
             if let g = p.map({ groupAt[$0] }) ?? other[key], g >= 0 {
                 next[last[g]] = i
                 last[g] = i
@@ -91,28 +92,6 @@ struct ReadingsByPoint {
             first.append(i)
             last.append(i)
             count.append(1)
-        }
-    }
-
-    init(_ readings: [Reading]) {
-        self.readings = readings
-        next = Array(repeating: -1, count: readings.count)
-        var group: [IDKey: Int] = [:]
-        group.reserveCapacity(readings.count)
-        for (i, r) in readings.enumerated() {
-            let key = IDKey(r.pointID)
-            if let g = group[key] {
-                next[last[g]] = i
-                last[g] = i
-                count[g] += 1
-            } else {
-                group[key] = ids.count
-                ids.append(r.pointID)
-                keys.append(key)
-                first.append(i)
-                last.append(i)
-                count.append(1)
-            }
         }
     }
 
@@ -273,7 +252,7 @@ public struct AlarmService: Sendable {
     /// `replay`: the readings come from storage (a waiting batch); points not in memory are restored as
     /// they were before the batch, and what is out afterwards is taken from storage.
     private func evaluateHolding(_ readings: [Reading], points known: PointTable?, batch: PendingEvaluation?, replay: Bool) async throws {
-        let byPoint = if let known { ReadingsByPoint(readings, table: known) } else { ReadingsByPoint(readings) }
+        let byPoint = ReadingsByPoint(readings, table: known)
         let table = if let known { known } else { PointTable(try await points.find(ids: byPoint.ids).values) }
         // Each point's place in `table`.
         let at = known != nil ? byPoint.positions : byPoint.keys.map { table.position(of: $0) }
